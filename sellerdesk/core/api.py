@@ -1,0 +1,112 @@
+"""The JSON API: one NinjaAPI, bearer-token auth, and the single place where domain
+errors become `{"code", "message", "details"}` answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from sellerdesk.core.errors import DomainError
+from sellerdesk.core.models import ApiToken, User, hash_token
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        request.user = found.user
+        return found.user
+
+
+class SessionAuth:
+    """The logged-in staff user, for trying the API from /api/docs in the browser."""
+
+    openapi_type = "apiKey"
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user  # type: ignore[return-value]
+        return None
+
+
+api = NinjaAPI(
+    title="sellerdesk",
+    version="1",
+    description=_("The sellerdesk API. Base path /api/v1; see API.md for the stable core."),
+    auth=[TokenAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str, details: dict[str, Any] | None = None) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "details": details or {}}, status=status)
+
+
+def path_of(location: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'payload', 'lines', 1, 'quantity') → 'lines[1].quantity'."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        source = parts.pop(0)
+        if source == "body" and len(parts) > 1:
+            parts.pop(0)  # the handler's parameter name
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in ("function-after", "function-before", "function-wrap", "tagged-union") or "[" in str(part):
+            continue
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "body"
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for error in exc.errors:
+        path = path_of(error.get("loc", ()))
+        message = str(error.get("msg", "invalid"))
+        message = message.removeprefix("Value error, ")
+        fields.setdefault(path, message)
+    return error_response(request, 422, "validation_error", _("Some fields are invalid."), {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthorized", _("Send a valid token: Authorization: Bearer <token>."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "unauthorized", 403: "permission_denied", 404: "not_found",
+             405: "method_not_allowed", 413: "body_too_large", 429: "throttled"}
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", str(exc) or _("Not found."))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 413, "body_too_large", _("The request body is too large."))

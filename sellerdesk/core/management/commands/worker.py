@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+
+from sellerdesk.core.scheduler import enqueue_due_jobs
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run background work: enqueue periodic jobs when due and run queued tasks. Start as many as you like."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        period = settings.SELLERDESK["SWEEP_INTERVAL_SECONDS"]
+
+        def schedule() -> None:
+            while not stop.is_set():
+                try:
+                    enqueue_due_jobs(timezone.now())
+                except Exception:  # keep scheduling; the error is logged
+                    logger.exception("scheduler failed")
+                finally:
+                    close_old_connections()
+                    connection.close()
+                stop.wait(min(period, 30))
+
+        threading.Thread(target=schedule, name="scheduler", daemon=True).start()
+        worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        self.stdout.write(f"worker {worker_id} running (Ctrl+C to stop)")
+        try:
+            Worker(
+                queue_names=["default"], interval=options["interval"], batch=False, backend_name="default",
+                startup_delay=True, max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
+            ).run()
+        finally:
+            stop.set()

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sellerdesk.core.permissions import Role
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    # The short name agents sign notes with ("阿华"), as in "11.22 阿华 已催付".
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+
+    @property
+    def signature(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its hash is stored; the raw value is shown once at creation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def generate() -> str:
+        return "sd_" + secrets.token_urlsafe(32)
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST with an Idempotency-Key, replayed for repeats."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")
+        ]
+
+
+class ScheduleSlot(models.Model):
+    """When a periodic job is next due. Workers advance it with a conditional UPDATE, so
+    whichever of N workers wins enqueues the job and the others do not."""
+
+    name = models.CharField(max_length=100, unique=True)
+    next_run_at = models.DateTimeField()

@@ -1,0 +1,66 @@
+"""Roles and what each may do. Actions and queries call `require`; views only hide buttons."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sellerdesk.core.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from sellerdesk.core.models import User
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", gettext_lazy("Shop owner")
+    SUPERVISOR = "supervisor", gettext_lazy("Supervisor")
+    AGENT = "agent", gettext_lazy("Customer-service agent")
+    WAREHOUSE = "warehouse", gettext_lazy("Warehouse staff")
+    PURCHASER = "purchaser", gettext_lazy("Purchaser")
+    BUYER = "buyer", gettext_lazy("Buyer")
+    SUPPLIER = "supplier", gettext_lazy("Supplier")
+
+
+STAFF = frozenset({Role.OWNER, Role.SUPERVISOR, Role.AGENT, Role.WAREHOUSE, Role.PURCHASER})
+_SERVICE = frozenset({Role.OWNER, Role.SUPERVISOR, Role.AGENT})
+_SHIPPING = _SERVICE | {Role.WAREHOUSE}
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "orders.view": STAFF,
+    "orders.create": _SERVICE,
+    "orders.pay": _SERVICE,
+    "orders.reprice": _SERVICE,
+    "orders.approve": _SERVICE,
+    "orders.cancel": _SERVICE,
+    "orders.ship": _SHIPPING,
+    "orders.deliver": _SHIPPING,
+    "orders.confirm_receipt": _SERVICE,
+    "orders.note": STAFF,
+    "orders.flag": _SERVICE | {Role.WAREHOUSE},
+    "catalog.view": STAFF,
+    "catalog.edit": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER}),
+    "stock.adjust": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE, Role.PURCHASER}),
+    "shops.manage": frozenset({Role.OWNER}),
+}
+
+
+def has_permission(actor: User | None, permission: str) -> bool:
+    """`None` is the system itself (sweeps, gateways), which may do anything."""
+    if actor is None:
+        return True
+    if not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    return actor.role in PERMISSIONS[permission]
+
+
+def require(actor: User | None, permission: str) -> None:
+    if not has_permission(actor, permission):
+        raise PermissionDenied(
+            _("Your role may not do this (%(permission)s).") % {"permission": permission},
+            details={"permission": permission},
+        )

@@ -1,0 +1,391 @@
+"""Every state change of an order. Each action: one transaction, lock the order, check
+the transition, save, write the audit event; side effects go to on_commit."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sellerdesk.catalog.models import Sku
+from sellerdesk.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.money import ZERO, to_money
+from sellerdesk.core.permissions import require
+from sellerdesk.customers import actions as customer_actions
+from sellerdesk.inventory import actions as stock
+from sellerdesk.orders import events
+from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
+from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, initial_status, next_status
+from sellerdesk.shops.models import Shop
+
+
+@dataclass(frozen=True)
+class Buyer:
+    name: str
+    phone: str
+    nickname: str = ""
+
+
+@dataclass(frozen=True)
+class Address:
+    province: str
+    city: str
+    district: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    buyer: Buyer
+    address: Address
+    lines: Sequence[LineDraft]
+    shop: str | None = None
+    external_id: str = ""
+    source: str = "api"
+    payment_method: str = "online"
+    shipping_method: str = "express"
+    buyer_message: str = ""
+    shipping_fee: Decimal = ZERO
+    placed_at: datetime | None = field(default=None)
+
+
+def get_shop(code: str | None) -> Shop:
+    if code is None:
+        shop = Shop.objects.filter(is_default=True).first() or Shop.objects.order_by("pk").first()
+        if shop is None:
+            raise NotFound(_("No shop is set up yet."), details={"field": "shop"})
+        return shop
+    shop = Shop.objects.filter(code=code).first()
+    if shop is None:
+        raise ValidationFailed({"shop": _("unknown shop %(code)s") % {"code": code}})
+    return shop
+
+
+def _new_number(at: datetime) -> str:
+    # Date prefix for people, 10 random digits against collisions across processes.
+    return timezone.localtime(at).strftime("%y%m%d") + f"{secrets.randbelow(10**10):010d}"
+
+
+def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
+    """Take in an order: validate it, reserve its stock, record the customer.
+
+    Raises ValidationFailed (a field path per bad field), InsufficientStock naming every
+    short SKU, or Conflict("duplicate_order"); on any of them nothing is written.
+    """
+    require(actor, "orders.create")
+    shop = get_shop(draft.shop)
+    codes = [line.sku for line in draft.lines]
+    skus = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
+    bad = {
+        f"lines[{index}].sku": _("unknown SKU %(code)s") % {"code": line.sku}
+        for index, line in enumerate(draft.lines)
+        if line.sku not in skus
+    }
+    bad.update(
+        {f"lines[{index}].sku": _("SKU %(code)s is not on sale") % {"code": line.sku}
+         for index, line in enumerate(draft.lines) if line.sku in skus and not skus[line.sku].is_active}
+    )
+    if bad:
+        raise ValidationFailed(bad)
+    warehouse = stock.default_warehouse()
+    at = draft.placed_at or timezone.now()
+    status = initial_status(draft.payment_method)
+    lines = [
+        OrderLine(
+            position=index + 1, sku=skus[line.sku], sku_code=line.sku, name=skus[line.sku].name,
+            attributes=skus[line.sku].attributes, quantity=line.quantity,
+            unit_price=to_money(line.unit_price if line.unit_price is not None else skus[line.sku].price),
+            list_price=skus[line.sku].price, warehouse=warehouse, reserved_quantity=line.quantity,
+        )
+        for index, line in enumerate(draft.lines)
+    ]
+    subtotal = to_money(sum((line.unit_price * line.quantity for line in lines), ZERO))
+    shipping_fee = to_money(draft.shipping_fee)
+    order = Order(
+        number=_new_number(at), shop=shop, external_id=draft.external_id, source=draft.source,
+        status=status,
+        payment_status=PaymentStatus.COD if draft.payment_method == "cod" else PaymentStatus.UNPAID,
+        payment_method=draft.payment_method, shipping_method=draft.shipping_method,
+        buyer_name=draft.buyer.name, buyer_phone=draft.buyer.phone, buyer_nickname=draft.buyer.nickname,
+        province=draft.address.province, city=draft.address.city, district=draft.address.district,
+        address_detail=draft.address.detail, buyer_message=draft.buyer_message,
+        subtotal=subtotal, shipping_fee=shipping_fee, total=subtotal + shipping_fee,
+        pay_deadline=at + shop.payment_window if status == OrderStatus.UNPAID else None,
+        created_at=at, created_by=actor,
+    )
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                if draft.external_id and Order.objects.filter(shop=shop, external_id=draft.external_id).exists():
+                    raise _duplicate(shop, draft.external_id)
+                customer = customer_actions.find_or_create_customer(
+                    shop=shop, name=draft.buyer.name, phone=draft.buyer.phone, nickname=draft.buyer.nickname
+                )
+                order.customer = customer
+                order.save(force_insert=True)
+                for line in lines:
+                    line.order = order
+                OrderLine.objects.bulk_create(lines)
+                stock.reserve_stock(
+                    lines=[stock.StockLine(line.sku_id, line.sku_code, warehouse.pk, line.quantity) for line in lines],
+                    document=order.number, actor=actor, at=at,
+                )
+                customer_actions.count_order(customer=customer)
+                events.order_placed_event(order, lines, actor=actor, at=at)
+            return order
+        except IntegrityError as error:
+            order.pk = None
+            for line in lines:
+                line.pk = None
+            if "external_id" in str(error):
+                raise _duplicate(shop, draft.external_id) from None
+            if "number" not in str(error) or attempt == 2:
+                raise
+            order.number = _new_number(at)
+    raise AssertionError("unreachable")
+
+
+def _duplicate(shop: Shop, external_id: str) -> Conflict:
+    existing = Order.objects.filter(shop=shop, external_id=external_id).values_list("number", flat=True).first()
+    return Conflict(
+        "duplicate_order",
+        _("Shop %(shop)s already has an order with external id %(id)s.") % {"shop": shop.code, "id": external_id},
+        details={"external_id": external_id, "number": existing},
+    )
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
+
+
+def _release_reservations(order: Order, *, actor: User | None, at: datetime) -> None:
+    lines = list(order.lines.filter(reserved_quantity__gt=0).order_by("sku_id"))
+    if not lines:
+        return
+    stock.release_stock(
+        lines=[stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, line.reserved_quantity) for line in lines],
+        document=order.number, actor=actor, at=at,
+    )
+    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
+
+
+def _close(order: Order, *, action: OrderAction, actor: User | None, at: datetime, reason: str) -> Order:
+    before = order.status
+    order.status = next_status(order.status, action)
+    order.closed_at = at
+    order.close_reason = reason
+    order.save(update_fields=["status", "closed_at", "close_reason"])
+    _release_reservations(order, actor=actor, at=at)
+    events.status_event(order, OrderEventType.CLOSED, actor=actor, at=at, before=before, reason=reason, action=action.value)
+    if order.paid_amount > ZERO:
+        # Money taken for an order that will not ship goes back to the buyer.
+        from sellerdesk.payments.actions import record_refund
+
+        record_refund(order=order, amount=order.paid_amount - order.refunded_amount, actor=actor, at=at,
+                      reason=reason)
+    return order
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, actor: User | None, reason: str) -> Order:
+    require(actor, "orders.cancel")
+    if not reason.strip():
+        raise ValidationFailed({"reason": _("say why the order is cancelled")})
+    order = _locked(order)
+    return _close(order, action=OrderAction.CANCEL, actor=actor, at=timezone.now(), reason=reason.strip())
+
+
+def close_expired_order(*, order_id: int, now: datetime) -> bool:
+    """Close one unpaid order past its deadline. Safe to call from several workers at
+    once: the row lock serialises them and the loser finds nothing left to do."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update(skip_locked=True).filter(
+            pk=order_id, status=OrderStatus.UNPAID, pay_deadline__lte=now
+        ).first()
+        if order is None:
+            return False
+        _close(order, action=OrderAction.EXPIRE, actor=None, at=now, reason=_("Not paid in time"))
+        return True
+
+
+@transaction.atomic
+def approve_order(*, order: Order, actor: User | None) -> Order:
+    require(actor, "orders.approve")
+    order = _locked(order)
+    before = order.status
+    order.status = next_status(order.status, OrderAction.APPROVE)
+    order.approved_at = timezone.now()
+    order.save(update_fields=["status", "approved_at"])
+    events.status_event(order, OrderEventType.APPROVED, actor=actor, at=order.approved_at, before=before)
+    return order
+
+
+@transaction.atomic
+def ship_order(*, order: Order, actor: User | None, carrier: str, tracking_number: str, at: datetime | None = None) -> Order:
+    require(actor, "orders.ship")
+    bad = {}
+    if not carrier.strip():
+        bad["carrier"] = _("name the carrier")
+    if not tracking_number.strip():
+        bad["tracking_number"] = _("enter the tracking number")
+    if bad:
+        raise ValidationFailed(bad)
+    order = _locked(order)
+    before = order.status
+    order.status = next_status(order.status, OrderAction.SHIP)
+    at = at or timezone.now()
+    order.carrier, order.tracking_number = carrier.strip(), tracking_number.strip()
+    order.shipped_at = at
+    order.auto_confirm_at = at + order.shop.auto_confirm_after(order.shipping_method)
+    order.save(update_fields=["status", "carrier", "tracking_number", "shipped_at", "auto_confirm_at"])
+    lines = list(order.lines.filter(reserved_quantity__gt=0).order_by("sku_id"))
+    stock.ship_stock(
+        lines=[stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, line.reserved_quantity) for line in lines],
+        document=order.number, actor=actor, at=at,
+    )
+    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
+    events.status_event(
+        order, OrderEventType.SHIPPED, actor=actor, at=at, before=before,
+        carrier=order.carrier, tracking_number=order.tracking_number,
+    )
+    return order
+
+
+@transaction.atomic
+def deliver_order(*, order: Order, actor: User | None, at: datetime | None = None) -> Order:
+    require(actor, "orders.deliver")
+    order = _locked(order)
+    before = order.status
+    order.status = next_status(order.status, OrderAction.DELIVER)
+    order.delivered_at = at or timezone.now()
+    order.save(update_fields=["status", "delivered_at"])
+    events.status_event(order, OrderEventType.DELIVERED, actor=actor, at=order.delivered_at, before=before)
+    return order
+
+
+def _complete(order: Order, *, actor: User | None, at: datetime, automatic: bool) -> Order:
+    before = order.status
+    order.status = next_status(order.status, OrderAction.CONFIRM_RECEIPT)
+    order.completed_at = at
+    order.save(update_fields=["status", "completed_at"])
+    events.status_event(order, OrderEventType.RECEIPT_CONFIRMED, actor=actor, at=at, before=before, automatic=automatic)
+    return order
+
+
+@transaction.atomic
+def confirm_receipt(*, order: Order, actor: User | None) -> Order:
+    require(actor, "orders.confirm_receipt")
+    return _complete(_locked(order), actor=actor, at=timezone.now(), automatic=False)
+
+
+def auto_confirm_receipt(*, order_id: int, now: datetime) -> bool:
+    """Confirm receipt of one shipped order whose confirmation time has come."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update(skip_locked=True).filter(
+            pk=order_id, status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_confirm_at__lte=now
+        ).first()
+        if order is None:
+            return False
+        _complete(order, actor=None, at=now, automatic=True)
+        return True
+
+
+@transaction.atomic
+def change_line_prices(
+    *, order: Order, actor: User | None, prices: Mapping[int, Decimal], reason: str = ""
+) -> Order:
+    """Change the price of lines (by position) before payment, e.g. a discount agreed in chat."""
+    require(actor, "orders.reprice")
+    order = _locked(order)
+    next_status(order.status, OrderAction.REPRICE)
+    lines = {line.position: line for line in order.lines.all()}
+    bad = {f"lines[{position}]": _("no line %(n)s on this order") % {"n": position} for position in prices if position not in lines}
+    if bad:
+        raise ValidationFailed(bad)
+    changes = []
+    for position, price in sorted(prices.items()):
+        line = lines[position]
+        new_price = to_money(price)
+        if new_price == line.unit_price:
+            continue
+        changes.append({"sku": line.sku_code, "position": position, "before": str(line.unit_price), "after": str(new_price)})
+        line.unit_price = new_price
+        line.save(update_fields=["unit_price"])
+    if not changes:
+        return order
+    total_before = order.total
+    order.subtotal = to_money(sum((line.unit_price * line.quantity for line in lines.values()), ZERO))
+    order.total = order.subtotal + order.shipping_fee
+    order.save(update_fields=["subtotal", "total"])
+    events.write_event(
+        order, OrderEventType.PRICE_CHANGED, actor=actor, at=timezone.now(), lines=changes,
+        total_before=str(total_before), total_after=str(order.total), reason=reason,
+    )
+    return order
+
+
+@transaction.atomic
+def add_note(*, order: Order, actor: User, text: str) -> OrderNote:
+    require(actor, "orders.note")
+    text = text.strip()
+    if not text:
+        raise ValidationFailed({"text": _("write something")})
+    if len(text) > 500:
+        raise ValidationFailed({"text": _("at most 500 characters")})
+    note = OrderNote.objects.create(order=order, author=actor, text=text, at=timezone.now())
+    events.write_event(order, OrderEventType.NOTE_ADDED, actor=actor, at=note.at, note_id=note.pk, text=text)
+    return note
+
+
+@transaction.atomic
+def set_flag(*, order: Order, actor: User | None, color: str, reason: str) -> Order:
+    """Mark a special order with a colour and why (插旗), or clear the flag with ""."""
+    require(actor, "orders.flag")
+    if color not in FlagColor.values:
+        raise ValidationFailed({"color": _("unknown flag colour %(c)s") % {"c": color}})
+    if color and not reason.strip():
+        raise ValidationFailed({"reason": _("say why the order is flagged")})
+    order = _locked(order)
+    before = {"color": order.flag_color, "reason": order.flag_reason}
+    order.flag_color, order.flag_reason = color, reason.strip() if color else ""
+    order.save(update_fields=["flag_color", "flag_reason"])
+    events.write_event(
+        order, OrderEventType.FLAGGED, actor=actor, at=timezone.now(),
+        before=before, after={"color": order.flag_color, "reason": order.flag_reason},
+    )
+    return order
+
+
+def mark_paid(order: Order, *, actor: User | None, at: datetime) -> None:
+    """Called by payments.actions inside its transaction once the order is fully paid."""
+    before = order.status
+    if order.status == OrderStatus.UNPAID:
+        order.status = next_status(order.status, OrderAction.PAY)
+    elif order.payment_status != PaymentStatus.COD:
+        raise DomainError(_("This order is already paid."))
+    order.payment_status = PaymentStatus.PAID
+    order.paid_at = at
+    order.pay_deadline = None if order.status != OrderStatus.UNPAID else order.pay_deadline
+    order.save(update_fields=["status", "payment_status", "paid_at", "pay_deadline"])
+    events.status_event(order, OrderEventType.PAID, actor=actor, at=at, before=before)
+
+
+__all__ = [
+    "Address", "Buyer", "LineDraft", "OrderDraft", "add_note", "approve_order", "auto_confirm_receipt",
+    "cancel_order", "change_line_prices", "close_expired_order", "confirm_receipt", "deliver_order",
+    "get_shop", "mark_paid", "place_order", "set_flag", "ship_order",
+]

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sellerdesk.catalog.models import Sku
+from sellerdesk.customers.models import Customer
+from sellerdesk.inventory.models import Warehouse
+from sellerdesk.orders.states import OrderStatus, PaymentStatus
+from sellerdesk.shops.models import Shop
+
+ZERO = Decimal("0.00")
+
+
+class OrderSource(models.TextChoices):
+    INQUIRY = "inquiry", _("Inquiry then order (询单拍下)")
+    SILENT = "silent", _("Silent order (静默下单)")
+    COD = "cod", _("Cash on delivery (货到付款)")
+    REMITTANCE = "remittance", _("Bank remittance (汇款)")
+    MANUAL = "manual", _("Entered by an agent")
+    API = "api", _("API")
+
+
+class PaymentMethod(models.TextChoices):
+    ONLINE = "online", _("Online")
+    COD = "cod", _("Cash on delivery")
+    REMITTANCE = "remittance", _("Bank remittance")
+
+
+class ShippingMethod(models.TextChoices):
+    EXPRESS = "express", _("Express (快递)")
+    POST = "post", _("Post (平邮)")
+
+
+class FlagColor(models.TextChoices):
+    NONE = "", _("No flag")
+    RED = "red", _("Red")
+    ORANGE = "orange", _("Orange")
+    YELLOW = "yellow", _("Yellow")
+    GREEN = "green", _("Green")
+    BLUE = "blue", _("Blue")
+    PURPLE = "purple", _("Purple")
+
+
+class Order(models.Model):
+    number = models.CharField(_("order number"), max_length=20, unique=True)
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    external_id = models.CharField(_("platform order number"), max_length=64, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=OrderSource.choices, default=OrderSource.API)
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices)
+    payment_status = models.CharField(_("payment status"), max_length=20, choices=PaymentStatus.choices)
+    payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod.choices)
+    shipping_method = models.CharField(_("shipping method"), max_length=20, choices=ShippingMethod.choices)
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    buyer_name = models.CharField(_("buyer name"), max_length=100)
+    buyer_phone = models.CharField(_("buyer phone"), max_length=32, db_index=True)
+    buyer_nickname = models.CharField(_("buyer nickname"), max_length=100, blank=True)
+    province = models.CharField(_("province"), max_length=50)
+    city = models.CharField(_("city"), max_length=50)
+    district = models.CharField(_("district"), max_length=50, blank=True)
+    address_detail = models.CharField(_("street address"), max_length=300)
+
+    # What the buyer wrote (买家留言) is never mixed with staff notes (OrderNote).
+    buyer_message = models.TextField(_("buyer message"), blank=True)
+    flag_color = models.CharField(_("flag"), max_length=10, choices=FlagColor.choices, blank=True, default="")
+    flag_reason = models.CharField(_("flag reason"), max_length=200, blank=True)
+
+    subtotal = models.DecimalField(_("goods"), max_digits=14, decimal_places=2)
+    shipping_fee = models.DecimalField(_("shipping fee"), max_digits=10, decimal_places=2, default=ZERO)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
+    paid_amount = models.DecimalField(_("paid"), max_digits=14, decimal_places=2, default=ZERO)
+    refunded_amount = models.DecimalField(_("refunded"), max_digits=14, decimal_places=2, default=ZERO)
+
+    pay_deadline = models.DateTimeField(_("pay by"), null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)
+    auto_confirm_at = models.DateTimeField(_("receipt auto-confirms at"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("placed at"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "external_id"], condition=~models.Q(external_id=""), name="order_shop_external_id_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "pay_deadline"], name="order_status_deadline_idx"),
+            models.Index(fields=["status", "auto_confirm_at"], name="order_status_autoconfirm_idx"),
+            models.Index(fields=["shop", "status", "created_at"], name="order_shop_status_created_idx"),
+            models.Index(fields=["buyer_name"], name="order_buyer_name_idx"),
+            models.Index(fields=["external_id"], name="order_external_id_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def address_text(self) -> str:
+        return f"{self.province}{self.city}{self.district}{self.address_detail}"
+
+    @property
+    def balance_due(self) -> Decimal:
+        return max(self.total - self.paid_amount, ZERO)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.payment_status == PaymentStatus.PAID
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    # What the buyer bought, as it was then: later catalogue edits do not rewrite orders.
+    sku_code = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    attributes = models.JSONField(default=dict, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    list_price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reserved_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="order_line_position_unique"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="order_line_quantity_positive"),
+        ]
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class OrderEventType(models.TextChoices):
+    PLACED = "placed", _("Order placed")
+    PRICE_CHANGED = "price_changed", _("Price changed")
+    PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+    PAID = "paid", _("Paid in full")
+    APPROVED = "approved", _("Approved")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    RECEIPT_CONFIRMED = "receipt_confirmed", _("Receipt confirmed")
+    CLOSED = "closed", _("Closed")
+    REFUND_RECORDED = "refund_recorded", _("Refund recorded")
+    NOTE_ADDED = "note_added", _("Note")
+    FLAGGED = "flagged", _("Flag set")
+
+
+class OrderEvent(models.Model):
+    """The order's audit timeline: who did what, when, with the before and after."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30, choices=OrderEventType.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["order", "at"], name="order_event_order_at_idx")]
+
+
+class OrderNote(models.Model):
+    """A staff memo (卖家备注), shown as "11.22 阿华 已催付"."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.CharField(_("note"), max_length=500)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    @property
+    def display(self) -> str:
+        local = timezone.localtime(self.at)
+        return f"{local.month}.{local.day} {self.author.signature} {self.text}"

@@ -1,0 +1,80 @@
+"""The order's transition table, in one place and free of the database.
+
+`status` is the core flow; payment status and fulfilment facts live in their own
+fields (see models.Order). Every move goes through `next_status`, which raises
+InvalidTransition naming the current status and the attempted action.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sellerdesk.core.errors import InvalidTransition
+
+
+class OrderStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CLOSED = "closed", _("Closed")
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PAID = "paid", _("Paid")
+    COD = "cod", _("Cash on delivery")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class OrderAction(StrEnum):
+    PAY = "pay"
+    REPRICE = "reprice"
+    APPROVE = "approve"
+    SHIP = "ship"
+    DELIVER = "deliver"
+    CONFIRM_RECEIPT = "confirm_receipt"
+    CANCEL = "cancel"
+    EXPIRE = "expire"
+
+
+S, A = OrderStatus, OrderAction
+
+TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
+    (S.UNPAID, A.PAY): S.PENDING_REVIEW,
+    (S.UNPAID, A.REPRICE): S.UNPAID,
+    (S.UNPAID, A.CANCEL): S.CLOSED,
+    (S.UNPAID, A.EXPIRE): S.CLOSED,
+    (S.PENDING_REVIEW, A.APPROVE): S.APPROVED,
+    (S.PENDING_REVIEW, A.CANCEL): S.CLOSED,
+    (S.APPROVED, A.SHIP): S.SHIPPED,
+    (S.APPROVED, A.CANCEL): S.CLOSED,
+    (S.SHIPPED, A.DELIVER): S.DELIVERED,
+    # A buyer may confirm receipt before the carrier reports delivery, as on Taobao.
+    (S.SHIPPED, A.CONFIRM_RECEIPT): S.COMPLETED,
+    (S.DELIVERED, A.CONFIRM_RECEIPT): S.COMPLETED,
+}
+
+OPEN_STATUSES = frozenset({S.UNPAID, S.PENDING_REVIEW, S.APPROVED, S.SHIPPED, S.DELIVERED})
+
+
+def next_status(current: str, action: OrderAction) -> OrderStatus:
+    try:
+        return TRANSITIONS[(OrderStatus(current), action)]
+    except (KeyError, ValueError):
+        raise InvalidTransition(current=current, action=action.value) from None
+
+
+def allowed_actions(current: str) -> list[OrderAction]:
+    return [action for (status, action) in TRANSITIONS if status == current]
+
+
+def initial_status(payment_method: str) -> OrderStatus:
+    """Cash-on-delivery orders skip payment and go straight to review."""
+    return S.PENDING_REVIEW if payment_method == "cod" else S.UNPAID

@@ -1,0 +1,41 @@
+"""Time-driven order work: close unpaid orders at their deadline, auto-confirm receipt.
+
+Both run from `sellerdesk sweep` and from the worker (core.tasks.run_periodic_job, a
+django-tasks task that core.scheduler enqueues when due). Candidates are read in batches; each order is then claimed with
+SELECT … FOR UPDATE SKIP LOCKED and re-checked, so N workers close each order once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from sellerdesk.core.periodic import periodic
+from sellerdesk.orders import actions
+from sellerdesk.orders.models import Order
+from sellerdesk.orders.states import OrderStatus
+
+
+def _batches(candidates: list[int]) -> list[list[int]]:
+    size = settings.SELLERDESK["SWEEP_BATCH_SIZE"]
+    return [candidates[start:start + size] for start in range(0, len(candidates), size)]
+
+
+@periodic("close_unpaid_orders", every=timedelta(minutes=1))
+def close_unpaid_orders(now: datetime) -> int:
+    candidates = list(
+        Order.objects.filter(status=OrderStatus.UNPAID, pay_deadline__lte=now)
+        .order_by("pay_deadline", "pk").values_list("pk", flat=True)
+    )
+    return sum(actions.close_expired_order(order_id=pk, now=now) for batch in _batches(candidates) for pk in batch)
+
+
+@periodic("auto_confirm_receipts", every=timedelta(minutes=5))
+def auto_confirm_receipts(now: datetime) -> int:
+    candidates = list(
+        Order.objects.filter(status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_confirm_at__lte=now)
+        .order_by("auto_confirm_at", "pk").values_list("pk", flat=True)
+    )
+    return sum(actions.auto_confirm_receipt(order_id=pk, now=now) for batch in _batches(candidates) for pk in batch)
+

@@ -1,0 +1,131 @@
+"""Money in and out of orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.money import ZERO, to_money
+from sellerdesk.core.permissions import require
+from sellerdesk.customers.actions import add_spending
+from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders.events import write_event
+from sellerdesk.orders.models import Order, OrderEventType
+from sellerdesk.orders.states import OrderStatus, PaymentStatus
+from sellerdesk.payments.gateways import get_gateway
+from sellerdesk.payments.models import Payment, PaymentKind
+
+PAYABLE_STATUSES = {OrderStatus.UNPAID}
+# COD money is collected by the carrier on delivery and recorded afterwards.
+COD_PAYABLE_STATUSES = {OrderStatus.PENDING_REVIEW, OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+
+
+def record_payment(
+    *, order: Order, amount: Decimal, method: str, reference: str, actor: User | None,
+    gateway: str = "", at: datetime | None = None,
+) -> Payment:
+    """Record money received for an order. The full amount moves it to review.
+
+    A reference already recorded for this method is a Conflict("duplicate_payment")
+    (a replayed notification, a remittance entered twice); nothing is written then.
+    """
+    require(actor, "orders.pay")
+    amount = to_money(amount)
+    reference = reference.strip()
+    if amount <= ZERO:
+        raise ValidationFailed({"amount": _("must be more than 0")})
+    if method == "remittance" and not reference:
+        raise ValidationFailed({"reference": _("enter the bank transfer's reference")})
+    at = at or timezone.now()
+    try:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order.pk)
+            payable = COD_PAYABLE_STATUSES if order.payment_status == PaymentStatus.COD else PAYABLE_STATUSES
+            if order.status not in payable:
+                raise InvalidTransition(current=order.status, action="pay")
+            if amount > order.balance_due:
+                raise ValidationFailed(
+                    {"amount": _("more than the %(due)s still due") % {"due": order.balance_due}}
+                )
+            payment = Payment.objects.create(
+                order=order, amount=amount, method=method, gateway=gateway, reference=reference,
+                recorded_by=actor, received_at=at,
+            )
+            order.paid_amount += amount
+            order.save(update_fields=["paid_amount"])
+            add_spending(customer_id=order.customer_id, amount=amount)
+            write_event(
+                order, OrderEventType.PAYMENT_RECORDED, actor=actor, at=at, payment_id=payment.pk,
+                amount=str(amount), method=method, gateway=gateway, reference=reference,
+                paid_amount=str(order.paid_amount),
+            )
+            if order.paid_amount >= order.total:
+                order_actions.mark_paid(order, actor=actor, at=at)
+            return payment
+    except IntegrityError:
+        if Payment.objects.filter(kind=PaymentKind.PAYMENT, method=method, reference=reference).exists():
+            raise Conflict(
+                "duplicate_payment",
+                _("A payment with reference %(ref)s is already recorded.") % {"ref": reference},
+                details={"reference": reference},
+            ) from None
+        raise
+
+
+def record_refund(*, order: Order, amount: Decimal, actor: User | None, at: datetime, reason: str) -> Payment | None:
+    """Money owed back to the buyer. Runs inside the caller's transaction, order locked."""
+    amount = to_money(amount)
+    if amount <= ZERO:
+        return None
+    refund = Payment.objects.create(
+        order=order, kind=PaymentKind.REFUND, amount=amount, method=order.payment_method,
+        recorded_by=actor, received_at=at,
+    )
+    order.refunded_amount += amount
+    order.payment_status = (
+        PaymentStatus.REFUNDED if order.refunded_amount >= order.paid_amount else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    order.save(update_fields=["refunded_amount", "payment_status"])
+    add_spending(customer_id=order.customer_id, amount=-amount)
+    write_event(order, OrderEventType.REFUND_RECORDED, actor=actor, at=at, amount=str(amount), reason=reason)
+    return refund
+
+
+@dataclass(frozen=True)
+class NotificationResult:
+    order_number: str
+    duplicate: bool
+    payment_id: int | None
+
+
+def handle_gateway_notification(*, gateway_name: str, body: bytes, headers: dict[str, str]) -> NotificationResult:
+    """Verify a gateway's notification and record its payment, once.
+
+    A bad signature raises BadSignature before anything is read; a replay of a
+    notification already recorded answers `duplicate` and records nothing.
+    """
+    notification = get_gateway(gateway_name).parse_notification(body, headers)
+    order = Order.objects.filter(number=notification.order_number).first()
+    if order is None:
+        raise NotFound(_("No order %(number)s.") % {"number": notification.order_number})
+    existing = Payment.objects.filter(kind=PaymentKind.PAYMENT, method="online",
+                                      reference=notification.transaction_id).first()
+    if existing is not None:
+        return NotificationResult(order.number, duplicate=True, payment_id=existing.pk)
+    try:
+        payment = record_payment(
+            order=order, amount=notification.amount, method="online", reference=notification.transaction_id,
+            actor=None, gateway=gateway_name,
+        )
+    except Conflict as conflict:
+        if conflict.code != "duplicate_payment":
+            raise
+        return NotificationResult(order.number, duplicate=True, payment_id=None)
+    return NotificationResult(order.number, duplicate=False, payment_id=payment.pk)

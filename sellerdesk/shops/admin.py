@@ -1,0 +1,5 @@
+from django.contrib import admin
+
+from sellerdesk.shops.models import Shop
+
+admin.site.register(Shop, list_display=("code", "name", "platform", "is_default", "payment_window_days"))

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sellerdesk.catalog.api import router as catalog_router
+from sellerdesk.core.api import api
+from sellerdesk.orders.api import router as orders_router
+from sellerdesk.payments.api import router as payments_router
+
+api.add_router("/v1", catalog_router)
+api.add_router("/v1", orders_router)
+api.add_router("/v1", payments_router)
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("sellerdesk.core.urls")),
+    path("orders/", include("sellerdesk.orders.urls")),
+]

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.factories import make_token, make_user
+
+
+class ApiClient:
+    """Django's test client speaking JSON with a bearer token."""
+
+    def __init__(self, token: str | None) -> None:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        self.client = Client(**headers)
+
+    def _send(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        extra = {f"HTTP_{key.upper().replace('-', '_')}": value for key, value in (headers or {}).items()}
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body if body is not None else {})
+        return getattr(self.client, method)(path, data=data, content_type="application/json", **extra)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(path, params)
+
+    def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        return self._send("post", path, body, headers)
+
+    def put(self, path: str, body: Any = None) -> Any:
+        return self._send("put", path, body)
+
+    def patch(self, path: str, body: Any = None) -> Any:
+        return self._send("patch", path, body)
+
+
+@pytest.fixture
+def owner(db: Any) -> Any:
+    return make_user("owner", "owner", "老板")
+
+
+@pytest.fixture
+def agent(db: Any) -> Any:
+    return make_user("agent", "agent", "阿华")
+
+
+@pytest.fixture
+def warehouse_user(db: Any) -> Any:
+    return make_user("picker", "warehouse", "小王")
+
+
+@pytest.fixture
+def api(owner: Any) -> ApiClient:
+    return ApiClient(make_token(owner))
+
+
+@pytest.fixture
+def agent_api(agent: Any) -> ApiClient:
+    return ApiClient(make_token(agent))
+
+
+@pytest.fixture
+def anonymous_api(db: Any) -> ApiClient:
+    return ApiClient(None)
