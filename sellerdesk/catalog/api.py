@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from sellerdesk.catalog import actions
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core.api import actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.permissions import require
@@ -64,13 +65,18 @@ class SkuOut(BaseModel):
 
 def sku_out(sku: Sku) -> dict[str, Any]:
     figures = stock_of(sku.pk)
-    return {"code": sku.code, "name": sku.name, "price": sku.price, "attributes": sku.attributes,
-            "barcode": sku.barcode, "stock": {"on_hand": figures.on_hand, "reserved": figures.reserved,
-                                              "available": figures.available}}
+    return {
+        "code": sku.code,
+        "name": sku.name,
+        "price": sku.price,
+        "attributes": sku.attributes,
+        "barcode": sku.barcode,
+        "stock": {"on_hand": figures.on_hand, "reserved": figures.reserved, "available": figures.available},
+    }
 
 
 def _sku(request: HttpRequest, code: str) -> Sku:
-    require(request.auth, "catalog.view")  # type: ignore[attr-defined]
+    require(actor_of(request), "catalog.view")
     sku = Sku.objects.filter(code=code).first()
     if sku is None:
         raise NotFound(_("No SKU %(code)s.") % {"code": code}, details={"code": code})
@@ -81,8 +87,12 @@ def _sku(request: HttpRequest, code: str) -> Sku:
 def create_sku(request: HttpRequest, payload: SkuIn) -> tuple[int, Any]:
     def produce() -> tuple[int, Any]:
         sku = actions.create_sku(
-            actor=request.auth, code=payload.code, name=payload.name.strip(),  # type: ignore[attr-defined]
-            price=payload.price, attributes=payload.attributes, barcode=payload.barcode,
+            actor=actor_of(request),
+            code=payload.code,
+            name=payload.name.strip(),
+            price=payload.price,
+            attributes=payload.attributes,
+            barcode=payload.barcode,
         )
         return 201, sku_out(sku)
 
@@ -102,6 +112,7 @@ def set_stock(request: HttpRequest, code: str, payload: StockIn) -> Any:
         warehouse = Warehouse.objects.filter(code=payload.warehouse).first()
         if warehouse is None:
             raise ValidationFailed({"warehouse": _("unknown warehouse %(code)s") % {"code": payload.warehouse}})
-    stock_actions.set_on_hand(sku=sku, on_hand=payload.on_hand, warehouse=warehouse,
-                              actor=request.auth, note=payload.note)  # type: ignore[attr-defined]
+    stock_actions.set_on_hand(
+        sku=sku, on_hand=payload.on_hand, warehouse=warehouse, actor=actor_of(request), note=payload.note
+    )
     return sku_out(sku)

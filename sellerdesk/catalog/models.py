@@ -21,14 +21,10 @@ class Product(models.Model):
 
 
 class Sku(models.Model):
-    product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="skus"
-    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="skus")
     code = models.CharField(_("SKU code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    price = models.DecimalField(
-        _("list price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
-    )
+    price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     barcode = models.CharField(_("barcode"), max_length=64, unique=True, null=True, blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)

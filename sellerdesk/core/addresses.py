@@ -12,11 +12,40 @@ from dataclasses import dataclass
 import phonenumbers
 
 PROVINCES = (
-    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
-    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省",
-    "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
-    "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
-    "香港特别行政区", "澳门特别行政区",
+    "北京市",
+    "天津市",
+    "上海市",
+    "重庆市",
+    "河北省",
+    "山西省",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "海南省",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "台湾省",
+    "内蒙古自治区",
+    "广西壮族自治区",
+    "西藏自治区",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "香港特别行政区",
+    "澳门特别行政区",
 )
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 _SHORT = {name: name for name in PROVINCES}
@@ -51,7 +80,7 @@ def parse_address(text: str) -> ParsedAddress | None:
     prefix = next((short for short in _BY_LENGTH if text.startswith(short)), None)
     if prefix is None:
         return None
-    province, rest = _SHORT[prefix], text[len(prefix):]
+    province, rest = _SHORT[prefix], text[len(prefix) :]
     if province in MUNICIPALITIES:
         city = province
         rest = rest.removeprefix(province).removeprefix("市辖区")
@@ -59,11 +88,11 @@ def parse_address(text: str) -> ParsedAddress | None:
         match = _CITY.match(rest)
         if match is None:
             return None
-        city, rest = match.group(1), rest[match.end():]
+        city, rest = match.group(1), rest[match.end() :]
     district = ""
     match = _DISTRICT.match(rest)
     if match is not None and len(match.group(1)) <= 8:
-        district, rest = match.group(1), rest[match.end():]
+        district, rest = match.group(1), rest[match.end() :]
     return ParsedAddress(province, city, district, rest)
 
 

@@ -52,7 +52,14 @@ api = NinjaAPI(
 )
 
 
-def error_response(request: HttpRequest, status: int, code: str, message: str, details: dict[str, Any] | None = None) -> HttpResponse:
+def actor_of(request: HttpRequest) -> User:
+    """The authenticated user of an API request (ninja puts it in request.auth)."""
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, "details": details or {}}, status=status)
 
 
@@ -97,8 +104,15 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 401: "unauthorized", 403: "permission_denied", 404: "not_found",
-             405: "method_not_allowed", 413: "body_too_large", 429: "throttled"}
+    codes = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "body_too_large",
+        429: "throttled",
+    }
     return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from django.db import IntegrityError
@@ -15,10 +16,8 @@ def enqueue_due_jobs(now: datetime) -> list[str]:
 
     enqueued = []
     for job in jobs():
-        try:
+        with contextlib.suppress(IntegrityError):  # another worker created it this instant
             ScheduleSlot.objects.get_or_create(name=job.name, defaults={"next_run_at": now})
-        except IntegrityError:
-            pass  # another worker created it this instant
         claimed = ScheduleSlot.objects.filter(name=job.name, next_run_at__lte=now).update(next_run_at=now + job.every)
         if claimed:
             run_periodic_job.enqueue(job.name)

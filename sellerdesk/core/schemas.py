@@ -14,7 +14,7 @@ MAX_MONEY = Decimal("99999999.99")
 
 
 def _parse_money(value: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError('send money as a string with 2 decimals, e.g. "59.00"')
     if not isinstance(value, (str, int, Decimal)):
         raise ValueError('send money as a string with 2 decimals, e.g. "59.00"')

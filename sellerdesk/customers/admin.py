@@ -3,6 +3,7 @@ from django.contrib import admin
 from sellerdesk.customers.models import Customer
 
 admin.site.register(
-    Customer, list_display=("shop", "nickname", "name", "phone", "order_count", "total_spent"),
+    Customer,
+    list_display=("shop", "nickname", "name", "phone", "order_count", "total_spent"),
     search_fields=("nickname", "name", "phone"),
 )

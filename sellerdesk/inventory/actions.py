@@ -50,14 +50,25 @@ def _merged(lines: Sequence[StockLine]) -> list[StockLine]:
 
 
 def _ledger(
-    lines: Sequence[StockLine], *, kind: str, on_hand_sign: int, reserved_sign: int,
-    document: str, actor: User | None, at: datetime,
+    lines: Sequence[StockLine],
+    *,
+    kind: str,
+    on_hand_sign: int,
+    reserved_sign: int,
+    document: str,
+    actor: User | None,
+    at: datetime,
 ) -> None:
     StockMovement.objects.bulk_create(
         StockMovement(
-            sku_id=line.sku_id, warehouse_id=line.warehouse_id, kind=kind,
-            on_hand_delta=on_hand_sign * line.quantity, reserved_delta=reserved_sign * line.quantity,
-            document=document, actor=actor, at=at,
+            sku_id=line.sku_id,
+            warehouse_id=line.warehouse_id,
+            kind=kind,
+            on_hand_delta=on_hand_sign * line.quantity,
+            reserved_delta=reserved_sign * line.quantity,
+            document=document,
+            actor=actor,
+            at=at,
         )
         for line in lines
     )
@@ -69,7 +80,8 @@ def reserve_stock(*, lines: Sequence[StockLine], document: str, actor: User | No
     short: list[StockLine] = []
     for line in merged:
         updated = StockLevel.objects.filter(
-            sku_id=line.sku_id, warehouse_id=line.warehouse_id,
+            sku_id=line.sku_id,
+            warehouse_id=line.warehouse_id,
             on_hand__gte=F("reserved") + line.quantity,
         ).update(reserved=F("reserved") + line.quantity)
         if not updated:
@@ -80,8 +92,10 @@ def reserve_stock(*, lines: Sequence[StockLine], document: str, actor: User | No
             for level in StockLevel.objects.filter(sku_id__in=[line.sku_id for line in short])
         }
         raise InsufficientStock(
-            [ShortLine(line.sku_code, line.quantity, max(available.get((line.sku_id, line.warehouse_id), 0), 0))
-             for line in short]
+            [
+                ShortLine(line.sku_code, line.quantity, max(available.get((line.sku_id, line.warehouse_id), 0), 0))
+                for line in short
+            ]
         )
     _ledger(merged, kind=MovementKind.RESERVE, on_hand_sign=0, reserved_sign=1, document=document, actor=actor, at=at)
 
@@ -133,7 +147,13 @@ def set_on_hand(
     level.on_hand = on_hand
     level.save(update_fields=["on_hand"])
     StockMovement.objects.create(
-        sku=sku, warehouse=warehouse, kind=MovementKind.ADJUST, on_hand_delta=delta,
-        document="count", actor=actor, note=note[:200], at=timezone.now(),
+        sku=sku,
+        warehouse=warehouse,
+        kind=MovementKind.ADJUST,
+        on_hand_delta=delta,
+        document="count",
+        actor=actor,
+        note=note[:200],
+        at=timezone.now(),
     )
     return level

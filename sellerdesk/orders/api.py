@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from sellerdesk.core.api import actor_of
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders import actions, queries
 from sellerdesk.orders.schemas import (
-    CancelIn, EventOut, FlagIn, NoteIn, NoteOut, OrderIn, OrderOut, OrderPage, PaymentIn, PaymentOut,
-    RepriceIn, ShipIn, order_out,
+    AddressIn,
+    CancelIn,
+    EventOut,
+    FlagIn,
+    NoteIn,
+    NoteOut,
+    OrderIn,
+    OrderOut,
+    OrderPage,
+    PaymentIn,
+    PaymentOut,
+    RepriceIn,
+    ShipIn,
+    order_out,
 )
 from sellerdesk.payments import actions as payment_actions
 
 router = Router(tags=["orders"])
+
 
 class ErrorOut(Schema):
     code: str
@@ -27,7 +42,7 @@ ERROR_RESPONSES = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413,
 
 
 def _order(request: HttpRequest, number: str) -> Any:
-    return queries.get_order(number=number, actor=request.auth)  # type: ignore[attr-defined]
+    return queries.get_order(number=number, actor=actor_of(request))
 
 
 def _answer(order: Any) -> dict[str, Any]:
@@ -36,19 +51,22 @@ def _answer(order: Any) -> dict[str, Any]:
 
 @router.post("/orders", response={201: OrderOut, **ERROR_RESPONSES})
 def create_order(request: HttpRequest, payload: OrderIn) -> tuple[int, Any]:
+    address = cast(AddressIn, payload.address)  # the validator turned a one-line address into parts
+
     def produce() -> tuple[int, Any]:
         draft = actions.OrderDraft(
-            shop=payload.shop, external_id=payload.external_id.strip(), source=payload.source,
+            shop=payload.shop,
+            external_id=payload.external_id.strip(),
+            source=payload.source,
             buyer=actions.Buyer(payload.buyer.name, payload.buyer.phone, payload.buyer.nickname.strip()),
-            address=actions.Address(
-                payload.address.province, payload.address.city,  # type: ignore[union-attr]
-                payload.address.district, payload.address.detail,  # type: ignore[union-attr]
-            ),
+            address=actions.Address(address.province, address.city, address.district, address.detail),
             lines=[actions.LineDraft(line.sku, line.quantity, line.unit_price) for line in payload.lines],
-            payment_method=payload.payment_method or "online", shipping_method=payload.shipping_method,
-            shipping_fee=payload.shipping_fee, buyer_message=payload.buyer_message,
+            payment_method=payload.payment_method or "online",
+            shipping_method=payload.shipping_method,
+            shipping_fee=payload.shipping_fee,
+            buyer_message=payload.buyer_message,
         )
-        order = actions.place_order(draft=draft, actor=request.auth)  # type: ignore[attr-defined]
+        order = actions.place_order(draft=draft, actor=actor_of(request))
         return 201, order_out(order)
 
     return idempotent(request, produce)
@@ -56,9 +74,13 @@ def create_order(request: HttpRequest, payload: OrderIn) -> tuple[int, Any]:
 
 @router.get("/orders", response={200: OrderPage, **ERROR_RESPONSES})
 def list_orders(request: HttpRequest, filters: Query[queries.OrderFilters]) -> Any:
-    page = queries.search_orders(filters=filters, actor=request.auth)  # type: ignore[attr-defined]
-    return {"items": [order_out(order) for order in page.object_list], "count": page.paginator.count,
-            "page": page.number, "pages": page.paginator.num_pages}
+    page = queries.search_orders(filters=filters, actor=actor_of(request))
+    return {
+        "items": [order_out(order) for order in page.object_list],
+        "count": page.paginator.count,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+    }
 
 
 @router.get("/orders/{number}", response={200: OrderOut, **ERROR_RESPONSES})
@@ -70,7 +92,12 @@ def get_order(request: HttpRequest, number: str) -> Any:
 def order_events(request: HttpRequest, number: str) -> Any:
     order = _order(request, number)
     return [
-        {"type": event.type, "at": event.at, "actor": event.actor.username if event.actor else None, "data": event.data}
+        {
+            "type": event.type,
+            "at": timezone.localtime(event.at),
+            "actor": event.actor.username if event.actor else None,
+            "data": event.data,
+        }
         for event in order.events.select_related("actor").order_by("at", "pk")
     ]
 
@@ -79,12 +106,20 @@ def order_events(request: HttpRequest, number: str) -> Any:
 def record_payment(request: HttpRequest, number: str, payload: PaymentIn) -> tuple[int, Any]:
     def produce() -> tuple[int, Any]:
         payment = payment_actions.record_payment(
-            order=_order(request, number), amount=payload.amount, method=payload.method,
-            reference=payload.reference, actor=request.auth,  # type: ignore[attr-defined]
+            order=_order(request, number),
+            amount=payload.amount,
+            method=payload.method,
+            reference=payload.reference,
+            actor=actor_of(request),
         )
-        return 201, {"id": payment.pk, "amount": payment.amount, "method": payment.method,
-                     "reference": payment.reference, "received_at": payment.received_at,
-                     "order": _answer(payment.order)}
+        return 201, {
+            "id": payment.pk,
+            "amount": payment.amount,
+            "method": payment.method,
+            "reference": payment.reference,
+            "received_at": timezone.localtime(payment.received_at),
+            "order": _answer(payment.order),
+        }
 
     return idempotent(request, produce)
 
@@ -92,52 +127,69 @@ def record_payment(request: HttpRequest, number: str, payload: PaymentIn) -> tup
 @router.patch("/orders/{number}/prices", response={200: OrderOut, **ERROR_RESPONSES})
 def change_prices(request: HttpRequest, number: str, payload: RepriceIn) -> Any:
     order = actions.change_line_prices(
-        order=_order(request, number), actor=request.auth,  # type: ignore[attr-defined]
-        prices={line.position: line.unit_price for line in payload.lines}, reason=payload.reason,
+        order=_order(request, number),
+        actor=actor_of(request),
+        prices={line.position: line.unit_price for line in payload.lines},
+        reason=payload.reason,
     )
     return _answer(order)
 
 
 @router.post("/orders/{number}/cancel", response={200: OrderOut, **ERROR_RESPONSES})
 def cancel(request: HttpRequest, number: str, payload: CancelIn) -> Any:
-    return _answer(actions.cancel_order(order=_order(request, number), actor=request.auth, reason=payload.reason))  # type: ignore[attr-defined]
+    return _answer(actions.cancel_order(order=_order(request, number), actor=actor_of(request), reason=payload.reason))
 
 
 @router.post("/orders/{number}/approve", response={200: OrderOut, **ERROR_RESPONSES})
 def approve(request: HttpRequest, number: str) -> Any:
-    return _answer(actions.approve_order(order=_order(request, number), actor=request.auth))  # type: ignore[attr-defined]
+    return _answer(actions.approve_order(order=_order(request, number), actor=actor_of(request)))
 
 
 @router.post("/orders/{number}/ship", response={200: OrderOut, **ERROR_RESPONSES})
 def ship(request: HttpRequest, number: str, payload: ShipIn) -> Any:
-    return _answer(actions.ship_order(
-        order=_order(request, number), actor=request.auth,  # type: ignore[attr-defined]
-        carrier=payload.carrier, tracking_number=payload.tracking_number,
-    ))
+    return _answer(
+        actions.ship_order(
+            order=_order(request, number),
+            actor=actor_of(request),
+            carrier=payload.carrier,
+            tracking_number=payload.tracking_number,
+        )
+    )
 
 
 @router.post("/orders/{number}/deliver", response={200: OrderOut, **ERROR_RESPONSES})
 def deliver(request: HttpRequest, number: str) -> Any:
-    return _answer(actions.deliver_order(order=_order(request, number), actor=request.auth))  # type: ignore[attr-defined]
+    return _answer(actions.deliver_order(order=_order(request, number), actor=actor_of(request)))
 
 
 @router.post("/orders/{number}/confirm-receipt", response={200: OrderOut, **ERROR_RESPONSES})
 def confirm_receipt(request: HttpRequest, number: str) -> Any:
-    return _answer(actions.confirm_receipt(order=_order(request, number), actor=request.auth))  # type: ignore[attr-defined]
+    return _answer(actions.confirm_receipt(order=_order(request, number), actor=actor_of(request)))
 
 
 @router.post("/orders/{number}/flag", response={200: OrderOut, **ERROR_RESPONSES})
 def flag(request: HttpRequest, number: str, payload: FlagIn) -> Any:
-    return _answer(actions.set_flag(order=_order(request, number), actor=request.auth,  # type: ignore[attr-defined]
-                                    color=payload.color, reason=payload.reason))
+    return _answer(
+        actions.set_flag(
+            order=_order(request, number),
+            actor=actor_of(request),
+            color=payload.color,
+            reason=payload.reason,
+        )
+    )
 
 
 @router.post("/orders/{number}/notes", response={201: NoteOut, **ERROR_RESPONSES})
 def add_note(request: HttpRequest, number: str, payload: NoteIn) -> tuple[int, Any]:
     def produce() -> tuple[int, Any]:
-        note = actions.add_note(order=_order(request, number), actor=request.auth, text=payload.text)  # type: ignore[attr-defined]
-        return 201, {"id": note.pk, "text": note.text, "author": note.author.signature, "at": note.at,
-                     "display": note.display}
+        note = actions.add_note(order=_order(request, number), actor=actor_of(request), text=payload.text)
+        return 201, {
+            "id": note.pk,
+            "text": note.text,
+            "author": note.author.signature,
+            "at": timezone.localtime(note.at),
+            "display": note.display,
+        }
 
     return idempotent(request, produce)
 
@@ -145,6 +197,13 @@ def add_note(request: HttpRequest, number: str, payload: NoteIn) -> tuple[int, A
 @router.get("/orders/{number}/notes", response={200: list[NoteOut], **ERROR_RESPONSES})
 def list_notes(request: HttpRequest, number: str) -> Any:
     order = _order(request, number)
-    return [{"id": note.pk, "text": note.text, "author": note.author.signature, "at": note.at, "display": note.display}
-            for note in order.notes.select_related("author")]
-
+    return [
+        {
+            "id": note.pk,
+            "text": note.text,
+            "author": note.author.signature,
+            "at": timezone.localtime(note.at),
+            "display": note.display,
+        }
+        for note in order.notes.select_related("author")
+    ]

@@ -18,15 +18,24 @@ def write_event(
 
 def order_placed_event(order: Order, lines: list[OrderLine], *, actor: User | None, at: datetime) -> OrderEvent:
     return write_event(
-        order, OrderEventType.PLACED, actor=actor, at=at,
-        status=order.status, total=str(order.total), source=order.source,
-        lines=[{"sku": line.sku_code, "quantity": line.quantity, "unit_price": str(line.unit_price)}
-               for line in lines],
+        order,
+        OrderEventType.PLACED,
+        actor=actor,
+        at=at,
+        status=order.status,
+        total=str(order.total),
+        source=order.source,
+        lines=[{"sku": line.sku_code, "quantity": line.quantity, "unit_price": str(line.unit_price)} for line in lines],
     )
 
 
 def status_event(
-    order: Order, event_type: OrderEventType, *, actor: User | None, at: datetime,
-    before: str, **data: Any,
+    order: Order,
+    event_type: OrderEventType,
+    *,
+    actor: User | None,
+    at: datetime,
+    before: str,
+    **data: Any,
 ) -> OrderEvent:
     return write_event(order, event_type, actor=actor, at=at, status_before=before, status_after=order.status, **data)

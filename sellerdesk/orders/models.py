@@ -99,7 +99,9 @@ class Order(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["shop", "external_id"], condition=~models.Q(external_id=""), name="order_shop_external_id_unique"
+                fields=["shop", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="order_shop_external_id_unique",
             ),
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
         ]
@@ -174,7 +176,9 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=30, choices=OrderEventType.choices)
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -53,8 +53,12 @@ def filter_orders(filters: OrderFilters) -> QuerySet[Order]:
     text = filters.q.strip()
     if text:
         orders = orders.filter(
-            Q(number=text) | Q(external_id=text) | Q(buyer_phone=text) | Q(tracking_number=text)
-            | Q(buyer_name=text) | Q(buyer_nickname=text)
+            Q(number=text)
+            | Q(external_id=text)
+            | Q(buyer_phone=text)
+            | Q(tracking_number=text)
+            | Q(buyer_name=text)
+            | Q(buyer_nickname=text)
             | (Q(buyer_name__startswith=text) if len(text) >= 2 else Q(pk__in=[]))
             | (Q(buyer_phone__endswith=text) if len(text) >= 4 and text.isdigit() else Q(pk__in=[]))
         )

@@ -13,8 +13,8 @@ from sellerdesk.core.schemas import Code, Money, Name, Phone, Text
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import allowed_actions
 
-MAX_LINES = settings.SELLERDESK["MAX_ORDER_LINES"]
-MAX_QUANTITY = settings.SELLERDESK["MAX_LINE_QUANTITY"]
+MAX_LINES: int = settings.SELLERDESK["MAX_ORDER_LINES"]
+MAX_QUANTITY: int = settings.SELLERDESK["MAX_LINE_QUANTITY"]
 
 
 class Strict(BaseModel):
@@ -80,7 +80,9 @@ class OrderIn(Strict):
     @model_validator(mode="after")
     def payment_defaults(self) -> OrderIn:
         if self.payment_method is None:
-            self.payment_method = {"cod": "cod", "remittance": "remittance"}.get(self.source, "online")
+            self.payment_method = (
+                "cod" if self.source == "cod" else "remittance" if self.source == "remittance" else "online"
+            )
         return self
 
 
@@ -141,21 +143,37 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def order_out(order: Order) -> dict[str, Any]:
+    lines = getattr(order, "placed_lines", None) or order.lines.all()
     return {
-        "number": order.number, "shop": order.shop.code, "external_id": order.external_id,
-        "source": order.source, "status": order.status, "payment_status": order.payment_status,
-        "payment_method": order.payment_method, "shipping_method": order.shipping_method,
-        "subtotal": order.subtotal, "shipping_fee": order.shipping_fee, "total": order.total,
-        "paid_amount": order.paid_amount, "refunded_amount": order.refunded_amount,
+        "number": order.number,
+        "shop": order.shop.code,
+        "external_id": order.external_id,
+        "source": order.source,
+        "status": order.status,
+        "payment_status": order.payment_status,
+        "payment_method": order.payment_method,
+        "shipping_method": order.shipping_method,
+        "subtotal": order.subtotal,
+        "shipping_fee": order.shipping_fee,
+        "total": order.total,
+        "paid_amount": order.paid_amount,
+        "refunded_amount": order.refunded_amount,
         "pay_deadline": _local(order.pay_deadline),
         "buyer": {"name": order.buyer_name, "phone": order.buyer_phone, "nickname": order.buyer_nickname},
-        "address": {"province": order.province, "city": order.city, "district": order.district,
-                    "detail": order.address_detail},
-        "lines": [{"sku": line.sku_code, "name": line.name, "quantity": line.quantity, "unit_price": line.unit_price}
-                  for line in order.lines.all()],
+        "address": {
+            "province": order.province,
+            "city": order.city,
+            "district": order.district,
+            "detail": order.address_detail,
+        },
+        "lines": [
+            {"sku": line.sku_code, "name": line.name, "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in lines
+        ],
         "buyer_message": order.buyer_message,
         "flag": {"color": order.flag_color, "reason": order.flag_reason},
-        "carrier": order.carrier or None, "tracking_number": order.tracking_number or None,
+        "carrier": order.carrier or None,
+        "tracking_number": order.tracking_number or None,
         "auto_confirm_at": _local(order.auto_confirm_at),
         "created_at": _local(order.created_at),
         "allowed_actions": [action.value for action in allowed_actions(order.status)],

@@ -1,8 +1,9 @@
 """Time-driven order work: close unpaid orders at their deadline, auto-confirm receipt.
 
 Both run from `sellerdesk sweep` and from the worker (core.tasks.run_periodic_job, a
-django-tasks task that core.scheduler enqueues when due). Candidates are read in batches; each order is then claimed with
-SELECT … FOR UPDATE SKIP LOCKED and re-checked, so N workers close each order once.
+django-tasks task that core.scheduler enqueues when due). Candidates are read in
+batches; each order is then claimed with SELECT … FOR UPDATE SKIP LOCKED and
+re-checked, so N workers close each order once.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from sellerdesk.orders.states import OrderStatus
 
 def _batches(candidates: list[int]) -> list[list[int]]:
     size = settings.SELLERDESK["SWEEP_BATCH_SIZE"]
-    return [candidates[start:start + size] for start in range(0, len(candidates), size)]
+    return [candidates[start : start + size] for start in range(0, len(candidates), size)]
 
 
 @periodic("close_unpaid_orders", every=timedelta(minutes=1))
 def close_unpaid_orders(now: datetime) -> int:
     candidates = list(
         Order.objects.filter(status=OrderStatus.UNPAID, pay_deadline__lte=now)
-        .order_by("pay_deadline", "pk").values_list("pk", flat=True)
+        .order_by("pay_deadline", "pk")
+        .values_list("pk", flat=True)
     )
     return sum(actions.close_expired_order(order_id=pk, now=now) for batch in _batches(candidates) for pk in batch)
 
@@ -35,7 +37,7 @@ def close_unpaid_orders(now: datetime) -> int:
 def auto_confirm_receipts(now: datetime) -> int:
     candidates = list(
         Order.objects.filter(status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_confirm_at__lte=now)
-        .order_by("auto_confirm_at", "pk").values_list("pk", flat=True)
+        .order_by("auto_confirm_at", "pk")
+        .values_list("pk", flat=True)
     )
     return sum(actions.auto_confirm_receipt(order_id=pk, now=now) for batch in _batches(candidates) for pk in batch)
-

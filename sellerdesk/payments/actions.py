@@ -24,12 +24,24 @@ from sellerdesk.payments.models import Payment, PaymentKind
 
 PAYABLE_STATUSES = {OrderStatus.UNPAID}
 # COD money is collected by the carrier on delivery and recorded afterwards.
-COD_PAYABLE_STATUSES = {OrderStatus.PENDING_REVIEW, OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+COD_PAYABLE_STATUSES = {
+    OrderStatus.PENDING_REVIEW,
+    OrderStatus.APPROVED,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.COMPLETED,
+}
 
 
 def record_payment(
-    *, order: Order, amount: Decimal, method: str, reference: str, actor: User | None,
-    gateway: str = "", at: datetime | None = None,
+    *,
+    order: Order,
+    amount: Decimal,
+    method: str,
+    reference: str,
+    actor: User | None,
+    gateway: str = "",
+    at: datetime | None = None,
 ) -> Payment:
     """Record money received for an order. The full amount moves it to review.
 
@@ -51,19 +63,29 @@ def record_payment(
             if order.status not in payable:
                 raise InvalidTransition(current=order.status, action="pay")
             if amount > order.balance_due:
-                raise ValidationFailed(
-                    {"amount": _("more than the %(due)s still due") % {"due": order.balance_due}}
-                )
+                raise ValidationFailed({"amount": _("more than the %(due)s still due") % {"due": order.balance_due}})
             payment = Payment.objects.create(
-                order=order, amount=amount, method=method, gateway=gateway, reference=reference,
-                recorded_by=actor, received_at=at,
+                order=order,
+                amount=amount,
+                method=method,
+                gateway=gateway,
+                reference=reference,
+                recorded_by=actor,
+                received_at=at,
             )
             order.paid_amount += amount
             order.save(update_fields=["paid_amount"])
             add_spending(customer_id=order.customer_id, amount=amount)
             write_event(
-                order, OrderEventType.PAYMENT_RECORDED, actor=actor, at=at, payment_id=payment.pk,
-                amount=str(amount), method=method, gateway=gateway, reference=reference,
+                order,
+                OrderEventType.PAYMENT_RECORDED,
+                actor=actor,
+                at=at,
+                payment_id=payment.pk,
+                amount=str(amount),
+                method=method,
+                gateway=gateway,
+                reference=reference,
                 paid_amount=str(order.paid_amount),
             )
             if order.paid_amount >= order.total:
@@ -85,8 +107,12 @@ def record_refund(*, order: Order, amount: Decimal, actor: User | None, at: date
     if amount <= ZERO:
         return None
     refund = Payment.objects.create(
-        order=order, kind=PaymentKind.REFUND, amount=amount, method=order.payment_method,
-        recorded_by=actor, received_at=at,
+        order=order,
+        kind=PaymentKind.REFUND,
+        amount=amount,
+        method=order.payment_method,
+        recorded_by=actor,
+        received_at=at,
     )
     order.refunded_amount += amount
     order.payment_status = (
@@ -115,14 +141,19 @@ def handle_gateway_notification(*, gateway_name: str, body: bytes, headers: dict
     order = Order.objects.filter(number=notification.order_number).first()
     if order is None:
         raise NotFound(_("No order %(number)s.") % {"number": notification.order_number})
-    existing = Payment.objects.filter(kind=PaymentKind.PAYMENT, method="online",
-                                      reference=notification.transaction_id).first()
+    existing = Payment.objects.filter(
+        kind=PaymentKind.PAYMENT, method="online", reference=notification.transaction_id
+    ).first()
     if existing is not None:
         return NotificationResult(order.number, duplicate=True, payment_id=existing.pk)
     try:
         payment = record_payment(
-            order=order, amount=notification.amount, method="online", reference=notification.transaction_id,
-            actor=None, gateway=gateway_name,
+            order=order,
+            amount=notification.amount,
+            method="online",
+            reference=notification.transaction_id,
+            actor=None,
+            gateway=gateway_name,
         )
     except Conflict as conflict:
         if conflict.code != "duplicate_payment":

@@ -24,5 +24,8 @@ class NotifyOut(BaseModel):
 def notify(request: HttpRequest, gateway: str) -> Any:
     headers = {key.lower(): value for key, value in request.headers.items()}
     result = actions.handle_gateway_notification(gateway_name=gateway, body=request.body, headers=headers)
-    return {"status": "duplicate" if result.duplicate else "recorded", "order": result.order_number,
-            "payment_id": result.payment_id}
+    return {
+        "status": "duplicate" if result.duplicate else "recorded",
+        "order": result.order_number,
+        "payment_id": result.payment_id,
+    }

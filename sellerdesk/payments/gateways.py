@@ -57,16 +57,14 @@ class SimulatedGateway:
             fields = {"order_number": str(data["order_number"]), "transaction_id": str(data["transaction_id"])}
             amount = Decimal(str(data["amount"]))
         except (ValueError, KeyError, TypeError, InvalidOperation):
-            raise ValidationFailed(
-                {"body": _("expected JSON with order_number, amount and transaction_id")}
-            ) from None
+            raise ValidationFailed({"body": _("expected JSON with order_number, amount and transaction_id")}) from None
         if not amount.is_finite() or amount <= 0:
             raise ValidationFailed({"amount": _("must be more than 0")})
         return Notification(amount=amount, **fields)
 
 
 def get_gateway(name: str) -> PaymentGateway:
-    secrets = settings.SELLERDESK["GATEWAY_SECRETS"]
+    secrets: dict[str, str] = settings.SELLERDESK["GATEWAY_SECRETS"]
     if name == "simulated":
         return SimulatedGateway(secrets["simulated"])
     raise NotFound(_("Unknown payment gateway %(name)s.") % {"name": name})

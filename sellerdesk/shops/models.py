@@ -39,9 +39,7 @@ class Shop(models.Model):
         verbose_name_plural = _("shops")
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_shop"
-            )
+            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="one_default_shop")
         ]
 
     def __str__(self) -> str:

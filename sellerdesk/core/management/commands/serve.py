@@ -23,10 +23,24 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         url = f"http://{options['host']}:{options['port']}"
         python = sys.executable
-        web = subprocess.Popen([
-            python, "-m", "gunicorn", "sellerdesk.wsgi:application", "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["web_workers"]), "--threads", "4", "--access-logfile", "-", "--log-level", "warning",
-        ])
+        web = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "sellerdesk.wsgi:application",
+                "--bind",
+                f"{options['host']}:{options['port']}",
+                "--workers",
+                str(options["web_workers"]),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "warning",
+            ]
+        )
         worker = subprocess.Popen([python, "-m", "sellerdesk.cli", "worker"])
         children = [web, worker]
 

@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
-        period = settings.SELLERDESK["SWEEP_INTERVAL_SECONDS"]
+        period: int = settings.SELLERDESK["SWEEP_INTERVAL_SECONDS"]
 
         def schedule() -> None:
             while not stop.is_set():
@@ -43,8 +43,14 @@ class Command(BaseCommand):
         self.stdout.write(f"worker {worker_id} running (Ctrl+C to stop)")
         try:
             Worker(
-                queue_names=["default"], interval=options["interval"], batch=False, backend_name="default",
-                startup_delay=True, max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
+                queue_names=["default"],
+                interval=options["interval"],
+                batch=False,
+                backend_name="default",
+                startup_delay=True,
+                max_tasks=None,
+                worker_id=worker_id,
+                excluded_queue_names=[],
             ).run()
         finally:
             stop.set()
