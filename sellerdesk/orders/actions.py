@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from sellerdesk.core.errors import Conflict, DomainError, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
@@ -23,7 +23,7 @@ from sellerdesk.inventory import actions as stock
 from sellerdesk.orders import events
 from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, initial_status, next_status
-from sellerdesk.shops.models import Shop
+from sellerdesk.shops.models import Shop, default_shop
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,7 @@ class OrderDraft:
 
 def get_shop(code: str | None) -> Shop:
     if code is None:
-        shop = Shop.objects.filter(is_default=True).first() or Shop.objects.order_by("pk").first()
-        if shop is None:
-            raise NotFound(_("No shop is set up yet."), details={"field": "shop"})
-        return shop
+        return default_shop()
     shop = Shop.objects.filter(code=code).first()
     if shop is None:
         raise ValidationFailed({"shop": _("unknown shop %(code)s") % {"code": code}})

@@ -56,3 +56,13 @@ class Shop(models.Model):
         else:
             days = self.auto_confirm_express_days or settings.SELLERDESK["AUTO_CONFIRM_EXPRESS_DAYS"]
         return timedelta(days=days)
+
+
+def default_shop() -> Shop:
+    """The shop an order goes to when it names none; created on first use if missing."""
+    shop = Shop.objects.filter(is_default=True).first()
+    if shop is None:
+        shop, _created = Shop.objects.get_or_create(
+            code="main", defaults={"name": str(_("Main shop")), "platform": Platform.WEB, "is_default": True}
+        )
+    return shop
