@@ -1,4 +1,9 @@
 from django.urls import path
 
+from sellerdesk.orders import views
+
 app_name = "orders"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.order_list, name="list"),
+    path("<str:number>/", views.order_detail, name="detail"),
+]

@@ -1,0 +1,395 @@
+"""Staff screens for orders: the list and the order page.
+
+Thin by design: parse with a form, call one query or one action, render. A DomainError
+from an action is shown on the page (nothing was changed); a success redirects back to
+the order page with a message (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sellerdesk.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import has_permission
+from sellerdesk.core.views import staff_required
+from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders.forms import (
+    COMMON_CARRIERS,
+    CancelForm,
+    EmptyForm,
+    FlagForm,
+    NoteForm,
+    OrderFilterForm,
+    PaymentForm,
+    PricesForm,
+    ShipForm,
+)
+from sellerdesk.orders.models import FlagColor, Order, OrderEvent, OrderEventType, PaymentMethod
+from sellerdesk.orders.queries import filter_orders, get_order, search_orders
+from sellerdesk.orders.states import OrderStatus, PaymentStatus, allowed_actions
+from sellerdesk.payments import actions as payment_actions
+
+RESULTS_TARGET = "order-results"
+
+
+# --- the list ---------------------------------------------------------------------------
+
+
+@staff_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    form = OrderFilterForm(request.GET or None)
+    if form.is_bound:
+        form.is_valid()  # invalid fields are shown and left out of the filters
+    filters = form.filters(request.GET.get("page"))
+    try:
+        page = search_orders(filters=filters, actor=request.user)  # type: ignore[arg-type]
+    except DomainError as error:
+        return _error_page(request, error)
+    counts = dict(
+        filter_orders(filters.model_copy(update={"status": None}))
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    tabs = [{"value": "", "label": _("All"), "count": sum(counts.values())}]
+    tabs += [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in OrderStatus.choices]
+    context = {
+        "form": form,
+        "page": page,
+        "orders": page.object_list,
+        "tabs": tabs,
+        "current_status": filters.status.value if filters.status else "",
+        "filtered": bool(filters.q or filters.shop or filters.date_from or filters.date_to),
+    }
+    # A live-filter request from the search form swaps only the results.
+    partial = getattr(request, "htmx", None) and request.htmx.target == RESULTS_TARGET  # type: ignore[attr-defined]
+    template = "orders/partials/results.html" if partial else "orders/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+# --- the moves an order page offers ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    label: Promise
+    permission: str
+    form: type[forms.Form]
+    run: Callable[[Order, User, Any], object]
+    done: Promise
+
+
+def _pay(order: Order, actor: User, form: PaymentForm) -> object:
+    data = form.cleaned_data
+    return payment_actions.record_payment(
+        order=order, amount=data["amount"], method=data["method"], reference=data["reference"], actor=actor
+    )
+
+
+MOVES: dict[str, Move] = {
+    "pay": Move(gettext_lazy("Record payment"), "orders.pay", PaymentForm, _pay, gettext_lazy("Payment recorded.")),
+    "approve": Move(
+        gettext_lazy("Approve"),
+        "orders.approve",
+        EmptyForm,
+        lambda order, actor, form: order_actions.approve_order(order=order, actor=actor),
+        gettext_lazy("Order approved."),
+    ),
+    "ship": Move(
+        gettext_lazy("Ship"),
+        "orders.ship",
+        ShipForm,
+        lambda order, actor, form: order_actions.ship_order(
+            order=order,
+            actor=actor,
+            carrier=form.cleaned_data["carrier"],
+            tracking_number=form.cleaned_data["tracking_number"],
+        ),
+        gettext_lazy("Order shipped."),
+    ),
+    "deliver": Move(
+        gettext_lazy("Mark delivered"),
+        "orders.deliver",
+        EmptyForm,
+        lambda order, actor, form: order_actions.deliver_order(order=order, actor=actor),
+        gettext_lazy("Order marked as delivered."),
+    ),
+    "confirm_receipt": Move(
+        gettext_lazy("Confirm receipt"),
+        "orders.confirm_receipt",
+        EmptyForm,
+        lambda order, actor, form: order_actions.confirm_receipt(order=order, actor=actor),
+        gettext_lazy("Receipt confirmed; the order is completed."),
+    ),
+    "reprice": Move(
+        gettext_lazy("Change prices"),
+        "orders.reprice",
+        PricesForm,
+        lambda order, actor, form: order_actions.change_line_prices(
+            order=order, actor=actor, prices=form.prices(), reason=form.cleaned_data["reason"]
+        ),
+        gettext_lazy("Prices changed."),
+    ),
+    "cancel": Move(
+        gettext_lazy("Cancel order"),
+        "orders.cancel",
+        CancelForm,
+        lambda order, actor, form: order_actions.cancel_order(
+            order=order, actor=actor, reason=form.cleaned_data["reason"]
+        ),
+        gettext_lazy("Order cancelled."),
+    ),
+    "note": Move(
+        gettext_lazy("Add note"),
+        "orders.note",
+        NoteForm,
+        lambda order, actor, form: order_actions.add_note(order=order, actor=actor, text=form.cleaned_data["text"]),
+        gettext_lazy("Note added."),
+    ),
+    "flag": Move(
+        gettext_lazy("Set flag"),
+        "orders.flag",
+        FlagForm,
+        lambda order, actor, form: order_actions.set_flag(
+            order=order, actor=actor, color=form.cleaned_data["color"], reason=form.cleaned_data["reason"]
+        ),
+        gettext_lazy("Flag saved."),
+    ),
+}
+
+# Moves of the status machine, in the order their buttons appear; notes and flags are
+# always there (for roles that may use them).
+STATUS_MOVES = ["pay", "approve", "ship", "deliver", "confirm_receipt", "reprice", "cancel"]
+ALWAYS_MOVES = ["note", "flag"]
+
+
+def available_moves(order: Order, user: Any) -> list[str]:
+    """The moves this order's status allows and this user's role may make."""
+    allowed = {action.value for action in allowed_actions(order.status)}
+    if (
+        order.payment_status == PaymentStatus.COD
+        and order.status in payment_actions.COD_PAYABLE_STATUSES
+        and order.balance_due > 0
+    ):
+        allowed.add("pay")  # cash collected on delivery is recorded afterwards
+    keys = [key for key in STATUS_MOVES if key in allowed] + ALWAYS_MOVES
+    return [key for key in keys if has_permission(user, MOVES[key].permission)]
+
+
+# --- the order page ----------------------------------------------------------------------
+
+
+@staff_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _find(request, number)
+    if request.method != "POST":
+        return _render_detail(request, order)
+    key = request.POST.get("action", "")
+    move = MOVES.get(key)
+    if move is None:
+        messages.error(request, _("Unknown action."))
+        return _render_detail(request, order, status=400)
+    form = move.form(request.POST, order=order)  # type: ignore[call-arg]
+    if not form.is_valid():
+        messages.error(request, _("%(move)s: please correct the fields marked below.") % {"move": move.label})
+        return _render_detail(request, order, bound={key: form}, status=422)
+    try:
+        move.run(order, request.user, form)  # type: ignore[arg-type]
+    except DomainError as error:
+        if isinstance(error, ValidationFailed):
+            for field, reason in error.fields.items():
+                form.add_error(field if field in form.fields else None, reason)
+        messages.error(request, _("%(move)s: %(error)s") % {"move": move.label, "error": _error_text(error)})
+        return _render_detail(request, _find(request, number), bound={key: form}, status=error.status)
+    messages.success(request, str(move.done))
+    return redirect("orders:detail", number=order.number)
+
+
+def _find(request: HttpRequest, number: str) -> Order:
+    try:
+        return get_order(number=number, actor=request.user)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404(number) from None
+
+
+def _render_detail(
+    request: HttpRequest, order: Order, *, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
+    moves = available_moves(order, request.user)
+    forms_by_move = {key: MOVES[key].form(order=order) for key in moves}  # type: ignore[call-arg]
+    forms_by_move.update(bound or {})
+    events = list(order.events.select_related("actor").order_by("at", "pk"))
+    payments = [
+        (payment, _method_label(payment.method))
+        for payment in order.payments.select_related("recorded_by").order_by("received_at", "pk")  # type: ignore[attr-defined]
+    ]
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "payments": payments,
+        "notes": list(order.notes.select_related("author").order_by("at", "pk")),
+        "timeline": [timeline_entry(event) for event in events],
+        "moves": moves,
+        "status_moves": [key for key in moves if key in STATUS_MOVES],
+        "move_labels": {key: MOVES[key].label for key in MOVES},
+        "forms": forms_by_move,
+        "carriers": COMMON_CARRIERS,
+    }
+    return render(request, "orders/detail.html", context, status=status)
+
+
+def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return render(request, "403.html", {"message": _error_text(error)}, status=error.status)
+
+
+ACTION_LABELS: dict[str, Promise] = {
+    "pay": gettext_lazy("record a payment"),
+    "reprice": gettext_lazy("change prices"),
+    "approve": gettext_lazy("approve"),
+    "ship": gettext_lazy("ship"),
+    "deliver": gettext_lazy("mark as delivered"),
+    "confirm_receipt": gettext_lazy("confirm receipt"),
+    "cancel": gettext_lazy("cancel"),
+    "expire": gettext_lazy("close as unpaid"),
+}
+
+
+def _error_text(error: DomainError) -> str:
+    if isinstance(error, InvalidTransition):
+        # The error names raw codes; people read the translated status and move.
+        return _("An order that is “%(status)s” cannot %(action)s.") % {
+            "status": status_label(error.current),
+            "action": ACTION_LABELS.get(error.action, error.action),
+        }
+    return error.message
+
+
+# --- the timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    text: str
+    actor: str
+    status_before: str
+    status_after: str
+
+
+def status_label(value: str | None) -> str:
+    try:
+        return str(OrderStatus(value or "").label)
+    except ValueError:
+        return value or ""
+
+
+def _method_label(value: str) -> str:
+    try:
+        return str(PaymentMethod(value).label)
+    except ValueError:
+        return value
+
+
+def _flag_label(value: str) -> str:
+    try:
+        return str(FlagColor(value).label)
+    except ValueError:
+        return value
+
+
+def describe_event(event: OrderEvent) -> str:
+    """A sentence for the timeline, in the reader's language, from the event's data."""
+    data: dict[str, Any] = event.data or {}
+    kind = event.type
+    if kind == OrderEventType.PLACED:
+        lines = data.get("lines", [])
+        return _("%(count)s line(s), %(items)s item(s), total ¥%(total)s") % {
+            "count": len(lines),
+            "items": sum(int(line.get("quantity", 0)) for line in lines),
+            "total": data.get("total", ""),
+        }
+    if kind == OrderEventType.PRICE_CHANGED:
+        changes = "; ".join(
+            f"{line.get('sku', '')} ¥{line.get('before', '')} → ¥{line.get('after', '')}"
+            for line in data.get("lines", [])
+        )
+        text = _("%(changes)s. Total ¥%(before)s → ¥%(after)s") % {
+            "changes": changes,
+            "before": data.get("total_before", ""),
+            "after": data.get("total_after", ""),
+        }
+        if data.get("reason"):
+            text += " · " + _("reason: %(reason)s") % {"reason": data["reason"]}
+        return text
+    if kind == OrderEventType.PAYMENT_RECORDED:
+        text = _("¥%(amount)s (%(method)s), ¥%(paid)s paid so far") % {
+            "amount": data.get("amount", ""),
+            "method": _method_label(data.get("method", "")),
+            "paid": data.get("paid_amount", ""),
+        }
+        if data.get("reference"):
+            text += " · " + _("reference %(reference)s") % {"reference": data["reference"]}
+        return text
+    if kind == OrderEventType.SHIPPED:
+        return _("%(carrier)s, tracking number %(tracking)s") % {
+            "carrier": data.get("carrier", ""),
+            "tracking": data.get("tracking_number", ""),
+        }
+    if kind == OrderEventType.RECEIPT_CONFIRMED:
+        return _("Confirmed automatically when the time was up") if data.get("automatic") else ""
+    if kind == OrderEventType.CLOSED:
+        if data.get("action") == "expire":
+            return _("Not paid in time") if not data.get("reason") else str(data["reason"])
+        return _("Cancelled: %(reason)s") % {"reason": data.get("reason", "")}
+    if kind == OrderEventType.REFUND_RECORDED:
+        return _("¥%(amount)s to refund · %(reason)s") % {
+            "amount": data.get("amount", ""),
+            "reason": data.get("reason", ""),
+        }
+    if kind == OrderEventType.NOTE_ADDED:
+        return str(data.get("text", ""))
+    if kind == OrderEventType.FLAGGED:
+        after = data.get("after", {})
+        if not after.get("color"):
+            return _("Flag cleared")
+        return _("%(color)s flag: %(reason)s") % {
+            "color": _flag_label(after["color"]),
+            "reason": after.get("reason", ""),
+        }
+    return ""
+
+
+def timeline_entry(event: OrderEvent) -> TimelineEntry:
+    try:
+        title = str(OrderEventType(event.type).label)
+    except ValueError:
+        title = event.type
+    data = event.data or {}
+    return TimelineEntry(
+        at=event.at,
+        kind=event.type,
+        title=title,
+        text=describe_event(event),
+        actor=event.actor.signature if event.actor else _("System"),
+        status_before=status_label(data["status_before"]) if data.get("status_before") else "",
+        status_after=status_label(data["status_after"]) if data.get("status_after") else "",
+    )
