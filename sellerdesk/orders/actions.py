@@ -226,12 +226,12 @@ def _close(order: Order, *, action: OrderAction, actor: User | None, at: datetim
 
 
 @transaction.atomic
-def cancel_order(*, order: Order, actor: User | None, reason: str) -> Order:
+def cancel_order(*, order: Order, actor: User | None, reason: str, at: datetime | None = None) -> Order:
     require(actor, "orders.cancel")
     if not reason.strip():
         raise ValidationFailed({"reason": _("say why the order is cancelled")})
     order = _locked(order)
-    return _close(order, action=OrderAction.CANCEL, actor=actor, at=timezone.now(), reason=reason.strip())
+    return _close(order, action=OrderAction.CANCEL, actor=actor, at=at or timezone.now(), reason=reason.strip())
 
 
 def close_expired_order(*, order_id: int, now: datetime) -> bool:
@@ -250,12 +250,12 @@ def close_expired_order(*, order_id: int, now: datetime) -> bool:
 
 
 @transaction.atomic
-def approve_order(*, order: Order, actor: User | None) -> Order:
+def approve_order(*, order: Order, actor: User | None, at: datetime | None = None) -> Order:
     require(actor, "orders.approve")
     order = _locked(order)
     before = order.status
     order.status = next_status(order.status, OrderAction.APPROVE)
-    order.approved_at = timezone.now()
+    order.approved_at = at or timezone.now()
     order.save(update_fields=["status", "approved_at"])
     events.status_event(order, OrderEventType.APPROVED, actor=actor, at=order.approved_at, before=before)
     return order
@@ -326,9 +326,9 @@ def _complete(order: Order, *, actor: User | None, at: datetime, automatic: bool
 
 
 @transaction.atomic
-def confirm_receipt(*, order: Order, actor: User | None) -> Order:
+def confirm_receipt(*, order: Order, actor: User | None, at: datetime | None = None) -> Order:
     require(actor, "orders.confirm_receipt")
-    return _complete(_locked(order), actor=actor, at=timezone.now(), automatic=False)
+    return _complete(_locked(order), actor=actor, at=at or timezone.now(), automatic=False)
 
 
 def auto_confirm_receipt(*, order_id: int, now: datetime) -> bool:
@@ -346,7 +346,9 @@ def auto_confirm_receipt(*, order_id: int, now: datetime) -> bool:
 
 
 @transaction.atomic
-def change_line_prices(*, order: Order, actor: User | None, prices: Mapping[int, Decimal], reason: str = "") -> Order:
+def change_line_prices(
+    *, order: Order, actor: User | None, prices: Mapping[int, Decimal], reason: str = "", at: datetime | None = None
+) -> Order:
     """Change the price of lines (by position) before payment, e.g. a discount agreed in chat."""
     require(actor, "orders.reprice")
     order = _locked(order)
@@ -380,7 +382,7 @@ def change_line_prices(*, order: Order, actor: User | None, prices: Mapping[int,
         order,
         OrderEventType.PRICE_CHANGED,
         actor=actor,
-        at=timezone.now(),
+        at=at or timezone.now(),
         lines=changes,
         total_before=str(total_before),
         total_after=str(order.total),
@@ -390,20 +392,20 @@ def change_line_prices(*, order: Order, actor: User | None, prices: Mapping[int,
 
 
 @transaction.atomic
-def add_note(*, order: Order, actor: User, text: str) -> OrderNote:
+def add_note(*, order: Order, actor: User, text: str, at: datetime | None = None) -> OrderNote:
     require(actor, "orders.note")
     text = text.strip()
     if not text:
         raise ValidationFailed({"text": _("write something")})
     if len(text) > 500:
         raise ValidationFailed({"text": _("at most 500 characters")})
-    note = OrderNote.objects.create(order=order, author=actor, text=text, at=timezone.now())
+    note = OrderNote.objects.create(order=order, author=actor, text=text, at=at or timezone.now())
     events.write_event(order, OrderEventType.NOTE_ADDED, actor=actor, at=note.at, note_id=note.pk, text=text)
     return note
 
 
 @transaction.atomic
-def set_flag(*, order: Order, actor: User | None, color: str, reason: str) -> Order:
+def set_flag(*, order: Order, actor: User | None, color: str, reason: str, at: datetime | None = None) -> Order:
     """Mark a special order with a colour and why (插旗), or clear the flag with ""."""
     require(actor, "orders.flag")
     if color not in FlagColor.values:
@@ -418,7 +420,7 @@ def set_flag(*, order: Order, actor: User | None, color: str, reason: str) -> Or
         order,
         OrderEventType.FLAGGED,
         actor=actor,
-        at=timezone.now(),
+        at=at or timezone.now(),
         before=before,
         after={"color": order.flag_color, "reason": order.flag_reason},
     )

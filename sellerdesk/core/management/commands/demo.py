@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sellerdesk.demo.generate import (
+    DEFAULT_SEED,
+    MIN_DAYS,
+    DemoConfig,
+    catalogue_size,
+    database_is_empty,
+    load_demo_shop,
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo shop (staff, 3 shops, ~300 SKUs, orders in every state) into an empty database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (and succeed) when the database already has orders or SKUs",
+        )
+        parser.add_argument("--orders", type=int, default=2000, help="how many orders (default 2000)")
+        parser.add_argument("--days", type=int, default=60, help="spread the orders over this many days (default 60)")
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="random seed; the same seed gives the same shop"
+        )
+        parser.add_argument(
+            "--skus", type=int, default=None, help="load only this many SKUs of the ~300 (a quick shop)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["orders"] < 0:
+            raise CommandError("--orders must be 0 or more")
+        if options["skus"] is not None and not 1 <= options["skus"] <= catalogue_size():
+            raise CommandError(f"--skus must be between 1 and {catalogue_size()}")
+        if options["days"] < MIN_DAYS:
+            raise CommandError(f"--days must be at least {MIN_DAYS}")
+        if not database_is_empty():
+            if options["if_empty"]:
+                self.stdout.write("The database has orders or SKUs already: no demo shop loaded.")
+                return
+            raise CommandError(
+                "The database is not empty (it has orders or SKUs); the demo shop loads only into an empty one."
+            )
+        self.stdout.write(f"Loading the demo shop ({options['orders']} orders over {options['days']} days)…")
+        config = DemoConfig(
+            orders=options["orders"], days=options["days"], seed=options["seed"], sku_limit=options["skus"]
+        )
+        summary = load_demo_shop(config=config)
+        self.stdout.write(f"Shops: {', '.join(summary.shops)}")
+        self.stdout.write(f"Catalogue: {summary.products} products, {summary.skus} SKUs")
+        orders = ", ".join(f"{status} {count}" for status, count in summary.orders_by_status.items())
+        self.stdout.write(
+            f"Orders: {sum(summary.orders_by_status.values())} ({orders}); customers: {summary.customers}"
+        )
+        self.stdout.write(f"Loaded in {summary.seconds:.1f} s.")
+        for username, password in summary.credentials:
+            self.stdout.write(self.style.SUCCESS(f"  log in as {username} / {password}"))

@@ -1,0 +1,1 @@
+"""The demo shop that `make run` loads into an empty database (`sellerdesk demo --if-empty`)."""

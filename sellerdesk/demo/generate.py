@@ -1,0 +1,295 @@
+"""Load a believable demo shop into an empty database.
+
+Every order is played through the real actions (place, reprice, pay, approve, ship,
+deliver, confirm, cancel, expire) with timestamps in the past, so stock, the stock
+ledger, customers, payments and the audit timeline agree exactly as they would after
+two months of trading. The plan is drawn first from a seeded random generator; the
+stock each SKU needs is derived from the plan, so no order can fail for stock.
+
+The same seed and the same `now` give the same shop (order numbers and passwords aside,
+which come from `secrets`).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import string
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from sellerdesk.catalog.actions import create_sku
+from sellerdesk.catalog.models import Product, Sku
+from sellerdesk.core.demo_credentials import write_credentials
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import Role
+from sellerdesk.customers.models import Customer
+from sellerdesk.demo import catalog
+from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
+from sellerdesk.inventory.actions import set_on_hand
+from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders.models import Order
+from sellerdesk.payments.actions import record_payment
+from sellerdesk.shops.models import Platform, Shop
+
+DEFAULT_SEED = 20261122
+MIN_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    orders: int = 2000
+    days: int = 60
+    seed: int = DEFAULT_SEED
+    # Load only this many SKUs of the catalogue (tests use a few); None loads all ~300.
+    sku_limit: int | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    shops: list[str]
+    products: int
+    skus: int
+    customers: int
+    orders_by_status: dict[str, int]
+    credentials: list[tuple[str, str]]
+    seconds: float
+
+
+def catalogue_size() -> int:
+    return sum(len(product.variants) for product in catalog.PRODUCTS)
+
+
+def database_is_empty() -> bool:
+    """No orders and no SKUs: the state a fresh `migrate` leaves."""
+    return not Order.objects.exists() and not Sku.objects.exists()
+
+
+def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
+    """Create staff, shops, the catalogue with stock, and `config.orders` orders.
+
+    All of it in one transaction, so that a failure leaves the database empty and
+    `demo --if-empty` tries again next time. The passwords of `owner` and `agent` are
+    written to the demo-credentials file once the transaction has committed.
+    """
+    if config.days < MIN_DAYS:
+        raise ValueError(f"days must be at least {MIN_DAYS}")
+    if config.orders < 0:
+        raise ValueError("orders must be 0 or more")
+    if config.sku_limit is not None and not 1 <= config.sku_limit <= catalogue_size():
+        raise ValueError(f"sku_limit must be between 1 and {catalogue_size()}")
+    started = time.monotonic()
+    rng = random.Random(config.seed)
+    now = config.now or timezone.now()
+    with transaction.atomic():
+        staff, credentials = _create_staff()
+        shops = _set_up_shops()
+        items = _create_catalogue(rng, staff.owner, config.sku_limit)
+        plans = OrderPlanner(rng, now, config.days, shops, items).plan(config.orders)
+        _stock_up(rng, items, plans, staff.warehouse)
+        for plan in plans:
+            _play(plan, staff)
+    if credentials:
+        write_credentials(credentials)
+    by_status = Counter(Order.objects.values_list("status", flat=True))
+    return DemoSummary(
+        shops=[shop.name for shop in shops],
+        products=Product.objects.count(),
+        skus=Sku.objects.count(),
+        customers=Customer.objects.count(),
+        orders_by_status=dict(sorted(by_status.items())),
+        credentials=credentials,
+        seconds=time.monotonic() - started,
+    )
+
+
+# --- staff and shops ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Staff:
+    owner: User
+    agent: User
+    agent2: User
+    supervisor: User
+    warehouse: User
+
+
+# (username, role, display name, password printed for the demo)
+_STAFF = (
+    ("owner", Role.OWNER, "老板", True),
+    ("agent", Role.AGENT, "阿华", True),
+    ("xiaomei", Role.AGENT, "小美", False),
+    ("lijie", Role.SUPERVISOR, "丽姐", False),
+    ("xiaowang", Role.WAREHOUSE, "小王", False),
+)
+
+
+def _password() -> str:
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+def _create_staff() -> tuple[Staff, list[tuple[str, str]]]:
+    # Seed data: there is no user-management action yet, so the accounts are created
+    # with Django's own user manager. An account that exists already is left as it is.
+    users: dict[str, User] = {}
+    credentials: list[tuple[str, str]] = []
+    for username, role, display_name, printed in _STAFF:
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:
+            users[username] = existing
+            continue
+        is_owner = role == Role.OWNER
+        # Staff who only appear in the history get no password; the owner can set one.
+        password = _password() if printed else None
+        users[username] = User.objects.create_user(
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            is_staff=is_owner,
+            is_superuser=is_owner,
+        )
+        if password is not None:
+            credentials.append((username, password))
+    return Staff(users["owner"], users["agent"], users["xiaomei"], users["lijie"], users["xiaowang"]), credentials
+
+
+def _set_up_shops() -> list[Shop]:
+    # Seed data: there is no shops action yet, so the demo writes Shop rows directly.
+    # The default shop `main` comes from a data migration (created here when absent).
+    main = Shop.objects.filter(code="main").first() or Shop(code="main", is_default=True)
+    main.name, main.platform = "暖阳小铺 官方微店", Platform.WEB
+    main.save()
+    tmall, _created = Shop.objects.update_or_create(
+        code="tmall", defaults={"name": "暖阳小铺 天猫旗舰店", "platform": Platform.TMALL}
+    )
+    # Pinduoduo closes unpaid orders the next day: a per-shop payment window.
+    pdd, _created = Shop.objects.update_or_create(
+        code="pdd", defaults={"name": "暖阳小铺 拼多多店", "platform": Platform.PINDUODUO, "payment_window_days": 1}
+    )
+    return [main, tmall, pdd]
+
+
+# --- catalogue and stock -----------------------------------------------------------
+
+
+_SIZE_WEIGHTS = {"S": 0.8, "M": 1.3, "L": 1.1, "XL": 0.6, "26": 0.8, "27": 1.2, "28": 1.2, "29": 0.9, "30": 0.5}
+
+
+def _create_catalogue(rng: random.Random, owner: User, limit: int | None) -> list[Item]:
+    variants = list(catalog.all_variants())
+    chosen = set(range(len(variants))) if limit is None else set(rng.sample(range(len(variants)), limit))
+    products: dict[str, Product] = {}
+    items = []
+    for index, (plan, variant) in enumerate(variants):
+        if index not in chosen:
+            continue
+        if plan.code not in products:
+            # Seed data: products have no action of their own yet (create_sku takes one).
+            products[plan.code] = Product.objects.create(name=plan.name, category=plan.category)
+        sku = create_sku(
+            actor=owner,
+            code=variant.code,
+            name=plan.name,
+            price=variant.price,
+            attributes=variant.attributes,
+            barcode=catalog.barcode(index + 1),
+            product=products[plan.code],
+        )
+        weight = plan.popularity * _SIZE_WEIGHTS.get(variant.attributes.get("尺码", ""), 1.0)
+        items.append(Item(sku, variant.price, weight, plan.multi_buy))
+    return items
+
+
+def _stock_up(rng: random.Random, items: list[Item], plans: list[OrderPlan], actor: User) -> None:
+    """Stock each SKU with what its orders take plus a remainder; a few end sold out or low.
+
+    Orders are played one after the other and a closed order gives its reservation back
+    before the next is placed, so on-hand = units shipped + units still reserved +
+    the largest closed line + remainder is always enough.
+    """
+    kept: Counter[str] = Counter()
+    largest_closed: Counter[str] = Counter()
+    for plan in plans:
+        for line in plan.lines:
+            if plan.target in (Target.EXPIRED, Target.CANCELLED):
+                largest_closed[line.sku] = max(largest_closed[line.sku], line.quantity)
+            else:
+                kept[line.sku] += line.quantity
+    for item in items:
+        code = item.sku.code
+        roll = rng.random()
+        remainder = 0 if roll < 0.06 else rng.randrange(1, 6) if roll < 0.14 else rng.randrange(15, 160)
+        remainder = max(remainder, largest_closed[code])
+        set_on_hand(sku=item.sku, on_hand=kept[code] + remainder, actor=actor, note="期初盘点")
+
+
+# --- playing the plan through the actions --------------------------------------------
+
+
+def _play(plan: OrderPlan, staff: Staff) -> Order:
+    users = {
+        "owner": staff.owner,
+        "agent": staff.agent,
+        "xiaomei": staff.agent2,
+        "lijie": staff.supervisor,
+        "xiaowang": staff.warehouse,
+    }
+    order = order_actions.place_order(draft=plan.draft, actor=users[plan.placed_by] if plan.placed_by else None)
+    for action in plan.actions:
+        actor = users[action.actor] if action.actor else None
+        match action.step:
+            case Step.REPRICE:
+                order = order_actions.change_line_prices(
+                    order=order, actor=actor, prices=action.prices, reason=action.text, at=action.at
+                )
+            case Step.NOTE:
+                assert actor is not None
+                order_actions.add_note(order=order, actor=actor, text=action.text, at=action.at)
+            case Step.FLAG:
+                order = order_actions.set_flag(
+                    order=order, actor=actor, color=action.color, reason=action.text, at=action.at
+                )
+            case Step.PAY:
+                # `order` is the latest copy an action returned: its total includes any reprice.
+                record_payment(
+                    order=order,
+                    amount=order.total - order.paid_amount,
+                    method=action.method,
+                    reference=action.reference,
+                    actor=actor,
+                    gateway=action.gateway,
+                    at=action.at,
+                )
+            case Step.APPROVE:
+                order = order_actions.approve_order(order=order, actor=actor, at=action.at)
+            case Step.SHIP:
+                order = order_actions.ship_order(
+                    order=order,
+                    actor=actor,
+                    carrier=action.carrier,
+                    tracking_number=action.tracking_number,
+                    at=action.at,
+                )
+            case Step.DELIVER:
+                order = order_actions.deliver_order(order=order, actor=actor, at=action.at)
+            case Step.CONFIRM:
+                order = order_actions.confirm_receipt(order=order, actor=actor, at=action.at)
+            case Step.AUTO_CONFIRM:
+                # The sweep's own path, as if it had run at the auto-confirmation time.
+                if not order_actions.auto_confirm_receipt(order_id=order.pk, now=action.at):
+                    raise RuntimeError(f"demo order {order.number} did not auto-confirm")
+            case Step.CANCEL:
+                order = order_actions.cancel_order(order=order, actor=actor, reason=action.text, at=action.at)
+            case Step.EXPIRE:
+                if not order_actions.close_expired_order(order_id=order.pk, now=action.at):
+                    raise RuntimeError(f"demo order {order.number} did not expire")
+    return order

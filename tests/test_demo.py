@@ -1,0 +1,295 @@
+"""The demo shop: a small one loaded through the real actions must be consistent."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+
+from sellerdesk.catalog.models import Product, Sku
+from sellerdesk.core import demo_credentials
+from sellerdesk.core.addresses import normalize_phone, normalize_province
+from sellerdesk.core.models import User
+from sellerdesk.core.periodic import run_all
+from sellerdesk.customers.models import Customer
+from sellerdesk.demo.catalog import all_variants, ean13
+from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
+from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner
+from sellerdesk.inventory.models import StockLevel, StockMovement
+from sellerdesk.orders.models import Order, OrderEvent, OrderLine, OrderNote
+from sellerdesk.orders.states import OrderStatus
+from sellerdesk.payments.models import Payment
+from sellerdesk.shops.models import Shop
+
+NOW = datetime(2026, 11, 22, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+ORDERS = 60
+SKUS = 24
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    # The demo hashes two real passwords per load; the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def credentials_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "demo-credentials.txt"
+    monkeypatch.setattr(demo_credentials, "PATH", path)
+    return path
+
+
+@pytest.fixture
+def demo(db: Any, credentials_file: Path) -> DemoSummary:
+    return load_demo_shop(config=DemoConfig(orders=ORDERS, sku_limit=SKUS, now=NOW))
+
+
+def snapshot() -> dict[str, object]:
+    """Everything the demo writes, summed up: equal snapshots mean nothing changed."""
+    return {
+        "users": User.objects.count(),
+        "shops": list(Shop.objects.order_by("pk").values_list("code", "name")),
+        "products": Product.objects.count(),
+        "skus": Sku.objects.count(),
+        "orders": list(Order.objects.order_by("pk").values_list("number", "status", "total")),
+        "events": OrderEvent.objects.count(),
+        "notes": OrderNote.objects.count(),
+        "payments": Payment.objects.count(),
+        "customers": Customer.objects.count(),
+        "movements": StockMovement.objects.count(),
+        "stock": list(StockLevel.objects.order_by("pk").values_list("on_hand", "reserved")),
+    }
+
+
+def test_the_shop_shows_every_status_source_payment_and_shipping_method(demo: DemoSummary) -> None:
+    orders = Order.objects.all()
+
+    assert orders.count() == ORDERS
+    assert set(orders.values_list("status", flat=True)) == set(OrderStatus.values)
+    assert set(orders.values_list("source", flat=True)) == {"inquiry", "silent", "cod", "remittance", "manual", "api"}
+    assert set(orders.values_list("payment_method", flat=True)) == {"online", "cod", "remittance"}
+    assert set(orders.values_list("shipping_method", flat=True)) == {"express", "post"}
+    assert set(orders.values_list("shop__code", flat=True)) == {"main", "tmall", "pdd"}
+    closed = orders.filter(status=OrderStatus.CLOSED)
+    assert closed.filter(close_reason="").count() == 0
+    assert closed.filter(events__type="closed", events__actor__isnull=True).exists()  # expired by the sweep path
+    assert closed.filter(events__type="closed", events__actor__isnull=False).exists()  # cancelled by staff
+    assert orders.exclude(flag_color="").exists()
+    assert orders.exclude(buyer_message="").exists()
+    assert OrderNote.objects.exists()
+    assert OrderEvent.objects.filter(type="price_changed").exists()
+    assert demo.orders_by_status == dict(sorted(Counter(orders.values_list("status", flat=True)).items()))
+
+
+def test_the_catalogue_has_the_asked_number_of_skus_with_valid_barcodes(demo: DemoSummary) -> None:
+    skus = list(Sku.objects.all())
+
+    assert len(skus) == SKUS == demo.skus
+    for sku in skus:
+        assert sku.barcode is not None
+        assert len(sku.barcode) == 13
+        assert ean13(sku.barcode[:12]) == sku.barcode
+        assert sku.price > 0
+        assert set(sku.attributes) in ({"颜色", "尺码"}, {"色号"}, {"规格"})
+        assert sku.product is not None
+
+
+def test_ean13_check_digit() -> None:
+    assert ean13("400638133393") == "4006381333931"
+    assert ean13("690123456789") == "6901234567892"
+
+
+def plan_with(seed: int) -> list[OrderPlan]:
+    """A plan over unsaved SKUs and shops: planning itself reads and writes nothing."""
+    items = [
+        Item(Sku(code=variant.code, price=variant.price), variant.price, product.popularity, product.multi_buy)
+        for product, variant in all_variants()
+    ]
+    shops = [
+        Shop(code="main", platform="web"),
+        Shop(code="tmall", platform="tmall"),
+        Shop(code="pdd", platform="pinduoduo", payment_window_days=1),
+    ]
+    return OrderPlanner(random.Random(seed), NOW, 60, shops, items).plan(200)
+
+
+def test_the_same_seed_plans_the_same_shop() -> None:
+    first, again, other = plan_with(7), plan_with(7), plan_with(8)
+
+    assert first == again
+    assert first != other
+    assert all(plan.draft.placed_at is not None and plan.draft.placed_at <= NOW for plan in first)
+    assert all(action.at <= NOW for plan in first for action in plan.actions)
+
+
+def test_order_totals_are_their_lines_plus_shipping(demo: DemoSummary) -> None:
+    for order in Order.objects.prefetch_related("lines"):
+        lines = list(order.lines.all())
+        assert 1 <= len(lines) <= 4
+        assert order.subtotal == sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+        assert order.total == order.subtotal + order.shipping_fee
+
+
+def test_stock_levels_equal_the_ledger(demo: DemoSummary) -> None:
+    ledger = {
+        row["sku_id"]: row
+        for row in StockMovement.objects.values("sku_id").annotate(
+            on_hand=Sum("on_hand_delta"), reserved=Sum("reserved_delta")
+        )
+    }
+
+    levels = list(StockLevel.objects.all())
+    assert len(levels) == SKUS
+    for level in levels:
+        assert level.on_hand == ledger[level.sku_id]["on_hand"]
+        assert level.reserved == ledger[level.sku_id]["reserved"]
+        assert level.available >= 0
+
+
+def test_only_open_orders_hold_reserved_stock(demo: DemoSummary) -> None:
+    held = OrderLine.objects.filter(reserved_quantity__gt=0)
+    waiting = {OrderStatus.UNPAID, OrderStatus.PENDING_REVIEW, OrderStatus.APPROVED}
+
+    assert set(held.values_list("order__status", flat=True)) <= waiting
+    for line in OrderLine.objects.filter(order__status__in=waiting):
+        assert line.reserved_quantity == line.quantity
+    reserved_by_sku = Counter()
+    for sku_id, quantity in held.values_list("sku_id", "reserved_quantity"):
+        reserved_by_sku[sku_id] += quantity
+    for level in StockLevel.objects.all():
+        assert level.reserved == reserved_by_sku[level.sku_id]
+
+
+def test_customers_count_their_orders_and_money(demo: DemoSummary) -> None:
+    customers = list(Customer.objects.all())
+
+    assert len(customers) == demo.customers
+    assert any(customer.order_count >= 2 for customer in customers)  # repeat buyers
+    for customer in customers:
+        assert customer.order_count == customer.orders.count()
+        paid = Payment.objects.filter(order__customer=customer, kind="payment").aggregate(s=Sum("amount"))["s"]
+        refunded = Payment.objects.filter(order__customer=customer, kind="refund").aggregate(s=Sum("amount"))["s"]
+        assert customer.total_spent == (paid or 0) - (refunded or 0)
+
+
+def test_payments_come_by_gateway_by_hand_and_cash_on_delivery(demo: DemoSummary) -> None:
+    payments = Payment.objects.filter(kind="payment")
+
+    assert set(payments.values_list("method", "gateway")) == {("online", "simulated"), ("remittance", ""), ("cod", "")}
+    assert payments.filter(reference="").count() == 0
+    for order in Order.objects.filter(payment_status="paid"):
+        assert order.paid_amount == order.total
+
+
+def test_timelines_run_forward_and_nothing_is_overdue(demo: DemoSummary) -> None:
+    for order in Order.objects.all():
+        steps = [order.created_at, order.paid_at, order.approved_at, order.shipped_at, order.delivered_at]
+        if order.payment_method == "cod":
+            steps.remove(order.paid_at)  # the carrier hands the cash over after delivery
+        steps.append(order.completed_at)
+        moments = [moment for moment in steps if moment is not None]
+        assert moments == sorted(moments), order.number
+        assert order.events.filter(at__lt=order.created_at).count() == 0
+    assert OrderEvent.objects.filter(at__gt=NOW).count() == 0
+    assert StockMovement.objects.filter(kind__in=["reserve", "release", "ship"], at__gt=NOW).count() == 0
+    # What the sweep would do at that moment, it has already done.
+    before = snapshot()
+    assert run_all(NOW) == {"close_unpaid_orders": 0, "auto_confirm_receipts": 0}
+    assert snapshot() == before
+
+
+def test_buyers_have_valid_phones_and_real_provinces(demo: DemoSummary) -> None:
+    for name, phone, province, city, district, detail in Order.objects.values_list(
+        "buyer_name", "buyer_phone", "province", "city", "district", "address_detail"
+    ):
+        assert 2 <= len(name) <= 4
+        assert len(phone) == 11
+        assert normalize_phone(phone) == phone
+        assert normalize_province(province) == province
+        assert city and district and detail
+
+
+def test_staff_and_the_two_printed_logins(demo: DemoSummary, credentials_file: Path) -> None:
+    owner = User.objects.get(username="owner")
+    agent = User.objects.get(username="agent")
+    pairs = dict(demo_credentials.read_credentials())
+
+    assert (owner.role, owner.display_name, owner.is_staff, owner.is_superuser) == ("owner", "老板", True, True)
+    assert (agent.role, agent.display_name, agent.is_superuser) == ("agent", "阿华", False)
+    assert set(User.objects.values_list("username", "role")) == {
+        ("owner", "owner"),
+        ("agent", "agent"),
+        ("xiaomei", "agent"),
+        ("lijie", "supervisor"),
+        ("xiaowang", "warehouse"),
+    }
+    assert list(pairs) == ["owner", "agent"]
+    assert dict(demo.credentials) == pairs
+    assert owner.check_password(pairs["owner"])
+    assert agent.check_password(pairs["agent"])
+    assert len(pairs["owner"]) >= 16
+    assert not User.objects.get(username="xiaomei").has_usable_password()
+    assert credentials_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_demo_if_empty_on_a_loaded_database_changes_nothing(demo: DemoSummary, credentials_file: Path) -> None:
+    before, written = snapshot(), credentials_file.read_text()
+    out = io.StringIO()
+
+    call_command("demo", "--if-empty", stdout=out)
+
+    assert out.getvalue() == "The database has orders or SKUs already: no demo shop loaded.\n"
+    assert snapshot() == before
+    assert credentials_file.read_text() == written
+
+
+def test_demo_without_if_empty_refuses_a_loaded_database(demo: DemoSummary, credentials_file: Path) -> None:
+    before, written = snapshot(), credentials_file.read_text()
+
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("demo", stdout=io.StringIO())
+
+    assert snapshot() == before
+    assert credentials_file.read_text() == written
+
+
+def test_demo_command_loads_an_empty_database_and_prints_the_logins(db: Any, credentials_file: Path) -> None:
+    out = io.StringIO()
+
+    call_command("demo", "--if-empty", "--orders", "12", "--skus", "10", stdout=out)
+
+    assert Order.objects.count() == 12
+    assert Sku.objects.count() == 10
+    text = out.getvalue()
+    for username, password in demo_credentials.read_credentials():
+        assert f"log in as {username} / {password}" in text
+    assert "Orders: 12 (" in text
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--days", "3"], "--days must be at least 14"),
+        (["--orders", "-1"], "--orders must be 0 or more"),
+        (["--skus", "0"], "--skus must be between 1 and 296"),
+    ],
+)
+def test_demo_refuses_bad_arguments_and_writes_nothing(
+    db: Any, credentials_file: Path, arguments: list[str], message: str
+) -> None:
+    before = snapshot()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("demo", *arguments, stdout=io.StringIO())
+
+    assert snapshot() == before
+    assert not credentials_file.exists()
