@@ -29,18 +29,6 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
-class SessionAuth:
-    """The logged-in staff user, for trying the API from /api/docs in the browser."""
-
-    openapi_type = "apiKey"
-
-    def __call__(self, request: HttpRequest) -> User | None:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user  # type: ignore[return-value]
-        return None
-
-
 api = NinjaAPI(
     title="sellerdesk",
     version="1",
