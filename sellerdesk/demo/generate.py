@@ -18,7 +18,7 @@ import string
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -92,7 +92,7 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         shops = _set_up_shops()
         items = _create_catalogue(rng, staff.owner, config.sku_limit)
         plans = OrderPlanner(rng, now, config.days, shops, items).plan(config.orders)
-        _stock_up(rng, items, plans, staff.warehouse)
+        _stock_up(rng, items, plans, staff.warehouse, counted_at=now - timedelta(days=config.days + 1))
         for plan in plans:
             _play(plan, staff)
     if credentials:
@@ -209,7 +209,9 @@ def _create_catalogue(rng: random.Random, owner: User, limit: int | None) -> lis
     return items
 
 
-def _stock_up(rng: random.Random, items: list[Item], plans: list[OrderPlan], actor: User) -> None:
+def _stock_up(
+    rng: random.Random, items: list[Item], plans: list[OrderPlan], actor: User, *, counted_at: datetime
+) -> None:
     """Stock each SKU with what its orders take plus a remainder; a few end sold out or low.
 
     Orders are played one after the other and a closed order gives its reservation back
@@ -229,7 +231,7 @@ def _stock_up(rng: random.Random, items: list[Item], plans: list[OrderPlan], act
         roll = rng.random()
         remainder = 0 if roll < 0.06 else rng.randrange(1, 6) if roll < 0.14 else rng.randrange(15, 160)
         remainder = max(remainder, largest_closed[code])
-        set_on_hand(sku=item.sku, on_hand=kept[code] + remainder, actor=actor, note="期初盘点")
+        set_on_hand(sku=item.sku, on_hand=kept[code] + remainder, actor=actor, note="期初盘点", at=counted_at)
 
 
 # --- playing the plan through the actions --------------------------------------------

@@ -125,7 +125,13 @@ def ship_stock(*, lines: Sequence[StockLine], document: str, actor: User | None,
 
 @transaction.atomic
 def set_on_hand(
-    *, sku: Sku, on_hand: int, actor: User | None, warehouse: Warehouse | None = None, note: str = ""
+    *,
+    sku: Sku,
+    on_hand: int,
+    actor: User | None,
+    warehouse: Warehouse | None = None,
+    note: str = "",
+    at: datetime | None = None,
 ) -> StockLevel:
     """A stock count: the counted quantity replaces on-hand; the difference is ledgered."""
     require(actor, "stock.adjust")
@@ -154,6 +160,6 @@ def set_on_hand(
         document="count",
         actor=actor,
         note=note[:200],
-        at=timezone.now(),
+        at=at or timezone.now(),
     )
     return level
