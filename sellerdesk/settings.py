@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "sellerdesk.core.middleware.ApiErrorFormatMiddleware",
 ]
 
 ROOT_URLCONF = "sellerdesk.urls"

@@ -77,7 +77,7 @@ def sku_out(sku: Sku) -> dict[str, Any]:
 
 def _sku(request: HttpRequest, code: str) -> Sku:
     require(actor_of(request), "catalog.view")
-    sku = Sku.objects.filter(code=code).first()
+    sku = None if "\x00" in code else Sku.objects.filter(code=code).first()
     if sku is None:
         raise NotFound(_("No SKU %(code)s.") % {"code": code}, details={"code": code})
     return sku

@@ -7,12 +7,15 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
+from ninja.types import DictStrAny
 
-from sellerdesk.core.errors import DomainError
+from sellerdesk.core.errors import DomainError, ValidationFailed
 from sellerdesk.core.models import ApiToken, User, hash_token
 
 
@@ -29,12 +32,54 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
+def _nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding a NUL character, if any."""
+    if isinstance(value, str):
+        return path or "body" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return child
+            found = _nul_path(item, child)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+class StrictTextParser(Parser):
+    """JSON and query strings as usual, but no NUL characters anywhere: PostgreSQL cannot
+    store them, and no shop data needs them."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = super().parse_body(request)
+        path = _nul_path(data)
+        if path:
+            # ninja turns any error raised here into a 400; on_http_error answers 422 instead.
+            request.nul_field = path  # type: ignore[attr-defined]
+            raise ValueError("NUL character in the body")
+        return data
+
+    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> DictStrAny:
+        parsed = super().parse_querydict(data, list_fields, request)
+        path = _nul_path(parsed)
+        if path:
+            raise ValidationFailed({path: _("must not contain a NUL character")})
+        return parsed
+
+
 api = NinjaAPI(
     title="sellerdesk",
     version="1",
     description=_("The sellerdesk API. Base path /api/v1; see API.md for the stable core."),
     auth=[TokenAuth()],
     urls_namespace="api",
+    parser=StrictTextParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -56,7 +101,7 @@ def path_of(location: tuple[Any, ...] | list[Any]) -> str:
     parts = list(location)
     if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
         source = parts.pop(0)
-        if source == "body" and len(parts) > 1:
+        if source == "body" and parts:
             parts.pop(0)  # the handler's parameter name
     text = ""
     for part in parts:
@@ -92,6 +137,10 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    nul_field = getattr(request, "nul_field", None)
+    if nul_field:
+        fields = {nul_field: _("must not contain a NUL character")}
+        return error_response(request, 422, "validation_error", _("Some fields are invalid."), {"fields": fields})
     codes = {
         400: "bad_request",
         401: "unauthorized",

@@ -13,7 +13,8 @@ from sellerdesk.core.money import to_money
 MAX_MONEY = Decimal("99999999.99")
 
 
-def _parse_money(value: Any) -> Decimal:
+def parse_money(value: Any) -> Decimal:
+    """A non-negative amount with at most 2 decimals, from a string or an integer."""
     if isinstance(value, (bool, float)):
         raise ValueError('send money as a string with 2 decimals, e.g. "59.00"')
     if not isinstance(value, (str, int, Decimal)):
@@ -33,7 +34,7 @@ def _parse_money(value: Any) -> Decimal:
     return to_money(amount)
 
 
-Money = Annotated[Decimal, BeforeValidator(_parse_money), PlainSerializer(lambda v: str(to_money(v)), return_type=str)]
+Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(lambda v: str(to_money(v)), return_type=str)]
 
 
 def _parse_phone(value: Any) -> str:

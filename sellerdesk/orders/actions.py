@@ -121,13 +121,23 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
     ]
     subtotal = to_money(sum((line.unit_price * line.quantity for line in lines), ZERO))
     shipping_fee = to_money(draft.shipping_fee)
+    _check_total(subtotal + shipping_fee)
+    is_free = subtotal + shipping_fee == ZERO
+    if is_free and status == OrderStatus.UNPAID:
+        status = next_status(status, OrderAction.PAY)  # nothing to pay: a gift, a replacement
     order = Order(
         number=_new_number(at),
         shop=shop,
         external_id=draft.external_id,
         source=draft.source,
         status=status,
-        payment_status=PaymentStatus.COD if draft.payment_method == "cod" else PaymentStatus.UNPAID,
+        payment_status=(
+            PaymentStatus.COD
+            if draft.payment_method == "cod"
+            else PaymentStatus.PAID
+            if is_free
+            else PaymentStatus.UNPAID
+        ),
         payment_method=draft.payment_method,
         shipping_method=draft.shipping_method,
         buyer_name=draft.buyer.name,
@@ -144,6 +154,7 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
         pay_deadline=at + shop.payment_window if status == OrderStatus.UNPAID else None,
         created_at=at,
         created_by=actor,
+        paid_at=at if is_free else None,
     )
     for attempt in range(3):
         try:
@@ -176,6 +187,14 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
                 raise
             order.number = _new_number(at)
     raise AssertionError("unreachable")
+
+
+MAX_ORDER_TOTAL = Decimal("999999999.99")
+
+
+def _check_total(total: Decimal) -> None:
+    if total > MAX_ORDER_TOTAL:
+        raise ValidationFailed({"lines": _("the order total may be at most %(max)s") % {"max": MAX_ORDER_TOTAL}})
 
 
 def _duplicate(shop: Shop, external_id: str) -> Conflict:
@@ -353,29 +372,43 @@ def change_line_prices(
     require(actor, "orders.reprice")
     order = _locked(order)
     next_status(order.status, OrderAction.REPRICE)
+    if order.paid_amount > ZERO:
+        raise Conflict(
+            "order_partially_paid",
+            _("Part of this order is paid already; its prices can no longer change."),
+            details={"paid_amount": str(order.paid_amount)},
+        )
     lines = {line.position: line for line in order.lines.all()}
     bad = {
-        f"lines[{position}]": _("no line %(n)s on this order") % {"n": position}
-        for position in prices
+        f"lines[{index}].position": _("no line %(n)s on this order") % {"n": position}
+        for index, position in enumerate(prices)
         if position not in lines
     }
     if bad:
         raise ValidationFailed(bad)
-    changes = []
-    for position, price in sorted(prices.items()):
-        line = lines[position]
-        new_price = to_money(price)
-        if new_price == line.unit_price:
-            continue
-        changes.append(
-            {"sku": line.sku_code, "position": position, "before": str(line.unit_price), "after": str(new_price)}
-        )
-        line.unit_price = new_price
-        line.save(update_fields=["unit_price"])
-    if not changes:
+    new_prices = {position: to_money(price) for position, price in prices.items()}
+    changed = sorted(position for position, price in new_prices.items() if price != lines[position].unit_price)
+    if not changed:
         return order
+    subtotal = to_money(
+        sum((new_prices.get(line.position, line.unit_price) * line.quantity for line in lines.values()), ZERO)
+    )
+    _check_total(subtotal + order.shipping_fee)
+    changes = []
+    for position in changed:
+        line = lines[position]
+        changes.append(
+            {
+                "sku": line.sku_code,
+                "position": position,
+                "before": str(line.unit_price),
+                "after": str(new_prices[position]),
+            }
+        )
+        line.unit_price = new_prices[position]
+        line.save(update_fields=["unit_price"])
     total_before = order.total
-    order.subtotal = to_money(sum((line.unit_price * line.quantity for line in lines.values()), ZERO))
+    order.subtotal = subtotal
     order.total = order.subtotal + order.shipping_fee
     order.save(update_fields=["subtotal", "total"])
     events.write_event(

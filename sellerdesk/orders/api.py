@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from sellerdesk.core.api import actor_of
+from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders import actions, queries
 from sellerdesk.orders.schemas import (
-    AddressIn,
     CancelIn,
     EventOut,
     FlagIn,
@@ -51,7 +52,7 @@ def _answer(order: Any) -> dict[str, Any]:
 
 @router.post("/orders", response={201: OrderOut, **ERROR_RESPONSES})
 def create_order(request: HttpRequest, payload: OrderIn) -> tuple[int, Any]:
-    address = cast(AddressIn, payload.address)  # the validator turned a one-line address into parts
+    address = payload.address
 
     def produce() -> tuple[int, Any]:
         draft = actions.OrderDraft(
@@ -126,6 +127,14 @@ def record_payment(request: HttpRequest, number: str, payload: PaymentIn) -> tup
 
 @router.patch("/orders/{number}/prices", response={200: OrderOut, **ERROR_RESPONSES})
 def change_prices(request: HttpRequest, number: str, payload: RepriceIn) -> Any:
+    positions = [line.position for line in payload.lines]
+    repeated = {
+        f"lines[{index}].position": _("line %(n)s is given twice") % {"n": position}
+        for index, position in enumerate(positions)
+        if position in positions[:index]
+    }
+    if repeated:
+        raise ValidationFailed(repeated)
     order = actions.change_line_prices(
         order=_order(request, number),
         actor=actor_of(request),

@@ -30,7 +30,9 @@ class OrderFilters(Schema):
 
 def get_order(*, number: str, actor: User | None) -> Order:
     require(actor, "orders.view")
-    order = Order.objects.select_related("shop").prefetch_related("lines").filter(number=number).first()
+    order = None
+    if "\x00" not in number:
+        order = Order.objects.select_related("shop").prefetch_related("lines").filter(number=number).first()
     if order is None:
         raise NotFound(_("No order %(number)s.") % {"number": number}, details={"number": number})
     return order

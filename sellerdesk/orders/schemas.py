@@ -58,7 +58,7 @@ class OrderIn(Strict):
     external_id: str = Field(default="", max_length=64)
     source: Literal["inquiry", "silent", "cod", "remittance", "manual", "api"] = "api"
     buyer: BuyerIn
-    address: AddressIn | str
+    address: AddressIn  # or one string: "浙江省杭州市西湖区文三路90号"
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     payment_method: Literal["online", "cod", "remittance"] | None = None
     shipping_method: Literal["express", "post"] = "express"
@@ -74,7 +74,12 @@ class OrderIn(Strict):
             parsed = parse_address(value)
             if parsed is None or len(parsed.detail) < 2:
                 raise ValueError("cannot read province, city and street from this address")
-            return AddressIn(province=parsed.province, city=parsed.city, district=parsed.district, detail=parsed.detail)
+            return {
+                "province": parsed.province,
+                "city": parsed.city,
+                "district": parsed.district,
+                "detail": parsed.detail,
+            }
         return value
 
     @model_validator(mode="after")

@@ -12,13 +12,14 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Protocol
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
+from sellerdesk.core.schemas import parse_money
 
 
 class BadSignature(DomainError):
@@ -54,12 +55,25 @@ class SimulatedGateway:
             raise BadSignature(_("The notification's signature does not match."))
         try:
             data = json.loads(body)
-            fields = {"order_number": str(data["order_number"]), "transaction_id": str(data["transaction_id"])}
-            amount = Decimal(str(data["amount"]))
-        except (ValueError, KeyError, TypeError, InvalidOperation):
+            fields = {"order_number": data["order_number"], "transaction_id": data["transaction_id"]}
+            raw_amount = data["amount"]
+        except (ValueError, KeyError, TypeError):
             raise ValidationFailed({"body": _("expected JSON with order_number, amount and transaction_id")}) from None
-        if not amount.is_finite() or amount <= 0:
-            raise ValidationFailed({"amount": _("must be more than 0")})
+        bad = {
+            name: _("must be a non-empty string of at most 100 characters")
+            for name, value in fields.items()
+            if not isinstance(value, str) or not 0 < len(value.strip()) <= 100 or "\x00" in value
+        }
+        try:
+            amount = parse_money(raw_amount)
+        except ValueError as error:
+            bad["amount"] = str(error)
+        else:
+            if amount <= 0:
+                bad["amount"] = _("must be more than 0")
+        if bad:
+            raise ValidationFailed(bad)
+        fields = {name: value.strip() for name, value in fields.items()}
         return Notification(amount=amount, **fields)
 
 

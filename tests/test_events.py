@@ -1,0 +1,100 @@
+"""The order event writers and the timeline they make."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from sellerdesk.catalog.models import Sku
+from sellerdesk.core.models import User
+from sellerdesk.orders import actions, events
+from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
+from sellerdesk.orders.tasks import auto_confirm_receipts, close_unpaid_orders
+from tests.api.helpers import advance, default_shop  # noqa: F401  (default_shop: autouse)
+from tests.factories import make_sku, place
+
+T0 = datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def tee(db: Any) -> Sku:
+    return make_sku("TEE-RED-M", price="59.00", stock=100)
+
+
+@pytest.fixture
+def order(tee: Sku) -> Order:
+    return place(("TEE-RED-M", 2), placed_at=T0)
+
+
+def test_write_event_stores_type_actor_time_and_data(order: Order, agent: User) -> None:
+    event = events.write_event(order, OrderEventType.NOTE_ADDED, actor=agent, at=T0, note_id=7, text="已催付")
+
+    stored = OrderEvent.objects.get(pk=event.pk)
+    assert (stored.order_id, stored.type, stored.actor, stored.at, stored.data) == (
+        order.pk,
+        "note_added",
+        agent,
+        T0,
+        {"note_id": 7, "text": "已催付"},
+    )
+
+
+def test_status_event_records_before_and_after(order: Order) -> None:
+    order.status = "closed"
+
+    event = events.status_event(order, OrderEventType.CLOSED, actor=None, at=T0, before="unpaid", reason="x")
+
+    assert (event.actor, event.data) == (None, {"status_before": "unpaid", "status_after": "closed", "reason": "x"})
+
+
+def test_order_placed_event_lists_lines_without_personal_data(order: Order) -> None:
+    OrderEvent.objects.all().delete()
+
+    event = events.order_placed_event(order, list(order.lines.all()), actor=None, at=T0)
+
+    assert event.data == {
+        "status": "unpaid",
+        "total": "118.00",
+        "source": "api",
+        "lines": [{"sku": "TEE-RED-M", "quantity": 2, "unit_price": "59.00"}],
+    }
+
+
+def test_timeline_is_ordered_by_time_then_by_writing_order(order: Order, agent: User) -> None:
+    later = events.write_event(order, OrderEventType.NOTE_ADDED, actor=agent, at=T0 + timedelta(hours=1), text="b")
+    same_time = events.write_event(order, OrderEventType.NOTE_ADDED, actor=agent, at=T0, text="a")
+
+    timeline = list(order.events.all())
+
+    assert [event.pk for event in timeline][-2:] == [same_time.pk, later.pk]
+    assert timeline[0].type == "placed"
+
+
+def test_every_event_type_is_written_by_some_action(tee: Sku, agent: User) -> None:
+    paid_and_cancelled = advance(place(("TEE-RED-M", 1)), "approved")
+    actions.cancel_order(order=paid_and_cancelled, actor=agent, reason="缺货")
+    repriced = place(("TEE-RED-M", 1))
+    actions.change_line_prices(order=repriced, actor=agent, prices={1: repriced.total - 1})
+    actions.add_note(order=repriced, actor=agent, text="已改价")
+    actions.set_flag(order=repriced, actor=agent, color="red", reason="大客户")
+    advance(place(("TEE-RED-M", 1)), "completed")
+
+    assert set(OrderEvent.objects.values_list("type", flat=True)) == set(OrderEventType.values)
+
+
+def test_sweeps_write_events_as_the_system(tee: Sku) -> None:
+    expired = place(("TEE-RED-M", 1), placed_at=T0)
+    shipped = advance(place(("TEE-RED-M", 1)), "approved")
+    actions.ship_order(order=shipped, actor=None, carrier="顺丰", tracking_number="SF1", at=timezone.now())
+
+    close_unpaid_orders(T0 + timedelta(days=8))
+    auto_confirm_receipts(timezone.now() + timedelta(days=11))
+
+    assert list(expired.events.filter(type="closed").values_list("actor", "data__action")) == [(None, "expire")]
+    assert list(shipped.events.filter(type="receipt_confirmed").values_list("actor", "data__automatic")) == [
+        (None, True)
+    ]
