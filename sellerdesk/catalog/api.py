@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from sellerdesk.catalog import actions
@@ -84,7 +84,7 @@ def _sku(request: HttpRequest, code: str) -> Sku:
 
 
 @router.post("/skus", response={201: SkuOut, **ERROR_RESPONSES})
-def create_sku(request: HttpRequest, payload: SkuIn) -> tuple[int, Any]:
+def create_sku(request: HttpRequest, payload: SkuIn) -> Status[Any]:
     def produce() -> tuple[int, Any]:
         sku = actions.create_sku(
             actor=actor_of(request),

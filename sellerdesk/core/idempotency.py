@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from ninja import Status
 
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import IdempotencyRecord
@@ -42,17 +43,18 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Answer:
     return record.status_code, record.response_body
 
 
-def idempotent(request: HttpRequest, produce: Callable[[], Answer]) -> Answer:
+def idempotent(request: HttpRequest, produce: Callable[[], Answer]) -> Status[Any]:
+    """Run `produce` (which answers (status, body)) once per Idempotency-Key."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
-        return produce()
+        return Status(*produce())
     if len(key) > 255:
         raise ValidationFailed({"Idempotency-Key": _("at most 255 characters")})
     user = request.auth  # type: ignore[attr-defined]
     fingerprint = _fingerprint(request)
     record = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if record is not None:
-        return _replay(record, fingerprint)
+        return Status(*_replay(record, fingerprint))
     try:
         with transaction.atomic():
             status, body = produce()
@@ -64,5 +66,5 @@ def idempotent(request: HttpRequest, produce: Callable[[], Answer]) -> Answer:
         record = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if record is None:
             raise
-        return _replay(record, fingerprint)
-    return status, stored
+        return Status(*_replay(record, fingerprint))
+    return Status(status, stored)

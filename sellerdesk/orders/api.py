@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from sellerdesk.core.api import actor_of
 from sellerdesk.core.errors import ValidationFailed
@@ -51,7 +51,7 @@ def _answer(order: Any) -> dict[str, Any]:
 
 
 @router.post("/orders", response={201: OrderOut, **ERROR_RESPONSES})
-def create_order(request: HttpRequest, payload: OrderIn) -> tuple[int, Any]:
+def create_order(request: HttpRequest, payload: OrderIn) -> Status[Any]:
     address = payload.address
 
     def produce() -> tuple[int, Any]:
@@ -104,7 +104,7 @@ def order_events(request: HttpRequest, number: str) -> Any:
 
 
 @router.post("/orders/{number}/payments", response={201: PaymentOut, **ERROR_RESPONSES})
-def record_payment(request: HttpRequest, number: str, payload: PaymentIn) -> tuple[int, Any]:
+def record_payment(request: HttpRequest, number: str, payload: PaymentIn) -> Status[Any]:
     def produce() -> tuple[int, Any]:
         payment = payment_actions.record_payment(
             order=_order(request, number),
@@ -189,7 +189,7 @@ def flag(request: HttpRequest, number: str, payload: FlagIn) -> Any:
 
 
 @router.post("/orders/{number}/notes", response={201: NoteOut, **ERROR_RESPONSES})
-def add_note(request: HttpRequest, number: str, payload: NoteIn) -> tuple[int, Any]:
+def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Status[Any]:
     def produce() -> tuple[int, Any]:
         note = actions.add_note(order=_order(request, number), actor=actor_of(request), text=payload.text)
         return 201, {
