@@ -16,8 +16,7 @@ _numbers = count(1)
 
 
 def make_user(username: str, role: str, display_name: str = "") -> User:
-    return User.objects.create_user(username=username, password="pw-" + username, role=role,
-                                    display_name=display_name)
+    return User.objects.create_user(username=username, password="pw-" + username, role=role, display_name=display_name)
 
 
 def make_token(user: User) -> str:
@@ -28,8 +27,13 @@ def make_token(user: User) -> str:
 
 def make_sku(code: str | None = None, *, price: str = "59.00", stock: int = 100, **extra: object) -> Sku:
     code = code or f"SKU-{next(_numbers)}"
-    sku = create_sku(actor=None, code=code, name=extra.pop("name", f"商品 {code}"), price=Decimal(price),  # type: ignore[arg-type]
-                     attributes=extra.pop("attributes", {}))  # type: ignore[arg-type]
+    sku = create_sku(
+        actor=None,
+        code=code,
+        name=extra.pop("name", f"商品 {code}"),
+        price=Decimal(price),  # type: ignore[arg-type]
+        attributes=extra.pop("attributes", {}),
+    )  # type: ignore[arg-type]
     if stock:
         set_on_hand(sku=sku, on_hand=stock, actor=None)
     return sku

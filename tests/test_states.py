@@ -4,7 +4,12 @@ import pytest
 
 from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.orders.states import (
-    TRANSITIONS, OrderAction, OrderStatus, allowed_actions, initial_status, next_status,
+    TRANSITIONS,
+    OrderAction,
+    OrderStatus,
+    allowed_actions,
+    initial_status,
+    next_status,
 )
 
 S, A = OrderStatus, OrderAction
