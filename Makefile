@@ -22,7 +22,7 @@ run: install
 	$(BIN)/sellerdesk serve
 
 test: install
-	scripts/system-deps
+	@scripts/system-deps
 	$(BIN)/sellerdesk compilemessages -v0 --ignore=.venv
 	scripts/run-pytest $(PYTEST) tests --ignore=tests/pg
 	scripts/run-pytest $(PYTEST) -p tests.support.pg_plugin tests/pg tests/api
@@ -34,8 +34,8 @@ lint: install
 	$(BIN)/sellerdesk makemigrations --check --dry-run -v0
 
 bench: install
-	scripts/system-deps
-	$(BIN)/python bench/run.py
+	@scripts/system-deps
+	@$(BIN)/python bench/run.py
 
 messages: install
 	cd sellerdesk && ../$(BIN)/sellerdesk makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/sellerdesk compilemessages
