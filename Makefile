@@ -25,7 +25,7 @@ test: install
 	@scripts/system-deps
 	$(BIN)/sellerdesk compilemessages -v0 --ignore=.venv
 	scripts/run-pytest $(PYTEST) tests --ignore=tests/pg
-	scripts/run-pytest $(PYTEST) -p tests.support.pg_plugin tests/pg tests/api
+	scripts/run-pytest $(PYTEST) -p tests.support.pg_plugin tests --ignore=tests/e2e
 
 lint: install
 	$(BIN)/ruff check .

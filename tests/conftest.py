@@ -9,6 +9,12 @@ from django.test import Client
 from tests.factories import make_token, make_user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_token_checks(settings: Any) -> None:
+    # Tests revoke tokens and deactivate users and expect it to bite at once.
+    settings.SELLERDESK = {**settings.SELLERDESK, "TOKEN_CACHE_SECONDS": 0}
+
+
 class ApiClient:
     """Django's test client speaking JSON with a bearer token."""
 

@@ -1,30 +1,30 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import F
 
-from sellerdesk.customers.models import Customer
+from sellerdesk.customers.models import Customer, customer_identity
 from sellerdesk.shops.models import Shop
 
 
-def find_or_create_customer(*, shop: Shop, name: str, phone: str, nickname: str) -> Customer:
-    """The shop's customer for this buyer: by nickname when given, else by phone."""
-    lookup = {"nickname": nickname} if nickname else {"nickname": "", "phone": phone}
-    customer = Customer.objects.filter(shop=shop, **lookup).first()
-    if customer is not None:
-        return customer
-    try:
-        with transaction.atomic():
-            return Customer.objects.create(shop=shop, name=name, phone=phone, nickname=nickname)
-    except IntegrityError:
-        # Another order of the same new buyer created it a moment ago.
-        return Customer.objects.get(shop=shop, **lookup)
-
-
-def count_order(*, customer: Customer) -> None:
-    Customer.objects.filter(pk=customer.pk).update(order_count=F("order_count") + 1)
+def count_order_of_buyer(*, shop: Shop, name: str, phone: str, nickname: str, at: datetime) -> int:
+    """The id of the shop's customer for this buyer (by nickname, else by phone), created
+    if new, with one more order counted — in a single statement, race-free."""
+    table = Customer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (shop_id, identity, nickname, name, phone, order_count, total_spent, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, 1, 0, %s) "
+            f"ON CONFLICT (shop_id, identity) DO UPDATE SET order_count = {table}.order_count + 1 "
+            "RETURNING id",
+            [shop.pk, customer_identity(nickname=nickname, phone=phone), nickname, name, phone, at],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def add_spending(*, customer_id: int, amount: Decimal) -> None:

@@ -15,6 +15,8 @@ class Customer(models.Model):
     """
 
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="customers")
+    # How the shop recognises the buyer: the nickname, or "tel:" + phone when there is none.
+    identity = models.CharField(max_length=120, editable=False)
     nickname = models.CharField(_("nickname"), max_length=100, blank=True)
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
@@ -26,15 +28,12 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "nickname"], condition=~models.Q(nickname=""), name="customer_shop_nickname_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["shop", "phone"],
-                condition=models.Q(nickname="") & ~models.Q(phone=""),
-                name="customer_shop_phone_unique",
-            ),
+            models.UniqueConstraint(fields=["shop", "identity"], name="customer_shop_identity_unique"),
         ]
 
     def __str__(self) -> str:
         return self.nickname or self.name
+
+
+def customer_identity(*, nickname: str, phone: str) -> str:
+    return nickname if nickname else f"tel:{phone}"

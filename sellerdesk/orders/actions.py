@@ -159,22 +159,21 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                customer = customer_actions.find_or_create_customer(
-                    shop=shop, name=draft.buyer.name, phone=draft.buyer.phone, nickname=draft.buyer.nickname
+                order.customer_id = customer_actions.count_order_of_buyer(
+                    shop=shop, name=draft.buyer.name, phone=draft.buyer.phone, nickname=draft.buyer.nickname, at=at
                 )
-                order.customer = customer
                 order.save(force_insert=True)
                 for line in lines:
                     line.order = order
                 OrderLine.objects.bulk_create(lines)
+                events.order_placed_event(order, lines, actor=actor, at=at)
+                # Last, so that the stock rows stay locked for as short a time as possible.
                 stock.reserve_stock(
                     lines=[stock.StockLine(line.sku_id, line.sku_code, warehouse.pk, line.quantity) for line in lines],
                     document=order.number,
                     actor=actor,
                     at=at,
                 )
-                customer_actions.count_order(customer=customer)
-                events.order_placed_event(order, lines, actor=actor, at=at)
             order.placed_lines = lines  # type: ignore[attr-defined]  # lets the caller answer without reading them back
             return order
         except IntegrityError as error:
