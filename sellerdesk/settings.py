@@ -149,6 +149,8 @@ SELLERDESK: dict[str, Any] = {
     "SWEEP_BATCH_SIZE": 200,
     # How long a web process trusts a checked API token before checking it again.
     "TOKEN_CACHE_SECONDS": float(os.environ.get("TOKEN_CACHE_SECONDS", "5")),
+    # How long a web process remembers shops and the default warehouse (core.refcache).
+    "REFERENCE_CACHE_SECONDS": float(os.environ.get("REFERENCE_CACHE_SECONDS", "5")),
     "GATEWAY_SECRETS": {
         "simulated": os.environ.get("SIMULATED_GATEWAY_SECRET", "simulated-gateway-secret"),
     },

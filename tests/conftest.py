@@ -11,8 +11,8 @@ from tests.factories import make_token, make_user
 
 @pytest.fixture(autouse=True)
 def _fresh_token_checks(settings: Any) -> None:
-    # Tests revoke tokens and deactivate users and expect it to bite at once.
-    settings.SELLERDESK = {**settings.SELLERDESK, "TOKEN_CACHE_SECONDS": 0}
+    # Tests revoke tokens, deactivate users and edit shops, and expect it to bite at once.
+    settings.SELLERDESK = {**settings.SELLERDESK, "TOKEN_CACHE_SECONDS": 0, "REFERENCE_CACHE_SECONDS": 0}
 
 
 class ApiClient:

@@ -18,6 +18,7 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import Conflict, InsufficientStock, ShortLine, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.core.refcache import remembered
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 
 
@@ -30,6 +31,10 @@ class StockLine:
 
 
 def default_warehouse() -> Warehouse:
+    return remembered(("warehouse", None), _load_default_warehouse)
+
+
+def _load_default_warehouse() -> Warehouse:
     warehouse = Warehouse.objects.filter(is_default=True).first()
     if warehouse is None:
         warehouse, _created = Warehouse.objects.get_or_create(

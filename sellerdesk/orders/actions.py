@@ -18,6 +18,7 @@ from sellerdesk.core.errors import Conflict, DomainError, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
+from sellerdesk.core.refcache import remembered
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.inventory import actions as stock
 from sellerdesk.orders import events
@@ -65,8 +66,8 @@ class OrderDraft:
 
 def get_shop(code: str | None) -> Shop:
     if code is None:
-        return default_shop()
-    shop = Shop.objects.filter(code=code).first()
+        return remembered(("shop", None), default_shop)
+    shop = remembered(("shop", code), lambda: Shop.objects.filter(code=code).first())
     if shop is None:
         raise ValidationFailed({"shop": _("unknown shop %(code)s") % {"code": code}})
     return shop
