@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import Conflict, InsufficientStock, ShortLine, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -64,18 +65,20 @@ def _ledger(
     actor: User | None,
     at: datetime,
 ) -> None:
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            sku_id=line.sku_id,
-            warehouse_id=line.warehouse_id,
-            kind=kind,
-            on_hand_delta=on_hand_sign * line.quantity,
-            reserved_delta=reserved_sign * line.quantity,
-            document=document,
-            actor=actor,
-            at=at,
-        )
-        for line in lines
+    fastinsert.insert(
+        [
+            StockMovement(
+                sku_id=line.sku_id,
+                warehouse_id=line.warehouse_id,
+                kind=kind,
+                on_hand_delta=on_hand_sign * line.quantity,
+                reserved_delta=reserved_sign * line.quantity,
+                document=document,
+                actor=actor,
+                at=at,
+            )
+            for line in lines
+        ]
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import Conflict, DomainError, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
@@ -163,10 +164,10 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
                 order.customer_id = customer_actions.count_order_of_buyer(
                     shop=shop, name=draft.buyer.name, phone=draft.buyer.phone, nickname=draft.buyer.nickname, at=at
                 )
-                order.save(force_insert=True)
+                fastinsert.insert([order])
                 for line in lines:
                     line.order = order
-                OrderLine.objects.bulk_create(lines)
+                fastinsert.insert(lines)
                 events.order_placed_event(order, lines, actor=actor, at=at)
                 # Last, so that the stock rows stay locked for as short a time as possible.
                 stock.reserve_stock(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sellerdesk.core import fastinsert
 from sellerdesk.core.models import User
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine
 
@@ -13,7 +14,9 @@ from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLin
 def write_event(
     order: Order, event_type: OrderEventType, *, actor: User | None, at: datetime, **data: Any
 ) -> OrderEvent:
-    return OrderEvent.objects.create(order=order, type=event_type, actor=actor, at=at, data=data)
+    event = OrderEvent(order=order, type=event_type, actor=actor, at=at, data=data)
+    fastinsert.insert([event])
+    return event
 
 
 def order_placed_event(order: Order, lines: list[OrderLine], *, actor: User | None, at: datetime) -> OrderEvent:
