@@ -96,9 +96,19 @@ def parse_address(text: str) -> ParsedAddress | None:
     return ParsedAddress(province, city, district, rest)
 
 
+# phonenumbers' own pattern of mainland mobile numbers, for the usual 11-digit case
+# without the cost of a full parse; everything else goes through phonenumbers.parse.
+_PLAIN_MOBILE = re.compile(r"1\d{10}")
+_CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+assert _CN is not None and _CN.mobile is not None and _CN.mobile.national_number_pattern
+_MOBILE_PATTERN = re.compile(str(_CN.mobile.national_number_pattern))
+
+
 def normalize_phone(text: str) -> str | None:
     """A valid mainland mobile or landline in national digits, or None."""
     raw = re.sub(r"[\s\-()]", "", text)
+    if _PLAIN_MOBILE.fullmatch(raw) and _MOBILE_PATTERN.fullmatch(raw):
+        return raw
     if not raw or len(raw) > 20:
         return None
     try:

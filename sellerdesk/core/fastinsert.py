@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 @cache
 def _statement(model: type[models.Model], rows: int, vendor: str) -> tuple[str, tuple[models.Field, ...]]:
-    quote = connection.ops.quote_name
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
     primary_key = model._meta.pk
     assert primary_key is not None
@@ -31,6 +31,9 @@ def insert(instances: Sequence[models.Model]) -> None:
     if not instances:
         return
     model = type(instances[0])
+    # The connection itself, not the django.db.connection proxy: every attribute read
+    # through the proxy costs a thread-local lookup, and fields read it many times.
+    connection = connections[DEFAULT_DB_ALIAS]
     sql, fields = _statement(model, len(instances), connection.vendor)
     params = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for instance in instances for field in fields

@@ -64,7 +64,7 @@ class MovementKind(models.TextChoices):
 class StockMovement(models.Model):
     """The stock ledger: every change of on-hand or reserved, with the document behind it."""
 
-    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="movements")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="movements", db_index=False)  # (sku, at) index
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=20, choices=MovementKind.choices)
     on_hand_delta = models.IntegerField(default=0)

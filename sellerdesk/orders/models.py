@@ -83,7 +83,7 @@ class Order(models.Model):
 
     created_at = models.DateTimeField(_("placed at"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
@@ -130,7 +130,8 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by the (order, position) unique constraint; a second index only slows inserts.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     position = models.PositiveSmallIntegerField()
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
     # What the buyer bought, as it was then: later catalogue edits do not rewrite orders.
@@ -173,7 +174,8 @@ class OrderEventType(models.TextChoices):
 class OrderEvent(models.Model):
     """The order's audit timeline: who did what, when, with the before and after."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    # Indexed by order_event_order_at_idx (order, at).
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", db_index=False)
     type = models.CharField(max_length=30, choices=OrderEventType.choices)
     at = models.DateTimeField()
     actor = models.ForeignKey(
