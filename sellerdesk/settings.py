@@ -96,6 +96,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    DATABASES["default"]["ENGINE"] = "sellerdesk.core.sqlite"  # queues writers, see core/sqlite/base.py
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
