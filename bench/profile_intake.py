@@ -91,7 +91,10 @@ def main() -> None:
             file=sys.stderr,
         )
         if not options.no_profile:
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats(options.sort).print_stats(options.limit)
+            stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats(options.sort)
+            stats.print_stats(options.limit)
+            if os.environ.get("PROFILE_CALLEES"):
+                stats.print_callees(os.environ["PROFILE_CALLEES"])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.catalog.models import Sku
+from sellerdesk.catalog.queries import sku_facts_by_code
 from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import Conflict, DomainError, ValidationFailed
 from sellerdesk.core.models import User
@@ -88,7 +88,7 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
     require(actor, "orders.create")
     shop = get_shop(draft.shop)
     codes = [line.sku for line in draft.lines]
-    skus = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
+    skus = sku_facts_by_code(codes)
     bad = {
         f"lines[{index}].sku": _("unknown SKU %(code)s") % {"code": line.sku}
         for index, line in enumerate(draft.lines)
@@ -109,7 +109,7 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
     lines = [
         OrderLine(
             position=index + 1,
-            sku=skus[line.sku],
+            sku_id=skus[line.sku].id,
             sku_code=line.sku,
             name=skus[line.sku].name,
             attributes=skus[line.sku].attributes,
