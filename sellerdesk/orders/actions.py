@@ -23,6 +23,7 @@ from sellerdesk.core.refcache import remembered
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.inventory import actions as stock
 from sellerdesk.orders import events
+from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, initial_status, next_status
 from sellerdesk.shops.models import Shop, default_shop
@@ -150,6 +151,7 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
         district=draft.address.district,
         address_detail=draft.address.detail,
         buyer_message=draft.buyer_message,
+        instructions=read_instructions(draft.buyer_message).as_dict() if draft.buyer_message else {},
         subtotal=subtotal,
         shipping_fee=shipping_fee,
         total=subtotal + shipping_fee,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sellerdesk.catalog.models import Sku
 from sellerdesk.customers.models import Customer
 from sellerdesk.inventory.models import Warehouse
+from sellerdesk.orders.instructions import Instructions
 from sellerdesk.orders.states import OrderStatus, PaymentStatus
 from sellerdesk.shops.models import Shop
 
@@ -67,6 +68,8 @@ class Order(models.Model):
 
     # What the buyer wrote (买家留言) is never mixed with staff notes (OrderNote).
     buyer_message = models.TextField(_("buyer message"), blank=True)
+    # What the message asks for, read by orders.instructions: later stages obey it.
+    instructions = models.JSONField(_("instructions"), default=dict, blank=True)
     flag_color = models.CharField(_("flag"), max_length=10, choices=FlagColor.choices, blank=True, default="")
     flag_reason = models.CharField(_("flag reason"), max_length=200, blank=True)
 
@@ -119,6 +122,10 @@ class Order(models.Model):
     @property
     def address_text(self) -> str:
         return f"{self.province}{self.city}{self.district}{self.address_detail}"
+
+    @property
+    def buyer_instructions(self) -> Instructions:
+        return Instructions.from_dict(self.instructions or {})
 
     @property
     def balance_due(self) -> Decimal:

@@ -116,6 +116,17 @@ class FlagOut(BaseModel):
     reason: str
 
 
+class InstructionsOut(BaseModel):
+    no_price_slip: bool
+    no_invoice: bool
+    is_gift: bool
+    fragile: bool
+    reinforced_packaging: bool
+    preferred_carrier: str
+    delivery_notes: list[str]
+    unrecognised: str
+
+
 class OrderOut(BaseModel):
     number: str
     shop: str
@@ -135,6 +146,7 @@ class OrderOut(BaseModel):
     address: AddressOut
     lines: list[LineOut]
     buyer_message: str
+    instructions: InstructionsOut
     flag: FlagOut
     carrier: str | None
     tracking_number: str | None
@@ -176,6 +188,7 @@ def order_out(order: Order) -> dict[str, Any]:
             for line in lines
         ],
         "buyer_message": order.buyer_message,
+        "instructions": order.buyer_instructions.as_dict(),
         "flag": {"color": order.flag_color, "reason": order.flag_reason},
         "carrier": order.carrier or None,
         "tracking_number": order.tracking_number or None,
