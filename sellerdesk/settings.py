@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "sellerdesk.customers",
     "sellerdesk.orders",
     "sellerdesk.payments",
+    "sellerdesk.logistics",
 ]
 
 MIDDLEWARE = [
