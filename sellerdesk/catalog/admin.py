@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sellerdesk.catalog.models import Product, Sku
+from sellerdesk.catalog.models import PriceList, PriceListItem, Product, Sku
 
 
 class SkuInline(admin.TabularInline):
@@ -19,3 +19,17 @@ class ProductAdmin(admin.ModelAdmin):
 class SkuAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "price", "barcode", "is_active")
     search_fields = ("code", "name", "barcode")
+
+
+class PriceListItemInline(admin.TabularInline):
+    model = PriceListItem
+    extra = 0
+    raw_id_fields = ("sku",)
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin):
+    list_display = ("name", "shop", "level", "valid_from", "valid_to", "is_active")
+    list_filter = ("is_active", "shop", "level")
+    search_fields = ("name",)
+    inlines = [PriceListItemInline]

@@ -42,3 +42,74 @@ class Sku(models.Model):
     @property
     def attributes_text(self) -> str:
         return " ".join(f"{key}:{value}" for key, value in self.attributes.items())
+
+
+class PriceList(models.Model):
+    """Prices for a customer level and/or a shop, in quantity tiers (阶梯价).
+
+    An empty shop means every shop, an empty level every customer. The quote for a line
+    comes from the most specific list that prices its SKU at its quantity (see
+    catalog.pricing.queries). Valid from `valid_from` (inclusive) until `valid_to`
+    (exclusive); either may be open.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    shop = models.ForeignKey(
+        "shops.Shop",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="price_lists",
+        verbose_name=_("shop"),
+    )
+    level = models.ForeignKey(
+        "customers.CustomerLevel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="price_lists",
+        verbose_name=_("customer level"),
+    )
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateTimeField(_("valid until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gt=models.F("valid_from")),
+                name="price_list_valid_to_after_from",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriceListItem(models.Model):
+    """One tier: from `min_quantity` up to the next tier's min_quantity - 1, `unit_price` each."""
+
+    # Indexed by the (price_list, sku, min_quantity) unique constraint.
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items", db_index=False)
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="price_list_items", verbose_name=_("SKU"))
+    min_quantity = models.PositiveIntegerField(_("from quantity"), default=1, validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("price tier")
+        verbose_name_plural = _("price tiers")
+        ordering = ["price_list", "sku", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "sku", "min_quantity"], name="price_list_item_tier_unique"),
+            models.CheckConstraint(condition=models.Q(min_quantity__gte=1), name="price_list_item_min_quantity_1"),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="price_list_item_price_not_negative"),
+        ]
