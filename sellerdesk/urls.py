@@ -3,12 +3,16 @@ from django.urls import include, path
 
 from sellerdesk.catalog.api import router as catalog_router
 from sellerdesk.core.api import api
+from sellerdesk.customers.api import router as customers_router
+from sellerdesk.logistics.api import router as logistics_router
 from sellerdesk.orders.api import router as orders_router
 from sellerdesk.payments.api import router as payments_router
 
 api.add_router("/v1", catalog_router)
 api.add_router("/v1", orders_router)
 api.add_router("/v1", payments_router)
+api.add_router("/v1", logistics_router)
+api.add_router("/v1", customers_router)
 
 urlpatterns = [
     path("api/", api.urls),

@@ -157,7 +157,7 @@ def test_stock_levels_equal_the_ledger(demo: DemoSummary) -> None:
 
 def test_only_open_orders_hold_reserved_stock(demo: DemoSummary) -> None:
     held = OrderLine.objects.filter(reserved_quantity__gt=0)
-    waiting = {OrderStatus.UNPAID, OrderStatus.PENDING_REVIEW, OrderStatus.APPROVED}
+    waiting = {OrderStatus.UNPAID, OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED}
 
     assert set(held.values_list("order__status", flat=True)) <= waiting
     for line in OrderLine.objects.filter(order__status__in=waiting):
@@ -203,7 +203,7 @@ def test_timelines_run_forward_and_nothing_is_overdue(demo: DemoSummary) -> None
     assert StockMovement.objects.filter(kind__in=["reserve", "release", "ship"], at__gt=NOW).count() == 0
     # What the sweep would do at that moment, it has already done.
     before = snapshot()
-    assert run_all(NOW) == {"close_unpaid_orders": 0, "auto_confirm_receipts": 0}
+    assert run_all(NOW) == {"close_unpaid_orders": 0, "auto_confirm_receipts": 0, "review_paid_orders": 0}
     assert snapshot() == before
 
 

@@ -13,7 +13,9 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.orders import actions, events
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
+from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.tasks import auto_confirm_receipts, close_unpaid_orders
+from sellerdesk.shops.models import ReviewSettings
 from tests.api.helpers import advance, default_shop  # noqa: F401  (default_shop: autouse)
 from tests.factories import make_sku, place
 
@@ -82,6 +84,10 @@ def test_every_event_type_is_written_by_some_action(tee: Sku, agent: User) -> No
     actions.add_note(order=repriced, actor=agent, text="已改价")
     actions.set_flag(order=repriced, actor=agent, color="red", reason="大客户")
     advance(place(("TEE-RED-M", 1)), "completed")
+    review_actions.hold_order(order=advance(place(("TEE-RED-M", 1)), "pending_review"), actor=agent, reason="待确认")
+    ReviewSettings.objects.update_or_create(shop=Order.objects.first().shop, defaults={"auto_approve": False})  # type: ignore[union-attr]
+    reviewed = advance(place(("TEE-RED-M", 1)), "pending_review")
+    review_actions.review_order(order_id=reviewed.pk, now=reviewed.paid_at, force=True)  # type: ignore[arg-type]
 
     assert set(OrderEvent.objects.values_list("type", flat=True)) == set(OrderEventType.values)
 

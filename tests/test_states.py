@@ -16,7 +16,8 @@ S, A = OrderStatus, OrderAction
 
 EXPECTED = {
     S.UNPAID: {A.PAY: S.PENDING_REVIEW, A.REPRICE: S.UNPAID, A.CANCEL: S.CLOSED, A.EXPIRE: S.CLOSED},
-    S.PENDING_REVIEW: {A.APPROVE: S.APPROVED, A.CANCEL: S.CLOSED},
+    S.PENDING_REVIEW: {A.APPROVE: S.APPROVED, A.CANCEL: S.CLOSED, A.HOLD: S.ON_HOLD},
+    S.ON_HOLD: {A.APPROVE: S.APPROVED, A.CANCEL: S.CLOSED},
     S.APPROVED: {A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
     S.SHIPPED: {A.DELIVER: S.DELIVERED, A.CONFIRM_RECEIPT: S.COMPLETED},
     S.DELIVERED: {A.CONFIRM_RECEIPT: S.COMPLETED},
@@ -44,6 +45,8 @@ def test_table_has_no_other_moves() -> None:
 def test_allowed_actions_list_the_moves_of_a_status() -> None:
     assert allowed_actions(S.UNPAID) == [A.PAY, A.REPRICE, A.CANCEL, A.EXPIRE]
     assert allowed_actions(S.CLOSED) == []
+    assert allowed_actions(S.PENDING_REVIEW) == [A.APPROVE, A.CANCEL, A.HOLD]
+    assert allowed_actions(S.ON_HOLD) == [A.APPROVE, A.CANCEL]
 
 
 def test_cod_orders_start_at_review_others_unpaid() -> None:

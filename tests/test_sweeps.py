@@ -226,6 +226,7 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "sweep at 2026-11-12T09:00:00+08:00",
         "close_unpaid_orders: 1",
         "auto_confirm_receipts: 1",
+        "review_paid_orders: 0",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -237,7 +238,11 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
 
     call_command("sweep", at="2026-11-12T09:00:00+08:00", stdout=out)
 
-    assert out.getvalue().splitlines()[1:] == ["close_unpaid_orders: 0", "auto_confirm_receipts: 0"]
+    assert out.getvalue().splitlines()[1:] == [
+        "close_unpaid_orders: 0",
+        "auto_confirm_receipts: 0",
+        "review_paid_orders: 0",
+    ]
 
 
 def test_sweep_command_reads_a_naive_time_as_local_time(tee: Sku) -> None:
@@ -254,7 +259,11 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
 
     call_command("sweep", stdout=out)
 
-    assert out.getvalue().splitlines()[1:] == ["close_unpaid_orders: 0", "auto_confirm_receipts: 0"]
+    assert out.getvalue().splitlines()[1:] == [
+        "close_unpaid_orders: 0",
+        "auto_confirm_receipts: 0",
+        "review_paid_orders: 0",
+    ]
 
 
 def test_sweep_command_refuses_a_bad_time(db: Any) -> None:
@@ -276,7 +285,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
     second = enqueue_due_jobs(T0)
     a_bit_later = enqueue_due_jobs(T0 + timedelta(seconds=30))
 
-    assert sorted(first) == names == ["auto_confirm_receipts", "close_unpaid_orders"]
+    assert sorted(first) == names == ["auto_confirm_receipts", "close_unpaid_orders", "review_paid_orders"]
     assert (second, a_bit_later) == ([], [])
     assert _enqueued() == names
     assert all(result.task_path == "sellerdesk.core.tasks.run_periodic_job" for result in DBTaskResult.objects.all())
@@ -289,15 +298,18 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
     after_one_minute_again = enqueue_due_jobs(T0 + timedelta(minutes=1))
     after_five_minutes = enqueue_due_jobs(T0 + timedelta(minutes=5))
 
-    assert after_one_minute == ["close_unpaid_orders"]
+    assert sorted(after_one_minute) == ["close_unpaid_orders", "review_paid_orders"]
     assert after_one_minute_again == []
-    assert sorted(after_five_minutes) == ["auto_confirm_receipts", "close_unpaid_orders"]
+    assert sorted(after_five_minutes) == ["auto_confirm_receipts", "close_unpaid_orders", "review_paid_orders"]
     assert _enqueued() == [
         "auto_confirm_receipts",
         "auto_confirm_receipts",
         "close_unpaid_orders",
         "close_unpaid_orders",
         "close_unpaid_orders",
+        "review_paid_orders",
+        "review_paid_orders",
+        "review_paid_orders",
     ]
 
 

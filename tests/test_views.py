@@ -224,6 +224,7 @@ def test_status_tabs_count_the_orders_of_each_status(agent_client: Client, sever
         "": 4,
         "unpaid": 3,
         "pending_review": 0,
+        "on_hold": 0,
         "approved": 0,
         "shipped": 1,
         "delivered": 0,
@@ -356,7 +357,7 @@ def test_order_page_offers_the_moves_of_its_status(agent_client: Client, unpaid:
 
     record_payment(order=unpaid, amount=Decimal("118.00"), method="online", reference="TX-9", actor=None)
 
-    assert agent_client.get(url(unpaid)).context["moves"] == ["approve", "cancel", "note", "flag"]
+    assert agent_client.get(url(unpaid)).context["moves"] == ["approve", "hold", "cancel", "note", "flag"]
 
 
 def test_unknown_order_is_404(agent_client: Client, db: Any) -> None:

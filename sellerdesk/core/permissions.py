@@ -40,10 +40,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "orders.confirm_receipt": _SERVICE,
     "orders.note": STAFF,
     "orders.flag": _SERVICE | {Role.WAREHOUSE},
+    "orders.hold": _SERVICE,
+    "orders.release": _SERVICE,
+    "orders.review": _SERVICE,
     "catalog.view": STAFF,
     "catalog.edit": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER}),
     "stock.adjust": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE, Role.PURCHASER}),
     "shops.manage": frozenset({Role.OWNER}),
+    "logistics.view": STAFF,
+    "logistics.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "customers.view": STAFF,
+    "customers.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "prices.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
 }
 
 

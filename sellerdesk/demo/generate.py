@@ -34,8 +34,10 @@ from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
 from sellerdesk.inventory.actions import set_on_hand
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
+from sellerdesk.orders.review import actions as review_actions
+from sellerdesk.orders.tasks import review_paid_orders
 from sellerdesk.payments.actions import record_payment
-from sellerdesk.shops.models import Platform, Shop
+from sellerdesk.shops.models import Platform, ReviewSettings, Shop
 
 DEFAULT_SEED = 20261122
 MIN_DAYS = 14
@@ -95,6 +97,7 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         _stock_up(rng, items, plans, staff.warehouse, counted_at=now - timedelta(days=config.days + 1))
         for plan in plans:
             _play(plan, staff)
+        _review(shops, staff, now)
     if credentials:
         write_credentials(credentials)
     by_status = Counter(Order.objects.values_list("status", flat=True))
@@ -176,6 +179,16 @@ def _set_up_shops() -> list[Shop]:
         code="pdd", defaults={"name": "暖阳小铺 拼多多店", "platform": Platform.PINDUODUO, "payment_window_days": 1}
     )
     return [main, tmall, pdd]
+
+
+def _review(shops: list[Shop], staff: Staff, now: datetime) -> None:
+    """What review would have done by now: the main shop approves by hand (clean orders
+    wait for a person), an agent has held one order, the sweep reviewed the rest."""
+    ReviewSettings.objects.update_or_create(shop=shops[0], defaults={"auto_approve": False})
+    waiting = list(Order.objects.filter(status="pending_review").order_by("pk")[:2])
+    if len(waiting) == 2:  # one is held, one still waits for review
+        review_actions.hold_order(order=waiting[0], actor=staff.agent, reason="买家说要改收货地址，等确认", at=now)
+    review_paid_orders(now)
 
 
 # --- catalogue and stock -----------------------------------------------------------

@@ -13,10 +13,13 @@ from sellerdesk.core.api import actor_of
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders import actions, queries
+from sellerdesk.orders.review import actions as review_actions
+from sellerdesk.orders.review.queue import review_queue as review_queue_query
 from sellerdesk.orders.schemas import (
     CancelIn,
     EventOut,
     FlagIn,
+    HoldIn,
     NoteIn,
     NoteOut,
     OrderIn,
@@ -24,11 +27,17 @@ from sellerdesk.orders.schemas import (
     OrderPage,
     PaymentIn,
     PaymentOut,
+    QueueFilters,
+    QueuePageOut,
+    ReleaseIn,
     RepriceIn,
+    ReviewOut,
     ShipIn,
     order_out,
+    queue_item_out,
 )
 from sellerdesk.payments import actions as payment_actions
+from sellerdesk.shops.models import Shop
 
 router = Router(tags=["orders"])
 
@@ -216,3 +225,46 @@ def list_notes(request: HttpRequest, number: str) -> Any:
         }
         for note in order.notes.select_related("author")
     ]
+
+
+# --- review and the exception queue ------------------------------------------------
+
+
+@router.post("/orders/{number}/hold", response={200: OrderOut, **ERROR_RESPONSES})
+def hold(request: HttpRequest, number: str, payload: HoldIn) -> Any:
+    order = review_actions.hold_order(order=_order(request, number), actor=actor_of(request), reason=payload.reason)
+    return _answer(order)
+
+
+@router.post("/orders/{number}/release", response={200: OrderOut, **ERROR_RESPONSES})
+def release(request: HttpRequest, number: str, payload: ReleaseIn) -> Any:
+    order = review_actions.release_order(order=_order(request, number), actor=actor_of(request), note=payload.note)
+    return _answer(order)
+
+
+@router.post("/orders/{number}/review", response={200: ReviewOut, **ERROR_RESPONSES})
+def review(request: HttpRequest, number: str) -> Any:
+    order = _order(request, number)
+    verdict = review_actions.review_order_now(order=order, actor=actor_of(request))
+    answer = _answer(order)
+    outcome = {"approved": "approved", "on_hold": "held"}.get(answer["status"], "reviewed")
+    return {
+        "outcome": outcome,
+        "rules_passed": verdict.passed,
+        "findings": [finding.as_dict() for finding in verdict.findings],
+        "order": answer,
+    }
+
+
+@router.get("/review-queue", response={200: QueuePageOut, **ERROR_RESPONSES})
+def review_queue(request: HttpRequest, filters: Query[QueueFilters]) -> Any:
+    if filters.shop and not Shop.objects.filter(code=filters.shop).exists():
+        raise ValidationFailed({"shop": _("unknown shop %(code)s") % {"code": filters.shop}})
+    queue = review_queue_query(actor=actor_of(request), reason=filters.reason, shop=filters.shop, page=filters.page)
+    return {
+        "items": [queue_item_out(order) for order in queue.page.object_list],
+        "count": queue.page.paginator.count,
+        "page": queue.page.number,
+        "pages": queue.page.paginator.num_pages,
+        "counts": queue.counts,
+    }

@@ -166,3 +166,39 @@ class EmptyForm(forms.Form):
 
     def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+class HoldForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. buyer will change the address")}),
+    )
+
+    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ReleaseForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class QueueBulkForm(forms.Form):
+    """Approve (release) or cancel the selected held orders."""
+
+    action = forms.ChoiceField(choices=[("release", _("Approve")), ("cancel", _("Cancel"))])
+    orders = forms.MultipleChoiceField(label=_("Orders"), choices=[])
+    reason = forms.CharField(label=_("Reason or note"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, numbers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["orders"].choices = [(number, number) for number in numbers]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "cancel" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("say why the orders are cancelled"))
+        return data

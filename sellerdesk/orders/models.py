@@ -90,6 +90,8 @@ class Order(models.Model):
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Set once the review rules have run, so the sweep never reviews an order twice.
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -176,6 +178,8 @@ class OrderEventType(models.TextChoices):
     REFUND_RECORDED = "refund_recorded", _("Refund recorded")
     NOTE_ADDED = "note_added", _("Note")
     FLAGGED = "flagged", _("Flag set")
+    HELD = "held", _("Held for review")
+    REVIEWED = "reviewed", _("Reviewed")
 
 
 class OrderEvent(models.Model):
@@ -210,3 +214,31 @@ class OrderNote(models.Model):
     def display(self) -> str:
         local = timezone.localtime(self.at)
         return f"{local.month}.{local.day} {self.author.signature} {self.text}"
+
+
+class OrderHold(models.Model):
+    """One reason an order waits in the exception queue; resolved when it is released."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
+    reason = models.CharField(_("reason"), max_length=40)
+    message = models.CharField(_("message"), max_length=500)
+    suggestion = models.JSONField(_("suggestion"), null=True, blank=True)
+    created_at = models.DateTimeField(_("held at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("order hold")
+        verbose_name_plural = _("order holds")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["reason", "resolved_at"], name="order_hold_reason_open_idx")]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

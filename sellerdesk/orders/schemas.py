@@ -261,3 +261,86 @@ class EventOut(BaseModel):
     at: datetime
     actor: str | None
     data: dict[str, Any]
+
+
+# --- review and the exception queue ------------------------------------------------
+
+
+class HoldIn(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReleaseIn(Strict):
+    note: str = Field(default="", max_length=500)
+
+
+class FindingOut(BaseModel):
+    code: str
+    message: str
+    suggestion: dict[str, Any] | None
+
+
+class ReviewOut(BaseModel):
+    outcome: Literal["approved", "held", "reviewed"]
+    rules_passed: list[str]
+    findings: list[FindingOut]
+    order: OrderOut
+
+
+class HoldOut(BaseModel):
+    reason: str
+    label: str
+    message: str
+    suggestion: dict[str, Any] | None
+    created_at: datetime
+    created_by: str | None
+
+
+class QueueItemOut(BaseModel):
+    number: str
+    shop: str
+    buyer_name: str
+    total: Decimal
+    flag: dict[str, str]
+    held_at: datetime | None
+    holds: list[HoldOut]
+
+
+class QueueFilters(BaseModel):
+    reason: str | None = Field(default=None, max_length=40)
+    shop: str | None = Field(default=None, max_length=40)
+    page: int = Field(default=1, ge=1, le=100_000)
+
+
+class QueuePageOut(BaseModel):
+    items: list[QueueItemOut]
+    count: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+
+
+def hold_out(hold: Any) -> dict[str, Any]:
+    from sellerdesk.orders.review.rules import reason_label
+
+    return {
+        "reason": hold.reason,
+        "label": reason_label(hold.reason),
+        "message": hold.message,
+        "suggestion": hold.suggestion,
+        "created_at": timezone.localtime(hold.created_at),
+        "created_by": hold.created_by.username if hold.created_by else None,
+    }
+
+
+def queue_item_out(order: Order) -> dict[str, Any]:
+    holds = getattr(order, "open_holds", [])
+    return {
+        "number": order.number,
+        "shop": order.shop.code,
+        "buyer_name": order.buyer_name,
+        "total": order.total,
+        "flag": {"color": order.flag_color, "reason": order.flag_reason},
+        "held_at": _local(holds[0].created_at) if holds else None,
+        "holds": [hold_out(hold) for hold in holds],
+    }

@@ -18,6 +18,7 @@ from sellerdesk.core.errors import InvalidTransition
 class OrderStatus(models.TextChoices):
     UNPAID = "unpaid", _("Unpaid")
     PENDING_REVIEW = "pending_review", _("Pending review")
+    ON_HOLD = "on_hold", _("On hold")
     APPROVED = "approved", _("Approved")
     SHIPPED = "shipped", _("Shipped")
     DELIVERED = "delivered", _("Delivered")
@@ -37,6 +38,7 @@ class OrderAction(StrEnum):
     PAY = "pay"
     REPRICE = "reprice"
     APPROVE = "approve"
+    HOLD = "hold"
     SHIP = "ship"
     DELIVER = "deliver"
     CONFIRM_RECEIPT = "confirm_receipt"
@@ -53,6 +55,10 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.UNPAID, A.EXPIRE): S.CLOSED,
     (S.PENDING_REVIEW, A.APPROVE): S.APPROVED,
     (S.PENDING_REVIEW, A.CANCEL): S.CLOSED,
+    # Review found something a person must look at (the exception queue).
+    (S.PENDING_REVIEW, A.HOLD): S.ON_HOLD,
+    (S.ON_HOLD, A.APPROVE): S.APPROVED,
+    (S.ON_HOLD, A.CANCEL): S.CLOSED,
     (S.APPROVED, A.SHIP): S.SHIPPED,
     (S.APPROVED, A.CANCEL): S.CLOSED,
     (S.SHIPPED, A.DELIVER): S.DELIVERED,
@@ -61,7 +67,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.DELIVERED, A.CONFIRM_RECEIPT): S.COMPLETED,
 }
 
-OPEN_STATUSES = frozenset({S.UNPAID, S.PENDING_REVIEW, S.APPROVED, S.SHIPPED, S.DELIVERED})
+OPEN_STATUSES = frozenset({S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED, S.SHIPPED, S.DELIVERED})
 
 
 def next_status(current: str, action: OrderAction) -> OrderStatus:

@@ -1,4 +1,5 @@
-"""Time-driven order work: close unpaid orders at their deadline, auto-confirm receipt.
+"""Time-driven order work: close unpaid orders at their deadline, auto-confirm receipt,
+review paid orders once their hold buffer is over.
 
 Both run from `sellerdesk sweep` and from the worker (core.tasks.run_periodic_job, a
 django-tasks task that core.scheduler enqueues when due). Candidates are read in
@@ -41,3 +42,36 @@ def auto_confirm_receipts(now: datetime) -> int:
         .values_list("pk", flat=True)
     )
     return sum(actions.auto_confirm_receipt(order_id=pk, now=now) for batch in _batches(candidates) for pk in batch)
+
+
+@periodic("review_paid_orders", every=timedelta(minutes=1))
+def review_paid_orders(now: datetime) -> int:
+    """Review the orders awaiting review whose hold buffer is over (paid_at, or created_at
+    for COD); returns how many were approved or held."""
+    from sellerdesk.orders.review import actions as review_actions
+    from sellerdesk.orders.review.engine import build_context
+    from sellerdesk.shops.models import review_settings_for
+
+    waiting = list(
+        Order.objects.filter(status=OrderStatus.PENDING_REVIEW, reviewed_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "shop_id", "payment_status", "paid_at", "created_at")
+    )
+    if not waiting:
+        return 0
+    settings_by_shop = review_settings_for(sorted({row[1] for row in waiting}))
+    candidates = [
+        pk
+        for pk, shop_id, payment_status, paid_at, created_at in waiting
+        if (created_at if payment_status == "cod" or paid_at is None else paid_at)
+        + settings_by_shop[shop_id].hold_buffer
+        <= now
+    ]
+    reviewed = 0
+    for batch in _batches(candidates):
+        orders = list(Order.objects.filter(pk__in=batch).order_by("pk"))
+        context = build_context(orders, now=now)
+        for order in orders:
+            if review_actions.review_order(order_id=order.pk, now=now, context=context) is not None:
+                reviewed += 1
+    return reviewed

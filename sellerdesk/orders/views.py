@@ -32,14 +32,20 @@ from sellerdesk.orders.forms import (
     CancelForm,
     EmptyForm,
     FlagForm,
+    HoldForm,
     NoteForm,
     OrderFilterForm,
     PaymentForm,
     PricesForm,
+    QueueBulkForm,
+    ReleaseForm,
     ShipForm,
 )
 from sellerdesk.orders.models import FlagColor, Order, OrderEvent, OrderEventType, PaymentMethod
 from sellerdesk.orders.queries import filter_orders, get_order, search_orders
+from sellerdesk.orders.review import actions as review_actions
+from sellerdesk.orders.review.queue import review_queue
+from sellerdesk.orders.review.rules import reason_label
 from sellerdesk.orders.states import OrderStatus, PaymentStatus, allowed_actions
 from sellerdesk.payments import actions as payment_actions
 
@@ -151,10 +157,28 @@ MOVES: dict[str, Move] = {
         gettext_lazy("Cancel order"),
         "orders.cancel",
         CancelForm,
-        lambda order, actor, form: order_actions.cancel_order(
+        lambda order, actor, form: (
+            review_actions.cancel_held_order if order.status == OrderStatus.ON_HOLD else order_actions.cancel_order
+        )(order=order, actor=actor, reason=form.cleaned_data["reason"]),
+        gettext_lazy("Order cancelled."),
+    ),
+    "hold": Move(
+        gettext_lazy("Hold for review"),
+        "orders.hold",
+        HoldForm,
+        lambda order, actor, form: review_actions.hold_order(
             order=order, actor=actor, reason=form.cleaned_data["reason"]
         ),
-        gettext_lazy("Order cancelled."),
+        gettext_lazy("Order held in the exception queue."),
+    ),
+    "release": Move(
+        gettext_lazy("Release and approve"),
+        "orders.release",
+        ReleaseForm,
+        lambda order, actor, form: review_actions.release_order(
+            order=order, actor=actor, note=form.cleaned_data["note"]
+        ),
+        gettext_lazy("Order released and approved."),
     ),
     "note": Move(
         gettext_lazy("Add note"),
@@ -176,7 +200,7 @@ MOVES: dict[str, Move] = {
 
 # Moves of the status machine, in the order their buttons appear; notes and flags are
 # always there (for roles that may use them).
-STATUS_MOVES = ["pay", "approve", "ship", "deliver", "confirm_receipt", "reprice", "cancel"]
+STATUS_MOVES = ["pay", "approve", "release", "hold", "ship", "deliver", "confirm_receipt", "reprice", "cancel"]
 ALWAYS_MOVES = ["note", "flag"]
 
 
@@ -189,6 +213,8 @@ def available_moves(order: Order, user: Any) -> list[str]:
         and order.balance_due > 0
     ):
         allowed.add("pay")  # cash collected on delivery is recorded afterwards
+    if order.status == OrderStatus.ON_HOLD and "approve" in allowed:
+        allowed = (allowed - {"approve"}) | {"release"}  # approving a held order resolves its holds
     keys = [key for key in STATUS_MOVES if key in allowed] + ALWAYS_MOVES
     return [key for key in keys if has_permission(user, MOVES[key].permission)]
 
@@ -251,6 +277,10 @@ def _render_detail(
         "move_labels": {key: MOVES[key].label for key in MOVES},
         "forms": forms_by_move,
         "carriers": COMMON_CARRIERS,
+        "holds": [
+            (hold, reason_label(hold.reason))
+            for hold in order.holds.filter(resolved_at__isnull=True).select_related("created_by")
+        ],
     }
     return render(request, "orders/detail.html", context, status=status)
 
@@ -268,6 +298,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "confirm_receipt": gettext_lazy("confirm receipt"),
     "cancel": gettext_lazy("cancel"),
     "expire": gettext_lazy("close as unpaid"),
+    "hold": gettext_lazy("be held for review"),
+    "release": gettext_lazy("be released"),
+    "review": gettext_lazy("be reviewed"),
 }
 
 
@@ -279,6 +312,77 @@ def _error_text(error: DomainError) -> str:
             "action": ACTION_LABELS.get(error.action, error.action),
         }
     return error.message
+
+
+# --- the exception queue -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    number: str
+    ok: bool
+    message: str
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Held orders grouped by reason, with bulk approve (release) and cancel."""
+    reason = request.GET.get("reason") or None
+    shop = request.GET.get("shop") or None
+    outcomes: list[BulkOutcome] = []
+    form = None
+    status = 200
+    if request.method == "POST":
+        numbers = request.POST.getlist("orders")
+        form = QueueBulkForm(request.POST, numbers=numbers)
+        if form.is_valid():
+            outcomes = _bulk(request, form)
+            if all(outcome.ok for outcome in outcomes):
+                messages.success(request, _("%(n)s order(s) done.") % {"n": len(outcomes)})
+                return redirect(request.get_full_path())
+            status = 409
+        else:
+            status = 422
+    try:
+        page = review_queue(actor=request.user, reason=reason, shop=shop, page=request.GET.get("page"))  # type: ignore[arg-type]
+    except DomainError as error:
+        return _error_page(request, error)
+    tabs = [{"value": "", "label": _("All"), "count": page.total}]
+    tabs += [{"value": code, "label": reason_label(code), "count": n} for code, n in sorted(page.counts.items())]
+    context = {
+        "page": page.page,
+        "orders": [
+            (order, [(hold, reason_label(hold.reason)) for hold in order.open_holds])  # type: ignore[attr-defined]
+            for order in page.page.object_list
+        ],
+        "tabs": tabs,
+        "current_reason": reason or "",
+        "shop": shop or "",
+        "form": form,
+        "outcomes": outcomes,
+        "may_release": has_permission(request.user, "orders.release"),  # type: ignore[arg-type]
+        "may_cancel": has_permission(request.user, "orders.cancel"),  # type: ignore[arg-type]
+    }
+    return render(request, "orders/review_queue.html", context, status=status)
+
+
+def _bulk(request: HttpRequest, form: QueueBulkForm) -> list[BulkOutcome]:
+    """Each selected order in its own transaction: it is either fully done or untouched."""
+    action = form.cleaned_data["action"]
+    text = form.cleaned_data["reason"]
+    outcomes = []
+    for number in form.cleaned_data["orders"]:
+        try:
+            order = get_order(number=number, actor=request.user)  # type: ignore[arg-type]
+            if action == "release":
+                review_actions.release_order(order=order, actor=request.user, note=text)  # type: ignore[arg-type]
+            else:
+                review_actions.cancel_held_order(order=order, actor=request.user, reason=text)  # type: ignore[arg-type]
+        except DomainError as error:
+            outcomes.append(BulkOutcome(number, False, _error_text(error)))
+        else:
+            outcomes.append(BulkOutcome(number, True, ""))
+    return outcomes
 
 
 # --- the timeline ------------------------------------------------------------------------
@@ -367,6 +471,22 @@ def describe_event(event: OrderEvent) -> str:
         }
     if kind == OrderEventType.NOTE_ADDED:
         return str(data.get("text", ""))
+    if kind == OrderEventType.HELD:
+        reasons = "; ".join(
+            f"{reason_label(reason.get('code', ''))}: {reason.get('message', '')}" for reason in data.get("reasons", [])
+        )
+        return (_("Held automatically: %(reasons)s") if data.get("automatic") else _("Held: %(reasons)s")) % {
+            "reasons": reasons
+        }
+    if kind == OrderEventType.APPROVED and data.get("automatic"):
+        return _("Approved automatically; rules passed: %(rules)s") % {
+            "rules": ", ".join(reason_label(code) for code in data.get("rules_passed", []))
+        }
+    if kind == OrderEventType.APPROVED and data.get("released") is not None:
+        text = _("Released from the exception queue")
+        return text + (" · " + str(data["note"]) if data.get("note") else "")
+    if kind == OrderEventType.REVIEWED:
+        return _("No problem found; waiting for approval by hand")
     if kind == OrderEventType.FLAGGED:
         after = data.get("after", {})
         if not after.get("color"):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -56,6 +57,51 @@ class Shop(models.Model):
         else:
             days = self.auto_confirm_express_days or settings.SELLERDESK["AUTO_CONFIRM_EXPRESS_DAYS"]
         return timedelta(days=days)
+
+
+class ReviewSettings(models.Model):
+    """How a shop's orders are reviewed (审单); one row per shop, made on first use."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="review_settings")
+    hold_buffer_minutes = models.PositiveIntegerField(
+        _("hold buffer (minutes)"),
+        default=30,
+        help_text=_("A paid order waits this long before automatic review, so buyers' quick changes can be made."),
+    )
+    auto_approve = models.BooleanField(_("approve clean orders automatically"), default=True)
+    disabled_rules = models.JSONField(
+        _("rules switched off"), default=list, blank=True, help_text=_("Codes of the review rules not to run.")
+    )
+    max_order_total = models.DecimalField(
+        _("hold orders above this total"), max_digits=14, decimal_places=2, default=Decimal("5000.00")
+    )
+    max_total_quantity = models.PositiveIntegerField(_("hold orders above this many items"), default=50)
+    cod_orders_per_day_new_buyer = models.PositiveIntegerField(
+        _("COD orders per day for a buyer without a completed order"), default=1
+    )
+
+    class Meta:
+        verbose_name = _("review settings")
+        verbose_name_plural = _("review settings")
+
+    def __str__(self) -> str:
+        return str(self.shop)
+
+    @property
+    def hold_buffer(self) -> timedelta:
+        return timedelta(minutes=self.hold_buffer_minutes)
+
+    def is_enabled(self, rule_code: str) -> bool:
+        return rule_code not in (self.disabled_rules or [])
+
+
+def review_settings_for(shop_ids: list[int]) -> dict[int, ReviewSettings]:
+    """The review settings of these shops, creating the missing ones with the defaults."""
+    found = {row.shop_id: row for row in ReviewSettings.objects.filter(shop_id__in=shop_ids)}
+    missing = [shop_id for shop_id in set(shop_ids) if shop_id not in found]
+    for shop_id in missing:
+        found[shop_id], _created = ReviewSettings.objects.get_or_create(shop_id=shop_id)
+    return found
 
 
 def default_shop() -> Shop:

@@ -152,7 +152,7 @@ def test_cod_order_starts_at_review_without_deadline(api: Any, tee: Sku) -> None
         "cod",
         None,
     )
-    assert answer["allowed_actions"] == ["approve", "cancel"]
+    assert answer["allowed_actions"] == ["approve", "cancel", "hold"]
     assert stock("TEE-RED-M") == (100, 1)
 
 

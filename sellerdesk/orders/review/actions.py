@@ -1,0 +1,199 @@
+"""The writes of order review: review (approve or hold), hold by hand, release, cancel
+a held order. Each one transaction, the order row locked, an event written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sellerdesk.core.errors import InvalidTransition, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import require
+from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders import events
+from sellerdesk.orders.models import Order, OrderEventType, OrderHold
+from sellerdesk.orders.review.engine import Verdict, build_context, evaluate, recognised_wishes
+from sellerdesk.orders.review.rules import MANUAL, Finding, ReviewContext
+from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
+from sellerdesk.shops.models import ReviewSettings
+
+MAX_REASON = 500
+
+
+def review_due_at(order: Order, settings: ReviewSettings) -> datetime:
+    """When the hold buffer of an order is over: from payment, or from placing for COD."""
+    start = order.created_at if order.payment_status == PaymentStatus.COD or order.paid_at is None else order.paid_at
+    return start + settings.hold_buffer
+
+
+def review_order(
+    *,
+    order_id: int,
+    now: datetime,
+    actor: User | None = None,
+    force: bool = False,
+    context: ReviewContext | None = None,
+) -> Verdict | None:
+    """Run the shop's review rules on one order awaiting review and approve or hold it.
+
+    Returns None when there was nothing to do: the order is not pending review, another
+    worker holds it, it was reviewed already or its hold buffer is not over (the last
+    two only without `force`, which is "review now").
+    """
+    with transaction.atomic():
+        # of=("self",): locking the joined shop row too would make concurrent workers
+        # skip each other's orders of the same shop, and some would go unreviewed.
+        query = Order.objects.select_for_update(skip_locked=not force, of=("self",)).select_related("shop")
+        order = query.filter(pk=order_id, status=OrderStatus.PENDING_REVIEW).first()
+        if order is None:
+            return None
+        if context is None or order.shop_id not in context.settings:
+            context = build_context([order], now=now)
+        settings = context.settings_of(order)
+        if not force and (order.reviewed_at is not None or review_due_at(order, settings) > now):
+            return None
+        verdict = evaluate(order, context)
+        order.reviewed_at = now
+        if verdict.is_clean and settings.auto_approve:
+            before = order.status
+            order.status = next_status(order.status, OrderAction.APPROVE)
+            order.approved_at = now
+            order.save(update_fields=["status", "approved_at", "reviewed_at"])
+            events.status_event(
+                order,
+                OrderEventType.APPROVED,
+                actor=actor,
+                at=now,
+                before=before,
+                automatic=True,
+                rules_passed=verdict.passed,
+                instructions=recognised_wishes(order),
+            )
+        elif verdict.is_clean:
+            order.save(update_fields=["reviewed_at"])
+            events.write_event(
+                order,
+                OrderEventType.REVIEWED,
+                actor=actor,
+                at=now,
+                rules_passed=verdict.passed,
+                instructions=recognised_wishes(order),
+            )
+        else:
+            _hold(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
+        return verdict
+
+
+@transaction.atomic
+def review_order_now(*, order: Order, actor: User | None, at: datetime | None = None) -> Verdict:
+    """Run the rules on an order awaiting review now, whatever its hold buffer says."""
+    require(actor, "orders.review")
+    verdict = review_order(order_id=order.pk, now=at or timezone.now(), actor=actor, force=True)
+    if verdict is None:
+        current = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first() or ""
+        raise InvalidTransition(current=current, action="review")
+    return verdict
+
+
+def _hold(
+    order: Order,
+    findings: list[Finding],
+    *,
+    actor: User | None,
+    at: datetime,
+    automatic: bool,
+    passed: list[str] | None = None,
+) -> None:
+    before = order.status
+    order.status = next_status(order.status, OrderAction.HOLD)
+    order.save(update_fields=["status", "reviewed_at"])
+    OrderHold.objects.bulk_create(
+        [
+            OrderHold(
+                order=order,
+                reason=finding.code,
+                message=finding.message[:MAX_REASON],
+                suggestion=finding.suggestion,
+                created_at=at,
+                created_by=actor,
+            )
+            for finding in findings
+        ]
+    )
+    data = {"automatic": automatic, "reasons": [finding.as_dict() for finding in findings]}
+    if passed is not None:
+        data["rules_passed"] = passed
+    events.status_event(order, OrderEventType.HELD, actor=actor, at=at, before=before, **data)
+
+
+@transaction.atomic
+def hold_order(*, order: Order, actor: User | None, reason: str, at: datetime | None = None) -> Order:
+    """Put an order awaiting review into the exception queue by hand, saying why."""
+    require(actor, "orders.hold")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed({"reason": _("say why the order is held")})
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed({"reason": _("at most %(n)s characters") % {"n": MAX_REASON}})
+    order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
+    at = at or timezone.now()
+    order.reviewed_at = order.reviewed_at or at
+    _hold(order, [Finding(MANUAL, reason, None)], actor=actor, at=at, automatic=False)
+    return order
+
+
+def _resolve_holds(order: Order, *, actor: User | None, at: datetime, resolution: str) -> list[str]:
+    holds = list(order.holds.filter(resolved_at__isnull=True).order_by("pk"))
+    OrderHold.objects.filter(pk__in=[hold.pk for hold in holds]).update(
+        resolved_at=at, resolved_by=actor, resolution=resolution[:MAX_REASON]
+    )
+    return [hold.reason for hold in holds]
+
+
+def _locked_held(order: Order, action: str) -> Order:
+    order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
+    if order.status != OrderStatus.ON_HOLD:
+        raise InvalidTransition(current=order.status, action=action)
+    return order
+
+
+@transaction.atomic
+def release_order(*, order: Order, actor: User | None, note: str = "", at: datetime | None = None) -> Order:
+    """Approve a held order: its holds are resolved by this actor, with the note."""
+    require(actor, "orders.release")
+    note = note.strip()
+    if len(note) > MAX_REASON:
+        raise ValidationFailed({"note": _("at most %(n)s characters") % {"n": MAX_REASON}})
+    order = _locked_held(order, "release")
+    at = at or timezone.now()
+    before = order.status
+    order.status = next_status(order.status, OrderAction.APPROVE)
+    order.approved_at = at
+    order.save(update_fields=["status", "approved_at"])
+    reasons = _resolve_holds(order, actor=actor, at=at, resolution=note)
+    events.status_event(
+        order,
+        OrderEventType.APPROVED,
+        actor=actor,
+        at=at,
+        before=before,
+        automatic=False,
+        released=reasons,
+        note=note,
+        instructions=recognised_wishes(order),
+    )
+    return order
+
+
+@transaction.atomic
+def cancel_held_order(*, order: Order, actor: User | None, reason: str, at: datetime | None = None) -> Order:
+    """Cancel an order from the exception queue: its holds are resolved with the reason."""
+    require(actor, "orders.cancel")
+    _locked_held(order, OrderAction.CANCEL.value)
+    at = at or timezone.now()
+    order = order_actions.cancel_order(order=order, actor=actor, reason=reason, at=at)
+    _resolve_holds(order, actor=actor, at=at, resolution=reason.strip())
+    return order
