@@ -24,3 +24,9 @@ def supervisor(db: Any) -> Any:
 @pytest.fixture
 def supervisor_api(supervisor: Any) -> ApiClient:
     return ApiClient(make_token(supervisor))
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english(settings: Any) -> None:
+    # The assertions read English messages; the product's default language is Chinese.
+    settings.LANGUAGE_CODE = "en"

@@ -47,7 +47,17 @@ def test_a_clean_order_is_approved_automatically_naming_the_rules_passed(tee: Sk
             "status_before": "pending_review",
             "status_after": "approved",
             "automatic": True,
-            "rules_passed": ["stock", "buyer_message", "large_order", "merge_candidate", "cod_risk"],
+            "rules_passed": [
+                "stock",
+                "buyer_message",
+                "large_order",
+                "merge_candidate",
+                "cod_risk",
+                "address",
+                "carrier",
+                "credit",
+                "price",
+            ],
             "instructions": {"no_price_slip": True},
         }
     ]
@@ -66,7 +76,7 @@ def test_an_order_with_findings_is_held_with_every_reason(tee: Sku, default_shop
     (held,) = _events(order, "held")
     assert (held["status_before"], held["status_after"], held["automatic"]) == ("pending_review", "on_hold", True)
     assert [reason["code"] for reason in held["reasons"]] == ["buyer_message", "large_order"]
-    assert held["rules_passed"] == ["stock", "merge_candidate", "cod_risk"]
+    assert held["rules_passed"] == ["stock", "merge_candidate", "cod_risk", "address", "carrier", "credit", "price"]
     assert stock("TEE-RED-M") == (100, 3)
 
 

@@ -26,7 +26,16 @@ def test_the_owner_switches_a_rule_off_in_the_admin(owner: User, default_shop: S
             "max_order_total": "8000.00",
             "max_total_quantity": "60",
             "cod_orders_per_day_new_buyer": "2",
-            "enabled_rules": ["stock", "buyer_message", "large_order", "cod_risk"],
+            "enabled_rules": [
+                "stock",
+                "buyer_message",
+                "large_order",
+                "cod_risk",
+                "address",
+                "carrier",
+                "credit",
+                "price",
+            ],
         },
     )
 

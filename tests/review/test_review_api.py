@@ -155,7 +155,17 @@ def test_review_now_ignores_the_buffer(agent_api: ApiClient, tee: Sku, default_s
     assert response.status_code == 200
     answer = response.json()
     assert (answer["outcome"], answer["findings"], answer["order"]["status"]) == ("approved", [], "approved")
-    assert answer["rules_passed"] == ["stock", "buyer_message", "large_order", "merge_candidate", "cod_risk"]
+    assert answer["rules_passed"] == [
+        "stock",
+        "buyer_message",
+        "large_order",
+        "merge_candidate",
+        "cod_risk",
+        "address",
+        "carrier",
+        "credit",
+        "price",
+    ]
 
 
 def test_review_now_holds_with_the_findings(agent_api: ApiClient, tee: Sku, default_shop: Shop) -> None:

@@ -21,7 +21,17 @@ from tests.api.helpers import advance
 from tests.factories import order_draft
 from tests.review.conftest import AFTER_BUFFER, T0, cod, paid
 
-ALL_RULES = ["stock", "buyer_message", "large_order", "merge_candidate", "cod_risk"]
+ALL_RULES = [
+    "stock",
+    "buyer_message",
+    "large_order",
+    "merge_candidate",
+    "cod_risk",
+    "address",
+    "carrier",
+    "credit",
+    "price",
+]
 
 
 def _verdict(order: Order) -> tuple[list[str], list[str]]:
@@ -152,11 +162,15 @@ def test_every_rule_together_and_switched_off(tee: Sku, default_shop: Shop) -> N
     order = cod(("TEE-RED-M", 2), buyer=buyer, at=T0 + timedelta(minutes=1), buyer_message="帮我换个颜色吧")
     OrderLine.objects.filter(order=order).update(reserved_quantity=0)
 
-    assert _verdict(order) == ([], ["stock", "buyer_message", "large_order", "merge_candidate", "cod_risk"])
+    new_rules_passed = ["address", "carrier", "credit", "price"]
+    assert _verdict(order) == (
+        new_rules_passed,
+        ["stock", "buyer_message", "large_order", "merge_candidate", "cod_risk"],
+    )
 
     settings.disabled_rules = ["stock", "cod_risk"]
     settings.save()
-    assert _verdict(order) == ([], ["buyer_message", "large_order", "merge_candidate"])
+    assert _verdict(order) == (new_rules_passed, ["buyer_message", "large_order", "merge_candidate"])
 
     settings.disabled_rules = ALL_RULES
     settings.save()
@@ -176,4 +190,6 @@ def test_a_batch_is_judged_in_a_fixed_number_of_queries(tee: Sku, default_shop: 
                 evaluate(order, context)
         return len(captured.captured_queries)
 
-    assert queries_for(few) == queries_for(many) == 5
+    # 5 for the first rules, 1 carrier, 1 credit (customers given credit), 2 price (levels,
+    # and one quote query per customer level and shop in the batch)
+    assert queries_for(few) == queries_for(many) == 9

@@ -20,11 +20,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.catalog.pricing.queries import PriceQuote, PriceRequest, expected_unit_prices, price_matches
+from sellerdesk.core.addresses import check_address, check_phone
+from sellerdesk.customers.models import Customer
+from sellerdesk.customers.queries import CreditCheck, check_credit
+from sellerdesk.logistics.models import Carrier
+from sellerdesk.logistics.queries import can_reach
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import OrderStatus, PaymentStatus
 from sellerdesk.shops.models import ReviewSettings
@@ -266,4 +273,152 @@ def cod_within_daily_cap(order: Order, context: ReviewContext) -> list[Finding]:
             % {"count": place, "cap": cap},
             None,
         )
+    ]
+
+
+# --- the address and the phone --------------------------------------------------------
+
+
+def _address_checks(orders: Sequence[Order], context: ReviewContext) -> dict[int, list[Finding]]:
+    findings: dict[int, list[Finding]] = {}
+    for order in orders:
+        checked = check_address(order.province, order.city, order.district, order.address_detail)
+        suggestion = None
+        if checked.suggestion is not None:
+            suggestion = {
+                "province": checked.suggestion.province,
+                "city": checked.suggestion.city,
+                "district": checked.suggestion.district,
+                "detail": checked.suggestion.detail,
+            }
+        found = [
+            Finding(
+                "address", problem.message, {"field": problem.field, "problem": problem.code, "address": suggestion}
+            )
+            for problem in checked.problems
+        ]
+        found += [
+            Finding("address", problem.message, {"field": "buyer.phone", "problem": problem.code})
+            for problem in check_phone(order.buyer_phone)
+        ]
+        findings[order.pk] = found
+    return findings
+
+
+@rule("address", gettext_lazy("Address and phone"), prepare=_address_checks)
+def address_is_real(order: Order, context: ReviewContext) -> list[Finding]:
+    found: list[Finding] = context.data["address"].get(order.pk, [])
+    return found
+
+
+# --- a carrier that reaches the address ---------------------------------------------
+
+
+def _active_carriers(orders: Sequence[Order], context: ReviewContext) -> list[Carrier]:
+    return list(Carrier.objects.filter(is_active=True).order_by("code"))
+
+
+@rule("carrier", gettext_lazy("Carrier reaches the address"), prepare=_active_carriers)
+def a_carrier_reaches(order: Order, context: ReviewContext) -> list[Finding]:
+    carriers: list[Carrier] = context.data["carrier"]
+    if not carriers:
+        return []  # no carrier set up at all: nothing to judge against
+    needs_cod = order.payment_method == "cod"
+    reaching = [
+        carrier
+        for carrier in carriers
+        if (carrier.supports_cod or not needs_cod) and can_reach(carrier, order.province, order.city, order.district)
+    ]
+    wanted = order.buyer_instructions.preferred_carrier
+    if wanted and wanted not in {carrier.code for carrier in reaching}:
+        return [
+            Finding(
+                "carrier",
+                _("The buyer asked for %(carrier)s, which does not deliver there%(cod)s.")
+                % {"carrier": wanted, "cod": _(" with cash on delivery") if needs_cod else ""},
+                {"carriers": [carrier.code for carrier in reaching]},
+            )
+        ]
+    if not reaching:
+        return [
+            Finding(
+                "carrier",
+                _("No carrier delivers to %(area)s%(cod)s (超区).")
+                % {
+                    "area": f"{order.province}{order.city}{order.district}",
+                    "cod": _(" with cash on delivery") if needs_cod else "",
+                },
+                None,
+            )
+        ]
+    return []
+
+
+# --- customer credit (B2B) -----------------------------------------------------------
+
+
+def _credit_checks(orders: Sequence[Order], context: ReviewContext) -> dict[int, CreditCheck]:
+    """Only B2B customers and customers given credit are checked: a handful per batch."""
+    customers = {
+        customer.pk: customer
+        for customer in Customer.objects.filter(pk__in={order.customer_id for order in orders}).filter(
+            Q(is_b2b=True) | Q(credit_limit__gt=0)
+        )
+    }
+    return {
+        order.pk: check_credit(customers[order.customer_id], order.balance_due, exclude_order_id=order.pk)
+        for order in orders
+        if order.customer_id in customers and order.balance_due > 0
+    }
+
+
+@rule("credit", gettext_lazy("Customer credit"), prepare=_credit_checks)
+def within_credit(order: Order, context: ReviewContext) -> list[Finding]:
+    checked: CreditCheck | None = context.data["credit"].get(order.pk)
+    if checked is None or checked.is_within:
+        return []
+    return [
+        Finding(
+            "credit",
+            _("¥%(due)s on credit is more than the ¥%(remaining)s of credit the customer has left.")
+            % {"due": order.balance_due, "remaining": checked.remaining},
+            {"over_by": str(checked.over_by)},
+        )
+    ]
+
+
+# --- prices against the price lists ---------------------------------------------------
+
+
+def _price_quotes(orders: Sequence[Order], context: ReviewContext) -> dict[int, list[PriceQuote]]:
+    """One query per (customer level, shop) in the batch, however many orders."""
+    levels = dict(Customer.objects.filter(pk__in={order.customer_id for order in orders}).values_list("pk", "level_id"))
+    groups: dict[tuple[int | None, int], list[Order]] = defaultdict(list)
+    for order in orders:
+        groups[(levels.get(order.customer_id), order.shop_id)].append(order)
+    quotes: dict[int, list[PriceQuote]] = {}
+    for (level_id, shop_id), members in groups.items():
+        requests = [
+            PriceRequest(sku_id=line.sku_id, quantity=line.quantity)
+            for order in members
+            for line in context.lines_of(order)
+        ]
+        answers = iter(expected_unit_prices(requests, level_id=level_id, shop_id=shop_id, at=context.now))
+        for order in members:
+            quotes[order.pk] = [next(answers) for _line in context.lines_of(order)]
+    return quotes
+
+
+@rule("price", gettext_lazy("Price list"), prepare=_price_quotes)
+def prices_match_the_price_list(order: Order, context: ReviewContext) -> list[Finding]:
+    quotes: list[PriceQuote] = context.data["price"].get(order.pk, [])
+    return [
+        Finding(
+            "price",
+            _("Line %(position)s (%(sku)s) is sold at ¥%(price)s; the price list says ¥%(expected)s.")
+            % {"position": line.position, "sku": line.sku_code, "price": line.unit_price, "expected": quote.unit_price},
+            {"position": line.position, "unit_price": str(quote.unit_price)},
+        )
+        for line, quote in zip(context.lines_of(order), quotes, strict=True)
+        if not price_matches(line.unit_price, quote)
     ]
