@@ -6,10 +6,14 @@ from sellerdesk.core.api import api
 from sellerdesk.customers.api import router as customers_router
 from sellerdesk.logistics.api import router as logistics_router
 from sellerdesk.orders.api import router as orders_router
+from sellerdesk.orders.api_changes import router as order_changes_router
+from sellerdesk.orders.api_merging import router as merging_router
 from sellerdesk.payments.api import router as payments_router
 
 api.add_router("/v1", catalog_router)
+api.add_router("/v1", merging_router)  # before orders: /orders/merge must not match /orders/{number}
 api.add_router("/v1", orders_router)
+api.add_router("/v1", order_changes_router)
 api.add_router("/v1", payments_router)
 api.add_router("/v1", logistics_router)
 api.add_router("/v1", customers_router)

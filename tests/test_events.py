@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
-from sellerdesk.orders import actions, events
+from sellerdesk.orders import actions, events, merging
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.tasks import auto_confirm_receipts, close_unpaid_orders
@@ -88,6 +88,11 @@ def test_every_event_type_is_written_by_some_action(tee: Sku, agent: User) -> No
     ReviewSettings.objects.update_or_create(shop=Order.objects.first().shop, defaults={"auto_approve": False})  # type: ignore[union-attr]
     reviewed = advance(place(("TEE-RED-M", 1)), "pending_review")
     review_actions.review_order(order_id=reviewed.pk, now=reviewed.paid_at, force=True)  # type: ignore[arg-type]
+    buyer = actions.Buyer("李四", "13900139000", "lisi")
+    twins = [place(("TEE-RED-M", 1), buyer=buyer), place(("TEE-RED-M", 1), buyer=buyer)]
+    merging.unmerge_order(order=merging.merge_orders(orders=twins, actor=agent), actor=agent)
+    halves = [[merging.PartLine(1, 1)], [merging.PartLine(1, 1)]]
+    merging.split_order(order=place(("TEE-RED-M", 2)), actor=agent, parts=halves)
 
     assert set(OrderEvent.objects.values_list("type", flat=True)) == set(OrderEventType.values)
 

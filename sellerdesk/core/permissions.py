@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "orders.hold": _SERVICE,
     "orders.release": _SERVICE,
     "orders.review": _SERVICE,
+    "orders.merge": _SERVICE,
+    "orders.split": _SERVICE,
     "catalog.view": STAFF,
     "catalog.edit": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER}),
     "stock.adjust": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE, Role.PURCHASER}),

@@ -97,6 +97,24 @@ class Order(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_reason = models.CharField(_("close reason"), max_length=200, blank=True)
+    # 合单 / 拆单: an original closed by a merge points at the merged order; a part of a
+    # split points at the order it was split from (see orders.merging).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    split_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_parts",
+        verbose_name=_("split from"),
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -152,6 +170,9 @@ class OrderLine(models.Model):
     list_price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reserved_quantity = models.PositiveIntegerField(default=0)
+    # Where a line of a merged order or a split part came from: the original order and position.
+    origin_order_number = models.CharField(_("from order"), max_length=20, blank=True)
+    origin_position = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -180,6 +201,10 @@ class OrderEventType(models.TextChoices):
     FLAGGED = "flagged", _("Flag set")
     HELD = "held", _("Held for review")
     REVIEWED = "reviewed", _("Reviewed")
+    MERGED = "merged", _("Merged from other orders")
+    MERGED_INTO = "merged_into", _("Merged into another order")
+    UNMERGED = "unmerged", _("Split back into its originals")
+    SPLIT = "split", _("Split into parts")
 
 
 class OrderEvent(models.Model):

@@ -79,6 +79,16 @@ class ReviewSettings(models.Model):
     cod_orders_per_day_new_buyer = models.PositiveIntegerField(
         _("COD orders per day for a buyer without a completed order"), default=1
     )
+    merge_automatically = models.BooleanField(
+        _("merge a buyer's open orders automatically"),
+        default=False,
+        help_text=_("Open orders of one buyer to one address, placed within the merge window, become one order."),
+    )
+    merge_window_hours = models.PositiveIntegerField(
+        _("merge window (hours)"),
+        default=24,
+        help_text=_("Orders placed this close together are offered for merging (合单)."),
+    )
 
     class Meta:
         verbose_name = _("review settings")
@@ -90,6 +100,10 @@ class ReviewSettings(models.Model):
     @property
     def hold_buffer(self) -> timedelta:
         return timedelta(minutes=self.hold_buffer_minutes)
+
+    @property
+    def merge_window(self) -> timedelta:
+        return timedelta(hours=self.merge_window_hours)
 
     def is_enabled(self, rule_code: str) -> bool:
         return rule_code not in (self.disabled_rules or [])

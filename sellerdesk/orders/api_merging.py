@@ -1,0 +1,64 @@
+"""/api/v1/orders merge, unmerge and split (合单 / 拆单): parse, call one action, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from sellerdesk.core.api import actor_of
+from sellerdesk.core.idempotency import idempotent
+from sellerdesk.orders import merging, queries
+from sellerdesk.orders.api import ERROR_RESPONSES
+from sellerdesk.orders.schemas import OrderOut, order_out
+
+router = Router(tags=["orders"])
+
+
+class MergeIn(Schema):
+    numbers: list[str]
+
+
+class PartLineIn(Schema):
+    position: int
+    quantity: int
+
+
+class SplitIn(Schema):
+    parts: list[list[PartLineIn]]
+
+
+def _answer(number: str) -> dict[str, Any]:
+    return order_out(queries.get_order(number=number, actor=None))
+
+
+@router.post("/orders/merge", response={201: OrderOut, **ERROR_RESPONSES})
+def merge_orders(request: HttpRequest, payload: MergeIn) -> Status[Any]:
+    actor = actor_of(request)
+
+    def produce() -> tuple[int, Any]:
+        orders = [queries.get_order(number=number, actor=actor) for number in payload.numbers]
+        merged = merging.merge_orders(orders=orders, actor=actor)
+        return 201, _answer(merged.number)
+
+    return idempotent(request, produce)
+
+
+@router.post("/orders/{number}/unmerge", response={200: list[OrderOut], **ERROR_RESPONSES})
+def unmerge_order(request: HttpRequest, number: str) -> Any:
+    actor = actor_of(request)
+    originals = merging.unmerge_order(order=queries.get_order(number=number, actor=actor), actor=actor)
+    return [_answer(original.number) for original in originals]
+
+
+@router.post("/orders/{number}/split", response={201: list[OrderOut], **ERROR_RESPONSES})
+def split_order(request: HttpRequest, number: str, payload: SplitIn) -> Status[Any]:
+    actor = actor_of(request)
+
+    def produce() -> tuple[int, Any]:
+        parts = [[merging.PartLine(line.position, line.quantity) for line in part] for part in payload.parts]
+        created = merging.split_order(order=queries.get_order(number=number, actor=actor), actor=actor, parts=parts)
+        return 201, [_answer(part.number) for part in created]
+
+    return idempotent(request, produce)
