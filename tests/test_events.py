@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
-from sellerdesk.orders import actions, events, merging
+from sellerdesk.logistics.models import Carrier, CarrierCoverage
+from sellerdesk.orders import actions, changes, events, merging
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.tasks import auto_confirm_receipts, close_unpaid_orders
@@ -93,6 +94,14 @@ def test_every_event_type_is_written_by_some_action(tee: Sku, agent: User) -> No
     merging.unmerge_order(order=merging.merge_orders(orders=twins, actor=agent), actor=agent)
     halves = [[merging.PartLine(1, 1)], [merging.PartLine(1, 1)]]
     merging.split_order(order=place(("TEE-RED-M", 2)), actor=agent, parts=halves)
+    changed = advance(place(("TEE-RED-M", 1)), "pending_review")
+    changes.change_order_lines(order=changed, actor=agent, changes=[changes.LineChange(line=1, quantity=2)])
+    changes.correct_address(
+        order=changed, actor=agent, address=changes.NewAddress("浙江省", "杭州市", "上城区", "解放路 1 号")
+    )
+    carrier = Carrier.objects.create(code="ZTO", name="中通快递")
+    CarrierCoverage.objects.create(carrier=carrier, province="浙江省")
+    changes.choose_carrier(order=changed, actor=agent, carrier_code="ZTO")
 
     assert set(OrderEvent.objects.values_list("type", flat=True)) == set(OrderEventType.values)
 

@@ -43,9 +43,9 @@ CHANGEABLE = frozenset({OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD})
 NOT_SHIPPED = frozenset({OrderStatus.UNPAID, OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED})
 
 # Event types of this module (strings: the timeline shows unknown types by their code).
-LINES_CHANGED = "lines_changed"
-ADDRESS_CORRECTED = "address_corrected"
-CARRIER_CHOSEN = "carrier_chosen"
+LINES_CHANGED = OrderEventType.LINES_CHANGED
+ADDRESS_CORRECTED = OrderEventType.ADDRESS_CORRECTED
+CARRIER_CHOSEN = OrderEventType.CARRIER_CHOSEN
 BALANCE_DUE = "balance_due"
 MAX_QUANTITY = 10_000
 

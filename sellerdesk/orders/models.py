@@ -205,6 +205,9 @@ class OrderEventType(models.TextChoices):
     MERGED_INTO = "merged_into", _("Merged into another order")
     UNMERGED = "unmerged", _("Split back into its originals")
     SPLIT = "split", _("Split into parts")
+    LINES_CHANGED = "lines_changed", _("Goods changed")
+    ADDRESS_CORRECTED = "address_corrected", _("Address corrected")
+    CARRIER_CHOSEN = "carrier_chosen", _("Carrier chosen")
 
 
 class OrderEvent(models.Model):

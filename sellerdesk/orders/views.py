@@ -487,6 +487,8 @@ def describe_event(event: OrderEvent) -> str:
         return text + (" · " + str(data["note"]) if data.get("note") else "")
     if kind == OrderEventType.REVIEWED:
         return _("No problem found; waiting for approval by hand")
+    if kind in (OrderEventType.LINES_CHANGED, OrderEventType.ADDRESS_CORRECTED, OrderEventType.CARRIER_CHOSEN):
+        return str(data.get("text", ""))
     if kind == OrderEventType.FLAGGED:
         after = data.get("after", {})
         if not after.get("color"):

@@ -92,7 +92,10 @@ def rule(code: str, label: Promise, *, prepare: Prepare | None = None) -> Callab
 
 # Codes of holds that no rule makes: an agent held the order by hand.
 MANUAL = "manual"
-REASON_LABELS: dict[str, Promise] = {MANUAL: gettext_lazy("Held by hand")}
+REASON_LABELS: dict[str, Promise] = {
+    MANUAL: gettext_lazy("Held by hand"),
+    "balance_due": gettext_lazy("Money owed after a change"),  # held by orders.changes
+}
 
 
 def reason_label(code: str) -> str:
