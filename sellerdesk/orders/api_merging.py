@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
+from pydantic import Field, StrictInt
 
 from sellerdesk.core.api import actor_of
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders import merging, queries
 from sellerdesk.orders.api import ERROR_RESPONSES
-from sellerdesk.orders.schemas import OrderOut, order_out
+from sellerdesk.orders.schemas import OrderOut, Strict, order_out
 
 router = Router(tags=["orders"])
 
 
-class MergeIn(Schema):
-    numbers: list[str]
+class MergeIn(Strict):
+    numbers: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(max_length=50)
 
 
-class PartLineIn(Schema):
-    position: int
-    quantity: int
+class PartLineIn(Strict):
+    position: StrictInt
+    quantity: StrictInt
 
 
-class SplitIn(Schema):
-    parts: list[list[PartLineIn]]
+class SplitIn(Strict):
+    parts: list[Annotated[list[PartLineIn], Field(max_length=200)]] = Field(max_length=50)
 
 
 def _answer(number: str) -> dict[str, Any]:

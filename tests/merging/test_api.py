@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.orders import actions
@@ -43,7 +45,9 @@ def test_merge_unmerge_and_split_through_the_api(api: ApiClient, tee: Sku, mug: 
     assert [(line["sku"], line["quantity"]) for line in merged["lines"]] == [("TEE-RED-M", 2), ("MUG-1", 3)]
     assert merged["buyer_message"] == f"[{first.number}] 不要放价格单"
     assert stock("TEE-RED-M") == (100, 2) and stock("MUG-1") == (10, 3)
-    assert Order.objects.get(pk=first.pk).close_reason == f"merged into {merged['number']}"
+    with translation.override(settings.LANGUAGE_CODE):  # the request named no language
+        expected_reason = translation.gettext("merged into %(number)s") % {"number": merged["number"]}
+    assert Order.objects.get(pk=first.pk).close_reason == expected_reason
     events = api.get(f"/api/v1/orders/{merged['number']}/events").json()
     assert events[-1]["type"] == "merged"
     assert [o["number"] for o in events[-1]["data"]["originals"]] == [first.number, second.number]
