@@ -14,6 +14,9 @@ wrk (bench/orders.lua) drives it:
 
 SQL statements per 2-line order are counted in-process around one API call. Oversold
 units and the reservations are read back from the database after the load.
+
+Last, unless --no-review: bench/review.py, the automatic review of --review-orders paid
+orders on PostgreSQL beside its set-based SQL ceiling (about two more minutes).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ CEILING = REPO.parent / "shared" / "ceiling" / "run.sh"
 PYTHON = sys.executable
 STEPS = REPO / "bench" / "django_steps.py"
 LUA = REPO / "bench" / "orders.lua"
+REVIEW = REPO / "bench" / "review.py"
 HOT_SKU = "HOT-1"
 
 
@@ -75,6 +79,8 @@ def options() -> argparse.Namespace:
     parser.add_argument("--ceiling-seconds", type=int, default=10)
     parser.add_argument("--ceiling-clients", type=int, default=4)
     parser.add_argument("--no-ceiling", action="store_true")
+    parser.add_argument("--no-review", action="store_true", help="skip the order-review benchmark (bench/review.py)")
+    parser.add_argument("--review-orders", type=int, default=20_000, help="orders the review benchmark reviews")
     parser.add_argument(
         "--app",
         default="sellerdesk.wsgi:application",
@@ -465,6 +471,24 @@ def bench_database(kind: str, options: argparse.Namespace, ceiling: dict[str, di
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def run_review(orders: int) -> None:
+    """bench/review.py on its own throwaway PostgreSQL: its JSON lines go to stdout as they are."""
+    log(f"review: {REVIEW} --orders {orders}")
+    result = subprocess.run(
+        [PYTHON, str(REVIEW), "--orders", str(orders)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        timeout=1800,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"review benchmark failed ({result.returncode})")
+    for line in result.stdout.splitlines():
+        if line.strip().startswith("{"):
+            emit(json.loads(line))
+
+
 def main() -> None:
     options_ = options()
     if not shutil.which("wrk"):
@@ -478,6 +502,8 @@ def main() -> None:
     kinds = {"pg": "postgresql", "sqlite": "sqlite"}
     for name in options_.databases.split(","):
         bench_database(kinds[name.strip()], options_, ceiling)
+    if not options_.no_review:
+        run_review(options_.review_orders)
 
 
 if __name__ == "__main__":
