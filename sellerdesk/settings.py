@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sellerdesk.orders",
     "sellerdesk.payments",
     "sellerdesk.logistics",
+    "sellerdesk.notifications",
 ]
 
 MIDDLEWARE = [

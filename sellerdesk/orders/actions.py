@@ -22,6 +22,7 @@ from sellerdesk.core.permissions import require
 from sellerdesk.core.refcache import remembered
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.inventory import actions as stock
+from sellerdesk.notifications.actions import record_order_confirmation
 from sellerdesk.orders import events
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
@@ -280,6 +281,9 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     order.approved_at = at or timezone.now()
     order.save(update_fields=["status", "approved_at"])
     events.status_event(order, OrderEventType.APPROVED, actor=actor, at=order.approved_at, before=before)
+    transaction.on_commit(
+        lambda: record_order_confirmation(order=order, at=order.approved_at or timezone.now()), robust=True
+    )
     return order
 
 

@@ -9,11 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.core.errors import InvalidTransition, ValidationFailed
+from sellerdesk.core.errors import DomainError, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.notifications.actions import record_order_confirmation
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import events
+from sellerdesk.orders.merging import merge_candidates, merge_orders
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold
 from sellerdesk.orders.review.engine import Verdict, build_context, evaluate, recognised_wishes
 from sellerdesk.orders.review.rules import MANUAL, Finding, ReviewContext
@@ -55,6 +57,8 @@ def review_order(
         settings = context.settings_of(order)
         if not force and (order.reviewed_at is not None or review_due_at(order, settings) > now):
             return None
+        if not force and settings.merge_automatically and _merged_first(order, actor=actor, now=now):
+            return None
         verdict = evaluate(order, context)
         order.reviewed_at = now
         if verdict.is_clean and settings.auto_approve:
@@ -72,6 +76,7 @@ def review_order(
                 rules_passed=verdict.passed,
                 instructions=recognised_wishes(order),
             )
+            transaction.on_commit(lambda: record_order_confirmation(order=order, at=now), robust=True)
         elif verdict.is_clean:
             order.save(update_fields=["reviewed_at"])
             events.write_event(
@@ -85,6 +90,27 @@ def review_order(
         else:
             _hold(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
         return verdict
+
+
+def _merged_first(order: Order, *, actor: User | None, now: datetime) -> bool:
+    """合单 before review when the shop says so. True when this order needs no review now:
+    it was merged with its candidates within the merge window into a new order awaiting
+    review (reviewed on its own by a later sweep), or another worker holds a candidate
+    (waiting for it without skip_locked could deadlock; a later sweep tries again).
+    False when there is nothing to merge: the order is reviewed as usual."""
+    candidates = merge_candidates(order=order)
+    if not candidates:
+        return False
+    pks = sorted(candidate.pk for candidate in candidates)
+    free = Order.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=pks).order_by("pk")
+    if list(free.values_list("pk", flat=True)) != pks:
+        return True
+    try:
+        with transaction.atomic():
+            merge_orders(orders=[order, *candidates], actor=actor, at=now)
+    except DomainError:
+        return False
+    return True
 
 
 @transaction.atomic
@@ -185,6 +211,7 @@ def release_order(*, order: Order, actor: User | None, note: str = "", at: datet
         note=note,
         instructions=recognised_wishes(order),
     )
+    transaction.on_commit(lambda: record_order_confirmation(order=order, at=at), robust=True)
     return order
 
 
