@@ -116,6 +116,39 @@ def reserve_stock(*, lines: Sequence[StockLine], document: str, actor: User | No
         )
 
 
+@dataclass(frozen=True)
+class ReservationMove:
+    """Reserved units of one line passing from one document to another (merge, split)."""
+
+    line: StockLine
+    source: str
+    target: str
+
+
+def transfer_reservations(*, moves: Sequence[ReservationMove], actor: User | None, at: datetime) -> None:
+    """Ledger reservations moving between documents. The stock levels do not change: the
+    units stay reserved throughout, so no other order can take them meanwhile."""
+    rows = []
+    for move in moves:
+        if move.line.quantity <= 0:
+            continue
+        note = _("moved from %(source)s to %(target)s") % {"source": move.source, "target": move.target}
+        for document, sign in ((move.source, -1), (move.target, 1)):
+            rows.append(
+                StockMovement(
+                    sku_id=move.line.sku_id,
+                    warehouse_id=move.line.warehouse_id,
+                    kind=MovementKind.RESERVE if sign > 0 else MovementKind.RELEASE,
+                    reserved_delta=sign * move.line.quantity,
+                    document=document,
+                    actor=actor,
+                    note=note,
+                    at=at,
+                )
+            )
+    fastinsert.insert(rows)
+
+
 def release_stock(*, lines: Sequence[StockLine], document: str, actor: User | None, at: datetime) -> None:
     merged = [line for line in _merged(lines) if line.quantity > 0]
     for line in merged:

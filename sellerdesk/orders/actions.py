@@ -76,7 +76,8 @@ def get_shop(code: str | None) -> Shop:
     return shop
 
 
-def _new_number(at: datetime) -> str:
+def new_order_number(at: datetime) -> str:
+    """A new order number: date prefix for people, random digits against collisions."""
     # Date prefix for people, 10 random digits against collisions across processes.
     return timezone.localtime(at).strftime("%y%m%d") + f"{secrets.randbelow(10**10):010d}"
 
@@ -130,7 +131,7 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
     if is_free and status == OrderStatus.UNPAID:
         status = next_status(status, OrderAction.PAY)  # nothing to pay: a gift, a replacement
     order = Order(
-        number=_new_number(at),
+        number=new_order_number(at),
         shop=shop,
         external_id=draft.external_id,
         source=draft.source,
@@ -189,7 +190,7 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
                 raise _duplicate(shop, draft.external_id) from None
             if "number" not in str(error) or attempt == 2:
                 raise
-            order.number = _new_number(at)
+            order.number = new_order_number(at)
     raise AssertionError("unreachable")
 
 

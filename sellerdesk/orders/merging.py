@@ -38,7 +38,6 @@ Every action: one transaction, rows locked in pk order, an event on every order 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,13 +47,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import CENT, ZERO
 from sellerdesk.core.permissions import require
-from sellerdesk.inventory.models import MovementKind, StockMovement
+from sellerdesk.inventory import actions as stock
 from sellerdesk.orders import events
+from sellerdesk.orders.actions import new_order_number
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine
 from sellerdesk.orders.states import OrderStatus, PaymentStatus
@@ -83,33 +82,20 @@ def _lock(pks: Sequence[int]) -> list[Order]:
 
 
 def _move_reservations(moves: Sequence[tuple[OrderLine, str, str, int]], *, actor: User | None, at: datetime) -> None:
-    """Ledger a reservation moving from one document to another (line, from, to, quantity).
-
-    The stock levels do not change: the units stay reserved throughout."""
-    rows: list[StockMovement] = []
-    for line, source, target, quantity in moves:
-        if quantity <= 0:
-            continue
-        for document, sign in ((source, -1), (target, 1)):
-            rows.append(
-                StockMovement(
-                    sku_id=line.sku_id,
-                    warehouse_id=line.warehouse_id or 0,  # every placed line has a warehouse
-                    kind=MovementKind.RESERVE if sign > 0 else MovementKind.RELEASE,
-                    on_hand_delta=0,
-                    reserved_delta=sign * quantity,
-                    document=document,
-                    actor=actor,
-                    note=_("moved from %(source)s to %(target)s") % {"source": source, "target": target},
-                    at=at,
-                )
+    """Ledger a reservation moving from one document to another (line, from, to, quantity)."""
+    stock.transfer_reservations(
+        moves=[
+            stock.ReservationMove(
+                # every placed line has a warehouse
+                stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, quantity),
+                source,
+                target,
             )
-    if rows:
-        fastinsert.insert(rows)
-
-
-def _new_number(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%y%m%d") + f"{secrets.randbelow(10**10):010d}"
+            for line, source, target, quantity in moves
+        ],
+        actor=actor,
+        at=at,
+    )
 
 
 def _check_mergeable(orders: list[Order]) -> None:
@@ -169,7 +155,7 @@ def merge_orders(*, orders: Sequence[Order], actor: User | None, at: datetime | 
     deadlines = [order.pay_deadline for order in originals if order.pay_deadline is not None]
     paid_times = [order.paid_at for order in originals if order.paid_at is not None]
     merged = Order(
-        number=_new_number(at),
+        number=new_order_number(at),
         shop=first.shop,
         source=first.source,
         status=OrderStatus.UNPAID if is_unpaid else OrderStatus.PENDING_REVIEW,
@@ -339,7 +325,7 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
 def _part_number(number: str, index: int, at: datetime) -> str:
     candidate = f"{number}-{index}"
     # A part of a part of a part would outgrow the column: it gets a fresh number.
-    return candidate if len(candidate) <= 20 else _new_number(at)
+    return candidate if len(candidate) <= 20 else new_order_number(at)
 
 
 def _apportion(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
