@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "sellerdesk.payments",
     "sellerdesk.logistics",
     "sellerdesk.notifications",
+    "sellerdesk.purchasing",
 ]
 
 MIDDLEWARE = [

@@ -5,10 +5,14 @@ from sellerdesk.catalog.api import router as catalog_router
 from sellerdesk.core.api import api
 from sellerdesk.customers.api import router as customers_router
 from sellerdesk.logistics.api import router as logistics_router
+from sellerdesk.inventory.api import router as inventory_router
+from sellerdesk.orders.allocation.api import router as stockouts_router
 from sellerdesk.orders.api import router as orders_router
 from sellerdesk.orders.api_changes import router as order_changes_router
 from sellerdesk.orders.api_merging import router as merging_router
 from sellerdesk.payments.api import router as payments_router
+from sellerdesk.purchasing.api import router as purchasing_router
+from sellerdesk.purchasing.api_dropship import router as dropship_router
 
 api.add_router("/v1", catalog_router)
 api.add_router("/v1", merging_router)  # before orders: /orders/merge must not match /orders/{number}
@@ -17,6 +21,10 @@ api.add_router("/v1", order_changes_router)
 api.add_router("/v1", payments_router)
 api.add_router("/v1", logistics_router)
 api.add_router("/v1", customers_router)
+api.add_router("/v1", inventory_router)
+api.add_router("/v1", stockouts_router)
+api.add_router("/v1", purchasing_router)
+api.add_router("/v1", dropship_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -24,4 +32,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("sellerdesk.core.urls")),
     path("orders/", include("sellerdesk.orders.urls")),
+    path("stock/", include("sellerdesk.inventory.urls")),
+    path("stockouts/", include("sellerdesk.orders.allocation.urls")),
+    path("purchasing/", include("sellerdesk.purchasing.urls")),
+    path("supplier/", include("sellerdesk.purchasing.portal_urls")),
 ]

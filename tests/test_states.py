@@ -18,7 +18,9 @@ EXPECTED = {
     S.UNPAID: {A.PAY: S.PENDING_REVIEW, A.REPRICE: S.UNPAID, A.CANCEL: S.CLOSED, A.EXPIRE: S.CLOSED},
     S.PENDING_REVIEW: {A.APPROVE: S.APPROVED, A.CANCEL: S.CLOSED, A.HOLD: S.ON_HOLD},
     S.ON_HOLD: {A.APPROVE: S.APPROVED, A.CANCEL: S.CLOSED},
-    S.APPROVED: {A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
+    S.APPROVED: {A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED, A.ALLOCATE: S.ALLOCATED, A.SHORT: S.STOCKOUT},
+    S.STOCKOUT: {A.ALLOCATE: S.ALLOCATED, A.CANCEL: S.CLOSED},
+    S.ALLOCATED: {A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
     S.SHIPPED: {A.DELIVER: S.DELIVERED, A.CONFIRM_RECEIPT: S.COMPLETED},
     S.DELIVERED: {A.CONFIRM_RECEIPT: S.COMPLETED},
     S.COMPLETED: {},
@@ -47,6 +49,10 @@ def test_allowed_actions_list_the_moves_of_a_status() -> None:
     assert allowed_actions(S.CLOSED) == []
     assert allowed_actions(S.PENDING_REVIEW) == [A.APPROVE, A.CANCEL, A.HOLD]
     assert allowed_actions(S.ON_HOLD) == [A.APPROVE, A.CANCEL]
+    # Allocating and shorting are the allocator's, never offered as buttons.
+    assert allowed_actions(S.APPROVED) == [A.SHIP, A.CANCEL]
+    assert allowed_actions(S.ALLOCATED) == [A.SHIP, A.CANCEL]
+    assert allowed_actions(S.STOCKOUT) == [A.CANCEL]
 
 
 def test_cod_orders_start_at_review_others_unpaid() -> None:

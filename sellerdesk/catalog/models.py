@@ -28,6 +28,12 @@ class Sku(models.Model):
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     barcode = models.CharField(_("barcode"), max_length=64, unique=True, null=True, blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
+    # 预售: sold ahead of stock, reserved against units in transit, shipped by this date.
+    is_presale = models.BooleanField(_("presale"), default=False)
+    presale_ship_by = models.DateField(_("presale ships by"), null=True, blank=True)
+    # Fulfilled by a supplier (分销/代销): no stock of ours is reserved; see purchasing.dropship.
+    is_dropship = models.BooleanField(_("dropship"), default=False)
+    weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "orders.flag": _SERVICE | {Role.WAREHOUSE},
     "orders.hold": _SERVICE,
     "orders.release": _SERVICE,
+    # A price that does not match the price list is accepted only by a supervisor.
+    "orders.release_price": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "orders.review": _SERVICE,
     "orders.merge": _SERVICE,
     "orders.split": _SERVICE,
@@ -54,6 +56,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "customers.view": STAFF,
     "customers.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "prices.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    # Warehouses, stock, allocation and stockouts.
+    "stock.view": STAFF,
+    "warehouses.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "stock.count": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE}),
+    "stock.transfer": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE, Role.PURCHASER}),
+    "orders.allocate": _SHIPPING,
+    "stockouts.handle": _SERVICE,
+    # Purchasing and dropship; a supplier sees only its own purchase orders.
+    "purchasing.view": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER, Role.WAREHOUSE}),
+    "purchasing.edit": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER}),
+    "purchasing.receive": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER, Role.WAREHOUSE}),
+    "suppliers.edit": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER}),
+    "supplier.portal": frozenset({Role.SUPPLIER}),
 }
 
 

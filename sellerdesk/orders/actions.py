@@ -23,7 +23,7 @@ from sellerdesk.core.refcache import remembered
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.inventory import actions as stock
 from sellerdesk.notifications.actions import record_order_confirmation
-from sellerdesk.orders import events
+from sellerdesk.orders import events, holds
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, initial_status, next_status
@@ -280,8 +280,14 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     before = order.status
     order.status = next_status(order.status, OrderAction.APPROVE)
     order.approved_at = at or timezone.now()
+    released: list[str] = []
+    if before == OrderStatus.ON_HOLD:
+        # Approving a held order releases it: its holds are resolved, not left open.
+        holds.require_release(actor, holds.open_hold_reasons(order))
+        released = holds.resolve_open_holds(order, actor=actor, at=order.approved_at, resolution=_("Approved"))
     order.save(update_fields=["status", "approved_at"])
-    events.status_event(order, OrderEventType.APPROVED, actor=actor, at=order.approved_at, before=before)
+    extra = {"released": released} if released else {}
+    events.status_event(order, OrderEventType.APPROVED, actor=actor, at=order.approved_at, before=before, **extra)
     transaction.on_commit(
         lambda: record_order_confirmation(order=order, at=order.approved_at or timezone.now()), robust=True
     )

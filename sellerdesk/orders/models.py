@@ -83,6 +83,13 @@ class Order(models.Model):
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)
     auto_confirm_at = models.DateTimeField(_("receipt auto-confirms at"), null=True, blank=True)
+    # Where the order ships from, once allocated (see orders.allocation).
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("warehouse")
+    )
+    allocated_at = models.DateTimeField(_("allocated at"), null=True, blank=True)
+    # A date promised to the buyer: presale ship-by, or a stockout delayed with the buyer's consent.
+    promised_ship_date = models.DateField(_("promised ship date"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("placed at"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
@@ -170,6 +177,8 @@ class OrderLine(models.Model):
     list_price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reserved_quantity = models.PositiveIntegerField(default=0)
+    # A presale (预售) line is reserved against units in transit until they are received.
+    presale_pending = models.BooleanField(default=False)
     # Where a line of a merged order or a split part came from: the original order and position.
     origin_order_number = models.CharField(_("from order"), max_length=20, blank=True)
     origin_position = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -184,6 +193,10 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def short_quantity(self) -> int:
+        return self.quantity - self.reserved_quantity
 
 
 class OrderEventType(models.TextChoices):
@@ -208,6 +221,9 @@ class OrderEventType(models.TextChoices):
     LINES_CHANGED = "lines_changed", _("Goods changed")
     ADDRESS_CORRECTED = "address_corrected", _("Address corrected")
     CARRIER_CHOSEN = "carrier_chosen", _("Carrier chosen")
+    ALLOCATED = "allocated", _("Allocated to a warehouse")
+    STOCKOUT = "stockout", _("Out of stock")
+    STOCKOUT_HANDLED = "stockout_handled", _("Stockout handled")
 
 
 class OrderEvent(models.Model):
@@ -270,3 +286,75 @@ class OrderHold(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class ShortageOption(models.TextChoices):
+    """What the buyer agreed to when a line is short (缺货处理)."""
+
+    TRANSFER = "transfer", _("Transfer from another warehouse (调拨)")
+    BACKORDER = "backorder", _("Ship what is there, send the rest later (补送)")
+    DROP = "drop", _("Drop the short line and refund it")
+    DELAY = "delay", _("Wait until a promised date")
+    CANCEL = "cancel", _("Cancel the order")
+
+
+class Shortage(models.Model):
+    """A line that could not be allocated: the stockout (缺货) an agent resolves with the buyer."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shortages")
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="shortages")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    short_quantity = models.PositiveIntegerField(_("short"))
+    detected_at = models.DateTimeField(_("detected at"))
+    option = models.CharField(_("handling"), max_length=20, choices=ShortageOption.choices, blank=True)
+    buyer_answer = models.CharField(_("buyer's answer"), max_length=500, blank=True)
+    promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    refund_amount = models.DecimalField(_("refund"), max_digits=12, decimal_places=2, null=True, blank=True)
+    document = models.CharField(_("document"), max_length=20, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stockout")
+        verbose_name_plural = _("stockouts")
+        ordering = ["detected_at", "pk"]
+        indexes = [models.Index(fields=["resolved_at", "sku"], name="shortage_open_sku_idx")]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class ReviewRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ReviewRun(models.Model):
+    """A review of the whole queue of reviewable orders as a background job, with its progress."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=20, choices=ReviewRunStatus.choices, default=ReviewRunStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)

@@ -20,6 +20,8 @@ class OrderStatus(models.TextChoices):
     PENDING_REVIEW = "pending_review", _("Pending review")
     ON_HOLD = "on_hold", _("On hold")
     APPROVED = "approved", _("Approved")
+    STOCKOUT = "stockout", _("Out of stock")
+    ALLOCATED = "allocated", _("Allocated")
     SHIPPED = "shipped", _("Shipped")
     DELIVERED = "delivered", _("Delivered")
     COMPLETED = "completed", _("Completed")
@@ -39,6 +41,8 @@ class OrderAction(StrEnum):
     REPRICE = "reprice"
     APPROVE = "approve"
     HOLD = "hold"
+    ALLOCATE = "allocate"
+    SHORT = "short"
     SHIP = "ship"
     DELIVER = "deliver"
     CONFIRM_RECEIPT = "confirm_receipt"
@@ -61,13 +65,24 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.ON_HOLD, A.CANCEL): S.CLOSED,
     (S.APPROVED, A.SHIP): S.SHIPPED,
     (S.APPROVED, A.CANCEL): S.CLOSED,
+    # Allocation (orders.allocation): a warehouse has every line, or the order is short.
+    (S.APPROVED, A.ALLOCATE): S.ALLOCATED,
+    (S.APPROVED, A.SHORT): S.STOCKOUT,
+    (S.STOCKOUT, A.ALLOCATE): S.ALLOCATED,
+    (S.STOCKOUT, A.CANCEL): S.CLOSED,
+    # A stock count or a picker finds fewer units than were allocated.
+    (S.ALLOCATED, A.SHORT): S.STOCKOUT,
+    (S.ALLOCATED, A.SHIP): S.SHIPPED,
+    (S.ALLOCATED, A.CANCEL): S.CLOSED,
     (S.SHIPPED, A.DELIVER): S.DELIVERED,
     # A buyer may confirm receipt before the carrier reports delivery, as on Taobao.
     (S.SHIPPED, A.CONFIRM_RECEIPT): S.COMPLETED,
     (S.DELIVERED, A.CONFIRM_RECEIPT): S.COMPLETED,
 }
 
-OPEN_STATUSES = frozenset({S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED, S.SHIPPED, S.DELIVERED})
+OPEN_STATUSES = frozenset(
+    {S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED, S.STOCKOUT, S.ALLOCATED, S.SHIPPED, S.DELIVERED}
+)
 
 
 def next_status(current: str, action: OrderAction) -> OrderStatus:
@@ -77,8 +92,12 @@ def next_status(current: str, action: OrderAction) -> OrderStatus:
         raise InvalidTransition(current=current, action=action.value) from None
 
 
+# Moves only the allocator makes, never offered to people.
+SYSTEM_ACTIONS = frozenset({A.ALLOCATE, A.SHORT})
+
+
 def allowed_actions(current: str) -> list[OrderAction]:
-    return [action for (status, action) in TRANSITIONS if status == current]
+    return [action for (status, action) in TRANSITIONS if status == current and action not in SYSTEM_ACTIONS]
 
 
 def initial_status(payment_method: str) -> OrderStatus:

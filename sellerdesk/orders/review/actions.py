@@ -14,7 +14,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.notifications.actions import record_order_confirmation
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders import events
+from sellerdesk.orders import events, holds
 from sellerdesk.orders.merging import merge_candidates, merge_orders
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold
 from sellerdesk.orders.review.engine import Verdict, build_context, evaluate, recognised_wishes
@@ -171,14 +171,6 @@ def hold_order(*, order: Order, actor: User | None, reason: str, at: datetime | 
     return order
 
 
-def _resolve_holds(order: Order, *, actor: User | None, at: datetime, resolution: str) -> list[str]:
-    holds = list(order.holds.filter(resolved_at__isnull=True).order_by("pk"))
-    OrderHold.objects.filter(pk__in=[hold.pk for hold in holds]).update(
-        resolved_at=at, resolved_by=actor, resolution=resolution[:MAX_REASON]
-    )
-    return [hold.reason for hold in holds]
-
-
 def _locked_held(order: Order, action: str) -> Order:
     order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
     if order.status != OrderStatus.ON_HOLD:
@@ -194,12 +186,13 @@ def release_order(*, order: Order, actor: User | None, note: str = "", at: datet
     if len(note) > MAX_REASON:
         raise ValidationFailed({"note": _("at most %(n)s characters") % {"n": MAX_REASON}})
     order = _locked_held(order, "release")
+    holds.require_release(actor, holds.open_hold_reasons(order))
     at = at or timezone.now()
     before = order.status
     order.status = next_status(order.status, OrderAction.APPROVE)
     order.approved_at = at
     order.save(update_fields=["status", "approved_at"])
-    reasons = _resolve_holds(order, actor=actor, at=at, resolution=note)
+    reasons = holds.resolve_open_holds(order, actor=actor, at=at, resolution=note)
     events.status_event(
         order,
         OrderEventType.APPROVED,
@@ -222,5 +215,5 @@ def cancel_held_order(*, order: Order, actor: User | None, reason: str, at: date
     _locked_held(order, OrderAction.CANCEL.value)
     at = at or timezone.now()
     order = order_actions.cancel_order(order=order, actor=actor, reason=reason, at=at)
-    _resolve_holds(order, actor=actor, at=at, resolution=reason.strip())
+    holds.resolve_open_holds(order, actor=actor, at=at, resolution=reason.strip())
     return order
