@@ -4,8 +4,8 @@ from django.urls import include, path
 from sellerdesk.catalog.api import router as catalog_router
 from sellerdesk.core.api import api
 from sellerdesk.customers.api import router as customers_router
-from sellerdesk.logistics.api import router as logistics_router
 from sellerdesk.inventory.api import router as inventory_router
+from sellerdesk.logistics.api import router as logistics_router
 from sellerdesk.orders.allocation.api import router as stockouts_router
 from sellerdesk.orders.api import router as orders_router
 from sellerdesk.orders.api_changes import router as order_changes_router
