@@ -10,6 +10,7 @@ from sellerdesk.orders.allocation.api import router as stockouts_router
 from sellerdesk.orders.api import router as orders_router
 from sellerdesk.orders.api_changes import router as order_changes_router
 from sellerdesk.orders.api_merging import router as merging_router
+from sellerdesk.orders.api_review import router as review_router
 from sellerdesk.payments.api import router as payments_router
 from sellerdesk.purchasing.api import router as purchasing_router
 from sellerdesk.purchasing.api_dropship import router as dropship_router
@@ -18,6 +19,7 @@ api.add_router("/v1", catalog_router)
 api.add_router("/v1", merging_router)  # before orders: /orders/merge must not match /orders/{number}
 api.add_router("/v1", orders_router)
 api.add_router("/v1", order_changes_router)
+api.add_router("/v1", review_router)
 api.add_router("/v1", payments_router)
 api.add_router("/v1", logistics_router)
 api.add_router("/v1", customers_router)

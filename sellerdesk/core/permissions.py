@@ -45,6 +45,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # A price that does not match the price list is accepted only by a supervisor.
     "orders.release_price": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "orders.review": _SERVICE,
+    "review.configure": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "orders.merge": _SERVICE,
     "orders.split": _SERVICE,
     "catalog.view": STAFF,

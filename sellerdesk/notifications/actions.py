@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -10,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sellerdesk.notifications.models import Channel, MessageKind, OutgoingMessage
-from sellerdesk.orders.models import Order
+from sellerdesk.orders.models import Order, OrderLine
 
 
 def _wishes(order: Order) -> list[str]:
@@ -33,11 +35,11 @@ def _wishes(order: Order) -> list[str]:
     return found
 
 
-def confirmation_text(order: Order) -> str:
+def confirmation_text(order: Order, *, lines: Sequence[OrderLine] | None = None) -> str:
     """The confirmation in the active language: what the buyer is asked to confirm."""
     goods = "\n".join(
         _("%(name)s × %(quantity)s") % {"name": line.name, "quantity": line.quantity}
-        for line in order.lines.order_by("position")
+        for line in (order.lines.order_by("position") if lines is None else lines)
     )
     address = " ".join(part for part in (order.province, order.city, order.district, order.address_detail) if part)
     parts = [
@@ -74,3 +76,37 @@ def record_order_confirmation(*, order: Order, at: datetime) -> OutgoingMessage 
         text=text,
         created_at=at,
     )
+
+
+@transaction.atomic
+def record_order_confirmations(*, orders: Sequence[Order], at: datetime) -> int:
+    """`record_order_confirmation` for many approved orders at once (a review batch):
+    one read of what was recorded already and one INSERT. Returns how many were new."""
+    pks = [order.pk for order in orders]
+    locked = list(Order.objects.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk"))
+    done = set(
+        OutgoingMessage.objects.filter(order_id__in=pks, kind=MessageKind.ORDER_CONFIRMATION).values_list(
+            "order_id", flat=True
+        )
+    )
+    lines: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in OrderLine.objects.filter(order_id__in=pks).order_by("order_id", "position"):
+        lines[line.order_id].append(line)
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for order in locked:
+            if order.pk in done:
+                continue
+            messages.append(
+                OutgoingMessage(
+                    order=order,
+                    customer_id=order.customer_id,
+                    channel=Channel.IM if order.buyer_nickname else Channel.SMS,
+                    recipient=order.buyer_nickname or order.buyer_phone,
+                    kind=MessageKind.ORDER_CONFIRMATION,
+                    text=confirmation_text(order, lines=lines[order.pk]),
+                    created_at=at,
+                )
+            )
+    OutgoingMessage.objects.bulk_create(messages)
+    return len(messages)

@@ -49,7 +49,6 @@ def review_paid_orders(now: datetime) -> int:
     """Review the orders awaiting review whose hold buffer is over (paid_at, or created_at
     for COD); returns how many were approved or held."""
     from sellerdesk.orders.review import actions as review_actions
-    from sellerdesk.orders.review.engine import build_context
     from sellerdesk.shops.models import review_settings_for
 
     waiting = list(
@@ -69,9 +68,6 @@ def review_paid_orders(now: datetime) -> int:
     ]
     reviewed = 0
     for batch in _batches(candidates):
-        orders = list(Order.objects.filter(pk__in=batch).order_by("pk"))
-        context = build_context(orders, now=now)
-        for order in orders:
-            if review_actions.review_order(order_id=order.pk, now=now, context=context) is not None:
-                reviewed += 1
+        result = review_actions.review_batch(order_ids=batch, now=now)
+        reviewed += result.approved + result.held + result.reviewed
     return reviewed

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from sellerdesk.orders import views, views_changes, views_merging
+from sellerdesk.orders import views, views_changes, views_merging, views_review
 
 app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("review-queue/", views.queue, name="review_queue"),
     path("review-queue/changes/", views_changes.queue_changes, name="review_queue_changes"),
+    path("review-queue/run/", views_review.review_run_panel, name="review_run_panel"),
+    path("review-queue/run/start/", views_review.start_review_run, name="review_run_start"),
+    path("review-settings/", views_review.review_settings, name="review_settings"),
+    path("review-settings/<slug:shop>/", views_review.review_settings, name="review_settings_shop"),
     path("<str:number>/", views.order_detail, name="detail"),
     path("<str:number>/merge-split/", views_merging.merge_panel, name="merge_panel"),
     path("<str:number>/merge/", views_merging.merge, name="merge"),

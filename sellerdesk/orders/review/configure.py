@@ -1,0 +1,84 @@
+"""Changing how a shop's orders are reviewed: which rules run, their thresholds, the
+hold buffer and merging. Every change is validated whole and written at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import require
+from sellerdesk.orders.review.rules import RULES
+from sellerdesk.shops.models import ReviewSettings, Shop, review_settings_for
+
+MAX_HOLD_BUFFER_MINUTES = 7 * 24 * 60
+MAX_MERGE_WINDOW_HOURS = 30 * 24
+
+
+@dataclass(frozen=True)
+class RuleState:
+    code: str
+    label: str
+    enabled: bool
+
+
+def settings_of(*, shop: Shop, actor: User | None) -> ReviewSettings:
+    require(actor, "orders.view")
+    return review_settings_for([shop.pk])[shop.pk]
+
+
+def rule_states(settings: ReviewSettings) -> list[RuleState]:
+    return [RuleState(code, str(rule.label), settings.is_enabled(code)) for code, rule in RULES.items()]
+
+
+@transaction.atomic
+def update_review_settings(*, shop: Shop, actor: User | None, changes: dict[str, Any]) -> ReviewSettings:
+    """Apply `changes` (any of: enabled_rules, hold_buffer_minutes, auto_approve,
+    max_order_total, max_total_quantity, cod_orders_per_day_new_buyer,
+    merge_automatically, merge_window_hours). Unknown rule codes or out-of-range values
+    are a ValidationFailed naming each bad field; nothing is written then."""
+    require(actor, "review.configure")
+    settings = review_settings_for([shop.pk])[shop.pk]
+    settings = ReviewSettings.objects.select_for_update().get(pk=settings.pk)
+    bad: dict[str, str] = {}
+    if "enabled_rules" in changes:
+        enabled = list(changes["enabled_rules"])
+        unknown = sorted(set(enabled) - set(RULES))
+        if unknown:
+            bad["enabled_rules"] = _("unknown rule(s): %(codes)s") % {"codes": ", ".join(unknown)}
+        else:
+            settings.disabled_rules = [code for code in RULES if code not in enabled]
+    _bounded(changes, "hold_buffer_minutes", 0, MAX_HOLD_BUFFER_MINUTES, settings, bad)
+    _bounded(changes, "max_total_quantity", 1, 1_000_000, settings, bad)
+    _bounded(changes, "cod_orders_per_day_new_buyer", 0, 1000, settings, bad)
+    _bounded(changes, "merge_window_hours", 1, MAX_MERGE_WINDOW_HOURS, settings, bad)
+    if "max_order_total" in changes:
+        total = Decimal(changes["max_order_total"])
+        if not total.is_finite() or total <= 0 or total >= Decimal("1e12") or total != total.quantize(Decimal("0.01")):
+            bad["max_order_total"] = _("a positive amount with at most 2 decimals")
+        else:
+            settings.max_order_total = total
+    for flag in ("auto_approve", "merge_automatically"):
+        if flag in changes:
+            setattr(settings, flag, bool(changes[flag]))
+    if bad:
+        raise ValidationFailed(bad)
+    settings.save()
+    return settings
+
+
+def _bounded(
+    changes: dict[str, Any], name: str, low: int, high: int, settings: ReviewSettings, bad: dict[str, str]
+) -> None:
+    if name not in changes:
+        return
+    value = changes[name]
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        bad[name] = _("a whole number from %(low)s to %(high)s") % {"low": low, "high": high}
+    else:
+        setattr(settings, name, value)
