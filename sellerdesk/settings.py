@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "sellerdesk.logistics",
     "sellerdesk.notifications",
     "sellerdesk.purchasing",
+    "sellerdesk.ratings",
 ]
 
 MIDDLEWARE = [
