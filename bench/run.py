@@ -80,7 +80,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--ceiling-clients", type=int, default=4)
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--no-review", action="store_true", help="skip the order-review benchmark (bench/review.py)")
-    parser.add_argument("--review-orders", type=int, default=20_000, help="orders the review benchmark reviews")
+    parser.add_argument("--review-orders", type=int, default=100_000, help="orders the review benchmark reviews")
     parser.add_argument(
         "--app",
         default="sellerdesk.wsgi:application",

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from sellerdesk.core.permissions import STAFF
+from sellerdesk.core.permissions import STAFF, Role
 
 View = Callable[..., HttpResponse]
 
@@ -36,6 +36,11 @@ def staff_required(view: View) -> View:
     return guarded
 
 
-@staff_required
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("orders:list")
+    """Where a login lands: staff on the orders, a supplier on its own purchase orders."""
+    if is_staff_user(request.user):
+        return redirect("orders:list")
+    if getattr(request.user, "role", "") == Role.SUPPLIER:
+        return redirect("supplier_portal:home")
+    raise PermissionDenied

@@ -42,8 +42,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,8 +100,28 @@ def _move_reservations(moves: Sequence[tuple[OrderLine, str, str, int]], *, acto
     )
 
 
+def _dropship_purchases() -> QuerySet[Any]:
+    from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus
+
+    return PurchaseOrder.objects.exclude(status=PurchaseStatus.CANCELLED)
+
+
+def _has_dropship_purchase(order_ids: list[int]) -> bool:
+    return _dropship_purchases().filter(for_order_id__in=order_ids).exists()
+
+
 def _check_mergeable(orders: list[Order]) -> None:
     first = orders[0]
+    with_purchase = sorted(
+        _dropship_purchases().filter(for_order__in=orders).values_list("for_order__number", flat=True).distinct()
+    )
+    if with_purchase:
+        raise _not_mergeable(
+            "dropship",
+            _("Order %(number)s is being shipped by a dropship supplier; it cannot be merged.")
+            % {"number": with_purchase[0]},
+            number=with_purchase[0],
+        )
     for order in orders:
         if order.status not in MERGEABLE_STATUSES:
             raise _not_mergeable(
@@ -480,9 +502,15 @@ def merge_candidates(*, order: Order) -> list[Order]:
     the shop's merge window of it (a read; the offer on the order page)."""
     if order.status not in MERGEABLE_STATUSES or order.payment_status not in MERGEABLE_PAYMENT_STATUSES:
         return []
+    # A part of a split was split on purpose (by hand, by warehouse, or for a dropship
+    # supplier): it is never offered for merging again.
+    if order.split_from_id is not None or _has_dropship_purchase([order.pk]):
+        return []
     window = review_settings_for([order.shop_id])[order.shop_id].merge_window
     return list(
         Order.objects.filter(
+            ~Exists(_dropship_purchases().filter(for_order=OuterRef("pk"))),
+            split_from__isnull=True,
             shop_id=order.shop_id,
             customer_id=order.customer_id,
             province=order.province,

@@ -224,6 +224,10 @@ class OrderEventType(models.TextChoices):
     ALLOCATED = "allocated", _("Allocated to a warehouse")
     STOCKOUT = "stockout", _("Out of stock")
     STOCKOUT_HANDLED = "stockout_handled", _("Stockout handled")
+    DROPSHIP_ORDERED = "dropship_ordered", _("Purchase sent to the dropship supplier")
+    DROPSHIP_PAID = "dropship_paid", _("Dropship purchase paid")
+    DROPSHIP_SHIPPED = "dropship_shipped", _("Shipped by the dropship supplier")
+    DROPSHIP_SETTLED = "dropship_settled", _("Dropship supplier settled")
 
 
 class OrderEvent(models.Model):

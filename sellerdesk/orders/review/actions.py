@@ -91,7 +91,7 @@ def review_order(
                 instructions=recognised_wishes(order),
             )
         else:
-            _hold(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
+            hold_with_findings(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
         return verdict
 
 
@@ -138,7 +138,7 @@ def review_batch(
             elif verdict.is_clean:
                 clean.append((order, verdict))
             else:
-                _hold(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
+                hold_with_findings(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
                 result.held += 1
         if approved:
             Order.objects.filter(pk__in=[order.pk for order, _verdict in approved]).update(
@@ -224,7 +224,7 @@ def review_order_now(*, order: Order, actor: User | None, at: datetime | None = 
     return verdict
 
 
-def _hold(
+def hold_with_findings(
     order: Order,
     findings: list[Finding],
     *,
@@ -267,7 +267,7 @@ def hold_order(*, order: Order, actor: User | None, reason: str, at: datetime | 
     order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
     at = at or timezone.now()
     order.reviewed_at = order.reviewed_at or at
-    _hold(order, [Finding(MANUAL, reason, None)], actor=actor, at=at, automatic=False)
+    hold_with_findings(order, [Finding(MANUAL, reason, None)], actor=actor, at=at, automatic=False)
     return order
 
 

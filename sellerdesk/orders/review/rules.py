@@ -26,6 +26,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.catalog.models import Sku
 from sellerdesk.catalog.pricing.queries import PriceQuote, PriceRequest, expected_unit_prices, price_matches
 from sellerdesk.core.addresses import check_address, check_phone
 from sellerdesk.customers.models import Customer
@@ -95,6 +96,7 @@ MANUAL = "manual"
 REASON_LABELS: dict[str, Promise] = {
     MANUAL: gettext_lazy("Held by hand"),
     "balance_due": gettext_lazy("Money owed after a change"),  # held by orders.changes
+    "dropship_supplier": gettext_lazy("No dropship supplier"),  # held by purchasing.dropship
 }
 
 
@@ -107,9 +109,20 @@ def reason_label(code: str) -> str:
 # --- stock --------------------------------------------------------------------------
 
 
-@rule("stock", gettext_lazy("Stock reserved"))
+def _dropship_skus(orders: Sequence[Order], context: ReviewContext) -> frozenset[int]:
+    """SKUs a supplier ships (分销): their lines reserve none of our stock."""
+    sku_ids = {line.sku_id for lines in context.lines.values() for line in lines}
+    return frozenset(Sku.objects.filter(pk__in=sku_ids, is_dropship=True).values_list("pk", flat=True))
+
+
+@rule("stock", gettext_lazy("Stock reserved"), prepare=_dropship_skus)
 def stock_is_reserved(order: Order, context: ReviewContext) -> list[Finding]:
-    short = [line for line in context.lines_of(order) if line.reserved_quantity < line.quantity]
+    dropship: frozenset[int] = context.data["stock"]
+    short = [
+        line
+        for line in context.lines_of(order)
+        if line.reserved_quantity < line.quantity and line.sku_id not in dropship
+    ]
     return [
         Finding(
             "stock",
