@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,14 @@ class SkuFacts:
     price: Decimal
     attributes: dict[str, Any]
     is_active: bool
+    is_presale: bool = False
+    presale_ship_by: date | None = None
+    is_dropship: bool = False
+
+    @property
+    def reserves_stock(self) -> bool:
+        """An ordinary line: reserved against units on hand at intake."""
+        return not self.is_presale and not self.is_dropship
 
 
 def sku_facts_by_code(codes: Sequence[str]) -> dict[str, SkuFacts]:
@@ -35,16 +44,27 @@ def sku_facts_by_code(codes: Sequence[str]) -> dict[str, SkuFacts]:
     placeholders = ", ".join(["%s"] * len(unique))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, code, name, price, attributes, is_active FROM {quote(Sku._meta.db_table)} "  # noqa: S608
+            "SELECT id, code, name, price, attributes, is_active, is_presale, presale_ship_by, is_dropship "  # noqa: S608
+            f"FROM {quote(Sku._meta.db_table)} "
             f"WHERE code IN ({placeholders})",
             unique,
         )
         rows = cursor.fetchall()
     facts = {}
-    for pk, code, name, price, attributes, is_active in rows:
+    for pk, code, name, price, attributes, is_active, is_presale, ship_by, is_dropship in rows:
         if isinstance(attributes, (str, bytes)):
             attributes = json.loads(attributes)
+        if isinstance(ship_by, str):
+            ship_by = date.fromisoformat(ship_by)
         facts[code] = SkuFacts(
-            pk, code, name, Decimal(price).quantize(Decimal("0.01")), attributes or {}, bool(is_active)
+            pk,
+            code,
+            name,
+            Decimal(price).quantize(Decimal("0.01")),
+            attributes or {},
+            bool(is_active),
+            bool(is_presale),
+            ship_by,
+            bool(is_dropship),
         )
     return facts

@@ -1,8 +1,11 @@
-"""Every write to carriers and their coverage."""
+"""Every write to carriers, their coverage and cost tables, shop rules, and shipments."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,10 +13,26 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.core import refcache
 from sellerdesk.core.addresses import canonical_division
-from sellerdesk.core.errors import Conflict, ValidationFailed
+from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.logistics.models import Carrier, CarrierCoverage, CarrierEvent, CarrierEventType
+from sellerdesk.logistics import order_events
+from sellerdesk.logistics.carriers.base import ParcelRef, Party, ShipmentRequest
+from sellerdesk.logistics.models import (
+    Carrier,
+    CarrierCoverage,
+    CarrierEvent,
+    CarrierEventType,
+    CarrierRate,
+    ChoiceStrategy,
+    LogisticsSettings,
+    Shipment,
+    ShipmentLog,
+    ShipmentLogType,
+    ShipmentStatus,
+)
+from sellerdesk.orders.models import Order
+from sellerdesk.shops.models import Shop
 
 
 @dataclass(frozen=True)
@@ -130,3 +149,439 @@ def replace_coverage(*, actor: User | None, carrier: Carrier, rules: list[Covera
 
 def clear_coverage(*, actor: User | None, carrier: Carrier) -> None:
     replace_coverage(actor=actor, carrier=carrier, rules=[])
+
+
+# --- carrier settings, cost table, shop rules ------------------------------------------
+
+
+def update_carrier(
+    *,
+    actor: User | None,
+    carrier: Carrier,
+    adapter: str | None = None,
+    max_weight_grams: int | Literal["unchanged"] | None = "unchanged",
+    transit_days: int | None = None,
+    supports_cod: bool | None = None,
+    is_active: bool | None = None,
+) -> Carrier:
+    """Change a carrier's adapter, weight limit, usual transit days, COD or use."""
+    from sellerdesk.logistics.carriers.registry import adapter_names
+
+    require(actor, "logistics.edit")
+    bad: dict[str, str] = {}
+    if adapter is not None and adapter not in adapter_names():
+        bad["adapter"] = _("unknown carrier adapter %(name)s") % {"name": adapter}
+    if transit_days is not None and not 1 <= transit_days <= 60:
+        bad["transit_days"] = _("between 1 and 60")
+    if max_weight_grams not in ("unchanged", None) and not 1 <= int(max_weight_grams) <= 1_000_000:  # type: ignore[arg-type]
+        bad["max_weight_grams"] = _("between 1 and 1000000")
+    if bad:
+        raise ValidationFailed(bad)
+    with transaction.atomic():
+        locked = Carrier.objects.select_for_update().get(pk=carrier.pk)
+        fields = ("adapter", "max_weight_grams", "transit_days", "supports_cod", "is_active")
+        before = {name: getattr(locked, name) for name in fields}
+        wanted = {
+            "adapter": adapter,
+            "transit_days": transit_days,
+            "supports_cod": supports_cod,
+            "is_active": is_active,
+        }
+        for name, value in wanted.items():
+            if value is not None:
+                setattr(locked, name, value)
+        if max_weight_grams != "unchanged":
+            locked.max_weight_grams = max_weight_grams  # type: ignore[assignment]
+        after = {name: getattr(locked, name) for name in fields}
+        if after == before:
+            return locked
+        locked.save(update_fields=list(fields))
+        CarrierEvent.objects.create(
+            carrier=locked,
+            type=CarrierEventType.UPDATED,
+            actor=actor,
+            at=timezone.now(),
+            data={"before": before, "after": after},
+        )
+        transaction.on_commit(refcache.forget_all)
+    return locked
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One row of the cost table; blank province: every province without a row of its own."""
+
+    province: str
+    first_price: Decimal
+    additional_price_per_kg: Decimal
+    first_weight_grams: int = 1000
+
+
+def _rate_data(row: RateRow | CarrierRate) -> list[str | int]:
+    return [row.province, str(row.first_price), str(row.additional_price_per_kg), row.first_weight_grams]
+
+
+def replace_rates(*, actor: User | None, carrier: Carrier, rows: list[RateRow]) -> list[CarrierRate]:
+    """Make `rows` the carrier's whole cost table (首重 + 续重 per province)."""
+    require(actor, "logistics.edit")
+    bad: dict[str, str] = {}
+    canonical: list[RateRow] = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        where = f"rates[{index}]"
+        province = row.province.strip()
+        if province:
+            area = canonical_division(province)
+            if area is None:
+                bad[f"{where}.province"] = _("%(name)s is not a province of China") % {"name": province}
+                continue
+            province = area.province
+        if province in seen:
+            bad[f"{where}.province"] = _("given twice (rates %(first)d and %(second)d)") % {
+                "first": seen[province],
+                "second": index,
+            }
+            continue
+        seen[province] = index
+        for name in ("first_price", "additional_price_per_kg"):
+            value = getattr(row, name)
+            if value < 0 or value > Decimal("99999.99") or value != value.quantize(Decimal("0.01")):
+                bad[f"{where}.{name}"] = _("a price between 0.00 and 99999.99 with at most 2 decimals")
+        if not 1 <= row.first_weight_grams <= 100_000:
+            bad[f"{where}.first_weight_grams"] = _("between 1 and 100000")
+        canonical.append(RateRow(province, row.first_price, row.additional_price_per_kg, row.first_weight_grams))
+    if bad:
+        raise ValidationFailed(bad)
+    with transaction.atomic():
+        locked = Carrier.objects.select_for_update().get(pk=carrier.pk)
+        before = list(CarrierRate.objects.filter(carrier=locked).order_by("province"))
+        after = sorted(canonical, key=lambda row: row.province)
+        if [_rate_data(row) for row in before] == [_rate_data(row) for row in after]:
+            return before
+        CarrierRate.objects.filter(carrier=locked).delete()
+        created = CarrierRate.objects.bulk_create(
+            [
+                CarrierRate(
+                    carrier=locked,
+                    province=row.province,
+                    first_weight_grams=row.first_weight_grams,
+                    first_price=row.first_price,
+                    additional_price_per_kg=row.additional_price_per_kg,
+                )
+                for row in after
+            ]
+        )
+        CarrierEvent.objects.create(
+            carrier=locked,
+            type=CarrierEventType.RATES_REPLACED,
+            actor=actor,
+            at=timezone.now(),
+            data={"before": [_rate_data(row) for row in before], "after": [_rate_data(row) for row in after]},
+        )
+    return created
+
+
+def update_logistics_settings(
+    *,
+    actor: User | None,
+    shop: Shop,
+    strategy: str,
+    honour_requested_carrier: bool,
+    disabled_carriers: list[str],
+    stale_after_days: int,
+) -> LogisticsSettings:
+    """A shop's carrier-choice rules and its no-update threshold."""
+    require(actor, "logistics.edit")
+    bad: dict[str, str] = {}
+    if strategy not in ChoiceStrategy.values:
+        bad["strategy"] = _("one of %(values)s") % {"values": ", ".join(ChoiceStrategy.values)}
+    known = set(Carrier.objects.values_list("code", flat=True))
+    for index, code in enumerate(disabled_carriers):
+        if code not in known:
+            bad[f"disabled_carriers[{index}]"] = _("unknown carrier %(code)s") % {"code": code}
+    if not 1 <= stale_after_days <= 30:
+        bad["stale_after_days"] = _("between 1 and 30")
+    if bad:
+        raise ValidationFailed(bad)
+    with transaction.atomic():
+        found, _created = LogisticsSettings.objects.get_or_create(shop=shop)
+        found = LogisticsSettings.objects.select_for_update().get(pk=found.pk)
+        found.strategy = strategy
+        found.honour_requested_carrier = honour_requested_carrier
+        found.disabled_carriers = sorted(set(disabled_carriers))
+        found.stale_after_days = stale_after_days
+        found.save()
+    return found
+
+
+# --- shipments ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One parcel of an order as it is booked: its weight, and adapter options (the
+    simulated carrier reads `scenario`)."""
+
+    weight_grams: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+# Order statuses in which a parcel may be booked: reviewed and not yet complete.
+BOOKABLE = frozenset({"approved", "allocated", "shipped"})
+_ACTIVE = (ShipmentStatus.CREATED, ShipmentStatus.HANDED_OVER, ShipmentStatus.IN_TRANSIT)
+
+
+def _sender(order: Order) -> Party:
+    from sellerdesk.inventory.models import Warehouse
+
+    warehouse = (
+        Warehouse.objects.filter(pk=order.warehouse_id).first()
+        if order.warehouse_id
+        else Warehouse.objects.filter(is_default=True).first()
+    )
+    if warehouse is None:
+        return Party(order.shop.name, "", "", "", "", "")
+    return Party(
+        warehouse.contact_name or order.shop.name,
+        warehouse.phone,
+        warehouse.province,
+        warehouse.city,
+        warehouse.district,
+        warehouse.address_detail,
+    )
+
+
+def _receiver(order: Order) -> Party:
+    return Party(order.buyer_name, order.buyer_phone, order.province, order.city, order.district, order.address_detail)
+
+
+def parcel_ref(shipment: Shipment) -> ParcelRef:
+    return ParcelRef(
+        tracking_number=shipment.tracking_number,
+        created_at=shipment.created_at,
+        handed_over_at=shipment.handed_over_at,
+        carrier_data=shipment.carrier_data,
+    )
+
+
+def _log(shipment: Shipment, log_type: str, *, actor: User | None, at: datetime, **data: Any) -> None:
+    ShipmentLog.objects.create(shipment=shipment, type=log_type, actor=actor, at=at, data=data)
+
+
+def create_shipment(
+    *, order: Order, carrier: Carrier, parcel: Parcel, actor: User | None, at: datetime | None = None
+) -> Shipment:
+    """Book a parcel of the order with the carrier: the carrier answers with the tracking
+    number and label data, kept on a new Shipment. Refuses an order not reviewed or already
+    complete (409), a carrier that does not collect cash for a COD order (422) or does not
+    deliver there (409 out_of_area); nothing is written then."""
+    from sellerdesk.logistics.carriers.registry import adapter_for
+
+    require(actor, "orders.ship")
+    at = at or timezone.now()
+    if parcel.weight_grams is not None and not 1 <= parcel.weight_grams <= 1_000_000:
+        raise ValidationFailed({"weight_grams": _("between 1 and 1000000")})
+    if carrier.max_weight_grams is not None and (parcel.weight_grams or 0) > carrier.max_weight_grams:
+        raise ValidationFailed(
+            {
+                "weight_grams": _("%(carrier)s carries at most %(max)s g")
+                % {"carrier": carrier.name, "max": carrier.max_weight_grams}
+            }
+        )
+    if not carrier.is_active:
+        raise ValidationFailed({"carrier": _("%(carrier)s is not in use") % {"carrier": carrier.name}})
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
+        if order.status not in BOOKABLE:
+            raise InvalidTransition(current=order.status, action="create_shipment")
+        is_cod = order.payment_method == "cod"
+        if is_cod and not carrier.supports_cod:
+            raise ValidationFailed(
+                {"carrier": _("%(carrier)s does not collect cash on delivery") % {"carrier": carrier.name}}
+            )
+        attempt = Shipment.objects.filter(order=order, carrier=carrier).count()
+        request = ShipmentRequest(
+            reference=order.number,
+            sender=_sender(order),
+            receiver=_receiver(order),
+            weight_grams=parcel.weight_grams,
+            cod_amount=order.balance_due if is_cod else Decimal("0.00"),
+            options={**parcel.options, "attempt": attempt},
+        )
+        created = adapter_for(carrier).create_shipment(request)
+        try:
+            with transaction.atomic():
+                shipment = Shipment.objects.create(
+                    order=order,
+                    carrier=carrier,
+                    tracking_number=created.tracking_number,
+                    status=ShipmentStatus.CREATED,
+                    label=created.label.as_json(),
+                    carrier_data=created.carrier_data,
+                    cod_amount=request.cod_amount,
+                    weight_grams=parcel.weight_grams,
+                    created_at=at,
+                    created_by=actor,
+                )
+        except IntegrityError:
+            raise Conflict(
+                "duplicate_tracking_number",
+                _("%(carrier)s answered with tracking number %(number)s, which is in use already.")
+                % {"carrier": carrier.name, "number": created.tracking_number},
+                details={"tracking_number": created.tracking_number},
+            ) from None
+        _log(shipment, ShipmentLogType.CREATED, actor=actor, at=at, tracking_number=shipment.tracking_number)
+        order_events.write(
+            order,
+            order_events.SHIPMENT,
+            actor=actor,
+            at=at,
+            text=_("Label booked with %(carrier)s, tracking number %(number)s")
+            % {"carrier": carrier.name, "number": shipment.tracking_number},
+            shipment_id=shipment.pk,
+            carrier=carrier.code,
+            tracking_number=shipment.tracking_number,
+            action="created",
+        )
+    return shipment
+
+
+def _locked_shipment(shipment: Shipment) -> Shipment:
+    return Shipment.objects.select_for_update().select_related("carrier", "order").get(pk=shipment.pk)
+
+
+def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: datetime | None = None) -> Shipment:
+    """Cancel a booked parcel that was not handed over (a wrong label, a changed carrier)."""
+    from sellerdesk.logistics.carriers.registry import adapter_for
+
+    require(actor, "orders.ship")
+    if not reason.strip():
+        raise ValidationFailed({"reason": _("say why the shipment is cancelled")})
+    at = at or timezone.now()
+    with transaction.atomic():
+        shipment = _locked_shipment(shipment)
+        if shipment.status != ShipmentStatus.CREATED:
+            raise InvalidTransition(current=shipment.status, action="cancel", entity="shipment")
+        adapter_for(shipment.carrier).cancel_shipment(parcel_ref(shipment))
+        shipment.status = ShipmentStatus.CANCELLED
+        shipment.cancelled_at = at
+        shipment.save(update_fields=["status", "cancelled_at"])
+        _log(shipment, ShipmentLogType.CANCELLED, actor=actor, at=at, reason=reason.strip())
+        order_events.write(
+            shipment.order,
+            order_events.SHIPMENT,
+            actor=actor,
+            at=at,
+            text=_("Label %(number)s cancelled: %(reason)s") % {"number": shipment.tracking_number, "reason": reason},
+            shipment_id=shipment.pk,
+            action="cancelled",
+        )
+    return shipment
+
+
+def intercept(*, shipment: Shipment, actor: User | None, reason: str, at: datetime | None = None) -> Shipment:
+    """Stop a parcel not yet handed over (截单), e.g. because the buyer cancelled: it is
+    cancelled at the carrier and can no longer be handed over."""
+    from sellerdesk.logistics.carriers.registry import adapter_for
+
+    require(actor, "orders.ship")
+    if not reason.strip():
+        raise ValidationFailed({"reason": _("say why the parcel is intercepted")})
+    at = at or timezone.now()
+    with transaction.atomic():
+        shipment = _locked_shipment(shipment)
+        if shipment.status != ShipmentStatus.CREATED:
+            raise Conflict(
+                "shipment_not_interceptable",
+                _("Parcel %(number)s is %(status)s; only a parcel not yet handed over can be intercepted.")
+                % {"number": shipment.tracking_number, "status": shipment.get_status_display()},
+                details={"current_status": shipment.status},
+            )
+        adapter_for(shipment.carrier).cancel_shipment(parcel_ref(shipment))
+        shipment.status = ShipmentStatus.INTERCEPTED
+        shipment.is_intercepted = True
+        shipment.cancelled_at = at
+        shipment.save(update_fields=["status", "is_intercepted", "cancelled_at"])
+        _log(shipment, ShipmentLogType.INTERCEPTED, actor=actor, at=at, reason=reason.strip())
+        order_events.write(
+            shipment.order,
+            order_events.SHIPMENT,
+            actor=actor,
+            at=at,
+            text=_("Parcel %(number)s intercepted: %(reason)s")
+            % {"number": shipment.tracking_number, "reason": reason},
+            shipment_id=shipment.pk,
+            action="intercepted",
+        )
+    return shipment
+
+
+def mark_handed_over(*, shipment: Shipment, actor: User | None, at: datetime | None = None) -> Shipment:
+    """The parcel left with the carrier (the scan-out): tracking starts from here. An
+    intercepted or cancelled parcel is refused (409) and nothing changes."""
+    require(actor, "orders.ship")
+    at = at or timezone.now()
+    with transaction.atomic():
+        shipment = _locked_shipment(shipment)
+        if shipment.is_intercepted:
+            raise Conflict(
+                "shipment_intercepted",
+                _("Parcel %(number)s was intercepted; it must not be handed over.")
+                % {"number": shipment.tracking_number},
+                details={"tracking_number": shipment.tracking_number},
+            )
+        if shipment.status != ShipmentStatus.CREATED:
+            raise InvalidTransition(current=shipment.status, action="hand_over", entity="shipment")
+        shipment.status = ShipmentStatus.HANDED_OVER
+        shipment.handed_over_at = at
+        shipment.last_event_at = at
+        shipment.save(update_fields=["status", "handed_over_at", "last_event_at"])
+        _log(shipment, ShipmentLogType.HANDED_OVER, actor=actor, at=at)
+    return shipment
+
+
+# --- receipt auto-confirmation -------------------------------------------------------------
+
+MAX_EXTENSION_DAYS = 30
+
+
+def extend_auto_confirm(
+    *, order: Order, days: int, reason: str, actor: User | None, at: datetime | None = None
+) -> Order:
+    """Push the order's automatic receipt confirmation `days` later (延长收货), e.g. while a
+    parcel is delayed or an exchange is under way. Audited on the order's timeline."""
+    require(actor, "orders.confirm_receipt")
+    bad: dict[str, str] = {}
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        bad["days"] = _("between 1 and %(max)s") % {"max": MAX_EXTENSION_DAYS}
+    if not reason.strip():
+        bad["reason"] = _("say why the confirmation is extended")
+    elif len(reason.strip()) > 200:
+        bad["reason"] = _("at most 200 characters")
+    if bad:
+        raise ValidationFailed(bad)
+    at = at or timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status not in ("shipped", "delivered") or order.auto_confirm_at is None:
+            raise InvalidTransition(current=order.status, action="extend_auto_confirm")
+        before = order.auto_confirm_at
+        order.auto_confirm_at = before + timedelta(days=days)
+        order.save(update_fields=["auto_confirm_at"])
+        order_events.write(
+            order,
+            order_events.AUTO_CONFIRM_EXTENDED,
+            actor=actor,
+            at=at,
+            text=_("Receipt confirmation extended by %(days)s day(s) to %(date)s: %(reason)s")
+            % {
+                "days": days,
+                "date": timezone.localtime(order.auto_confirm_at).strftime("%Y-%m-%d %H:%M"),
+                "reason": reason.strip(),
+            },
+            before=before.isoformat(),
+            after=order.auto_confirm_at.isoformat(),
+            days=days,
+            reason=reason.strip(),
+        )
+    return order

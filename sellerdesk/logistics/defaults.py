@@ -70,3 +70,35 @@ def load_default_carriers(carrier_model: Any, coverage_model: Any) -> None:
             for province, city, district in excluded
         ]
         coverage_model.objects.bulk_create(rules)
+
+
+# Cost table (首重 1 kg + 续重 per kg), yuan: the whole country, then dearer remote provinces.
+REMOTE_PROVINCES = ("西藏自治区", "新疆维吾尔自治区", "青海省", "内蒙古自治区", "甘肃省", "宁夏回族自治区", "海南省")
+DEFAULT_RATES: dict[str, tuple[str, str, str, str, int]] = {
+    # code: (first price, per additional kg, remote first price, remote per kg, usual transit days)
+    "SF": ("12.00", "2.00", "22.00", "12.00", 2),
+    "JD": ("10.00", "2.00", "20.00", "10.00", 2),
+    "EMS": ("9.00", "3.00", "15.00", "8.00", 4),
+    "ZTO": ("5.00", "1.50", "15.00", "10.00", 3),
+    "YTO": ("5.00", "1.50", "16.00", "10.00", 3),
+    "YUNDA": ("4.50", "1.50", "16.00", "10.00", 3),
+    "STO": ("4.50", "1.50", "15.00", "10.00", 4),
+}
+
+
+def load_default_rates(carrier_model: Any, rate_model: Any) -> None:
+    """Give the default carriers their cost table and transit days, unless they have rates."""
+    for carrier in carrier_model.objects.filter(code__in=list(DEFAULT_RATES)):
+        if rate_model.objects.filter(carrier=carrier).exists():
+            continue
+        first, extra, remote_first, remote_extra, days = DEFAULT_RATES[carrier.code]
+        rows = [rate_model(carrier=carrier, province="", first_price=first, additional_price_per_kg=extra)]
+        rows += [
+            rate_model(
+                carrier=carrier, province=province, first_price=remote_first, additional_price_per_kg=remote_extra
+            )
+            for province in REMOTE_PROVINCES
+        ]
+        rate_model.objects.bulk_create(rows)
+        carrier.transit_days = days
+        carrier.save(update_fields=["transit_days"])

@@ -15,6 +15,10 @@ class Carrier(models.Model):
     name = models.CharField(_("name"), max_length=50)
     supports_cod = models.BooleanField(_("collects cash on delivery"), default=False)
     is_active = models.BooleanField(_("in use"), default=True)
+    # Which adapter (logistics.carriers) talks to the carrier's system.
+    adapter = models.CharField(_("adapter"), max_length=30, default="simulated")
+    max_weight_grams = models.PositiveIntegerField(_("heaviest parcel (g)"), null=True, blank=True)
+    transit_days = models.PositiveSmallIntegerField(_("usual days in transit"), default=3)
 
     class Meta:
         verbose_name = _("carrier")
@@ -69,6 +73,8 @@ class CarrierCoverage(models.Model):
 class CarrierEventType(models.TextChoices):
     CREATED = "created", _("Carrier added")
     COVERAGE_REPLACED = "coverage_replaced", _("Coverage replaced")
+    RATES_REPLACED = "rates_replaced", _("Cost table replaced")
+    UPDATED = "updated", _("Carrier changed")
 
 
 class CarrierEvent(models.Model):
@@ -76,6 +82,245 @@ class CarrierEvent(models.Model):
 
     carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=30, choices=CarrierEventType.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+# --- carrier choice: cost table and per-shop rules -------------------------------------
+
+
+class CarrierRate(models.Model):
+    """What a carrier charges to one province (blank: everywhere not listed): the first
+    weight (首重) for a fixed price, then a price per additional kilogram or part (续重)."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="rates")
+    province = models.CharField(_("province"), max_length=20, blank=True)
+    first_weight_grams = models.PositiveIntegerField(_("first weight (g)"), default=1000)
+    first_price = models.DecimalField(_("first weight price"), max_digits=8, decimal_places=2)
+    additional_price_per_kg = models.DecimalField(_("price per additional kg"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("carrier rate")
+        verbose_name_plural = _("carrier rates")
+        ordering = ["carrier", "province"]
+        constraints = [models.UniqueConstraint(fields=["carrier", "province"], name="carrier_rate_province_unique")]
+
+
+class ChoiceStrategy(models.TextChoices):
+    CHEAPEST = "cheapest", _("Cheapest")
+    FASTEST = "fastest", _("Fastest")
+
+
+class LogisticsSettings(models.Model):
+    """How one shop chooses carriers and watches parcels; one row per shop, made on first use."""
+
+    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="logistics_settings")
+    strategy = models.CharField(
+        _("prefer"), max_length=20, choices=ChoiceStrategy.choices, default=ChoiceStrategy.CHEAPEST
+    )
+    honour_requested_carrier = models.BooleanField(_("use the carrier the buyer asked for"), default=True)
+    disabled_carriers = models.JSONField(_("carriers not used by this shop"), default=list, blank=True)
+    stale_after_days = models.PositiveSmallIntegerField(
+        _("no tracking update for (days)"), default=2, help_text=_("Seed 002: two days without an update.")
+    )
+
+    class Meta:
+        verbose_name = _("logistics settings")
+        verbose_name_plural = _("logistics settings")
+
+
+# --- shipments and tracking -------------------------------------------------------------
+
+
+class ShipmentStatus(models.TextChoices):
+    CREATED = "created", _("Label created")
+    HANDED_OVER = "handed_over", _("Handed over")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    RETURNING = "returning", _("Returning to the seller")
+    RETURNED = "returned", _("Returned")
+    LOST = "lost", _("Lost")
+    CANCELLED = "cancelled", _("Cancelled")
+    INTERCEPTED = "intercepted", _("Intercepted")
+
+
+class Shipment(models.Model):
+    """One parcel of an order with one carrier (运单): its tracking number and the label
+    data the carrier returned."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments")
+    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices)
+    label = models.JSONField(_("label data"), default=dict, blank=True)
+    # What the carrier returned for its own use (its order id, route); passed back to it.
+    carrier_data = models.JSONField(default=dict, blank=True)
+    cod_amount = models.DecimalField(_("cash on delivery"), max_digits=12, decimal_places=2, default=0)
+    weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    is_intercepted = models.BooleanField(_("intercepted (截单)"), default=False)
+    last_event_at = models.DateTimeField(_("last tracking update"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["carrier", "tracking_number"], name="shipment_tracking_unique")]
+        indexes = [models.Index(fields=["status", "last_event_at"], name="shipment_status_last_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier.code} {self.tracking_number}"
+
+
+class TrackingKind(models.TextChoices):
+    PICKED_UP = "picked_up", _("Picked up")
+    DEPARTED = "departed", _("Left a sorting centre")
+    ARRIVED = "arrived", _("Arrived at a sorting centre")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    DELAYED_WEATHER = "delayed_weather", _("Delayed by weather")
+    DELAYED_ACCIDENT = "delayed_accident", _("Delayed by an accident")
+    OVERLOAD = "overload", _("Sorting centre overloaded (爆仓)")
+    OUT_OF_AREA = "out_of_area", _("Outside the service area (超区)")
+    LOST = "lost", _("Lost")
+    DAMAGED = "damaged", _("Damaged")
+    REFUSED = "refused", _("Refused by the buyer (拒收)")
+    RETURNING = "returning", _("Returning to the seller")
+    RETURNED = "returned", _("Returned to the seller")
+
+
+class TrackingEvent(models.Model):
+    """One scan the carrier reported, by webhook or polling; the carrier's id makes a repeat harmless."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="+")
+    carrier_event_id = models.CharField(max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=TrackingKind.choices)
+    at = models.DateTimeField(_("at"))
+    location = models.CharField(_("where"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    source = models.CharField(max_length=10)  # webhook | poll | demo
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "carrier_event_id"], name="tracking_event_carrier_id_unique")
+        ]
+
+
+class ShipmentLogType(models.TextChoices):
+    CREATED = "created", _("Shipment created")
+    HANDED_OVER = "handed_over", _("Handed over")
+    CANCELLED = "cancelled", _("Cancelled")
+    INTERCEPTED = "intercepted", _("Intercepted")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+
+
+class ShipmentLog(models.Model):
+    """The audit trail of a shipment: who did what, when, before and after."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="log")
+    type = models.CharField(max_length=20, choices=ShipmentLogType.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+# --- the exception desk -------------------------------------------------------------------
+
+
+class ExceptionKind(models.TextChoices):
+    NO_UPDATE = "no_update", _("No tracking update")
+    OUT_OF_AREA = "out_of_area", _("Outside the service area (超区)")
+    OVERLOAD = "overload", _("Warehouse overload (爆仓)")
+    WEATHER = "weather", _("Weather delay")
+    ACCIDENT = "accident", _("Accident delay")
+    LOST = "lost", _("Lost parcel")
+    DAMAGED = "damaged", _("Damaged parcel")
+    REFUSED = "refused", _("Refused COD parcel coming back (拒收)")
+
+
+class ExceptionOutcome(models.TextChoices):
+    RESHIP = "reship", _("Reship")
+    FORWARD = "forward", _("Forward with another carrier (extra fee)")
+    REFUND = "refund", _("Refund")
+    WAIT = "wait", _("Wait for the carrier")
+
+
+class LogisticsException(models.Model):
+    """A parcel in trouble (疑难件) on the exception desk: detected, assigned to an agent,
+    the buyer contacted, the outcome recorded, closed."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="exceptions")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="logistics_exceptions")
+    kind = models.CharField(_("kind"), max_length=20, choices=ExceptionKind.choices)
+    detail = models.CharField(_("what happened"), max_length=300)
+    suggestion = models.TextField(_("suggested action"))
+    # The tracking event that raised it (none for "no update").
+    trigger = models.OneToOneField(
+        TrackingEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="exception"
+    )
+    detected_at = models.DateTimeField(_("detected at"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("buyer contacted at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ExceptionOutcome.choices, blank=True)
+    outcome_note = models.CharField(_("outcome note"), max_length=500, blank=True)
+    extra_fee = models.DecimalField(_("extra fee"), max_digits=10, decimal_places=2, null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("logistics exception")
+        verbose_name_plural = _("logistics exceptions")
+        ordering = ["-detected_at", "-pk"]
+        indexes = [models.Index(fields=["closed_at", "kind"], name="logistics_exc_open_kind_idx")]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ExceptionLogType(models.TextChoices):
+    DETECTED = "detected", _("Detected")
+    ASSIGNED = "assigned", _("Assigned")
+    CONTACTED = "contacted", _("Buyer contacted")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class ExceptionLog(models.Model):
+    """The audit trail of an exception."""
+
+    exception = models.ForeignKey(LogisticsException, on_delete=models.CASCADE, related_name="log")
+    type = models.CharField(max_length=20, choices=ExceptionLogType.choices)
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -6,16 +6,16 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.catalog.queries import sku_facts_by_code
+from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
 from sellerdesk.core import fastinsert
-from sellerdesk.core.errors import Conflict, DomainError, ValidationFailed
+from sellerdesk.core.errors import Conflict, DomainError, InsufficientStock, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
@@ -124,6 +124,9 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
         )
         for index, line in enumerate(draft.lines)
     ]
+    is_plain = all(skus[line.sku].reserves_stock for line in draft.lines)
+    if not is_plain:
+        _mark_special_lines(lines, skus)
     subtotal = to_money(sum((line.unit_price * line.quantity for line in lines), ZERO))
     shipping_fee = to_money(draft.shipping_fee)
     _check_total(subtotal + shipping_fee)
@@ -161,21 +164,30 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
         created_at=at,
         created_by=actor,
         paid_at=at if is_free else None,
+        promised_ship_date=None if is_plain else _promised_ship_date(lines, skus),
     )
-    for attempt in range(3):
+    tried_other_warehouses = False
+    attempt = 0
+    while True:
         try:
             with transaction.atomic():
                 order.customer_id = customer_actions.count_order_of_buyer(
                     shop=shop, name=draft.buyer.name, phone=draft.buyer.phone, nickname=draft.buyer.nickname, at=at
                 )
                 fastinsert.insert([order])
+                if not is_plain:
+                    _reserve_presale(order, lines, actor=actor, at=at)
                 for line in lines:
                     line.order = order
                 fastinsert.insert(lines)
                 events.order_placed_event(order, lines, actor=actor, at=at)
                 # Last, so that the stock rows stay locked for as short a time as possible.
                 stock.reserve_stock(
-                    lines=[stock.StockLine(line.sku_id, line.sku_code, warehouse.pk, line.quantity) for line in lines],
+                    lines=[
+                        stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or warehouse.pk, line.quantity)
+                        for line in lines
+                        if is_plain or (line.reserved_quantity and not line.presale_pending)
+                    ],
                     document=order.number,
                     actor=actor,
                     at=at,
@@ -183,15 +195,101 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
             order.placed_lines = lines  # type: ignore[attr-defined]  # lets the caller answer without reading them back
             return order
         except IntegrityError as error:
-            order.pk = None
-            for line in lines:
-                line.pk = None
+            _forget_ids(order, lines)
             if "external_id" in str(error):
                 raise _duplicate(shop, draft.external_id) from None
             if "number" not in str(error) or attempt == 2:
                 raise
+            attempt += 1
             order.number = new_order_number(at)
-    raise AssertionError("unreachable")
+        except InsufficientStock as error:
+            # The slow path: the default warehouse is short; another may have the goods.
+            _forget_ids(order, lines)
+            is_presale_short = any(skus[short.sku].is_presale for short in error.lines if short.sku in skus)
+            if (
+                tried_other_warehouses
+                or is_presale_short
+                or not _place_in_other_warehouses(lines, skus, default_id=warehouse.pk)
+            ):
+                raise
+            tried_other_warehouses = True
+
+
+def _forget_ids(order: Order, lines: list[OrderLine]) -> None:
+    order.pk = None
+    for line in lines:
+        line.pk = None
+
+
+def _mark_special_lines(lines: list[OrderLine], skus: Mapping[str, SkuFacts]) -> None:
+    """Dropship lines reserve nothing (the supplier ships them); presale lines reserve
+    against units in transit, at a warehouse chosen when they are reserved."""
+    for line in lines:
+        facts = skus[line.sku_code]
+        if facts.is_dropship:
+            line.warehouse = None
+            line.reserved_quantity = 0
+        elif facts.is_presale:
+            line.warehouse = None
+            line.presale_pending = True
+
+
+def _promised_ship_date(lines: list[OrderLine], skus: Mapping[str, SkuFacts]) -> date | None:
+    dates = [
+        skus[line.sku_code].presale_ship_by
+        for line in lines
+        if line.presale_pending and skus[line.sku_code].presale_ship_by is not None
+    ]
+    return max(dates) if dates else None  # type: ignore[type-var]
+
+
+def _reserve_presale(order: Order, lines: list[OrderLine], *, actor: User | None, at: datetime) -> None:
+    from sellerdesk.orders.allocation import presale
+
+    pending = [line for line in lines if line.presale_pending]
+    if not pending:
+        return
+    chosen = presale.reserve_presale(
+        lines=[presale.PresaleLine(line.sku_id, line.sku_code, line.quantity) for line in pending],
+        document=order.number,
+        actor=actor,
+        at=at,
+    )
+    for line in pending:
+        line.warehouse_id = chosen[line.sku_id]
+
+
+def _place_in_other_warehouses(lines: list[OrderLine], skus: Mapping[str, SkuFacts], *, default_id: int) -> bool:
+    """Point the ordinary lines at other active warehouses that have them: one warehouse
+    with every line if there is one (by priority), else each SKU at the first that has
+    it. False when some SKU is short everywhere. An unlocked read: the reservation that
+    follows is conditional, so a race only means a 409 after all."""
+    from sellerdesk.orders.allocation.actions import active_warehouses, free_stock
+
+    ordinary = [line for line in lines if skus[line.sku_code].reserves_stock]
+    needed: dict[int, int] = {}
+    for line in ordinary:
+        needed[line.sku_id] = needed.get(line.sku_id, 0) + line.quantity
+    warehouses = [warehouse.id for warehouse in active_warehouses() if warehouse.id != default_id]
+    if not warehouses or not needed:
+        return False
+    free = free_stock(sorted(needed), warehouses)
+    for warehouse_id in warehouses:
+        if all(free.get((sku_id, warehouse_id), 0) >= quantity for sku_id, quantity in needed.items()):
+            for line in ordinary:
+                line.warehouse_id = warehouse_id
+            return True
+    candidates = [default_id, *warehouses]
+    free.update(free_stock(sorted(needed), [default_id]))
+    chosen: dict[int, int] = {}
+    for sku_id, quantity in needed.items():
+        found = next((w for w in candidates if free.get((sku_id, w), 0) >= quantity), None)
+        if found is None:
+            return False
+        chosen[sku_id] = found
+    for line in ordinary:
+        line.warehouse_id = chosen[line.sku_id]
+    return True
 
 
 MAX_ORDER_TOTAL = Decimal("999999999.99")
@@ -223,11 +321,17 @@ def _release_reservations(order: Order, *, actor: User | None, at: datetime) -> 
         lines=[
             stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, line.reserved_quantity)
             for line in lines
+            if not line.presale_pending
         ],
         document=order.number,
         actor=actor,
         at=at,
     )
+    if any(line.presale_pending for line in lines):
+        # Presale lines hold units in transit, not on hand (see orders.allocation.presale).
+        from sellerdesk.orders.allocation.presale import release_presale
+
+        release_presale(lines=lines, document=order.number, actor=actor, at=at)
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
 
 
@@ -291,6 +395,9 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     transaction.on_commit(
         lambda: record_order_confirmation(order=order, at=order.approved_at or timezone.now()), robust=True
     )
+    from sellerdesk.orders.allocation.actions import schedule_allocation
+
+    schedule_allocation([order.pk])
     return order
 
 
@@ -355,6 +462,9 @@ def _complete(order: Order, *, actor: User | None, at: datetime, automatic: bool
     order.completed_at = at
     order.save(update_fields=["status", "completed_at"])
     events.status_event(order, OrderEventType.RECEIPT_CONFIRMED, actor=actor, at=at, before=before, automatic=automatic)
+    from sellerdesk.purchasing import dropship
+
+    dropship.on_order_completed(order=order, actor=actor, at=at)
     return order
 
 
@@ -486,6 +596,9 @@ def mark_paid(order: Order, *, actor: User | None, at: datetime) -> None:
     order.pay_deadline = None if order.status != OrderStatus.UNPAID else order.pay_deadline
     order.save(update_fields=["status", "payment_status", "paid_at", "pay_deadline"])
     events.status_event(order, OrderEventType.PAID, actor=actor, at=at, before=before)
+    from sellerdesk.purchasing import dropship
+
+    dropship.on_order_paid(order=order, actor=actor, at=at)
 
 
 __all__ = [

@@ -1,6 +1,35 @@
+"""/purchasing/: suppliers, purchase orders, receiving, suggestions, import."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
+
+from sellerdesk.purchasing import views
 
 app_name = "purchasing"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.order_list, name="list"),
+    path("orders/new/", views.order_form, name="new"),
+    path("orders/<str:number>/", views.order_detail, name="order"),
+    path("orders/<str:number>/edit/", views.order_form, name="edit"),
+    path("orders/<str:number>/receive/", views.receive, name="receive"),
+    path(
+        "orders/<str:number>/<str:action>/",
+        views.order_action,
+        name="action",
+    ),
+    path("orders/<str:number>/labels.pdf", views.order_pdf, {"document": "labels"}, name="labels_pdf"),
+    path("orders/<str:number>/document.pdf", views.order_pdf, {"document": "order"}, name="document_pdf"),
+    path(
+        "orders/<str:number>/delivery-notice.pdf",
+        views.order_pdf,
+        {"document": "delivery-notice"},
+        name="delivery_notice_pdf",
+    ),
+    path("suppliers/", views.supplier_list, name="suppliers"),
+    path("suppliers/new/", views.supplier_form, name="supplier_new"),
+    path("suppliers/<slug:code>/", views.supplier_form, name="supplier"),
+    path("suppliers/<slug:code>/skus/", views.supplier_sku, name="supplier_sku"),
+    path("suggestions/", views.suggestion_list, name="suggestions"),
+    path("import/", views.import_list, name="import"),
+]
