@@ -20,7 +20,9 @@ EXPECTED = {
     S.ON_HOLD: {A.APPROVE: S.APPROVED, A.CANCEL: S.CLOSED},
     S.APPROVED: {A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED, A.ALLOCATE: S.ALLOCATED, A.SHORT: S.STOCKOUT},
     S.STOCKOUT: {A.ALLOCATE: S.ALLOCATED, A.CANCEL: S.CLOSED},
-    S.ALLOCATED: {A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
+    S.ALLOCATED: {A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED, A.PICK: S.PICKING},
+    S.PICKING: {A.PACK: S.PACKED, A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
+    S.PACKED: {A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
     S.SHIPPED: {A.DELIVER: S.DELIVERED, A.CONFIRM_RECEIPT: S.COMPLETED},
     S.DELIVERED: {A.CONFIRM_RECEIPT: S.COMPLETED},
     S.COMPLETED: {},
@@ -53,6 +55,8 @@ def test_allowed_actions_list_the_moves_of_a_status() -> None:
     assert allowed_actions(S.APPROVED) == [A.SHIP, A.CANCEL]
     assert allowed_actions(S.ALLOCATED) == [A.SHIP, A.CANCEL]
     assert allowed_actions(S.STOCKOUT) == [A.CANCEL]
+    assert allowed_actions(S.PICKING) == [A.SHIP, A.CANCEL]
+    assert allowed_actions(S.PACKED) == [A.SHIP, A.CANCEL]
 
 
 def test_cod_orders_start_at_review_others_unpaid() -> None:

@@ -228,6 +228,8 @@ def test_status_tabs_count_the_orders_of_each_status(agent_client: Client, sever
         "approved": 0,
         "stockout": 0,
         "allocated": 0,
+        "picking": 0,
+        "packed": 0,
         "shipped": 1,
         "delivered": 0,
         "completed": 0,

@@ -22,6 +22,8 @@ class OrderStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     STOCKOUT = "stockout", _("Out of stock")
     ALLOCATED = "allocated", _("Allocated")
+    PICKING = "picking", _("Picking")
+    PACKED = "packed", _("Packed")
     SHIPPED = "shipped", _("Shipped")
     DELIVERED = "delivered", _("Delivered")
     COMPLETED = "completed", _("Completed")
@@ -43,6 +45,8 @@ class OrderAction(StrEnum):
     HOLD = "hold"
     ALLOCATE = "allocate"
     SHORT = "short"
+    PICK = "pick"
+    PACK = "pack"
     SHIP = "ship"
     DELIVER = "deliver"
     CONFIRM_RECEIPT = "confirm_receipt"
@@ -74,6 +78,14 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.ALLOCATED, A.SHORT): S.STOCKOUT,
     (S.ALLOCATED, A.SHIP): S.SHIPPED,
     (S.ALLOCATED, A.CANCEL): S.CLOSED,
+    # The warehouse (fulfilment): picked in a wave or by order, checked and packed, shipped.
+    (S.ALLOCATED, A.PICK): S.PICKING,
+    (S.PICKING, A.PACK): S.PACKED,
+    (S.PICKING, A.SHORT): S.STOCKOUT,
+    (S.PICKING, A.SHIP): S.SHIPPED,
+    (S.PICKING, A.CANCEL): S.CLOSED,
+    (S.PACKED, A.SHIP): S.SHIPPED,
+    (S.PACKED, A.CANCEL): S.CLOSED,
     (S.SHIPPED, A.DELIVER): S.DELIVERED,
     # A buyer may confirm receipt before the carrier reports delivery, as on Taobao.
     (S.SHIPPED, A.CONFIRM_RECEIPT): S.COMPLETED,
@@ -81,7 +93,18 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
 }
 
 OPEN_STATUSES = frozenset(
-    {S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED, S.STOCKOUT, S.ALLOCATED, S.SHIPPED, S.DELIVERED}
+    {
+        S.UNPAID,
+        S.PENDING_REVIEW,
+        S.ON_HOLD,
+        S.APPROVED,
+        S.STOCKOUT,
+        S.ALLOCATED,
+        S.PICKING,
+        S.PACKED,
+        S.SHIPPED,
+        S.DELIVERED,
+    }
 )
 
 
@@ -92,8 +115,8 @@ def next_status(current: str, action: OrderAction) -> OrderStatus:
         raise InvalidTransition(current=current, action=action.value) from None
 
 
-# Moves only the allocator makes, never offered to people.
-SYSTEM_ACTIONS = frozenset({A.ALLOCATE, A.SHORT})
+# Moves only the allocator and the warehouse screens make, never offered as order buttons.
+SYSTEM_ACTIONS = frozenset({A.ALLOCATE, A.SHORT, A.PICK, A.PACK})
 
 
 def allowed_actions(current: str) -> list[OrderAction]:
