@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sellerdesk.notifications",
     "sellerdesk.purchasing",
     "sellerdesk.ratings",
+    "sellerdesk.fulfilment",
 ]
 
 MIDDLEWARE = [

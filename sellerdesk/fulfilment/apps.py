@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FulfilmentConfig(AppConfig):
+    name = "sellerdesk.fulfilment"
+    label = "fulfilment"
+    verbose_name = _("Fulfilment")
