@@ -135,6 +135,7 @@ class MovementKind(models.TextChoices):
     PRESALE_RESERVE = "presale_reserve", _("Reserved for presale")
     PRESALE_RELEASE = "presale_release", _("Presale reservation released")
     ALLOCATE = "allocate", _("Allocated")
+    PUTAWAY = "putaway", _("Moved between bins")
 
 
 class StockMovement(models.Model):

@@ -1,0 +1,163 @@
+"""Demo warehouses, bins, stock spread, stock counts and transfers, all through the actions.
+
+Called by the demo generator after the initial stock is set in the default warehouse
+(`_stock_up`). It never takes units out of the default warehouse: it renames that one
+上海仓 and brings new stock into 广州仓 and 北京仓, so orders placed afterwards (or
+before) find exactly the stock the generator planned for them.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from sellerdesk.catalog.models import Sku
+from sellerdesk.core.models import User
+from sellerdesk.inventory import actions
+from sellerdesk.inventory.models import Bin, StockLevel, Warehouse
+
+EAST = ["上海市", "江苏省", "浙江省", "安徽省", "江西省", "山东省", "福建省"]
+SOUTH = ["广东省", "广西壮族自治区", "海南省", "湖南省", "湖北省", "云南省", "贵州省", "四川省", "重庆市"]
+NORTH = ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "河南省", "陕西省"]
+
+
+def _warehouses(actor: User) -> tuple[Warehouse, Warehouse, Warehouse]:
+    shanghai = actions.default_warehouse()
+    actions.update_warehouse(
+        warehouse=shanghai,
+        fields={
+            "name": "上海仓",
+            "regions": EAST,
+            "priority": 10,
+            "contact_name": "王仓管",
+            "phone": "021-69123456",
+            "province": "上海市",
+            "city": "上海市",
+            "district": "青浦区",
+            "address_detail": "华新镇华腾路 1288 号 3 号库",
+        },
+        actor=actor,
+    )
+    guangzhou = actions.create_warehouse(
+        code="gz",
+        fields={
+            "name": "广州仓",
+            "regions": SOUTH,
+            "priority": 20,
+            "contact_name": "陈仓管",
+            "phone": "020-36541234",
+            "province": "广东省",
+            "city": "广州市",
+            "district": "白云区",
+            "address_detail": "太和镇广从五路 66 号",
+        },
+        actor=actor,
+    )
+    beijing = actions.create_warehouse(
+        code="bj",
+        fields={
+            "name": "北京仓",
+            "regions": NORTH,
+            "priority": 30,
+            "contact_name": "刘仓管",
+            "phone": "010-80561234",
+            "province": "北京市",
+            "city": "北京市",
+            "district": "大兴区",
+            "address_detail": "礼贤镇物流园 8 号库",
+        },
+        actor=actor,
+    )
+    return actions.default_warehouse(), guangzhou, beijing
+
+
+def _bins(warehouse: Warehouse, actor: User) -> list[Bin]:
+    return actions.create_bins(
+        warehouse=warehouse, codes="A-01-01..A-01-10", zone="A", actor=actor
+    ) + actions.create_bins(warehouse=warehouse, codes="B-01-01..B-01-10", zone="B", actor=actor)
+
+
+def load_demo_inventory(*, rng: random.Random, skus: list[Sku], actor: User) -> None:
+    """3 warehouses (上海仓 default for 华东, 广州仓 华南, 北京仓 华北) with 20 bins each;
+    new stock received into 广州 and 北京 for part of the SKUs (so some SKUs are only in
+    上海), part of it put away in bins; a posted stock count and an open one; a received
+    transfer and one in transit. `actor` must be allowed to edit warehouses (the owner)."""
+    now = timezone.now()
+    shanghai, guangzhou, beijing = _warehouses(actor)
+    bins = {house.pk: _bins(house, actor) for house in (shanghai, guangzhou, beijing)}
+    ordered = sorted(skus, key=lambda sku: sku.code)
+    # Received stock: about half the SKUs in 广州, a third in 北京; the rest only in 上海.
+    stocked: dict[int, list[Sku]] = {guangzhou.pk: [], beijing.pk: []}
+    for sku in ordered:
+        for house, share in ((guangzhou, 0.5), (beijing, 0.33)):
+            if rng.random() < share:
+                good = rng.randrange(10, 80)
+                actions.receive_stock(
+                    sku_id=sku.pk,
+                    warehouse_id=house.pk,
+                    good=good,
+                    damaged=1 if rng.random() < 0.1 else 0,
+                    bin=rng.choice(bins[house.pk]) if rng.random() < 0.7 else None,
+                    document="期初入库",
+                    actor=actor,
+                    at=now - timedelta(days=20),
+                )
+                stocked[house.pk].append(sku)
+    # Put part of 上海's available stock away in bins.
+    for level in StockLevel.objects.filter(warehouse=shanghai, on_hand__gt=0).select_related("sku")[:30]:
+        quantity = min(level.on_hand, rng.randrange(1, 20))
+        actions.putaway(sku=level.sku, bin=rng.choice(bins[shanghai.pk]), quantity=quantity, actor=actor)
+    # Reorder points on a few SKUs, some of them at or below it.
+    for sku in ordered[: max(len(ordered) // 6, 1)]:
+        actions.set_reorder_point(
+            sku=sku, warehouse=shanghai, reorder_point=rng.randrange(5, 30), reorder_quantity=50, actor=actor
+        )
+    # A posted count in 广州 (a few over, a few under) and an open one in 北京, half counted.
+    if stocked[guangzhou.pk]:
+        count = actions.start_count(
+            warehouse=guangzhou,
+            skus=stocked[guangzhou.pk][:8],
+            note="月度盘点",
+            actor=actor,
+            at=now - timedelta(days=7),
+        )
+        counted = {line.pk: max(line.expected + rng.choice([-2, -1, 0, 0, 1, 3]), 0) for line in count.lines.all()}
+        actions.enter_counts(count=count, counted=counted, actor=actor)
+        actions.post_count(count=count, actor=actor, at=now - timedelta(days=7))
+    if stocked[beijing.pk]:
+        count = actions.start_count(
+            warehouse=beijing, skus=stocked[beijing.pk][:10], note="抽盘 A 区", actor=actor, at=now - timedelta(hours=3)
+        )
+        lines = list(count.lines.all())
+        actions.enter_counts(
+            count=count, counted={line.pk: line.expected for line in lines[: len(lines) // 2]}, actor=actor
+        )
+    # Transfers out of 广州 (its own received stock): one received in 北京, one in transit to 上海.
+    movable = [
+        level
+        for level in StockLevel.objects.filter(warehouse=guangzhou, on_hand__gt=5)
+        .select_related("sku")
+        .order_by("sku_id")
+    ]
+    if len(movable) >= 2:
+        done = actions.create_transfer(
+            from_warehouse=guangzhou,
+            to_warehouse=beijing,
+            lines=[(movable[0].sku, 3)],
+            note="北京仓补货",
+            actor=actor,
+            at=now - timedelta(days=5),
+        )
+        actions.ship_transfer(transfer=done, actor=actor, at=now - timedelta(days=5))
+        actions.receive_transfer(transfer=done, actor=actor, at=now - timedelta(days=3))
+        moving = actions.create_transfer(
+            from_warehouse=guangzhou,
+            to_warehouse=shanghai,
+            lines=[(movable[1].sku, 4)],
+            note="上海仓补货",
+            actor=actor,
+            at=now - timedelta(days=1),
+        )
+        actions.ship_transfer(transfer=moving, actor=actor, at=now - timedelta(days=1))

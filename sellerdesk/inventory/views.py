@@ -1,0 +1,444 @@
+"""The stock screens under /stock/: overview, ledger, warehouses and bins, stock counts
+and transfers. Thin: parse a form, call one query or action, render or redirect with
+the refusal shown (nothing was changed then)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sellerdesk.catalog.models import Sku
+from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import has_permission
+from sellerdesk.core.views import staff_required
+from sellerdesk.inventory import actions, queries
+from sellerdesk.inventory.forms import (
+    BinsForm,
+    LedgerForm,
+    PutawayForm,
+    StartCountForm,
+    StockSearchForm,
+    TransferForm,
+    WarehouseForm,
+)
+from sellerdesk.inventory.models import Bin, StockCountStatus, TransferStatus, Warehouse
+
+
+def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An unknown warehouse, count or transfer in the URL is the 404 page."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from None
+
+    return guarded
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)  # staff_required: a logged-in staff user
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+
+
+def _refusal(error: DomainError) -> str:
+    text = error.message
+    fields = error.details.get("fields")
+    if fields:
+        text += " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
+    return text
+
+
+def _warehouse_or_none(code: str) -> Warehouse | None:
+    return Warehouse.objects.filter(code=code).first() if code else None
+
+
+# --- Overview and ledger --------------------------------------------------------------
+
+
+@staff_required
+@not_found_as_404
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = StockSearchForm(request.GET or None)
+    q, warehouse, low = "", None, False
+    if form.is_valid():
+        q, low = form.cleaned_data["q"], form.cleaned_data["low"]
+        warehouse = _warehouse_or_none(form.cleaned_data["warehouse"])
+    page, rows = queries.stock_overview(q=q, actor=actor, warehouse=warehouse, low_only=low, page=_page_number(request))
+    houses = [warehouse] if warehouse else queries.warehouses(actor=actor, active_only=True)
+    context = {"form": form, "page": page, "rows": rows, "houses": houses, "query": request.GET.urlencode()}
+    template = "inventory/partials/stock_rows.html" if request.headers.get("HX-Target") == "stock-results" else None
+    return render(request, template or "inventory/overview.html", context)
+
+
+@staff_required
+@not_found_as_404
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    form = LedgerForm(request.GET or None)
+    filters = queries.MovementFilters()
+    if form.is_valid():
+        filters = queries.MovementFilters(
+            **{name: form.cleaned_data[name] or "" for name in ("sku", "warehouse", "kind", "document")}
+        )
+    page = queries.movements(filters=filters, actor=_actor(request), page=_page_number(request))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "inventory/ledger.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+# --- Warehouses and bins --------------------------------------------------------------
+
+
+def _warehouse_fields(form: WarehouseForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data.pop("code", None)
+    return data
+
+
+@staff_required
+@not_found_as_404
+@require_http_methods(["GET", "POST"])
+def warehouse_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = WarehouseForm(request.POST or None, initial={"priority": 100, "is_active": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            warehouse = actions.create_warehouse(
+                code=form.cleaned_data["code"] or "", fields=_warehouse_fields(form), actor=actor
+            )
+        except DomainError as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(request, _("Warehouse %(name)s created.") % {"name": warehouse.name})
+            return redirect("inventory:warehouse", code=warehouse.code)
+    context = {
+        "warehouses": queries.warehouses(actor=actor),
+        "form": form,
+        "can_edit": has_permission(actor, "warehouses.edit"),
+    }
+    return render(request, "inventory/warehouses.html", context)
+
+
+@staff_required
+@not_found_as_404
+@require_http_methods(["GET", "POST"])
+def warehouse_detail(request: HttpRequest, code: str) -> HttpResponse:
+    actor = _actor(request)
+    warehouse = queries.get_warehouse(code=code, actor=actor)
+    initial = {name: getattr(warehouse, name) for name in WarehouseForm.base_fields if name != "code"}
+    form = WarehouseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_warehouse(warehouse=warehouse, fields=_warehouse_fields(form), actor=actor)
+        except DomainError as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("inventory:warehouse", code=code)
+    context = {
+        "warehouse": warehouse,
+        "form": form,
+        "bins_form": BinsForm(),
+        "putaway_form": PutawayForm(),
+        "bins": queries.bins_of(warehouse=warehouse, actor=actor),
+        "can_edit": has_permission(actor, "warehouses.edit"),
+        "can_move": has_permission(actor, "stock.adjust"),
+    }
+    return render(request, "inventory/warehouse.html", context)
+
+
+@staff_required
+@not_found_as_404
+@require_POST
+def add_bins(request: HttpRequest, code: str) -> HttpResponse:
+    actor = _actor(request)
+    warehouse = queries.get_warehouse(code=code, actor=actor)
+    form = BinsForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "; ".join(f"{name}: {' '.join(str(error) for error in errors)}" for name, errors in form.errors.items()),
+        )
+        return redirect("inventory:warehouse", code=code)
+    try:
+        created = actions.create_bins(
+            warehouse=warehouse,
+            codes=form.cleaned_data["codes"],
+            zone=form.cleaned_data["zone"],
+            route_order=form.cleaned_data["route_order"],
+            actor=actor,
+        )
+    except DomainError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("%(count)s bins created.") % {"count": len(created)})
+    return redirect("inventory:warehouse", code=code)
+
+
+@staff_required
+@not_found_as_404
+@require_POST
+def putaway(request: HttpRequest, code: str) -> HttpResponse:
+    actor = _actor(request)
+    warehouse = queries.get_warehouse(code=code, actor=actor)
+    form = PutawayForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationFailed(
+                {name: " ".join(str(error) for error in errors) for name, errors in form.errors.items()}
+            )
+        data = form.cleaned_data
+        sku = queries.get_sku(code=data["sku"].strip())
+        bins = {b.code: b for b in Bin.objects.filter(warehouse=warehouse, code__in=[data["bin"], data["from_bin"]])}
+        unknown = {name: _("no such bin") for name in ("bin", "from_bin") if data[name] and data[name] not in bins}
+        if unknown:
+            raise ValidationFailed(unknown)
+        actions.move_bin_stock(
+            sku=sku,
+            warehouse=warehouse,
+            from_bin=bins.get(data["from_bin"]) if data["from_bin"] else None,
+            to_bin=bins[data["bin"]],
+            quantity=data["quantity"],
+            actor=actor,
+        )
+    except DomainError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("Moved %(quantity)s × %(sku)s.") % {"quantity": data["quantity"], "sku": sku.code})
+    return redirect("inventory:warehouse", code=code)
+
+
+# --- Stock counts ---------------------------------------------------------------------
+
+
+def _codes(text: str) -> list[str]:
+    return [code for code in text.replace(",", " ").split() if code]
+
+
+@staff_required
+@not_found_as_404
+@require_http_methods(["GET", "POST"])
+def count_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = StartCountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            warehouse = queries.get_warehouse(code=form.cleaned_data["warehouse"], actor=actor)
+            sku_codes = _codes(form.cleaned_data["skus"])
+            skus = list(Sku.objects.filter(code__in=sku_codes))
+            unknown = sorted(set(sku_codes) - {sku.code for sku in skus})
+            bin_codes = _codes(form.cleaned_data["bins"])
+            bins = list(Bin.objects.filter(warehouse=warehouse, code__in=bin_codes))
+            unknown_bins = sorted(set(bin_codes) - {bin.code for bin in bins})
+            if unknown or unknown_bins:
+                raise ValidationFailed(
+                    {
+                        **({"skus": _("unknown SKUs: %(codes)s") % {"codes": ", ".join(unknown)}} if unknown else {}),
+                        **(
+                            {"bins": _("unknown bins: %(codes)s") % {"codes": ", ".join(unknown_bins)}}
+                            if unknown_bins
+                            else {}
+                        ),
+                    }
+                )
+            count = actions.start_count(
+                warehouse=warehouse, skus=skus or None, bins=bins or None, note=form.cleaned_data["note"], actor=actor
+            )
+        except DomainError as error:
+            messages.error(request, _refusal(error))
+        else:
+            return redirect("inventory:count", number=count.number)
+    status = request.GET.get("status", "")
+    status = status if status in StockCountStatus.values else ""
+    context = {
+        "form": form,
+        "page": queries.counts(actor=actor, status=status, page=_page_number(request)),
+        "status": status,
+        "statuses": StockCountStatus.choices,
+        "can_count": has_permission(actor, "stock.count"),
+    }
+    return render(request, "inventory/counts.html", context)
+
+
+@staff_required
+@not_found_as_404
+@require_GET
+def count_detail(request: HttpRequest, number: str) -> HttpResponse:
+    actor = _actor(request)
+    count = queries.get_count(number=number, actor=actor)
+    lines = list(count.lines.select_related("sku", "bin").order_by("pk"))
+    context = {
+        "count": count,
+        "lines": lines,
+        "is_open": count.status == StockCountStatus.OPEN,
+        "uncounted": sum(1 for line in lines if line.counted is None),
+        "differences": [line for line in lines if line.difference],
+        "can_count": has_permission(actor, "stock.count"),
+    }
+    return render(request, "inventory/count.html", context)
+
+
+@staff_required
+@not_found_as_404
+@require_POST
+def count_enter(request: HttpRequest, number: str) -> HttpResponse:
+    actor = _actor(request)
+    count = queries.get_count(number=number, actor=actor)
+    counted: dict[int, int | None] = {}
+    bad: dict[str, str] = {}
+    for key in request.POST:
+        if not key.startswith("counted-"):
+            continue
+        line_id = key.removeprefix("counted-")
+        text = str(request.POST.get(key, "")).strip()
+        if not line_id.isdigit():
+            continue
+        try:
+            counted[int(line_id)] = int(text) if text else None
+        except ValueError:
+            bad[f"counted.{line_id}"] = _("must be a whole number, 0 or more")
+    try:
+        if bad:
+            raise ValidationFailed(bad)
+        actions.enter_counts(count=count, counted=counted, actor=actor)
+    except DomainError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("Counts saved."))
+    return redirect("inventory:count", number=number)
+
+
+@staff_required
+@not_found_as_404
+@require_POST
+def count_post(request: HttpRequest, number: str) -> HttpResponse:
+    actor = _actor(request)
+    count = queries.get_count(number=number, actor=actor)
+    try:
+        actions.post_count(count=count, actor=actor)
+    except DomainError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("Stock count %(number)s posted.") % {"number": number})
+    return redirect("inventory:count", number=number)
+
+
+@staff_required
+@not_found_as_404
+@require_POST
+def count_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        actions.cancel_count(count=queries.get_count(number=number, actor=actor), actor=actor)
+    except DomainError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("Stock count %(number)s cancelled.") % {"number": number})
+    return redirect("inventory:count", number=number)
+
+
+# --- Transfers ------------------------------------------------------------------------
+
+
+@staff_required
+@not_found_as_404
+@require_http_methods(["GET", "POST"])
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = TransferForm(request.POST or None, initial={"for_order": request.GET.get("for_order", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            source = queries.get_warehouse(code=form.cleaned_data["from_warehouse"], actor=actor)
+            target = queries.get_warehouse(code=form.cleaned_data["to_warehouse"], actor=actor)
+            wanted = form.cleaned_data["lines"]
+            skus = {sku.code: sku for sku in Sku.objects.filter(code__in=[code for code, _q in wanted])}
+            unknown = {
+                f"lines[{index}].sku": _("unknown SKU %(code)s") % {"code": code}
+                for index, (code, _q) in enumerate(wanted)
+                if code not in skus
+            }
+            if unknown:
+                raise ValidationFailed(unknown)
+            transfer = actions.create_transfer(
+                from_warehouse=source,
+                to_warehouse=target,
+                lines=[(skus[code], quantity) for code, quantity in wanted],
+                for_order=form.cleaned_data["for_order"],
+                note=form.cleaned_data["note"],
+                actor=actor,
+            )
+        except DomainError as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(request, _("Transfer %(number)s created.") % {"number": transfer.number})
+            return redirect("inventory:transfer", number=transfer.number)
+    status = request.GET.get("status", "")
+    status = status if status in TransferStatus.values else ""
+    context = {
+        "form": form,
+        "page": queries.transfers(actor=actor, status=status, page=_page_number(request)),
+        "status": status,
+        "statuses": TransferStatus.choices,
+        "can_transfer": has_permission(actor, "stock.transfer"),
+    }
+    return render(request, "inventory/transfers.html", context)
+
+
+@staff_required
+@not_found_as_404
+@require_GET
+def transfer_detail(request: HttpRequest, number: str) -> HttpResponse:
+    actor = _actor(request)
+    transfer = queries.get_transfer(number=number, actor=actor)
+    context = {
+        "transfer": transfer,
+        "lines": list(transfer.lines.select_related("sku").order_by("pk")),
+        "can_transfer": has_permission(actor, "stock.transfer"),
+    }
+    return render(request, "inventory/transfer.html", context)
+
+
+_TRANSFER_MOVES = {
+    "ship": actions.ship_transfer,
+    "receive": actions.receive_transfer,
+    "cancel": actions.cancel_transfer,
+}
+
+
+def _moved(move: str) -> str:
+    if move == "ship":
+        return _("Transfer %(number)s shipped: the units are in transit.")
+    if move == "receive":
+        return _("Transfer %(number)s received.")
+    return _("Transfer %(number)s cancelled.")
+
+
+@staff_required
+@not_found_as_404
+@require_POST
+def transfer_move(request: HttpRequest, number: str, move: str) -> HttpResponse:
+    actor = _actor(request)
+    action = _TRANSFER_MOVES[move]
+    try:
+        action(transfer=queries.get_transfer(number=number, actor=actor), actor=actor)
+    except DomainError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _moved(move) % {"number": number})
+    return redirect("inventory:transfer", number=number)

@@ -1,0 +1,110 @@
+"""The stock screens: each renders, and each form calls its action (or shows the refusal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from sellerdesk.catalog.models import Sku
+from sellerdesk.inventory import actions
+from sellerdesk.inventory.models import StockCount, StockCountStatus, Transfer, TransferStatus, Warehouse
+from tests.factories import make_user
+from tests.inventory.conftest import HookCalls, figures, snapshot
+
+
+@pytest.fixture
+def browser(db: Any) -> Client:
+    client = Client()
+    client.force_login(make_user("boss", "owner", "老板"))
+    return client
+
+
+def test_every_page_renders(browser: Client, tee: Sku, main: Warehouse, guangzhou: Warehouse) -> None:
+    actions.set_reorder_point(sku=tee, warehouse=main, reorder_point=20, actor=None)
+    count = actions.start_count(warehouse=main, actor=None)
+    transfer = actions.create_transfer(from_warehouse=main, to_warehouse=guangzhou, lines=[(tee, 1)], actor=None)
+    for path in (
+        "/stock/",
+        "/stock/?q=TEE&low=on",
+        f"/stock/?warehouse={main.code}",
+        "/stock/movements/?sku=TEE-RED-M",
+        "/stock/warehouses/",
+        "/stock/warehouses/main/",
+        "/stock/counts/",
+        f"/stock/counts/{count.number}/",
+        "/stock/transfers/",
+        f"/stock/transfers/{transfer.number}/",
+    ):
+        answer = browser.get(path)
+        assert answer.status_code == 200, path
+    overview = browser.get("/stock/?q=TEE").content.decode()
+    assert "TEE-RED-M" in overview
+    assert 'class="low"' in overview
+
+
+def test_unknown_documents_are_404(browser: Client, main: Warehouse) -> None:
+    assert browser.get("/stock/counts/PD1/").status_code == 404
+    assert browser.get("/stock/transfers/DB1/").status_code == 404
+    assert browser.get("/stock/warehouses/nowhere/").status_code == 404
+
+
+def test_a_count_through_the_forms(browser: Client, tee: Sku, main: Warehouse) -> None:
+    started = browser.post("/stock/counts/", {"warehouse": "main", "skus": "TEE-RED-M", "bins": "", "note": ""})
+    count = StockCount.objects.get()
+    assert started.status_code == 302
+    line = count.lines.get()
+    before = snapshot()
+    browser.post(f"/stock/counts/{count.number}/enter/", {f"counted-{line.pk}": "-2"})
+    assert snapshot() == before
+    browser.post(f"/stock/counts/{count.number}/enter/", {f"counted-{line.pk}": "8"})
+    page = browser.get(f"/stock/counts/{count.number}/").content.decode()
+    assert "10 → 8" in page
+    browser.post(f"/stock/counts/{count.number}/post/")
+    count.refresh_from_db()
+    assert count.status == StockCountStatus.POSTED
+    assert figures(tee, main) == (8, 0, 0, 0)
+
+
+def test_a_transfer_through_the_forms(
+    browser: Client, tee: Sku, main: Warehouse, guangzhou: Warehouse, hooks: HookCalls
+) -> None:
+    browser.post(
+        "/stock/transfers/",
+        {"from_warehouse": "main", "to_warehouse": "gz", "lines": "TEE-RED-M 3", "for_order": "", "note": ""},
+    )
+    transfer = Transfer.objects.get()
+    browser.post(f"/stock/transfers/{transfer.number}/ship/")
+    browser.post(f"/stock/transfers/{transfer.number}/receive/")
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.RECEIVED
+    assert figures(tee, guangzhou) == (3, 0, 0, 0)
+    assert browser.post(f"/stock/transfers/{transfer.number}/explode/").status_code == 404
+
+
+def test_a_refused_transfer_shows_why_and_creates_nothing(browser: Client, tee: Sku, main: Warehouse) -> None:
+    before = snapshot()
+    answer = browser.post(
+        "/stock/transfers/",
+        {"from_warehouse": "main", "to_warehouse": "main", "lines": "TEE-RED-M 3", "for_order": "", "note": ""},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    assert "msg-error" in answer.content.decode()
+    assert snapshot() == before
+
+
+def test_warehouse_edit_and_bins(browser: Client, tee: Sku, main: Warehouse) -> None:
+    browser.post(
+        "/stock/warehouses/main/",
+        {"name": "上海仓", "priority": "5", "regions": ["上海市", "浙江省"], "is_default": "on", "is_active": "on"},
+    )
+    main.refresh_from_db()
+    assert (main.name, main.priority, main.regions) == ("上海仓", 5, ["上海市", "浙江省"])
+    browser.post("/stock/warehouses/main/bins/", {"codes": "A-01..A-03", "zone": "A"})
+    assert list(main.bins.values_list("code", flat=True)) == ["A-01", "A-02", "A-03"]
+    browser.post(
+        "/stock/warehouses/main/putaway/", {"sku": "TEE-RED-M", "bin": "A-02", "from_bin": "", "quantity": "4"}
+    )
+    assert list(main.bins.filter(stock__quantity__gt=0).values_list("code", "stock__quantity")) == [("A-02", 4)]
