@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
@@ -107,8 +108,13 @@ def supplier_sku_out(item: SupplierSku) -> dict[str, Any]:
     }
 
 
+def _fields(payload: BaseModel) -> dict[str, Any]:
+    """The parsed values (model_dump would turn money back into strings)."""
+    return {name: getattr(payload, name) for name in type(payload).model_fields}
+
+
 def _supplier_data(payload: SupplierIn) -> actions.SupplierData:
-    return actions.SupplierData(**payload.model_dump())
+    return actions.SupplierData(**_fields(payload))
 
 
 def _sku(code: str) -> Sku:
@@ -164,7 +170,7 @@ def set_supplier_sku(request: HttpRequest, code: str, sku: str, payload: Supplie
     actor = actor_of(request)
     supplier = queries.get_supplier(code=code, actor=actor)
     item = actions.set_supplier_sku(
-        supplier=supplier, sku=_sku(sku), data=actions.SupplierSkuData(**payload.model_dump()), actor=actor
+        supplier=supplier, sku=_sku(sku), data=actions.SupplierSkuData(**_fields(payload)), actor=actor
     )
     return supplier_sku_out(item)
 
@@ -301,6 +307,11 @@ class ReceiveOut(Schema):
     purchase_order: PurchaseOrderOut
 
 
+def _local(value: datetime | None) -> datetime | None:
+    """Times answered in the shop's time zone, with its offset."""
+    return timezone.localtime(value) if value else None
+
+
 def purchase_order_out(purchase_order: PurchaseOrder) -> dict[str, Any]:
     lines = list(purchase_order.lines.all())
     return {
@@ -312,14 +323,14 @@ def purchase_order_out(purchase_order: PurchaseOrder) -> dict[str, Any]:
         "warehouse": purchase_order.warehouse.code if purchase_order.warehouse else None,
         "expected_at": purchase_order.expected_at,
         "note": purchase_order.note,
-        "created_at": purchase_order.created_at,
-        "sent_at": purchase_order.sent_at,
-        "closed_at": purchase_order.closed_at,
+        "created_at": _local(purchase_order.created_at),
+        "sent_at": _local(purchase_order.sent_at),
+        "closed_at": _local(purchase_order.closed_at),
         "requires_customs": purchase_order.requires_customs,
         "customs": {
             "documents": purchase_order.customs_documents,
             "prepayment": purchase_order.customs_prepayment,
-            "cleared_at": purchase_order.customs_cleared_at,
+            "cleared_at": _local(purchase_order.customs_cleared_at),
         },
         "total": sum((line.line_total for line in lines), Decimal("0.00")),
         "lines": [
@@ -344,7 +355,7 @@ def receipt_out(receipt: Receipt) -> dict[str, Any]:
     return {
         "number": receipt.number,
         "purchase_order": receipt.purchase_order.number,
-        "received_at": receipt.received_at,
+        "received_at": _local(receipt.received_at),
         "received_by": receipt.received_by.username if receipt.received_by else None,
         "note": receipt.note,
         "lines": [

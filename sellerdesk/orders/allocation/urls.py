@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from sellerdesk.orders.allocation import views
 
 app_name = "stockouts"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.stockout_list, name="list"),
+    path("plan/", views.plan, name="plan"),
+    path("<str:number>/resolve/", views.resolve, name="resolve"),
+]
