@@ -189,3 +189,18 @@ class ReceiptLine(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class PurchaseOrderEvent(models.Model):
+    """The audit trail of a purchase order: who did what, when, with the facts."""
+
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=30)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

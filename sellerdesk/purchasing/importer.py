@@ -1,0 +1,289 @@
+"""Import of a supplier's filled-in list (XLSX, or CSV in UTF-8 or GBK) into a draft
+purchase order.
+
+Columns, found by their header in the first row (English or Chinese, any order):
+SKU code (商品编码) or barcode (条码), quantity (数量), unit cost (单价, optional when
+the supplier has a cost for the SKU) and, optionally, the supplier's code (供应商编码),
+which also identifies the SKU when the other two are empty.
+
+Every row is checked (unknown SKU, bad quantity or cost, a SKU listed twice, a supplier
+code that does not match) and every problem is reported with its line number in the
+file. The policy is all or nothing: when any row is bad nothing is written, the user
+fixes the file and uploads it again. (Importing only the good rows would leave the
+order silently short of what the supplier confirmed.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from sellerdesk.catalog.models import Sku
+from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.money import to_money
+from sellerdesk.core.permissions import require
+from sellerdesk.core.schemas import MAX_MONEY
+from sellerdesk.inventory.models import Warehouse
+from sellerdesk.purchasing import actions
+from sellerdesk.purchasing.models import PurchaseOrder, Supplier, SupplierSku
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 2000
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "sku": ("sku", "sku code", "sku_code", "code", "商品编码", "sku编码", "商品编号", "编码"),
+    "barcode": ("barcode", "条码", "条形码", "商品条码"),
+    "quantity": ("quantity", "qty", "数量", "采购数量", "订购数量"),
+    "unit_cost": ("unit cost", "unit_cost", "cost", "price", "单价", "进价", "成本", "采购单价"),
+    "supplier_code": ("supplier code", "supplier_code", "供应商编码", "供应商货号", "货号"),
+}
+
+
+@dataclass
+class ImportRow:
+    line_number: int  # in the file: the header is line 1
+    sku: Sku | None = None
+    quantity: int | None = None
+    unit_cost: Decimal | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    rows: list[ImportRow]
+    errors: dict[str, str]  # file-level problems (format, header, size)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors and all(not row.errors for row in self.rows)
+
+    @property
+    def bad_rows(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.errors]
+
+    def fields(self) -> dict[str, str]:
+        """Every problem as `field path → why`; rows as `rows[<line number>].<column>`."""
+        found = dict(self.errors)
+        for row in self.rows:
+            for column, why in row.errors.items():
+                found[f"rows[{row.line_number}].{column}"] = why
+        return found
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_csv(content: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationFailed({"file": _("not UTF-8 or GBK text")})
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _read_xlsx(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a broken file
+        raise ValidationFailed({"file": _("not a readable XLSX workbook")}) from None
+    try:
+        sheet = book.worksheets[0]
+        return [[_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def read_table(*, filename: str, content: bytes) -> list[list[str]]:
+    """The rows of an uploaded .xlsx or .csv file as text cells."""
+    if len(content) > MAX_BYTES:
+        raise ValidationFailed({"file": _("larger than %(n)s MB") % {"n": MAX_BYTES // (1024 * 1024)}})
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        return _read_xlsx(content)
+    if name.endswith((".csv", ".txt")):
+        return _read_csv(content)
+    raise ValidationFailed({"file": _("upload an .xlsx or .csv file")})
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, title in enumerate(header):
+        normal = title.strip().lower().replace("（", "(").split("(")[0].strip()
+        for column, names in HEADERS.items():
+            if normal in names and column not in found:
+                found[column] = index
+    return found
+
+
+def _quantity(raw: str) -> int | None:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.to_integral_value() or not 1 <= value <= actions.MAX_QUANTITY:
+        return None
+    return int(value)
+
+
+def _cost(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw.replace("¥", "").replace("￥", "").replace(",", "").strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value < 0 or value > MAX_MONEY or value != value.quantize(Decimal("0.01")):
+        return None
+    return to_money(value)
+
+
+def parse_purchase_list(*, supplier: Supplier, filename: str, content: bytes) -> ImportResult:
+    """Read and check every row; writes nothing."""
+    try:
+        table = read_table(filename=filename, content=content)
+    except ValidationFailed as error:
+        return ImportResult([], error.fields)
+    while table and not any(table[-1]):
+        table.pop()
+    if not table:
+        return ImportResult([], {"file": _("the file is empty")})
+    columns = _columns(table[0])
+    missing = []
+    if not {"sku", "barcode", "supplier_code"} & set(columns):
+        missing.append(_("SKU code or barcode"))
+    if "quantity" not in columns:
+        missing.append(_("quantity"))
+    if missing:
+        return ImportResult([], {"header": _("line 1 has no column for: %(names)s") % {"names": ", ".join(missing)}})
+    body = [(number, row) for number, row in enumerate(table[1:], start=2) if any(row)]
+    if not body:
+        return ImportResult([], {"file": _("no rows under the header")})
+    if len(body) > MAX_ROWS:
+        return ImportResult([], {"file": _("more than %(n)s rows") % {"n": MAX_ROWS}})
+
+    def cell(row: list[str], column: str) -> str:
+        index = columns.get(column)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    codes = {cell(row, "sku") for _n, row in body} - {""}
+    barcodes = {cell(row, "barcode") for _n, row in body} - {""}
+    by_code = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
+    by_barcode = {sku.barcode: sku for sku in Sku.objects.filter(barcode__in=barcodes)}
+    offers = {offer.sku_id: offer for offer in SupplierSku.objects.filter(supplier=supplier).select_related("sku")}
+    by_supplier_code = {offer.supplier_code: offer.sku for offer in offers.values() if offer.supplier_code}
+
+    rows: list[ImportRow] = []
+    first_line_of: dict[int, int] = {}
+    for number, raw in body:
+        row = ImportRow(number)
+        code, barcode, supplier_code = cell(raw, "sku"), cell(raw, "barcode"), cell(raw, "supplier_code")
+        if code:
+            row.sku = by_code.get(code)
+            if row.sku is None:
+                row.errors["sku"] = _("unknown SKU %(code)s") % {"code": code}
+        elif barcode:
+            row.sku = by_barcode.get(barcode)
+            if row.sku is None:
+                row.errors["barcode"] = _("no SKU has barcode %(code)s") % {"code": barcode}
+        elif supplier_code:
+            row.sku = by_supplier_code.get(supplier_code)
+            if row.sku is None:
+                row.errors["supplier_code"] = _("%(supplier)s has no SKU with code %(code)s") % {
+                    "supplier": supplier.name,
+                    "code": supplier_code,
+                }
+        else:
+            row.errors["sku"] = _("enter the SKU code or the barcode")
+        if row.sku is not None and code and barcode and row.sku.barcode != barcode:
+            row.errors["barcode"] = _("barcode %(barcode)s is not the barcode of %(code)s") % {
+                "barcode": barcode,
+                "code": code,
+            }
+        offer = offers.get(row.sku.pk) if row.sku else None
+        if row.sku is not None and supplier_code and offer and offer.supplier_code not in ("", supplier_code):
+            row.errors["supplier_code"] = _("%(code)s is %(expected)s at this supplier") % {
+                "code": row.sku.code,
+                "expected": offer.supplier_code,
+            }
+        raw_quantity = cell(raw, "quantity")
+        row.quantity = _quantity(raw_quantity)
+        if row.quantity is None:
+            row.errors["quantity"] = (
+                _("enter the quantity")
+                if not raw_quantity
+                else _("%(value)s is not a whole number from 1 to %(max)s")
+                % {"value": raw_quantity, "max": actions.MAX_QUANTITY}
+            )
+        raw_cost = cell(raw, "unit_cost")
+        if raw_cost:
+            row.unit_cost = _cost(raw_cost)
+            if row.unit_cost is None:
+                row.errors["unit_cost"] = _("%(value)s is not an amount of at least 0.00 with 2 decimals") % {
+                    "value": raw_cost
+                }
+        elif offer is not None:
+            row.unit_cost = offer.cost
+        elif row.sku is not None:
+            row.errors["unit_cost"] = _("enter the unit cost (the supplier has no cost for this SKU)")
+        if row.sku is not None:
+            if row.sku.pk in first_line_of:
+                row.errors["sku"] = _("%(code)s is listed on line %(line)s already") % {
+                    "code": row.sku.code,
+                    "line": first_line_of[row.sku.pk],
+                }
+            else:
+                first_line_of[row.sku.pk] = number
+        rows.append(row)
+    return ImportResult(rows, {})
+
+
+def import_purchase_list(
+    *,
+    supplier: Supplier,
+    filename: str,
+    content: bytes,
+    actor: User | None,
+    purchase_order: PurchaseOrder | None = None,
+    warehouse: Warehouse | None = None,
+) -> tuple[PurchaseOrder, ImportResult]:
+    """Create a draft from the list, or fill `purchase_order` (a draft of the same
+    supplier) with it. Any bad row: ValidationFailed naming every problem, nothing written."""
+    require(actor, "purchasing.edit")
+    if purchase_order is not None and purchase_order.supplier_id != supplier.pk:
+        raise ValidationFailed({"supplier": _("the purchase order is to another supplier")})
+    result = parse_purchase_list(supplier=supplier, filename=filename, content=content)
+    if not result.is_valid:
+        raise ValidationFailed(
+            result.fields(),
+            _("%(count)s rows of the file have errors; nothing was imported.") % {"count": len(result.bad_rows)}
+            if result.bad_rows
+            else _("The file could not be imported."),
+        )
+    lines = [
+        actions.LineDraft(sku=row.sku.code, quantity=row.quantity, unit_cost=row.unit_cost)
+        for row in result.rows
+        if row.sku is not None and row.quantity is not None
+    ]
+    if purchase_order is not None:
+        return actions.add_lines(purchase_order=purchase_order, lines=lines, actor=actor), result
+    draft = actions.PurchaseDraft(supplier=supplier, lines=lines, warehouse=warehouse)
+    return actions.create_purchase_order(draft=draft, actor=actor), result
