@@ -14,6 +14,7 @@ from sellerdesk.orders.api_review import router as review_router
 from sellerdesk.payments.api import router as payments_router
 from sellerdesk.purchasing.api import router as purchasing_router
 from sellerdesk.purchasing.api_dropship import router as dropship_router
+from sellerdesk.ratings.api import router as ratings_router
 
 api.add_router("/v1", catalog_router)
 api.add_router("/v1", merging_router)  # before orders: /orders/merge must not match /orders/{number}
@@ -27,6 +28,7 @@ api.add_router("/v1", inventory_router)
 api.add_router("/v1", stockouts_router)
 api.add_router("/v1", purchasing_router)
 api.add_router("/v1", dropship_router)
+api.add_router("/v1", ratings_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -38,4 +40,6 @@ urlpatterns = [
     path("stockouts/", include("sellerdesk.orders.allocation.urls")),
     path("purchasing/", include("sellerdesk.purchasing.urls")),
     path("supplier/", include("sellerdesk.purchasing.portal_urls")),
+    path("logistics/", include("sellerdesk.logistics.urls")),
+    path("ratings/", include("sellerdesk.ratings.urls")),
 ]

@@ -70,6 +70,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "purchasing.receive": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER, Role.WAREHOUSE}),
     "suppliers.edit": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER}),
     "supplier.portal": frozenset({Role.SUPPLIER}),
+    # Parcels' problems (物流异常) and ratings (评价).
+    "logistics.exceptions": _SERVICE,
+    "ratings.rate": _SERVICE,
 }
 
 

@@ -585,3 +585,81 @@ def extend_auto_confirm(
             reason=reason.strip(),
         )
     return order
+
+
+def carrier_of_order(order: Order) -> Carrier | None:
+    """The Carrier an order names (by code, or by name as shipped elsewhere: "中通快递")."""
+    name = order.carrier.strip()
+    if not name:
+        return None
+    aliases = {
+        "中国邮政": "EMS",
+        "邮政": "EMS",
+        "顺丰": "SF",
+        "中通": "ZTO",
+        "圆通": "YTO",
+        "韵达": "YUNDA",
+        "申通": "STO",
+    }
+    return (
+        Carrier.objects.filter(code=aliases.get(name, name)).first()
+        or Carrier.objects.filter(code__iexact=name).first()
+        or Carrier.objects.filter(name=name).first()
+    )
+
+
+def track_shipped_order(
+    *, order: Order, actor: User | None, handed_over_at: datetime | None = None, options: dict[str, Any] | None = None
+) -> Shipment:
+    """Start tracking an order shipped outside the warehouse screens (POST /orders/{n}/ship
+    with a carrier and tracking number): a handed-over Shipment with the order's number,
+    its route data from the carrier's adapter."""
+    from sellerdesk.logistics.carriers.registry import adapter_for
+
+    require(actor, "orders.ship")
+    carrier = carrier_of_order(order)
+    if order.status not in ("shipped", "delivered") or not order.tracking_number:
+        raise InvalidTransition(current=order.status, action="track")
+    if carrier is None:
+        raise ValidationFailed({"carrier": _("unknown carrier %(code)s") % {"code": order.carrier}})
+    at = handed_over_at or order.shipped_at or timezone.now()
+    is_cod = order.payment_method == "cod"
+    request = ShipmentRequest(
+        reference=order.number,
+        sender=_sender(order),
+        receiver=_receiver(order),
+        cod_amount=order.balance_due if is_cod else Decimal("0.00"),
+        options=dict(options or {}),
+    )
+    created = adapter_for(carrier).create_shipment(request)
+    label = {**created.label.as_json(), "tracking_number": order.tracking_number}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                shipment = Shipment.objects.create(
+                    order=order,
+                    carrier=carrier,
+                    tracking_number=order.tracking_number,
+                    status=ShipmentStatus.HANDED_OVER,
+                    label=label,
+                    carrier_data=created.carrier_data,
+                    cod_amount=request.cod_amount,
+                    created_at=at,
+                    created_by=actor,
+                    handed_over_at=at,
+                    last_event_at=at,
+                )
+        except IntegrityError:
+            raise Conflict(
+                "duplicate_tracking_number",
+                _("Tracking number %(number)s is tracked already.") % {"number": order.tracking_number},
+                details={"tracking_number": order.tracking_number},
+            ) from None
+        _log(shipment, ShipmentLogType.HANDED_OVER, actor=actor, at=at, tracked_from_order=True)
+    return shipment
+
+
+# Public names for the fulfilment screens (they build labels before booking).
+sender_of = _sender
+receiver_of = _receiver
+log_shipment = _log

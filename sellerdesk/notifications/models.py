@@ -24,6 +24,8 @@ class MessageStatus(models.TextChoices):
 
 class MessageKind(models.TextChoices):
     ORDER_CONFIRMATION = "order_confirmation", _("Order confirmation")
+    PARCEL_SHIPPED = "parcel_shipped", _("Parcel shipped")
+    PARCEL_PROBLEM = "parcel_problem", _("Parcel problem")
 
 
 class OutgoingMessage(models.Model):

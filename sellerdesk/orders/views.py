@@ -420,6 +420,20 @@ def _flag_label(value: str) -> str:
         return value
 
 
+# Events that carry their own sentence (written in the writer's language) in data["text"].
+_TEXT_EVENTS = frozenset(
+    {
+        OrderEventType.LINES_CHANGED,
+        OrderEventType.ADDRESS_CORRECTED,
+        OrderEventType.CARRIER_CHOSEN,
+        OrderEventType.SHIPMENT,
+        OrderEventType.TRACKING,
+        OrderEventType.LOGISTICS_EXCEPTION,
+        OrderEventType.AUTO_CONFIRM_EXTENDED,
+    }
+)
+
+
 def describe_event(event: OrderEvent) -> str:
     """A sentence for the timeline, in the reader's language, from the event's data."""
     data: dict[str, Any] = event.data or {}
@@ -487,7 +501,7 @@ def describe_event(event: OrderEvent) -> str:
         return text + (" · " + str(data["note"]) if data.get("note") else "")
     if kind == OrderEventType.REVIEWED:
         return _("No problem found; waiting for approval by hand")
-    if kind in (OrderEventType.LINES_CHANGED, OrderEventType.ADDRESS_CORRECTED, OrderEventType.CARRIER_CHOSEN):
+    if kind in _TEXT_EVENTS:
         return str(data.get("text", ""))
     if kind == OrderEventType.FLAGGED:
         after = data.get("after", {})

@@ -1,0 +1,150 @@
+"""The interface every carrier adapter implements.
+
+An adapter speaks to one carrier's system: it books a shipment (the carrier answers
+with a tracking number and what goes on the label), cancels one not yet picked up,
+reports the tracking events it knows, and checks that a webhook really came from the
+carrier. Everything crossing the boundary is a plain dataclass, so the rest of
+sellerdesk never sees a carrier's own format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sellerdesk.core.errors import DomainError
+
+
+class BadSignature(DomainError):
+    code = "bad_signature"
+    status = 401
+
+
+class OutOfArea(DomainError):
+    """The carrier does not deliver to the address (超区)."""
+
+    code = "out_of_area"
+    status = 409
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.province}{self.city}{self.district}{self.detail}"
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    """What the seller asks the carrier to carry."""
+
+    reference: str  # the order number: the carrier prints it and answers with it
+    sender: Party
+    receiver: Party
+    weight_grams: int | None = None
+    cod_amount: Decimal = Decimal("0.00")
+    # Adapter-specific wishes; the simulated carrier reads "scenario" (see simulated.py).
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LabelData:
+    """What the shipping label (面单) shows."""
+
+    tracking_number: str
+    carrier_code: str
+    carrier_name: str
+    sender: Party
+    receiver: Party
+    routing_code: str  # 大头笔 / 三段码: where the sorting centres send it
+    cod_amount: Decimal
+    weight_grams: int | None
+    reference: str
+
+    def as_json(self) -> dict[str, Any]:
+        def party(p: Party) -> dict[str, str]:
+            return {
+                "name": p.name,
+                "phone": p.phone,
+                "province": p.province,
+                "city": p.city,
+                "district": p.district,
+                "detail": p.detail,
+            }
+
+        return {
+            "tracking_number": self.tracking_number,
+            "carrier_code": self.carrier_code,
+            "carrier_name": self.carrier_name,
+            "sender": party(self.sender),
+            "receiver": party(self.receiver),
+            "routing_code": self.routing_code,
+            "cod_amount": str(self.cod_amount),
+            "weight_grams": self.weight_grams,
+            "reference": self.reference,
+        }
+
+
+@dataclass(frozen=True)
+class CreatedShipment:
+    tracking_number: str
+    label: LabelData
+    # Kept on our Shipment and handed back to the adapter with every call about it.
+    carrier_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParcelRef:
+    """A shipment as an adapter needs to see it again."""
+
+    tracking_number: str
+    created_at: datetime
+    handed_over_at: datetime | None
+    carrier_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CarrierTrackingEvent:
+    """One scan, in sellerdesk's words (kind is a logistics.models.TrackingKind value)."""
+
+    event_id: str
+    tracking_number: str
+    kind: str
+    at: datetime
+    location: str = ""
+    description: str = ""
+
+
+class CarrierAdapter(Protocol):
+    """One carrier system. `carrier` is the Carrier row the adapter serves."""
+
+    name: str
+
+    def create_shipment(self, request: ShipmentRequest) -> CreatedShipment:
+        """Book the parcel; raises OutOfArea when the carrier cannot deliver there."""
+        ...
+
+    def cancel_shipment(self, parcel: ParcelRef) -> None:
+        """Cancel a booked parcel the carrier has not picked up (截单 before hand-over)."""
+        ...
+
+    def fetch_events(self, parcel: ParcelRef, *, now: datetime) -> list[CarrierTrackingEvent]:
+        """Every event the carrier knows for the parcel up to `now`, oldest first (polling)."""
+        ...
+
+    def verify_signature(self, body: bytes, headers: dict[str, str]) -> bool:
+        """Whether a webhook body was signed by the carrier (headers lower-cased)."""
+        ...
+
+    def parse_webhook(self, body: bytes) -> list[CarrierTrackingEvent]:
+        """The events in a webhook body whose signature was verified; ValidationFailed if malformed."""
+        ...

@@ -1,0 +1,41 @@
+"""Adapters by name: a Carrier row names its adapter (Carrier.adapter)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.logistics.carriers.base import CarrierAdapter
+
+if TYPE_CHECKING:
+    from sellerdesk.logistics.models import Carrier
+
+AdapterFactory = Callable[["Carrier"], CarrierAdapter]
+_ADAPTERS: dict[str, AdapterFactory] = {}
+
+
+def register_adapter(name: str, factory: AdapterFactory) -> None:
+    _ADAPTERS[name] = factory
+
+
+def adapter_names() -> list[str]:
+    _load_builtin()
+    return sorted(_ADAPTERS)
+
+
+def adapter_for(carrier: Carrier) -> CarrierAdapter:
+    _load_builtin()
+    factory = _ADAPTERS.get(carrier.adapter)
+    if factory is None:
+        raise ValidationFailed({"adapter": _("unknown carrier adapter %(name)s") % {"name": carrier.adapter}})
+    return factory(carrier)
+
+
+def _load_builtin() -> None:
+    if "simulated" not in _ADAPTERS:
+        from sellerdesk.logistics.carriers.simulated import SimulatedCarrier
+
+        register_adapter("simulated", SimulatedCarrier)

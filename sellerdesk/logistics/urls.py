@@ -1,0 +1,13 @@
+from django.urls import path
+
+from sellerdesk.logistics import views
+
+app_name = "logistics"
+urlpatterns = [
+    path("exceptions/", views.exception_desk, name="exceptions"),
+    path("exceptions/assign/", views.assign, name="assign"),
+    path("exceptions/<int:pk>/contact/", views.contact, name="contact"),
+    path("exceptions/<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("carriers/", views.carrier_list, name="carriers"),
+    path("carriers/<slug:code>/rates/", views.save_rates, name="save_rates"),
+]

@@ -1,0 +1,177 @@
+"""The exception desk (/logistics/exceptions/) and the carriers' cost tables: thin views
+over logistics.exceptions and logistics.actions."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from sellerdesk.core.errors import DomainError
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import STAFF
+from sellerdesk.core.views import staff_required
+from sellerdesk.logistics import actions, exceptions, queries
+from sellerdesk.logistics.models import Carrier, CarrierRate, ExceptionKind, ExceptionOutcome, LogisticsException
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _error_text(error: DomainError) -> str:
+    fields = error.details.get("fields")
+    if fields:
+        return error.message + " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
+    return error.message
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("logistics:exceptions")
+
+
+@staff_required
+@require_GET
+def exception_desk(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    assignee = request.GET.get("assignee", "")
+    state = request.GET.get("state", "open")
+    try:
+        found = exceptions.list_exceptions(actor=_actor(request), kind=kind, assignee=assignee, state=state)
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+        found, kind, assignee, state = [], "", "", "open"
+    staff = User.objects.filter(is_active=True, role__in=[role.value for role in STAFF]).order_by("username")
+    context = {
+        "exceptions": found,
+        "kind": kind,
+        "assignee": assignee,
+        "state": state,
+        "kinds": ExceptionKind.choices,
+        "outcomes": ExceptionOutcome.choices,
+        "staff": staff,
+        "here": request.get_full_path(),
+        "query": urlencode({"kind": kind, "assignee": assignee, "state": state}),
+    }
+    return render(request, "logistics/exceptions.html", context)
+
+
+@staff_required
+@require_POST
+def assign(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    assignee = User.objects.filter(username=request.POST.get("assignee", "")).first()
+    if not ids:
+        messages.error(request, _("Tick the exceptions to assign."))
+        return _back(request)
+    if assignee is None:
+        messages.error(request, _("Choose who takes them."))
+        return _back(request)
+    try:
+        done = exceptions.assign_exceptions(
+            exceptions=list(LogisticsException.objects.filter(pk__in=ids)), assignee=assignee, actor=actor
+        )
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, _("%(count)s assigned to %(name)s.") % {"count": len(done), "name": assignee.signature}
+        )
+    return _back(request)
+
+
+@staff_required
+@require_POST
+def contact(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        found = exceptions.get_exception(pk=pk, actor=actor)
+        exceptions.contact_buyer(exception=found, actor=actor, text=request.POST.get("text", ""))
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Message to the buyer recorded."))
+    return _back(request)
+
+
+@staff_required
+@require_POST
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    raw_fee = request.POST.get("extra_fee", "").strip()
+    try:
+        fee = Decimal(raw_fee) if raw_fee else None
+    except InvalidOperation:
+        messages.error(request, _("Extra fee: enter an amount like 12.00."))
+        return _back(request)
+    try:
+        found = exceptions.get_exception(pk=pk, actor=actor)
+        exceptions.resolve_exception(
+            exception=found,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+            extra_fee=fee,
+            actor=actor,
+        )
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Exception closed."))
+    return _back(request)
+
+
+# --- carriers and cost tables -----------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def carrier_list(request: HttpRequest) -> HttpResponse:
+    carriers = queries.list_carriers(actor=_actor(request))
+    rates: dict[int, list[CarrierRate]] = {}
+    for rate in CarrierRate.objects.order_by("carrier_id", "province"):
+        rates.setdefault(rate.carrier_id, []).append(rate)
+    rows = [(carrier, rates.get(carrier.pk, [])) for carrier in carriers]
+    return render(request, "logistics/carriers.html", {"rows": rows})
+
+
+@staff_required
+@require_POST
+def save_rates(request: HttpRequest, code: str) -> HttpResponse:
+    """The cost table as text, one row a line: province (blank or * for the default),
+    first price, price per additional kg[, first weight in grams]."""
+    actor = _actor(request)
+    try:
+        carrier = queries.get_carrier(code=code, actor=actor)
+        rows = []
+        for number, line in enumerate(request.POST.get("rates", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.replace("，", ",").split(",")]
+            try:
+                province = "" if parts[0] in ("", "*") else parts[0]
+                first, extra = Decimal(parts[1]), Decimal(parts[2])
+                grams = int(parts[3]) if len(parts) > 3 and parts[3] else 1000
+            except (IndexError, InvalidOperation, ValueError):
+                messages.error(request, _("Line %(n)s: write province, first price, price per kg.") % {"n": number})
+                return redirect("logistics:carriers")
+            rows.append(actions.RateRow(province, first, extra, grams))
+        actions.replace_rates(actor=actor, carrier=carrier, rows=rows)
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Cost table of %(carrier)s saved.") % {"carrier": carrier.name})
+    return redirect("logistics:carriers")
+
+
+__all__ = ["Carrier", "assign", "carrier_list", "contact", "exception_desk", "resolve", "save_rates"]
