@@ -225,8 +225,12 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
     assert out.getvalue().splitlines() == [
         "sweep at 2026-11-12T09:00:00+08:00",
         "close_unpaid_orders: 1",
-        "auto_confirm_receipts: 1",
         "review_paid_orders: 0",
+        "allocate_approved_orders: 0",
+        "poll_tracking: 0",
+        "detect_logistics_exceptions: 0",
+        "auto_confirm_receipts: 1",
+        "default_ratings: 0",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -240,8 +244,12 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
 
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
-        "auto_confirm_receipts: 0",
         "review_paid_orders: 0",
+        "allocate_approved_orders: 0",
+        "poll_tracking: 0",
+        "detect_logistics_exceptions: 0",
+        "auto_confirm_receipts: 0",
+        "default_ratings: 0",
     ]
 
 
@@ -261,8 +269,12 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
 
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
-        "auto_confirm_receipts: 0",
         "review_paid_orders: 0",
+        "allocate_approved_orders: 0",
+        "poll_tracking: 0",
+        "detect_logistics_exceptions: 0",
+        "auto_confirm_receipts: 0",
+        "default_ratings: 0",
     ]
 
 
@@ -285,7 +297,15 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
     second = enqueue_due_jobs(T0)
     a_bit_later = enqueue_due_jobs(T0 + timedelta(seconds=30))
 
-    assert sorted(first) == names == ["auto_confirm_receipts", "close_unpaid_orders", "review_paid_orders"]
+    assert sorted(first) == names == [
+        "allocate_approved_orders",
+        "auto_confirm_receipts",
+        "close_unpaid_orders",
+        "default_ratings",
+        "detect_logistics_exceptions",
+        "poll_tracking",
+        "review_paid_orders",
+    ]
     assert (second, a_bit_later) == ([], [])
     assert _enqueued() == names
     assert all(result.task_path == "sellerdesk.core.tasks.run_periodic_job" for result in DBTaskResult.objects.all())
@@ -298,15 +318,22 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
     after_one_minute_again = enqueue_due_jobs(T0 + timedelta(minutes=1))
     after_five_minutes = enqueue_due_jobs(T0 + timedelta(minutes=5))
 
-    assert sorted(after_one_minute) == ["close_unpaid_orders", "review_paid_orders"]
+    every_minute = ["allocate_approved_orders", "close_unpaid_orders", "review_paid_orders"]
+    assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
-    assert sorted(after_five_minutes) == ["auto_confirm_receipts", "close_unpaid_orders", "review_paid_orders"]
+    assert sorted(after_five_minutes) == sorted(["auto_confirm_receipts", *every_minute])
     assert _enqueued() == [
+        "allocate_approved_orders",
+        "allocate_approved_orders",
+        "allocate_approved_orders",
         "auto_confirm_receipts",
         "auto_confirm_receipts",
         "close_unpaid_orders",
         "close_unpaid_orders",
         "close_unpaid_orders",
+        "default_ratings",
+        "detect_logistics_exceptions",
+        "poll_tracking",
         "review_paid_orders",
         "review_paid_orders",
         "review_paid_orders",

@@ -32,10 +32,30 @@ def periodic(name: str, *, every: timedelta) -> Callable[[Job], Job]:
     return register
 
 
-def jobs() -> list[PeriodicJob]:
-    from sellerdesk.orders import tasks  # noqa: F401  (registers the order jobs)
+# The order a sweep runs the jobs in: orders close or pass review before allocation, and
+# tracking is read before parcels' problems are looked for. Jobs not named run after these.
+RUN_ORDER = (
+    "close_unpaid_orders",
+    "review_paid_orders",
+    "allocate_approved_orders",
+    "poll_tracking",
+    "detect_logistics_exceptions",
+    "auto_confirm_receipts",
+    "default_ratings",
+)
 
-    return list(_JOBS.values())
+
+def jobs() -> list[PeriodicJob]:
+    # Importing the modules registers their jobs.
+    from sellerdesk.logistics import exceptions, tracking  # noqa: F401
+    from sellerdesk.orders import tasks  # noqa: F401
+    from sellerdesk.orders.allocation import tasks as allocation_tasks  # noqa: F401
+    from sellerdesk.ratings import tasks as ratings_tasks  # noqa: F401
+
+    def position(job: PeriodicJob) -> tuple[int, str]:
+        return (RUN_ORDER.index(job.name) if job.name in RUN_ORDER else len(RUN_ORDER), job.name)
+
+    return sorted(_JOBS.values(), key=position)
 
 
 def run_all(now: datetime) -> dict[str, int]:

@@ -310,7 +310,8 @@ class Shortage(models.Model):
     """A line that could not be allocated: the stockout (缺货) an agent resolves with the buyer."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shortages")
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="shortages")
+    # Kept when the short line is dropped from the order (the "drop" option).
+    line = models.ForeignKey(OrderLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="shortages")
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
     short_quantity = models.PositiveIntegerField(_("short"))
     detected_at = models.DateTimeField(_("detected at"))

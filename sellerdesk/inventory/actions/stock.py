@@ -94,6 +94,9 @@ def _ledger(
 _RESERVE_SQL = (
     f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + %s "  # noqa: S608
     "WHERE sku_id = %s AND warehouse_id = %s AND on_hand - reserved >= %s"
+    # Units received for presale buyers whose reservations are not converted yet (their
+    # order was locked at receipt; the sweep converts them) are not for anyone else.
+    " AND on_hand - reserved + in_transit - presale_reserved >= %s"
 )
 
 
@@ -109,7 +112,9 @@ def reserve_stock(*, lines: Sequence[StockLine], document: str, actor: User | No
     short: list[StockLine] = []
     with connection.cursor() as cursor:
         for line in merged:
-            cursor.execute(_RESERVE_SQL, [line.quantity, line.sku_id, line.warehouse_id, line.quantity])
+            cursor.execute(
+                _RESERVE_SQL, [line.quantity, line.sku_id, line.warehouse_id, line.quantity, line.quantity]
+            )
             if cursor.rowcount != 1:
                 short.append(line)
     if short:

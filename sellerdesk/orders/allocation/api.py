@@ -4,7 +4,8 @@
 |---|---|---|
 | `POST /orders/{number}/allocate` | | allocate an approved (or waiting stockout) order |
 | `GET /stockouts?sku=&shop=&option=&open=` | | stockout orders with short quantities and restock dates |
-| `POST /stockouts/{order_number}/resolve` | `{"option", "buyer_answer", "promised_date"?, "from_warehouse"?}` | handle it |
+| `POST /stockouts/{order_number}/resolve` | `{"option", "buyer_answer", "promised_date"?,
+  "from_warehouse"?}` | handle it |
 | `GET /stockouts/plan?sku=` | | B2B: waiting orders by customer rank, and which the stock allocates |
 | `POST /stockouts/plan/apply` | `{"sku"}` | allocate them in that order |
 """
@@ -116,7 +117,9 @@ def _allocation_out(order: Order, outcome: str, parts: list[Order] | None = None
         "status": order.status,
         "outcome": outcome,
         "warehouse": _warehouse_code(order),
-        "parts": [_allocation_out(part, "allocated" if part.status == "allocated" else part.status) for part in parts or []],
+        "parts": [
+            _allocation_out(part, "allocated" if part.status == "allocated" else part.status) for part in parts or []
+        ],
     }
 
 

@@ -18,6 +18,7 @@ from sellerdesk.core.permissions import require
 from sellerdesk.notifications.actions import record_order_confirmation, record_order_confirmations
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import events, holds
+from sellerdesk.orders.allocation.actions import schedule_allocation
 from sellerdesk.orders.merging import merge_candidates, merge_orders
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderHold
 from sellerdesk.orders.review.engine import Verdict, build_context, evaluate, recognised_wishes
@@ -80,6 +81,7 @@ def review_order(
                 instructions=recognised_wishes(order),
             )
             transaction.on_commit(lambda: record_order_confirmation(order=order, at=now), robust=True)
+            schedule_allocation([order.pk])
         elif verdict.is_clean:
             order.save(update_fields=["reviewed_at"])
             events.write_event(
@@ -180,6 +182,7 @@ def review_batch(
         if approved:
             approved_orders = [order for order, _verdict in approved]
             transaction.on_commit(lambda: record_order_confirmations(orders=approved_orders, at=now), robust=True)
+            schedule_allocation([order.pk for order in approved_orders])
     return result
 
 
@@ -305,6 +308,7 @@ def release_order(*, order: Order, actor: User | None, note: str = "", at: datet
         instructions=recognised_wishes(order),
     )
     transaction.on_commit(lambda: record_order_confirmation(order=order, at=at), robust=True)
+    schedule_allocation([order.pk])
     return order
 
 

@@ -1,0 +1,288 @@
+"""`make bench`, allocation: N approved orders allocated across 5 warehouses on
+PostgreSQL, beside a set-based SQL ceiling making the same choice on the same data.
+
+stdout carries one JSON object per line, one per figure, and nothing else (the
+ceiling's first, then the allocator's with its ratio to the ceiling); progress goes to
+stderr.
+
+Setup (bounded, set-based): on a throwaway PostgreSQL with its default settings,
+migrate; create 5 warehouses (main serves everywhere at priority 100; north, east,
+south and west serve their provinces at 10-40), SKUs with ample stock in every
+warehouse, and ONE approved template order through the real actions; then clone the
+template's order and line rows with INSERT … SELECT generate_series, the addresses
+cycling over 8 provinces (6 served by a regional warehouse, 2 only by main), and add
+the clones' reservations at main, where intake put them.
+
+The ceiling runs first, in a transaction rolled back (sql beside this file,
+`allocation_ceiling.sql`): per order the first warehouse in (serves the province,
+priority, id) order with every line available counting the order's own reservation,
+then the reservations moved, the lines and orders updated and one event and the
+ledger rows written, all set-based. Then `allocate_approved_orders(now)` allocates the
+orders one transaction each, as the sweep does, for at most --max-seconds; the figure
+says how many it did and whether it finished, and whether its per-warehouse counts are
+the ceiling's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
+
+SKUS = 50
+STOCK = 1_000_000
+PRICE = Decimal("59.00")
+WAREHOUSES = [
+    # code, name, priority, provinces served (empty: everywhere)
+    ("north", "北京仓", 10, ["北京市", "天津市", "河北省"]),
+    ("east", "杭州仓", 20, ["浙江省", "上海市", "江苏省"]),
+    ("south", "广州仓", 30, ["广东省", "福建省"]),
+    ("west", "成都仓", 40, ["四川省", "重庆市"]),
+]
+PROVINCES = ["北京市", "浙江省", "广东省", "四川省", "湖南省", "上海市", "河南省", "江苏省"]
+CEILING_SQL = (Path(__file__).parent / "allocation_ceiling.sql").read_text(encoding="utf-8")
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def emit(figure: dict[str, Any]) -> None:
+    print(json.dumps(figure, ensure_ascii=False), flush=True)
+
+
+def options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=100_000, help="approved orders to allocate (template included)")
+    parser.add_argument("--max-seconds", type=float, default=300, help="stop the allocator after this long")
+    return parser.parse_args()
+
+
+def columns(cursor: Any, table: str) -> list[str]:
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id' "
+        "ORDER BY ordinal_position",
+        [table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def clone(cursor: Any, table: str, template_id: int, count: int, overrides: dict[str, str], extra: str = "") -> None:
+    """INSERT `count` copies of row `template_id` of `table`; `g` (1..count) numbers the copy."""
+    names = columns(cursor, table)
+    unknown = set(overrides) - set(names)
+    if unknown:
+        raise RuntimeError(f"{table} has no columns {sorted(unknown)}")
+    values = ", ".join(overrides.get(name, f"t.{name}") for name in names)
+    cursor.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} "
+        f"FROM {table} t CROSS JOIN generate_series(1, %s) g {extra} WHERE t.id = %s ORDER BY g",
+        [count, template_id],
+    )
+
+
+def setup(count: int) -> dict[str, Any]:
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from sellerdesk.catalog.actions import create_sku
+    from sellerdesk.core.models import User
+    from sellerdesk.inventory.actions import default_warehouse, set_on_hand
+    from sellerdesk.inventory.models import Warehouse
+    from sellerdesk.orders import actions as order_actions
+    from sellerdesk.orders.models import Order, OrderLine
+    from sellerdesk.orders.states import OrderStatus
+    from sellerdesk.payments.actions import record_payment
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0, interactive=False)
+    log(f"migrated in {time.monotonic() - started:.1f} s")
+    started = time.monotonic()
+    owner = User.objects.create_user(username="bench-owner", password=None, role="owner", display_name="压测")
+    warehouses = [default_warehouse()]
+    for code, name, priority, regions in WAREHOUSES:
+        warehouses.append(Warehouse.objects.create(code=code, name=name, priority=priority, regions=regions))
+    for number in range(1, SKUS + 1):
+        sku = create_sku(actor=owner, code=f"ALC-{number:03d}", name=f"基础款T恤 {number}", price=PRICE, attributes={})
+        for warehouse in warehouses:
+            set_on_hand(sku=sku, on_hand=STOCK, actor=owner, warehouse=warehouse)
+    at = timezone.now()
+    template = order_actions.place_order(
+        draft=order_actions.OrderDraft(
+            buyer=order_actions.Buyer("张三", "13800138000", "bench-template"),
+            address=order_actions.Address("湖南省", "长沙市", "岳麓区", "麓山路 1 号"),
+            lines=[order_actions.LineDraft("ALC-001", 1)],
+            payment_method="online",
+            placed_at=at,
+        ),
+        actor=owner,
+    )
+    record_payment(order=template, amount=template.total, method="online", reference="T-0", actor=owner, at=at)
+    order_actions.approve_order(order=template, actor=owner, at=at)
+    template.refresh_from_db()
+    assert template.status == OrderStatus.APPROVED, template.status
+    line = OrderLine.objects.get(order=template)
+    provinces = "(ARRAY[" + ", ".join(f"'{province}'" for province in PROVINCES) + "])"
+    with transaction.atomic(), connection.cursor() as cursor:
+        clone(
+            cursor,
+            "orders_order",
+            template.pk,
+            count,
+            {
+                "number": "'A' || lpad(g::text, 12, '0')",
+                "external_id": "'bench-' || g",
+                "province": f"{provinces}[1 + mod(g, {len(PROVINCES)})]",
+            },
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE bench_order AS SELECT substr(number, 2)::int AS k, id FROM orders_order "
+            "WHERE number LIKE 'A%%'"
+        )
+        cursor.execute("CREATE INDEX ON bench_order (k)")
+        clone(
+            cursor,
+            "orders_orderline",
+            line.pk,
+            count,
+            {
+                "order_id": "o.id",
+                "sku_id": "s.id",
+                "sku_code": "s.code",
+                "name": "s.name",
+                "quantity": "1 + mod(g, 3)",
+                "reserved_quantity": "1 + mod(g, 3)",
+            },
+            extra=f"JOIN bench_order o ON o.k = g "
+            f"JOIN catalog_sku s ON s.code = 'ALC-' || lpad((1 + mod(g, {SKUS}))::text, 3, '0')",
+        )
+        cursor.execute(
+            "UPDATE inventory_stocklevel l SET reserved = l.reserved + n.q FROM ("
+            " SELECT sku_id, warehouse_id, sum(reserved_quantity) AS q FROM orders_orderline"
+            " WHERE order_id IN (SELECT id FROM bench_order) GROUP BY sku_id, warehouse_id) n"
+            " WHERE l.sku_id = n.sku_id AND l.warehouse_id = n.warehouse_id"
+        )
+    connection.cursor().execute("ANALYZE")
+    waiting = Order.objects.filter(status=OrderStatus.APPROVED).count()
+    seconds = time.monotonic() - started
+    log(f"setup: {waiting} approved orders in {seconds:.1f} s")
+    return {"setup_seconds": round(seconds, 1), "waiting": waiting}
+
+
+def ceiling(now: Any) -> dict[str, Any]:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.monotonic()
+        for statement in CEILING_SQL.split(";\n"):
+            body = "\n".join(line for line in statement.splitlines() if not line.startswith("--")).strip()
+            if body:
+                cursor.execute(body, {"now": now})
+        cursor.execute("SELECT count(*) FROM orders_order WHERE status = 'allocated' AND allocated_at = %s", [now])
+        (allocated,) = cursor.fetchone()
+        seconds = time.monotonic() - started
+        cursor.execute(
+            "SELECT w.code, count(*) FROM orders_order o JOIN inventory_warehouse w ON w.id = o.warehouse_id "
+            "WHERE o.allocated_at = %s GROUP BY w.code",
+            [now],
+        )
+        by_warehouse = dict(cursor.fetchall())
+        transaction.set_rollback(True)
+    return {
+        "bench": "ceiling_allocation_pg",
+        "orders": allocated,
+        "orders_per_s": round(allocated / seconds, 1),
+        "seconds": round(seconds, 2),
+        "by_warehouse": dict(sorted(by_warehouse.items())),
+    }
+
+
+def allocate(now: Any, max_seconds: float) -> dict[str, Any]:
+    from django.db import connection
+    from django.db.models import Count
+
+    from sellerdesk.orders.allocation.actions import allocate_approved_orders
+    from sellerdesk.orders.models import Order
+    from sellerdesk.orders.states import OrderStatus
+
+    statements = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    done = 0
+    started = time.monotonic()
+    with connection.execute_wrapper(count):
+        while time.monotonic() - started < max_seconds:
+            changed = allocate_approved_orders(now=now, limit=2_000)
+            done += changed
+            if not changed:
+                break
+            log(f"allocated {done} in {time.monotonic() - started:.0f} s")
+    seconds = time.monotonic() - started
+    left = Order.objects.filter(status=OrderStatus.APPROVED).count()
+    by_warehouse = dict(
+        Order.objects.filter(status=OrderStatus.ALLOCATED)
+        .values_list("warehouse__code")
+        .annotate(n=Count("pk"))
+        .values_list("warehouse__code", "n")
+    )
+    return {
+        "bench": "allocation_pg",
+        "orders": done,
+        "orders_per_s": round(done / seconds, 1),
+        "seconds": round(seconds, 2),
+        "finished": left == 0,
+        "queries_per_order": round(statements / max(done, 1), 2),
+        "by_warehouse": dict(sorted(by_warehouse.items())),
+    }
+
+
+def main() -> None:
+    options_ = options()
+    scratch = Path(tempfile.mkdtemp(prefix="sellerdesk-bench-allocation-"))
+    with ThrowawayPostgres(durable=True, max_connections=None) as server:
+        log(f"postgres: {server.url} ({server.bin_dir}, default settings)")
+        os.environ.update(
+            {
+                "DATABASE_URL": server.url,
+                "SELLERDESK_VAR_DIR": str(scratch),
+                "DEBUG": "0",
+                "DJANGO_SETTINGS_MODULE": "sellerdesk.settings",
+            }
+        )
+        import django
+
+        django.setup()
+        from django.db import connections
+        from django.utils import timezone
+
+        facts = setup(options_.orders - 1)
+        now = timezone.now()
+        top = ceiling(now)
+        emit(top)
+        log("allocation: running allocate_approved_orders")
+        result = allocate(now, options_.max_seconds)
+        result["setup_seconds"] = facts["setup_seconds"]
+        result["ratio_to_ceiling_allocation_pg"] = round(result["orders_per_s"] / top["orders_per_s"], 4)
+        result["same_choices_as_ceiling"] = result["finished"] and result["by_warehouse"] == top["by_warehouse"]
+        emit(result)
+        connections.close_all()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,505 @@
+"""Allocation (分仓): an approved order is given the warehouse that ships it.
+
+- `allocate_order` moves `approved` → `allocated` (one warehouse, or a split into parts
+  each allocated to its warehouse), or → `stockout` with a Shortage row per short line
+  and an event; `stockout` → `allocated` once everything is there. Presale orders stay
+  `approved` until their units arrive; dropship-only orders are not allocated (the
+  supplier ships them).
+- Moving reservations between warehouses is one transaction: the stock rows of the
+  order's SKUs in every active warehouse are locked in (sku_id, warehouse_id) order
+  (the order intake and every other stock writer use), then the target is reserved
+  with a conditional UPDATE and the source released. No oversell, no lock cycle.
+- An order whose reservations are already where the strategy wants them (the common
+  case: placed at the default warehouse, which is also the choice) is allocated
+  without touching a stock row.
+- `after_stock_arrived` is the receivers' hook: presale lines first, then the waiting
+  stockout orders, first come first served (B2B shops: by customer rank).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sellerdesk.catalog.models import Sku
+from sellerdesk.core import fastinsert
+from sellerdesk.core.errors import InvalidTransition, NotFound
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import require
+from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
+from sellerdesk.orders import events
+from sellerdesk.orders.allocation import presale
+from sellerdesk.orders.allocation.strategies import (
+    AllocationContext,
+    NeedLine,
+    Plan,
+    WarehouseInfo,
+    get_strategy,
+)
+from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
+from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
+
+ALLOCATABLE = (OrderStatus.APPROVED, OrderStatus.STOCKOUT)
+# Stockout orders that wait for stock: not yet handled, or handled by waiting for it.
+WAITING_OPTIONS = ("", ShortageOption.TRANSFER, ShortageOption.BACKORDER, ShortageOption.DELAY)
+
+
+@dataclass
+class AllocationResult:
+    """`outcome`: allocated, split, stockout, waiting (still short), presale, dropship."""
+
+    order: Order
+    outcome: str
+    parts: list[Order] = field(default_factory=list)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def active_warehouses() -> list[WarehouseInfo]:
+    return [
+        WarehouseInfo(pk, priority, tuple(regions or ()), code)
+        for pk, priority, regions, code in Warehouse.objects.filter(is_active=True)
+        .order_by("priority", "pk")
+        .values_list("pk", "priority", "regions", "code")
+    ]
+
+
+def _free(level_rows: Iterable[tuple[int, int, int, int, int, int]]) -> dict[tuple[int, int], int]:
+    """Units free for ordinary orders: available less what arrived presale lines are owed."""
+    return {
+        (sku_id, warehouse_id): max(on_hand - reserved - max(presale_reserved - in_transit, 0), 0)
+        for sku_id, warehouse_id, on_hand, reserved, presale_reserved, in_transit in level_rows
+    }
+
+
+_LEVEL_FIELDS = ("sku_id", "warehouse_id", "on_hand", "reserved", "presale_reserved", "in_transit")
+
+
+def free_stock(sku_ids: Sequence[int], warehouse_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+    rows = StockLevel.objects.filter(sku_id__in=sku_ids, warehouse_id__in=warehouse_ids).values_list(*_LEVEL_FIELDS)
+    return _free(rows)
+
+
+def _lock_free_stock(sku_ids: Sequence[int], warehouse_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+    """Lock the stock rows in (sku_id, warehouse_id) order, then read them."""
+    rows = (
+        StockLevel.objects.select_for_update()
+        .filter(sku_id__in=sorted(set(sku_ids)), warehouse_id__in=sorted(set(warehouse_ids)))
+        .order_by("sku_id", "warehouse_id")
+        .values_list(*_LEVEL_FIELDS)
+    )
+    return _free(list(rows))
+
+
+def dropship_sku_ids(sku_ids: Iterable[int]) -> set[int]:
+    return set(Sku.objects.filter(pk__in=set(sku_ids), is_dropship=True).values_list("pk", flat=True))
+
+
+# --- moving reservations -----------------------------------------------------------------------
+
+_RESERVE_SQL = (
+    f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + %s "  # noqa: S608
+    f"WHERE sku_id = %s AND warehouse_id = %s AND {presale.PROTECTED_AVAILABLE_CONDITION}"
+)
+
+
+class _Race(Exception):
+    """A conditional reserve found fewer units than the locked read promised (cannot
+    happen while the rows are locked; kept as a guard)."""
+
+
+def _move_lines(
+    targets: Sequence[tuple[OrderLine, int | None, int]], *, document: str, actor: User | None, at: datetime
+) -> list[dict[str, object]]:
+    """Give each line `reserved` units at `warehouse_id`: reserve the new first, release
+    the old; the caller holds the row locks. Returns the moves for the event."""
+    deltas: dict[tuple[int, int], int] = {}
+    ledger: list[StockMovement] = []
+    moves: list[dict[str, object]] = []
+    for line, warehouse_id, reserved in targets:
+        if line.warehouse_id == warehouse_id and line.reserved_quantity == reserved:
+            continue
+        if line.warehouse_id is not None and line.reserved_quantity:
+            key = (line.sku_id, line.warehouse_id)
+            deltas[key] = deltas.get(key, 0) - line.reserved_quantity
+            ledger.append(_movement(line, line.warehouse_id, -line.reserved_quantity, document, actor, at))
+        if warehouse_id is not None and reserved:
+            key = (line.sku_id, warehouse_id)
+            deltas[key] = deltas.get(key, 0) + reserved
+            ledger.append(_movement(line, warehouse_id, reserved, document, actor, at))
+        moves.append(
+            {
+                "sku": line.sku_code,
+                "position": line.position,
+                "from_warehouse": line.warehouse_id,
+                "from_reserved": line.reserved_quantity,
+                "to_warehouse": warehouse_id,
+                "to_reserved": reserved,
+            }
+        )
+        line.warehouse_id, line.reserved_quantity = warehouse_id, reserved
+        OrderLine.objects.filter(pk=line.pk).update(warehouse_id=warehouse_id, reserved_quantity=reserved)
+    with connection.cursor() as cursor:
+        for (sku_id, warehouse_id), delta in sorted(deltas.items()):
+            if delta > 0:
+                cursor.execute(_RESERVE_SQL, [delta, sku_id, warehouse_id, delta, delta])
+                if cursor.rowcount != 1:
+                    raise _Race()
+    for (sku_id, warehouse_id), delta in sorted(deltas.items()):
+        if delta < 0:
+            updated = StockLevel.objects.filter(sku_id=sku_id, warehouse_id=warehouse_id, reserved__gte=-delta).update(
+                reserved=F("reserved") + delta
+            )
+            if updated != 1:
+                raise RuntimeError(f"reservation of SKU {sku_id} for {document} is missing")
+    fastinsert.insert(ledger)
+    return moves
+
+
+def _movement(
+    line: OrderLine, warehouse_id: int, quantity: int, document: str, actor: User | None, at: datetime
+) -> StockMovement:
+    return StockMovement(
+        sku_id=line.sku_id,
+        warehouse_id=warehouse_id,
+        kind=MovementKind.ALLOCATE if quantity > 0 else MovementKind.RELEASE,
+        reserved_delta=quantity,
+        document=document,
+        actor=actor,
+        note="allocation",
+        at=at,
+    )
+
+
+# --- allocating one order ----------------------------------------------------------------------
+
+
+def _context(
+    order: Order, lines: Sequence[OrderLine], warehouses: Sequence[WarehouseInfo], free: dict
+) -> AllocationContext:
+    return AllocationContext(
+        province=order.province,
+        lines=[
+            NeedLine(line.pk, line.sku_id, line.quantity, line.warehouse_id, line.reserved_quantity) for line in lines
+        ],
+        warehouses=warehouses,
+        free=free,
+    )
+
+
+def _mark_allocated(
+    order: Order,
+    warehouse_id: int,
+    *,
+    actor: User | None,
+    at: datetime,
+    moves: list[dict[str, object]],
+    code: str | None = None,
+) -> None:
+    before = order.status
+    order.status = next_status(order.status, OrderAction.ALLOCATE)
+    order.warehouse_id = warehouse_id
+    order.allocated_at = at
+    order.save(update_fields=["status", "warehouse", "allocated_at"])
+    resolved = Shortage.objects.filter(order=order, resolved_at__isnull=True).update(resolved_at=at)
+    events.status_event(
+        order,
+        OrderEventType.ALLOCATED,
+        actor=actor,
+        at=at,
+        before=before,
+        warehouse_id=warehouse_id,
+        warehouse=code if code is not None else _warehouse_code(warehouse_id),
+        moves=moves,
+        shortages_resolved=resolved,
+    )
+
+
+def _warehouse_code(warehouse_id: int | None) -> str:
+    if warehouse_id is None:
+        return ""
+    return Warehouse.objects.filter(pk=warehouse_id).values_list("code", flat=True).first() or ""
+
+
+def _mark_short(
+    order: Order,
+    lines: Sequence[OrderLine],
+    plan: Plan,
+    *,
+    actor: User | None,
+    at: datetime,
+    moves: list[dict[str, object]],
+) -> None:
+    before = order.status
+    order.status = next_status(order.status, OrderAction.SHORT)
+    order.warehouse_id = plan.warehouse_id
+    order.save(update_fields=["status", "warehouse"])
+    by_id = {line.pk: line for line in lines}
+    Shortage.objects.filter(order=order, resolved_at__isnull=True).update(resolved_at=at)
+    Shortage.objects.bulk_create(
+        [
+            Shortage(
+                order=order, line=by_id[line_id], sku_id=by_id[line_id].sku_id, short_quantity=short, detected_at=at
+            )
+            for line_id, short in sorted(plan.short.items())
+        ]
+    )
+    events.status_event(
+        order,
+        OrderEventType.STOCKOUT,
+        actor=actor,
+        at=at,
+        before=before,
+        warehouse_id=plan.warehouse_id,
+        lines=[
+            {"sku": by_id[line_id].sku_code, "position": by_id[line_id].position, "short": short}
+            for line_id, short in sorted(plan.short.items())
+        ],
+        moves=moves,
+    )
+
+
+def _allocate_locked(
+    order: Order,
+    *,
+    actor: User | None,
+    at: datetime,
+    warehouses: Sequence[WarehouseInfo] | None = None,
+    may_split: bool = True,
+) -> AllocationResult:
+    """The order row is locked by the caller and its status is allocatable."""
+    lines = list(OrderLine.objects.filter(order=order).annotate(is_dropship=F("sku__is_dropship")).order_by("position"))
+    stock_lines = [line for line in lines if not line.is_dropship]  # type: ignore[attr-defined]
+    if not stock_lines:
+        return AllocationResult(order, "dropship")
+    if any(line.presale_pending for line in stock_lines):
+        return AllocationResult(order, "presale")
+    warehouses = list(warehouses) if warehouses is not None else active_warehouses()
+    codes = {warehouse.id: warehouse.code for warehouse in warehouses}
+    warehouse_ids = [warehouse.id for warehouse in warehouses]
+    strategy = get_strategy(order.shop.allocation_strategy)
+    sku_ids = sorted({line.sku_id for line in stock_lines})
+    plan = strategy(_context(order, stock_lines, warehouses, free_stock(sku_ids, warehouse_ids)))
+    is_in_place = plan.kind == "single" and all(
+        line.warehouse_id == plan.warehouse_id and line.reserved_quantity == line.quantity for line in stock_lines
+    )
+    if is_in_place:
+        assert plan.warehouse_id is not None
+        _mark_allocated(order, plan.warehouse_id, actor=actor, at=at, moves=[], code=codes.get(plan.warehouse_id))
+        return AllocationResult(order, "allocated")
+    # Something moves: lock every row the plan could touch, in order, and decide again.
+    plan = strategy(_context(order, stock_lines, warehouses, _lock_free_stock(sku_ids, warehouse_ids)))
+    if plan.kind == "single":
+        assert plan.warehouse_id is not None
+        moves = _move_lines(
+            [(line, plan.warehouse_id, line.quantity) for line in stock_lines],
+            document=order.number,
+            actor=actor,
+            at=at,
+        )
+        _mark_allocated(order, plan.warehouse_id, actor=actor, at=at, moves=moves, code=codes.get(plan.warehouse_id))
+        return AllocationResult(order, "allocated")
+    if plan.kind == "split" and may_split and order.status == OrderStatus.APPROVED:
+        return _split_and_allocate(order, lines, stock_lines, plan, actor=actor, at=at)
+    if order.status == OrderStatus.STOCKOUT or plan.kind == "split":
+        return AllocationResult(order, "waiting")
+    targets = [(line, plan.warehouse_id, line.quantity - plan.short.get(line.pk, 0)) for line in stock_lines]
+    if plan.warehouse_id is None:
+        targets = [(line, line.warehouse_id, line.reserved_quantity) for line in stock_lines]
+    moves = _move_lines(targets, document=order.number, actor=actor, at=at)
+    _mark_short(order, stock_lines, plan, actor=actor, at=at, moves=moves)
+    return AllocationResult(order, "stockout")
+
+
+def _split_and_allocate(
+    order: Order,
+    lines: Sequence[OrderLine],
+    stock_lines: Sequence[OrderLine],
+    plan: Plan,
+    *,
+    actor: User | None,
+    at: datetime,
+) -> AllocationResult:
+    from sellerdesk.orders.merging import PartLine, split_order
+
+    by_id = {line.pk: line for line in lines}
+    groups = [(warehouse_id, [by_id[line_id] for line_id in line_ids]) for warehouse_id, line_ids in plan.parts.items()]
+    # Dropship lines travel with the first part; the supplier ships them anyway.
+    placed = {line.pk for _warehouse, group in groups for line in group}
+    groups[0][1].extend(line for line in lines if line.pk not in placed)
+    parts = split_order(
+        order=order,
+        actor=None,  # the allocator splits; the split is its consequence, not a person's choice
+        parts=[[PartLine(line.position, line.quantity) for line in group] for _warehouse, group in groups],
+        at=at,
+    )
+    stock_sku = {line.sku_id for line in stock_lines}
+    for part, (warehouse_id, _group) in zip(parts, groups, strict=True):
+        part_lines = [line for line in OrderLine.objects.filter(order=part).order_by("position")]
+        moves = _move_lines(
+            [(line, warehouse_id, line.quantity) for line in part_lines if line.sku_id in stock_sku],
+            document=part.number,
+            actor=actor,
+            at=at,
+        )
+        _mark_allocated(part, warehouse_id, actor=actor, at=at, moves=moves)
+    return AllocationResult(order, "split", parts=list(parts))
+
+
+def _locked_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
+    return (
+        Order.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+        .select_related("shop")
+        .filter(pk=order_id)
+        .first()
+    )
+
+
+def allocate_order(*, order: Order, actor: User | None, at: datetime | None = None) -> AllocationResult:
+    """Allocate an approved (or waiting stockout) order: see the module docstring."""
+    require(actor, "orders.allocate")
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = _locked_order(order.pk)
+        if locked is None:
+            raise NotFound(_("No such order."))
+        if locked.status not in ALLOCATABLE:
+            raise InvalidTransition(current=locked.status, action=OrderAction.ALLOCATE.value)
+        return _allocate_locked(locked, actor=actor, at=at)
+
+
+def allocate_order_id(
+    *, order_id: int, actor: User | None, at: datetime, warehouses: Sequence[WarehouseInfo] | None = None
+) -> AllocationResult | None:
+    """For sweeps and workers: claim the order with SKIP LOCKED, allocate it if it is
+    still approved; None when another worker has it or there is nothing to do."""
+    with transaction.atomic():
+        order = _locked_order(order_id, skip_locked=True)
+        if order is None or order.status != OrderStatus.APPROVED:
+            return None
+        return _allocate_locked(order, actor=actor, at=at, warehouses=warehouses)
+
+
+# --- arrivals ----------------------------------------------------------------------------------
+
+
+def waiting_order_ids(sku_ids: Sequence[int]) -> list[int]:
+    """Stockout orders waiting for these SKUs, in the order they are served: per shop,
+    first come first served (paid, else placed), or by customer rank in B2B shops."""
+    from sellerdesk.orders.allocation.queries import rank_orders
+
+    rows = list(
+        Order.objects.filter(
+            status=OrderStatus.STOCKOUT,
+            shortages__resolved_at__isnull=True,
+            shortages__sku_id__in=sku_ids,
+            shortages__option__in=WAITING_OPTIONS,
+        )
+        .distinct()
+        .select_related("shop")
+    )
+    b2c = sorted(
+        (order for order in rows if not order.shop.is_b2b),
+        key=lambda order: (order.shop_id, order.paid_at or order.created_at, order.pk),
+    )
+    b2b = rank_orders([order for order in rows if order.shop.is_b2b])
+    return [order.pk for order in b2c] + [order.pk for order in b2b]
+
+
+def after_stock_arrived(*, sku_ids: list[int], warehouse_id: int, actor: User | None, at: datetime) -> None:
+    """Units of these SKUs arrived at a warehouse (purchase receipt, transfer received).
+
+    Inside the receiver's transaction. First the presale lines of those SKUs there are
+    converted, oldest first (their units are never given to anyone else); then presale
+    orders now complete and waiting stockout orders are allocated, first come first
+    served (B2B: by rank). Each order in a savepoint, claimed with SKIP LOCKED: an order
+    busy elsewhere, or one that fails, waits for the next arrival or the sweep.
+    """
+    converted: list[int] = []
+    for sku_id in sorted(set(sku_ids)):
+        converted.extend(presale.convert_arrived(sku_id=sku_id, warehouse_id=warehouse_id, actor=actor, at=at))
+    warehouses = active_warehouses()
+    candidates = list(dict.fromkeys([*converted, *waiting_order_ids(sorted(set(sku_ids)))]))
+    for order_id in candidates:
+        try:
+            with transaction.atomic():
+                order = _locked_order(order_id, skip_locked=True)
+                if order is None or order.status not in ALLOCATABLE:
+                    continue
+                _allocate_locked(order, actor=actor, at=at, warehouses=warehouses, may_split=False)
+        except (_Race, DatabaseError):
+            continue
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+
+
+def approved_order_ids(limit: int | None = None) -> list[int]:
+    """Approved orders to allocate, oldest approval first; presale orders still waiting
+    for their units are left out."""
+    query = (
+        Order.objects.filter(status=OrderStatus.APPROVED)
+        .exclude(Q(lines__presale_pending=True))
+        .order_by("approved_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return list(query[:limit] if limit else query)
+
+
+def allocate_approved_orders(*, now: datetime, limit: int | None = None) -> int:
+    """Allocate approved orders one transaction each (safe with several workers); also
+    converts presale reservations whose units arrived but were skipped. Returns how many
+    orders changed status."""
+    changed = 0
+    for sku_id, warehouse_id in presale.pending_presale_stock():
+        with transaction.atomic():
+            after_stock_arrived(sku_ids=[sku_id], warehouse_id=warehouse_id, actor=None, at=now)
+    warehouses = active_warehouses()
+    candidates = approved_order_ids(limit)
+    # Several orders per commit (each in its own savepoint): the commit's flush to disk is
+    # what an allocation costs most, and a batch holds its stock rows only a few ms more.
+    for start in range(0, len(candidates), ALLOCATION_BATCH):
+        with transaction.atomic():
+            for order_id in candidates[start : start + ALLOCATION_BATCH]:
+                try:
+                    result = allocate_order_id(order_id=order_id, actor=None, at=now, warehouses=warehouses)
+                except _Race:
+                    continue
+                if result is not None and result.outcome in ("allocated", "split", "stockout"):
+                    changed += 1
+    return changed
+
+
+ALLOCATION_BATCH = 25
+
+
+def schedule_allocation(order_ids: Sequence[int]) -> None:
+    """Allocate these orders soon after the current transaction commits (the worker runs
+    it); call it where orders are approved."""
+    ids = list(order_ids)
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from sellerdesk.orders.allocation.background import allocate_orders
+
+        allocate_orders.enqueue(ids)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+__all__ = [
+    "AllocationResult",
+    "after_stock_arrived",
+    "allocate_approved_orders",
+    "allocate_order",
+    "allocate_order_id",
+    "schedule_allocation",
+]
