@@ -3,7 +3,7 @@ ceiling of ../shared/ceiling/run.sh measured in the same run.
 
 stdout carries one JSON object per line, one per figure, and nothing else; progress goes
 to stderr. Bounded: every load run has a fixed duration (the flash sale stops when the
-hot SKU sells out) and the whole run takes about three minutes.
+hot SKU sells out); the intake part takes about three minutes, the rest about ten.
 
 Per database: a fresh database is migrated and seeded (1,000 SKUs with stock, the hot
 SKU, an owner with an API token); gunicorn serves sellerdesk on a free loopback port;
@@ -15,8 +15,11 @@ wrk (bench/orders.lua) drives it:
 SQL statements per 2-line order are counted in-process around one API call. Oversold
 units and the reservations are read back from the database after the load.
 
-Last, unless --no-review: bench/review.py, the automatic review of --review-orders paid
-orders on PostgreSQL beside its set-based SQL ceiling (about two more minutes).
+Then, each on its own throwaway PostgreSQL beside its set-based SQL ceiling:
+bench/review.py (the automatic review of --review-orders paid orders; --no-review skips
+it), bench/allocation.py (allocating --allocation-orders approved orders across 5
+warehouses, capped by its --max-seconds; --no-allocation) and bench/fulfilment.py (waves,
+pick lists and labels for --fulfilment-orders allocated orders; --no-fulfilment).
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ PYTHON = sys.executable
 STEPS = REPO / "bench" / "django_steps.py"
 LUA = REPO / "bench" / "orders.lua"
 REVIEW = REPO / "bench" / "review.py"
+ALLOCATION = REPO / "bench" / "allocation.py"
+FULFILMENT = REPO / "bench" / "fulfilment.py"
 HOT_SKU = "HOT-1"
 
 
@@ -81,6 +86,12 @@ def options() -> argparse.Namespace:
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--no-review", action="store_true", help="skip the order-review benchmark (bench/review.py)")
     parser.add_argument("--review-orders", type=int, default=100_000, help="orders the review benchmark reviews")
+    parser.add_argument("--no-allocation", action="store_true", help="skip the allocation benchmark")
+    parser.add_argument(
+        "--allocation-orders", type=int, default=100_000, help="orders the allocation benchmark allocates"
+    )
+    parser.add_argument("--no-fulfilment", action="store_true", help="skip the waves, pick lists and labels benchmark")
+    parser.add_argument("--fulfilment-orders", type=int, default=20_000, help="orders the fulfilment benchmark waves")
     parser.add_argument(
         "--app",
         default="sellerdesk.wsgi:application",
@@ -471,11 +482,11 @@ def bench_database(kind: str, options: argparse.Namespace, ceiling: dict[str, di
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run_review(orders: int) -> None:
-    """bench/review.py on its own throwaway PostgreSQL: its JSON lines go to stdout as they are."""
-    log(f"review: {REVIEW} --orders {orders}")
+def run_script(name: str, script: Path, orders: int) -> None:
+    """A benchmark script on its own throwaway PostgreSQL: its JSON lines go to stdout as they are."""
+    log(f"{name}: {script} --orders {orders}")
     result = subprocess.run(
-        [PYTHON, str(REVIEW), "--orders", str(orders)],
+        [PYTHON, str(script), "--orders", str(orders)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,
@@ -483,7 +494,7 @@ def run_review(orders: int) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"review benchmark failed ({result.returncode})")
+        raise RuntimeError(f"{name} benchmark failed ({result.returncode})")
     for line in result.stdout.splitlines():
         if line.strip().startswith("{"):
             emit(json.loads(line))
@@ -503,7 +514,11 @@ def main() -> None:
     for name in options_.databases.split(","):
         bench_database(kinds[name.strip()], options_, ceiling)
     if not options_.no_review:
-        run_review(options_.review_orders)
+        run_script("review", REVIEW, options_.review_orders)
+    if not options_.no_allocation:
+        run_script("allocation", ALLOCATION, options_.allocation_orders)
+    if not options_.no_fulfilment:
+        run_script("fulfilment", FULFILMENT, options_.fulfilment_orders)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from django.urls import include, path
 from sellerdesk.catalog.api import router as catalog_router
 from sellerdesk.core.api import api
 from sellerdesk.customers.api import router as customers_router
+from sellerdesk.fulfilment.api import router as fulfilment_router
 from sellerdesk.inventory.api import router as inventory_router
 from sellerdesk.logistics.api import router as logistics_router
 from sellerdesk.orders.allocation.api import router as stockouts_router
@@ -29,6 +30,7 @@ api.add_router("/v1", stockouts_router)
 api.add_router("/v1", purchasing_router)
 api.add_router("/v1", dropship_router)
 api.add_router("/v1", ratings_router)
+api.add_router("/v1", fulfilment_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -42,4 +44,5 @@ urlpatterns = [
     path("supplier/", include("sellerdesk.purchasing.portal_urls")),
     path("logistics/", include("sellerdesk.logistics.urls")),
     path("ratings/", include("sellerdesk.ratings.urls")),
+    path("warehouse/", include("sellerdesk.fulfilment.urls")),
 ]

@@ -109,7 +109,8 @@ def test_every_event_type_is_written_by_some_action(tee: Sku, agent: User) -> No
 
 
 # Written by the capabilities built on the spine, each tested in its own suite: allocation
-# and stockouts (tests/allocation), dropship (tests/dropship), parcels (tests/logistics).
+# and stockouts (tests/allocation), dropship (tests/dropship), parcels (tests/logistics),
+# the warehouse (tests/fulfilment).
 LATER_TYPES = {
     "allocated",
     "stockout",
@@ -122,6 +123,9 @@ LATER_TYPES = {
     "tracking",
     "logistics_exception",
     "auto_confirm_extended",
+    "picking_started",
+    "packing_checked",
+    "packed",
 }
 
 

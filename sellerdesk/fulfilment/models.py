@@ -28,7 +28,7 @@ class WaveStatus(models.TextChoices):
 class Wave(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="+")
-    mode = models.CharField(_("picking"), max_length=10, choices=PickMode.choices, default=PickMode.WAVE)
+    mode = models.CharField(_("picking mode"), max_length=10, choices=PickMode.choices, default=PickMode.WAVE)
     status = models.CharField(_("status"), max_length=10, choices=WaveStatus.choices, default=WaveStatus.PICKING)
     # The rules it was built by, as given (see fulfilment.waves.WaveRules.as_dict).
     rules = models.JSONField(_("rules"), default=dict, blank=True)

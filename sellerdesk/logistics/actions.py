@@ -327,7 +327,7 @@ class Parcel:
 
 
 # Order statuses in which a parcel may be booked: reviewed and not yet complete.
-BOOKABLE = frozenset({"approved", "allocated", "shipped"})
+BOOKABLE = frozenset({"approved", "allocated", "picking", "packed", "shipped"})
 _ACTIVE = (ShipmentStatus.CREATED, ShipmentStatus.HANDED_OVER, ShipmentStatus.IN_TRANSIT)
 
 

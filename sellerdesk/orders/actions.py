@@ -359,7 +359,20 @@ def cancel_order(*, order: Order, actor: User | None, reason: str, at: datetime 
     if not reason.strip():
         raise ValidationFailed({"reason": _("say why the order is cancelled")})
     order = _locked(order)
-    return _close(order, action=OrderAction.CANCEL, actor=actor, at=at or timezone.now(), reason=reason.strip())
+    at = at or timezone.now()
+    if order.status in (OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PACKED):
+        _intercept_parcels(order, reason=reason.strip(), at=at)
+    return _close(order, action=OrderAction.CANCEL, actor=actor, at=at, reason=reason.strip())
+
+
+def _intercept_parcels(order: Order, *, reason: str, at: datetime) -> None:
+    """截单: a parcel booked for the order but not handed over is stopped with the order,
+    by the system on behalf of whoever cancelled (the order event names them)."""
+    from sellerdesk.logistics import actions as logistics
+    from sellerdesk.logistics.models import Shipment, ShipmentStatus
+
+    for shipment in Shipment.objects.filter(order=order, status=ShipmentStatus.CREATED).order_by("pk"):
+        logistics.intercept(shipment=shipment, actor=None, reason=reason, at=at)
 
 
 def close_expired_order(*, order_id: int, now: datetime) -> bool:

@@ -232,6 +232,9 @@ class OrderEventType(models.TextChoices):
     TRACKING = "tracking", _("Tracking update")
     LOGISTICS_EXCEPTION = "logistics_exception", _("Logistics exception")
     AUTO_CONFIRM_EXTENDED = "auto_confirm_extended", _("Receipt confirmation extended")
+    PICKING_STARTED = "picking_started", _("Picking started")
+    PACKING_CHECKED = "packing_checked", _("Packing check passed")
+    PACKED = "packed", _("Packed and labelled")
 
 
 class OrderEvent(models.Model):

@@ -1,0 +1,240 @@
+"""Labels, the scan-out and the intercept (截单).
+
+- `print_label`: only for an order whose packing check is complete. The parcel is booked
+  with the carrier (an agent's choice on the order, else the shop's rules:
+  logistics.choice), the Shipment keeps the carrier's label data, and the order moves
+  picking → packed. Printing again returns the same booking.
+- `scan_out`: the parcel's tracking number is scanned as it is handed to the carrier:
+  the shipment is handed over, the order is shipped (orders.actions.ship_order: stock
+  leaves on-hand) and the buyer's message is recorded. An intercepted, cancelled or
+  already handed-over parcel, or an unknown number, is refused and nothing changes.
+- `cancel_and_intercept`: the buyer cancels before hand-over: every booked parcel of the
+  order is intercepted at the carrier and the order is cancelled, in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import require
+from sellerdesk.fulfilment.actions import PACKED, WORK, close_wave_if_done
+from sellerdesk.fulfilment.models import PickLine, WaveOrder
+from sellerdesk.fulfilment.packing import _packable_entry, check_of
+from sellerdesk.inventory import actions as stock
+from sellerdesk.inventory.models import BinStock
+from sellerdesk.logistics import actions as logistics
+from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus
+from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders import events
+from sellerdesk.orders.models import Order
+from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
+
+
+def _carrier_for(entry: WaveOrder, code: str | None, actor: User | None) -> Carrier:
+    from sellerdesk.logistics.choice import require_choice
+
+    wanted = (code or "").strip() or entry.carrier or entry.order.carrier
+    if wanted:
+        carrier = Carrier.objects.filter(code=wanted).first() if "\x00" not in wanted else None
+        if carrier is None:
+            raise ValidationFailed({"carrier": _("unknown carrier %(code)s") % {"code": wanted}})
+        return carrier
+    order = Order.objects.select_related("shop").get(pk=entry.order_id)
+    return require_choice(order, actor=actor)
+
+
+def _book(order: Order, carrier: Carrier, parcel: logistics.Parcel, *, actor: User | None, at: datetime) -> Shipment:
+    """The label of a picked and checked order: booked with the carrier (logistics)."""
+    return logistics.create_shipment(order=order, carrier=carrier, parcel=parcel, actor=actor, at=at)
+
+
+def active_shipment(order: Order) -> Shipment | None:
+    """The order's booked parcel not yet handed over, if any."""
+    return (
+        Shipment.objects.select_related("carrier")
+        .filter(order_id=order.pk, status=ShipmentStatus.CREATED, is_intercepted=False)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def print_label(
+    *,
+    order: Order,
+    actor: User | None,
+    carrier: str | None = None,
+    scenario: str | None = None,
+    at: datetime | None = None,
+) -> Shipment:
+    """Book the parcel of a fully checked order and move it to packed; refuses (409
+    not_checked, naming what is missing) an order whose check is not complete."""
+    require(actor, WORK)
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
+        if locked.status == OrderStatus.PACKED:
+            existing = active_shipment(locked)
+            if existing is not None:
+                return existing
+        entry = _packable_entry(locked, lock=True)
+        check = check_of(entry)
+        if not check.is_complete:
+            missing = [{"sku": line.sku_code, "missing": line.missing} for line in check.missing]
+            what = ", ".join(f"{line.missing} × {line.sku_code}" for line in check.missing) or _("the weight")
+            raise Conflict(
+                "not_checked",
+                _("Order %(number)s is not fully checked: %(what)s still to scan. No label for it yet.")
+                % {"number": locked.number, "what": what},
+                details={"missing": missing, "weight_required": check.weight_required},
+            )
+        chosen = _carrier_for(entry, carrier, actor)
+        options = {"scenario": scenario} if scenario else {}
+        weight = entry.weight_grams or entry.expected_weight_grams or None
+        shipment = _book(locked, chosen, logistics.Parcel(weight_grams=weight, options=options), actor=actor, at=at)
+        before = locked.status
+        locked.status = next_status(locked.status, OrderAction.PACK)
+        locked.save(update_fields=["status"])
+        entry.packed_at = at
+        entry.carrier = chosen.code
+        entry.save(update_fields=["packed_at", "carrier"])
+        events.status_event(
+            locked,
+            PACKED,
+            actor=actor,
+            at=at,
+            before=before,
+            wave=entry.wave.number,
+            carrier=chosen.code,
+            tracking_number=shipment.tracking_number,
+            text=_("Packed; label %(carrier)s %(number)s printed")
+            % {"carrier": chosen.name, "number": shipment.tracking_number},
+        )
+    return shipment
+
+
+def find_parcel(tracking_number: str) -> Shipment:
+    number = (tracking_number or "").strip()
+    if not number or len(number) > 64 or "\x00" in number:
+        raise ValidationFailed({"tracking_number": _("scan the tracking number on the label")})
+    shipment = (
+        Shipment.objects.select_related("carrier", "order")
+        .filter(tracking_number=number)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if shipment is None:
+        raise NotFound(
+            _("Unknown tracking number %(number)s: no label of ours has it.") % {"number": number},
+            details={"tracking_number": number},
+        )
+    return shipment
+
+
+def _refuse_hand_over(shipment: Shipment) -> None:
+    number, order = shipment.tracking_number, shipment.order.number
+    if shipment.is_intercepted or shipment.status == ShipmentStatus.INTERCEPTED:
+        raise Conflict(
+            "shipment_intercepted",
+            _("STOP — parcel %(number)s was intercepted (截单): order %(order)s was cancelled. Do not hand it over.")
+            % {"number": number, "order": order},
+            details={"tracking_number": number, "order": order},
+        )
+    if shipment.status == ShipmentStatus.CANCELLED:
+        raise Conflict(
+            "shipment_cancelled",
+            _("Label %(number)s was cancelled; do not hand over a parcel with it.") % {"number": number},
+            details={"tracking_number": number, "order": order},
+        )
+    if shipment.status != ShipmentStatus.CREATED:
+        raise Conflict(
+            "already_handed_over",
+            _("Parcel %(number)s was handed over already.") % {"number": number},
+            details={"tracking_number": number, "order": order, "current_status": shipment.status},
+        )
+
+
+def _take_from_bins(order: Order) -> None:
+    """The picked units leave the bins they were picked from, before the order ships (so
+    that shipping, which trims bins only above on-hand, does not take them twice). The
+    stock rows are locked first, in the stock writers' order."""
+    entry = WaveOrder.objects.filter(order=order).order_by("-pk").first()
+    if entry is None:
+        return
+    picks = [
+        (line.sku_id, line.bin, line.picked_quantity or 0)
+        for line in PickLine.objects.filter(entry=entry, bin__isnull=False, picked_quantity__gt=0)
+        .select_related("bin")
+        .order_by("sku_id", "bin_id")
+        if line.bin is not None
+    ]
+    if not picks:
+        return
+    stock.lock_levels({(sku_id, bin.warehouse_id) for sku_id, bin, _picked in picks})
+    for sku_id, bin, picked in picks:
+        held = BinStock.objects.filter(bin=bin, sku_id=sku_id).values_list("quantity", flat=True).first()
+        taken = min(held or 0, picked)
+        if taken:
+            stock.add_to_bin(bin=bin, sku_id=sku_id, quantity=-taken)
+
+
+def scan_out(*, tracking_number: str, actor: User | None, at: datetime | None = None) -> Shipment:
+    """Hand a labelled parcel to the carrier: the order ships and the buyer is told."""
+    require(actor, WORK)
+    at = at or timezone.now()
+    shipment = find_parcel(tracking_number)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=shipment.order_id)
+        shipment = Shipment.objects.select_for_update().select_related("carrier", "order").get(pk=shipment.pk)
+        _refuse_hand_over(shipment)
+        if order.status != OrderStatus.PACKED:
+            raise Conflict(
+                "not_packed",
+                _("Order %(order)s is %(status)s; only a packed order is handed over.")
+                % {"order": order.number, "status": order.status},
+                details={"order": order.number, "current_status": order.status},
+            )
+        logistics.mark_handed_over(shipment=shipment, actor=actor, at=at)
+        _take_from_bins(order)
+        shipped = order_actions.ship_order(
+            order=order, actor=actor, carrier=shipment.carrier.code, tracking_number=shipment.tracking_number, at=at
+        )
+        for wave_id in WaveOrder.objects.filter(order=order).values_list("wave_id", flat=True):
+            close_wave_if_done(wave_id)
+        carrier_name = shipment.carrier.name
+        number = shipment.tracking_number
+
+        def tell_buyer() -> None:
+            from sellerdesk.notifications.logistics import record_parcel_shipped
+
+            record_parcel_shipped(order=shipped, tracking_number=number, carrier_name=carrier_name, at=at)
+
+        transaction.on_commit(tell_buyer, robust=True)
+    return Shipment.objects.select_related("carrier", "order").get(pk=shipment.pk)
+
+
+def cancel_and_intercept(
+    *, order: Order, actor: User | None, reason: str, at: datetime | None = None
+) -> tuple[Order, list[Shipment]]:
+    """The buyer cancels an order not yet handed over: its booked parcels are stopped (截单)
+    and the order is closed, or nothing happens (an order already shipped: 409)."""
+    require(actor, "orders.cancel")
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": _("say why the order is cancelled")})
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        next_status(locked.status, OrderAction.CANCEL)
+        intercepted = [
+            logistics.intercept(shipment=shipment, actor=actor, reason=reason, at=at)
+            for shipment in Shipment.objects.filter(order=locked, status=ShipmentStatus.CREATED).order_by("pk")
+        ]
+        closed = order_actions.cancel_order(order=locked, actor=actor, reason=reason, at=at)
+        for wave_id in WaveOrder.objects.filter(order=locked).values_list("wave_id", flat=True):
+            close_wave_if_done(wave_id)
+    return closed, intercepted
