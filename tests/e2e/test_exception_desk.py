@@ -18,8 +18,6 @@ from sellerdesk.shops.models import Shop
 from tests.factories import make_user
 from tests.logistics.helpers import T0, carriers, shipped
 
-pytestmark = pytest.mark.urls("tests.logistics.urls")
-
 
 def lost_parcel() -> LogisticsException:
     Warehouse.objects.get_or_create(code="main", defaults={"name": "主仓", "is_default": True})

@@ -20,7 +20,6 @@ from tests.factories import make_user
 def test_a_wrong_scan_is_refused_and_the_right_ones_pack_the_order(
     live_server: Any, browser_page: Any, settings: Any
 ) -> None:
-    settings.ROOT_URLCONF = "tests.fulfilment.urls"  # until sellerdesk/urls.py mounts /warehouse/
     warehouse, _created = Warehouse.objects.get_or_create(code="main", defaults={"name": "主仓", "is_default": True})
     Shop.objects.get_or_create(code="main", defaults={"name": "主店", "is_default": True})
     Bin.objects.create(warehouse=warehouse, code="A-01", zone="A", route_order=1)
