@@ -112,9 +112,7 @@ def reserve_stock(*, lines: Sequence[StockLine], document: str, actor: User | No
     short: list[StockLine] = []
     with connection.cursor() as cursor:
         for line in merged:
-            cursor.execute(
-                _RESERVE_SQL, [line.quantity, line.sku_id, line.warehouse_id, line.quantity, line.quantity]
-            )
+            cursor.execute(_RESERVE_SQL, [line.quantity, line.sku_id, line.warehouse_id, line.quantity, line.quantity])
             if cursor.rowcount != 1:
                 short.append(line)
     if short:

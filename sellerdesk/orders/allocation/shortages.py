@@ -259,6 +259,7 @@ def resolve_stockout(
             lines=[
                 {"sku": row.line.sku_code, "position": row.line.position, "short": row.short_quantity}
                 for row in shortages
+                if row.line is not None
             ],
         )
         result.order.refresh_from_db()
@@ -285,7 +286,9 @@ def _handle_cancel(
 def _short_by_sku(shortages: list[Shortage]) -> dict[int, int]:
     totals: dict[int, int] = {}
     for row in shortages:
-        totals[row.line.sku_id] = totals.get(row.line.sku_id, 0) + row.line.quantity - row.line.reserved_quantity
+        line = row.line
+        if line is not None:  # open shortages keep their line; a dropped line has none
+            totals[line.sku_id] = totals.get(line.sku_id, 0) + line.quantity - line.reserved_quantity
     return {sku_id: quantity for sku_id, quantity in totals.items() if quantity > 0}
 
 
@@ -436,7 +439,9 @@ def _handle_drop(
             continue
         dropped_value[line.pk] = to_money(line.unit_price * (line.quantity - line.reserved_quantity))
     for row in shortages:
-        Shortage.objects.filter(pk=row.pk).update(refund_amount=dropped_value.get(row.line_id, ZERO), resolved_at=at)
+        Shortage.objects.filter(pk=row.pk).update(
+            refund_amount=dropped_value.get(row.line_id or 0, ZERO), resolved_at=at
+        )
     for line in lines:
         if line.pk in dropped_value and line.reserved_quantity:
             OrderLine.objects.filter(pk=line.pk).update(quantity=line.reserved_quantity)
