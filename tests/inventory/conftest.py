@@ -160,3 +160,9 @@ def snapshot() -> dict[str, Any]:
         "counts": list(StockCount.objects.order_by("pk").values_list("number", "status")),
         "count_lines": list(StockCountLine.objects.order_by("pk").values_list("pk", "expected", "counted")),
     }
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english(settings: Any) -> None:
+    # The assertions read English messages; the product's default language is Chinese.
+    settings.LANGUAGE_CODE = "en"

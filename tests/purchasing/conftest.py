@@ -99,3 +99,9 @@ def level(sku: Any, warehouse: Warehouse) -> tuple[int, int, int, int]:
     if found is None:
         return (0, 0, 0, 0)
     return (found.on_hand, found.reserved, found.defective, found.in_transit)
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english(settings: Any) -> None:
+    # The assertions read English messages; the product's default language is Chinese.
+    settings.LANGUAGE_CODE = "en"
