@@ -6,6 +6,7 @@ production); SECRET_KEY, PORT, TIME_ZONE and LANGUAGE_CODE have development defa
 
 from __future__ import annotations
 
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -168,6 +169,13 @@ SELLERDESK: dict[str, Any] = {
     "GATEWAY_SECRETS": {
         "simulated": os.environ.get("SIMULATED_GATEWAY_SECRET", "simulated-gateway-secret"),
     },
+    # Carriers' tracking webhooks: the HMAC key per carrier code, as JSON in the
+    # environment ({"SF": "…", "ZTO": "…"}); a carrier without one uses the simulated
+    # carrier's key (SIMULATED_CARRIER_SECRET), which a real deployment must set.
+    "CARRIER_WEBHOOK_SECRETS": json.loads(os.environ.get("CARRIER_WEBHOOK_SECRETS", "{}")),
+    "SIMULATED_CARRIER": (
+        {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
+    ),
 }
 
 ORDERS_PAGE_SIZE = 50
