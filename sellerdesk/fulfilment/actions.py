@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment.models import PickLine, PickMode, Wave, WaveOrder, WaveStatus, WaveStep, WaveStepKind
 from sellerdesk.fulfilment.waves import WavePlan, WaveRules, plan_wave
+from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.orders import events
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage
@@ -254,6 +256,7 @@ def confirm_pick(
             raise ValidationFailed(bad)
         found = {key: picked.get(key, total) for key, total in planned.items()}
         short_by_line: dict[int, int] = defaultdict(int)
+        missing: dict[tuple[int, int | None], int] = defaultdict(int)  # (order line, bin) -> units
         by_stop: dict[StopKey, list[PickLine]] = defaultdict(list)
         for line in lines:
             by_stop[(line.bin_id, line.sku_id)].append(line)
@@ -264,8 +267,10 @@ def confirm_pick(
                 left -= line.picked_quantity
                 if line.picked_quantity < line.quantity:
                     short_by_line[line.order_line_id] += line.quantity - line.picked_quantity
+                    missing[(line.order_line_id, line.bin_id)] += line.quantity - line.picked_quantity
         PickLine.objects.bulk_update(lines, ["picked_quantity"], batch_size=2000)
         if short_by_line:
+            _write_off(missing, wave=wave, actor=actor, at=at)
             _short_orders(short_by_line, wave=wave, actor=actor, at=at)
         wave.status = WaveStatus.PICKED
         wave.picked_at = at
@@ -279,6 +284,26 @@ def confirm_pick(
                 step.finished_at = at
                 step.save(update_fields=["finished_at"])
     return wave
+
+
+def _write_off(missing: Mapping[tuple[int, int | None], int], *, wave: Wave, actor: User | None, at: datetime) -> None:
+    """Units not found on the shelf leave on-hand and their order lines' reservations: the
+    stock figures stay true, and the order's short lines show as not reserved."""
+    order_lines = {line.pk: line for line in OrderLine.objects.filter(pk__in={key[0] for key in missing})}
+    stock.write_off_missing(
+        missing=[
+            stock.MissingUnits(order_lines[line_id].sku_id, order_lines[line_id].warehouse_id or 0, bin_id, quantity)
+            for (line_id, bin_id), quantity in missing.items()
+        ],
+        document=wave.number,
+        actor=actor,
+        at=at,
+    )
+    short: dict[int, int] = defaultdict(int)
+    for (line_id, _bin_id), quantity in missing.items():
+        short[line_id] += quantity
+    for line_id, quantity in short.items():
+        OrderLine.objects.filter(pk=line_id).update(reserved_quantity=F("reserved_quantity") - quantity)
 
 
 def _short_orders(short_by_line: Mapping[int, int], *, wave: Wave, actor: User | None, at: datetime) -> None:

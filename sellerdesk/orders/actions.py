@@ -3,6 +3,7 @@ the transition, save, write the audit event; side effects go to on_commit."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,9 @@ class OrderDraft:
     buyer_message: str = ""
     shipping_fee: Decimal = ZERO
     placed_at: datetime | None = field(default=None)
+
+
+logger = logging.getLogger(__name__)
 
 
 def get_shop(code: str | None) -> Shop:
@@ -454,7 +458,32 @@ def ship_order(
         carrier=order.carrier,
         tracking_number=order.tracking_number,
     )
+    _start_tracking(order, at=at)
     return order
+
+
+def _start_tracking(order: Order, *, at: datetime) -> None:
+    """An order shipped outside the warehouse screens (this call from a shop's system, a
+    dropship supplier) is tracked like a scanned-out parcel and the buyer is told. The
+    warehouse's scan-out books its parcel first and tells the buyer itself: nothing to do."""
+    from sellerdesk.logistics import actions as logistics
+    from sellerdesk.logistics.models import Shipment
+    from sellerdesk.notifications.logistics import record_parcel_shipped
+
+    if Shipment.objects.filter(order=order, tracking_number=order.tracking_number).exists():
+        return
+    carrier = logistics.carrier_of_order(order)
+    if carrier is not None:
+        try:
+            with transaction.atomic():  # a carrier refusing to track must not undo the shipping
+                logistics.track_shipped_order(order=order, actor=None, handed_over_at=at)
+        except DomainError as error:
+            logger.warning("order %s shipped but not tracked: %s", order.number, error.message)
+    name = carrier.name if carrier is not None else order.carrier
+    transaction.on_commit(
+        lambda: record_parcel_shipped(order=order, tracking_number=order.tracking_number, carrier_name=name, at=at),
+        robust=True,
+    )
 
 
 @transaction.atomic

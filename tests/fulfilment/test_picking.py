@@ -11,7 +11,7 @@ from sellerdesk.core.errors import InvalidTransition, ValidationFailed
 from sellerdesk.fulfilment import actions, picking
 from sellerdesk.fulfilment.models import PickLine, WaveStep
 from sellerdesk.fulfilment.waves import WaveRules
-from sellerdesk.inventory.models import Bin
+from sellerdesk.inventory.models import Bin, BinStock, StockLevel, StockMovement
 from sellerdesk.orders.models import Order, OrderEvent, Shortage
 from tests.factories import make_user
 from tests.fulfilment.conftest import T0, allocated, sku
@@ -53,6 +53,28 @@ def test_a_unit_missing_sends_the_last_order_needing_it_to_stockout(wave, wareho
     event = OrderEvent.objects.get(order=second, type="stockout")
     assert event.data["found_by"] == "picking"
     assert event.data["lines"] == [{"sku": "TEE", "position": 1, "short": 1}]
+
+
+def test_units_not_found_leave_on_hand_the_bin_and_the_reservation(wave, warehouse_user):
+    tee = Bin.objects.get(code="A-01")
+    second = Order.objects.order_by("created_at").last()
+    tee_sku = PickLine.objects.filter(bin=tee).first().sku_id
+    level = StockLevel.objects.get(sku_id=tee_sku)
+    before = (level.on_hand, level.reserved, BinStock.objects.get(bin=tee).quantity)
+
+    actions.confirm_pick(wave=wave, actor=warehouse_user, picked={(tee.pk, tee_sku): 2}, at=T0 + timedelta(hours=2))
+
+    level.refresh_from_db()
+    after = (level.on_hand, level.reserved, BinStock.objects.get(bin=tee).quantity)
+    assert after == (before[0] - 1, before[1] - 1, before[2] - 1)
+    assert second.lines.get(sku_id=tee_sku).reserved_quantity == 0
+    movement = StockMovement.objects.filter(sku_id=tee_sku, kind="adjust").last()
+    assert (movement.on_hand_delta, movement.reserved_delta, movement.bin, movement.document) == (
+        -1,
+        -1,
+        tee,
+        wave.number,
+    )
 
 
 def test_a_count_above_the_list_or_an_unknown_stop_is_refused_and_nothing_changes(wave, warehouse_user):

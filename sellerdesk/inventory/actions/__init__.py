@@ -6,6 +6,7 @@ One module per subdomain; everything is importable from here
 
 from sellerdesk.inventory.actions.counts import cancel_count, enter_counts, post_count, start_count
 from sellerdesk.inventory.actions.stock import (
+    MissingUnits,
     ReservationMove,
     StockLine,
     add_in_transit,
@@ -21,6 +22,7 @@ from sellerdesk.inventory.actions.stock import (
     ship_stock,
     transfer_reservations,
     trim_bins_to_on_hand,
+    write_off_missing,
 )
 from sellerdesk.inventory.actions.transfers import cancel_transfer, create_transfer, receive_transfer, ship_transfer
 from sellerdesk.inventory.actions.warehouses import (
@@ -35,6 +37,7 @@ from sellerdesk.inventory.actions.warehouses import (
 )
 
 __all__ = [
+    "MissingUnits",
     "ReservationMove",
     "StockLine",
     "add_in_transit",
@@ -66,4 +69,5 @@ __all__ = [
     "trim_bins_to_on_hand",
     "update_bin",
     "update_warehouse",
+    "write_off_missing",
 ]

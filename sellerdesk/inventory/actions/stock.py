@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,6 +184,51 @@ def ship_stock(*, lines: Sequence[StockLine], document: str, actor: User | None,
             raise RuntimeError(f"reservation of {line.sku_code} for {document} is missing")
     _ledger(merged, kind=MovementKind.SHIP, on_hand_sign=-1, reserved_sign=-1, document=document, actor=actor, at=at)
     trim_bins_to_on_hand({(line.sku_id, line.warehouse_id) for line in merged})
+
+
+@dataclass(frozen=True)
+class MissingUnits:
+    """Reserved units a picker did not find in their bin (None: not in any bin)."""
+
+    sku_id: int
+    warehouse_id: int
+    bin_id: int | None
+    quantity: int
+
+
+def write_off_missing(*, missing: Sequence[MissingUnits], document: str, actor: User | None, at: datetime) -> None:
+    """Units that were reserved for an order but are not on the shelf leave on-hand and the
+    reservation together (ledgered as a stock adjustment at their bin, kind `adjust`), so
+    the figures stay true without waiting for a stock count. Inside the caller's
+    transaction; stock rows locked in (SKU, warehouse) order."""
+    wanted = [row for row in missing if row.quantity > 0]
+    levels = lock_levels((row.sku_id, row.warehouse_id) for row in wanted)
+    for row in sorted(wanted, key=lambda r: (r.sku_id, r.warehouse_id, r.bin_id or 0)):
+        level = levels[(row.sku_id, row.warehouse_id)]
+        if level.reserved < row.quantity or level.on_hand < row.quantity:
+            raise RuntimeError(f"reservation of SKU {row.sku_id} for {document} is missing")
+        StockLevel.objects.filter(pk=level.pk).update(
+            on_hand=F("on_hand") - row.quantity, reserved=F("reserved") - row.quantity
+        )
+        level.on_hand -= row.quantity
+        level.reserved -= row.quantity
+        if row.bin_id is not None:
+            BinStock.objects.filter(bin_id=row.bin_id, sku_id=row.sku_id).update(
+                quantity=Greatest(F("quantity") - row.quantity, Value(0))
+            )
+        StockMovement.objects.create(
+            sku_id=row.sku_id,
+            warehouse_id=row.warehouse_id,
+            bin_id=row.bin_id,
+            kind=MovementKind.ADJUST,
+            on_hand_delta=-row.quantity,
+            reserved_delta=-row.quantity,
+            document=document,
+            actor=actor,
+            note=_("not found at picking"),
+            at=at,
+        )
+    trim_bins_to_on_hand({(row.sku_id, row.warehouse_id) for row in wanted})
 
 
 @transaction.atomic
