@@ -379,6 +379,43 @@ def putaway(request: HttpRequest, payload: PutawayIn) -> Any:
     }
 
 
+class ReorderPointIn(Strict):
+    sku: str = Field(min_length=1, max_length=64)
+    warehouse: str = Field(min_length=1, max_length=40)
+    reorder_point: StrictInt | None = Field(description="available at or below this is low; null clears it")
+    reorder_quantity: StrictInt | None = None
+
+
+class ReorderPointOut(Schema):
+    sku: str
+    warehouse: str
+    reorder_point: int | None
+    reorder_quantity: int | None
+
+
+@router.put("/stock/reorder-point", response={200: ReorderPointOut, **ERROR_RESPONSES})
+def set_reorder_point(request: HttpRequest, payload: ReorderPointIn) -> Any:
+    """When a SKU's available stock in a warehouse falls to its reorder point it shows as
+    low, and purchasing suggests ordering the reorder quantity."""
+    actor = actor_of(request)
+    warehouse = _warehouse_filter(payload.warehouse, actor)
+    assert warehouse is not None
+    sku = _sku(payload.sku, "sku")
+    level = actions.set_reorder_point(
+        sku=sku,
+        warehouse=warehouse,
+        reorder_point=payload.reorder_point,
+        reorder_quantity=payload.reorder_quantity,
+        actor=actor,
+    )
+    return {
+        "sku": sku.code,
+        "warehouse": warehouse.code,
+        "reorder_point": level.reorder_point,
+        "reorder_quantity": level.reorder_quantity,
+    }
+
+
 # --- Stock counts (盘点) ----------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.inventory import actions
-from sellerdesk.inventory.models import Warehouse
+from sellerdesk.inventory.models import StockLevel, Warehouse
 from tests.conftest import ApiClient
 from tests.factories import make_token, make_user
 from tests.inventory.conftest import HookCalls, figures, snapshot
@@ -233,3 +233,39 @@ def _now() -> Any:
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_a_reorder_point_is_set_and_cleared(api: ApiClient, main: Warehouse, tee: Sku) -> None:
+    response = api.put(
+        "/api/v1/stock/reorder-point",
+        {"sku": tee.code, "warehouse": "main", "reorder_point": 5, "reorder_quantity": 40},
+    )
+
+    assert (response.status_code, response.json()) == (
+        200,
+        {"sku": tee.code, "warehouse": "main", "reorder_point": 5, "reorder_quantity": 40},
+    )
+    cleared = api.put("/api/v1/stock/reorder-point", {"sku": tee.code, "warehouse": "main", "reorder_point": None})
+    assert cleared.json()["reorder_point"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"sku": "NOPE", "warehouse": "main", "reorder_point": 5}, 422),
+        ({"sku": "TEE-RED-M", "warehouse": "nope", "reorder_point": 5}, 422),
+        ({"sku": "TEE-RED-M", "warehouse": "main", "reorder_point": -1}, 422),
+        ({"sku": "TEE-RED-M", "warehouse": "main", "reorder_point": "5"}, 422),
+        ({"sku": "TEE-RED-M", "warehouse": "main"}, 422),
+    ],
+)
+def test_a_bad_reorder_point_changes_nothing(
+    api: ApiClient, main: Warehouse, tee: Sku, body: dict[str, Any], status: int
+) -> None:
+    before = snapshot()
+
+    response = api.put("/api/v1/stock/reorder-point", {**body, "sku": body["sku"].replace("TEE-RED-M", tee.code)})
+
+    assert response.status_code == status
+    assert snapshot() == before
+    assert list(StockLevel.objects.exclude(reorder_point=None).values_list("pk", flat=True)) == []
