@@ -86,3 +86,9 @@ def presale_sku(db: Any) -> Sku:
 
 
 __all__ = ["Decimal", "make_sku"]
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english(settings: Any) -> None:
+    # The assertions read English messages; the product's default language is Chinese.
+    settings.LANGUAGE_CODE = "en"

@@ -1,7 +1,9 @@
 """Allocation under load on a real PostgreSQL: 2,000 approved orders allocated by 4
-worker threads at once while intake keeps placing orders. No oversell (every stock
-row's reserved equals what the order lines hold there, available never below 0), no
-deadlock (no worker error), and every order ends allocated, split or short."""
+worker threads at once while intake keeps placing orders, one order per transaction
+(`allocate_order_id`) and a batch per transaction (`allocate_in_batches`, as the sweep
+and the background task run it). No oversell (every stock row's reserved equals what
+the order lines hold there, available never below 0), no deadlock (no worker error),
+and every order ends allocated, split or short."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import random
 import threading
 from typing import Any
 
+import pytest
 from django.db import connections
 from django.db.models import Sum
 from django.utils import timezone
@@ -17,7 +20,7 @@ from sellerdesk.core.errors import InsufficientStock
 from sellerdesk.inventory.actions import default_warehouse, set_on_hand
 from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import active_warehouses, allocate_order_id
+from sellerdesk.orders.allocation.actions import active_warehouses, allocate_in_batches, allocate_order_id
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import OrderStatus
 from tests.factories import make_sku
@@ -26,6 +29,7 @@ from tests.pg.test_concurrency import WAIT_SECONDS, AvailabilityWatch
 ORDERS = 2_000
 WORKERS = 4
 PROVINCES = ["北京市", "浙江省", "广东省", "上海市"]
+BATCH = 50  # small enough that the 4 workers' batches overlap many times
 
 
 def _draft(index: int, codes: list[str]) -> order_actions.OrderDraft:
@@ -41,7 +45,10 @@ def _draft(index: int, codes: list[str]) -> order_actions.OrderDraft:
     )
 
 
-def test_4_workers_allocate_2000_orders_while_intake_runs_without_oversell_or_deadlock(shop: Any) -> None:
+@pytest.mark.parametrize("batched", [False, True], ids=["one_by_one", "in_batches"])
+def test_4_workers_allocate_2000_orders_while_intake_runs_without_oversell_or_deadlock(
+    shop: Any, batched: bool
+) -> None:
     # given 3 warehouses (north serves 北京市, east 浙江省/上海市, main everywhere) and 10 SKUs
     main = default_warehouse()
     north = Warehouse.objects.create(code="north", name="北京仓", priority=10, regions=["北京市"])
@@ -67,16 +74,24 @@ def test_4_workers_allocate_2000_orders_while_intake_runs_without_oversell_or_de
         random.Random(seed).shuffle(mine)
         try:
             barrier.wait(timeout=WAIT_SECONDS)
-            for order_id in mine:
+            for start in range(0, len(mine), BATCH if batched else 1):
                 try:
-                    result = allocate_order_id(order_id=order_id, actor=None, at=timezone.now(), warehouses=warehouses)
+                    if batched:
+                        batch = allocate_in_batches(
+                            mine[start : start + BATCH], now=timezone.now(), warehouses=warehouses
+                        )
+                        found = list(batch.outcomes.values())
+                    else:
+                        one = allocate_order_id(
+                            order_id=mine[start], actor=None, at=timezone.now(), warehouses=warehouses
+                        )
+                        found = [one.outcome] if one is not None else []
                 except Exception as error:  # a deadlock or an oversell would surface here
                     with lock:
                         errors.append(f"{type(error).__name__}: {error}")
                 else:
-                    if result is not None:
-                        with lock:
-                            outcomes.append(result.outcome)
+                    with lock:
+                        outcomes.extend(found)
         finally:
             connections.close_all()
 

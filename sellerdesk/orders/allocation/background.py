@@ -11,11 +11,7 @@ from sellerdesk.orders.allocation import actions
 
 @task()
 def allocate_orders(order_ids: list[int]) -> int:
-    """Allocate orders just approved; those another worker holds are left to the sweep."""
-    now = timezone.now()
-    warehouses = actions.active_warehouses()
-    done = 0
-    for order_id in order_ids:
-        result = actions.allocate_order_id(order_id=order_id, actor=None, at=now, warehouses=warehouses)
-        done += result is not None
-    return done
+    """Allocate orders just approved, a batch per transaction; those another worker
+    holds are left to the sweep. Returns how many were handled."""
+    result = actions.allocate_in_batches(order_ids, now=timezone.now())
+    return len(result.outcomes)

@@ -1,6 +1,7 @@
-"""The allocation sweep: approved orders allocated in batches (and presale units that
-arrived while their orders were busy converted). Registered with core.periodic once
-this module is imported by `core.periodic.jobs()`."""
+"""The allocation sweep: approved orders allocated in batches (`allocate_batch`, one
+transaction per batch; and presale units that arrived while their orders were busy
+converted). Registered with core.periodic once this module is imported by
+`core.periodic.jobs()`."""
 
 from __future__ import annotations
 
