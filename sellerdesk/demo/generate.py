@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from sellerdesk.catalog.actions import create_sku
@@ -31,12 +32,28 @@ from sellerdesk.core.permissions import Role
 from sellerdesk.customers.models import Customer
 from sellerdesk.demo import catalog
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
+from sellerdesk.fulfilment.demo import load_demo_fulfilment
 from sellerdesk.inventory.actions import set_on_hand
+from sellerdesk.inventory.demo import load_demo_inventory
+from sellerdesk.inventory.models import Warehouse
+from sellerdesk.logistics.defaults import load_default_carriers, load_default_rates
+from sellerdesk.logistics.demo import load_demo_logistics, simulated_scenario
+from sellerdesk.logistics.models import Carrier, CarrierCoverage, CarrierRate
+from sellerdesk.logistics.tracking import poll_tracking
 from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders.allocation.actions import (
+    active_warehouses,
+    allocate_approved_orders,
+    allocate_in_batches,
+    approved_order_ids,
+)
+from sellerdesk.orders.allocation.demo import load_demo_allocation
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.tasks import review_paid_orders
 from sellerdesk.payments.actions import record_payment
+from sellerdesk.purchasing.demo import load_demo_purchasing
+from sellerdesk.purchasing.dropship_demo import load_demo_dropship
 from sellerdesk.shops.models import Platform, ReviewSettings, Shop
 
 DEFAULT_SEED = 20261122
@@ -95,9 +112,23 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         items = _create_catalogue(rng, staff.owner, config.sku_limit)
         plans = OrderPlanner(rng, now, config.days, shops, items).plan(config.orders)
         _stock_up(rng, items, plans, staff.warehouse, counted_at=now - timedelta(days=config.days + 1))
-        for plan in plans:
-            _play(plan, staff)
+        # 上海 (the default), 广州 and 北京, with bins, counts and transfers, before any order.
+        load_demo_inventory(rng=rng, skus=[item.sku for item in items], actor=staff.owner, now=now)
+        # The carriers, as a migrated database has them: an order shipped is tracked.
+        load_default_carriers(Carrier, CarrierCoverage)
+        load_default_rates(Carrier, CarrierRate)
+        # The history's parcels all arrived (the logistics demo adds the troubled ones),
+        # and the tracking sweep has polled them: the carrier's scans up to `now`.
+        with simulated_scenario("normal"):
+            for plan in plans:
+                _play(plan, staff)
+        poll_tracking(now)
+        _allocate_as_approved(until=now - timedelta(hours=1))
+        _later_capabilities(rng, staff, items, now, credentials)
+        # Last, the sweep at `now`: review of what was paid (the demos' orders too), then
+        # allocation of what that approved.
         _review(shops, staff, now)
+        allocate_approved_orders(now=now)
     if credentials:
         write_credentials(credentials)
     by_status = Counter(Order.objects.values_list("status", flat=True))
@@ -189,6 +220,39 @@ def _review(shops: list[Shop], staff: Staff, now: datetime) -> None:
     if len(waiting) == 2:  # one is held, one still waits for review
         review_actions.hold_order(order=waiting[0], actor=staff.agent, reason="买家说要改收货地址，等确认", at=now)
     review_paid_orders(now)
+
+
+def _allocate_as_approved(*, until: datetime) -> None:
+    """What the allocation scheduled on approval did: each approved order allocated a
+    minute after its last step, oldest first, up to `until`; later ones wait for the sweep."""
+    due = []
+    for order in Order.objects.filter(pk__in=approved_order_ids()):
+        last = order.events.aggregate(last=Max("at"))["last"] or order.approved_at or order.created_at
+        at = last + timedelta(minutes=1)
+        if at <= until:
+            due.append((at, order.pk))
+    warehouses = active_warehouses()
+    for at, pk in sorted(due):
+        allocate_in_batches([pk], now=at, warehouses=warehouses)
+
+
+def _later_capabilities(
+    rng: random.Random, staff: Staff, items: list[Item], now: datetime, credentials: list[tuple[str, str]]
+) -> None:
+    """Presale, stockouts handled every way, purchasing in every state, dropship with the
+    supplier's login, parcels with tracking and problems, ratings: each capability's own
+    demo loader, run on the shop the orders above made, every one of them at `now`."""
+    # Its orders were allocated over the last two days; the sweep at `now` comes last.
+    load_demo_allocation(rng=rng, actor=staff.owner, agent=staff.agent, now=now, sweep=False)
+    # The warehouse's last hour: waves of the orders allocated by then.
+    load_demo_fulfilment(rng=rng, actor=staff.owner, now=now)
+    warehouses = list(Warehouse.objects.filter(is_active=True).order_by("priority", "pk"))
+    skus = [item.sku for item in items]
+    load_demo_purchasing(rng=rng, skus=skus, warehouses=warehouses, actor=staff.owner, now=now)
+    with simulated_scenario("normal"):  # the suppliers' parcels arrive too
+        credentials += load_demo_dropship(rng=rng, actor=staff.owner, now=now).credentials
+    poll_tracking(now)
+    load_demo_logistics(rng=rng, actor=staff.agent, now=now)
 
 
 # --- catalogue and stock -----------------------------------------------------------

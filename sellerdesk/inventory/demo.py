@@ -9,7 +9,7 @@ before) find exactly the stock the generator planned for them.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -79,12 +79,13 @@ def _bins(warehouse: Warehouse, actor: User) -> list[Bin]:
     ) + actions.create_bins(warehouse=warehouse, codes="B-01-01..B-01-10", zone="B", actor=actor)
 
 
-def load_demo_inventory(*, rng: random.Random, skus: list[Sku], actor: User) -> None:
+def load_demo_inventory(*, rng: random.Random, skus: list[Sku], actor: User, now: datetime | None = None) -> None:
     """3 warehouses (上海仓 default for 华东, 广州仓 华南, 北京仓 华北) with 20 bins each;
     new stock received into 广州 and 北京 for part of the SKUs (so some SKUs are only in
     上海), part of it put away in bins; a posted stock count and an open one; a received
-    transfer and one in transit. `actor` must be allowed to edit warehouses (the owner)."""
-    now = timezone.now()
+    transfer and one in transit. `actor` must be allowed to edit warehouses (the owner);
+    `now` is the demo's moment (every dated step is in the days before it)."""
+    now = now or timezone.now()
     shanghai, guangzhou, beijing = _warehouses(actor)
     bins = {house.pk: _bins(house, actor) for house in (shanghai, guangzhou, beijing)}
     ordered = sorted(skus, key=lambda sku: sku.code)
@@ -108,7 +109,13 @@ def load_demo_inventory(*, rng: random.Random, skus: list[Sku], actor: User) -> 
     # Put part of 上海's available stock away in bins.
     for level in StockLevel.objects.filter(warehouse=shanghai, on_hand__gt=0).select_related("sku")[:30]:
         quantity = min(level.on_hand, rng.randrange(1, 20))
-        actions.putaway(sku=level.sku, bin=rng.choice(bins[shanghai.pk]), quantity=quantity, actor=actor)
+        actions.putaway(
+            sku=level.sku,
+            bin=rng.choice(bins[shanghai.pk]),
+            quantity=quantity,
+            actor=actor,
+            at=now - timedelta(days=19),
+        )
     # Reorder points on a few SKUs, some of them at or below it.
     for sku in ordered[: max(len(ordered) // 6, 1)]:
         actions.set_reorder_point(

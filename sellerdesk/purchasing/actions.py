@@ -386,7 +386,13 @@ def create_purchase_order(*, draft: PurchaseDraft, actor: User | None, at: datet
 
 
 def _locked(purchase_order: PurchaseOrder) -> PurchaseOrder:
-    return PurchaseOrder.objects.select_for_update().select_related("supplier", "warehouse").get(pk=purchase_order.pk)
+    # Only the purchase order's row: the warehouse is a nullable join (a dropship purchase
+    # has none), and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    return (
+        PurchaseOrder.objects.select_for_update(of=("self",))
+        .select_related("supplier", "warehouse")
+        .get(pk=purchase_order.pk)
+    )
 
 
 def _stock_only(purchase_order: PurchaseOrder, action: str) -> None:

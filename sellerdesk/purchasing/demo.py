@@ -69,11 +69,17 @@ class DemoPurchasing:
 
 
 def load_demo_purchasing(
-    *, rng: random.Random, skus: Sequence[Sku], warehouses: Sequence[Warehouse], actor: User | None
+    *,
+    rng: random.Random,
+    skus: Sequence[Sku],
+    warehouses: Sequence[Warehouse],
+    actor: User | None,
+    now: datetime | None = None,
 ) -> DemoPurchasing:
     """Suppliers and purchase orders: draft, sent, customs, partially received (with a
-    damaged and a short difference), received, closed short and cancelled."""
-    now = timezone.now()
+    damaged and a short difference), received, closed short and cancelled; every step
+    dated in the days before `now` (the demo's moment)."""
+    now = now or timezone.now()
     suppliers = [actions.create_supplier(data=data, actor=actor) for data in SUPPLIERS]
     stocked = [sku for sku in skus if not sku.is_dropship and sku.is_active]
     if len(stocked) < 8 or not warehouses:
@@ -164,7 +170,11 @@ def load_demo_purchasing(
     cleared = order(kr, 2, days_ago=35)
     actions.send_purchase_order(purchase_order=cleared, actor=actor, at=at(35))
     actions.record_customs(
-        purchase_order=cleared, actor=actor, documents="报关单号 2233 2026 0009 1204", prepayment=Decimal("1880.00")
+        purchase_order=cleared,
+        actor=actor,
+        documents="报关单号 2233 2026 0009 1204",
+        prepayment=Decimal("1880.00"),
+        at=at(6),
     )
     actions.clear_customs(purchase_order=cleared, actor=actor, cleared_at=at(1))
     made["cleared"] = cleared

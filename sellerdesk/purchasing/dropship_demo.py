@@ -12,6 +12,7 @@ import random
 import secrets
 import string
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -97,8 +98,22 @@ def _tracking(rng: random.Random) -> tuple[str, str]:
     return carrier, prefix + "".join(rng.choice(string.digits) for _ in range(12))
 
 
-def load_demo_dropship(*, rng: random.Random, actor: User) -> DemoDropship:
-    """`actor` is the demo's owner; the supplier's own steps are taken by its login."""
+# stage → (hours before `now` the buyer ordered, hours after that the supplier shipped,
+# hours after that the buyer confirmed receipt); None: not reached.
+TIMELINE: dict[str, tuple[float, float | None, float | None]] = {
+    "sent": (5, None, None),
+    "paid": (26, None, None),
+    "shipped": (70, 30, None),
+    "settled": (230, 28, 100),
+}
+
+
+def load_demo_dropship(*, rng: random.Random, actor: User, now: datetime | None = None) -> DemoDropship:
+    """`actor` is the demo's owner; the supplier's own steps are taken by its login.
+    Every step is dated before `now` (the demo's moment), in the order a real shop
+    would see them: paid minutes after placing, approved within the hour, the purchase
+    paid after that, shipped by the supplier the next day, receipt confirmed days later."""
+    now = now or timezone.now()
     supplier, credentials = _supplier_and_login()
     skus = _skus(supplier, actor)
     supplier_user = User.objects.get(username=USERNAME)
@@ -107,6 +122,9 @@ def load_demo_dropship(*, rng: random.Random, actor: User) -> DemoDropship:
     for index, stage in enumerate(stages):
         name, phone, province, city, district, detail = BUYERS[index % len(BUYERS)]
         sku = skus[index % len(skus)]
+        ago, ship_after, confirm_after = TIMELINE[stage]
+        placed = now - timedelta(hours=ago + index * 7)  # the two settled ones a few hours apart
+        paid = placed + timedelta(minutes=rng.randint(2, 30))
         order = order_actions.place_order(
             draft=order_actions.OrderDraft(
                 buyer=order_actions.Buyer(name, phone, f"demo_ds_{index}"),
@@ -114,28 +132,37 @@ def load_demo_dropship(*, rng: random.Random, actor: User) -> DemoDropship:
                 lines=[order_actions.LineDraft(sku.code, rng.randint(1, 2))],
                 source="silent",
                 buyer_message="不要放价格单" if index % 2 else "",
+                placed_at=placed,
             ),
             actor=actor,
         )
         record_payment(
-            order=order, amount=order.total, method="online", reference=f"DEMO-DS-{order.number}", actor=actor
+            order=order,
+            amount=order.total,
+            method="online",
+            reference=f"DEMO-DS-{order.number}",
+            actor=actor,
+            at=paid,
         )
         order = Order.objects.get(pk=order.pk)
         if not PurchaseOrder.objects.filter(for_order=order).exists():
-            dropship.on_order_paid(order=order, actor=actor, at=order.paid_at or timezone.now())
+            dropship.on_order_paid(order=order, actor=actor, at=order.paid_at or paid)
         purchase = PurchaseOrder.objects.get(for_order=order)
         if stage != "sent":
-            order_actions.approve_order(order=order, actor=actor)
-            dropship.pay_dropship_purchase(purchase=purchase, actor=actor)
-        if stage in ("shipped", "settled"):
+            approved = paid + timedelta(minutes=rng.randint(20, 60))
+            order_actions.approve_order(order=order, actor=actor, at=approved)
+            dropship.pay_dropship_purchase(purchase=purchase, actor=actor, at=approved + timedelta(minutes=30))
+        if ship_after is not None:
             carrier, tracking = _tracking(rng)
+            shipped = placed + timedelta(hours=ship_after)
             dropship.ship_dropship_purchase(
-                purchase=purchase, actor=supplier_user, carrier=carrier, tracking_number=tracking
+                purchase=purchase, actor=supplier_user, carrier=carrier, tracking_number=tracking, at=shipped
             )
-        if stage == "settled":
-            order_actions.confirm_receipt(order=order, actor=actor)
-            purchase.refresh_from_db()
-            if purchase.status != "settled":  # before the completion hook was in orders.actions
-                dropship.on_order_completed(order=order, actor=actor, at=timezone.now())
+            if confirm_after is not None:
+                confirmed = shipped + timedelta(hours=confirm_after)
+                order_actions.confirm_receipt(order=order, actor=actor, at=confirmed)
+                purchase.refresh_from_db()
+                if purchase.status != "settled":  # before the completion hook was in orders.actions
+                    dropship.on_order_completed(order=order, actor=actor, at=confirmed)
         result.orders_by_stage.setdefault(stage, []).append(order.number)
     return result

@@ -76,7 +76,11 @@ def _paid_order(rng: random.Random, lines: list[tuple[str, int]], *, actor: User
     return order
 
 
-def load_demo_allocation(*, rng: random.Random, actor: User, agent: User, now: datetime) -> DemoAllocation:
+def load_demo_allocation(
+    *, rng: random.Random, actor: User, agent: User, now: datetime, sweep: bool = True
+) -> DemoAllocation:
+    """Every step dated before `now`. With `sweep`, everything else approved is allocated
+    at `now` last (the demo shop runs that sweep itself, after its warehouse work)."""
     summary = DemoAllocation()
     main = default_warehouse()
     others = list(Warehouse.objects.filter(is_active=True).exclude(pk=main.pk).order_by("priority", "pk"))
@@ -98,23 +102,29 @@ def load_demo_allocation(*, rng: random.Random, actor: User, agent: User, now: d
     # Stockouts: orders allocated at the default warehouse, then a count finds units missing.
     short_sku = _sku(actor, "SO-TEE-01", "纯棉T恤 藏青 L", "79.00")
     spare_sku = _sku(actor, "SO-SOCK-01", "中筒袜 灰", "15.00")
-    set_on_hand(sku=short_sku, on_hand=14, actor=actor, warehouse=main)
-    set_on_hand(sku=spare_sku, on_hand=40, actor=actor, warehouse=main)
+    set_on_hand(sku=short_sku, on_hand=14, actor=actor, warehouse=main, at=day)
+    set_on_hand(sku=spare_sku, on_hand=40, actor=actor, warehouse=main, at=day)
     for warehouse in others:
-        set_on_hand(sku=short_sku, on_hand=0, actor=actor, warehouse=warehouse)
+        set_on_hand(sku=short_sku, on_hand=0, actor=actor, warehouse=warehouse, at=day)
     orders = [
         _paid_order(rng, [("SO-TEE-01", 2), ("SO-SOCK-01", 1)], actor=actor, at=day + timedelta(hours=hour))
         for hour in range(7)
     ]
     for order in orders:
         allocate_order(order=order, actor=actor, at=day + timedelta(hours=8))
+    counted_at = day + timedelta(hours=9)  # after the last of them was allocated
     reserved = StockLevel.objects.get(sku=short_sku, warehouse=main).reserved
     release_for_shortfall(
-        sku_id=short_sku.pk, warehouse_id=main.pk, quantity=reserved - 2, document="DEMO-COUNT", actor=actor, at=day
+        sku_id=short_sku.pk,
+        warehouse_id=main.pk,
+        quantity=reserved - 2,
+        document="DEMO-COUNT",
+        actor=actor,
+        at=counted_at,
     )
-    set_on_hand(sku=short_sku, on_hand=2, actor=actor, warehouse=main, note="demo count")
+    set_on_hand(sku=short_sku, on_hand=2, actor=actor, warehouse=main, note="demo count", at=counted_at)
     if others:
-        set_on_hand(sku=short_sku, on_hand=30, actor=actor, warehouse=others[-1])
+        set_on_hand(sku=short_sku, on_hand=30, actor=actor, warehouse=others[-1], at=counted_at)
     waiting = list(Order.objects.filter(pk__in=[order.pk for order in orders], status="stockout").order_by("pk"))
     answers = [
         ("transfer", "同意从其他仓调货，晚两天没关系"),
@@ -141,5 +151,6 @@ def load_demo_allocation(*, rng: random.Random, actor: User, agent: User, now: d
         summary.stockouts[order.number] = ""
 
     # Everything else approved: allocated across the warehouses by the sweep.
-    summary.allocated = allocate_approved_orders(now=now)
+    if sweep:
+        summary.allocated = allocate_approved_orders(now=now)
     return summary
