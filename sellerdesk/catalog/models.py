@@ -5,6 +5,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+# How sellers list a variant's attributes: colour before size, as on Taobao's SKU picker.
+ATTRIBUTE_ORDER = {name: index for index, name in enumerate(["颜色", "色号", "尺码", "规格", "款式"])}
+
+
 class Product(models.Model):
     """What the shop sells (a style); its SKUs are the sellable variants (colour × size)."""
 
@@ -47,7 +51,10 @@ class Sku(models.Model):
 
     @property
     def attributes_text(self) -> str:
-        return " ".join(f"{key}:{value}" for key, value in self.attributes.items())
+        """"颜色:红 尺码:M": the usual attributes first, in the order sellers write them, then
+        the rest by name (PostgreSQL's jsonb does not keep the order keys were written in)."""
+        keys = sorted(self.attributes, key=lambda key: (ATTRIBUTE_ORDER.get(key, len(ATTRIBUTE_ORDER)), key))
+        return " ".join(f"{key}:{self.attributes[key]}" for key in keys)
 
 
 class PriceList(models.Model):
