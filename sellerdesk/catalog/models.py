@@ -4,7 +4,6 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
 # How sellers list a variant's attributes: colour before size, as on Taobao's SKU picker.
 ATTRIBUTE_ORDER = {name: index for index, name in enumerate(["颜色", "色号", "尺码", "规格", "款式"])}
 
