@@ -50,8 +50,9 @@ class Sku(models.Model):
 
     @property
     def attributes_text(self) -> str:
-        """"颜色:红 尺码:M": the usual attributes first, in the order sellers write them, then
-        the rest by name (PostgreSQL's jsonb does not keep the order keys were written in)."""
+        """The attributes as people read them ("颜色:红 尺码:M"): the usual ones first, in the
+        order sellers write them, then the rest by name (PostgreSQL's jsonb does not keep the
+        order keys were written in)."""
         keys = sorted(self.attributes, key=lambda key: (ATTRIBUTE_ORDER.get(key, len(ATTRIBUTE_ORDER)), key))
         return " ".join(f"{key}:{self.attributes[key]}" for key in keys)
 
