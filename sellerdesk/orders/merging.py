@@ -92,6 +92,7 @@ def _move_reservations(moves: Sequence[tuple[OrderLine, str, str, int]], *, acto
                 stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or 0, quantity),
                 source,
                 target,
+                presale=line.presale_pending,
             )
             for line, source, target, quantity in moves
         ],
@@ -265,6 +266,7 @@ def _copy_line(line: OrderLine, *, position: int, quantity: int, origin: str) ->
         list_price=line.list_price,
         warehouse_id=line.warehouse_id,
         reserved_quantity=0,
+        presale_pending=line.presale_pending,
         origin_order_number=line.origin_order_number or origin,
         origin_position=line.origin_position if line.origin_order_number else line.position,
     )

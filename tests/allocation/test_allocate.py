@@ -97,6 +97,31 @@ def test_a_presale_order_stays_approved_until_its_units_arrive(main: Any, presal
     assert (result.outcome, order.status, order.promised_ship_date) == ("presale", "approved", date(2026, 12, 15))
 
 
+def test_presale_lines_go_apart_and_the_rest_ships_now(main: Any, presale_sku: Any) -> None:
+    put(presale_sku, main, 0, in_transit=5)
+    make_sku("TEE", stock=10)
+    order = approved(("TEE", 2), (presale_sku.code, 1))
+
+    result = allocate_order(order=order, actor=None, at=T0)
+
+    now_part, presale_part = result.parts
+    assert (result.outcome, Order.objects.get(pk=order.pk).status) == ("split", "closed")
+    assert (now_part.split_from_id, presale_part.split_from_id) == (order.pk, order.pk)
+    now_part.refresh_from_db()
+    presale_part.refresh_from_db()
+    assert (now_part.status, presale_part.status) == ("allocated", "approved")
+    assert lines_of(now_part) == [("TEE", 2, "main", 2, False)]
+    presale_line = presale_part.lines.get()
+    assert (presale_line.sku_code, presale_line.reserved_quantity, presale_line.presale_pending) == (
+        presale_sku.code,
+        1,
+        True,
+    )
+    # The presale units stay reserved against the units in transit, not on hand.
+    assert level(presale_sku, main) == (0, 0, 5, 1)
+    assert now_part.total + presale_part.total == order.total
+
+
 def test_allocating_an_order_not_approved_is_refused_and_changes_nothing(main: Any, warehouse_user: Any) -> None:
     make_sku("TEE", stock=5)
     order = place(("TEE", 1))

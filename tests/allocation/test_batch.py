@@ -91,6 +91,14 @@ def dropship_and_presale_are_left_alone(main: Any) -> list[Order]:
     return [approved(("DS-1", 2)), approved(("PRE-1", 1)), approved(("TEE", 1), ("DS-1", 1))]
 
 
+def presale_lines_apart(main: Any) -> list[Order]:
+    make_sku("TEE", stock=5)
+    presale = make_sku("PRE-1", stock=0)
+    Sku.objects.filter(pk=presale.pk).update(is_presale=True)
+    put(presale, main, 0, in_transit=5)
+    return [approved(("TEE", 2), ("PRE-1", 1)), approved(("TEE", 1))]
+
+
 def moves_splits_and_stockouts_in_one_batch(main: Any) -> list[Order]:
     east = make_warehouse("east", priority=10, regions=["浙江省"])
     north = make_warehouse("north", priority=20, regions=["北京市"])
@@ -116,6 +124,7 @@ CASES: list[tuple[str, Callable[[Any], list[Order]]]] = [
     ("split by warehouse", split_by_warehouse),
     ("stockout", stockout),
     ("dropship and presale are left alone", dropship_and_presale_are_left_alone),
+    ("presale lines apart", presale_lines_apart),
     ("moves, splits and stockouts in one batch", moves_splits_and_stockouts_in_one_batch),
 ]
 

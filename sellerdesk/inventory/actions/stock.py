@@ -136,6 +136,8 @@ class ReservationMove:
     line: StockLine
     source: str
     target: str
+    # A presale (预售) line's units are reserved against units in transit (presale_reserved).
+    presale: bool = False
 
 
 def transfer_reservations(*, moves: Sequence[ReservationMove], actor: User | None, at: datetime) -> None:
@@ -147,12 +149,18 @@ def transfer_reservations(*, moves: Sequence[ReservationMove], actor: User | Non
             continue
         note = _("moved from %(source)s to %(target)s") % {"source": move.source, "target": move.target}
         for document, sign in ((move.source, -1), (move.target, 1)):
+            if move.presale:
+                kind = MovementKind.PRESALE_RESERVE if sign > 0 else MovementKind.PRESALE_RELEASE
+                deltas = {"presale_delta": sign * move.line.quantity}
+            else:
+                kind = MovementKind.RESERVE if sign > 0 else MovementKind.RELEASE
+                deltas = {"reserved_delta": sign * move.line.quantity}
             rows.append(
                 StockMovement(
                     sku_id=move.line.sku_id,
                     warehouse_id=move.line.warehouse_id,
-                    kind=MovementKind.RESERVE if sign > 0 else MovementKind.RELEASE,
-                    reserved_delta=sign * move.line.quantity,
+                    kind=kind,
+                    **deltas,
                     document=document,
                     actor=actor,
                     note=note,

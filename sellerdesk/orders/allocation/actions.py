@@ -299,6 +299,9 @@ def _allocate_locked(
     if not stock_lines:
         return AllocationResult(order, "dropship")
     if any(line.presale_pending for line in stock_lines):
+        ready = [line for line in lines if not line.presale_pending]
+        if ready and may_split and order.status == OrderStatus.APPROVED:
+            return _split_presale_apart(order, lines, actor=actor, at=at, warehouses=warehouses)
         return AllocationResult(order, "presale")
     warehouses = list(warehouses) if warehouses is not None else active_warehouses()
     codes = {warehouse.id: warehouse.code for warehouse in warehouses}
@@ -332,6 +335,26 @@ def _allocate_locked(
     moves = _move_lines(targets, document=order.number, actor=actor, at=at)
     _mark_short(order, stock_lines, plan, actor=actor, at=at, moves=moves)
     return AllocationResult(order, "stockout")
+
+
+def _split_presale_apart(
+    order: Order,
+    lines: Sequence[OrderLine],
+    *,
+    actor: User | None,
+    at: datetime,
+    warehouses: Sequence[WarehouseInfo] | None,
+) -> AllocationResult:
+    """预售 lines apart: what is there ships now (allocated like any order), the presale
+    lines wait in their own part until their units arrive (`after_stock_arrived`)."""
+    from sellerdesk.orders.merging import PartLine, split_order
+
+    ready = [PartLine(line.position, line.quantity) for line in lines if not line.presale_pending]
+    later = [PartLine(line.position, line.quantity) for line in lines if line.presale_pending]
+    # The allocator splits; the split is its consequence, not a person's choice.
+    now_part, presale_part = split_order(order=order, actor=None, parts=[ready, later], at=at)
+    first = _allocate_locked(now_part, actor=actor, at=at, warehouses=warehouses)
+    return AllocationResult(order, "split", parts=[*(first.parts or [now_part]), presale_part])
 
 
 def _is_in_place(plan: Plan, stock_lines: Sequence[OrderLine]) -> bool:
@@ -621,15 +644,19 @@ def allocate_batch(
         codes = {warehouse.id: warehouse.code for warehouse in warehouses}
         warehouse_ids = [warehouse.id for warehouse in warehouses]
         work: list[tuple[Order, list[OrderLine]]] = []
+        mixed: list[Order] = []
         for order in orders:
             stock_lines = [line for line in lines_of.get(order.pk, []) if not line.is_dropship]  # type: ignore[attr-defined]
             if not stock_lines:
                 result.outcomes[order.pk] = "dropship"
             elif any(line.presale_pending for line in stock_lines):
-                result.outcomes[order.pk] = "presale"
+                if all(line.presale_pending for line in lines_of[order.pk]):
+                    result.outcomes[order.pk] = "presale"
+                else:  # presale lines apart (rare): the one-order path, after the batch
+                    mixed.append(order)
             else:
                 work.append((order, stock_lines))
-        if not work:
+        if not work and not mixed:
             return result
         stock = _Stock()
         stock.load(free_levels({line.sku_id for _order, lines in work for line in lines}, warehouse_ids))
@@ -677,6 +704,8 @@ def allocate_batch(
             stock.load(free_levels(sku_ids, warehouse_ids))
         _flush_moves(pending)
         _mark_allocated_together(allocated, actor=actor, at=now, codes=codes)
+        for order in mixed:
+            result.outcomes[order.pk] = _allocate_locked(order, actor=actor, at=now, warehouses=warehouses).outcome
     return result
 
 
