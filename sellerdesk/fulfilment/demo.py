@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from sellerdesk.catalog.models import Sku
@@ -22,6 +23,7 @@ from sellerdesk.fulfilment import actions, packing, shipping
 from sellerdesk.fulfilment.models import WaveOrder
 from sellerdesk.fulfilment.waves import WaveRules
 from sellerdesk.inventory.actions import default_warehouse
+from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.logistics.tracking import poll_shipment
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import OrderStatus
@@ -83,6 +85,50 @@ def _shift(warehouse_orders: list[datetime], now: datetime) -> dict[str, datetim
     return {step: start + (now - start) * fraction for step, fraction in SHIFT.items()}
 
 
+WAVE_SIZE = 50
+
+
+def _morning_orders(rng: random.Random, actor: User, warehouse: Warehouse, count: int, *, now: datetime) -> None:
+    """This morning's orders, placed, paid, approved and allocated to the default
+    warehouse before the shift starts, so that the first wave is a full one of 50."""
+    from sellerdesk.demo import names
+    from sellerdesk.orders import actions as order_actions
+    from sellerdesk.orders.allocation.actions import allocate_order
+    from sellerdesk.payments.actions import record_payment
+
+    places = [place for place in names.PLACES if warehouse.serves(place.province)] or list(names.PLACES)
+    in_stock = list(
+        StockLevel.objects.filter(
+            warehouse=warehouse, sku__is_active=True, sku__is_dropship=False, sku__is_presale=False
+        )
+        .annotate(free=F("on_hand") - F("reserved"))
+        .filter(free__gte=10)
+        .order_by("sku__code")
+        .values_list("sku__code", flat=True)
+    )
+    if not in_stock:
+        return
+    start = now - timedelta(hours=4)
+    for index in range(count):
+        place = rng.choice(places)
+        at = start + timedelta(minutes=2 * index)
+        order = order_actions.place_order(
+            draft=order_actions.OrderDraft(
+                buyer=order_actions.Buyer(names.person_name(rng), names.mobile_phone(rng), names.nickname(rng, "web")),
+                address=order_actions.Address(place.province, place.city, place.district, names.street_address(rng)),
+                lines=[order_actions.LineDraft(rng.choice(in_stock), 1)],
+                placed_at=at,
+            ),
+            actor=actor,
+        )
+        paid_at = at + timedelta(minutes=1)
+        record_payment(
+            order=order, amount=order.total, method="online", reference=f"AM-{order.number}", actor=actor, at=paid_at
+        )
+        order_actions.approve_order(order=order, actor=actor, at=paid_at + timedelta(minutes=30))
+        allocate_order(order=order, actor=actor, at=paid_at + timedelta(minutes=31))
+
+
 def load_demo_fulfilment(*, rng: random.Random, actor: User, now: datetime | None = None) -> DemoFulfilment:
     """Everything between the first wave's release and `now` (the demo's moment; about 50
     minutes, see `_shift`); the parcels handed over are tracked from then (the carrier's
@@ -92,9 +138,12 @@ def load_demo_fulfilment(*, rng: random.Random, actor: User, now: datetime | Non
     warehouse = default_warehouse()
     now = now or timezone.now()
     allocated = Order.objects.filter(status=OrderStatus.ALLOCATED, warehouse=warehouse)
+    # A full first wave, a second one started, and one order still waiting for a wave.
+    if allocated.count() < WAVE_SIZE + 3:
+        _morning_orders(rng, actor, warehouse, WAVE_SIZE + 3 - allocated.count(), now=now)
     times = _shift([at for at in allocated.values_list("allocated_at", flat=True) if at is not None], now)
     # The first wave takes all but one of them (at most 50), the second the rest.
-    first_size = min(50, max(allocated.count() - 1, 1))
+    first_size = min(WAVE_SIZE, max(allocated.count() - 1, 1))
     try:
         wave = actions.create_wave(
             warehouse=warehouse, rules=WaveRules(max_orders=first_size), actor=actor, at=times["release"]
@@ -140,10 +189,14 @@ def load_demo_fulfilment(*, rng: random.Random, actor: User, now: datetime | Non
             shipment = shipping.scan_out(tracking_number=shipment.tracking_number, actor=actor, at=times["hand_over"])
             poll_shipment(shipment=shipment, now=now)
             summary.shipped += 1
-    # A second, smaller wave: picking has started.
+    # A second, smaller wave: picking has started; the last allocated order waits.
+    waiting_for_a_wave = Order.objects.filter(status=OrderStatus.ALLOCATED, warehouse=warehouse).count()
     try:
         second = actions.create_wave(
-            warehouse=warehouse, rules=WaveRules(max_orders=10), actor=actor, at=times["second_wave"]
+            warehouse=warehouse,
+            rules=WaveRules(max_orders=max(min(10, waiting_for_a_wave - 1), 1)),
+            actor=actor,
+            at=times["second_wave"],
         )
     except DomainError:
         return summary
