@@ -12,7 +12,7 @@ order event is written for each moved order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -27,7 +27,7 @@ from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment.models import PickLine, PickMode, Wave, WaveOrder, WaveStatus, WaveStep, WaveStepKind
 from sellerdesk.fulfilment.waves import WavePlan, WaveRules, plan_wave
 from sellerdesk.inventory import actions as stock
-from sellerdesk.inventory.models import Warehouse
+from sellerdesk.inventory.models import MovementKind, StockMovement, Warehouse
 from sellerdesk.orders import events
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage
 from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
@@ -269,6 +269,7 @@ def confirm_pick(
                     short_by_line[line.order_line_id] += line.quantity - line.picked_quantity
                     missing[(line.order_line_id, line.bin_id)] += line.quantity - line.picked_quantity
         PickLine.objects.bulk_update(lines, ["picked_quantity"], batch_size=2000)
+        _ledger_picks(lines, wave=wave, actor=actor, at=at)
         if short_by_line:
             _write_off(missing, wave=wave, actor=actor, at=at)
             _short_orders(short_by_line, wave=wave, actor=actor, at=at)
@@ -284,6 +285,30 @@ def confirm_pick(
                 step.finished_at = at
                 step.save(update_fields=["finished_at"])
     return wave
+
+
+def _ledger_picks(lines: Sequence[PickLine], *, wave: Wave, actor: User | None, at: datetime) -> None:
+    """The stock ledger records each stop's units taken from their bin into the wave's
+    totes (kind `pick`; on-hand and reservations change when the parcel ships)."""
+    picked: dict[tuple[int | None, int], int] = defaultdict(int)
+    for line in lines:
+        if line.picked_quantity:
+            picked[(line.bin_id, line.sku_id)] += line.picked_quantity
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                sku_id=sku_id,
+                warehouse_id=wave.warehouse_id,
+                bin_id=bin_id,
+                kind=MovementKind.PICK,
+                document=wave.number,
+                actor=actor,
+                note=_("%(quantity)s picked") % {"quantity": quantity},
+                at=at,
+            )
+            for (bin_id, sku_id), quantity in sorted(picked.items(), key=lambda item: (item[0][1], item[0][0] or 0))
+        ]
+    )
 
 
 def _write_off(missing: Mapping[tuple[int, int | None], int], *, wave: Wave, actor: User | None, at: datetime) -> None:

@@ -55,6 +55,17 @@ def test_a_unit_missing_sends_the_last_order_needing_it_to_stockout(wave, wareho
     assert event.data["lines"] == [{"sku": "TEE", "position": 1, "short": 1}]
 
 
+def test_the_ledger_records_each_stop_picked(wave, warehouse_user):
+    actions.confirm_pick(wave=wave, actor=warehouse_user, at=T0 + timedelta(hours=2))
+
+    picks = StockMovement.objects.filter(kind="pick").order_by("bin__route_order")
+    assert [(m.bin.code, m.sku.code, m.on_hand_delta, m.reserved_delta, m.document) for m in picks] == [
+        ("A-01", "TEE", 0, 0, wave.number),
+        ("A-02", "CAP", 0, 0, wave.number),
+    ]
+    assert [m.note for m in picks] == ["3 picked", "2 picked"]
+
+
 def test_units_not_found_leave_on_hand_the_bin_and_the_reservation(wave, warehouse_user):
     tee = Bin.objects.get(code="A-01")
     second = Order.objects.order_by("created_at").last()
