@@ -10,4 +10,5 @@ urlpatterns = [
     path("exceptions/<int:pk>/resolve/", views.resolve, name="resolve"),
     path("carriers/", views.carrier_list, name="carriers"),
     path("carriers/<slug:code>/rates/", views.save_rates, name="save_rates"),
+    path("orders/<str:number>/extend-auto-confirm/", views.extend_auto_confirm, name="extend_auto_confirm"),
 ]

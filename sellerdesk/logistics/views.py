@@ -175,3 +175,25 @@ def save_rates(request: HttpRequest, code: str) -> HttpResponse:
 
 
 __all__ = ["Carrier", "assign", "carrier_list", "contact", "exception_desk", "resolve", "save_rates"]
+
+
+@staff_required
+@require_POST
+def extend_auto_confirm(request: HttpRequest, number: str) -> HttpResponse:
+    """延长收货 from the order page: push the automatic receipt confirmation later."""
+    from sellerdesk.orders.queries import get_order
+
+    actor = _actor(request)
+    try:
+        days = int(request.POST.get("days", ""))
+    except ValueError:
+        messages.error(request, _("Days: enter a whole number."))
+        return redirect("orders:detail", number=number)
+    try:
+        order = get_order(number=number, actor=actor)
+        actions.extend_auto_confirm(order=order, days=days, reason=request.POST.get("reason", ""), actor=actor)
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Receipt confirmation extended by %(days)s days.") % {"days": days})
+    return redirect("orders:detail", number=number)

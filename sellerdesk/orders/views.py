@@ -281,8 +281,13 @@ def _render_detail(
             (hold, reason_label(hold.reason))
             for hold in order.holds.filter(resolved_at__isnull=True).select_related("created_by")
         ],
+        "extend_days": EXTEND_DAYS,
     }
     return render(request, "orders/detail.html", context, status=status)
+
+
+# 延长收货: the usual extensions offered on the order page (the API takes any up to the maximum).
+EXTEND_DAYS = (3, 5, 7, 10)
 
 
 def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:

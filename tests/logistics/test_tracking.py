@@ -294,3 +294,34 @@ def test_extend_by_api(agent_api: Any) -> None:
 
     assert response.status_code == 200
     assert response.json()["auto_confirm_at"] == "2026-11-15T09:00:00+08:00"
+
+
+def test_extend_from_the_order_page(agent: Any) -> None:
+    from django.test import Client
+
+    shipment = shipped()
+    client = Client()
+    client.force_login(agent)
+    page = client.get(f"/orders/{shipment.order.number}/")
+    assert f'action="/logistics/orders/{shipment.order.number}/extend-auto-confirm/"' in page.content.decode()
+
+    response = client.post(
+        f"/logistics/orders/{shipment.order.number}/extend-auto-confirm/", {"days": "7", "reason": "买家出差"}
+    )
+
+    assert (response.status_code, response["Location"]) == (302, f"/orders/{shipment.order.number}/")
+    assert Order.objects.get(pk=shipment.order.pk).auto_confirm_at == T0 + timedelta(days=17)
+
+
+def test_a_bad_extension_from_the_order_page_changes_nothing(agent: Any) -> None:
+    from django.test import Client
+
+    shipment = shipped()
+    client = Client()
+    client.force_login(agent)
+
+    for form in ({"days": "many", "reason": "x"}, {"days": "3", "reason": ""}, {"days": "99", "reason": "x"}):
+        response = client.post(f"/logistics/orders/{shipment.order.number}/extend-auto-confirm/", form)
+        assert response.status_code == 302
+
+    assert Order.objects.get(pk=shipment.order.pk).auto_confirm_at == T0 + timedelta(days=10)
