@@ -50,6 +50,18 @@ class ReviewSettingsOut(Strict):
     merge_window_hours: int
 
 
+class AllocationSettingsIn(Strict):
+    strategy: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    is_b2b: StrictBool | None = None
+
+
+class AllocationSettingsOut(Strict):
+    shop: str
+    strategy: str
+    is_b2b: bool
+    strategies: list[str]
+
+
 class ReviewRunIn(Strict):
     shop: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     include_hold_buffer: StrictBool = False
@@ -120,6 +132,21 @@ def put_review_settings(request: HttpRequest, code: str, payload: ReviewSettings
     changes = payload.model_dump(exclude_none=True)
     settings = configure.update_review_settings(shop=shop, actor=actor_of(request), changes=changes)
     return settings_out(shop, settings)
+
+
+@router.get("/shops/{code}/allocation-settings", response={200: AllocationSettingsOut, **ERROR_RESPONSES})
+def get_allocation_settings(request: HttpRequest, code: str) -> Any:
+    shop = _shop(code)
+    return {"shop": shop.code, **configure.allocation_settings_of(shop=shop, actor=actor_of(request)).__dict__}
+
+
+@router.put("/shops/{code}/allocation-settings", response={200: AllocationSettingsOut, **ERROR_RESPONSES})
+def put_allocation_settings(request: HttpRequest, code: str, payload: AllocationSettingsIn) -> Any:
+    shop = _shop(code)
+    settings = configure.update_allocation_settings(
+        shop=shop, actor=actor_of(request), strategy=payload.strategy, is_b2b=payload.is_b2b
+    )
+    return {"shop": shop.code, **settings.__dict__}
 
 
 @router.post("/review-runs", response={202: ReviewRunOut, **ERROR_RESPONSES})

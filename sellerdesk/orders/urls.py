@@ -11,6 +11,7 @@ urlpatterns = [
     path("review-queue/run/start/", views_review.start_review_run, name="review_run_start"),
     path("review-settings/", views_review.review_settings, name="review_settings"),
     path("review-settings/<slug:shop>/", views_review.review_settings, name="review_settings_shop"),
+    path("review-settings/<slug:shop>/allocation/", views_review.allocation_settings, name="allocation_settings"),
     path("<str:number>/", views.order_detail, name="detail"),
     path("<str:number>/merge-split/", views_merging.merge_panel, name="merge_panel"),
     path("<str:number>/merge/", views_merging.merge, name="merge"),

@@ -104,5 +104,27 @@ def review_settings(request: HttpRequest, shop: str | None = None) -> HttpRespon
         "errors": errors,
         "values": request.POST if request.method == "POST" else None,
         "may_edit": has_permission(_actor(request), "review.configure"),
+        "allocation": configure.allocation_settings_of(shop=current, actor=_actor(request)),
+        "may_edit_allocation": has_permission(_actor(request), "warehouses.edit"),
     }
     return render(request, "orders/review_settings.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def allocation_settings(request: HttpRequest, shop: str) -> HttpResponse:
+    current = Shop.objects.filter(code=shop).first()
+    if current is None:
+        raise Http404
+    try:
+        configure.update_allocation_settings(
+            shop=current,
+            actor=_actor(request),
+            strategy=request.POST.get("strategy", ""),
+            is_b2b=request.POST.get("is_b2b") == "on",
+        )
+    except DomainError as error:
+        messages.error(request, error.message + " " + "; ".join(getattr(error, "fields", {}).values()))
+    else:
+        messages.success(request, _("Allocation settings of %(shop)s saved.") % {"shop": current.name})
+    return redirect("orders:review_settings_shop", shop=current.code)

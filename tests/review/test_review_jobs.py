@@ -15,7 +15,7 @@ from sellerdesk.notifications.models import OutgoingMessage
 from sellerdesk.orders.models import Order, OrderEvent, OrderHold, ReviewRun
 from sellerdesk.orders.review import actions as review
 from sellerdesk.orders.review import runs
-from sellerdesk.shops.models import ReviewSettings
+from sellerdesk.shops.models import ReviewSettings, Shop
 from tests.api.helpers import snapshot
 from tests.conftest import ApiClient
 from tests.factories import make_token
@@ -289,3 +289,41 @@ def test_an_agent_still_releases_other_holds(agent_api: ApiClient, tee: Sku) -> 
     response = agent_api.post(f"/api/v1/orders/{order.number}/release", {"note": "批发客户"})
 
     assert (response.status_code, response.json()["status"]) == (200, "approved")
+
+
+# --- allocation settings per shop ---------------------------------------------------------
+
+
+def test_allocation_settings_through_the_api(api: ApiClient) -> None:
+    assert api.get("/api/v1/shops/main/allocation-settings").json() == {
+        "shop": "main",
+        "strategy": "region_priority",
+        "is_b2b": False,
+        "strategies": ["priority_only", "region_priority"],
+    }
+
+    response = api.put("/api/v1/shops/main/allocation-settings", {"strategy": "priority_only", "is_b2b": True})
+
+    assert (response.status_code, response.json()["strategy"], response.json()["is_b2b"]) == (
+        200,
+        "priority_only",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status"), [({"strategy": "random"}, 422), ({"is_b2b": "yes"}, 422), ({"extra": 1}, 422)]
+)
+def test_bad_allocation_settings_change_nothing(api: ApiClient, body: dict[str, Any], status: int) -> None:
+    response = api.put("/api/v1/shops/main/allocation-settings", body)
+
+    assert response.status_code == status
+    shop = Shop.objects.get(code="main")
+    assert (shop.allocation_strategy, shop.is_b2b) == ("region_priority", False)
+
+
+def test_an_agent_may_not_change_allocation_settings(agent_api: ApiClient) -> None:
+    response = agent_api.put("/api/v1/shops/main/allocation-settings", {"is_b2b": True})
+
+    assert response.status_code == 403
+    assert Shop.objects.get(code="main").is_b2b is False

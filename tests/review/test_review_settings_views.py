@@ -113,3 +113,22 @@ def test_a_warehouse_user_gets_no_start_button(warehouse_user: User, tee: Sku) -
 
     assert response.context["may_start"] is False
     assert "start-review-run" not in response.content.decode()
+
+
+def test_allocation_settings_are_saved_from_the_page(owner: User, default_shop: Shop) -> None:
+    client = _client(owner)
+    assert client.get(SETTINGS).context["allocation"].strategies == ["priority_only", "region_priority"]
+
+    response = client.post("/orders/review-settings/main/allocation/", {"strategy": "priority_only", "is_b2b": "on"})
+
+    assert response.status_code == 302
+    default_shop.refresh_from_db()
+    assert (default_shop.allocation_strategy, default_shop.is_b2b) == ("priority_only", True)
+
+
+def test_an_unknown_strategy_changes_nothing(owner: User, default_shop: Shop) -> None:
+    response = _client(owner).post("/orders/review-settings/main/allocation/", {"strategy": "random"})
+
+    assert response.status_code == 302
+    default_shop.refresh_from_db()
+    assert (default_shop.allocation_strategy, default_shop.is_b2b) == ("region_priority", False)

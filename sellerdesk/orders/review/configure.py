@@ -82,3 +82,37 @@ def _bounded(
         bad[name] = _("a whole number from %(low)s to %(high)s") % {"low": low, "high": high}
     else:
         setattr(settings, name, value)
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    strategy: str
+    is_b2b: bool
+    strategies: list[str]
+
+
+def allocation_settings_of(*, shop: Shop, actor: User | None) -> AllocationSettings:
+    from sellerdesk.orders.allocation.strategies import strategy_names
+
+    require(actor, "orders.view")
+    return AllocationSettings(shop.allocation_strategy, shop.is_b2b, strategy_names())
+
+
+@transaction.atomic
+def update_allocation_settings(
+    *, shop: Shop, actor: User | None, strategy: str | None = None, is_b2b: bool | None = None
+) -> AllocationSettings:
+    """How the shop's approved orders pick a warehouse (a registered strategy), and whether
+    short stock goes to customers by rank (B2B) rather than first come, first served."""
+    from sellerdesk.orders.allocation.strategies import strategy_names
+
+    require(actor, "warehouses.edit")
+    shop = Shop.objects.select_for_update().get(pk=shop.pk)
+    if strategy is not None:
+        if strategy not in strategy_names():
+            raise ValidationFailed({"strategy": _("one of %(names)s") % {"names": ", ".join(strategy_names())}})
+        shop.allocation_strategy = strategy
+    if is_b2b is not None:
+        shop.is_b2b = is_b2b
+    shop.save(update_fields=["allocation_strategy", "is_b2b"])
+    return AllocationSettings(shop.allocation_strategy, shop.is_b2b, strategy_names())
