@@ -11,4 +11,5 @@ urlpatterns = [
     path("carriers/", views.carrier_list, name="carriers"),
     path("carriers/<slug:code>/rates/", views.save_rates, name="save_rates"),
     path("orders/<str:number>/extend-auto-confirm/", views.extend_auto_confirm, name="extend_auto_confirm"),
+    path("orders/<str:number>/parcels/", views.order_parcels, name="order_parcels"),
 ]

@@ -8,13 +8,13 @@ from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sellerdesk.core.errors import DomainError
+from sellerdesk.core.errors import DomainError, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import STAFF
 from sellerdesk.core.views import staff_required
@@ -197,3 +197,27 @@ def extend_auto_confirm(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, _("Receipt confirmation extended by %(days)s days.") % {"days": days})
     return redirect("orders:detail", number=number)
+
+
+@staff_required
+@require_GET
+def order_parcels(request: HttpRequest, number: str) -> HttpResponse:
+    """The order page's parcels: each booked parcel with its carrier's scans, newest first."""
+    from sellerdesk.logistics.models import Shipment
+    from sellerdesk.orders.queries import get_order
+
+    try:
+        order = get_order(number=number, actor=_actor(request))
+    except NotFound:
+        raise Http404 from None
+    shipments = list(
+        Shipment.objects.filter(order=order)
+        .select_related("carrier")
+        .prefetch_related("tracking_events")
+        .order_by("-created_at", "-pk")
+    )
+    parcels = [
+        (shipment, sorted(shipment.tracking_events.all(), key=lambda e: (e.at, e.pk), reverse=True))
+        for shipment in shipments
+    ]
+    return render(request, "logistics/partials/order_parcels.html", {"order": order, "parcels": parcels})

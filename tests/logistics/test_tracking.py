@@ -12,7 +12,7 @@ from sellerdesk.core.errors import InvalidTransition, ValidationFailed
 from sellerdesk.logistics import actions
 from sellerdesk.logistics.exceptions import detect_logistics_exceptions
 from sellerdesk.logistics.models import LogisticsException, Shipment, TrackingEvent
-from sellerdesk.logistics.tracking import poll_tracking
+from sellerdesk.logistics.tracking import poll_shipment, poll_tracking
 from sellerdesk.orders.models import Order, OrderEvent
 from tests.api.helpers import assert_error, default_shop  # noqa: F401  (autouse)
 from tests.logistics.helpers import T0, adapter, carriers, fresh, shipped
@@ -325,3 +325,30 @@ def test_a_bad_extension_from_the_order_page_changes_nothing(agent: Any) -> None
         assert response.status_code == 302
 
     assert Order.objects.get(pk=shipment.order.pk).auto_confirm_at == T0 + timedelta(days=10)
+
+
+def test_the_order_page_shows_the_parcel_and_its_scans(agent: Any) -> None:
+    from django.test import Client
+
+    shipment = shipped()
+    poll_shipment(shipment=shipment, now=T0 + timedelta(days=1))
+    client = Client()
+    client.force_login(agent)
+
+    assert 'hx-get="/logistics/orders/' in client.get(f"/orders/{shipment.order.number}/").content.decode()
+    panel = client.get(f"/logistics/orders/{shipment.order.number}/parcels/")
+
+    assert panel.status_code == 200
+    [(parcel, events)] = panel.context["parcels"]
+    assert parcel == shipment
+    assert [event.at for event in events] == sorted((event.at for event in events), reverse=True)
+    assert events and shipment.tracking_number in panel.content.decode()
+
+
+def test_parcels_of_an_unknown_order_are_a_404(agent: Any) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent)
+
+    assert client.get("/logistics/orders/NOPE/parcels/").status_code == 404
