@@ -119,6 +119,7 @@ LATER_TYPES = {
     "dropship_paid",
     "dropship_shipped",
     "dropship_settled",
+    "dropship_cancelled",
     "shipment",
     "tracking",
     "logistics_exception",

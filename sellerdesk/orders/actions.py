@@ -349,6 +349,10 @@ def _close(order: Order, *, action: OrderAction, actor: User | None, at: datetim
     events.status_event(
         order, OrderEventType.CLOSED, actor=actor, at=at, before=before, reason=reason, action=action.value
     )
+    if before != OrderStatus.UNPAID:  # only a paid (or COD) order can have dropship purchases
+        from sellerdesk.purchasing import dropship
+
+        dropship.on_order_closed(order=order, actor=actor, at=at)
     if order.paid_amount > ZERO:
         # Money taken for an order that will not ship goes back to the buyer.
         from sellerdesk.payments.actions import record_refund

@@ -228,6 +228,7 @@ class OrderEventType(models.TextChoices):
     DROPSHIP_PAID = "dropship_paid", _("Dropship purchase paid")
     DROPSHIP_SHIPPED = "dropship_shipped", _("Shipped by the dropship supplier")
     DROPSHIP_SETTLED = "dropship_settled", _("Dropship supplier settled")
+    DROPSHIP_CANCELLED = "dropship_cancelled", _("Dropship purchase cancelled")
     SHIPMENT = "shipment", _("Shipment")
     TRACKING = "tracking", _("Tracking update")
     LOGISTICS_EXCEPTION = "logistics_exception", _("Logistics exception")

@@ -72,6 +72,7 @@ EVENT_ORDERED = OrderEventType.DROPSHIP_ORDERED
 EVENT_PAID = OrderEventType.DROPSHIP_PAID
 EVENT_SHIPPED = OrderEventType.DROPSHIP_SHIPPED
 EVENT_SETTLED = OrderEventType.DROPSHIP_SETTLED
+EVENT_CANCELLED = OrderEventType.DROPSHIP_CANCELLED
 
 # Orders a dropship purchase may be created for by hand: paid (or COD), not yet shipped.
 ORDERABLE_STATUSES = frozenset({OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED})
@@ -279,6 +280,31 @@ def on_order_completed(*, order: Order, actor: User | None, at: datetime) -> lis
             purchase=purchase.number,
             supplier_id=purchase.supplier_id,
             amount=str(purchase.total),
+        )
+    return purchases
+
+
+def on_order_closed(*, order: Order, actor: User | None, at: datetime) -> list[PurchaseOrder]:
+    """Called when the buyer's order is cancelled or closed before it shipped: its dropship
+    purchases not yet shipped by the supplier are cancelled (the supplier's portal shows
+    it); one already paid keeps `paid_at`, the money to get back from the supplier."""
+    purchases = list(
+        PurchaseOrder.objects.select_for_update()
+        .filter(for_order_id=order.pk, kind=PurchaseKind.DROPSHIP, status=PurchaseStatus.SENT)
+        .order_by("pk")
+    )
+    for purchase in purchases:
+        purchase.status = PurchaseStatus.CANCELLED
+        purchase.closed_at = at
+        purchase.save(update_fields=["status", "closed_at"])
+        _write_event(
+            order,
+            EVENT_CANCELLED,
+            actor=actor,
+            at=at,
+            purchase=purchase.number,
+            supplier_id=purchase.supplier_id,
+            paid=purchase.paid_at is not None,
         )
     return purchases
 

@@ -358,3 +358,17 @@ def test_settlement_sums_per_supplier(mug: Any, acme_user: Any, owner: Any) -> N
         Decimal("90.00"),
         3,
     )
+
+
+def test_cancelling_the_buyers_order_cancels_its_purchase_not_yet_shipped(mug: Any, agent: Any) -> None:
+    order = pay(place(("MUG-DS", 1)))
+    purchase = purchase_of(order)
+
+    order_actions.cancel_order(order=order, actor=agent, reason="买家不要了")
+
+    purchase.refresh_from_db()
+    assert (purchase.status, purchase.closed_at is not None) == ("cancelled", True)
+    event = order.events.get(type="dropship_cancelled")
+    assert (event.data["purchase"], event.data["paid"]) == (purchase.number, False)
+    # A cancelled purchase no longer shows as the supplier's work to ship.
+    assert PurchaseOrder.objects.filter(for_order=order, status="sent").count() == 0
