@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import pstats
 import sys
@@ -44,6 +43,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import clone, emit, log  # noqa: E402
 from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
 
 SKUS = 50
@@ -60,43 +60,12 @@ PROVINCES = ["北京市", "浙江省", "广东省", "四川省", "湖南省", "�
 CEILING_SQL = (Path(__file__).parent / "allocation_ceiling.sql").read_text(encoding="utf-8")
 
 
-def log(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def emit(figure: dict[str, Any]) -> None:
-    print(json.dumps(figure, ensure_ascii=False), flush=True)
-
-
 def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=100_000, help="approved orders to allocate (template included)")
     parser.add_argument("--max-seconds", type=float, default=300, help="stop the allocator after this long")
     parser.add_argument("--profile", action="store_true", help="cProfile the allocator; top functions to stderr")
     return parser.parse_args()
-
-
-def columns(cursor: Any, table: str) -> list[str]:
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id' "
-        "ORDER BY ordinal_position",
-        [table],
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
-def clone(cursor: Any, table: str, template_id: int, count: int, overrides: dict[str, str], extra: str = "") -> None:
-    """INSERT `count` copies of row `template_id` of `table`; `g` (1..count) numbers the copy."""
-    names = columns(cursor, table)
-    unknown = set(overrides) - set(names)
-    if unknown:
-        raise RuntimeError(f"{table} has no columns {sorted(unknown)}")
-    values = ", ".join(overrides.get(name, f"t.{name}") for name in names)
-    cursor.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} "
-        f"FROM {table} t CROSS JOIN generate_series(1, %s) g {extra} WHERE t.id = %s ORDER BY g",
-        [count, template_id],
-    )
 
 
 def setup(count: int) -> dict[str, Any]:

@@ -27,7 +27,6 @@ Figures:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import clone, columns, emit, log  # noqa: E402
 from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
 
 SKUS = 200
@@ -48,42 +48,11 @@ BINS_PER_ZONE = 100
 WAVE_SIZE = 1000
 
 
-def log(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def emit(figure: dict[str, Any]) -> None:
-    print(json.dumps(figure, ensure_ascii=False), flush=True)
-
-
 def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=20_000, help="allocated orders (the template included)")
     parser.add_argument("--labels", type=int, default=None, help="labels to render (default: every order)")
     return parser.parse_args()
-
-
-def columns(cursor: Any, table: str) -> list[str]:
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id' "
-        "ORDER BY ordinal_position",
-        [table],
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
-def clone(cursor: Any, table: str, template_id: int, count: int, overrides: dict[str, str], extra: str = "") -> None:
-    """INSERT `count` copies of row `template_id` of `table`; `g` (1..count) numbers the copy."""
-    names = columns(cursor, table)
-    unknown = set(overrides) - set(names)
-    if unknown:
-        raise RuntimeError(f"{table} has no columns {sorted(unknown)}")
-    values = ", ".join(overrides.get(name, f"t.{name}") for name in names)
-    cursor.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} "
-        f"FROM {table} t CROSS JOIN generate_series(1, %s) g {extra} WHERE t.id = %s ORDER BY g",
-        [count, template_id],
-    )
 
 
 def setup(count: int) -> dict[str, Any]:

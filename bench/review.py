@@ -22,7 +22,6 @@ message understood, total and quantity under the limits, no other open order).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import clone, emit, log  # noqa: E402
 from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
 
 SKUS = 50
@@ -45,42 +45,11 @@ LARGE_EVERY = 53  # a total above the shop's limit
 REPEAT_EVERY = 29  # the buyer of the previous order again (both become merge candidates)
 
 
-def log(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def emit(figure: dict[str, Any]) -> None:
-    print(json.dumps(figure, ensure_ascii=False), flush=True)
-
-
 def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     # The issue's size: 100,000 paid orders (about 1.5 minutes with batch review).
     parser.add_argument("--orders", type=int, default=100_000, help="orders awaiting review (the template included)")
     return parser.parse_args()
-
-
-def columns(cursor: Any, table: str) -> list[str]:
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id' "
-        "ORDER BY ordinal_position",
-        [table],
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
-def clone(cursor: Any, table: str, template_id: int, count: int, overrides: dict[str, str], extra: str = "") -> None:
-    """INSERT `count` copies of row `template_id` of `table`; `g` (1..count) numbers the copy."""
-    names = columns(cursor, table)
-    unknown = set(overrides) - set(names)
-    if unknown:
-        raise RuntimeError(f"{table} has no columns {sorted(unknown)}")
-    values = ", ".join(overrides.get(name, f"t.{name}") for name in names)
-    cursor.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} "
-        f"FROM {table} t CROSS JOIN generate_series(1, %s) g {extra} WHERE t.id = %s ORDER BY g",
-        [count, template_id],
-    )
 
 
 def setup(count: int) -> dict[str, Any]:
