@@ -7,6 +7,7 @@ from sellerdesk.inventory import views
 app_name = "inventory"
 urlpatterns: list[URLPattern] = [
     path("", views.overview, name="overview"),
+    path("reorder-point/", views.reorder_point, name="reorder_point"),
     path("movements/", views.ledger, name="ledger"),
     path("warehouses/", views.warehouse_list, name="warehouses"),
     path("warehouses/<slug:code>/", views.warehouse_detail, name="warehouse"),

@@ -11,6 +11,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -81,9 +82,48 @@ def overview(request: HttpRequest) -> HttpResponse:
         warehouse = _warehouse_or_none(form.cleaned_data["warehouse"])
     page, rows = queries.stock_overview(q=q, actor=actor, warehouse=warehouse, low_only=low, page=_page_number(request))
     houses = [warehouse] if warehouse else queries.warehouses(actor=actor, active_only=True)
-    context = {"form": form, "page": page, "rows": rows, "houses": houses, "query": request.GET.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "houses": houses,
+        "query": request.GET.urlencode(),
+        "may_adjust": has_permission(actor, "stock.adjust"),
+    }
     template = "inventory/partials/stock_rows.html" if request.headers.get("HX-Target") == "stock-results" else None
     return render(request, template or "inventory/overview.html", context)
+
+
+@staff_required
+@require_POST
+def reorder_point(request: HttpRequest) -> HttpResponse:
+    """Set (or clear, left empty) a SKU's reorder point in a warehouse from the stock list."""
+    back = redirect(reverse("inventory:overview") + "?" + request.POST.get("query", ""))
+    sku = Sku.objects.filter(code=request.POST.get("sku", "")).first()
+    warehouse = Warehouse.objects.filter(code=request.POST.get("warehouse", "")).first()
+    if sku is None or warehouse is None:
+        messages.error(request, _("Unknown SKU or warehouse."))
+        return back
+    try:
+        point, quantity = (
+            int(raw) if raw.strip() else None
+            for raw in (request.POST.get("reorder_point", ""), request.POST.get("reorder_quantity", ""))
+        )
+    except ValueError:
+        messages.error(request, _("Reorder point and quantity are whole numbers."))
+        return back
+    try:
+        actions.set_reorder_point(
+            sku=sku, warehouse=warehouse, reorder_point=point, reorder_quantity=quantity, actor=_actor(request)
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Reorder point of %(sku)s in %(warehouse)s saved.") % {"sku": sku.code, "warehouse": warehouse.name},
+        )
+    return back
 
 
 @staff_required

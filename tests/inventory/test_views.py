@@ -9,7 +9,7 @@ from django.test import Client
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.inventory import actions
-from sellerdesk.inventory.models import StockCount, StockCountStatus, Transfer, TransferStatus, Warehouse
+from sellerdesk.inventory.models import StockCount, StockCountStatus, StockLevel, Transfer, TransferStatus, Warehouse
 from tests.factories import make_user
 from tests.inventory.conftest import HookCalls, figures, snapshot
 
@@ -108,3 +108,30 @@ def test_warehouse_edit_and_bins(browser: Client, tee: Sku, main: Warehouse) -> 
         "/stock/warehouses/main/putaway/", {"sku": "TEE-RED-M", "bin": "A-02", "from_bin": "", "quantity": "4"}
     )
     assert list(main.bins.filter(stock__quantity__gt=0).values_list("code", "stock__quantity")) == [("A-02", 4)]
+
+
+def test_a_reorder_point_is_set_from_the_stock_list(browser: Client, main: Any, tee: Any) -> None:
+    page = browser.get("/stock/")
+    assert 'action="/stock/reorder-point/"' in page.content.decode()
+
+    response = browser.post(
+        "/stock/reorder-point/",
+        {"sku": tee.code, "warehouse": main.code, "reorder_point": "8", "reorder_quantity": "30", "query": "q=TEE"},
+    )
+
+    assert (response.status_code, response["Location"]) == (302, "/stock/?q=TEE")
+    level = StockLevel.objects.get(sku=tee, warehouse=main)
+    assert (level.reorder_point, level.reorder_quantity) == (8, 30)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"reorder_point": "-1"}, {"reorder_point": "eight"}, {"sku": "NOPE", "reorder_point": "3"}],
+)
+def test_a_bad_reorder_point_from_the_stock_list_changes_nothing(
+    browser: Client, main: Any, tee: Any, form: dict[str, str]
+) -> None:
+    response = browser.post("/stock/reorder-point/", {"sku": tee.code, "warehouse": main.code, **form})
+
+    assert response.status_code == 302
+    assert list(StockLevel.objects.exclude(reorder_point=None)) == []
