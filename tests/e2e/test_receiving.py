@@ -66,6 +66,7 @@ def test_receiving_by_scanning(live_server: Any, browser_page: Any) -> None:
     expect(result).to_have_css("background-color", "rgb(253, 236, 236)")  # red: --danger-soft
     expect(page.get_by_test_id("good-TEE-RED-M")).to_have_value("1")
 
+    # Scans as fast as a scanner fires them: none is lost.
     scan(page, "6901234567892")
     scan(page, "6901234567816")
     expect(page.get_by_test_id("good-TEE-RED-M")).to_have_value("2")

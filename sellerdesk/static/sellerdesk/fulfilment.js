@@ -1,5 +1,5 @@
 // Warehouse screens: a scanner types a code and presses Enter. The scan field keeps the
-// focus; each scan posts with fetch and answers with a green flash and a beep, or a red
+// focus; each scan posts with fetch (queued, in order) and answers with a green flash and a beep, or a red
 // flash, a low buzz and the reason. Sounds are synthesised (Web Audio), no files.
 // Delegated on document and set up once, so it survives htmx page swaps.
 (function () {
@@ -58,17 +58,11 @@
     }
   }
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.matches || !form.matches("[data-scan-form]")) return;
-    event.preventDefault();
-    var input = form.querySelector("[data-scan-input]");
-    if (input && !input.value.trim()) { focus(); return; }
-    var data = new FormData(form);
-    if (input) input.value = "";
-    var buttons = form.querySelectorAll("button");
-    buttons.forEach(function (button) { button.disabled = true; });
-    fetch(form.action, { method: "POST", body: data, headers: { "X-Scan": "1" }, credentials: "same-origin" })
+  // Scans are sent one after the other, in the order they were made: a scanner fires
+  // faster than the server answers, and no scan may be lost or reordered.
+  var queue = Promise.resolve();
+  function send(form, data) {
+    return fetch(form.action, { method: "POST", body: data, headers: { "X-Scan": "1" }, credentials: "same-origin" })
       .then(function (response) {
         return response.json().catch(function () { return { ok: false, message: response.statusText || "Error " + response.status }; });
       })
@@ -78,17 +72,33 @@
         var target = form.getAttribute("data-target");
         if (answer.html && target) {
           var panel = document.querySelector(target);
-          if (panel) panel.innerHTML = answer.html;
+          if (panel) {
+            // What the scanner has typed meanwhile survives the new panel.
+            var typing = scanInput();
+            var pending = typing && panel.contains(typing) ? typing.value : "";
+            panel.innerHTML = answer.html;
+            var fresh = scanInput();
+            if (fresh && pending) { fresh.value = pending; }
+            if (fresh) { fresh.focus(); fresh.setSelectionRange(fresh.value.length, fresh.value.length); }
+          }
         }
       })
       .catch(function () {
         var box = document.getElementById("scan-feedback");
         feedback(false, (box && box.getAttribute("data-network-error")) || "Network error: scan again.");
       })
-      .finally(function () {
-        buttons.forEach(function (button) { if (document.body.contains(button)) button.disabled = false; });
-        setTimeout(focus, 0);
-      });
+      .finally(function () { setTimeout(focus, 0); });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-scan-form]")) return;
+    event.preventDefault();
+    var input = form.querySelector("[data-scan-input]");
+    if (input && !input.value.trim()) { focus(); return; }
+    var data = new FormData(form);
+    if (input) input.value = "";
+    queue = queue.then(function () { return send(form, data); });
   });
 
   // Keep the scan field focused: a scanner types into whatever has the focus.
