@@ -4,7 +4,6 @@ the transition, save, write the audit event; side effects go to on_commit."""
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +18,7 @@ from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import Conflict, DomainError, InsufficientStock, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
+from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.core.refcache import remembered
 from sellerdesk.customers import actions as customer_actions
@@ -83,7 +83,7 @@ def get_shop(code: str | None) -> Shop:
 def new_order_number(at: datetime) -> str:
     """A new order number: date prefix for people, random digits against collisions."""
     # Date prefix for people, 10 random digits against collisions across processes.
-    return timezone.localtime(at).strftime("%y%m%d") + f"{secrets.randbelow(10**10):010d}"
+    return dated_number("", at, digits=10)
 
 
 def place_order(*, draft: OrderDraft, actor: User | None) -> Order:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,6 +30,7 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import to_money
+from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import MAX_MONEY
 from sellerdesk.inventory.models import Bin, Warehouse
@@ -114,7 +114,7 @@ def purchase_event(purchase_order: PurchaseOrder, kind: str, *, actor: User | No
 
 def new_number(prefix: str, at: datetime) -> str:
     """PO/RC + yymmdd + 8 random digits: dated for people, random against collisions."""
-    return prefix + timezone.localtime(at).strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
+    return dated_number(prefix, at)
 
 
 def _unique_number(model: type[PurchaseOrder] | type[Receipt], prefix: str, at: datetime) -> str:

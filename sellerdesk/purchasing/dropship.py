@@ -28,7 +28,6 @@ Every step writes an event on the buyer's order, which is the dropship audit tra
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +49,7 @@ from sellerdesk.core.errors import (
 )
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO
+from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import Role, require
 from sellerdesk.orders import events
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold, OrderLine
@@ -124,7 +124,7 @@ def _plan(lines: Sequence[OrderLine]) -> Plan:
 
 
 def _new_number(at: datetime) -> str:
-    return "DS" + timezone.localtime(at).strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
+    return dated_number("DS", at)
 
 
 def _create_purchase(

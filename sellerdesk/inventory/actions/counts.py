@@ -7,7 +7,6 @@ the snapshot: orders shipped while the count ran are not counted twice.
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
+from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
 from sellerdesk.inventory.models import (
@@ -39,7 +39,7 @@ MAX_COUNT_LINES = 5000
 
 
 def new_count_number(at: datetime) -> str:
-    return "PD" + timezone.localtime(at).strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
+    return dated_number("PD", at)
 
 
 def _bin_lines(warehouse: Warehouse, bins: list[Bin], skus: list[Sku] | None) -> list[StockCountLine]:

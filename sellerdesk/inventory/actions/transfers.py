@@ -5,7 +5,6 @@ for orders); receiving puts them on hand at the destination and lets allocation 
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import InsufficientStock, InvalidTransition, ShortLine, ValidationFailed
 from sellerdesk.core.models import User
+from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
 from sellerdesk.inventory.models import (
@@ -34,7 +34,7 @@ MAX_QUANTITY = 10_000_000
 
 
 def new_transfer_number(at: datetime) -> str:
-    return "DB" + timezone.localtime(at).strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
+    return dated_number("DB", at)
 
 
 def _short_lines(transfer: Transfer, lines: Sequence[tuple[Sku, int]]) -> list[ShortLine]:
