@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -43,8 +41,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clone, emit, log  # noqa: E402
-from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
+from bench.common import clone, django_on_throwaway_postgres, emit, log  # noqa: E402
 
 SKUS = 50
 STOCK = 1_000_000
@@ -259,21 +256,7 @@ def allocate(now: Any, max_seconds: float, profile: bool) -> dict[str, Any]:
 
 def main() -> None:
     options_ = options()
-    scratch = Path(tempfile.mkdtemp(prefix="sellerdesk-bench-allocation-"))
-    with ThrowawayPostgres(durable=True, max_connections=None) as server:
-        log(f"postgres: {server.url} ({server.bin_dir}, default settings)")
-        os.environ.update(
-            {
-                "DATABASE_URL": server.url,
-                "SELLERDESK_VAR_DIR": str(scratch),
-                "DEBUG": "0",
-                "DJANGO_SETTINGS_MODULE": "sellerdesk.settings",
-            }
-        )
-        import django
-
-        django.setup()
-        from django.db import connections
+    with django_on_throwaway_postgres("allocation"):
         from django.utils import timezone
 
         facts = setup(options_.orders - 1)
@@ -290,7 +273,6 @@ def main() -> None:
             and result["ledger_rows"] == top["ledger_rows"]
         )
         emit(result)
-        connections.close_all()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,12 @@ figure on stdout, and cloning a template row N times in one set-based INSERT."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -37,3 +42,31 @@ def clone(cursor: Any, table: str, template_id: int, count: int, overrides: dict
         f"FROM {table} t CROSS JOIN generate_series(1, %s) g {extra} WHERE t.id = %s ORDER BY g",
         [count, template_id],
     )
+
+
+@contextmanager
+def django_on_throwaway_postgres(name: str) -> Iterator[None]:
+    """A throwaway PostgreSQL with its default settings (fsync, synchronous_commit on, like
+    the rest of the bench), and Django set up on it; the connections closed at the end."""
+    from tests.support.pgserver import ThrowawayPostgres
+
+    scratch = Path(tempfile.mkdtemp(prefix=f"sellerdesk-bench-{name}-"))
+    with ThrowawayPostgres(durable=True, max_connections=None) as server:
+        log(f"postgres: {server.url} ({server.bin_dir}, default settings)")
+        os.environ.update(
+            {
+                "DATABASE_URL": server.url,
+                "SELLERDESK_VAR_DIR": str(scratch),
+                "DEBUG": "0",
+                "DJANGO_SETTINGS_MODULE": "sellerdesk.settings",
+            }
+        )
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        try:
+            yield
+        finally:
+            connections.close_all()

@@ -27,9 +27,7 @@ Figures:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -39,8 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clone, columns, emit, log  # noqa: E402
-from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
+from bench.common import clone, columns, django_on_throwaway_postgres, emit, log  # noqa: E402
 
 SKUS = 200
 ZONES = "ABCD"
@@ -301,22 +298,7 @@ def render_labels(waves: list[Any], limit: int | None) -> dict[str, Any]:
 
 def main() -> None:
     options_ = options()
-    scratch = Path(tempfile.mkdtemp(prefix="sellerdesk-bench-fulfilment-"))
-    with ThrowawayPostgres(durable=True, max_connections=None) as server:
-        log(f"postgres: {server.url} ({server.bin_dir}, default settings)")
-        os.environ.update(
-            {
-                "DATABASE_URL": server.url,
-                "SELLERDESK_VAR_DIR": str(scratch),
-                "DEBUG": "0",
-                "DJANGO_SETTINGS_MODULE": "sellerdesk.settings",
-            }
-        )
-        import django
-
-        django.setup()
-        from django.db import connections
-
+    with django_on_throwaway_postgres("fulfilment"):
         from sellerdesk.inventory.actions import default_warehouse
 
         facts = setup(options_.orders - 1)
@@ -335,7 +317,6 @@ def main() -> None:
         book_labels(facts["template"], facts["owner"])
         log("labels: rendering")
         emit(render_labels(waves, options_.labels))
-        connections.close_all()
 
 
 if __name__ == "__main__":

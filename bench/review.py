@@ -22,9 +22,7 @@ message understood, total and quantity under the limits, no other open order).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -34,8 +32,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clone, emit, log  # noqa: E402
-from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
+from bench.common import clone, django_on_throwaway_postgres, emit, log  # noqa: E402
 
 SKUS = 50
 STOCK = 1_000_000
@@ -239,22 +236,7 @@ def review(now: Any) -> dict[str, Any]:
 
 def main() -> None:
     options_ = options()
-    scratch = Path(tempfile.mkdtemp(prefix="sellerdesk-bench-review-"))
-    # PostgreSQL's default settings (fsync, synchronous_commit on), like the rest of the bench.
-    with ThrowawayPostgres(durable=True, max_connections=None) as server:
-        log(f"postgres: {server.url} ({server.bin_dir}, default settings)")
-        os.environ.update(
-            {
-                "DATABASE_URL": server.url,
-                "SELLERDESK_VAR_DIR": str(scratch),
-                "DEBUG": "0",
-                "DJANGO_SETTINGS_MODULE": "sellerdesk.settings",
-            }
-        )
-        import django
-
-        django.setup()
-        from django.db import connections
+    with django_on_throwaway_postgres("review"):
         from django.utils import timezone
 
         facts = setup(options_.orders - 1)
@@ -267,7 +249,6 @@ def main() -> None:
         result["ratio_to_ceiling_review_pg"] = round(result["orders_per_s"] / top["orders_per_s"], 4)
         result["same_verdicts_as_ceiling"] = (result["held"], result["approved"]) == (top["held"], top["approved"])
         emit(result)
-        connections.close_all()
 
 
 if __name__ == "__main__":
