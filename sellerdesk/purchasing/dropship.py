@@ -28,7 +28,7 @@ Every step writes an event on the buyer's order, which is the dropship audit tra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -260,53 +260,69 @@ def on_order_paid(*, order: Order, actor: User | None, at: datetime) -> list[Pur
     return purchases
 
 
-def on_order_completed(*, order: Order, actor: User | None, at: datetime) -> list[PurchaseOrder]:
-    """Called when the buyer's order completes (receipt confirmed, by hand or automatically):
-    its shipped dropship purchases are settled. One indexed query when there are none."""
+def _move_purchases(
+    order: Order,
+    *,
+    source: PurchaseStatus,
+    target: PurchaseStatus,
+    stamp: str,
+    event: OrderEventType,
+    actor: User | None,
+    at: datetime,
+    facts: Callable[[PurchaseOrder], dict[str, Any]],
+) -> list[PurchaseOrder]:
+    """The order's dropship purchases in `source` move to `target`, `stamp` set to `at`,
+    each with an event on the buyer's order. One indexed query when there are none."""
     purchases = list(
         PurchaseOrder.objects.select_for_update()
-        .filter(for_order_id=order.pk, kind=PurchaseKind.DROPSHIP, status=PurchaseStatus.SHIPPED)
+        .filter(for_order_id=order.pk, kind=PurchaseKind.DROPSHIP, status=source)
         .order_by("pk")
     )
     for purchase in purchases:
-        purchase.status = PurchaseStatus.SETTLED
-        purchase.settled_at = at
-        purchase.save(update_fields=["status", "settled_at"])
+        purchase.status = target
+        setattr(purchase, stamp, at)
+        purchase.save(update_fields=["status", stamp])
         _write_event(
             order,
-            EVENT_SETTLED,
+            event,
             actor=actor,
             at=at,
             purchase=purchase.number,
             supplier_id=purchase.supplier_id,
-            amount=str(purchase.total),
+            **facts(purchase),
         )
     return purchases
+
+
+def on_order_completed(*, order: Order, actor: User | None, at: datetime) -> list[PurchaseOrder]:
+    """Called when the buyer's order completes (receipt confirmed, by hand or automatically):
+    its shipped dropship purchases are settled."""
+    return _move_purchases(
+        order,
+        source=PurchaseStatus.SHIPPED,
+        target=PurchaseStatus.SETTLED,
+        stamp="settled_at",
+        event=EVENT_SETTLED,
+        actor=actor,
+        at=at,
+        facts=lambda purchase: {"amount": str(purchase.total)},
+    )
 
 
 def on_order_closed(*, order: Order, actor: User | None, at: datetime) -> list[PurchaseOrder]:
     """Called when the buyer's order is cancelled or closed before it shipped: its dropship
     purchases not yet shipped by the supplier are cancelled (the supplier's portal shows
     it); one already paid keeps `paid_at`, the money to get back from the supplier."""
-    purchases = list(
-        PurchaseOrder.objects.select_for_update()
-        .filter(for_order_id=order.pk, kind=PurchaseKind.DROPSHIP, status=PurchaseStatus.SENT)
-        .order_by("pk")
+    return _move_purchases(
+        order,
+        source=PurchaseStatus.SENT,
+        target=PurchaseStatus.CANCELLED,
+        stamp="closed_at",
+        event=EVENT_CANCELLED,
+        actor=actor,
+        at=at,
+        facts=lambda purchase: {"paid": purchase.paid_at is not None},
     )
-    for purchase in purchases:
-        purchase.status = PurchaseStatus.CANCELLED
-        purchase.closed_at = at
-        purchase.save(update_fields=["status", "closed_at"])
-        _write_event(
-            order,
-            EVENT_CANCELLED,
-            actor=actor,
-            at=at,
-            purchase=purchase.number,
-            supplier_id=purchase.supplier_id,
-            paid=purchase.paid_at is not None,
-        )
-    return purchases
 
 
 # --- staff actions -----------------------------------------------------------------------
