@@ -200,7 +200,7 @@ def allocate(now: Any, max_seconds: float, profile: bool) -> dict[str, Any]:
     from django.db import connection
     from django.db.models import Count
 
-    from sellerdesk.orders.allocation.actions import allocate_approved_orders
+    from sellerdesk.allocation.actions import allocate_approved_orders
     from sellerdesk.orders.models import Order
     from sellerdesk.orders.states import OrderStatus
 

@@ -57,13 +57,13 @@ def setup(count: int) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from sellerdesk.allocation.actions import allocate_order
     from sellerdesk.catalog.actions import create_sku
     from sellerdesk.catalog.models import Sku
     from sellerdesk.core.models import User
     from sellerdesk.inventory.actions import default_warehouse, set_on_hand
     from sellerdesk.inventory.models import Bin, BinStock, Warehouse
     from sellerdesk.orders import actions as order_actions
-    from sellerdesk.orders.allocation.actions import allocate_order
     from sellerdesk.orders.models import Order, OrderLine
     from sellerdesk.payments.actions import record_payment
 

@@ -43,11 +43,13 @@ INSTALLED_APPS = [
     "sellerdesk.customers",
     "sellerdesk.orders",
     "sellerdesk.payments",
+    "sellerdesk.allocation",
     "sellerdesk.logistics",
     "sellerdesk.notifications",
     "sellerdesk.purchasing",
     "sellerdesk.ratings",
     "sellerdesk.fulfilment",
+    "sellerdesk.demo",
 ]
 
 MIDDLEWARE = [

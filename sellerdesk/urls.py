@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sellerdesk.allocation.api import router as stockouts_router
 from sellerdesk.catalog.api import router as catalog_router
 from sellerdesk.core.api import api
 from sellerdesk.customers.api import router as customers_router
 from sellerdesk.fulfilment.api import router as fulfilment_router
 from sellerdesk.inventory.api import router as inventory_router
 from sellerdesk.logistics.api import router as logistics_router
-from sellerdesk.orders.allocation.api import router as stockouts_router
 from sellerdesk.orders.api import router as orders_router
 from sellerdesk.orders.api_changes import router as order_changes_router
 from sellerdesk.orders.api_merging import router as merging_router
@@ -39,7 +39,7 @@ urlpatterns = [
     path("", include("sellerdesk.core.urls")),
     path("orders/", include("sellerdesk.orders.urls")),
     path("stock/", include("sellerdesk.inventory.urls")),
-    path("stockouts/", include("sellerdesk.orders.allocation.urls")),
+    path("stockouts/", include("sellerdesk.allocation.urls")),
     path("purchasing/", include("sellerdesk.purchasing.urls")),
     path("supplier/", include("sellerdesk.purchasing.portal_urls")),
     path("logistics/", include("sellerdesk.logistics.urls")),

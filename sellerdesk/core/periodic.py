@@ -47,9 +47,9 @@ RUN_ORDER = (
 
 def jobs() -> list[PeriodicJob]:
     # Importing the modules registers their jobs.
+    from sellerdesk.allocation import tasks as allocation_tasks  # noqa: F401
     from sellerdesk.logistics import exceptions, tracking  # noqa: F401
     from sellerdesk.orders import tasks  # noqa: F401
-    from sellerdesk.orders.allocation import tasks as allocation_tasks  # noqa: F401
     from sellerdesk.ratings import tasks as ratings_tasks  # noqa: F401
 
     def position(job: PeriodicJob) -> tuple[int, str]:

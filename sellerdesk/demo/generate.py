@@ -24,6 +24,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from sellerdesk.allocation.actions import (
+    active_warehouses,
+    allocate_approved_orders,
+    allocate_in_batches,
+    approved_order_ids,
+)
 from sellerdesk.catalog.actions import create_sku
 from sellerdesk.catalog.models import Product, Sku
 from sellerdesk.core.demo_credentials import write_credentials
@@ -31,29 +37,23 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import Role
 from sellerdesk.customers.models import Customer
 from sellerdesk.demo import catalog
+from sellerdesk.demo.allocation import load_demo_allocation
+from sellerdesk.demo.dropship import load_demo_dropship
+from sellerdesk.demo.fulfilment import load_demo_fulfilment
+from sellerdesk.demo.inventory import load_demo_inventory
+from sellerdesk.demo.logistics import load_demo_logistics, simulated_scenario
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
-from sellerdesk.fulfilment.demo import load_demo_fulfilment
+from sellerdesk.demo.purchasing import load_demo_purchasing
 from sellerdesk.inventory.actions import set_on_hand
-from sellerdesk.inventory.demo import load_demo_inventory
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.logistics.defaults import load_default_carriers, load_default_rates
-from sellerdesk.logistics.demo import load_demo_logistics, simulated_scenario
 from sellerdesk.logistics.models import Carrier, CarrierCoverage, CarrierRate
 from sellerdesk.logistics.tracking import poll_tracking
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import (
-    active_warehouses,
-    allocate_approved_orders,
-    allocate_in_batches,
-    approved_order_ids,
-)
-from sellerdesk.orders.allocation.demo import load_demo_allocation
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.tasks import review_paid_orders
 from sellerdesk.payments.actions import record_payment
-from sellerdesk.purchasing.demo import load_demo_purchasing
-from sellerdesk.purchasing.dropship_demo import load_demo_dropship
 from sellerdesk.shops.models import Platform, ReviewSettings, Shop
 
 DEFAULT_SEED = 20261122

@@ -248,7 +248,7 @@ def _promised_ship_date(lines: list[OrderLine], skus: Mapping[str, SkuFacts]) ->
 
 
 def _reserve_presale(order: Order, lines: list[OrderLine], *, actor: User | None, at: datetime) -> None:
-    from sellerdesk.orders.allocation import presale
+    from sellerdesk.allocation import presale
 
     pending = [line for line in lines if line.presale_pending]
     if not pending:
@@ -268,7 +268,7 @@ def _place_in_other_warehouses(lines: list[OrderLine], skus: Mapping[str, SkuFac
     with every line if there is one (by priority), else each SKU at the first that has
     it. False when some SKU is short everywhere. An unlocked read: the reservation that
     follows is conditional, so a race only means a 409 after all."""
-    from sellerdesk.orders.allocation.actions import active_warehouses, free_stock
+    from sellerdesk.allocation.actions import active_warehouses, free_stock
 
     ordinary = [line for line in lines if skus[line.sku_code].reserves_stock]
     needed: dict[int, int] = {}
@@ -332,8 +332,8 @@ def _release_reservations(order: Order, *, actor: User | None, at: datetime) -> 
         at=at,
     )
     if any(line.presale_pending for line in lines):
-        # Presale lines hold units in transit, not on hand (see orders.allocation.presale).
-        from sellerdesk.orders.allocation.presale import release_presale
+        # Presale lines hold units in transit, not on hand (see allocation.presale).
+        from sellerdesk.allocation.presale import release_presale
 
         release_presale(lines=lines, document=order.number, actor=actor, at=at)
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
@@ -416,7 +416,7 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     transaction.on_commit(
         lambda: record_order_confirmation(order=order, at=order.approved_at or timezone.now()), robust=True
     )
-    from sellerdesk.orders.allocation.actions import schedule_allocation
+    from sellerdesk.allocation.actions import schedule_allocation
 
     schedule_allocation([order.pk])
     return order

@@ -83,7 +83,7 @@ class Order(models.Model):
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)
     auto_confirm_at = models.DateTimeField(_("receipt auto-confirms at"), null=True, blank=True)
-    # Where the order ships from, once allocated (see orders.allocation).
+    # Where the order ships from, once allocated (see allocation).
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("warehouse")
     )

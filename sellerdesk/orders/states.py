@@ -69,7 +69,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.ON_HOLD, A.CANCEL): S.CLOSED,
     (S.APPROVED, A.SHIP): S.SHIPPED,
     (S.APPROVED, A.CANCEL): S.CLOSED,
-    # Allocation (orders.allocation): a warehouse has every line, or the order is short.
+    # Allocation (allocation): a warehouse has every line, or the order is short.
     (S.APPROVED, A.ALLOCATE): S.ALLOCATED,
     (S.APPROVED, A.SHORT): S.STOCKOUT,
     (S.STOCKOUT, A.ALLOCATE): S.ALLOCATED,

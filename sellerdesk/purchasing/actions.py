@@ -788,8 +788,8 @@ def receive_purchase_order(
     partially received or received, and allocation is told the stock arrived (presale
     lines and waiting stockout orders take it) in the same transaction.
     """
+    from sellerdesk.allocation.actions import after_stock_arrived
     from sellerdesk.inventory.actions import receive_stock
-    from sellerdesk.orders.allocation.actions import after_stock_arrived
 
     require(actor, "purchasing.receive")
     at = at or timezone.now()

@@ -34,7 +34,7 @@ class Shop(models.Model):
     auto_confirm_post_days = models.PositiveSmallIntegerField(
         _("days to auto-confirm receipt (post)"), null=True, blank=True
     )
-    # How approved orders pick a warehouse: a name registered in orders.allocation.
+    # How approved orders pick a warehouse: a name registered in allocation.
     allocation_strategy = models.CharField(_("allocation strategy"), max_length=40, default="region_priority")
     # B2B shops allocate short stock to customers by rank rather than first come, first served.
     is_b2b = models.BooleanField(_("B2B (wholesale)"), default=False)

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from django.db.models import Sum
 
+from sellerdesk.allocation.actions import allocate_approved_orders, allocate_order
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import InsufficientStock, InvalidTransition, PermissionDenied
 from sellerdesk.inventory.models import StockLevel, StockMovement
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import allocate_approved_orders, allocate_order
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage
 from tests.allocation.conftest import T0, approved, level, lines_of, make_warehouse, put
 from tests.factories import make_sku, order_draft, place

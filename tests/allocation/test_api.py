@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sellerdesk.orders.allocation.actions import allocate_order
-from sellerdesk.orders.allocation.shortages import release_for_shortfall
+from sellerdesk.allocation.actions import allocate_order
+from sellerdesk.allocation.shortages import release_for_shortfall
 from sellerdesk.orders.models import Order, Shortage
 from tests.allocation.conftest import T0, approved
 from tests.factories import make_sku, place

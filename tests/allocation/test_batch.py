@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from sellerdesk.catalog.models import Sku
-from sellerdesk.core.errors import PermissionDenied
-from sellerdesk.inventory.models import StockLevel, StockMovement
-from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import (
+from sellerdesk.allocation.actions import (
     allocate_approved_orders,
     allocate_batch,
     allocate_in_batches,
     allocate_order,
 )
+from sellerdesk.catalog.models import Sku
+from sellerdesk.core.errors import PermissionDenied
+from sellerdesk.inventory.models import StockLevel, StockMovement
+from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order, OrderEvent, OrderLine, Shortage
 from tests.allocation.conftest import T0, approved, level, lines_of, make_warehouse, put
 from tests.factories import make_sku, make_user

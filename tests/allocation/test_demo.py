@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from sellerdesk.orders.allocation.demo import load_demo_allocation
+from sellerdesk.demo.allocation import load_demo_allocation
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, Shortage
 from tests.allocation.conftest import make_warehouse
 

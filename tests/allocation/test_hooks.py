@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sellerdesk.orders.allocation.actions import after_stock_arrived, allocate_order
-from sellerdesk.orders.allocation.shortages import release_for_shortfall
+from sellerdesk.allocation.actions import after_stock_arrived, allocate_order
+from sellerdesk.allocation.shortages import release_for_shortfall
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, Shortage
 from sellerdesk.shops.models import Shop
 from tests.allocation.conftest import T0, approved, arrive, level, lines_of, make_warehouse, paid, put
@@ -38,7 +38,7 @@ def test_presale_units_that_arrived_are_not_given_to_a_waiting_stockout(main: An
     approved(("PRE-1", 3))
     arrive(presale_sku, main, 2)
     # when an ordinary allocation looks for units of that SKU
-    from sellerdesk.orders.allocation.actions import free_stock
+    from sellerdesk.allocation.actions import free_stock
 
     # then none are free: the arrived 2 are owed to the presale line
     assert free_stock([presale_sku.pk], [main.pk]) == {(presale_sku.pk, main.pk): 0}

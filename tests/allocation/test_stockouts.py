@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
-from sellerdesk.customers.models import Customer, CustomerLevel
-from sellerdesk.inventory.actions import receive_transfer
-from sellerdesk.inventory.models import Transfer
-from sellerdesk.orders.allocation.actions import after_stock_arrived, allocate_order
-from sellerdesk.orders.allocation.queries import StockoutFilter, stockout_orders
-from sellerdesk.orders.allocation.shortages import (
+from sellerdesk.allocation.actions import after_stock_arrived, allocate_order
+from sellerdesk.allocation.queries import StockoutFilter, stockout_orders
+from sellerdesk.allocation.shortages import (
     allocation_plan,
     apply_allocation_plan,
     release_for_shortfall,
     resolve_stockout,
 )
+from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
+from sellerdesk.customers.models import Customer, CustomerLevel
+from sellerdesk.inventory.actions import receive_transfer
+from sellerdesk.inventory.models import Transfer
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, Shortage
 from sellerdesk.payments.models import Payment
 from sellerdesk.shops.models import Shop

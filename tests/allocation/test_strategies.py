@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sellerdesk.core.errors import ValidationFailed
-from sellerdesk.orders.allocation.strategies import (
+from sellerdesk.allocation.strategies import (
     AllocationContext,
     NeedLine,
     Plan,
@@ -13,6 +12,7 @@ from sellerdesk.orders.allocation.strategies import (
     get_strategy,
     strategy_names,
 )
+from sellerdesk.core.errors import ValidationFailed
 
 # Three warehouses: north (priority 10, serves 北京市), east (20, serves 浙江省, 上海市), main (100, everywhere).
 NORTH, EAST, MAIN = 1, 2, 3

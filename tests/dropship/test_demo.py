@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.purchasing.dropship_demo import load_demo_dropship
+from sellerdesk.demo.dropship import load_demo_dropship
 from sellerdesk.purchasing.models import PurchaseOrder
 
 

@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from sellerdesk.allocation.actions import allocate_order
+from sellerdesk.allocation.shortages import release_for_shortfall
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import allocate_order
-from sellerdesk.orders.allocation.shortages import release_for_shortfall
 from sellerdesk.orders.models import Order, Shortage
 from sellerdesk.payments.actions import record_payment
 from sellerdesk.shops.models import Shop

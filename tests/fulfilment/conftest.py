@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from sellerdesk.allocation.actions import allocate_order
 from sellerdesk.catalog.actions import create_sku
 from sellerdesk.catalog.models import Product, Sku
 from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory.models import Bin, Warehouse
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import allocate_order
 from sellerdesk.orders.models import Order
 from sellerdesk.payments.actions import record_payment
 from tests.api.helpers import default_shop  # noqa: F401  (autouse: the default shop and warehouse)

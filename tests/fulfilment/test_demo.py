@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sellerdesk.fulfilment.demo import load_demo_fulfilment
+from sellerdesk.demo.fulfilment import load_demo_fulfilment
 from sellerdesk.fulfilment.models import Wave, WaveStep
 from sellerdesk.logistics.models import Shipment
 from sellerdesk.orders.models import Order

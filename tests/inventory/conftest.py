@@ -96,13 +96,13 @@ def hooks(monkeypatch: pytest.MonkeyPatch) -> HookCalls:
         return int(kwargs["quantity"])
 
     monkeypatch.setattr(
-        _module(monkeypatch, "sellerdesk.orders.allocation.actions"),
+        _module(monkeypatch, "sellerdesk.allocation.actions"),
         "after_stock_arrived",
         after_stock_arrived,
         raising=False,
     )
     monkeypatch.setattr(
-        _module(monkeypatch, "sellerdesk.orders.allocation.shortages"),
+        _module(monkeypatch, "sellerdesk.allocation.shortages"),
         "release_for_shortfall",
         release_for_shortfall,
         raising=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.inventory.demo import load_demo_inventory
+from sellerdesk.demo.inventory import load_demo_inventory
 from sellerdesk.inventory.models import BinStock, StockCount, StockLevel, Transfer, Warehouse
 from tests.factories import make_sku, make_user
 from tests.inventory.conftest import HookCalls

@@ -16,11 +16,11 @@ from django.db import connections
 from django.db.models import Sum
 from django.utils import timezone
 
+from sellerdesk.allocation.actions import active_warehouses, allocate_in_batches, allocate_order_id
 from sellerdesk.core.errors import InsufficientStock
 from sellerdesk.inventory.actions import default_warehouse, set_on_hand
 from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import active_warehouses, allocate_in_batches, allocate_order_id
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import OrderStatus
 from tests.factories import make_sku

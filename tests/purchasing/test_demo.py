@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
+from sellerdesk.demo.purchasing import load_demo_purchasing
 from sellerdesk.inventory.actions import default_warehouse
-from sellerdesk.purchasing.demo import load_demo_purchasing
 from sellerdesk.purchasing.models import PurchaseOrder, ReceiptLine, Supplier, SupplierSku
 from tests.factories import make_sku
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from sellerdesk.allocation.actions import allocate_order
+from sellerdesk.allocation.shortages import release_for_shortfall
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import PermissionDenied, ValidationFailed
 from sellerdesk.inventory.actions import set_on_hand, set_reorder_point
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import allocate_order
-from sellerdesk.orders.allocation.shortages import release_for_shortfall
 from sellerdesk.payments.actions import record_payment
 from sellerdesk.purchasing import actions
 from sellerdesk.purchasing.models import PurchaseOrder

@@ -218,7 +218,7 @@ def _release_shortfalls(count: StockCount, deltas: Mapping[int, int], actor: Use
     for level in levels:
         shortfall = level.reserved - max(level.on_hand + deltas[level.sku_id], 0)
         if shortfall > 0:
-            from sellerdesk.orders.allocation.shortages import release_for_shortfall  # allocation imports inventory
+            from sellerdesk.allocation.shortages import release_for_shortfall  # allocation imports inventory
 
             release_for_shortfall(
                 sku_id=level.sku_id,

@@ -220,7 +220,7 @@ def receive_transfer(*, transfer: Transfer, actor: User | None, at: datetime | N
     TransferLine.objects.filter(transfer=transfer).update(received=F("quantity"))
     transfer.status, transfer.received_at = TransferStatus.RECEIVED, at
     transfer.save(update_fields=["status", "received_at"])
-    from sellerdesk.orders.allocation.actions import after_stock_arrived  # allocation imports inventory
+    from sellerdesk.allocation.actions import after_stock_arrived  # allocation imports inventory
 
     after_stock_arrived(sku_ids=[line.sku_id for line in lines], warehouse_id=target, actor=actor, at=at)
     return transfer
@@ -256,7 +256,7 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
     transfer.status = TransferStatus.CANCELLED
     transfer.save(update_fields=["status"])
     if was_shipped:
-        from sellerdesk.orders.allocation.actions import after_stock_arrived  # allocation imports inventory
+        from sellerdesk.allocation.actions import after_stock_arrived  # allocation imports inventory
 
         sku_ids = list(transfer.lines.values_list("sku_id", flat=True))
         after_stock_arrived(sku_ids=sku_ids, warehouse_id=transfer.from_warehouse_id, actor=actor, at=at)

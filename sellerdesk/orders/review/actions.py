@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.allocation.actions import schedule_allocation
 from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import DomainError, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
@@ -18,7 +19,6 @@ from sellerdesk.core.permissions import require
 from sellerdesk.notifications.actions import record_order_confirmation, record_order_confirmations
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import events, holds
-from sellerdesk.orders.allocation.actions import schedule_allocation
 from sellerdesk.orders.merging import merge_candidates, merge_orders
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderHold
 from sellerdesk.orders.review.engine import Verdict, build_context, evaluate, recognised_wishes

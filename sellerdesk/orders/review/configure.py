@@ -92,7 +92,7 @@ class AllocationSettings:
 
 
 def allocation_settings_of(*, shop: Shop, actor: User | None) -> AllocationSettings:
-    from sellerdesk.orders.allocation.strategies import strategy_names
+    from sellerdesk.allocation.strategies import strategy_names
 
     require(actor, "orders.view")
     return AllocationSettings(shop.allocation_strategy, shop.is_b2b, strategy_names())
@@ -104,7 +104,7 @@ def update_allocation_settings(
 ) -> AllocationSettings:
     """How the shop's approved orders pick a warehouse (a registered strategy), and whether
     short stock goes to customers by rank (B2B) rather than first come, first served."""
-    from sellerdesk.orders.allocation.strategies import strategy_names
+    from sellerdesk.allocation.strategies import strategy_names
 
     require(actor, "warehouses.edit")
     shop = Shop.objects.select_for_update().get(pk=shop.pk)

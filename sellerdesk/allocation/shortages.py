@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
 from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
@@ -31,7 +32,6 @@ from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from sellerdesk.orders import events
-from sellerdesk.orders.allocation.queries import CustomerRank, customer_ranks, rank_orders
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
 
@@ -295,9 +295,9 @@ def _short_by_sku(shortages: list[Shortage]) -> dict[int, int]:
 def _handle_transfer(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, source: str | None, **_kw: Any
 ) -> Resolution:
+    from sellerdesk.allocation.actions import active_warehouses, free_stock
     from sellerdesk.catalog.models import Sku
     from sellerdesk.inventory.actions import create_transfer, ship_transfer
-    from sellerdesk.orders.allocation.actions import active_warehouses, free_stock
 
     if order.warehouse_id is None:
         raise Conflict(
@@ -343,7 +343,7 @@ def _handle_transfer(
 def _handle_backorder(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.orders.allocation.actions import _allocate_locked
+    from sellerdesk.allocation.actions import _allocate_locked
     from sellerdesk.orders.merging import PartLine, split_order
 
     lines = list(OrderLine.objects.filter(order=order).order_by("position"))
@@ -412,7 +412,7 @@ def _handle_backorder(
 
 
 def _dropship_ids(lines: list[OrderLine]) -> set[int]:
-    from sellerdesk.orders.allocation.actions import dropship_sku_ids
+    from sellerdesk.allocation.actions import dropship_sku_ids
 
     return dropship_sku_ids(line.sku_id for line in lines)
 
@@ -420,7 +420,7 @@ def _dropship_ids(lines: list[OrderLine]) -> set[int]:
 def _handle_drop(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.orders.allocation.actions import _allocate_locked
+    from sellerdesk.allocation.actions import _allocate_locked
     from sellerdesk.payments.actions import record_refund
 
     lines = list(OrderLine.objects.filter(order=order).order_by("position"))
@@ -503,9 +503,9 @@ def allocation_plan(*, sku: str, actor: User | None) -> list[PlanRow]:
 
 
 def _plan(sku_code: str) -> list[PlanRow]:
+    from sellerdesk.allocation.actions import WAITING_OPTIONS, active_warehouses, free_stock
+    from sellerdesk.allocation.strategies import get_strategy
     from sellerdesk.catalog.models import Sku
-    from sellerdesk.orders.allocation.actions import WAITING_OPTIONS, active_warehouses, free_stock
-    from sellerdesk.orders.allocation.strategies import get_strategy
 
     sku = Sku.objects.filter(code=sku_code).first()
     if sku is None:
@@ -531,7 +531,7 @@ def _plan(sku_code: str) -> list[PlanRow]:
     all_skus = sorted({line.sku_id for lines in lines_by_order.values() for line in lines})
     free = free_stock(all_skus, [warehouse.id for warehouse in warehouses])
     rows = []
-    from sellerdesk.orders.allocation.actions import _context
+    from sellerdesk.allocation.actions import _context
 
     for order in ranked:
         stock_lines = [line for line in lines_by_order.get(order.pk, []) if line.sku_id not in dropship]
@@ -552,7 +552,7 @@ def _plan(sku_code: str) -> list[PlanRow]:
 def apply_allocation_plan(*, sku: str, actor: User | None, at: datetime | None = None) -> list[PlanRow]:
     """Allocate the waiting B2B orders short of this SKU in rank order, as the plan
     shows; returns the plan as it was applied."""
-    from sellerdesk.orders.allocation.actions import _allocate_locked, _locked_order
+    from sellerdesk.allocation.actions import _allocate_locked, _locked_order
 
     require(actor, "stockouts.handle")
     at = at or timezone.now()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sellerdesk.orders.allocation import views
+from sellerdesk.allocation import views
 
 app_name = "stockouts"
 urlpatterns = [

@@ -91,9 +91,9 @@ WAVE_SIZE = 50
 def _morning_orders(rng: random.Random, actor: User, warehouse: Warehouse, count: int, *, now: datetime) -> None:
     """This morning's orders, placed, paid, approved and allocated to the default
     warehouse before the shift starts, so that the first wave is a full one of 50."""
+    from sellerdesk.allocation.actions import allocate_order
     from sellerdesk.demo import names
     from sellerdesk.orders import actions as order_actions
-    from sellerdesk.orders.allocation.actions import allocate_order
     from sellerdesk.payments.actions import record_payment
 
     places = [place for place in names.PLACES if warehouse.serves(place.province)] or list(names.PLACES)

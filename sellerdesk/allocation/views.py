@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sellerdesk.allocation import queries, shortages
+from sellerdesk.allocation.forms import PlanForm, ResolveForm, StockoutFilterForm
 from sellerdesk.core.errors import DomainError
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.orders import queries as order_queries
-from sellerdesk.orders.allocation import queries, shortages
-from sellerdesk.orders.allocation.forms import PlanForm, ResolveForm, StockoutFilterForm
 from sellerdesk.orders.models import ShortageOption
 
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sellerdesk.allocation.actions import allocate_approved_orders, allocate_order
+from sellerdesk.allocation.shortages import release_for_shortfall, resolve_stockout
 from sellerdesk.catalog.actions import create_sku
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.inventory.actions import add_in_transit, default_warehouse, set_on_hand
 from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.allocation.actions import allocate_approved_orders, allocate_order
-from sellerdesk.orders.allocation.shortages import release_for_shortfall, resolve_stockout
 from sellerdesk.orders.models import Order
 from sellerdesk.payments.actions import record_payment
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django_tasks import task
 
-from sellerdesk.orders.allocation import actions
+from sellerdesk.allocation import actions
 
 
 @task()

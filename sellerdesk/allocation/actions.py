@@ -30,6 +30,14 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.allocation import presale
+from sellerdesk.allocation.strategies import (
+    AllocationContext,
+    NeedLine,
+    Plan,
+    WarehouseInfo,
+    get_strategy,
+)
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import InvalidTransition, NotFound
@@ -37,14 +45,6 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from sellerdesk.orders import events
-from sellerdesk.orders.allocation import presale
-from sellerdesk.orders.allocation.strategies import (
-    AllocationContext,
-    NeedLine,
-    Plan,
-    WarehouseInfo,
-    get_strategy,
-)
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
 
@@ -749,7 +749,7 @@ def _one_by_one(order_ids: Sequence[int], *, now: datetime, warehouses: Sequence
 def waiting_order_ids(sku_ids: Sequence[int]) -> list[int]:
     """Stockout orders waiting for these SKUs, in the order they are served: per shop,
     first come first served (paid, else placed), or by customer rank in B2B shops."""
-    from sellerdesk.orders.allocation.queries import rank_orders
+    from sellerdesk.allocation.queries import rank_orders
 
     rows = list(
         Order.objects.filter(
@@ -834,7 +834,7 @@ def schedule_allocation(order_ids: Sequence[int]) -> None:
         return
 
     def enqueue() -> None:
-        from sellerdesk.orders.allocation.background import allocate_orders
+        from sellerdesk.allocation.background import allocate_orders
 
         allocate_orders.enqueue(ids)
 

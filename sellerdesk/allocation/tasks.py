@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sellerdesk.allocation import actions
 from sellerdesk.core.periodic import periodic
-from sellerdesk.orders.allocation import actions
 
 
 @periodic("allocate_approved_orders", every=timedelta(minutes=1))
