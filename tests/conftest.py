@@ -1,12 +1,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from tests.factories import make_token, make_user
+from tests.support.clock import TEST_NOW, VARIABLE, travel_to_test_now
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"test clock: {TEST_NOW.isoformat()} (repeat with {VARIABLE}={TEST_NOW.isoformat()})"
+
+
+@pytest.fixture(autouse=True)
+def _test_clock() -> Iterator[None]:
+    # Every test starts at the same moment, whatever the machine's date (see
+    # tests/support/clock.py); the clock ticks on from there.
+    with travel_to_test_now():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ actor, data with before and after), and that a refused call writes nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,9 +30,10 @@ from sellerdesk.payments.actions import record_payment
 from sellerdesk.shops.models import Shop
 from tests.api.helpers import advance, default_shop, snapshot, stock  # noqa: F401  (default_shop: autouse)
 from tests.factories import make_sku, order_draft, place
+from tests.support.clock import TEST_NOW
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-T0 = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
+T0 = TEST_NOW
 
 
 @pytest.fixture
