@@ -29,7 +29,9 @@ from sellerdesk.fulfilment.packing import _packable_entry, check_of
 from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory.models import BinStock
 from sellerdesk.logistics import actions as logistics
+from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus
+from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import events
 from sellerdesk.orders.models import Order
@@ -58,7 +60,7 @@ def active_shipment(order: Order) -> Shipment | None:
     """The order's booked parcel not yet handed over, if any."""
     return (
         Shipment.objects.select_related("carrier")
-        .filter(order_id=order.pk, status=ShipmentStatus.CREATED, is_intercepted=False)
+        .filter(order_id=order.pk, status__in=shipment_states.NOT_HANDED_OVER, is_intercepted=False)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -151,7 +153,7 @@ def _refuse_hand_over(shipment: Shipment) -> None:
             _("Label %(number)s was cancelled; do not hand over a parcel with it.") % {"number": number},
             details={"tracking_number": number, "order": order},
         )
-    if shipment.status != ShipmentStatus.CREATED:
+    if not shipment_states.TABLE.allows(shipment.status, ShipmentAction.HAND_OVER):
         raise Conflict(
             "already_handed_over",
             _("Parcel %(number)s was handed over already.") % {"number": number},
@@ -232,7 +234,9 @@ def cancel_and_intercept(
         next_status(locked.status, OrderAction.CANCEL)
         intercepted = [
             logistics.intercept(shipment=shipment, actor=actor, reason=reason, at=at)
-            for shipment in Shipment.objects.filter(order=locked, status=ShipmentStatus.CREATED).order_by("pk")
+            for shipment in Shipment.objects.filter(
+                order=locked, status__in=shipment_states.statuses_allowing(ShipmentAction.INTERCEPT)
+            ).order_by("pk")
         ]
         closed = order_actions.cancel_order(order=locked, actor=actor, reason=reason, at=at)
         for wave_id in WaveOrder.objects.filter(order=locked).values_list("wave_id", flat=True):

@@ -17,6 +17,7 @@ from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.logistics import order_events
+from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.carriers.base import ParcelRef, Party, ShipmentRequest
 from sellerdesk.logistics.models import (
     Carrier,
@@ -31,6 +32,7 @@ from sellerdesk.logistics.models import (
     ShipmentLogType,
     ShipmentStatus,
 )
+from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
 
@@ -328,7 +330,6 @@ class Parcel:
 
 # Order statuses in which a parcel may be booked: reviewed and not yet complete.
 BOOKABLE = frozenset({"approved", "allocated", "picking", "packed", "shipped"})
-_ACTIVE = (ShipmentStatus.CREATED, ShipmentStatus.HANDED_OVER, ShipmentStatus.IN_TRANSIT)
 
 
 def _sender(order: Order) -> Party:
@@ -460,10 +461,9 @@ def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: 
     at = at or timezone.now()
     with transaction.atomic():
         shipment = _locked_shipment(shipment)
-        if shipment.status != ShipmentStatus.CREATED:
-            raise InvalidTransition(current=shipment.status, action="cancel", entity="shipment")
+        status = shipment_states.next_status(shipment.status, ShipmentAction.CANCEL)
         adapter_for(shipment.carrier).cancel_shipment(parcel_ref(shipment))
-        shipment.status = ShipmentStatus.CANCELLED
+        shipment.status = status
         shipment.cancelled_at = at
         shipment.save(update_fields=["status", "cancelled_at"])
         _log(shipment, ShipmentLogType.CANCELLED, actor=actor, at=at, reason=reason.strip())
@@ -490,7 +490,7 @@ def intercept(*, shipment: Shipment, actor: User | None, reason: str, at: dateti
     at = at or timezone.now()
     with transaction.atomic():
         shipment = _locked_shipment(shipment)
-        if shipment.status != ShipmentStatus.CREATED:
+        if not shipment_states.TABLE.allows(shipment.status, ShipmentAction.INTERCEPT):
             raise Conflict(
                 "shipment_not_interceptable",
                 _("Parcel %(number)s is %(status)s; only a parcel not yet handed over can be intercepted.")
@@ -498,7 +498,7 @@ def intercept(*, shipment: Shipment, actor: User | None, reason: str, at: dateti
                 details={"current_status": shipment.status},
             )
         adapter_for(shipment.carrier).cancel_shipment(parcel_ref(shipment))
-        shipment.status = ShipmentStatus.INTERCEPTED
+        shipment.status = shipment_states.next_status(shipment.status, ShipmentAction.INTERCEPT)
         shipment.is_intercepted = True
         shipment.cancelled_at = at
         shipment.save(update_fields=["status", "is_intercepted", "cancelled_at"])
@@ -530,9 +530,7 @@ def mark_handed_over(*, shipment: Shipment, actor: User | None, at: datetime | N
                 % {"number": shipment.tracking_number},
                 details={"tracking_number": shipment.tracking_number},
             )
-        if shipment.status != ShipmentStatus.CREATED:
-            raise InvalidTransition(current=shipment.status, action="hand_over", entity="shipment")
-        shipment.status = ShipmentStatus.HANDED_OVER
+        shipment.status = shipment_states.next_status(shipment.status, ShipmentAction.HAND_OVER)
         shipment.handed_over_at = at
         shipment.last_event_at = at
         shipment.save(update_fields=["status", "handed_over_at", "last_event_at"])

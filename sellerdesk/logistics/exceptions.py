@@ -35,7 +35,7 @@ from sellerdesk.logistics.models import (
     TrackingEvent,
     TrackingKind,
 )
-from sellerdesk.logistics.tracking import TRACKED
+from sellerdesk.logistics.states import TRACKED
 from sellerdesk.notifications.logistics import record_parcel_problem
 
 KIND_OF_SCAN: dict[str, ExceptionKind] = {

@@ -14,29 +14,17 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.periodic import periodic
-from sellerdesk.logistics import order_events
+from sellerdesk.logistics import order_events, states
 from sellerdesk.logistics.actions import parcel_ref
 from sellerdesk.logistics.carriers.base import BadSignature, CarrierTrackingEvent
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus, TrackingEvent, TrackingKind
 
-S, K = ShipmentStatus, TrackingKind
-# What the latest scan says about where the parcel is; kinds not listed leave the status.
-STATUS_AFTER: dict[str, ShipmentStatus] = {
-    K.PICKED_UP: S.IN_TRANSIT,
-    K.DEPARTED: S.IN_TRANSIT,
-    K.ARRIVED: S.IN_TRANSIT,
-    K.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY,
-    K.DELIVERED: S.DELIVERED,
-    K.REFUSED: S.RETURNING,
-    K.RETURNING: S.RETURNING,
-    K.RETURNED: S.RETURNED,
-    K.LOST: S.LOST,
-}
-# Shipments whose parcel is with the carrier and may still produce events.
-TRACKED = (S.HANDED_OVER, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.RETURNING)
+S = ShipmentStatus
+# Shipments whose parcel is with the carrier and may still produce events (the table's).
+TRACKED = states.TRACKED
 # Events for these are kept but move nothing: the parcel never left.
-STOPPED = (S.CANCELLED, S.INTERCEPTED)
+STOPPED = states.NEVER_LEFT
 
 
 @dataclass(frozen=True)
@@ -110,7 +98,7 @@ def _update_shipment(shipment: Shipment, *, now: datetime) -> None:
     fields = ["last_event_at"]
     shipment.last_event_at = max(latest.at, shipment.last_event_at or latest.at)
     if shipment.status not in STOPPED:
-        new_status = STATUS_AFTER.get(latest.kind)
+        new_status = states.status_after_scan(shipment.status, latest.kind)
         if new_status is not None and new_status != shipment.status:
             shipment.status = new_status
             fields.append("status")

@@ -1,0 +1,100 @@
+"""The shipment's transition table, without a database."""
+
+import pytest
+
+from sellerdesk.core.errors import InvalidTransition
+from sellerdesk.logistics.models import ShipmentStatus, TrackingKind
+from sellerdesk.logistics.states import (
+    NEVER_LEFT,
+    NOT_HANDED_OVER,
+    TRACKED,
+    TRANSITIONS,
+    ShipmentAction,
+    allowed_actions,
+    next_status,
+    status_after_scan,
+    statuses_allowing,
+)
+
+S, A = ShipmentStatus, ShipmentAction
+
+# Wherever the parcel may be out, the carrier's scans move it (the latest scan wins).
+SCANS = {
+    A.CARRY: S.IN_TRANSIT,
+    A.SEND_OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY,
+    A.DELIVER: S.DELIVERED,
+    A.START_RETURN: S.RETURNING,
+    A.RETURN: S.RETURNED,
+    A.LOSE: S.LOST,
+}
+EXPECTED = {
+    S.CREATED: {A.CANCEL: S.CANCELLED, A.INTERCEPT: S.INTERCEPTED, A.HAND_OVER: S.HANDED_OVER, **SCANS},
+    S.HANDED_OVER: SCANS,
+    S.IN_TRANSIT: SCANS,
+    S.OUT_FOR_DELIVERY: SCANS,
+    S.DELIVERED: SCANS,
+    S.RETURNING: SCANS,
+    S.RETURNED: SCANS,
+    S.LOST: SCANS,
+    S.CANCELLED: {},
+    S.INTERCEPTED: {},
+}
+
+
+@pytest.mark.parametrize("status", list(S))
+@pytest.mark.parametrize("action", list(A))
+def test_every_pair_of_status_and_action(status: S, action: A) -> None:
+    expected = EXPECTED[status].get(action)
+    if expected is None:
+        with pytest.raises(InvalidTransition) as raised:
+            next_status(status, action)
+        assert raised.value.details == {"current_status": status.value, "action": action.value}
+        assert "shipment" in raised.value.message
+    else:
+        assert next_status(status, action) == expected
+
+
+def test_table_has_no_other_moves() -> None:
+    assert {(status, action) for status, moves in EXPECTED.items() for action in moves} == set(TRANSITIONS)
+
+
+def test_unknown_status_is_an_invalid_transition() -> None:
+    with pytest.raises(InvalidTransition) as raised:
+        next_status("lost_in_space", A.HAND_OVER)
+    assert raised.value.details == {"current_status": "lost_in_space", "action": "hand_over"}
+
+
+def test_sets_read_from_the_table() -> None:
+    assert {S.CREATED} == NOT_HANDED_OVER
+    assert statuses_allowing(A.INTERCEPT) == {S.CREATED}
+    assert {S.CANCELLED, S.INTERCEPTED} == NEVER_LEFT
+    assert {S.HANDED_OVER, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.RETURNING} == TRACKED
+    assert allowed_actions(S.CREATED)[:3] == [A.CANCEL, A.INTERCEPT, A.HAND_OVER]
+    assert allowed_actions(S.CANCELLED) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (TrackingKind.PICKED_UP, S.IN_TRANSIT),
+        (TrackingKind.DEPARTED, S.IN_TRANSIT),
+        (TrackingKind.ARRIVED, S.IN_TRANSIT),
+        (TrackingKind.OUT_FOR_DELIVERY, S.OUT_FOR_DELIVERY),
+        (TrackingKind.DELIVERED, S.DELIVERED),
+        (TrackingKind.REFUSED, S.RETURNING),
+        (TrackingKind.RETURNING, S.RETURNING),
+        (TrackingKind.RETURNED, S.RETURNED),
+        (TrackingKind.LOST, S.LOST),
+        (TrackingKind.DELAYED_WEATHER, None),
+        (TrackingKind.DELAYED_ACCIDENT, None),
+        (TrackingKind.OVERLOAD, None),
+        (TrackingKind.OUT_OF_AREA, None),
+        (TrackingKind.DAMAGED, None),
+    ],
+)
+def test_each_kind_of_scan_moves_a_parcel_on_its_way(kind: str, expected: S | None) -> None:
+    assert status_after_scan(S.IN_TRANSIT, kind) == expected
+    # A scan before the scan-out moves the parcel too; one of a stopped parcel moves nothing.
+    assert status_after_scan(S.CREATED, kind) == expected
+    assert status_after_scan(S.INTERCEPTED, kind) is None
+    assert status_after_scan(S.CANCELLED, kind) is None
