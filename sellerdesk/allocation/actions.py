@@ -43,6 +43,7 @@ from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import InvalidTransition, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.inventory.availability import FREE_COVERS_PLACEHOLDERS, free_covers_sql, free_units
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from sellerdesk.orders import events
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage, ShortageOption
@@ -75,8 +76,8 @@ def active_warehouses() -> list[WarehouseInfo]:
 
 
 def _free_units(on_hand: int, reserved: int, presale_reserved: int, in_transit: int) -> int:
-    """Units free for ordinary orders: available less what arrived presale lines are owed."""
-    return max(on_hand - reserved - max(presale_reserved - in_transit, 0), 0)
+    """Units free for ordinary orders, from figures in `_LEVEL_FIELDS` order."""
+    return free_units(on_hand=on_hand, reserved=reserved, in_transit=in_transit, presale_reserved=presale_reserved)
 
 
 def _free(level_rows: Iterable[tuple[int, int, int, int, int, int]]) -> dict[tuple[int, int], int]:
@@ -125,7 +126,7 @@ def dropship_sku_ids(sku_ids: Iterable[int]) -> set[int]:
 
 _RESERVE_SQL = (
     f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + %s "  # noqa: S608
-    f"WHERE sku_id = %s AND warehouse_id = %s AND {presale.PROTECTED_AVAILABLE_CONDITION}"
+    f"WHERE sku_id = %s AND warehouse_id = %s AND {free_covers_sql()}"
 )
 
 
@@ -168,7 +169,7 @@ def _move_lines(
     with connection.cursor() as cursor:
         for (sku_id, warehouse_id), delta in sorted(deltas.items()):
             if delta > 0:
-                cursor.execute(_RESERVE_SQL, [delta, sku_id, warehouse_id, delta, delta])
+                cursor.execute(_RESERVE_SQL, [delta, sku_id, warehouse_id] + [delta] * FREE_COVERS_PLACEHOLDERS)
                 if cursor.rowcount != 1:
                     raise _Race()
     for (sku_id, warehouse_id), delta in sorted(deltas.items()):
@@ -484,8 +485,7 @@ _BATCH_RESERVE_SQL = (
     f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + v.column3 FROM (VALUES {{rows}}) AS v "  # noqa: S608
     "WHERE sku_id = v.column1 AND warehouse_id = v.column2 AND ("
     " (v.column3 < 0 AND reserved + v.column3 >= 0)"
-    " OR (v.column3 > 0 AND on_hand - reserved >= v.column3"
-    " AND on_hand - reserved + in_transit - presale_reserved >= v.column3))"
+    f" OR (v.column3 > 0 AND {free_covers_sql('v.column3')}))"
 )
 _DELTAS_PER_STATEMENT = 500
 

@@ -6,8 +6,8 @@ warehouse while `presale_pending` is set. When units arrive there, the oldest pr
 lines are converted (presale_reserved -= n, reserved += n, presale_pending = False),
 whole lines only, oldest first; a line that does not fit yet waits, and the arrived
 units it is owed stay protected from ordinary orders: every ordinary reservation made
-by allocation requires `on_hand - reserved - max(presale_reserved - in_transit, 0)`
-to cover it (see `PROTECTED_AVAILABLE_SQL`).
+by allocation requires the row's free units (`inventory.availability.free_units`) to
+cover it.
 """
 
 from __future__ import annotations
@@ -22,20 +22,21 @@ from django.db.models import F
 from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import InsufficientStock, ShortLine
 from sellerdesk.core.models import User
+from sellerdesk.inventory.availability import (
+    INCOMING_FREE_SQL,
+    available_expression,
+    incoming_free_expression,
+    incoming_free_units,
+)
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import OrderStatus
 
 _TABLE = StockLevel._meta.db_table
 
-# Units sellable to ordinary orders: available, less what presale lines are owed from
-# units already arrived (presale_reserved beyond what is still in transit). Written
-# without GREATEST so that SQLite and PostgreSQL read it alike.
-PROTECTED_AVAILABLE_CONDITION = "on_hand - reserved >= %s AND on_hand - reserved + in_transit - presale_reserved >= %s"
-
 _PRESALE_RESERVE_SQL = (
     f"UPDATE {_TABLE} SET presale_reserved = presale_reserved + %s "  # noqa: S608
-    "WHERE sku_id = %s AND warehouse_id = %s AND in_transit - presale_reserved >= %s"
+    f"WHERE sku_id = %s AND warehouse_id = %s AND {INCOMING_FREE_SQL} >= %s"
 )
 
 OPEN_FOR_PRESALE = (
@@ -57,7 +58,8 @@ class PresaleLine:
 def incoming_warehouses(sku_ids: Sequence[int]) -> dict[int, list[int]]:
     """Per SKU, the active warehouses with presale units left in transit, by priority."""
     rows = (
-        StockLevel.objects.filter(sku_id__in=sku_ids, warehouse__is_active=True, in_transit__gt=F("presale_reserved"))
+        StockLevel.objects.alias(incoming_free=incoming_free_expression())
+        .filter(sku_id__in=sku_ids, warehouse__is_active=True, incoming_free__gt=0)
         .order_by("warehouse__priority", "warehouse_id")
         .values_list("sku_id", "warehouse_id")
     )
@@ -112,7 +114,10 @@ def reserve_presale(*, lines: Sequence[PresaleLine], document: str, actor: User 
 
 def _incoming_left(sku_id: int) -> int:
     levels = StockLevel.objects.filter(sku_id=sku_id).values_list("in_transit", "presale_reserved")
-    return sum(max(in_transit - reserved, 0) for in_transit, reserved in levels)
+    return sum(
+        incoming_free_units(in_transit=in_transit, presale_reserved=presale_reserved)
+        for in_transit, presale_reserved in levels
+    )
 
 
 def release_presale(*, lines: Sequence[OrderLine], document: str, actor: User | None, at: datetime) -> None:
@@ -153,7 +158,8 @@ def convert_arrived(*, sku_id: int, warehouse_id: int, actor: User | None, at: d
     level = StockLevel.objects.select_for_update().filter(sku_id=sku_id, warehouse_id=warehouse_id).first()
     if level is None or level.presale_reserved <= 0:
         return []
-    free = level.on_hand - level.reserved
+    # The arrived units not reserved yet: presale lines take them before anyone else.
+    free = level.available
     if free <= 0:
         return []
     waiting = list(
@@ -210,14 +216,14 @@ def pending_presale_stock() -> list[tuple[int, int]]:
     """(sku_id, warehouse_id) pairs holding presale reservations with units on hand free:
     what the allocation sweep converts when an arrival left some behind."""
     return list(
-        StockLevel.objects.filter(presale_reserved__gt=0, on_hand__gt=F("reserved"))
+        StockLevel.objects.alias(available=available_expression())
+        .filter(presale_reserved__gt=0, available__gt=0)
         .order_by("sku_id", "warehouse_id")
         .values_list("sku_id", "warehouse_id")
     )
 
 
 __all__ = [
-    "PROTECTED_AVAILABLE_CONDITION",
     "PresaleLine",
     "Warehouse",
     "convert_arrived",

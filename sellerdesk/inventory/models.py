@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.inventory import availability
 
 
 class Warehouse(models.Model):
@@ -80,7 +81,8 @@ class BinStock(models.Model):
 
 
 class StockLevel(models.Model):
-    """Stock of one SKU in one warehouse. available = on_hand - reserved, never below 0.
+    """Stock of one SKU in one warehouse. available = on_hand - reserved, never below 0
+    (the figures derived from these columns are defined once, in `inventory.availability`).
 
     Written only by inventory.actions, with conditional UPDATEs so that concurrent
     orders cannot oversell; the database constraints are the last line of defence.
@@ -117,7 +119,17 @@ class StockLevel(models.Model):
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        return availability.available_units(on_hand=self.on_hand, reserved=self.reserved)
+
+    @property
+    def free(self) -> int:
+        """Units an ordinary order may reserve here (see `availability.free_units`)."""
+        return availability.free_units(
+            on_hand=self.on_hand,
+            reserved=self.reserved,
+            in_transit=self.in_transit,
+            presale_reserved=self.presale_reserved,
+        )
 
 
 class MovementKind(models.TextChoices):

@@ -12,6 +12,7 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.inventory.availability import available_expression, available_units
 from sellerdesk.inventory.models import (
     Bin,
     BinStock,
@@ -33,7 +34,7 @@ class StockFigures:
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        return available_units(on_hand=self.on_hand, reserved=self.reserved)
 
 
 def stock_of(sku_id: int) -> StockFigures:
@@ -67,7 +68,7 @@ class Figures:
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        return available_units(on_hand=self.on_hand, reserved=self.reserved)
 
     @property
     def is_low(self) -> bool:
@@ -175,7 +176,9 @@ def stock_overview(
     require(actor, "stock.view")
     rows = search_skus(q)
     if low_only:
-        low = StockLevel.objects.filter(reorder_point__isnull=False, on_hand__lte=F("reserved") + F("reorder_point"))
+        low = StockLevel.objects.alias(available=available_expression()).filter(
+            reorder_point__isnull=False, available__lte=F("reorder_point")
+        )
         if warehouse:
             low = low.filter(warehouse=warehouse)
         rows = rows.filter(pk__in=low.values("sku_id"))

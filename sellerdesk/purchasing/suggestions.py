@@ -147,8 +147,8 @@ def compute_suggestions(*, actor: User | None) -> list[SuggestionGroup]:
         level: StockLevel | None = levels.get(key)
         in_transit = level.in_transit if level else 0
         # Arrived units a presale line waits for are held from ordinary orders.
-        held = min(max(level.presale_reserved - in_transit, 0), max(level.available, 0)) if level is not None else 0
-        available = (level.available if level else 0) - held
+        available = level.free if level is not None else 0
+        held = level.available - available if level is not None else 0
         reasons: list[Reason] = []
         presale_units = presale.get(key, 0)
         presale_need = max(presale_units - in_transit - held, 0)

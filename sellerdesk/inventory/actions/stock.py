@@ -30,6 +30,7 @@ from sellerdesk.core.errors import Conflict, InsufficientStock, ShortLine, Valid
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.refcache import remembered
+from sellerdesk.inventory.availability import FREE_COVERS_PLACEHOLDERS, free_covers_sql
 from sellerdesk.inventory.models import Bin, BinStock, MovementKind, StockLevel, StockMovement, Warehouse
 
 
@@ -94,10 +95,10 @@ def _ledger(
 
 _RESERVE_SQL = (
     f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + %s "  # noqa: S608
-    "WHERE sku_id = %s AND warehouse_id = %s AND on_hand - reserved >= %s"
-    # Units received for presale buyers whose reservations are not converted yet (their
-    # order was locked at receipt; the sweep converts them) are not for anyone else.
-    " AND on_hand - reserved + in_transit - presale_reserved >= %s"
+    # Only free units: those received for presale buyers whose reservations are not
+    # converted yet (their order was locked at receipt; the sweep converts them) are not
+    # for anyone else.
+    f"WHERE sku_id = %s AND warehouse_id = %s AND {free_covers_sql()}"
 )
 
 
@@ -113,7 +114,10 @@ def reserve_stock(*, lines: Sequence[StockLine], document: str, actor: User | No
     short: list[StockLine] = []
     with connection.cursor() as cursor:
         for line in merged:
-            cursor.execute(_RESERVE_SQL, [line.quantity, line.sku_id, line.warehouse_id, line.quantity, line.quantity])
+            cursor.execute(
+                _RESERVE_SQL,
+                [line.quantity, line.sku_id, line.warehouse_id] + [line.quantity] * FREE_COVERS_PLACEHOLDERS,
+            )
             if cursor.rowcount != 1:
                 short.append(line)
     if short:

@@ -19,6 +19,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
+from sellerdesk.inventory.availability import available_covers
 from sellerdesk.inventory.models import (
     MovementKind,
     StockLevel,
@@ -160,9 +161,11 @@ def ship_transfer(*, transfer: Transfer, actor: User | None, at: datetime | None
     lock_levels([(line.sku_id, warehouse_id) for line in lines for warehouse_id in (source, target)])
     short = []
     for line in lines:
-        taken = StockLevel.objects.filter(
-            sku_id=line.sku_id, warehouse_id=source, on_hand__gte=F("reserved") + line.quantity
-        ).update(on_hand=F("on_hand") - line.quantity)
+        taken = (
+            StockLevel.objects.filter(sku_id=line.sku_id, warehouse_id=source)
+            .filter(available_covers(line.quantity))
+            .update(on_hand=F("on_hand") - line.quantity)
+        )
         if taken != 1:
             short.append(line)
     if short:
