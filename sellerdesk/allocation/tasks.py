@@ -1,7 +1,6 @@
 """The allocation sweep: approved orders allocated in batches (`allocate_batch`, one
 transaction per batch; and presale units that arrived while their orders were busy
-converted). Registered with core.periodic once this module is imported by
-`core.periodic.jobs()`."""
+converted). `core.periodic.jobs()` finds it here: it imports every app's `tasks`."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from sellerdesk.allocation import actions
 from sellerdesk.core.periodic import periodic
 
 
-@periodic("allocate_approved_orders", every=timedelta(minutes=1))
+# Orders are allocated once they closed or passed review in the same sweep.
+@periodic("allocate_approved_orders", every=timedelta(minutes=1), after=("review_paid_orders",))
 def allocate_approved_orders(now: datetime) -> int:
     return actions.allocate_approved_orders(now=now)

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
 
 Job = Callable[[datetime], int]
 
@@ -19,43 +23,55 @@ class PeriodicJob:
     name: str
     every: timedelta
     run: Job
+    after: tuple[str, ...] = ()
 
 
 _JOBS: dict[str, PeriodicJob] = {}
 
 
-def periodic(name: str, *, every: timedelta) -> Callable[[Job], Job]:
+def periodic(name: str, *, every: timedelta, after: tuple[str, ...] = ()) -> Callable[[Job], Job]:
+    """Register a job run every `every`. A sweep runs it after the jobs named in `after`
+    (those that are installed): each job says what must have happened before it."""
+
     def register(function: Job) -> Job:
-        _JOBS[name] = PeriodicJob(name, every, function)
+        _JOBS[name] = PeriodicJob(name, every, function, tuple(after))
         return function
 
     return register
 
 
-# The order a sweep runs the jobs in: orders close or pass review before allocation, and
-# tracking is read before parcels' problems are looked for. Jobs not named run after these.
-RUN_ORDER = (
-    "close_unpaid_orders",
-    "review_paid_orders",
-    "allocate_approved_orders",
-    "poll_tracking",
-    "detect_logistics_exceptions",
-    "auto_confirm_receipts",
-    "default_ratings",
-)
+# The module of an app that holds its periodic jobs (and its background tasks).
+JOBS_MODULE = "tasks"
+
+
+def discover() -> None:
+    """Import the `tasks` module of every installed sellerdesk app: importing it
+    registers its jobs. Core names no app; an app that is not installed has no jobs."""
+    for app in apps.get_app_configs():
+        if app.name.startswith("sellerdesk.") and module_has_submodule(app.module, JOBS_MODULE):
+            import_module(f"{app.name}.{JOBS_MODULE}")
+
+
+def in_order(found: dict[str, PeriodicJob]) -> list[PeriodicJob]:
+    """Each job after the jobs its `after` names; otherwise by name. A cycle is an error."""
+    waiting = {name: {before for before in job.after if before in found} for name, job in found.items()}
+    ordered: list[PeriodicJob] = []
+    while waiting:
+        ready = sorted(name for name, before in waiting.items() if not before)
+        if not ready:
+            raise RuntimeError(f"periodic jobs wait for each other: {sorted(waiting)}")
+        name = ready[0]
+        ordered.append(found[name])
+        del waiting[name]
+        for before in waiting.values():
+            before.discard(name)
+    return ordered
 
 
 def jobs() -> list[PeriodicJob]:
-    # Importing the modules registers their jobs.
-    from sellerdesk.allocation import tasks as allocation_tasks  # noqa: F401
-    from sellerdesk.logistics import exceptions, tracking  # noqa: F401
-    from sellerdesk.orders import tasks  # noqa: F401
-    from sellerdesk.ratings import tasks as ratings_tasks  # noqa: F401
-
-    def position(job: PeriodicJob) -> tuple[int, str]:
-        return (RUN_ORDER.index(job.name) if job.name in RUN_ORDER else len(RUN_ORDER), job.name)
-
-    return sorted(_JOBS.values(), key=position)
+    """Every installed app's periodic jobs, in the order a sweep runs them."""
+    discover()
+    return in_order(_JOBS)
 
 
 def run_all(now: datetime) -> dict[str, int]:

@@ -173,7 +173,8 @@ def detect_stale(now: datetime) -> int:
     return opened
 
 
-@periodic("detect_logistics_exceptions", every=timedelta(minutes=30))
+# Problems are looked for in the tracking just read.
+@periodic("detect_logistics_exceptions", every=timedelta(minutes=30), after=("poll_tracking",))
 def detect_logistics_exceptions(now: datetime) -> int:
     """The desk's sweep: parcels gone quiet, and troubled scans not yet on the desk."""
     opened = detect_stale(now)

@@ -172,7 +172,8 @@ def poll_shipment(*, shipment: Shipment, now: datetime) -> Recorded:
     return record_events(shipment=shipment, events=events, source="poll", now=now)
 
 
-@periodic("poll_tracking", every=timedelta(minutes=30))
+# Parcels are read once the order work of the sweep is done.
+@periodic("poll_tracking", every=timedelta(minutes=30), after=("allocate_approved_orders",))
 def poll_tracking(now: datetime) -> int:
     """Ask the carriers about every parcel still on its way; returns how many new events."""
     size = settings.SELLERDESK["SWEEP_BATCH_SIZE"]

@@ -34,7 +34,8 @@ def close_unpaid_orders(now: datetime) -> int:
     return sum(actions.close_expired_order(order_id=pk, now=now) for batch in _batches(candidates) for pk in batch)
 
 
-@periodic("auto_confirm_receipts", every=timedelta(minutes=5))
+# A parcel's trouble is looked for before its order is confirmed received.
+@periodic("auto_confirm_receipts", every=timedelta(minutes=5), after=("detect_logistics_exceptions",))
 def auto_confirm_receipts(now: datetime) -> int:
     candidates = list(
         Order.objects.filter(status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_confirm_at__lte=now)
@@ -44,7 +45,8 @@ def auto_confirm_receipts(now: datetime) -> int:
     return sum(actions.auto_confirm_receipt(order_id=pk, now=now) for batch in _batches(candidates) for pk in batch)
 
 
-@periodic("review_paid_orders", every=timedelta(minutes=1))
+# Orders close before the paid ones are reviewed.
+@periodic("review_paid_orders", every=timedelta(minutes=1), after=("close_unpaid_orders",))
 def review_paid_orders(now: datetime) -> int:
     """Review the orders awaiting review whose hold buffer is over (paid_at, or created_at
     for COD); returns how many were approved or held."""

@@ -11,7 +11,8 @@ from sellerdesk.orders.models import Order
 from sellerdesk.ratings import actions
 
 
-@periodic("default_ratings", every=timedelta(hours=1))
+# Orders confirmed received in this sweep open their rating window.
+@periodic("default_ratings", every=timedelta(hours=1), after=("auto_confirm_receipts",))
 def default_ratings(now: datetime) -> int:
     candidates = list(
         Order.objects.filter(status="completed", completed_at__lte=now - actions.window())
