@@ -31,6 +31,7 @@ from sellerdesk.inventory.forms import (
     WarehouseForm,
 )
 from sellerdesk.inventory.models import Bin, StockCountStatus, TransferStatus, Warehouse
+from sellerdesk.inventory.states import COUNTS, TRANSFERS, CountAction
 
 
 def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -326,7 +327,7 @@ def count_detail(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "count": count,
         "lines": lines,
-        "is_open": count.status == StockCountStatus.OPEN,
+        "is_open": COUNTS.allows(count.status, CountAction.COUNT),
         "uncounted": sum(1 for line in lines if line.counted is None),
         "differences": [line for line in lines if line.difference],
         "can_count": has_permission(actor, "stock.count"),
@@ -450,6 +451,7 @@ def transfer_detail(request: HttpRequest, number: str) -> HttpResponse:
         "transfer": transfer,
         "lines": list(transfer.lines.select_related("sku").order_by("pk")),
         "can_transfer": has_permission(actor, "stock.transfer"),
+        "moves": [str(action) for action in TRANSFERS.allowed_actions(transfer.status)],
     }
     return render(request, "inventory/transfer.html", context)
 

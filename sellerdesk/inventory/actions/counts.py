@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
+from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
@@ -28,11 +28,11 @@ from sellerdesk.inventory.models import (
     MovementKind,
     StockCount,
     StockCountLine,
-    StockCountStatus,
     StockLevel,
     StockMovement,
     Warehouse,
 )
+from sellerdesk.inventory.states import CountAction, next_count_status
 
 MAX_COUNT = 10_000_000
 MAX_COUNT_LINES = 5000
@@ -106,10 +106,10 @@ def start_count(
     return count
 
 
-def _locked(count: StockCount, action: str) -> StockCount:
+def _locked(count: StockCount, action: CountAction) -> StockCount:
+    """The count, locked; InvalidTransition if the table has no `action` from its status."""
     locked = StockCount.objects.select_for_update(no_key=True).get(pk=count.pk)
-    if locked.status != StockCountStatus.OPEN:
-        raise InvalidTransition(current=locked.status, action=action, entity="stock count")
+    next_count_status(locked.status, action)
     return locked
 
 
@@ -118,7 +118,7 @@ def enter_counts(*, count: StockCount, counted: Mapping[int, int | None], actor:
     """Record counted quantities by line id (None clears one). All or nothing: an unknown
     line or a negative count is a ValidationFailed naming `counted.<line id>`."""
     require(actor, "stock.count")
-    count = _locked(count, "count")
+    count = _locked(count, CountAction.COUNT)
     line_ids = set(count.lines.values_list("pk", flat=True))
     bad: dict[str, str] = {}
     for line_id, value in counted.items():
@@ -145,7 +145,7 @@ def post_count(*, count: StockCount, actor: User | None, at: datetime | None = N
     become stockout orders); if they cannot, nothing is posted (Conflict
     `stock_below_reserved`)."""
     require(actor, "stock.count")
-    count = _locked(count, "post")
+    count = _locked(count, CountAction.POST)
     at = at or timezone.now()
     lines = list(count.lines.select_related("sku", "bin"))
     missing = {f"counted.{line.pk}": _("not counted yet") for line in lines if line.counted is None}
@@ -187,7 +187,7 @@ def post_count(*, count: StockCount, actor: User | None, at: datetime | None = N
             BinStock.objects.filter(pk=row.pk).update(quantity=max(row.quantity + (line.difference or 0), 0))
     trim_bins_to_on_hand({(sku_id, warehouse_id) for sku_id in deltas})
     StockMovement.objects.bulk_create(movements)
-    count.status, count.posted_at, count.posted_by = StockCountStatus.POSTED, at, actor
+    count.status, count.posted_at, count.posted_by = next_count_status(count.status, CountAction.POST), at, actor
     count.save(update_fields=["status", "posted_at", "posted_by"])
     return count
 
@@ -233,7 +233,7 @@ def _release_shortfalls(count: StockCount, deltas: Mapping[int, int], actor: Use
 @transaction.atomic
 def cancel_count(*, count: StockCount, actor: User | None) -> StockCount:
     require(actor, "stock.count")
-    count = _locked(count, "cancel")
-    count.status = StockCountStatus.CANCELLED
+    count = _locked(count, CountAction.CANCEL)
+    count.status = next_count_status(count.status, CountAction.CANCEL)
     count.save(update_fields=["status"])
     return count

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core.errors import InsufficientStock, InvalidTransition, ShortLine, ValidationFailed
+from sellerdesk.core.errors import InsufficientStock, ShortLine, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
@@ -29,6 +29,7 @@ from sellerdesk.inventory.models import (
     TransferStatus,
     Warehouse,
 )
+from sellerdesk.inventory.states import TransferAction, next_transfer_status
 
 MAX_TRANSFER_LINES = 200
 MAX_QUANTITY = 10_000_000
@@ -113,14 +114,14 @@ def create_transfer(
     return transfer
 
 
-def _locked(transfer: Transfer, action: str, allowed: Sequence[str]) -> Transfer:
+def _locked(transfer: Transfer, action: TransferAction) -> Transfer:
+    """The transfer, locked; InvalidTransition if the table has no `action` from its status."""
     locked = (
         Transfer.objects.select_for_update(of=("self",), no_key=True)
         .select_related("from_warehouse", "to_warehouse")
         .get(pk=transfer.pk)
     )
-    if locked.status not in allowed:
-        raise InvalidTransition(current=locked.status, action=action, entity="transfer")
+    next_transfer_status(locked.status, action)
     return locked
 
 
@@ -154,7 +155,7 @@ def ship_transfer(*, transfer: Transfer, actor: User | None, at: datetime | None
     UPDATE) and are in transit to the destination. Any short line refuses the whole
     transfer with InsufficientStock and changes nothing."""
     require(actor, "stock.transfer")
-    transfer = _locked(transfer, "ship", [TransferStatus.DRAFT])
+    transfer = _locked(transfer, TransferAction.SHIP)
     at = at or timezone.now()
     lines = _lines(transfer)
     source, target = transfer.from_warehouse_id, transfer.to_warehouse_id
@@ -185,7 +186,7 @@ def ship_transfer(*, transfer: Transfer, actor: User | None, at: datetime | None
             _movement(line, target, MovementKind.IN_TRANSIT, transfer, actor, at, in_transit_delta=line.quantity)
         )
     StockMovement.objects.bulk_create(movements)
-    transfer.status, transfer.shipped_at = TransferStatus.SHIPPED, at
+    transfer.status, transfer.shipped_at = next_transfer_status(transfer.status, TransferAction.SHIP), at
     transfer.save(update_fields=["status", "shipped_at"])
     return transfer
 
@@ -196,7 +197,7 @@ def receive_transfer(*, transfer: Transfer, actor: User | None, at: datetime | N
     waiting for these SKUs there (stockouts, backorders) are allocated, in the same
     transaction."""
     require(actor, "stock.transfer")
-    transfer = _locked(transfer, "receive", [TransferStatus.SHIPPED])
+    transfer = _locked(transfer, TransferAction.RECEIVE)
     at = at or timezone.now()
     lines = _lines(transfer)
     target = transfer.to_warehouse_id
@@ -221,7 +222,7 @@ def receive_transfer(*, transfer: Transfer, actor: User | None, at: datetime | N
         )
     StockMovement.objects.bulk_create(movements)
     TransferLine.objects.filter(transfer=transfer).update(received=F("quantity"))
-    transfer.status, transfer.received_at = TransferStatus.RECEIVED, at
+    transfer.status, transfer.received_at = next_transfer_status(transfer.status, TransferAction.RECEIVE), at
     transfer.save(update_fields=["status", "received_at"])
     from sellerdesk.allocation.actions import after_stock_arrived  # allocation imports inventory
 
@@ -233,7 +234,7 @@ def receive_transfer(*, transfer: Transfer, actor: User | None, at: datetime | N
 def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | None = None) -> Transfer:
     """A draft is dropped; a shipped transfer's units go back on hand at the source."""
     require(actor, "stock.transfer")
-    transfer = _locked(transfer, "cancel", [TransferStatus.DRAFT, TransferStatus.SHIPPED])
+    transfer = _locked(transfer, TransferAction.CANCEL)
     at = at or timezone.now()
     if transfer.status == TransferStatus.SHIPPED:
         lines = _lines(transfer)
@@ -256,7 +257,7 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
                 movements.append(away)
         StockMovement.objects.bulk_create(movements)
     was_shipped = transfer.status == TransferStatus.SHIPPED
-    transfer.status = TransferStatus.CANCELLED
+    transfer.status = next_transfer_status(transfer.status, TransferAction.CANCEL)
     transfer.save(update_fields=["status"])
     if was_shipped:
         from sellerdesk.allocation.actions import after_stock_arrived  # allocation imports inventory
