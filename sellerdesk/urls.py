@@ -7,6 +7,7 @@ from sellerdesk.core.api import api
 from sellerdesk.customers.api import router as customers_router
 from sellerdesk.fulfilment.api import router as fulfilment_router
 from sellerdesk.inventory.api import router as inventory_router
+from sellerdesk.inventory.api_skus import router as skus_router
 from sellerdesk.logistics.api import router as logistics_router
 from sellerdesk.orders.api import router as orders_router
 from sellerdesk.orders.api_changes import router as order_changes_router
@@ -17,6 +18,7 @@ from sellerdesk.purchasing.api import router as purchasing_router
 from sellerdesk.purchasing.api_dropship import router as dropship_router
 from sellerdesk.ratings.api import router as ratings_router
 
+api.add_router("/v1", skus_router)
 api.add_router("/v1", catalog_router)
 api.add_router("/v1", merging_router)  # before orders: /orders/merge must not match /orders/{number}
 api.add_router("/v1", orders_router)

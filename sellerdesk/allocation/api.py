@@ -21,9 +21,8 @@ from ninja import Query, Router
 from pydantic import BaseModel, Field
 
 from sellerdesk.allocation import actions, queries, shortages
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.orders import queries as order_queries
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.orders.models import Order, ShortageOption
 from sellerdesk.orders.schemas import Strict
 

@@ -1,4 +1,4 @@
-"""/api/v1/skus."""
+"""/api/v1/price-lists (the SKU endpoints answer with stock: sellerdesk.inventory.api_skus)."""
 
 from __future__ import annotations
 
@@ -7,119 +7,17 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Router, Status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from sellerdesk.catalog import actions
-from sellerdesk.catalog.models import PriceList, Sku
+from sellerdesk.catalog.models import PriceList
 from sellerdesk.catalog.pricing import actions as pricing_actions
 from sellerdesk.catalog.pricing import queries as pricing_queries
-from sellerdesk.core.api import actor_of
-from sellerdesk.core.errors import NotFound, ValidationFailed
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.idempotency import idempotent
-from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import Money
-from sellerdesk.inventory import actions as stock_actions
-from sellerdesk.inventory.models import Warehouse
-from sellerdesk.inventory.queries import stock_of
-from sellerdesk.orders.api import ERROR_RESPONSES
 
 router = Router(tags=["catalog"])
-
-
-class SkuIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
-    name: str = Field(min_length=1, max_length=200)
-    price: Money
-    attributes: dict[str, str] = Field(default_factory=dict, max_length=20)
-    barcode: str | None = Field(default=None, min_length=4, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")
-
-    @field_validator("attributes")
-    @classmethod
-    def short_attributes(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, text in value.items():
-            if not 1 <= len(key) <= 20 or len(text) > 50:
-                raise ValueError("attribute names 1–20 characters, values at most 50")
-        return value
-
-
-class StockIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    on_hand: StrictInt = Field(ge=0, le=10_000_000)
-    warehouse: str | None = Field(default=None, max_length=40)
-    note: str = Field(default="", max_length=200)
-
-
-class StockOut(BaseModel):
-    on_hand: int
-    reserved: int
-    available: int
-
-
-class SkuOut(BaseModel):
-    code: str
-    name: str
-    price: Money
-    attributes: dict[str, str]
-    barcode: str | None
-    stock: StockOut
-
-
-def sku_out(sku: Sku) -> dict[str, Any]:
-    figures = stock_of(sku.pk)
-    return {
-        "code": sku.code,
-        "name": sku.name,
-        "price": sku.price,
-        "attributes": sku.attributes,
-        "barcode": sku.barcode,
-        "stock": {"on_hand": figures.on_hand, "reserved": figures.reserved, "available": figures.available},
-    }
-
-
-def _sku(request: HttpRequest, code: str) -> Sku:
-    require(actor_of(request), "catalog.view")
-    sku = None if "\x00" in code else Sku.objects.filter(code=code).first()
-    if sku is None:
-        raise NotFound(_("No SKU %(code)s.") % {"code": code}, details={"code": code})
-    return sku
-
-
-@router.post("/skus", response={201: SkuOut, **ERROR_RESPONSES})
-def create_sku(request: HttpRequest, payload: SkuIn) -> Status[Any]:
-    def produce() -> tuple[int, Any]:
-        sku = actions.create_sku(
-            actor=actor_of(request),
-            code=payload.code,
-            name=payload.name.strip(),
-            price=payload.price,
-            attributes=payload.attributes,
-            barcode=payload.barcode,
-        )
-        return 201, sku_out(sku)
-
-    return idempotent(request, produce)
-
-
-@router.get("/skus/{code}", response={200: SkuOut, **ERROR_RESPONSES})
-def get_sku(request: HttpRequest, code: str) -> Any:
-    return sku_out(_sku(request, code))
-
-
-@router.put("/skus/{code}/stock", response={200: SkuOut, **ERROR_RESPONSES})
-def set_stock(request: HttpRequest, code: str, payload: StockIn) -> Any:
-    sku = _sku(request, code)
-    warehouse = None
-    if payload.warehouse:
-        warehouse = Warehouse.objects.filter(code=payload.warehouse).first()
-        if warehouse is None:
-            raise ValidationFailed({"warehouse": _("unknown warehouse %(code)s") % {"code": payload.warehouse}})
-    stock_actions.set_on_hand(
-        sku=sku, on_hand=payload.on_hand, warehouse=warehouse, actor=actor_of(request), note=payload.note
-    )
-    return sku_out(sku)
 
 
 # Price lists (阶梯价): /api/v1/price-lists

@@ -11,7 +11,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
@@ -19,6 +19,16 @@ from ninja.types import DictStrAny
 
 from sellerdesk.core.errors import DomainError, ValidationFailed
 from sellerdesk.core.models import ApiToken, User, hash_token
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+# The error answers every endpoint may give (see `api` below for how errors map to them).
+ERROR_RESPONSES = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422)}
 
 
 class TokenAuth(HttpBearer):

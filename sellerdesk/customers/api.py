@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.models import User
@@ -18,7 +18,6 @@ from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import Money
 from sellerdesk.customers import actions, queries
 from sellerdesk.customers.models import Customer, CustomerLevel
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["customers"])

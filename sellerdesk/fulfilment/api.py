@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.permissions import require
@@ -25,7 +25,6 @@ from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.logistics.api_shipments import ShipmentOut, shipment_out
 from sellerdesk.logistics.models import Shipment, ShipmentStatus
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import get_order
 

@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.permissions import require
@@ -26,7 +26,6 @@ from sellerdesk.inventory.models import (
     Transfer,
     Warehouse,
 )
-from sellerdesk.orders.api import ERROR_RESPONSES
 
 router = Router(tags=["inventory"])
 

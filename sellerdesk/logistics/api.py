@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.permissions import require
@@ -19,7 +19,6 @@ from sellerdesk.logistics import actions, queries
 from sellerdesk.logistics.api_shipments import router as shipments_router
 from sellerdesk.logistics.choice import settings_for
 from sellerdesk.logistics.models import Carrier, CarrierCoverage, LogisticsSettings
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["logistics"])

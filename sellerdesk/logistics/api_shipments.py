@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.models import User
@@ -20,7 +20,6 @@ from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import Money
 from sellerdesk.logistics import actions, choice, exceptions, queries, tracking
 from sellerdesk.logistics.models import LogisticsException, Shipment
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.orders.queries import get_order
 
 router = Router(tags=["logistics"])

@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders import actions, queries
@@ -40,15 +40,6 @@ from sellerdesk.payments import actions as payment_actions
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["orders"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict[str, Any]
-
-
-ERROR_RESPONSES = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422)}
 
 
 def _order(request: HttpRequest, number: str) -> Any:

@@ -9,10 +9,9 @@ from django.http import HttpRequest
 from ninja import Router
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.schemas import Money
 from sellerdesk.orders import changes, queries
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.orders.schemas import OrderOut, order_out
 
 router = Router(tags=["orders"])

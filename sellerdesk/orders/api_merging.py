@@ -8,10 +8,9 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from pydantic import Field, StrictInt
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders import merging, queries
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.orders.schemas import OrderOut, Strict, order_out
 
 router = Router(tags=["orders"])

@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import Field, StrictBool, StrictInt
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.orders.models import ReviewRun
 from sellerdesk.orders.review import configure, runs
 from sellerdesk.orders.schemas import Strict

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router
 from pydantic import BaseModel
 
-from sellerdesk.orders.api import ERROR_RESPONSES
+from sellerdesk.core.api import ERROR_RESPONSES
 from sellerdesk.payments import actions
 
 router = Router(tags=["payments"])

@@ -15,13 +15,12 @@ from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import Code, Money
 from sellerdesk.inventory.models import Warehouse
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.purchasing import actions, documents, importer, queries, suggestions
 from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus, Receipt, Supplier, SupplierSku
 

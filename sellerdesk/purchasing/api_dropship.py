@@ -15,11 +15,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StringConstraints
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.schemas import Money
 from sellerdesk.orders import queries as order_queries
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.orders.schemas import Strict
 from sellerdesk.purchasing import dropship
 from sellerdesk.purchasing.models import PurchaseKind, PurchaseOrder, PurchaseStatus

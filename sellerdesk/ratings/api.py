@@ -10,9 +10,8 @@ from django.utils import timezone
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field
 
-from sellerdesk.core.api import actor_of
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.idempotency import idempotent
-from sellerdesk.orders.api import ERROR_RESPONSES
 from sellerdesk.orders.queries import get_order
 from sellerdesk.ratings import actions, queries
 from sellerdesk.ratings.models import Rating
