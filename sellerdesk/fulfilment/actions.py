@@ -24,11 +24,15 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.fulfilment import states as wave_states
 from sellerdesk.fulfilment.models import PickLine, PickMode, Wave, WaveOrder, WaveStatus, WaveStep, WaveStepKind
+from sellerdesk.fulfilment.events import picking_started_events
+from sellerdesk.fulfilment.states import WaveAction
 from sellerdesk.fulfilment.waves import WavePlan, WaveRules, plan_wave
 from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory.models import MovementKind, StockMovement, Warehouse
 from sellerdesk.orders import events
+from sellerdesk.orders import states as order_states
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage
 from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
 
@@ -57,8 +61,8 @@ def _weights(sku_ids: set[int]) -> dict[int, int]:
 def _write_plan(plan: WavePlan, *, mode: str, actor: User | None, at: datetime) -> Wave:
     """Write the wave, its orders and pick lines, and move the orders to picking."""
     order_ids = sorted(planned.order_id for planned in plan.orders)
-    moved = Order.objects.filter(pk__in=order_ids, status=OrderStatus.ALLOCATED).update(
-        status=next_status(OrderStatus.ALLOCATED, OrderAction.PICK)
+    moved = Order.objects.filter(pk__in=order_ids, status__in=wave_states.ORDERS_TO_PICK).update(
+        status=order_states.target_of(OrderAction.PICK)
     )
     if moved != len(order_ids):
         raise RuntimeError("an order of the wave left allocated while it was locked")
@@ -112,23 +116,9 @@ def _write_plan(plan: WavePlan, *, mode: str, actor: User | None, at: datetime) 
         batch_size=2000,
     )
     OrderEvent.objects.bulk_create(
-        [
-            OrderEvent(
-                order_id=entry.order_id,
-                type=PICKING_STARTED,
-                actor=actor,
-                at=at,
-                data={
-                    "status_before": OrderStatus.ALLOCATED,
-                    "status_after": OrderStatus.PICKING,
-                    "wave": wave.number,
-                    "mode": mode,
-                    "slot": entry.slot,
-                    "text": _("Picking in wave %(wave)s, slot %(slot)s") % {"wave": wave.number, "slot": entry.slot},
-                },
-            )
-            for entry in entries
-        ],
+        picking_started_events(
+            ((entry.order_id, entry.slot) for entry in entries), wave=wave.number, mode=mode, actor=actor, at=at
+        ),
         batch_size=2000,
     )
     return wave
@@ -158,7 +148,7 @@ def _locked_plan(plan: WavePlan) -> WavePlan:
     ids = sorted(planned.order_id for planned in plan.orders)
     still = set(
         Order.objects.select_for_update()
-        .filter(pk__in=ids, status=OrderStatus.ALLOCATED)
+        .filter(pk__in=ids, status__in=wave_states.ORDERS_TO_PICK)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -236,8 +226,7 @@ def confirm_pick(
     picked = dict(picked or {})
     with transaction.atomic():
         wave = Wave.objects.select_for_update().get(pk=wave.pk)
-        if wave.status != WaveStatus.PICKING:
-            raise InvalidTransition(current=wave.status, action="confirm_pick", entity="wave")
+        picked_status = wave_states.next_status(wave.status, WaveAction.CONFIRM_PICK)
         lines = list(
             PickLine.objects.filter(wave=wave, entry__order__status=OrderStatus.PICKING)
             .select_related("entry")
@@ -273,7 +262,7 @@ def confirm_pick(
         if short_by_line:
             _write_off(missing, wave=wave, actor=actor, at=at)
             _short_orders(short_by_line, wave=wave, actor=actor, at=at)
-        wave.status = WaveStatus.PICKED
+        wave.status = picked_status
         wave.picked_at = at
         wave.picked_by = actor
         wave.save(update_fields=["status", "picked_at", "picked_by"])
@@ -370,11 +359,11 @@ def _short_orders(short_by_line: Mapping[int, int], *, wave: Wave, actor: User |
 
 def close_wave_if_done(wave_id: int) -> None:
     """A wave is done once none of its orders is still being picked or packed."""
-    busy = WaveOrder.objects.filter(
-        wave_id=wave_id, order__status__in=[OrderStatus.PICKING, OrderStatus.PACKED]
-    ).exists()
+    busy = WaveOrder.objects.filter(wave_id=wave_id, order__status__in=wave_states.ORDERS_IN_WAREHOUSE).exists()
     if not busy:
-        Wave.objects.filter(pk=wave_id).exclude(status=WaveStatus.DONE).update(status=WaveStatus.DONE)
+        Wave.objects.filter(pk=wave_id, status__in=wave_states.statuses_allowing(WaveAction.CLOSE)).update(
+            status=wave_states.target_of(WaveAction.CLOSE)
+        )
 
 
 __all__ = [

@@ -26,16 +26,16 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.fulfilment.models import PickLine
+from sellerdesk.fulfilment.states import ORDERS_IN_WAREHOUSE, ORDERS_TO_PICK
 from sellerdesk.inventory.models import Bin, BinStock, Warehouse
 from sellerdesk.orders.models import Order, OrderLine
-from sellerdesk.orders.states import OrderStatus
 
 # Where the units not put away in a bin sort: after every bin on the route.
 UNBINNED_ROUTE = 2_000_000_000
 MAX_WAVE_ORDERS = 1000
 SINGLE_ITEM_CHOICES = ("any", "only", "exclude")
 # Statuses whose pick lines still hold units in the bins (they leave the bins on shipping).
-IN_FLIGHT = (OrderStatus.PICKING, OrderStatus.PACKED)
+IN_FLIGHT = ORDERS_IN_WAREHOUSE
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def _assign(
 
 def candidate_orders(warehouse: Warehouse, rules: WaveRules) -> list[tuple[int, str, str]]:
     """(id, number, carrier) of allocated orders of the warehouse within the cut-off, oldest first."""
-    orders = Order.objects.filter(status=OrderStatus.ALLOCATED, warehouse=warehouse).annotate(
+    orders = Order.objects.filter(status__in=ORDERS_TO_PICK, warehouse=warehouse).annotate(
         ready_at=Coalesce("paid_at", "approved_at", "created_at")
     )
     if rules.cutoff is not None:

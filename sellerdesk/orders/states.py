@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.core.errors import InvalidTransition
+from sellerdesk.core.transitions import TransitionTable
 
 
 class OrderStatus(models.TextChoices):
@@ -113,6 +114,15 @@ def next_status(current: str, action: OrderAction) -> OrderStatus:
         return TRANSITIONS[(OrderStatus(current), action)]
     except (KeyError, ValueError):
         raise InvalidTransition(current=current, action=action.value) from None
+
+
+TABLE: TransitionTable[OrderStatus, OrderAction] = TransitionTable(
+    entity="order", statuses=OrderStatus, moves=TRANSITIONS
+)
+# Sets of statuses read from the table, for checks and `status__in=` filters.
+statuses_allowing = TABLE.statuses_allowing
+target_of = TABLE.target_of
+allows = TABLE.allows
 
 
 # Moves only the allocator and the warehouse screens make, never offered as order buttons.
