@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.inventory.actions import default_warehouse, set_on_hand
@@ -16,8 +15,10 @@ from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.payments.actions import record_payment
 from tests.factories import make_sku, place
+from tests.support.clock import TEST_NOW
 
-T0 = timezone.make_aware(datetime(2026, 11, 20, 10, 0))
+T0 = TEST_NOW - timedelta(days=2)  # the orders were placed two days ago
+PRESALE_SHIP_BY = T0.date() + timedelta(days=25)
 
 
 def make_warehouse(code: str, *, priority: int = 100, regions: list[str] | None = None) -> Warehouse:
@@ -80,7 +81,7 @@ def main(db: Any) -> Warehouse:
 @pytest.fixture
 def presale_sku(db: Any) -> Sku:
     sku = make_sku("PRE-1", price="100.00", stock=0)
-    Sku.objects.filter(pk=sku.pk).update(is_presale=True, presale_ship_by=date(2026, 12, 15))
+    Sku.objects.filter(pk=sku.pk).update(is_presale=True, presale_ship_by=PRESALE_SHIP_BY)
     sku.refresh_from_db()
     return sku
 

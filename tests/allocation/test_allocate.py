@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from sellerdesk.core.errors import InsufficientStock, InvalidTransition, Permiss
 from sellerdesk.inventory.models import StockLevel, StockMovement
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage
-from tests.allocation.conftest import T0, approved, level, lines_of, make_warehouse, put
+from tests.allocation.conftest import PRESALE_SHIP_BY, T0, approved, level, lines_of, make_warehouse, put
 from tests.factories import make_sku, order_draft, place
 
 
@@ -94,7 +94,7 @@ def test_a_presale_order_stays_approved_until_its_units_arrive(main: Any, presal
     order = approved(("PRE-1", 2))
     result = allocate_order(order=order, actor=None)
     order.refresh_from_db()
-    assert (result.outcome, order.status, order.promised_ship_date) == ("presale", "approved", date(2026, 12, 15))
+    assert (result.outcome, order.status, order.promised_ship_date) == ("presale", "approved", PRESALE_SHIP_BY)
 
 
 def test_presale_lines_go_apart_and_the_rest_ships_now(main: Any, presale_sku: Any) -> None:
@@ -162,7 +162,7 @@ def test_intake_reserves_presale_against_units_in_transit_never_on_hand(main: An
     order = place(("PRE-1", 2))
     assert lines_of(order) == [("PRE-1", 2, "east", 2, True)]
     assert (level(presale_sku, main), level(presale_sku, east)) == ((50, 0, 0, 0), (0, 0, 3, 2))
-    assert order.promised_ship_date == date(2026, 12, 15)
+    assert order.promised_ship_date == PRESALE_SHIP_BY
     with pytest.raises(InsufficientStock) as caught:
         place(("PRE-1", 2))
     assert caught.value.details == {"lines": [{"sku": "PRE-1", "requested": 2, "available": 1}]}

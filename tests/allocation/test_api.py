@@ -10,6 +10,9 @@ from sellerdesk.allocation.shortages import release_for_shortfall
 from sellerdesk.orders.models import Order, Shortage
 from tests.allocation.conftest import T0, approved
 from tests.factories import make_sku, place
+from tests.support.clock import TEST_NOW
+
+IN_A_MONTH = (TEST_NOW.date() + timedelta(days=30)).isoformat()
 
 
 def short_order(main: Any) -> Order:
@@ -64,7 +67,7 @@ def test_resolve_delay(main: Any, api: Any) -> None:
     order = short_order(main)
     response = api.post(
         f"/api/v1/stockouts/{order.number}/resolve",
-        {"option": "delay", "buyer_answer": "等", "promised_date": "2030-01-02"},
+        {"option": "delay", "buyer_answer": "等", "promised_date": IN_A_MONTH},
     )
     assert response.status_code == 200
     assert response.json() == {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,8 @@ from sellerdesk.payments.models import Payment
 from sellerdesk.shops.models import Shop
 from tests.allocation.conftest import T0, approved, level, lines_of, make_warehouse, paid, put
 from tests.factories import make_sku
+
+NEXT_WEEK = T0.date() + timedelta(days=7)
 
 
 def short_order(main: Any, *lines: tuple[str, int], missing: dict[str, int], **fields: Any) -> Order:
@@ -54,13 +56,13 @@ def test_delay_records_the_promised_date_and_the_order_keeps_waiting(main: Any, 
     make_sku("TEE", stock=2)
     order = short_order(main, ("TEE", 2), missing={"TEE": 2})
     result = resolve_stockout(
-        order=order, option="delay", buyer_answer="可以等到下周", promised_date=date(2026, 12, 1), actor=agent, at=T0
+        order=order, option="delay", buyer_answer="可以等到下周", promised_date=NEXT_WEEK, actor=agent, at=T0
     )
     order.refresh_from_db()
-    assert (result.order.status, order.promised_ship_date) == ("stockout", date(2026, 12, 1))
+    assert (result.order.status, order.promised_ship_date) == ("stockout", NEXT_WEEK)
     assert shortage_rows(order) == [("TEE", 2, "delay", "可以等到下周", False)]
     row = Shortage.objects.get(order=order)
-    assert (row.handled_by, row.handled_at, row.promised_date) == (agent, T0, date(2026, 12, 1))
+    assert (row.handled_by, row.handled_at, row.promised_date) == (agent, T0, NEXT_WEEK)
     event = OrderEvent.objects.get(order=order, type=OrderEventType.STOCKOUT_HANDLED)
     assert (event.data["option"], event.data["buyer_answer"], event.actor) == ("delay", "可以等到下周", agent)
 
@@ -176,7 +178,7 @@ def test_a_transfer_from_a_warehouse_without_the_units_is_refused_and_changes_no
             {"buyer_answer": "write down what the buyer said", "promised_date": "give the date promised to the buyer"},
         ),
         (
-            {"option": "delay", "buyer_answer": "好", "promised_date": date(2020, 1, 1)},
+            {"option": "delay", "buyer_answer": "好", "promised_date": T0.date() - timedelta(days=1)},
             {"promised_date": "the promised date cannot be in the past"},
         ),
     ],
@@ -203,14 +205,14 @@ def test_the_stockout_list_shows_short_quantities_and_the_earliest_restock_date(
     from sellerdesk.purchasing.models import Supplier, SupplierSku
 
     sku = make_sku("TEE", stock=2)
-    for code, day in (("s1", date(2026, 12, 9)), ("s2", date(2026, 12, 3))):
+    for code, day in (("s1", T0.date() + timedelta(days=19)), ("s2", T0.date() + timedelta(days=13))):
         supplier = Supplier.objects.create(code=code, name=code)
         SupplierSku.objects.create(supplier=supplier, sku=sku, cost=Decimal("10.00"), restock_date=day)
     order = short_order(main, ("TEE", 2), missing={"TEE": 1})
     found = stockout_orders(actor=agent, filters=StockoutFilter(sku="TEE"))
     assert [o.number for o in found] == [order.number]
     rows = found[0].shortage_rows  # type: ignore[attr-defined]
-    assert [(row.short_quantity, row.restock_date) for row in rows] == [(1, date(2026, 12, 3))]
+    assert [(row.short_quantity, row.restock_date) for row in rows] == [(1, T0.date() + timedelta(days=13))]
     assert stockout_orders(actor=agent, filters=StockoutFilter(option="delay")) == []
 
 

@@ -12,6 +12,9 @@ from sellerdesk.allocation.shortages import release_for_shortfall
 from sellerdesk.orders.models import Order, Shortage
 from tests.allocation.conftest import T0, approved
 from tests.factories import make_sku
+from tests.support.clock import TEST_NOW
+
+IN_A_MONTH = (TEST_NOW.date() + timedelta(days=30)).isoformat()
 
 
 def short_order(main: Any) -> Order:
@@ -41,7 +44,7 @@ def test_resolving_from_the_screen_records_the_answer(main: Any, agent: Any) -> 
     order = short_order(main)
     response = logged_in(agent).post(
         f"/stockouts/{order.number}/resolve/",
-        {"option": "delay", "buyer_answer": "愿意等", "promised_date": "2030-01-05", "next": "/stockouts/"},
+        {"option": "delay", "buyer_answer": "愿意等", "promised_date": IN_A_MONTH, "next": "/stockouts/"},
     )
     assert (response.status_code, response["Location"]) == (302, "/stockouts/")
     row = Shortage.objects.get(order=order)
