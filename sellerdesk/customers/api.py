@@ -113,7 +113,7 @@ def customer_out(customer: Customer) -> dict[str, Any]:
 
 
 def customer_detail_out(customer: Customer) -> dict[str, Any]:
-    used = queries.credit_used(customer)
+    used = queries.CREDIT_USED.get()(customer)
     return {
         **customer_out(customer),
         "credit_used": used,

@@ -1,28 +1,26 @@
-"""Reads of customers shared by the API, the staff UI and the review rules."""
+"""Reads of customers shared by the API and the staff UI (credit used on orders: orders.queries)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field
 
 from sellerdesk.core.errors import NotFound
+from sellerdesk.core.hooks import Port
 from sellerdesk.core.models import User
-from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.models import Customer, CustomerLevel
-from sellerdesk.orders.models import Order
-from sellerdesk.orders.states import OrderStatus
 
-# Orders in these states no longer draw on credit: a closed order is owed nothing and a
-# completed one is settled. Every other state, including ones added later, is open.
-_SETTLED_STATUSES = (OrderStatus.CLOSED, OrderStatus.COMPLETED)
+# What a customer owes on open orders: orders (a layer above) provides it, see
+# orders.queries.credit_used. Customers' own reads and API ask through this port.
+CREDIT_USED: Port[Callable[[Customer], Decimal]] = Port("credit a customer uses on open orders")
 
 
 class CustomerFilters(Schema):
@@ -69,46 +67,3 @@ def levels(*, actor: User | None, shop_code: str = "") -> list[CustomerLevel]:
     if shop_code:
         found = found.filter(Q(shop__isnull=True) | Q(shop__code=shop_code))
     return list(found.order_by("rank", "code", "pk"))
-
-
-def credit_used(customer: Customer, *, exclude_order_id: int | None = None) -> Decimal:
-    """What the customer still owes on open orders: the sum of total - paid over their
-    orders that are neither closed nor completed and not paid in full (one query).
-
-    Every unpaid open order counts, whatever its payment method: goods shipped against
-    a balance are credit given. `exclude_order_id` leaves out one order, e.g. the one
-    being reviewed, so that it can be checked against the credit that remains.
-    """
-    balance = ExpressionWrapper(
-        F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2)
-    )
-    orders = Order.objects.filter(customer_id=customer.pk, total__gt=F("paid_amount")).exclude(
-        status__in=_SETTLED_STATUSES
-    )
-    if exclude_order_id is not None:
-        orders = orders.exclude(pk=exclude_order_id)
-    owed = orders.aggregate(owed=Sum(balance))["owed"]
-    return to_money(owed) if owed is not None else ZERO
-
-
-def remaining_credit(customer: Customer, *, exclude_order_id: int | None = None) -> Decimal:
-    """The credit limit less the credit used; never below 0.00."""
-    return max(to_money(customer.credit_limit) - credit_used(customer, exclude_order_id=exclude_order_id), ZERO)
-
-
-@dataclass(frozen=True)
-class CreditCheck:
-    is_within: bool
-    remaining: Decimal
-    over_by: Decimal
-
-
-def check_credit(customer: Customer, amount: Decimal, *, exclude_order_id: int | None = None) -> CreditCheck:
-    """Whether `amount` more on credit stays within the customer's remaining credit.
-
-    A customer without credit (limit 0.00) is within only for an amount of 0.00.
-    """
-    remaining = remaining_credit(customer, exclude_order_id=exclude_order_id)
-    amount = to_money(amount)
-    over_by = max(amount - remaining, ZERO)
-    return CreditCheck(is_within=over_by == ZERO, remaining=remaining, over_by=over_by)

@@ -6,3 +6,10 @@ class OrdersConfig(AppConfig):
     name = "sellerdesk.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        # What lower layers ask of orders (core.hooks ports).
+        from sellerdesk.customers.queries import CREDIT_USED
+        from sellerdesk.orders.queries import credit_used
+
+        CREDIT_USED.provide(credit_used)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from sellerdesk.customers.models import Customer
-from sellerdesk.customers.queries import CreditCheck, check_credit, credit_used, remaining_credit
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
+from sellerdesk.orders.queries import CreditCheck, check_credit, credit_used, remaining_credit
 from sellerdesk.payments.actions import record_payment
 from tests.factories import make_sku, place
 

@@ -30,10 +30,10 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.catalog.pricing.queries import PriceQuote, PriceRequest, expected_unit_prices, price_matches
 from sellerdesk.core.addresses import check_address, check_phone
 from sellerdesk.customers.models import Customer
-from sellerdesk.customers.queries import CreditCheck, check_credit
 from sellerdesk.logistics.models import Carrier
 from sellerdesk.logistics.queries import can_reach
 from sellerdesk.orders.models import Order, OrderLine
+from sellerdesk.orders.queries import CreditCheck, check_credit
 from sellerdesk.orders.states import OrderStatus, PaymentStatus
 from sellerdesk.shops.models import ReviewSettings
 
