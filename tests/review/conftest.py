@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,8 +12,9 @@ from sellerdesk.payments.actions import record_payment
 from tests.api.helpers import default_shop  # noqa: F401  (autouse: the default shop and warehouse)
 from tests.conftest import ApiClient
 from tests.factories import make_sku, make_token, make_user, place
+from tests.support.clock import TEST_NOW
 
-T0 = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+T0 = TEST_NOW - timedelta(days=2)  # the orders were paid two days ago
 AFTER_BUFFER = T0 + timedelta(minutes=31)
 
 
