@@ -3,8 +3,6 @@ plan by customer rank. Thin: parse, call one action or query, render or redirect
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,30 +13,18 @@ from django.views.decorators.http import require_GET, require_POST
 from sellerdesk.allocation import queries, shortages
 from sellerdesk.allocation.forms import PlanForm, ResolveForm, StockoutFilterForm
 from sellerdesk.core.errors import DomainError
-from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import error_text, logged_in_actor
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.orders import queries as order_queries
 from sellerdesk.orders.models import ShortageOption
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _refusal(error: DomainError) -> str:
-    text = error.message
-    fields = error.details.get("fields")
-    if fields:
-        text += " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
-    return text
-
-
 @staff_required
 @require_GET
 def stockout_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = StockoutFilterForm(request.GET or None)
     filters = queries.StockoutFilter()
     if form.is_bound and form.is_valid():
@@ -62,7 +48,7 @@ def stockout_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def resolve(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     back = request.POST.get("next") or reverse("stockouts:list")
     if not back.startswith("/"):
         back = reverse("stockouts:list")
@@ -86,7 +72,7 @@ def resolve(request: HttpRequest, number: str) -> HttpResponse:
         )
     except DomainError as error:
         messages.error(
-            request, _("Order %(number)s was not changed: %(errors)s") % {"number": number, "errors": _refusal(error)}
+            request, _("Order %(number)s was not changed: %(errors)s") % {"number": number, "errors": error_text(error)}
         )
         return redirect(back)
     messages.success(
@@ -103,7 +89,7 @@ def resolve(request: HttpRequest, number: str) -> HttpResponse:
 
 @staff_required
 def plan(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = PlanForm(request.POST if request.method == "POST" else request.GET or None)
     rows: list[shortages.PlanRow] = []
     if form.is_bound and form.is_valid():
@@ -115,6 +101,6 @@ def plan(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('stockouts:plan')}?sku={sku}")
             rows = shortages.allocation_plan(sku=sku, actor=actor)
         except DomainError as error:
-            messages.error(request, _refusal(error))
+            messages.error(request, error_text(error))
     context = {"form": form, "rows": rows, "may_handle": has_permission(actor, "stockouts.handle")}
     return render(request, "allocation/plan.html", context)

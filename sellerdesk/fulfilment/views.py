@@ -5,7 +5,7 @@ render. The scan fields post with fetch (fulfilment.js) and get JSON back: `ok`,
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
-from sellerdesk.core.models import User
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import error_text, logged_in_actor, show_refusal
 from sellerdesk.fulfilment import actions, documents, packing, picking, shipping
 from sellerdesk.fulfilment.api import order_label_shipment, pdf_response
 from sellerdesk.fulfilment.forms import WaveRulesForm
@@ -27,18 +27,6 @@ from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import get_order
 from sellerdesk.orders.states import OrderStatus
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)  # staff_required: a logged-in staff user
-
-
-def _refusal(error: DomainError) -> str:
-    text = error.message
-    fields = error.details.get("fields")
-    if fields:
-        text += " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
-    return text
 
 
 def _is_scan(request: HttpRequest) -> bool:
@@ -61,7 +49,7 @@ def _answer(
 @staff_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = WaveRulesForm(initial={"warehouse": default_warehouse().code, "max_orders": 50, "single_item": "any"})
     context = {
         "form": form,
@@ -81,7 +69,7 @@ def preview_wave(request: HttpRequest) -> HttpResponse:
         try:
             plan = plan_wave(warehouse=form.chosen_warehouse(), rules=form.wave_rules())
         except DomainError as refused:
-            error = _refusal(refused)
+            error = error_text(refused)
     return render(request, "fulfilment/partials/preview.html", {"form": form, "plan": plan, "error": error})
 
 
@@ -95,9 +83,11 @@ def create_wave(request: HttpRequest) -> HttpResponse:
         )
         return redirect("fulfilment:home")
     try:
-        wave = actions.create_wave(warehouse=form.chosen_warehouse(), rules=form.wave_rules(), actor=_actor(request))
+        wave = actions.create_wave(
+            warehouse=form.chosen_warehouse(), rules=form.wave_rules(), actor=logged_in_actor(request)
+        )
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
         return redirect("fulfilment:home")
     messages.success(
         request,
@@ -113,9 +103,11 @@ def pick_order(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("order", "").strip()
     fallback = reverse("fulfilment:home")
     try:
-        wave = actions.pick_order(order=get_order(number=number, actor=_actor(request)), actor=_actor(request))
+        wave = actions.pick_order(
+            order=get_order(number=number, actor=logged_in_actor(request)), actor=logged_in_actor(request)
+        )
     except DomainError as error:
-        return _answer(request, ok=False, message=_refusal(error), fallback=fallback, status=error.status)
+        return _answer(request, ok=False, message=error_text(error), fallback=fallback, status=error.status)
     url = reverse("fulfilment:wave", kwargs={"number": wave.number})
     return _answer(
         request, ok=True, message=_("Order %(number)s: pick it now.") % {"number": number}, fallback=url, redirect=url
@@ -124,7 +116,7 @@ def pick_order(request: HttpRequest) -> HttpResponse:
 
 def _wave_or_404(request: HttpRequest, number: str) -> Any:
     try:
-        return picking.get_wave(number=number, actor=_actor(request))
+        return picking.get_wave(number=number, actor=logged_in_actor(request))
     except NotFound as error:
         raise Http404(error.message) from None
 
@@ -152,11 +144,11 @@ def wave_step(request: HttpRequest, number: str, step: str, move: str) -> HttpRe
     wave = _wave_or_404(request, number)
     try:
         if move == "start":
-            actions.start_step(wave=wave, step=step, actor=_actor(request))
+            actions.start_step(wave=wave, step=step, actor=logged_in_actor(request))
         else:
-            actions.finish_step(wave=wave, step=step, actor=_actor(request))
+            actions.finish_step(wave=wave, step=step, actor=logged_in_actor(request))
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     return redirect("fulfilment:wave", number=wave.number)
 
 
@@ -173,9 +165,9 @@ def confirm_pick(request: HttpRequest, number: str) -> HttpResponse:
                 raise ValidationFailed({f"{stop.bin_code} {stop.sku_code}": _("enter a whole number")})
             if int(raw) != stop.quantity:
                 picked[(stop.bin_id, stop.sku_id)] = int(raw)
-        actions.confirm_pick(wave=wave, actor=_actor(request), picked=picked)
+        actions.confirm_pick(wave=wave, actor=logged_in_actor(request), picked=picked)
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     else:
         if picked:
             messages.warning(
@@ -214,12 +206,12 @@ def open_order(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("code", "").strip()
     fallback = reverse("fulfilment:packing_desk")
     try:
-        order = get_order(number=number, actor=_actor(request))
-        packing.packing_check(order=order, actor=_actor(request))
+        order = get_order(number=number, actor=logged_in_actor(request))
+        packing.packing_check(order=order, actor=logged_in_actor(request))
     except DomainError as error:
         if isinstance(error, NotFound):
             error.message = _("Unknown order %(number)s: scan the order number on the slip.") % {"number": number}
-        return _answer(request, ok=False, message=_refusal(error), fallback=fallback, status=error.status)
+        return _answer(request, ok=False, message=error_text(error), fallback=fallback, status=error.status)
     url = reverse("fulfilment:pack", kwargs={"number": order.number})
     return _answer(request, ok=True, message=order.number, fallback=url, redirect=url)
 
@@ -230,9 +222,9 @@ def _pack_context(request: HttpRequest, order: Order) -> dict[str, Any]:
     refusal = ""
     if order.status == OrderStatus.PICKING:
         try:
-            check = packing.packing_check(order=order, actor=_actor(request))
+            check = packing.packing_check(order=order, actor=logged_in_actor(request))
         except DomainError as error:
-            refusal = _refusal(error)
+            refusal = error_text(error)
     elif order.status != OrderStatus.PACKED:
         refusal = _("Order %(number)s is %(status)s: nothing to pack.") % {
             "number": order.number,
@@ -245,7 +237,7 @@ def _pack_context(request: HttpRequest, order: Order) -> dict[str, Any]:
 @require_GET
 def pack_order(request: HttpRequest, number: str) -> HttpResponse:
     try:
-        order = get_order(number=number, actor=_actor(request))
+        order = get_order(number=number, actor=logged_in_actor(request))
     except NotFound as error:
         raise Http404(error.message) from None
     return render(request, "fulfilment/pack.html", _pack_context(request, order))
@@ -261,11 +253,11 @@ def _panel(request: HttpRequest, order: Order) -> str:
 def pack_scan(request: HttpRequest, number: str) -> HttpResponse:
     fallback = reverse("fulfilment:pack", kwargs={"number": number})
     try:
-        order = get_order(number=number, actor=_actor(request))
-        result = packing.scan_item(order=order, code=request.POST.get("code", ""), actor=_actor(request))
+        order = get_order(number=number, actor=logged_in_actor(request))
+        result = packing.scan_item(order=order, code=request.POST.get("code", ""), actor=logged_in_actor(request))
     except DomainError as error:
         return _answer(
-            request, ok=False, message=_refusal(error), fallback=fallback, status=error.status, code=error.code
+            request, ok=False, message=error_text(error), fallback=fallback, status=error.status, code=error.code
         )
     return _answer(
         request,
@@ -283,13 +275,13 @@ def pack_weight(request: HttpRequest, number: str) -> HttpResponse:
     fallback = reverse("fulfilment:pack", kwargs={"number": number})
     raw = request.POST.get("weight_grams", "").strip()
     try:
-        order = get_order(number=number, actor=_actor(request))
+        order = get_order(number=number, actor=logged_in_actor(request))
         if not raw.isdigit():
             raise ValidationFailed({"weight_grams": _("enter the weight in grams")})
-        check = packing.record_weight(order=order, grams=int(raw), actor=_actor(request))
+        check = packing.record_weight(order=order, grams=int(raw), actor=logged_in_actor(request))
     except DomainError as error:
         return _answer(
-            request, ok=False, message=_refusal(error), fallback=fallback, status=error.status, code=error.code
+            request, ok=False, message=error_text(error), fallback=fallback, status=error.status, code=error.code
         )
     return _answer(
         request,
@@ -305,9 +297,11 @@ def pack_weight(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def pack_restart(request: HttpRequest, number: str) -> HttpResponse:
     try:
-        packing.restart_check(order=get_order(number=number, actor=_actor(request)), actor=_actor(request))
+        packing.restart_check(
+            order=get_order(number=number, actor=logged_in_actor(request)), actor=logged_in_actor(request)
+        )
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     return redirect("fulfilment:pack", number=number)
 
 
@@ -316,11 +310,11 @@ def pack_restart(request: HttpRequest, number: str) -> HttpResponse:
 def pack_label(request: HttpRequest, number: str) -> HttpResponse:
     fallback = reverse("fulfilment:pack", kwargs={"number": number})
     try:
-        order = get_order(number=number, actor=_actor(request))
-        shipment = shipping.print_label(order=order, actor=_actor(request))
+        order = get_order(number=number, actor=logged_in_actor(request))
+        shipment = shipping.print_label(order=order, actor=logged_in_actor(request))
     except DomainError as error:
         return _answer(
-            request, ok=False, message=_refusal(error), fallback=fallback, status=error.status, code=error.code
+            request, ok=False, message=error_text(error), fallback=fallback, status=error.status, code=error.code
         )
     return _answer(
         request,
@@ -337,7 +331,7 @@ def pack_label(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def order_document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     try:
-        order = get_order(number=number, actor=_actor(request))
+        order = get_order(number=number, actor=logged_in_actor(request))
         if kind == "label":
             return pdf_response(documents.labels_pdf([order_label_shipment(order)]), f"{order.number}-label.pdf")
     except NotFound as error:
@@ -360,10 +354,10 @@ def scan_out_desk(request: HttpRequest) -> HttpResponse:
 def scan_out_scan(request: HttpRequest) -> HttpResponse:
     fallback = reverse("fulfilment:scan_out")
     try:
-        shipment = shipping.scan_out(tracking_number=request.POST.get("code", ""), actor=_actor(request))
+        shipment = shipping.scan_out(tracking_number=request.POST.get("code", ""), actor=logged_in_actor(request))
     except DomainError as error:
         return _answer(
-            request, ok=False, message=_refusal(error), fallback=fallback, status=error.status, code=error.code
+            request, ok=False, message=error_text(error), fallback=fallback, status=error.status, code=error.code
         )
     return _answer(
         request,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
-from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import form_field_errors, logged_in_actor, show_refusal
 from sellerdesk.inventory import actions, queries
 from sellerdesk.inventory.forms import (
     BinsForm,
@@ -47,21 +47,9 @@ def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return guarded
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)  # staff_required: a logged-in staff user
-
-
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
-
-
-def _refusal(error: DomainError) -> str:
-    text = error.message
-    fields = error.details.get("fields")
-    if fields:
-        text += " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
-    return text
 
 
 def _warehouse_or_none(code: str) -> Warehouse | None:
@@ -75,7 +63,7 @@ def _warehouse_or_none(code: str) -> Warehouse | None:
 @not_found_as_404
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = StockSearchForm(request.GET or None)
     q, warehouse, low = "", None, False
     if form.is_valid():
@@ -115,7 +103,7 @@ def reorder_point(request: HttpRequest) -> HttpResponse:
         return back
     try:
         actions.set_reorder_point(
-            sku=sku, warehouse=warehouse, reorder_point=point, reorder_quantity=quantity, actor=_actor(request)
+            sku=sku, warehouse=warehouse, reorder_point=point, reorder_quantity=quantity, actor=logged_in_actor(request)
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -137,7 +125,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         filters = queries.MovementFilters(
             **{name: form.cleaned_data[name] or "" for name in ("sku", "warehouse", "kind", "document")}
         )
-    page = queries.movements(filters=filters, actor=_actor(request), page=_page_number(request))
+    page = queries.movements(filters=filters, actor=logged_in_actor(request), page=_page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "inventory/ledger.html", {"form": form, "page": page, "query": query.urlencode()})
@@ -156,7 +144,7 @@ def _warehouse_fields(form: WarehouseForm) -> dict[str, Any]:
 @not_found_as_404
 @require_http_methods(["GET", "POST"])
 def warehouse_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = WarehouseForm(request.POST or None, initial={"priority": 100, "is_active": True})
     if request.method == "POST" and form.is_valid():
         try:
@@ -164,7 +152,7 @@ def warehouse_list(request: HttpRequest) -> HttpResponse:
                 code=form.cleaned_data["code"] or "", fields=_warehouse_fields(form), actor=actor
             )
         except DomainError as error:
-            messages.error(request, _refusal(error))
+            show_refusal(request, error)
         else:
             messages.success(request, _("Warehouse %(name)s created.") % {"name": warehouse.name})
             return redirect("inventory:warehouse", code=warehouse.code)
@@ -180,7 +168,7 @@ def warehouse_list(request: HttpRequest) -> HttpResponse:
 @not_found_as_404
 @require_http_methods(["GET", "POST"])
 def warehouse_detail(request: HttpRequest, code: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     warehouse = queries.get_warehouse(code=code, actor=actor)
     initial = {name: getattr(warehouse, name) for name in WarehouseForm.base_fields if name != "code"}
     form = WarehouseForm(request.POST or None, initial=initial)
@@ -188,7 +176,7 @@ def warehouse_detail(request: HttpRequest, code: str) -> HttpResponse:
         try:
             actions.update_warehouse(warehouse=warehouse, fields=_warehouse_fields(form), actor=actor)
         except DomainError as error:
-            messages.error(request, _refusal(error))
+            show_refusal(request, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("inventory:warehouse", code=code)
@@ -208,7 +196,7 @@ def warehouse_detail(request: HttpRequest, code: str) -> HttpResponse:
 @not_found_as_404
 @require_POST
 def add_bins(request: HttpRequest, code: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     warehouse = queries.get_warehouse(code=code, actor=actor)
     form = BinsForm(request.POST)
     if not form.is_valid():
@@ -226,7 +214,7 @@ def add_bins(request: HttpRequest, code: str) -> HttpResponse:
             actor=actor,
         )
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("%(count)s bins created.") % {"count": len(created)})
     return redirect("inventory:warehouse", code=code)
@@ -236,14 +224,12 @@ def add_bins(request: HttpRequest, code: str) -> HttpResponse:
 @not_found_as_404
 @require_POST
 def putaway(request: HttpRequest, code: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     warehouse = queries.get_warehouse(code=code, actor=actor)
     form = PutawayForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationFailed(
-                {name: " ".join(str(error) for error in errors) for name, errors in form.errors.items()}
-            )
+            raise ValidationFailed(form_field_errors(form))
         data = form.cleaned_data
         sku = queries.get_sku(code=data["sku"].strip())
         bins = {b.code: b for b in Bin.objects.filter(warehouse=warehouse, code__in=[data["bin"], data["from_bin"]])}
@@ -259,7 +245,7 @@ def putaway(request: HttpRequest, code: str) -> HttpResponse:
             actor=actor,
         )
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("Moved %(quantity)s × %(sku)s.") % {"quantity": data["quantity"], "sku": sku.code})
     return redirect("inventory:warehouse", code=code)
@@ -276,7 +262,7 @@ def _codes(text: str) -> list[str]:
 @not_found_as_404
 @require_http_methods(["GET", "POST"])
 def count_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = StartCountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -302,7 +288,7 @@ def count_list(request: HttpRequest) -> HttpResponse:
                 warehouse=warehouse, skus=skus or None, bins=bins or None, note=form.cleaned_data["note"], actor=actor
             )
         except DomainError as error:
-            messages.error(request, _refusal(error))
+            show_refusal(request, error)
         else:
             return redirect("inventory:count", number=count.number)
     status = request.GET.get("status", "")
@@ -321,7 +307,7 @@ def count_list(request: HttpRequest) -> HttpResponse:
 @not_found_as_404
 @require_GET
 def count_detail(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     count = queries.get_count(number=number, actor=actor)
     lines = list(count.lines.select_related("sku", "bin").order_by("pk"))
     context = {
@@ -339,7 +325,7 @@ def count_detail(request: HttpRequest, number: str) -> HttpResponse:
 @not_found_as_404
 @require_POST
 def count_enter(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     count = queries.get_count(number=number, actor=actor)
     counted: dict[int, int | None] = {}
     bad: dict[str, str] = {}
@@ -359,7 +345,7 @@ def count_enter(request: HttpRequest, number: str) -> HttpResponse:
             raise ValidationFailed(bad)
         actions.enter_counts(count=count, counted=counted, actor=actor)
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("Counts saved."))
     return redirect("inventory:count", number=number)
@@ -369,12 +355,12 @@ def count_enter(request: HttpRequest, number: str) -> HttpResponse:
 @not_found_as_404
 @require_POST
 def count_post(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     count = queries.get_count(number=number, actor=actor)
     try:
         actions.post_count(count=count, actor=actor)
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("Stock count %(number)s posted.") % {"number": number})
     return redirect("inventory:count", number=number)
@@ -384,11 +370,11 @@ def count_post(request: HttpRequest, number: str) -> HttpResponse:
 @not_found_as_404
 @require_POST
 def count_cancel(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     try:
         actions.cancel_count(count=queries.get_count(number=number, actor=actor), actor=actor)
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("Stock count %(number)s cancelled.") % {"number": number})
     return redirect("inventory:count", number=number)
@@ -401,7 +387,7 @@ def count_cancel(request: HttpRequest, number: str) -> HttpResponse:
 @not_found_as_404
 @require_http_methods(["GET", "POST"])
 def transfer_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = TransferForm(request.POST or None, initial={"for_order": request.GET.get("for_order", "")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -425,7 +411,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
                 actor=actor,
             )
         except DomainError as error:
-            messages.error(request, _refusal(error))
+            show_refusal(request, error)
         else:
             messages.success(request, _("Transfer %(number)s created.") % {"number": transfer.number})
             return redirect("inventory:transfer", number=transfer.number)
@@ -445,7 +431,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 @not_found_as_404
 @require_GET
 def transfer_detail(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     transfer = queries.get_transfer(number=number, actor=actor)
     context = {
         "transfer": transfer,
@@ -475,12 +461,12 @@ def _moved(move: str) -> str:
 @not_found_as_404
 @require_POST
 def transfer_move(request: HttpRequest, number: str, move: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     action = _TRANSFER_MOVES[move]
     try:
         action(transfer=queries.get_transfer(number=number, actor=actor), actor=actor)
     except DomainError as error:
-        messages.error(request, _refusal(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _moved(move) % {"number": number})
     return redirect("inventory:transfer", number=number)

@@ -4,7 +4,6 @@ over logistics.exceptions and logistics.actions."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,19 +17,9 @@ from sellerdesk.core.errors import DomainError, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import STAFF
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.logistics import actions, exceptions, queries
 from sellerdesk.logistics.models import Carrier, CarrierRate, ExceptionKind, ExceptionOutcome, LogisticsException
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _error_text(error: DomainError) -> str:
-    fields = error.details.get("fields")
-    if fields:
-        return error.message + " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
-    return error.message
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -47,9 +36,9 @@ def exception_desk(request: HttpRequest) -> HttpResponse:
     assignee = request.GET.get("assignee", "")
     state = request.GET.get("state", "open")
     try:
-        found = exceptions.list_exceptions(actor=_actor(request), kind=kind, assignee=assignee, state=state)
+        found = exceptions.list_exceptions(actor=logged_in_actor(request), kind=kind, assignee=assignee, state=state)
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        show_refusal(request, error)
         found, kind, assignee, state = [], "", "", "open"
     staff = User.objects.filter(is_active=True, role__in=[role.value for role in STAFF]).order_by("username")
     context = {
@@ -69,7 +58,7 @@ def exception_desk(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def assign(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
     assignee = User.objects.filter(username=request.POST.get("assignee", "")).first()
     if not ids:
@@ -83,7 +72,7 @@ def assign(request: HttpRequest) -> HttpResponse:
             exceptions=list(LogisticsException.objects.filter(pk__in=ids)), assignee=assignee, actor=actor
         )
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        show_refusal(request, error)
     else:
         messages.success(
             request, _("%(count)s assigned to %(name)s.") % {"count": len(done), "name": assignee.signature}
@@ -94,12 +83,12 @@ def assign(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def contact(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     try:
         found = exceptions.get_exception(pk=pk, actor=actor)
         exceptions.contact_buyer(exception=found, actor=actor, text=request.POST.get("text", ""))
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("Message to the buyer recorded."))
     return _back(request)
@@ -108,7 +97,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     raw_fee = request.POST.get("extra_fee", "").strip()
     try:
         fee = Decimal(raw_fee) if raw_fee else None
@@ -125,7 +114,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
             actor=actor,
         )
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("Exception closed."))
     return _back(request)
@@ -137,7 +126,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def carrier_list(request: HttpRequest) -> HttpResponse:
-    carriers = queries.list_carriers(actor=_actor(request))
+    carriers = queries.list_carriers(actor=logged_in_actor(request))
     rates: dict[int, list[CarrierRate]] = {}
     for rate in CarrierRate.objects.order_by("carrier_id", "province"):
         rates.setdefault(rate.carrier_id, []).append(rate)
@@ -150,7 +139,7 @@ def carrier_list(request: HttpRequest) -> HttpResponse:
 def save_rates(request: HttpRequest, code: str) -> HttpResponse:
     """The cost table as text, one row a line: province (blank or * for the default),
     first price, price per additional kg[, first weight in grams]."""
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     try:
         carrier = queries.get_carrier(code=code, actor=actor)
         rows = []
@@ -168,7 +157,7 @@ def save_rates(request: HttpRequest, code: str) -> HttpResponse:
             rows.append(actions.RateRow(province, first, extra, grams))
         actions.replace_rates(actor=actor, carrier=carrier, rows=rows)
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("Cost table of %(carrier)s saved.") % {"carrier": carrier.name})
     return redirect("logistics:carriers")
@@ -183,7 +172,7 @@ def extend_auto_confirm(request: HttpRequest, number: str) -> HttpResponse:
     """延长收货 from the order page: push the automatic receipt confirmation later."""
     from sellerdesk.orders.queries import get_order
 
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     try:
         days = int(request.POST.get("days", ""))
     except ValueError:
@@ -193,7 +182,7 @@ def extend_auto_confirm(request: HttpRequest, number: str) -> HttpResponse:
         order = get_order(number=number, actor=actor)
         actions.extend_auto_confirm(order=order, days=days, reason=request.POST.get("reason", ""), actor=actor)
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        show_refusal(request, error)
     else:
         messages.success(request, _("Receipt confirmation extended by %(days)s days.") % {"days": days})
     return redirect("orders:detail", number=number)
@@ -207,7 +196,7 @@ def order_parcels(request: HttpRequest, number: str) -> HttpResponse:
     from sellerdesk.orders.queries import get_order
 
     try:
-        order = get_order(number=number, actor=_actor(request))
+        order = get_order(number=number, actor=logged_in_actor(request))
     except NotFound:
         raise Http404 from None
     shipments = list(

@@ -6,8 +6,6 @@ message, or back to this order with the refusal (nothing was changed then)."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,20 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sellerdesk.core.errors import DomainError
-from sellerdesk.core.models import User
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.orders import merging, queries
 from sellerdesk.orders.models import Order
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)  # staff_required: a logged-in staff user
 
 
 @staff_required
 @require_GET
 def merge_panel(request: HttpRequest, number: str) -> HttpResponse:
-    order = queries.get_order(number=number, actor=_actor(request))
+    order = queries.get_order(number=number, actor=logged_in_actor(request))
     context = {
         "order": order,
         "panel": True,
@@ -41,18 +35,14 @@ def merge_panel(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, number: str, error: DomainError) -> HttpResponse:
-    text = error.message
-    fields = error.details.get("fields")
-    if fields:
-        text += " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
-    messages.error(request, text)
+    show_refusal(request, error)
     return redirect("orders:detail", number=number)
 
 
 @staff_required
 @require_POST
 def merge(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     try:
         numbers = [number, *request.POST.getlist("numbers")]
         orders = [queries.get_order(number=each, actor=actor) for each in numbers]
@@ -66,7 +56,7 @@ def merge(request: HttpRequest, number: str) -> HttpResponse:
 @staff_required
 @require_POST
 def unmerge(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     try:
         originals = merging.unmerge_order(order=queries.get_order(number=number, actor=actor), actor=actor)
     except DomainError as error:
@@ -79,7 +69,7 @@ def unmerge(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def split(request: HttpRequest, number: str) -> HttpResponse:
     """Two parts: the quantity of each line typed in goes to the new part, the rest stays."""
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     try:
         order = queries.get_order(number=number, actor=actor)
         kept: list[merging.PartLine] = []

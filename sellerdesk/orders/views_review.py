@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,25 +12,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sellerdesk.core.errors import DomainError, ValidationFailed
-from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import logged_in_actor
 from sellerdesk.orders.review import configure, runs
 from sellerdesk.orders.review.runs import ACTIVE
 from sellerdesk.shops.models import Shop
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)  # staff_required: a logged-in staff user
-
-
 def _panel(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    run = runs.latest_review_run(actor=_actor(request))
+    run = runs.latest_review_run(actor=logged_in_actor(request))
     context = {
         "run": run,
         "active": run is not None and run.status in ACTIVE,
         "error": error,
-        "may_start": has_permission(_actor(request), "orders.review"),
+        "may_start": has_permission(logged_in_actor(request), "orders.review"),
     }
     return render(request, "orders/partials/review_run.html", context, status=status)
 
@@ -45,7 +41,7 @@ def review_run_panel(request: HttpRequest) -> HttpResponse:
 @require_POST
 def start_review_run(request: HttpRequest) -> HttpResponse:
     try:
-        runs.start_review_run(actor=_actor(request), force=request.POST.get("include_hold_buffer") == "on")
+        runs.start_review_run(actor=logged_in_actor(request), force=request.POST.get("include_hold_buffer") == "on")
     except DomainError as error:
         return _panel(request, error=error.message, status=error.status)
     return _panel(request)
@@ -86,7 +82,7 @@ def review_settings(request: HttpRequest, shop: str | None = None) -> HttpRespon
         changes, errors = _changes(request.POST)
         if not errors:
             try:
-                configure.update_review_settings(shop=current, actor=_actor(request), changes=changes)
+                configure.update_review_settings(shop=current, actor=logged_in_actor(request), changes=changes)
             except ValidationFailed as error:
                 errors = error.fields
             except DomainError as error:
@@ -95,7 +91,7 @@ def review_settings(request: HttpRequest, shop: str | None = None) -> HttpRespon
                 messages.success(request, _("Review settings of %(shop)s saved.") % {"shop": current.name})
                 return redirect("orders:review_settings_shop", shop=current.code)
         status = 422
-    settings = configure.settings_of(shop=current, actor=_actor(request))
+    settings = configure.settings_of(shop=current, actor=logged_in_actor(request))
     context = {
         "shops": shops,
         "shop": current,
@@ -103,9 +99,9 @@ def review_settings(request: HttpRequest, shop: str | None = None) -> HttpRespon
         "rules": configure.rule_states(settings),
         "errors": errors,
         "values": request.POST if request.method == "POST" else None,
-        "may_edit": has_permission(_actor(request), "review.configure"),
-        "allocation": configure.allocation_settings_of(shop=current, actor=_actor(request)),
-        "may_edit_allocation": has_permission(_actor(request), "warehouses.edit"),
+        "may_edit": has_permission(logged_in_actor(request), "review.configure"),
+        "allocation": configure.allocation_settings_of(shop=current, actor=logged_in_actor(request)),
+        "may_edit_allocation": has_permission(logged_in_actor(request), "warehouses.edit"),
     }
     return render(request, "orders/review_settings.html", context, status=status)
 
@@ -119,7 +115,7 @@ def allocation_settings(request: HttpRequest, shop: str) -> HttpResponse:
     try:
         configure.update_allocation_settings(
             shop=current,
-            actor=_actor(request),
+            actor=logged_in_actor(request),
             strategy=request.POST.get("strategy", ""),
             is_b2b=request.POST.get("is_b2b") == "on",
         )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.orders import queries as order_queries
 from sellerdesk.purchasing import dropship
 from sellerdesk.purchasing.models import PurchaseKind, PurchaseOrder, PurchaseStatus, Supplier
@@ -36,17 +37,13 @@ from sellerdesk.purchasing.portal_forms import (
 View = Callable[..., HttpResponse]
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def supplier_required(view: View) -> View:
     """Logged in (else to the login page) as a supplier's login (else 403)."""
 
     @login_required
     @wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = _actor(request)
+        user = logged_in_actor(request)
         if not dropship.is_supplier_user(user) or not user.is_active:
             raise PermissionDenied
         supplier = dropship.supplier_of(user)
@@ -70,9 +67,9 @@ def _supplier(request: HttpRequest) -> Supplier:
 def portal_home(request: HttpRequest) -> HttpResponse:
     form = SupplierFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
-    purchases = dropship.supplier_purchases(actor=_actor(request), status=status or None)
+    purchases = dropship.supplier_purchases(actor=logged_in_actor(request), status=status or None)
     page = Paginator(purchases, 50).get_page(request.GET.get("page"))
-    to_ship = dropship.supplier_purchases(actor=_actor(request), status=PurchaseStatus.SENT).filter(
+    to_ship = dropship.supplier_purchases(actor=logged_in_actor(request), status=PurchaseStatus.SENT).filter(
         kind=PurchaseKind.DROPSHIP, paid_at__isnull=False
     )
     context = {"supplier": _supplier(request), "form": form, "page": page, "to_ship": to_ship.count()}
@@ -81,7 +78,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 
 def _purchase(request: HttpRequest, number: str) -> PurchaseOrder:
     try:
-        return dropship.get_supplier_purchase(actor=_actor(request), number=number)
+        return dropship.get_supplier_purchase(actor=logged_in_actor(request), number=number)
     except NotFound:
         raise Http404(_("No purchase order %(number)s.") % {"number": number}) from None
 
@@ -120,7 +117,7 @@ def portal_ship(request: HttpRequest, number: str) -> HttpResponse:
     try:
         dropship.ship_dropship_purchase(
             purchase=purchase,
-            actor=_actor(request),
+            actor=logged_in_actor(request),
             carrier=form.cleaned_data["carrier"],
             tracking_number=form.cleaned_data["tracking_number"],
         )
@@ -141,7 +138,7 @@ def portal_ship(request: HttpRequest, number: str) -> HttpResponse:
 @staff_required
 @require_GET
 def dropship_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     settlement = dropship.settlement_by_supplier(actor=actor)
     suppliers = [(s.code, s.name) for s in Supplier.objects.filter(skus__is_dropship=True).distinct().order_by("name")]
     form = DropshipFilterForm(request.GET or None, suppliers=suppliers)
@@ -171,18 +168,14 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, error: DomainError) -> HttpResponse:
-    text = error.message
-    fields = error.details.get("fields")
-    if fields:
-        text += " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
-    messages.error(request, text)
+    show_refusal(request, error)
     return _back(request)
 
 
 @staff_required
 @require_POST
 def dropship_pay(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     try:
         purchase = dropship.get_dropship_purchase(actor=actor, number=number)
         dropship.pay_dropship_purchase(purchase=purchase, actor=actor)
@@ -195,7 +188,7 @@ def dropship_pay(request: HttpRequest, number: str) -> HttpResponse:
 @staff_required
 @require_POST
 def dropship_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = CreateDropshipForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter the order number."))

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import wraps
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.errors import PermissionDenied as DomainPermissionDenied
-from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import add_refusal_to_form, error_text, form_field_errors, logged_in_actor, show_refusal
 from sellerdesk.inventory.models import Bin, Warehouse
 from sellerdesk.purchasing import actions, documents, forms, importer, queries, suggestions
 from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus, Supplier
@@ -47,24 +47,8 @@ def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return staff_required(guarded)
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)  # staff_required: a logged-in staff user
-
-
-def _error_text(error: DomainError) -> str:
-    text = error.message
-    fields = error.details.get("fields")
-    if fields:
-        text += " " + "; ".join(f"{path}: {reason}" for path, reason in fields.items())
-    return text
-
-
-def _field_errors(form: Any) -> dict[str, str]:
-    return {name: " ".join(str(error) for error in errors) for name, errors in form.errors.items()}
-
-
 def _can(request: HttpRequest, permission: str) -> bool:
-    return has_permission(_actor(request), permission)
+    return has_permission(logged_in_actor(request), permission)
 
 
 # ---------------------------------------------------------------- purchase orders
@@ -73,7 +57,7 @@ def _can(request: HttpRequest, permission: str) -> bool:
 @staff_view
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     form = forms.StatusFilterForm(request.GET or None)
     status = q = ""
     if form.is_valid():
@@ -120,7 +104,7 @@ def _draft_from(form: forms.PurchaseHeadForm, lines: list[actions.LineDraft]) ->
 @require_http_methods(["GET", "POST"])
 def order_form(request: HttpRequest, number: str | None = None) -> HttpResponse:
     """New draft, or edit of a draft: the head and up to 8 blank line rows."""
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     require(actor, "purchasing.edit")
     purchase_order = queries.get_purchase_order(number=number, actor=actor) if number else None
     typed: list[dict[str, str]] | None = None
@@ -165,7 +149,7 @@ def order_form(request: HttpRequest, number: str | None = None) -> HttpResponse:
 @staff_view
 @require_GET
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     purchase_order = queries.get_purchase_order(number=number, actor=actor)
     allowed = actions.allowed_actions(purchase_order)
     context = {
@@ -193,7 +177,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """send, cancel, close, customs, clear: one action each, then back to the page."""
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     purchase_order = queries.get_purchase_order(number=number, actor=actor)
     try:
         if action == "send":
@@ -211,7 +195,7 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
         elif action == "customs":
             form = forms.CustomsForm(request.POST)
             if not form.is_valid():
-                raise ValidationFailed(_field_errors(form))
+                raise ValidationFailed(form_field_errors(form))
             actions.record_customs(
                 purchase_order=purchase_order,
                 actor=actor,
@@ -222,7 +206,7 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
         elif action == "clear":
             clear = forms.ClearForm(request.POST)
             if not clear.is_valid():
-                raise ValidationFailed(_field_errors(clear))
+                raise ValidationFailed(form_field_errors(clear))
             actions.clear_customs(
                 purchase_order=purchase_order, actor=actor, cleared_at=clear.cleaned_data["cleared_at"]
             )
@@ -230,7 +214,7 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
         else:
             raise NotFound(_("No such action."))
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        show_refusal(request, error)
         return redirect("purchasing:order", number=number)
     messages.success(request, done)
     return redirect("purchasing:order", number=number)
@@ -245,12 +229,12 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 @staff_view
 @require_GET
 def order_pdf(request: HttpRequest, number: str, document: str) -> HttpResponse:
-    purchase_order = queries.get_purchase_order(number=number, actor=_actor(request))
+    purchase_order = queries.get_purchase_order(number=number, actor=logged_in_actor(request))
     if document == "labels":
         try:
             content = documents.labels_pdf(purchase_order, per_unit=request.GET.get("per") == "unit")
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            show_refusal(request, error)
             return redirect("purchasing:order", number=number)
         return _pdf(content, f"{number}-labels.pdf")
     if document == "delivery-notice":
@@ -288,7 +272,7 @@ def receive(request: HttpRequest, number: str) -> HttpResponse:
     """The receiving screen, built for a barcode scanner: the scan field has the focus,
     a scanner's Enter adds the unit to its line (the first button of the form), and the
     counts travel with the form until "Receive" posts them to the action."""
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     require(actor, "purchasing.receive")
     purchase_order = queries.get_purchase_order(number=number, actor=actor)
     lines = list(purchase_order.lines.all())
@@ -328,7 +312,7 @@ def receive(request: HttpRequest, number: str) -> HttpResponse:
                         note=request.POST.get("note", "").strip(),
                     )
                 except DomainError as error:
-                    scan = {"kind": "error", "text": _error_text(error)}
+                    scan = {"kind": "error", "text": error_text(error)}
                     status = error.status
                 else:
                     messages.success(
@@ -406,7 +390,7 @@ def receive(request: HttpRequest, number: str) -> HttpResponse:
 @staff_view
 @require_GET
 def supplier_list(request: HttpRequest) -> HttpResponse:
-    found = queries.suppliers(actor=_actor(request))
+    found = queries.suppliers(actor=logged_in_actor(request))
     return render(
         request,
         "purchasing/supplier_list.html",
@@ -414,18 +398,10 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _form_errors(form: Any, error: DomainError) -> None:
-    fields = error.details.get("fields") or {}
-    for name, why in fields.items():
-        form.add_error(name if name in form.fields else None, why)
-    if not fields:
-        form.add_error(None, error.message)
-
-
 @staff_view
 @require_http_methods(["GET", "POST"])
 def supplier_form(request: HttpRequest, code: str | None = None) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     supplier = queries.get_supplier(code=code, actor=actor) if code else None
     if request.method == "POST":
         require(actor, "suppliers.edit")
@@ -440,7 +416,7 @@ def supplier_form(request: HttpRequest, code: str | None = None) -> HttpResponse
                     messages.success(request, _("Supplier %(name)s saved.") % {"name": supplier.name})
                 return redirect("purchasing:supplier", code=supplier.code)
             except DomainError as error:
-                _form_errors(form, error)
+                add_refusal_to_form(form, error)
         status = 422
     else:
         form = forms.SupplierForm(initial=forms.SupplierForm.initial_of(supplier) if supplier else None)
@@ -457,7 +433,7 @@ def supplier_form(request: HttpRequest, code: str | None = None) -> HttpResponse
 @require_POST
 def supplier_sku(request: HttpRequest, code: str) -> HttpResponse:
     """Add or change a SKU the supplier supplies (or remove it, with `remove`)."""
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     supplier = queries.get_supplier(code=code, actor=actor)
     form = forms.SupplierSkuForm(request.POST)
     sku_code = request.POST.get("sku", "").strip()
@@ -485,9 +461,9 @@ def supplier_sku(request: HttpRequest, code: str) -> HttpResponse:
             )
             messages.success(request, _("%(sku)s saved.") % {"sku": sku.code})
         else:
-            raise ValidationFailed(_field_errors(form))
+            raise ValidationFailed(form_field_errors(form))
     except DomainError as error:
-        messages.error(request, _error_text(error))
+        show_refusal(request, error)
     return redirect("purchasing:supplier", code=code)
 
 
@@ -498,7 +474,7 @@ def supplier_sku(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def suggestion_list(request: HttpRequest) -> HttpResponse:
     """The suggestions; ticked lines (quantities as edited) become one draft per supplier and warehouse."""
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     groups = suggestions.compute_suggestions(actor=actor)
     if request.method == "POST":
         picked: dict[tuple[str, str], list[actions.LineDraft]] = defaultdict(list)
@@ -530,7 +506,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
                 drafts.append(actions.PurchaseDraft(supplier=supplier, warehouse=warehouse, lines=lines))
             created = actions.create_purchase_orders(drafts=drafts, actor=actor)
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            show_refusal(request, error)
         else:
             messages.success(
                 request,
@@ -551,7 +527,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
 @staff_view
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = logged_in_actor(request)
     require(actor, "purchasing.edit")
     result: importer.ImportResult | None = None
     status = 200
@@ -586,7 +562,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect("purchasing:order", number=purchase_order.number)
             except DomainError as error:
-                _form_errors(form, error)
+                add_refusal_to_form(form, error)
         status = 422
     else:
         form = forms.ImportForm(initial={"purchase_order": request.GET.get("purchase_order", "")})

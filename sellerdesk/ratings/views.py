@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sellerdesk.core.errors import DomainError
-from sellerdesk.core.models import User
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import logged_in_actor
 from sellerdesk.orders.queries import get_order
 from sellerdesk.ratings import actions, queries
 from sellerdesk.ratings.models import RatingSide, Score
@@ -25,7 +23,7 @@ def rating_list(request: HttpRequest) -> HttpResponse:
     score = request.GET.get("score", "")
     side = side if side in RatingSide.values else ""
     score = score if score in Score.values else ""
-    ratings = queries.list_ratings(actor=cast(User, request.user), side=side, score=score)[:200]
+    ratings = queries.list_ratings(actor=logged_in_actor(request), side=side, score=score)[:200]
     context = {"ratings": ratings, "side": side, "score": score, "sides": RatingSide.choices, "scores": Score.choices}
     return render(request, "ratings/list.html", context)
 
@@ -33,7 +31,7 @@ def rating_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def order_panel(request: HttpRequest, number: str) -> HttpResponse:
-    order = get_order(number=number, actor=cast(User, request.user))
+    order = get_order(number=number, actor=logged_in_actor(request))
     ratings = {r.side: r for r in order.ratings.all()}
     context = {
         "order": order,
@@ -49,7 +47,7 @@ def order_panel(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def rate_buyer(request: HttpRequest, number: str) -> HttpResponse:
     """The seller rates the buyer."""
-    actor = cast(User, request.user)
+    actor = logged_in_actor(request)
     try:
         order = get_order(number=number, actor=actor)
         actions.rate_order(
