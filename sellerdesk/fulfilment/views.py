@@ -21,7 +21,9 @@ from sellerdesk.core.web import error_text, logged_in_actor, show_refusal
 from sellerdesk.fulfilment import actions, documents, packing, picking, shipping
 from sellerdesk.fulfilment.api import order_label_shipment, pdf_response
 from sellerdesk.fulfilment.forms import WaveRulesForm
-from sellerdesk.fulfilment.models import WaveOrder, WaveStatus
+from sellerdesk.fulfilment import states as wave_states
+from sellerdesk.fulfilment.models import WaveOrder
+from sellerdesk.fulfilment.states import WaveAction
 from sellerdesk.fulfilment.waves import plan_wave
 from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.orders.models import Order
@@ -132,7 +134,7 @@ def wave_detail(request: HttpRequest, number: str) -> HttpResponse:
         "slots": picking.sort_list(wave),
         "steps": picking.steps(wave),
         "entries": entries,
-        "is_picking": wave.status == WaveStatus.PICKING,
+        "is_picking": wave_states.allows(wave.status, WaveAction.CONFIRM_PICK),
         "documents": documents.WAVE_DOCUMENTS,
     }
     return render(request, "fulfilment/wave.html", context)
@@ -192,7 +194,9 @@ def wave_document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
 @require_GET
 def packing_desk(request: HttpRequest) -> HttpResponse:
     ready = (
-        WaveOrder.objects.filter(order__status=OrderStatus.PICKING, wave__status=WaveStatus.PICKED)
+        WaveOrder.objects.filter(
+            order__status=OrderStatus.PICKING, wave__status__in=wave_states.statuses_allowing(WaveAction.PACK)
+        )
         .select_related("order", "wave")
         .order_by("wave__created_at", "slot")[:40]
     )
