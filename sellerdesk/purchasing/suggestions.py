@@ -121,6 +121,27 @@ def compute_suggestions(*, actor: User | None) -> list[SuggestionGroup]:
     require(actor, "purchasing.view")
     shortages = _shortages()
     presale = _presale()
+    levels = _stock_levels(shortages, presale)
+    keys = set(shortages) | set(presale) | set(levels)
+    skus = Sku.objects.in_bulk({sku for sku, _w in keys})
+    warehouses = Warehouse.objects.in_bulk({w for _s, w in keys})
+    offers = _offers(list(skus))
+
+    suggestions: list[Suggestion] = []
+    for key in sorted(keys):
+        sku, warehouse = skus.get(key[0]), warehouses.get(key[1])
+        if sku is None or warehouse is None or sku.is_dropship:
+            continue
+        level: StockLevel | None = levels.get(key)
+        reasons = _needs(level, presale_units=presale.get(key, 0), shortage=shortages.get(key, (0, 0)))
+        if sum(reason.quantity for reason in reasons) <= 0:
+            continue
+        suggestions.append(_suggestion(sku, warehouse, level, reasons, offers.get(sku.pk, [])))
+    return _grouped(suggestions)
+
+
+def _stock_levels(shortages: dict[Key, tuple[int, int]], presale: dict[Key, int]) -> dict[Key, StockLevel]:
+    """The stock rows with a reorder point, and those of every other key with a need."""
     levels = {
         (level.sku_id, level.warehouse_id): level
         for level in StockLevel.objects.filter(reorder_point__isnull=False).select_related("sku", "warehouse")
@@ -131,93 +152,98 @@ def compute_suggestions(*, actor: User | None) -> list[SuggestionGroup]:
         sku_id__in={sku for sku, _w in missing}, warehouse_id__in={w for _s, w in missing}
     ).select_related("sku", "warehouse"):
         levels.setdefault((other.sku_id, other.warehouse_id), other)
-    skus = Sku.objects.in_bulk({sku for sku, _w in keys})
-    warehouses = Warehouse.objects.in_bulk({w for _s, w in keys})
+    return levels
+
+
+def _offers(sku_ids: list[int]) -> dict[int, list[SupplierSku]]:
+    """Per SKU, the stock (not dropship) offers of active suppliers."""
     offers: dict[int, list[SupplierSku]] = defaultdict(list)
     for item in SupplierSku.objects.filter(
-        sku_id__in=list(skus), supplier__is_active=True, is_dropship=False
+        sku_id__in=sku_ids, supplier__is_active=True, is_dropship=False
     ).select_related("supplier"):
         offers[item.sku_id].append(item)
+    return offers
 
-    suggestions: list[Suggestion] = []
-    for key in sorted(keys):
-        sku, warehouse = skus.get(key[0]), warehouses.get(key[1])
-        if sku is None or warehouse is None or sku.is_dropship:
-            continue
-        level: StockLevel | None = levels.get(key)
-        in_transit = level.in_transit if level else 0
-        # Arrived units a presale line waits for are held from ordinary orders.
-        available = level.free if level is not None else 0
-        held = level.available - available if level is not None else 0
-        reasons: list[Reason] = []
-        presale_units = presale.get(key, 0)
-        presale_need = max(presale_units - in_transit - held, 0)
-        if presale_need:
+
+def _needs(level: StockLevel | None, *, presale_units: int, shortage: tuple[int, int]) -> list[Reason]:
+    """Why (and how many) units of one SKU at one warehouse are needed: presale first,
+    then stockouts, then the reorder point, each beyond what the earlier ones and the
+    units in transit leave uncovered."""
+    in_transit = level.in_transit if level else 0
+    # Arrived units a presale line waits for are held from ordinary orders.
+    available = level.free if level is not None else 0
+    held = level.available - available if level is not None else 0
+    reasons: list[Reason] = []
+    presale_need = max(presale_units - in_transit - held, 0)
+    if presale_need:
+        reasons.append(
+            Reason(
+                "presale",
+                presale_need,
+                _("presale: %(demand)s sold, %(in_transit)s in transit")
+                % {
+                    "demand": presale_units,
+                    "in_transit": in_transit,
+                },
+            )
+        )
+    free_in_transit = max(in_transit - presale_units, 0)
+    short_units, short_orders = shortage
+    short_need = max(short_units - free_in_transit, 0)
+    if short_need:
+        reasons.append(
+            Reason(
+                "stockout",
+                short_need,
+                _("stockout: %(units)s short on %(orders)s orders") % {"units": short_units, "orders": short_orders},
+            )
+        )
+    free_in_transit = max(free_in_transit - short_units, 0)
+    if level is not None and level.reorder_point is not None:
+        position = max(available, 0) + free_in_transit
+        if position <= level.reorder_point:
+            reorder_need = max(level.reorder_quantity or 0, level.reorder_point - position + 1)
             reasons.append(
                 Reason(
-                    "presale",
-                    presale_need,
-                    _("presale: %(demand)s sold, %(in_transit)s in transit")
+                    "reorder",
+                    reorder_need,
+                    _("%(position)s available + in transit ≤ reorder point %(point)s")
                     % {
-                        "demand": presale_units,
-                        "in_transit": in_transit,
+                        "position": position,
+                        "point": level.reorder_point,
                     },
                 )
             )
-        free_in_transit = max(in_transit - presale_units, 0)
-        short_units, short_orders = shortages.get(key, (0, 0))
-        short_need = max(short_units - free_in_transit, 0)
-        if short_need:
-            reasons.append(
-                Reason(
-                    "stockout",
-                    short_need,
-                    _("stockout: %(units)s short on %(orders)s orders")
-                    % {"units": short_units, "orders": short_orders},
-                )
-            )
-        free_in_transit = max(free_in_transit - short_units, 0)
-        reorder_need = 0
-        if level is not None and level.reorder_point is not None:
-            position = max(available, 0) + free_in_transit
-            if position <= level.reorder_point:
-                reorder_need = max(level.reorder_quantity or 0, level.reorder_point - position + 1)
-                reasons.append(
-                    Reason(
-                        "reorder",
-                        reorder_need,
-                        _("%(position)s available + in transit ≤ reorder point %(point)s")
-                        % {
-                            "position": position,
-                            "point": level.reorder_point,
-                        },
-                    )
-                )
-        need = presale_need + short_need + reorder_need
-        if need <= 0:
-            continue
-        choices = sorted(offers.get(sku.pk, []), key=lambda offer: (not offer.is_preferred, offer.cost, offer.pk))
-        offer: SupplierSku | None = choices[0] if choices else None
-        minimum = offer.min_order_quantity if offer else 1
-        if need < minimum:
-            reasons.append(
-                Reason("minimum", minimum - need, _("rounded up to the minimum order %(n)s") % {"n": minimum})
-            )
-            need = minimum
-        suggestions.append(
-            Suggestion(
-                sku=sku,
-                warehouse=warehouse,
-                supplier=offer.supplier if offer else None,
-                quantity=need,
-                unit_cost=offer.cost if offer else None,
-                min_order_quantity=minimum,
-                available=available,
-                in_transit=in_transit,
-                reasons=reasons,
-            )
-        )
+    return reasons
 
+
+def _suggestion(
+    sku: Sku, warehouse: Warehouse, level: StockLevel | None, reasons: list[Reason], offers: list[SupplierSku]
+) -> Suggestion:
+    """The suggestion for a need: from the preferred (else cheapest) offer, rounded up to
+    its minimum order."""
+    need = sum(reason.quantity for reason in reasons)
+    choices = sorted(offers, key=lambda offer: (not offer.is_preferred, offer.cost, offer.pk))
+    offer: SupplierSku | None = choices[0] if choices else None
+    minimum = offer.min_order_quantity if offer else 1
+    if need < minimum:
+        reasons.append(Reason("minimum", minimum - need, _("rounded up to the minimum order %(n)s") % {"n": minimum}))
+        need = minimum
+    return Suggestion(
+        sku=sku,
+        warehouse=warehouse,
+        supplier=offer.supplier if offer else None,
+        quantity=need,
+        unit_cost=offer.cost if offer else None,
+        min_order_quantity=minimum,
+        available=level.free if level is not None else 0,
+        in_transit=level.in_transit if level else 0,
+        reasons=reasons,
+    )
+
+
+def _grouped(suggestions: list[Suggestion]) -> list[SuggestionGroup]:
+    """One group per supplier and warehouse, suppliers by name, the unsupplied last."""
     groups: dict[tuple[int, int], SuggestionGroup] = {}
     for suggestion in suggestions:
         group_key = (suggestion.supplier.pk if suggestion.supplier else 0, suggestion.warehouse.pk)
