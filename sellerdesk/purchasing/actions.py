@@ -45,6 +45,13 @@ from sellerdesk.purchasing.models import (
     Supplier,
     SupplierSku,
 )
+from sellerdesk.purchasing.states import (
+    STOCK,
+    STOCK_TRANSITIONS,
+    PurchaseAction,
+    page_actions,
+    status_after_receipt,
+)
 
 logger = logging.getLogger("sellerdesk.purchasing")
 
@@ -54,38 +61,20 @@ MAX_LEAD_TIME_DAYS = 365
 
 S = PurchaseStatus
 
-# The transition table of stock purchase orders: (status, action) → next status.
-# "receive" goes to partially_received or received, decided by what is still outstanding.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.DRAFT, "edit"): S.DRAFT,
-    (S.DRAFT, "send"): S.SENT,
-    (S.DRAFT, "cancel"): S.CANCELLED,
-    (S.SENT, "cancel"): S.CANCELLED,
-    (S.SENT, "customs"): S.CUSTOMS,
-    (S.SENT, "receive"): S.PARTIALLY_RECEIVED,
-    (S.SENT, "close"): S.CLOSED,
-    (S.CUSTOMS, "customs"): S.CUSTOMS,  # correct the documents or the prepayment
-    (S.CUSTOMS, "clear"): S.CUSTOMS,
-    (S.CUSTOMS, "cancel"): S.CANCELLED,
-    (S.CUSTOMS, "receive"): S.PARTIALLY_RECEIVED,
-    (S.CUSTOMS, "close"): S.CLOSED,
-    (S.PARTIALLY_RECEIVED, "receive"): S.PARTIALLY_RECEIVED,
-    (S.PARTIALLY_RECEIVED, "close"): S.CLOSED,
-}
+# The transition table of stock purchase orders lives in purchasing.states.
+TRANSITIONS = STOCK_TRANSITIONS
 
 
-def next_status(current: str, action: str) -> str:
-    try:
-        return TRANSITIONS[(current, action)]
-    except KeyError:
-        raise InvalidTransition(current=current, action=action, entity="purchase order") from None
+def next_status(current: str, action: PurchaseAction) -> PurchaseStatus:
+    """The stock purchase order's status after `action`; InvalidTransition if not allowed."""
+    return STOCK.next_status(current, action)
 
 
 def allowed_actions(purchase_order: PurchaseOrder) -> list[str]:
     """What the purchase order's page offers (the table, plus the customs gate)."""
     if purchase_order.kind != PurchaseKind.STOCK:
         return []
-    allowed = [action for (status, action) in TRANSITIONS if status == purchase_order.status]
+    allowed = page_actions(purchase_order.status)
     if "customs" in allowed and not purchase_order.requires_customs:
         allowed.remove("customs")
     if "clear" in allowed and purchase_order.customs_cleared_at is not None:
@@ -411,7 +400,7 @@ def update_purchase_order(
     with transaction.atomic():
         purchase_order = _locked(purchase_order)
         _stock_only(purchase_order, "edit")
-        next_status(purchase_order.status, "edit")
+        next_status(purchase_order.status, PurchaseAction.EDIT)
         purchase_order.supplier = draft.supplier
         purchase_order.warehouse = warehouse
         purchase_order.expected_at = draft.expected_at
@@ -437,7 +426,7 @@ def add_lines(
     with transaction.atomic():
         purchase_order = _locked(purchase_order)
         _stock_only(purchase_order, "edit")
-        next_status(purchase_order.status, "edit")
+        next_status(purchase_order.status, PurchaseAction.EDIT)
         rows = _checked_lines(purchase_order.supplier, lines)
         existing = {line.sku_id: line for line in purchase_order.lines.select_for_update()}
         new_rows: list[PurchaseOrderLine] = []
@@ -481,7 +470,7 @@ def send_purchase_order(
     with transaction.atomic():
         purchase_order = _locked(purchase_order)
         _stock_only(purchase_order, "send")
-        status = next_status(purchase_order.status, "send")
+        status = next_status(purchase_order.status, PurchaseAction.SEND)
         if purchase_order.warehouse_id is None:
             raise ValidationFailed({"warehouse": _("choose the warehouse the goods go to")})
         lines = _in_transit_lines(purchase_order)
@@ -505,8 +494,8 @@ def send_purchase_order(
 def _take_out_of_transit(purchase_order: PurchaseOrder, *, actor: User | None, at: datetime) -> None:
     from sellerdesk.inventory.actions import remove_in_transit
 
-    if purchase_order.status == S.DRAFT or purchase_order.warehouse_id is None:
-        return  # a draft never put anything in transit
+    if STOCK.allows(purchase_order.status, PurchaseAction.SEND) or purchase_order.warehouse_id is None:
+        return  # a draft (not sent yet) never put anything in transit
     for sku_id, units in _in_transit_lines(purchase_order):
         remove_in_transit(
             sku_id=sku_id,
@@ -535,7 +524,7 @@ def cancel_purchase_order(
     with transaction.atomic():
         purchase_order = _locked(purchase_order)
         _stock_only(purchase_order, "cancel")
-        status = next_status(purchase_order.status, "cancel")
+        status = next_status(purchase_order.status, PurchaseAction.CANCEL)
         if has_receipts(purchase_order):
             raise Conflict(
                 "purchase_order_received",
@@ -559,7 +548,7 @@ def close_purchase_order(
     with transaction.atomic():
         purchase_order = _locked(purchase_order)
         _stock_only(purchase_order, "close")
-        status = next_status(purchase_order.status, "close")
+        status = next_status(purchase_order.status, PurchaseAction.CLOSE)
         outstanding = {line.sku.code: line.outstanding for line in purchase_order.lines.select_related("sku")}
         _take_out_of_transit(purchase_order, actor=actor, at=at)
         purchase_order.status, purchase_order.closed_at = status, at
@@ -591,7 +580,7 @@ def record_customs(
     with transaction.atomic():
         purchase_order = _locked(purchase_order)
         _stock_only(purchase_order, "customs")
-        status = next_status(purchase_order.status, "customs")
+        status = next_status(purchase_order.status, PurchaseAction.CUSTOMS)
         if not purchase_order.requires_customs:
             raise Conflict(
                 "customs_not_required",
@@ -626,7 +615,7 @@ def clear_customs(
     with transaction.atomic():
         purchase_order = _locked(purchase_order)
         _stock_only(purchase_order, "clear")
-        status = next_status(purchase_order.status, "clear")
+        status = next_status(purchase_order.status, PurchaseAction.CLEAR)
         if purchase_order.customs_cleared_at is not None:
             raise Conflict(
                 "customs_cleared",
@@ -760,7 +749,7 @@ def check_receipt(
 
 def _check_receivable(purchase_order: PurchaseOrder) -> str:
     _stock_only(purchase_order, "receive")
-    status = next_status(purchase_order.status, "receive")
+    status = next_status(purchase_order.status, PurchaseAction.RECEIVE)
     if not is_cleared(purchase_order):
         raise Conflict(
             "customs_not_cleared",
@@ -834,7 +823,7 @@ def receive_purchase_order(
             check.line.received_damaged += check.damaged
             check.line.save(update_fields=["received_good", "received_damaged"])
         complete = all(line.outstanding == 0 for line in purchase_order.lines.all())
-        purchase_order.status = S.RECEIVED if complete else S.PARTIALLY_RECEIVED
+        purchase_order.status = status_after_receipt(purchase_order.status, is_complete=complete)
         purchase_order.save(update_fields=["status"])
         arrived = sorted({check.line.sku_id for check in checks if check.good > 0})
         if arrived:

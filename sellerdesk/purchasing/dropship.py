@@ -52,8 +52,9 @@ from sellerdesk.core.money import ZERO
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import Role, require
 from sellerdesk.orders import events
+from sellerdesk.orders import states as order_states
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold, OrderLine
-from sellerdesk.orders.states import OrderStatus, PaymentStatus
+from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus
 from sellerdesk.purchasing.models import (
     PurchaseKind,
     PurchaseOrder,
@@ -63,6 +64,7 @@ from sellerdesk.purchasing.models import (
     SupplierMember,
     SupplierSku,
 )
+from sellerdesk.purchasing.states import DROPSHIP, PurchaseAction
 
 # The exception-queue reason of an order with a dropship SKU that no supplier ships.
 HOLD_REASON = "dropship_supplier"
@@ -74,8 +76,9 @@ EVENT_SHIPPED = OrderEventType.DROPSHIP_SHIPPED
 EVENT_SETTLED = OrderEventType.DROPSHIP_SETTLED
 EVENT_CANCELLED = OrderEventType.DROPSHIP_CANCELLED
 
-# Orders a dropship purchase may be created for by hand: paid (or COD), not yet shipped.
-ORDERABLE_STATUSES = frozenset({OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED})
+# Orders a dropship purchase may be created for by hand: paid (or COD), under review or
+# approved, and not yet handed to the warehouse or shipped (read from the order's table).
+ORDERABLE_STATUSES = order_states.statuses_allowing(OrderAction.APPROVE) | {order_states.target_of(OrderAction.APPROVE)}
 ORDERABLE_PAYMENT = frozenset({PaymentStatus.PAID, PaymentStatus.COD})
 
 MAX_CARRIER = 50
@@ -263,23 +266,22 @@ def on_order_paid(*, order: Order, actor: User | None, at: datetime) -> list[Pur
 def _move_purchases(
     order: Order,
     *,
-    source: PurchaseStatus,
-    target: PurchaseStatus,
+    action: PurchaseAction,
     stamp: str,
     event: OrderEventType,
     actor: User | None,
     at: datetime,
     facts: Callable[[PurchaseOrder], dict[str, Any]],
 ) -> list[PurchaseOrder]:
-    """The order's dropship purchases in `source` move to `target`, `stamp` set to `at`,
-    each with an event on the buyer's order. One indexed query when there are none."""
+    """The order's dropship purchases that the table lets `action` move, moved, `stamp` set
+    to `at`, each with an event on the buyer's order. One indexed query when there are none."""
     purchases = list(
         PurchaseOrder.objects.select_for_update()
-        .filter(for_order_id=order.pk, kind=PurchaseKind.DROPSHIP, status=source)
+        .filter(for_order_id=order.pk, kind=PurchaseKind.DROPSHIP, status__in=DROPSHIP.statuses_allowing(action))
         .order_by("pk")
     )
     for purchase in purchases:
-        purchase.status = target
+        purchase.status = DROPSHIP.next_status(purchase.status, action)
         setattr(purchase, stamp, at)
         purchase.save(update_fields=["status", stamp])
         _write_event(
@@ -299,8 +301,7 @@ def on_order_completed(*, order: Order, actor: User | None, at: datetime) -> lis
     its shipped dropship purchases are settled."""
     return _move_purchases(
         order,
-        source=PurchaseStatus.SHIPPED,
-        target=PurchaseStatus.SETTLED,
+        action=PurchaseAction.SETTLE,
         stamp="settled_at",
         event=EVENT_SETTLED,
         actor=actor,
@@ -315,8 +316,7 @@ def on_order_closed(*, order: Order, actor: User | None, at: datetime) -> list[P
     it); one already paid keeps `paid_at`, the money to get back from the supplier."""
     return _move_purchases(
         order,
-        source=PurchaseStatus.SENT,
-        target=PurchaseStatus.CANCELLED,
+        action=PurchaseAction.CANCEL,
         stamp="closed_at",
         event=EVENT_CANCELLED,
         actor=actor,
@@ -401,8 +401,7 @@ def pay_dropship_purchase(*, purchase: PurchaseOrder, actor: User | None, at: da
             _("Purchase order %(number)s is paid already.") % {"number": purchase.number},
             details={"number": purchase.number, "paid_at": purchase.paid_at.isoformat()},
         )
-    if purchase.status not in (PurchaseStatus.SENT, PurchaseStatus.SHIPPED):
-        raise InvalidTransition(current=purchase.status, action="pay", entity="purchase order")
+    DROPSHIP.next_status(purchase.status, PurchaseAction.PAY)  # paying moves no status; the table says when
     purchase.paid_at = at
     purchase.save(update_fields=["paid_at"])
     if purchase.for_order_id is not None:
@@ -486,7 +485,7 @@ def ship_dropship_purchase(
     purchase = _locked_purchase(purchase)
     if purchase.kind != PurchaseKind.DROPSHIP or purchase.for_order_id is None:
         raise _not_dropship(purchase)
-    if purchase.status != PurchaseStatus.SENT:
+    if not DROPSHIP.allows(purchase.status, PurchaseAction.SHIP):
         raise Conflict(
             "purchase_not_shippable",
             _("Purchase order %(number)s is %(status)s; only a purchase sent and not yet shipped can ship.")
@@ -512,7 +511,7 @@ def ship_dropship_purchase(
             % {"status": order.get_status_display()},
             details={"number": purchase.number, "order_status": order.status},
         ) from None
-    purchase.status = PurchaseStatus.SHIPPED
+    purchase.status = DROPSHIP.next_status(purchase.status, PurchaseAction.SHIP)
     purchase.carrier, purchase.tracking_number, purchase.shipped_at = carrier, tracking_number, at
     purchase.save(update_fields=["status", "carrier", "tracking_number", "shipped_at"])
     _write_event(

@@ -16,11 +16,11 @@ from sellerdesk.purchasing.models import (
     PurchaseKind,
     PurchaseOrder,
     PurchaseOrderLine,
-    PurchaseStatus,
     Receipt,
     Supplier,
     SupplierSku,
 )
+from sellerdesk.purchasing.states import AWAITING_GOODS
 
 
 def suppliers(*, actor: User | None, include_inactive: bool = True) -> QuerySet[Supplier]:
@@ -123,7 +123,8 @@ class RestockInfo:
     next_expected: date | None  # the earliest expected date of those purchase orders
 
 
-OPEN_STATUSES = (PurchaseStatus.SENT, PurchaseStatus.CUSTOMS, PurchaseStatus.PARTIALLY_RECEIVED)
+# Stock purchase orders still expecting goods, read from the table.
+OPEN_STATUSES = AWAITING_GOODS
 
 
 def restock_info(*, sku: Sku, actor: User | None) -> list[RestockInfo]:
