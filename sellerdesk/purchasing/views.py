@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.errors import PermissionDenied as DomainPermissionDenied
+from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import add_refusal_to_form, error_text, form_field_errors, logged_in_actor, show_refusal
@@ -278,103 +279,24 @@ def receive(request: HttpRequest, number: str) -> HttpResponse:
     lines = list(purchase_order.lines.all())
     scan: dict[str, str] | None = None
     status = 200
+    mode = "good"
     if request.method == "POST":
         counts = _counts(request, purchase_order)
         mode = "damaged" if request.POST.get("mode") == "damaged" else "good"
         if request.POST.get("op") == "receive":
-            bad = {
-                f"{key}_{line_id}": value
-                for line_id, entry in counts.items()
-                for key, value in entry.items()
-                if key != "reason" and _as_int(value) is None
-            }
-            if bad:
-                scan = {"kind": "error", "text": _("Enter whole numbers in the counts.")}
-                status = 422
-            else:
-                by_id = {line.pk: line for line in lines}
-                receive_lines = [
-                    actions.ReceiveLine(
-                        sku=by_id[line_id].sku.code,
-                        good=int(entry["good"]),
-                        damaged=int(entry["damaged"]),
-                        reason=entry["reason"],
-                    )
-                    for line_id, entry in counts.items()
-                    if int(entry["good"]) != 0 or int(entry["damaged"]) != 0 or entry["reason"]
-                ]
-                try:
-                    receipt = actions.receive_purchase_order(
-                        purchase_order=purchase_order,
-                        lines=receive_lines,
-                        actor=actor,
-                        bin=request.POST.get("bin", "").strip(),
-                        note=request.POST.get("note", "").strip(),
-                    )
-                except DomainError as error:
-                    scan = {"kind": "error", "text": error_text(error)}
-                    status = error.status
-                else:
-                    messages.success(
-                        request,
-                        _("Receipt %(receipt)s posted: %(good)s good, %(damaged)s damaged.")
-                        % {
-                            "receipt": receipt.number,
-                            "good": sum(line.good for line in receive_lines),
-                            "damaged": sum(line.damaged for line in receive_lines),
-                        },
-                    )
-                    return redirect("purchasing:order", number=number)
+            posted, scan, status = _post_receipt(request, purchase_order, lines, counts, actor=actor)
+            if posted is not None:
+                return posted
         else:
-            code = request.POST.get("scan", "").strip()
-            match = queries.match_scan(purchase_order=purchase_order, code=code)
-            if not code:
-                scan = None
-            elif match.line is None:
-                scan = {
-                    "kind": "unknown",
-                    "text": _("Unknown barcode %(code)s: no SKU has it.") % {"code": code}
-                    if match.problem == "unknown"
-                    else _("%(code)s is not on purchase order %(number)s.") % {"code": code, "number": number},
-                }
-            else:
-                entry = counts[match.line.pk]
-                current = _as_int(entry[mode]) or 0
-                entry[mode] = str(current + 1)
-                total = (_as_int(entry["good"]) or 0) + (_as_int(entry["damaged"]) or 0)
-                name = f"{match.line.sku.code} {match.line.sku.name}"
-                if total > match.line.outstanding:
-                    scan = {
-                        "kind": "over",
-                        "line": str(match.line.pk),
-                        "text": _(
-                            "%(name)s: %(total)s counted, only %(outstanding)s outstanding. "
-                            "Give a reason to accept the extra units, or take them off."
-                        )
-                        % {"name": name, "total": total, "outstanding": match.line.outstanding},
-                    }
-                else:
-                    scan = {
-                        "kind": "ok",
-                        "line": str(match.line.pk),
-                        "text": _("%(name)s: %(total)s of %(outstanding)s")
-                        % {"name": name, "total": total, "outstanding": match.line.outstanding},
-                    }
-        mode_value = mode
+            scan = _count_scan(purchase_order, counts, code=request.POST.get("scan", "").strip(), mode=mode)
     else:
         counts = {line.pk: {"good": "0", "damaged": "0", "reason": ""} for line in lines}
-        mode_value = "good"
-    rows = []
-    for line in lines:
-        entry = counts[line.pk]
-        total = (_as_int(entry["good"]) or 0) + (_as_int(entry["damaged"]) or 0)
-        rows.append({"line": line, **entry, "is_over": total > line.outstanding, "total": total})
     bins = Bin.objects.filter(warehouse=purchase_order.warehouse, is_active=True).order_by("route_order", "code")
     context = {
         "po": purchase_order,
-        "rows": rows,
+        "rows": _receive_rows(lines, counts),
         "scan": scan,
-        "mode": mode_value,
+        "mode": mode,
         "bins": bins,
         "bin": request.POST.get("bin", ""),
         "note": request.POST.get("note", ""),
@@ -382,6 +304,105 @@ def receive(request: HttpRequest, number: str) -> HttpResponse:
         "is_cleared": actions.is_cleared(purchase_order),
     }
     return render(request, "purchasing/receive.html", context, status=status)
+
+
+def _post_receipt(
+    request: HttpRequest,
+    purchase_order: PurchaseOrder,
+    lines: list[Any],
+    counts: dict[int, dict[str, str]],
+    *,
+    actor: User,
+) -> tuple[HttpResponse | None, dict[str, str] | None, int]:
+    """ "Receive" pressed: post the counts to the action. Returns the redirect when the
+    receipt is posted, else no response and the refusal to show with its status."""
+    bad = {
+        f"{key}_{line_id}": value
+        for line_id, entry in counts.items()
+        for key, value in entry.items()
+        if key != "reason" and _as_int(value) is None
+    }
+    if bad:
+        return None, {"kind": "error", "text": _("Enter whole numbers in the counts.")}, 422
+    by_id = {line.pk: line for line in lines}
+    receive_lines = [
+        actions.ReceiveLine(
+            sku=by_id[line_id].sku.code,
+            good=int(entry["good"]),
+            damaged=int(entry["damaged"]),
+            reason=entry["reason"],
+        )
+        for line_id, entry in counts.items()
+        if int(entry["good"]) != 0 or int(entry["damaged"]) != 0 or entry["reason"]
+    ]
+    try:
+        receipt = actions.receive_purchase_order(
+            purchase_order=purchase_order,
+            lines=receive_lines,
+            actor=actor,
+            bin=request.POST.get("bin", "").strip(),
+            note=request.POST.get("note", "").strip(),
+        )
+    except DomainError as error:
+        return None, {"kind": "error", "text": error_text(error)}, error.status
+    messages.success(
+        request,
+        _("Receipt %(receipt)s posted: %(good)s good, %(damaged)s damaged.")
+        % {
+            "receipt": receipt.number,
+            "good": sum(line.good for line in receive_lines),
+            "damaged": sum(line.damaged for line in receive_lines),
+        },
+    )
+    return redirect("purchasing:order", number=purchase_order.number), None, 200
+
+
+def _count_scan(
+    purchase_order: PurchaseOrder, counts: dict[int, dict[str, str]], *, code: str, mode: str
+) -> dict[str, str] | None:
+    """A scanned barcode adds one unit (good or damaged, by `mode`) to its line's count in
+    `counts`; returns what the scan field says about it."""
+    match = queries.match_scan(purchase_order=purchase_order, code=code)
+    if not code:
+        return None
+    if match.line is None:
+        return {
+            "kind": "unknown",
+            "text": _("Unknown barcode %(code)s: no SKU has it.") % {"code": code}
+            if match.problem == "unknown"
+            else _("%(code)s is not on purchase order %(number)s.") % {"code": code, "number": purchase_order.number},
+        }
+    entry = counts[match.line.pk]
+    current = _as_int(entry[mode]) or 0
+    entry[mode] = str(current + 1)
+    total = (_as_int(entry["good"]) or 0) + (_as_int(entry["damaged"]) or 0)
+    name = f"{match.line.sku.code} {match.line.sku.name}"
+    if total > match.line.outstanding:
+        return {
+            "kind": "over",
+            "line": str(match.line.pk),
+            "text": _(
+                "%(name)s: %(total)s counted, only %(outstanding)s outstanding. "
+                "Give a reason to accept the extra units, or take them off."
+            )
+            % {"name": name, "total": total, "outstanding": match.line.outstanding},
+        }
+    return {
+        "kind": "ok",
+        "line": str(match.line.pk),
+        "text": _("%(name)s: %(total)s of %(outstanding)s")
+        % {"name": name, "total": total, "outstanding": match.line.outstanding},
+    }
+
+
+def _receive_rows(lines: list[Any], counts: dict[int, dict[str, str]]) -> list[dict[str, Any]]:
+    """The screen's rows: each line with its counts so far and whether they exceed what is outstanding."""
+    rows = []
+    for line in lines:
+        entry = counts[line.pk]
+        total = (_as_int(entry["good"]) or 0) + (_as_int(entry["damaged"]) or 0)
+        rows.append({"line": line, **entry, "is_over": total > line.outstanding, "total": total})
+    return rows
 
 
 # ---------------------------------------------------------------- suppliers
