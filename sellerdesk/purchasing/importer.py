@@ -167,11 +167,7 @@ def parse_purchase_list(*, supplier: Supplier, filename: str, content: bytes) ->
     if not table:
         return ImportResult([], {"file": _("the file is empty")})
     columns = _columns(table[0])
-    missing = []
-    if not {"sku", "barcode", "supplier_code"} & set(columns):
-        missing.append(_("SKU code or barcode"))
-    if "quantity" not in columns:
-        missing.append(_("quantity"))
+    missing = _missing_columns(columns)
     if missing:
         return ImportResult([], {"header": _("line 1 has no column for: %(names)s") % {"names": ", ".join(missing)}})
     body = [(number, row) for number, row in enumerate(table[1:], start=2) if any(row)]
@@ -184,66 +180,15 @@ def parse_purchase_list(*, supplier: Supplier, filename: str, content: bytes) ->
         index = columns.get(column)
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    codes = {cell(row, "sku") for _n, row in body} - {""}
-    barcodes = {cell(row, "barcode") for _n, row in body} - {""}
-    by_code = {sku.code: sku for sku in Sku.objects.filter(code__in=codes)}
-    by_barcode = {sku.barcode: sku for sku in Sku.objects.filter(barcode__in=barcodes)}
-    offers = {offer.sku_id: offer for offer in SupplierSku.objects.filter(supplier=supplier).select_related("sku")}
-    by_supplier_code = {offer.supplier_code: offer.sku for offer in offers.values() if offer.supplier_code}
-
+    known = _KnownSkus.of(
+        supplier,
+        codes={cell(row, "sku") for _n, row in body} - {""},
+        barcodes={cell(row, "barcode") for _n, row in body} - {""},
+    )
     rows: list[ImportRow] = []
     first_line_of: dict[int, int] = {}
     for number, raw in body:
-        row = ImportRow(number)
-        code, barcode, supplier_code = cell(raw, "sku"), cell(raw, "barcode"), cell(raw, "supplier_code")
-        if code:
-            row.sku = by_code.get(code)
-            if row.sku is None:
-                row.errors["sku"] = _("unknown SKU %(code)s") % {"code": code}
-        elif barcode:
-            row.sku = by_barcode.get(barcode)
-            if row.sku is None:
-                row.errors["barcode"] = _("no SKU has barcode %(code)s") % {"code": barcode}
-        elif supplier_code:
-            row.sku = by_supplier_code.get(supplier_code)
-            if row.sku is None:
-                row.errors["supplier_code"] = _("%(supplier)s has no SKU with code %(code)s") % {
-                    "supplier": supplier.name,
-                    "code": supplier_code,
-                }
-        else:
-            row.errors["sku"] = _("enter the SKU code or the barcode")
-        if row.sku is not None and code and barcode and row.sku.barcode != barcode:
-            row.errors["barcode"] = _("barcode %(barcode)s is not the barcode of %(code)s") % {
-                "barcode": barcode,
-                "code": code,
-            }
-        offer = offers.get(row.sku.pk) if row.sku else None
-        if row.sku is not None and supplier_code and offer and offer.supplier_code not in ("", supplier_code):
-            row.errors["supplier_code"] = _("%(code)s is %(expected)s at this supplier") % {
-                "code": row.sku.code,
-                "expected": offer.supplier_code,
-            }
-        raw_quantity = cell(raw, "quantity")
-        row.quantity = _quantity(raw_quantity)
-        if row.quantity is None:
-            row.errors["quantity"] = (
-                _("enter the quantity")
-                if not raw_quantity
-                else _("%(value)s is not a whole number from 1 to %(max)s")
-                % {"value": raw_quantity, "max": actions.MAX_QUANTITY}
-            )
-        raw_cost = cell(raw, "unit_cost")
-        if raw_cost:
-            row.unit_cost = _cost(raw_cost)
-            if row.unit_cost is None:
-                row.errors["unit_cost"] = _("%(value)s is not an amount of at least 0.00 with 2 decimals") % {
-                    "value": raw_cost
-                }
-        elif offer is not None:
-            row.unit_cost = offer.cost
-        elif row.sku is not None:
-            row.errors["unit_cost"] = _("enter the unit cost (the supplier has no cost for this SKU)")
+        row = _checked_row(number, {column: cell(raw, column) for column in _CELLS}, known=known, supplier=supplier)
         if row.sku is not None:
             if row.sku.pk in first_line_of:
                 row.errors["sku"] = _("%(code)s is listed on line %(line)s already") % {
@@ -254,6 +199,106 @@ def parse_purchase_list(*, supplier: Supplier, filename: str, content: bytes) ->
                 first_line_of[row.sku.pk] = number
         rows.append(row)
     return ImportResult(rows, {})
+
+
+_CELLS = ("sku", "barcode", "supplier_code", "quantity", "unit_cost")
+
+
+def _missing_columns(columns: dict[str, int]) -> list[str]:
+    """What the header lacks: a column naming the SKU, and the quantity."""
+    missing = []
+    if not {"sku", "barcode", "supplier_code"} & set(columns):
+        missing.append(_("SKU code or barcode"))
+    if "quantity" not in columns:
+        missing.append(_("quantity"))
+    return missing
+
+
+@dataclass(frozen=True)
+class _KnownSkus:
+    """The SKUs the file's rows may name, by code, barcode and the supplier's code, and
+    the supplier's offers by SKU id."""
+
+    by_code: dict[str, Sku]
+    by_barcode: dict[str, Sku]
+    by_supplier_code: dict[str, Sku]
+    offers: dict[int, SupplierSku]
+
+    @classmethod
+    def of(cls, supplier: Supplier, *, codes: set[str], barcodes: set[str]) -> _KnownSkus:
+        offers = {offer.sku_id: offer for offer in SupplierSku.objects.filter(supplier=supplier).select_related("sku")}
+        return cls(
+            by_code={sku.code: sku for sku in Sku.objects.filter(code__in=codes)},
+            by_barcode={sku.barcode: sku for sku in Sku.objects.filter(barcode__in=barcodes)},
+            by_supplier_code={offer.supplier_code: offer.sku for offer in offers.values() if offer.supplier_code},
+            offers=offers,
+        )
+
+
+def _checked_row(number: int, cells: dict[str, str], *, known: _KnownSkus, supplier: Supplier) -> ImportRow:
+    """One row read and checked: its SKU, quantity and unit cost, and what is wrong with them."""
+    row = ImportRow(number)
+    _find_sku(row, cells, known=known, supplier=supplier)
+    offer = known.offers.get(row.sku.pk) if row.sku else None
+    supplier_code = cells["supplier_code"]
+    if row.sku is not None and supplier_code and offer and offer.supplier_code not in ("", supplier_code):
+        row.errors["supplier_code"] = _("%(code)s is %(expected)s at this supplier") % {
+            "code": row.sku.code,
+            "expected": offer.supplier_code,
+        }
+    raw_quantity = cells["quantity"]
+    row.quantity = _quantity(raw_quantity)
+    if row.quantity is None:
+        row.errors["quantity"] = (
+            _("enter the quantity")
+            if not raw_quantity
+            else _("%(value)s is not a whole number from 1 to %(max)s")
+            % {"value": raw_quantity, "max": actions.MAX_QUANTITY}
+        )
+    _read_cost(row, cells["unit_cost"], offer=offer)
+    return row
+
+
+def _find_sku(row: ImportRow, cells: dict[str, str], *, known: _KnownSkus, supplier: Supplier) -> None:
+    """The row's SKU, by its code, else its barcode, else the supplier's code for it; a
+    code and a barcode given together must name the same SKU."""
+    code, barcode, supplier_code = cells["sku"], cells["barcode"], cells["supplier_code"]
+    if code:
+        row.sku = known.by_code.get(code)
+        if row.sku is None:
+            row.errors["sku"] = _("unknown SKU %(code)s") % {"code": code}
+    elif barcode:
+        row.sku = known.by_barcode.get(barcode)
+        if row.sku is None:
+            row.errors["barcode"] = _("no SKU has barcode %(code)s") % {"code": barcode}
+    elif supplier_code:
+        row.sku = known.by_supplier_code.get(supplier_code)
+        if row.sku is None:
+            row.errors["supplier_code"] = _("%(supplier)s has no SKU with code %(code)s") % {
+                "supplier": supplier.name,
+                "code": supplier_code,
+            }
+    else:
+        row.errors["sku"] = _("enter the SKU code or the barcode")
+    if row.sku is not None and code and barcode and row.sku.barcode != barcode:
+        row.errors["barcode"] = _("barcode %(barcode)s is not the barcode of %(code)s") % {
+            "barcode": barcode,
+            "code": code,
+        }
+
+
+def _read_cost(row: ImportRow, raw_cost: str, *, offer: SupplierSku | None) -> None:
+    """The row's unit cost: as given, else the supplier's cost of the SKU."""
+    if raw_cost:
+        row.unit_cost = _cost(raw_cost)
+        if row.unit_cost is None:
+            row.errors["unit_cost"] = _("%(value)s is not an amount of at least 0.00 with 2 decimals") % {
+                "value": raw_cost
+            }
+    elif offer is not None:
+        row.unit_cost = offer.cost
+    elif row.sku is not None:
+        row.errors["unit_cost"] = _("enter the unit cost (the supplier has no cost for this SKU)")
 
 
 def import_purchase_list(
