@@ -53,6 +53,12 @@ class OrderAction(StrEnum):
     CONFIRM_RECEIPT = "confirm_receipt"
     CANCEL = "cancel"
     EXPIRE = "expire"
+    # orders.merging: each closes the order it acts on (the merged order and the parts are
+    # new orders); RESUME brings an original back when its merge is undone.
+    MERGE = "merge"
+    SPLIT = "split"
+    UNMERGE = "unmerge"
+    RESUME = "resume"
 
 
 S, A = OrderStatus, OrderAction
@@ -91,25 +97,29 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     # A buyer may confirm receipt before the carrier reports delivery, as on Taobao.
     (S.SHIPPED, A.CONFIRM_RECEIPT): S.COMPLETED,
     (S.DELIVERED, A.CONFIRM_RECEIPT): S.COMPLETED,
+    # Merging, splitting and unmerging (orders.merging), only before the warehouse has the order.
+    (S.UNPAID, A.MERGE): S.CLOSED,
+    (S.PENDING_REVIEW, A.MERGE): S.CLOSED,
+    (S.ON_HOLD, A.MERGE): S.CLOSED,
+    (S.APPROVED, A.MERGE): S.CLOSED,
+    (S.UNPAID, A.SPLIT): S.CLOSED,
+    (S.PENDING_REVIEW, A.SPLIT): S.CLOSED,
+    (S.ON_HOLD, A.SPLIT): S.CLOSED,
+    (S.APPROVED, A.SPLIT): S.CLOSED,
+    (S.UNPAID, A.UNMERGE): S.CLOSED,
+    (S.PENDING_REVIEW, A.UNMERGE): S.CLOSED,
+    (S.ON_HOLD, A.UNMERGE): S.CLOSED,
+    (S.APPROVED, A.UNMERGE): S.CLOSED,
 }
 
-OPEN_STATUSES = frozenset(
-    {
-        S.UNPAID,
-        S.PENDING_REVIEW,
-        S.ON_HOLD,
-        S.APPROVED,
-        S.STOCKOUT,
-        S.ALLOCATED,
-        S.PICKING,
-        S.PACKED,
-        S.SHIPPED,
-        S.DELIVERED,
-    }
-)
+# Statuses the order may still leave: every status with a move (not completed, not closed).
+OPEN_STATUSES = frozenset(status for (status, _action) in TRANSITIONS)
 
 
 def next_status(current: str, action: OrderAction) -> OrderStatus:
+    """The status after `action` from `current`; InvalidTransition naming both if the table
+    has no such move. RESUME is never in the table: its target is the status the order had
+    before its merge, so it goes through `resumed_status`."""
     try:
         return TRANSITIONS[(OrderStatus(current), action)]
     except (KeyError, ValueError):
@@ -125,14 +135,53 @@ target_of = TABLE.target_of
 allows = TABLE.allows
 
 
+def resumed_status(current: str, *, before_merge: str) -> OrderStatus:
+    """An original order closed by a merge, back in the status it had before (unmerge).
+    InvalidTransition unless it is closed and that status is one a merge may close."""
+    if current != S.CLOSED or not allows(before_merge, A.MERGE):
+        raise InvalidTransition(current=current, action=A.RESUME.value)
+    return OrderStatus(before_merge)
+
+
 # Moves only the allocator and the warehouse screens make, never offered as order buttons.
 SYSTEM_ACTIONS = frozenset({A.ALLOCATE, A.SHORT, A.PICK, A.PACK})
+# Moves of the merge and split screens, not buttons of the order page either.
+MERGING_ACTIONS = frozenset({A.MERGE, A.SPLIT, A.UNMERGE, A.RESUME})
 
 
 def allowed_actions(current: str) -> list[OrderAction]:
-    return [action for (status, action) in TRANSITIONS if status == current and action not in SYSTEM_ACTIONS]
+    return [
+        action
+        for (status, action) in TRANSITIONS
+        if status == current and action not in SYSTEM_ACTIONS and action not in MERGING_ACTIONS
+    ]
 
 
 def initial_status(payment_method: str) -> OrderStatus:
     """Cash-on-delivery orders skip payment and go straight to review."""
     return S.PENDING_REVIEW if payment_method == "cod" else S.UNPAID
+
+
+def reachable_from(start: OrderStatus, *, without: frozenset[OrderAction] = frozenset()) -> frozenset[OrderStatus]:
+    """`start` and every status the table leads to from it, not using the actions `without`."""
+    found = {start}
+    frontier = [start]
+    while frontier:
+        current = frontier.pop()
+        for (status, action), target in TRANSITIONS.items():
+            if status == current and action not in without and target not in found:
+                found.add(target)
+                frontier.append(target)
+    return frozenset(found)
+
+
+# Moves that end an order's life without it being fulfilled.
+CLOSING_ACTIONS = frozenset({A.CANCEL, A.EXPIRE, A.MERGE, A.SPLIT, A.UNMERGE})
+# Money may be recorded for an order awaiting payment; for a cash-on-delivery order, in any
+# status it passes through while it lives (the carrier's cash is recorded when it comes in).
+PAYABLE_STATUSES = statuses_allowing(A.PAY)
+COD_PAYABLE_STATUSES = reachable_from(initial_status("cod"), without=CLOSING_ACTIONS)
+# A parcel may be booked for an order that may still ship, or has shipped (another parcel).
+BOOKABLE_STATUSES = statuses_allowing(A.SHIP) | {target_of(A.SHIP)}
+# Shipped and not yet confirmed received: tracked, and its automatic confirmation may be extended.
+AWAITING_RECEIPT = statuses_allowing(A.CONFIRM_RECEIPT)

@@ -16,21 +16,17 @@ from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.actions import add_spending
 from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders import states as order_states
 from sellerdesk.orders.events import write_event
 from sellerdesk.orders.models import Order, OrderEventType
-from sellerdesk.orders.states import OrderStatus, PaymentStatus
+from sellerdesk.orders.states import PaymentStatus
 from sellerdesk.payments.gateways import get_gateway
 from sellerdesk.payments.models import Payment, PaymentKind
 
-PAYABLE_STATUSES = {OrderStatus.UNPAID}
-# COD money is collected by the carrier on delivery and recorded afterwards.
-COD_PAYABLE_STATUSES = {
-    OrderStatus.PENDING_REVIEW,
-    OrderStatus.APPROVED,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.COMPLETED,
-}
+# Read from the order's table (orders.states). COD money is collected by the carrier on
+# delivery and recorded afterwards, in any status the COD order passes through.
+PAYABLE_STATUSES = order_states.PAYABLE_STATUSES
+COD_PAYABLE_STATUSES = order_states.COD_PAYABLE_STATUSES
 
 
 def record_payment(
