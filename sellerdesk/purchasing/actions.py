@@ -680,71 +680,93 @@ def check_receipt(
     checks: list[ReceivingCheck] = []
     over_lines: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
+        path = f"lines[{index}]"
         po_line = by_sku.get(line.sku)
         if po_line is None:
-            bad[f"lines[{index}].sku"] = _("%(code)s is not on purchase order %(number)s") % {
+            bad[f"{path}.sku"] = _("%(code)s is not on purchase order %(number)s") % {
                 "code": line.sku,
                 "number": purchase_order.number,
             }
             continue
         if line.sku in seen:
-            bad[f"lines[{index}].sku"] = _("%(code)s is on another line already") % {"code": line.sku}
+            bad[f"{path}.sku"] = _("%(code)s is on another line already") % {"code": line.sku}
         seen.add(line.sku)
-        if line.good < 0:
-            bad[f"lines[{index}].good"] = _("must be 0 or more")
-        if line.damaged < 0:
-            bad[f"lines[{index}].damaged"] = _("must be 0 or more")
-        if line.good > MAX_QUANTITY or line.damaged > MAX_QUANTITY:
-            bad[f"lines[{index}].good"] = _("at most %(n)s") % {"n": MAX_QUANTITY}
-        if len(line.reason) > 300:
-            bad[f"lines[{index}].reason"] = _("at most %(n)s characters") % {"n": 300}
-        if line.bin and line.bin not in bins:
-            bad[f"lines[{index}].bin"] = _("no active bin %(code)s in %(warehouse)s") % {
-                "code": line.bin,
-                "warehouse": warehouse.name,
-            }
+        bad.update(_receive_line_problems(line, path, bins=bins, warehouse=warehouse))
         if line.good < 0 or line.damaged < 0:
             continue
-        total = line.good + line.damaged
-        outstanding = po_line.outstanding
-        over = max(total - outstanding, 0)
-        if over and not line.reason.strip():
-            over_lines.append(
-                {
-                    "sku": line.sku,
-                    "ordered": po_line.quantity,
-                    "outstanding": outstanding,
-                    "receiving": total,
-                    "over": over,
-                    "field": f"lines[{index}].reason",
-                }
-            )
-        checks.append(
-            ReceivingCheck(
-                line=po_line,
-                good=line.good,
-                damaged=line.damaged,
-                over=over,
-                reason=line.reason.strip(),
-                bin=bins.get(line.bin or bin),
-                from_in_transit=min(total, outstanding),
-            )
-        )
+        check = _receiving_check(line, po_line, bin=bins.get(line.bin or bin))
+        if check.over and not check.reason:
+            over_lines.append(_over_line(check, path))
+        checks.append(check)
     if lines and not bad and sum(check.good + check.damaged for check in checks) == 0:
         bad["lines"] = _("count at least one unit")
     if bad:
         raise ValidationFailed(bad)
     if over_lines:
-        raise Conflict(
-            "over_receipt",
-            _("More than ordered of %(skus)s: give a reason to accept the extra units.")
-            % {"skus": ", ".join(item["sku"] for item in over_lines)},
-            details={
-                "lines": over_lines,
-                "fields": {item["field"]: _("give a reason for the extra units") for item in over_lines},
-            },
-        )
+        raise _over_receipt(over_lines)
     return checks
+
+
+def _receive_line_problems(
+    line: ReceiveLine, path: str, *, bins: dict[str, Bin], warehouse: Warehouse
+) -> dict[str, str]:
+    """What is wrong with the figures, reason and bin of one line of a receipt, by field."""
+    bad: dict[str, str] = {}
+    if line.good < 0:
+        bad[f"{path}.good"] = _("must be 0 or more")
+    if line.damaged < 0:
+        bad[f"{path}.damaged"] = _("must be 0 or more")
+    if line.good > MAX_QUANTITY or line.damaged > MAX_QUANTITY:
+        bad[f"{path}.good"] = _("at most %(n)s") % {"n": MAX_QUANTITY}
+    if len(line.reason) > 300:
+        bad[f"{path}.reason"] = _("at most %(n)s characters") % {"n": 300}
+    if line.bin and line.bin not in bins:
+        bad[f"{path}.bin"] = _("no active bin %(code)s in %(warehouse)s") % {
+            "code": line.bin,
+            "warehouse": warehouse.name,
+        }
+    return bad
+
+
+def _receiving_check(line: ReceiveLine, po_line: PurchaseOrderLine, *, bin: Bin | None) -> ReceivingCheck:
+    """One line as it will be received: units beyond what is outstanding are `over`, the
+    rest leave transit."""
+    total = line.good + line.damaged
+    outstanding = po_line.outstanding
+    return ReceivingCheck(
+        line=po_line,
+        good=line.good,
+        damaged=line.damaged,
+        over=max(total - outstanding, 0),
+        reason=line.reason.strip(),
+        bin=bin,
+        from_in_transit=min(total, outstanding),
+    )
+
+
+def _over_line(check: ReceivingCheck, path: str) -> dict[str, Any]:
+    total = check.good + check.damaged
+    return {
+        "sku": check.line.sku.code,
+        "ordered": check.line.quantity,
+        "outstanding": check.line.outstanding,
+        "receiving": total,
+        "over": check.over,
+        "field": f"{path}.reason",
+    }
+
+
+def _over_receipt(over_lines: list[dict[str, Any]]) -> Conflict:
+    """The refusal of units over the order that come without a reason."""
+    return Conflict(
+        "over_receipt",
+        _("More than ordered of %(skus)s: give a reason to accept the extra units.")
+        % {"skus": ", ".join(item["sku"] for item in over_lines)},
+        details={
+            "lines": over_lines,
+            "fields": {item["field"]: _("give a reason for the extra units") for item in over_lines},
+        },
+    )
 
 
 def _check_receivable(purchase_order: PurchaseOrder) -> str:
@@ -778,7 +800,6 @@ def receive_purchase_order(
     lines and waiting stockout orders take it) in the same transaction.
     """
     from sellerdesk.allocation.actions import after_stock_arrived
-    from sellerdesk.inventory.actions import receive_stock
 
     require(actor, "purchasing.receive")
     at = at or timezone.now()
@@ -796,32 +817,7 @@ def receive_purchase_order(
             received_by=actor,
             note=note.strip(),
         )
-        for check in sorted(checks, key=lambda item: item.line.sku_id):
-            if check.good == check.damaged == 0:
-                continue
-            ReceiptLine.objects.create(
-                receipt=receipt,
-                line=check.line,
-                good=check.good,
-                damaged=check.damaged,
-                over=check.over,
-                reason=check.reason,
-                bin=check.bin,
-            )
-            receive_stock(
-                sku_id=check.line.sku_id,
-                warehouse_id=purchase_order.warehouse_id,
-                good=check.good,
-                damaged=check.damaged,
-                from_in_transit=check.from_in_transit,
-                bin=check.bin,
-                document=purchase_order.number,
-                actor=actor,
-                at=at,
-            )
-            check.line.received_good += check.good
-            check.line.received_damaged += check.damaged
-            check.line.save(update_fields=["received_good", "received_damaged"])
+        _write_receipt_lines(receipt, checks, warehouse_id=purchase_order.warehouse_id, actor=actor, at=at)
         complete = all(line.outstanding == 0 for line in purchase_order.lines.all())
         purchase_order.status = status_after_receipt(purchase_order.status, is_complete=complete)
         purchase_order.save(update_fields=["status"])
@@ -840,6 +836,41 @@ def receive_purchase_order(
             ],
         )
     return receipt
+
+
+def _write_receipt_lines(
+    receipt: Receipt, checks: Sequence[ReceivingCheck], *, warehouse_id: int, actor: User | None, at: datetime
+) -> None:
+    """Each line with units: its receipt line, the stock received, the line's received
+    figures; in SKU order (the stock rows' lock order)."""
+    from sellerdesk.inventory.actions import receive_stock
+
+    for check in sorted(checks, key=lambda item: item.line.sku_id):
+        if check.good == check.damaged == 0:
+            continue
+        ReceiptLine.objects.create(
+            receipt=receipt,
+            line=check.line,
+            good=check.good,
+            damaged=check.damaged,
+            over=check.over,
+            reason=check.reason,
+            bin=check.bin,
+        )
+        receive_stock(
+            sku_id=check.line.sku_id,
+            warehouse_id=warehouse_id,
+            good=check.good,
+            damaged=check.damaged,
+            from_in_transit=check.from_in_transit,
+            bin=check.bin,
+            document=receipt.purchase_order.number,
+            actor=actor,
+            at=at,
+        )
+        check.line.received_good += check.good
+        check.line.received_damaged += check.damaged
+        check.line.save(update_fields=["received_good", "received_damaged"])
 
 
 def create_purchase_orders(
