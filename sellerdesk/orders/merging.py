@@ -55,15 +55,15 @@ from sellerdesk.core.money import CENT, ZERO
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory import actions as stock
 from sellerdesk.orders import events
+from sellerdesk.orders import states as order_states
 from sellerdesk.orders.actions import new_order_number
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine
-from sellerdesk.orders.states import OrderStatus, PaymentStatus
+from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status, resumed_status
 from sellerdesk.shops.models import review_settings_for
 
-MERGEABLE_STATUSES = frozenset(
-    {OrderStatus.UNPAID, OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED}
-)
+# Read from the order's table: the statuses a merge may close (before the warehouse has it).
+MERGEABLE_STATUSES = order_states.statuses_allowing(OrderAction.MERGE)
 MERGEABLE_PAYMENT_STATUSES = frozenset({PaymentStatus.UNPAID, PaymentStatus.PAID, PaymentStatus.COD})
 MAX_PARTS = 99
 
@@ -124,7 +124,7 @@ def _check_mergeable(orders: list[Order]) -> None:
             number=with_purchase[0],
         )
     for order in orders:
-        if order.status not in MERGEABLE_STATUSES:
+        if not order_states.allows(order.status, OrderAction.MERGE):
             raise _not_mergeable(
                 "status",
                 _("Order %(number)s is %(status)s; only orders not yet shipped can be merged.")
@@ -220,7 +220,7 @@ def merge_orders(*, orders: Sequence[Order], actor: User | None, at: datetime | 
     reason = _("merged into %(number)s") % {"number": merged.number}
     for order in originals:
         before = order.status
-        order.status = OrderStatus.CLOSED
+        order.status = next_status(order.status, OrderAction.MERGE)
         order.closed_at = at
         order.close_reason = reason
         order.merged_into = merged
@@ -287,7 +287,7 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
             _("Order %(number)s is not a merged order.") % {"number": merged.number},
             details={"number": merged.number},
         )
-    if merged.status not in MERGEABLE_STATUSES:
+    if not order_states.allows(merged.status, OrderAction.UNMERGE):
         raise Conflict(
             "order_not_unmergeable",
             _("Order %(number)s is %(status)s; it can be split back only before it ships.")
@@ -323,8 +323,7 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
     _move_reservations(moves, actor=actor, at=at)
     numbers = [original.number for original in originals]
     for original in originals:
-        restored = _status_before_merge(original)
-        original.status = restored
+        original.status = resumed_status(original.status, before_merge=_status_before_merge(original))
         original.closed_at = None
         original.close_reason = ""
         original.merged_into = None
@@ -338,7 +337,7 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
             merged_number=merged.number,
         )
     before = merged.status
-    merged.status = OrderStatus.CLOSED
+    merged.status = next_status(merged.status, OrderAction.UNMERGE)
     merged.closed_at = at
     merged.close_reason = _("split back into %(numbers)s") % {"numbers": ", ".join(numbers)}
     merged.save(update_fields=["status", "closed_at", "close_reason"])
@@ -403,7 +402,7 @@ def split_order(
     require(actor, "orders.split")
     at = at or timezone.now()
     order = _lock([order.pk])[0]
-    if order.status not in MERGEABLE_STATUSES or order.refunded_amount > ZERO:
+    if not order_states.allows(order.status, OrderAction.SPLIT) or order.refunded_amount > ZERO:
         raise Conflict(
             "order_not_splittable",
             _("Order %(number)s is %(status)s; only orders not yet shipped and not refunded can be split.")
@@ -477,7 +476,7 @@ def split_order(
     _move_reservations(moves, actor=actor, at=at)
     numbers = [piece.number for piece in created]
     before = order.status
-    order.status = OrderStatus.CLOSED
+    order.status = next_status(order.status, OrderAction.SPLIT)
     order.closed_at = at
     order.close_reason = _("split into %(numbers)s") % {"numbers": ", ".join(numbers)}
     order.save(update_fields=["status", "closed_at", "close_reason"])
@@ -502,7 +501,10 @@ def split_order(
 def merge_candidates(*, order: Order) -> list[Order]:
     """Other orders that `merge_orders` would accept together with this one, placed within
     the shop's merge window of it (a read; the offer on the order page)."""
-    if order.status not in MERGEABLE_STATUSES or order.payment_status not in MERGEABLE_PAYMENT_STATUSES:
+    if (
+        not order_states.allows(order.status, OrderAction.MERGE)
+        or order.payment_status not in MERGEABLE_PAYMENT_STATUSES
+    ):
         return []
     # A part of a split was split on purpose (by hand, by warehouse, or for a dropship
     # supplier): it is never offered for merging again.
