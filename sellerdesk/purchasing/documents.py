@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
+from reportlab.platypus import Table
 
 from sellerdesk.core import pdf
 from sellerdesk.core.errors import ValidationFailed
@@ -137,27 +138,11 @@ def delivery_notice_pdf(purchase_order: PurchaseOrder) -> bytes:
     """The delivery notice (送仓单通知书): where and when to deliver what, with each SKU's
     barcode, so the warehouse can count the goods against the purchase order."""
     title = _("Delivery notice")
-    supplier = purchase_order.supplier
-    warehouse = purchase_order.warehouse
-    codes = supplier_codes(purchase_order)
-    lines = list(purchase_order.lines.select_related("sku").order_by("pk"))
     story = [
         pdf.paragraph(f"{title}  {purchase_order.number}", "title"),
         pdf.fit_barcode(purchase_order.number, max_width=70 * mm, bar_height=10 * mm),
         pdf.spacer(),
-        pdf.facts_table(
-            [
-                (_("Supplier"), supplier.name),
-                (_("Purchase order"), purchase_order.number),
-                (_("Deliver to"), warehouse.name if warehouse else "—"),
-                (_("Deliver by"), _date(purchase_order.expected_at)),
-                (_("Address"), _warehouse_address(purchase_order)),
-                (
-                    _("Receiving contact"),
-                    " ".join(filter(None, [warehouse.contact_name, warehouse.phone])) if warehouse else "—",
-                ),
-            ]
-        ),
+        _delivery_facts(purchase_order),
         pdf.spacer(),
         pdf.paragraph(
             _(
@@ -167,32 +152,7 @@ def delivery_notice_pdf(purchase_order: PurchaseOrder) -> bytes:
             "small",
         ),
         pdf.spacer(),
-        pdf.data_table(
-            [
-                _("#"),
-                _("SKU code"),
-                _("Supplier's code"),
-                _("Name"),
-                _("Barcode"),
-                _("Quantity"),
-                _("Counted on arrival"),
-            ],
-            [
-                [
-                    index,
-                    line.sku.code,
-                    codes.get(line.sku_id, "") or "—",
-                    " ".join(filter(None, [line.sku.name, line.sku.attributes_text])),
-                    pdf.fit_barcode(label_value(line.sku), max_width=44 * mm, bar_height=7 * mm),
-                    line.quantity,
-                    "",
-                ]
-                for index, line in enumerate(lines, start=1)
-            ],
-            col_widths=[8 * mm, 28 * mm, 22 * mm, 48 * mm, 48 * mm, 16 * mm, 14 * mm],
-            numeric_columns=[0, 5],
-            footer=["", _("Total"), "", "", "", sum(line.quantity for line in lines), ""],
-        ),
+        _delivery_lines(purchase_order),
         pdf.spacer(8 * mm),
         pdf.facts_table(
             [
@@ -204,3 +164,53 @@ def delivery_notice_pdf(purchase_order: PurchaseOrder) -> bytes:
         ),
     ]
     return pdf.build(_page(title, purchase_order), story)
+
+
+def _delivery_facts(purchase_order: PurchaseOrder) -> Table:
+    """Who delivers, where, by when and to whom."""
+    warehouse = purchase_order.warehouse
+    return pdf.facts_table(
+        [
+            (_("Supplier"), purchase_order.supplier.name),
+            (_("Purchase order"), purchase_order.number),
+            (_("Deliver to"), warehouse.name if warehouse else "—"),
+            (_("Deliver by"), _date(purchase_order.expected_at)),
+            (_("Address"), _warehouse_address(purchase_order)),
+            (
+                _("Receiving contact"),
+                " ".join(filter(None, [warehouse.contact_name, warehouse.phone])) if warehouse else "—",
+            ),
+        ]
+    )
+
+
+def _delivery_lines(purchase_order: PurchaseOrder) -> Table:
+    """The goods to deliver, each with its barcode and a column to count it on arrival."""
+    codes = supplier_codes(purchase_order)
+    lines = list(purchase_order.lines.select_related("sku").order_by("pk"))
+    return pdf.data_table(
+        [
+            _("#"),
+            _("SKU code"),
+            _("Supplier's code"),
+            _("Name"),
+            _("Barcode"),
+            _("Quantity"),
+            _("Counted on arrival"),
+        ],
+        [
+            [
+                index,
+                line.sku.code,
+                codes.get(line.sku_id, "") or "—",
+                " ".join(filter(None, [line.sku.name, line.sku.attributes_text])),
+                pdf.fit_barcode(label_value(line.sku), max_width=44 * mm, bar_height=7 * mm),
+                line.quantity,
+                "",
+            ]
+            for index, line in enumerate(lines, start=1)
+        ],
+        col_widths=[8 * mm, 28 * mm, 22 * mm, 48 * mm, 48 * mm, 16 * mm, 14 * mm],
+        numeric_columns=[0, 5],
+        footer=["", _("Total"), "", "", "", sum(line.quantity for line in lines), ""],
+    )
