@@ -216,8 +216,8 @@ def pending_presale_stock() -> list[tuple[int, int]]:
     """(sku_id, warehouse_id) pairs holding presale reservations with units on hand free:
     what the allocation sweep converts when an arrival left some behind."""
     return list(
-        StockLevel.objects.alias(available=available_expression())
-        .filter(presale_reserved__gt=0, available__gt=0)
+        StockLevel.objects.alias(available_units=available_expression())
+        .filter(presale_reserved__gt=0, available_units__gt=0)
         .order_by("sku_id", "warehouse_id")
         .values_list("sku_id", "warehouse_id")
     )

@@ -21,6 +21,7 @@ the Python and the SQL agree on any stock row.
 from __future__ import annotations
 
 from django.db.models import Expression, F, Q, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import GreaterThanOrEqual
 
@@ -55,15 +56,15 @@ def incoming_free_units(*, in_transit: int, presale_reserved: int) -> int:
 # --- Django expressions -------------------------------------------------------------------
 
 
-def _expression(terms: tuple[tuple[int, str], ...], prefix: str) -> Expression:
+def _expression(terms: tuple[tuple[int, str], ...], prefix: str) -> Combinable:
     (first_sign, first_column), *rest = terms
-    total: Expression = F(prefix + first_column) if first_sign > 0 else Value(0) - F(prefix + first_column)
+    total: Combinable = F(prefix + first_column) if first_sign > 0 else Value(0) - F(prefix + first_column)
     for sign, column in rest:
         total = total + F(prefix + column) if sign > 0 else total - F(prefix + column)
     return total
 
 
-def available_expression(prefix: str = "") -> Expression:
+def available_expression(prefix: str = "") -> Combinable:
     """`available_units` of the stock row, as an expression; `prefix` reaches the row
     through a relation (e.g. "stock_levels__")."""
     return _expression(_AVAILABLE, prefix)

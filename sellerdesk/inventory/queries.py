@@ -176,8 +176,8 @@ def stock_overview(
     require(actor, "stock.view")
     rows = search_skus(q)
     if low_only:
-        low = StockLevel.objects.alias(available=available_expression()).filter(
-            reorder_point__isnull=False, available__lte=F("reorder_point")
+        low = StockLevel.objects.alias(available_units=available_expression()).filter(
+            reorder_point__isnull=False, available_units__lte=F("reorder_point")
         )
         if warehouse:
             low = low.filter(warehouse=warehouse)

@@ -220,7 +220,7 @@ class _KnownSkus:
     the supplier's offers by SKU id."""
 
     by_code: dict[str, Sku]
-    by_barcode: dict[str, Sku]
+    by_barcode: dict[str | None, Sku]
     by_supplier_code: dict[str, Sku]
     offers: dict[int, SupplierSku]
 
