@@ -25,13 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
-from sellerdesk.core import fastinsert
+from sellerdesk.core import fastinsert, hooks
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from sellerdesk.orders import events
+from sellerdesk.orders.hooks import RefundOwed
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
 
@@ -421,7 +422,6 @@ def _handle_drop(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
     from sellerdesk.allocation.actions import _allocate_locked
-    from sellerdesk.payments.actions import record_refund
 
     lines = list(OrderLine.objects.filter(order=order).order_by("position"))
     dropship = _dropship_ids(lines)
@@ -467,7 +467,7 @@ def _handle_drop(
         text=_("Short lines dropped; total ¥%(before)s → ¥%(after)s") % {"before": total_before, "after": order.total},
     )
     if refund > ZERO:
-        record_refund(order=order, amount=refund, actor=actor, at=at, reason=_("short lines dropped"))
+        hooks.emit(RefundOwed(order=order, amount=refund, actor=actor, at=at, reason=_("short lines dropped")))
     _allocate_locked(order, actor=actor, at=at, may_split=False)
     return Resolution(order, ShortageOption.DROP, refund=refund)
 

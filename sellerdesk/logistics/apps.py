@@ -6,3 +6,9 @@ class LogisticsConfig(AppConfig):
     name = "sellerdesk.logistics"
     label = "logistics"
     verbose_name = _("Logistics")
+
+    def ready(self) -> None:
+        # Its subscriptions to lower layers' hooks and the ports it provides (core.hooks).
+        from sellerdesk.logistics.subscribers import connect
+
+        connect()

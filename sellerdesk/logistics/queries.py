@@ -69,9 +69,12 @@ def can_reach(carrier: Carrier, province: str, city: str, district: str) -> bool
     """Whether the carrier delivers there: the most specific of its rules covering the
     address decides (a district rule over a city rule over a province rule); no rule, an
     unknown province or an inactive carrier: no. Names may be short ("浙江", "杭州")."""
-    if not carrier.is_active:
-        return False
-    rules = _coverage().get(carrier.pk, {})
+    return carrier.is_active and covers(carrier.pk, province, city, district)
+
+
+def covers(carrier_id: int, province: str, city: str, district: str) -> bool:
+    """Whether the coverage rules of the carrier (by id, active or not) include the address."""
+    rules = _coverage().get(carrier_id, {})
     for area in _areas(province, city, district):
         if area in rules:
             return not rules[area]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
-from sellerdesk.core import fastinsert
+from sellerdesk.core import fastinsert, hooks
 from sellerdesk.core.errors import Conflict, DomainError, InsufficientStock, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
@@ -23,8 +23,8 @@ from sellerdesk.core.permissions import require
 from sellerdesk.core.refcache import remembered
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.inventory import actions as stock
-from sellerdesk.notifications.actions import record_order_confirmation
 from sellerdesk.orders import events, holds
+from sellerdesk.orders.hooks import OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrdersApproved, OrderShipped
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, initial_status, next_status
@@ -349,15 +349,8 @@ def _close(order: Order, *, action: OrderAction, actor: User | None, at: datetim
     events.status_event(
         order, OrderEventType.CLOSED, actor=actor, at=at, before=before, reason=reason, action=action.value
     )
-    if before != OrderStatus.UNPAID:  # only a paid (or COD) order can have dropship purchases
-        from sellerdesk.purchasing import dropship
-
-        dropship.on_order_closed(order=order, actor=actor, at=at)
-    if order.paid_amount > ZERO:
-        # Money taken for an order that will not ship goes back to the buyer.
-        from sellerdesk.payments.actions import record_refund
-
-        record_refund(order=order, amount=order.paid_amount - order.refunded_amount, actor=actor, at=at, reason=reason)
+    # Its dropship purchases are cancelled and money taken is refunded (purchasing, payments).
+    hooks.emit(OrderClosed(order=order, before=before, actor=actor, at=at, reason=reason))
     return order
 
 
@@ -368,19 +361,9 @@ def cancel_order(*, order: Order, actor: User | None, reason: str, at: datetime 
         raise ValidationFailed({"reason": _("say why the order is cancelled")})
     order = _locked(order)
     at = at or timezone.now()
-    if order.status in (OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PACKED):
-        _intercept_parcels(order, reason=reason.strip(), at=at)
+    # Parcels booked but not handed over are stopped first (logistics, 截单).
+    hooks.emit(OrderCancelled(order=order, before=order.status, reason=reason.strip(), at=at))
     return _close(order, action=OrderAction.CANCEL, actor=actor, at=at, reason=reason.strip())
-
-
-def _intercept_parcels(order: Order, *, reason: str, at: datetime) -> None:
-    """截单: a parcel booked for the order but not handed over is stopped with the order,
-    by the system on behalf of whoever cancelled (the order event names them)."""
-    from sellerdesk.logistics import actions as logistics
-    from sellerdesk.logistics.models import Shipment, ShipmentStatus
-
-    for shipment in Shipment.objects.filter(order=order, status=ShipmentStatus.CREATED).order_by("pk"):
-        logistics.intercept(shipment=shipment, actor=None, reason=reason, at=at)
 
 
 def close_expired_order(*, order_id: int, now: datetime) -> bool:
@@ -404,7 +387,7 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     order = _locked(order)
     before = order.status
     order.status = next_status(order.status, OrderAction.APPROVE)
-    order.approved_at = at or timezone.now()
+    approved_at = order.approved_at = at or timezone.now()
     released: list[str] = []
     if before == OrderStatus.ON_HOLD:
         # Approving a held order releases it: its holds are resolved, not left open.
@@ -413,12 +396,8 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     order.save(update_fields=["status", "approved_at"])
     extra = {"released": released} if released else {}
     events.status_event(order, OrderEventType.APPROVED, actor=actor, at=order.approved_at, before=before, **extra)
-    transaction.on_commit(
-        lambda: record_order_confirmation(order=order, at=order.approved_at or timezone.now()), robust=True
-    )
-    from sellerdesk.allocation.actions import schedule_allocation
-
-    schedule_allocation([order.pk])
+    # The buyer's confirmation and allocation follow on commit (notifications, allocation).
+    hooks.emit(OrdersApproved(order_ids=(order.pk,), at=approved_at))
     return order
 
 
@@ -462,32 +441,9 @@ def ship_order(
         carrier=order.carrier,
         tracking_number=order.tracking_number,
     )
-    _start_tracking(order, at=at)
+    # Tracked like a scanned-out parcel, and the buyer told (logistics, notifications).
+    hooks.emit(OrderShipped(order=order, at=at))
     return order
-
-
-def _start_tracking(order: Order, *, at: datetime) -> None:
-    """An order shipped outside the warehouse screens (this call from a shop's system, a
-    dropship supplier) is tracked like a scanned-out parcel and the buyer is told. The
-    warehouse's scan-out books its parcel first and tells the buyer itself: nothing to do."""
-    from sellerdesk.logistics import actions as logistics
-    from sellerdesk.logistics.models import Shipment
-    from sellerdesk.notifications.logistics import record_parcel_shipped
-
-    if Shipment.objects.filter(order=order, tracking_number=order.tracking_number).exists():
-        return
-    carrier = logistics.carrier_of_order(order)
-    if carrier is not None:
-        try:
-            with transaction.atomic():  # a carrier refusing to track must not undo the shipping
-                logistics.track_shipped_order(order=order, actor=None, handed_over_at=at)
-        except DomainError as error:
-            logger.warning("order %s shipped but not tracked: %s", order.number, error.message)
-    name = carrier.name if carrier is not None else order.carrier
-    transaction.on_commit(
-        lambda: record_parcel_shipped(order=order, tracking_number=order.tracking_number, carrier_name=name, at=at),
-        robust=True,
-    )
 
 
 @transaction.atomic
@@ -508,9 +464,7 @@ def _complete(order: Order, *, actor: User | None, at: datetime, automatic: bool
     order.completed_at = at
     order.save(update_fields=["status", "completed_at"])
     events.status_event(order, OrderEventType.RECEIPT_CONFIRMED, actor=actor, at=at, before=before, automatic=automatic)
-    from sellerdesk.purchasing import dropship
-
-    dropship.on_order_completed(order=order, actor=actor, at=at)
+    hooks.emit(OrderCompleted(order=order, actor=actor, at=at))  # dropship purchases settle (purchasing)
     return order
 
 
@@ -642,9 +596,7 @@ def mark_paid(order: Order, *, actor: User | None, at: datetime) -> None:
     order.pay_deadline = None if order.status != OrderStatus.UNPAID else order.pay_deadline
     order.save(update_fields=["status", "payment_status", "paid_at", "pay_deadline"])
     events.status_event(order, OrderEventType.PAID, actor=actor, at=at, before=before)
-    from sellerdesk.purchasing import dropship
-
-    dropship.on_order_paid(order=order, actor=actor, at=at)
+    hooks.emit(OrderPaid(order=order, actor=actor, at=at))  # dropship lines are bought (purchasing)
 
 
 __all__ = [

@@ -24,18 +24,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.queries import sku_facts_by_code
+from sellerdesk.core import hooks
 from sellerdesk.core.addresses import check_address
 from sellerdesk.core.errors import InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory import actions as stock
-from sellerdesk.logistics.models import Carrier
-from sellerdesk.logistics.queries import can_reach
 from sellerdesk.orders import events
+from sellerdesk.orders.hooks import CARRIER_COVERAGE, RefundOwed
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold, OrderLine
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
-from sellerdesk.payments.actions import record_refund
 
 # Statuses in which the lines may still change: paid, not yet approved.
 CHANGEABLE = frozenset({OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD})
@@ -234,7 +233,7 @@ def change_order_lines(
             text=_("Lines changed; total ¥%(before)s → ¥%(after)s") % {"before": total_before, "after": order.total},
         )
         if refund > ZERO:
-            record_refund(order=order, amount=refund, actor=actor, at=at, reason=_("order lines changed"))
+            hooks.emit(RefundOwed(order=order, amount=refund, actor=actor, at=at, reason=_("order lines changed")))
         if due > ZERO:
             _owe(order, due, actor=actor, at=at)
         return order
@@ -342,13 +341,14 @@ def choose_carrier(*, order: Order, actor: User | None, carrier_code: str, at: d
     address (and collect cash for a COD order). Resolves the order's open `carrier` holds."""
     require(actor, "orders.hold")
     code = carrier_code.strip()
-    carrier = Carrier.objects.filter(code=code).first() if code and "\x00" not in code else None
+    coverage = CARRIER_COVERAGE.get()
+    carrier = coverage.carrier(code)
     if carrier is None:
         raise ValidationFailed({"carrier": _("unknown carrier %(code)s") % {"code": code}})
     at = at or timezone.now()
     with transaction.atomic():
         order = _locked(order, NOT_SHIPPED, "choose_carrier")
-        if not can_reach(carrier, order.province, order.city, order.district):
+        if not coverage.reaches(carrier, order.province, order.city, order.district):
             raise ValidationFailed({"carrier": _("%(carrier)s does not deliver there") % {"carrier": carrier.name}})
         if order.payment_method == "cod" and not carrier.supports_cod:
             raise ValidationFailed(

@@ -57,6 +57,7 @@ from sellerdesk.inventory import actions as stock
 from sellerdesk.orders import events
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.actions import new_order_number
+from sellerdesk.orders.hooks import OPEN_PURCHASES
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status, resumed_status
@@ -102,9 +103,7 @@ def _move_reservations(moves: Sequence[tuple[OrderLine, str, str, int]], *, acto
 
 
 def _dropship_purchases() -> QuerySet[Any]:
-    from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus
-
-    return PurchaseOrder.objects.exclude(status=PurchaseStatus.CANCELLED)
+    return OPEN_PURCHASES.get()()
 
 
 def _has_dropship_purchase(order_ids: list[int]) -> bool:

@@ -15,13 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sellerdesk.core.addresses import ParsedAddress
 from sellerdesk.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
-from sellerdesk.logistics.queries import carriers_reaching
 from sellerdesk.orders import changes
+from sellerdesk.orders.hooks import CARRIER_COVERAGE
 from sellerdesk.orders.models import Order, OrderHold
 from sellerdesk.orders.queries import get_order
 from sellerdesk.orders.states import OrderStatus
@@ -69,9 +68,8 @@ class CarrierForm(forms.Form):
 
     def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        reaching = carriers_reaching(
-            ParsedAddress(order.province, order.city, order.district, order.address_detail),
-            needs_cod=order.payment_method == "cod",
+        reaching = CARRIER_COVERAGE.get().reaching(
+            order.province, order.city, order.district, needs_cod=order.payment_method == "cod"
         )
         self.fields["carrier"].choices = [(c.code, f"{c.name} ({c.code})") for c in reaching]  # type: ignore[attr-defined]
         self.initial.setdefault("carrier", order.carrier)

@@ -6,3 +6,9 @@ class PaymentsConfig(AppConfig):
     name = "sellerdesk.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        # Its subscriptions to lower layers' hooks and the ports it provides (core.hooks).
+        from sellerdesk.payments.subscribers import connect
+
+        connect()

@@ -6,3 +6,9 @@ class PurchasingConfig(AppConfig):
     name = "sellerdesk.purchasing"
     label = "purchasing"
     verbose_name = _("Purchasing")
+
+    def ready(self) -> None:
+        # Its subscriptions to lower layers' hooks and the ports it provides (core.hooks).
+        from sellerdesk.purchasing.subscribers import connect
+
+        connect()

@@ -11,14 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.allocation.actions import schedule_allocation
-from sellerdesk.core import fastinsert
+from sellerdesk.core import fastinsert, hooks
 from sellerdesk.core.errors import DomainError, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.notifications.actions import record_order_confirmation, record_order_confirmations
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import events, holds
+from sellerdesk.orders.hooks import OrdersApproved
 from sellerdesk.orders.merging import merge_candidates, merge_orders
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderHold
 from sellerdesk.orders.review.engine import Verdict, build_context, evaluate, recognised_wishes
@@ -80,8 +79,7 @@ def review_order(
                 rules_passed=verdict.passed,
                 instructions=recognised_wishes(order),
             )
-            transaction.on_commit(lambda: record_order_confirmation(order=order, at=now), robust=True)
-            schedule_allocation([order.pk])
+            hooks.emit(OrdersApproved(order_ids=(order.pk,), at=now))  # confirmation, allocation
         elif verdict.is_clean:
             order.save(update_fields=["reviewed_at"])
             events.write_event(
@@ -180,9 +178,7 @@ def review_batch(
         result.approved += len(approved)
         result.reviewed += len(clean)
         if approved:
-            approved_orders = [order for order, _verdict in approved]
-            transaction.on_commit(lambda: record_order_confirmations(orders=approved_orders, at=now), robust=True)
-            schedule_allocation([order.pk for order in approved_orders])
+            hooks.emit(OrdersApproved(order_ids=tuple(order.pk for order, _verdict in approved), at=now))
     return result
 
 
@@ -307,8 +303,7 @@ def release_order(*, order: Order, actor: User | None, note: str = "", at: datet
         note=note,
         instructions=recognised_wishes(order),
     )
-    transaction.on_commit(lambda: record_order_confirmation(order=order, at=at), robust=True)
-    schedule_allocation([order.pk])
+    hooks.emit(OrdersApproved(order_ids=(order.pk,), at=at))  # confirmation, allocation
     return order
 
 

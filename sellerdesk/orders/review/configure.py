@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.orders.hooks import ALLOCATION_STRATEGIES
 from sellerdesk.orders.review.rules import RULES
 from sellerdesk.shops.models import ReviewSettings, Shop, review_settings_for
 
@@ -92,10 +93,8 @@ class AllocationSettings:
 
 
 def allocation_settings_of(*, shop: Shop, actor: User | None) -> AllocationSettings:
-    from sellerdesk.allocation.strategies import strategy_names
-
     require(actor, "orders.view")
-    return AllocationSettings(shop.allocation_strategy, shop.is_b2b, strategy_names())
+    return AllocationSettings(shop.allocation_strategy, shop.is_b2b, ALLOCATION_STRATEGIES.get()())
 
 
 @transaction.atomic
@@ -104,15 +103,15 @@ def update_allocation_settings(
 ) -> AllocationSettings:
     """How the shop's approved orders pick a warehouse (a registered strategy), and whether
     short stock goes to customers by rank (B2B) rather than first come, first served."""
-    from sellerdesk.allocation.strategies import strategy_names
-
     require(actor, "warehouses.edit")
     shop = Shop.objects.select_for_update().get(pk=shop.pk)
     if strategy is not None:
-        if strategy not in strategy_names():
-            raise ValidationFailed({"strategy": _("one of %(names)s") % {"names": ", ".join(strategy_names())}})
+        if strategy not in ALLOCATION_STRATEGIES.get()():
+            raise ValidationFailed(
+                {"strategy": _("one of %(names)s") % {"names": ", ".join(ALLOCATION_STRATEGIES.get()())}}
+            )
         shop.allocation_strategy = strategy
     if is_b2b is not None:
         shop.is_b2b = is_b2b
     shop.save(update_fields=["allocation_strategy", "is_b2b"])
-    return AllocationSettings(shop.allocation_strategy, shop.is_b2b, strategy_names())
+    return AllocationSettings(shop.allocation_strategy, shop.is_b2b, ALLOCATION_STRATEGIES.get()())

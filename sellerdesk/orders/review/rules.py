@@ -30,8 +30,7 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.catalog.pricing.queries import PriceQuote, PriceRequest, expected_unit_prices, price_matches
 from sellerdesk.core.addresses import check_address, check_phone
 from sellerdesk.customers.models import Customer
-from sellerdesk.logistics.models import Carrier
-from sellerdesk.logistics.queries import can_reach
+from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.queries import CreditCheck, check_credit
 from sellerdesk.orders.states import OrderStatus, PaymentStatus
@@ -330,20 +329,22 @@ def address_is_real(order: Order, context: ReviewContext) -> list[Finding]:
 # --- a carrier that reaches the address ---------------------------------------------
 
 
-def _active_carriers(orders: Sequence[Order], context: ReviewContext) -> list[Carrier]:
-    return list(Carrier.objects.filter(is_active=True).order_by("code"))
+def _active_carriers(orders: Sequence[Order], context: ReviewContext) -> list[CarrierInfo]:
+    return CARRIER_COVERAGE.get().active_carriers()
 
 
 @rule("carrier", gettext_lazy("Carrier reaches the address"), prepare=_active_carriers)
 def a_carrier_reaches(order: Order, context: ReviewContext) -> list[Finding]:
-    carriers: list[Carrier] = context.data["carrier"]
+    carriers: list[CarrierInfo] = context.data["carrier"]
     if not carriers:
         return []  # no carrier set up at all: nothing to judge against
     needs_cod = order.payment_method == "cod"
+    coverage = CARRIER_COVERAGE.get()
     reaching = [
         carrier
         for carrier in carriers
-        if (carrier.supports_cod or not needs_cod) and can_reach(carrier, order.province, order.city, order.district)
+        if (carrier.supports_cod or not needs_cod)
+        and coverage.reaches(carrier, order.province, order.city, order.district)
     ]
     wanted = order.buyer_instructions.preferred_carrier
     if wanted and wanted not in {carrier.code for carrier in reaching}:

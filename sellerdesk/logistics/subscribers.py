@@ -1,0 +1,81 @@
+"""How logistics follows orders (core.hooks), and what it answers orders (ports).
+Connected in LogisticsConfig.ready()."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from sellerdesk.core import hooks
+from sellerdesk.core.errors import DomainError
+from sellerdesk.logistics import actions
+from sellerdesk.logistics.hooks import ParcelShipped
+from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus
+from sellerdesk.logistics.queries import covers
+from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo, OrderCancelled, OrderShipped
+from sellerdesk.orders.states import OrderStatus
+
+logger = logging.getLogger(__name__)
+
+# An order in these states may have a parcel booked but not handed over.
+MAY_HAVE_PARCELS = (OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PACKED)
+
+
+def intercept_parcels(payload: OrderCancelled) -> None:
+    """截单: a parcel booked for the cancelled order but not handed over is stopped with
+    the order, by the system on behalf of whoever cancelled (the order event names them)."""
+    if payload.before not in MAY_HAVE_PARCELS:
+        return
+    for shipment in Shipment.objects.filter(order=payload.order, status=ShipmentStatus.CREATED).order_by("pk"):
+        actions.intercept(shipment=shipment, actor=None, reason=payload.reason, at=payload.at)
+
+
+def track_shipped_order(payload: OrderShipped) -> None:
+    """An order shipped outside the warehouse screens (a shop's system, a dropship
+    supplier) is tracked like a scanned-out parcel and the buyer is told. The warehouse's
+    scan-out books its parcel first and tells the buyer itself: nothing to do."""
+    order, at = payload.order, payload.at
+    if Shipment.objects.filter(order=order, tracking_number=order.tracking_number).exists():
+        return
+    carrier = actions.carrier_of_order(order)
+    if carrier is not None:
+        try:
+            with transaction.atomic():  # a carrier refusing to track must not undo the shipping
+                actions.track_shipped_order(order=order, actor=None, handed_over_at=at)
+        except DomainError as error:
+            logger.warning("order %s shipped but not tracked: %s", order.number, error.message)
+    name = carrier.name if carrier is not None else order.carrier
+    hooks.emit(ParcelShipped(order_id=order.pk, tracking_number=order.tracking_number, carrier_name=name, at=at))
+
+
+def _info(carrier: Carrier) -> CarrierInfo:
+    return CarrierInfo(carrier.pk, carrier.code, carrier.name, carrier.supports_cod, carrier.is_active)
+
+
+class Coverage:
+    """orders.hooks.CarrierCoverage: carriers and where they deliver."""
+
+    def carrier(self, code: str) -> CarrierInfo | None:
+        found = Carrier.objects.filter(code=code).first() if code and "\x00" not in code else None
+        return _info(found) if found is not None else None
+
+    def active_carriers(self) -> list[CarrierInfo]:
+        return [_info(carrier) for carrier in Carrier.objects.filter(is_active=True).order_by("code")]
+
+    def reaches(self, carrier: CarrierInfo, province: str, city: str, district: str) -> bool:
+        return carrier.is_active and covers(carrier.id, province, city, district)
+
+    def reaching(self, province: str, city: str, district: str, *, needs_cod: bool = False) -> Sequence[CarrierInfo]:
+        return [
+            carrier
+            for carrier in self.active_carriers()
+            if (carrier.supports_cod or not needs_cod) and self.reaches(carrier, province, city, district)
+        ]
+
+
+def connect() -> None:
+    hooks.subscribe(OrderCancelled, intercept_parcels, when=hooks.IN_TRANSACTION)
+    hooks.subscribe(OrderShipped, track_shipped_order, when=hooks.IN_TRANSACTION)
+    CARRIER_COVERAGE.provide(Coverage())
