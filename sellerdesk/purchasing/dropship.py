@@ -474,31 +474,11 @@ def ship_dropship_purchase(
     The order is shipped by the system (actor None): suppliers may not ship orders in
     general; the supplier's user is the actor of the `dropship_shipped` event.
     """
-    if is_supplier_user(actor):
-        supplier = _portal_supplier(actor)
-        if purchase.supplier_id != supplier.pk:
-            raise _purchase_not_found(purchase.number)
-    else:
-        require(actor, "purchasing.edit")
+    _require_may_ship(purchase, actor)
     carrier, tracking_number = validate_shipment(carrier, tracking_number)
     at = at or timezone.now()
     purchase = _locked_purchase(purchase)
-    if purchase.kind != PurchaseKind.DROPSHIP or purchase.for_order_id is None:
-        raise _not_dropship(purchase)
-    if not DROPSHIP.allows(purchase.status, PurchaseAction.SHIP):
-        raise Conflict(
-            "purchase_not_shippable",
-            _("Purchase order %(number)s is %(status)s; only a purchase sent and not yet shipped can ship.")
-            % {"number": purchase.number, "status": purchase.get_status_display()},
-            details={"number": purchase.number, "current_status": purchase.status},
-        )
-    if purchase.paid_at is None:
-        raise Conflict(
-            "purchase_not_paid",
-            _("Purchase order %(number)s is not paid yet; ship it once the seller has paid.")
-            % {"number": purchase.number},
-            details={"number": purchase.number},
-        )
+    _check_shippable(purchase)
     from sellerdesk.orders.actions import ship_order
 
     order = cast(Order, purchase.for_order)
@@ -525,6 +505,37 @@ def ship_dropship_purchase(
         tracking_number=tracking_number,
     )
     return purchase
+
+
+def _require_may_ship(purchase: PurchaseOrder, actor: User | None) -> None:
+    """A supplier login ships only its own supplier's purchases (another's is NotFound);
+    staff need purchasing.edit."""
+    if is_supplier_user(actor):
+        supplier = _portal_supplier(actor)
+        if purchase.supplier_id != supplier.pk:
+            raise _purchase_not_found(purchase.number)
+    else:
+        require(actor, "purchasing.edit")
+
+
+def _check_shippable(purchase: PurchaseOrder) -> None:
+    """A dropship purchase for an order, sent and not shipped yet (by the table), and paid."""
+    if purchase.kind != PurchaseKind.DROPSHIP or purchase.for_order_id is None:
+        raise _not_dropship(purchase)
+    if not DROPSHIP.allows(purchase.status, PurchaseAction.SHIP):
+        raise Conflict(
+            "purchase_not_shippable",
+            _("Purchase order %(number)s is %(status)s; only a purchase sent and not yet shipped can ship.")
+            % {"number": purchase.number, "status": purchase.get_status_display()},
+            details={"number": purchase.number, "current_status": purchase.status},
+        )
+    if purchase.paid_at is None:
+        raise Conflict(
+            "purchase_not_paid",
+            _("Purchase order %(number)s is not paid yet; ship it once the seller has paid.")
+            % {"number": purchase.number},
+            details={"number": purchase.number},
+        )
 
 
 def _purchase_not_found(number: str) -> NotFound:
