@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sellerdesk.core.middleware.ApiErrorFormatMiddleware",
+    "sellerdesk.core.middleware.DatabaseBusyMiddleware",
 ]
 
 # What the API under /api/v1/ runs through (see wsgi.py): it needs no session, CSRF,
@@ -164,6 +165,12 @@ SELLERDESK: dict[str, Any] = {
     "MAX_UNIT_PRICE": Decimal("10000000.00"),
     "SWEEP_INTERVAL_SECONDS": int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")),
     "SWEEP_BATCH_SIZE": 200,
+    # On SQLite, how long a write waits for the one writer before it answers 503
+    # database_busy instead (core/sqlite/base.py).
+    "SQLITE_WRITE_LOCK_TIMEOUT_SECONDS": float(os.environ.get("SQLITE_WRITE_LOCK_TIMEOUT_SECONDS", "20")),
+    # A carrier booking still unanswered this long after its attempt began (the process
+    # died mid-call) is asked again by the worker, with the same idempotency key.
+    "CARRIER_BOOKING_RETRY_AFTER_SECONDS": int(os.environ.get("CARRIER_BOOKING_RETRY_AFTER_SECONDS", "120")),
     # How long a web process trusts a checked API token before checking it again.
     "TOKEN_CACHE_SECONDS": float(os.environ.get("TOKEN_CACHE_SECONDS", "5")),
     # How long a web process remembers shops and the default warehouse (core.refcache).

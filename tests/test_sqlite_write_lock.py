@@ -1,14 +1,17 @@
-"""On a SQLite file, transactions queue on an OS lock beside the database file."""
+"""On a SQLite file, transactions queue on an OS lock beside the database file, and give
+up with DatabaseBusy after SQLITE_WRITE_LOCK_TIMEOUT_SECONDS."""
 
 import fcntl
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connections
 
+from sellerdesk.core.errors import DatabaseBusy
 from sellerdesk.core.sqlite.base import DatabaseWrapper
 
 
@@ -96,3 +99,89 @@ def test_concurrent_writers_queue_and_none_fails(tmp_path: Path) -> None:
     assert errors == []
     assert check.cursor().execute("SELECT n FROM counter").fetchone()[0] == 200
     check.close()
+
+
+def test_a_writer_waiting_longer_than_the_timeout_gets_database_busy_and_writes_nothing(
+    tmp_path: Path, settings: Any
+) -> None:
+    # given a table, a 0.3 s wait limit and one thread that holds the write lock for 1.5 s
+    settings.SELLERDESK = {**settings.SELLERDESK, "SQLITE_WRITE_LOCK_TIMEOUT_SECONDS": 0.3}
+    setup = _wrapper(tmp_path / "shop.sqlite3")
+    setup.cursor().execute("CREATE TABLE t (x INTEGER)")
+    setup.close()
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        database = _wrapper(tmp_path / "shop.sqlite3")
+        database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+        database.cursor().execute("INSERT INTO t VALUES (1)")
+        holding.set()
+        release.wait(1.5)
+        database.commit()
+        database.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(5)
+    waiting = _wrapper(tmp_path / "shop.sqlite3")
+
+    # when another writer begins a transaction
+    started = time.monotonic()
+    with pytest.raises(DatabaseBusy) as busy:
+        waiting.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    waited = time.monotonic() - started
+
+    # then it gives up after the limit with a clear error, and no transaction is open
+    assert (busy.value.code, busy.value.status) == ("database_busy", 503)
+    assert busy.value.message == (
+        "The database is busy with other work; nothing was saved. Please try again in a moment."
+    )
+    assert 0.3 <= waited < 1.2
+    assert waiting.get_autocommit() is True
+    release.set()
+    holder.join()
+    # and once the holder is done the lock is free again (the abandoned wait let it go)
+    deadline = time.monotonic() + 5
+    while not _lock_is_free(tmp_path / "shop.sqlite3"):
+        assert time.monotonic() < deadline, "the abandoned wait kept the lock"
+        time.sleep(0.01)
+    # and the same connection writes normally afterwards
+    waiting.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    waiting.cursor().execute("INSERT INTO t VALUES (2)")
+    waiting.commit()
+    assert waiting.cursor().execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+    waiting.close()
+
+
+def test_a_writer_that_gets_the_lock_within_the_timeout_waits_for_it(tmp_path: Path, settings: Any) -> None:
+    # given a 5 s limit and a thread that holds the write lock for 0.2 s
+    settings.SELLERDESK = {**settings.SELLERDESK, "SQLITE_WRITE_LOCK_TIMEOUT_SECONDS": 5}
+    setup = _wrapper(tmp_path / "shop.sqlite3")
+    setup.cursor().execute("CREATE TABLE t (x INTEGER)")
+    setup.close()
+    holding = threading.Event()
+
+    def hold() -> None:
+        database = _wrapper(tmp_path / "shop.sqlite3")
+        database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+        holding.set()
+        time.sleep(0.2)
+        database.commit()
+        database.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(5)
+    waiting = _wrapper(tmp_path / "shop.sqlite3")
+
+    # when another writer begins meanwhile
+    waiting.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    waiting.cursor().execute("INSERT INTO t VALUES (1)")
+    waiting.commit()
+
+    # then it waited its turn and wrote, and released the lock on commit
+    holder.join()
+    assert waiting.cursor().execute("SELECT x FROM t").fetchall() == [(1,)]
+    assert _lock_is_free(tmp_path / "shop.sqlite3")
+    waiting.close()

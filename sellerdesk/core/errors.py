@@ -23,6 +23,21 @@ class DomainError(Exception):
         self.details: dict[str, Any] = dict(details or {})
 
 
+class DatabaseBusy(DomainError):
+    """The database stayed busy with other writes longer than its wait allows
+    (SQLITE_WRITE_LOCK_TIMEOUT_SECONDS): nothing was written; the same request may be sent
+    again in a moment."""
+
+    code = "database_busy"
+    status = 503
+
+    def __init__(self, *, waited_seconds: float) -> None:
+        super().__init__(
+            _("The database is busy with other work; nothing was saved. Please try again in a moment."),
+            details={"waited_seconds": round(waited_seconds, 1)},
+        )
+
+
 class NotFound(DomainError):
     code = "not_found"
     status = 404

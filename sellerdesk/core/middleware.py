@@ -3,7 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from sellerdesk.core.errors import DatabaseBusy
 
 
 class ApiErrorFormatMiddleware:
@@ -36,3 +40,25 @@ class ApiErrorFormatMiddleware:
             if response.has_header("Allow"):
                 answer["Allow"] = response["Allow"]
         return answer
+
+
+class DatabaseBusyMiddleware:
+    """A staff page whose write gave up waiting for the database (DatabaseBusy, 503)
+    answers with the reason instead of a server error: a page of its own, or for an htmx
+    request the message alone, which app.js shows above the page. Views that catch domain
+    errors themselves show it as they show any refusal; the API answers it as JSON."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DatabaseBusy):
+            return None
+        if request.headers.get("HX-Request"):
+            return HttpResponse(
+                format_html('<div class="msg msg-error" role="alert">{}</div>', exception.message), status=503
+            )
+        return render(request, "503.html", {"message": exception.message}, status=503)

@@ -7,15 +7,62 @@ first takes an exclusive `flock` on a file beside the database, which the kernel
 on to the next waiter the moment it is released: writers queue instead of polling, in
 every process and thread that shares the file. An in-memory database has no such file
 and no lock.
+
+A writer waits at most SELLERDESK["SQLITE_WRITE_LOCK_TIMEOUT_SECONDS"]; then the
+transaction does not begin and `DatabaseBusy` (503, code database_busy) is raised, so a
+request stuck behind a long write answers clearly instead of hanging.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
+import time
 from typing import Any
 
+from django.conf import settings
 from django.db.backends.sqlite3 import base
+
+from sellerdesk.core.errors import DatabaseBusy
+
+
+class _LockWaiter:
+    """A blocking `flock` in a thread of its own, so that the wait can end at a deadline:
+    flock itself has no timeout. The waiter opens the lock file anew (its own open file
+    description, hence its own lock), queues in the kernel like any writer, and either
+    hands its descriptor to the connection or, if the connection stopped waiting, lets the
+    lock go the moment it gets it."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._mutex = threading.Lock()
+        self._acquired = threading.Event()
+        self._abandoned = False
+        threading.Thread(target=self._wait, name="sqlite-write-lock", daemon=True).start()
+
+    def _wait(self) -> None:
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except OSError:
+            os.close(self.fd)
+            return
+        with self._mutex:
+            if not self._abandoned:
+                self._acquired.set()
+                return
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+    def take(self, timeout: float) -> bool:
+        """Whether the lock is held (by `self.fd`) within `timeout` seconds."""
+        if self._acquired.wait(timeout):
+            return True
+        with self._mutex:
+            if self._acquired.is_set():
+                return True
+            self._abandoned = True
+            return False
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -36,8 +83,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return
         if self._write_lock_fd is None:
             self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._wait_for_write_lock(path)
         self._holds_write_lock = True
+
+    def _wait_for_write_lock(self, path: str) -> None:
+        timeout = float(settings.SELLERDESK.get("SQLITE_WRITE_LOCK_TIMEOUT_SECONDS", 20))
+        started = time.monotonic()
+        waiter = _LockWaiter(path)
+        if not waiter.take(timeout):
+            raise DatabaseBusy(waited_seconds=time.monotonic() - started)
+        # The waiter's descriptor holds the lock now; the old one held none.
+        if self._write_lock_fd is not None:
+            os.close(self._write_lock_fd)
+        self._write_lock_fd = waiter.fd
 
     def _drop_write_lock(self) -> None:
         if self._holds_write_lock and self._write_lock_fd is not None:

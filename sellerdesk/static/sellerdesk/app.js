@@ -14,3 +14,18 @@
     }
   });
 })();
+
+// A write that gave up waiting for the database (503 database_busy) answers with its
+// message; htmx does not swap error answers, so show it above the page.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var main = document.getElementById("main");
+    if (!xhr || xhr.status !== 503 || !main) return;
+    var box = document.createElement("div");
+    box.className = "messages";
+    box.innerHTML = xhr.responseText;
+    main.insertBefore(box, main.firstChild);
+  });
+})();
