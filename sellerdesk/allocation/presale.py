@@ -162,7 +162,16 @@ def convert_arrived(*, sku_id: int, warehouse_id: int, actor: User | None, at: d
     free = level.available
     if free <= 0:
         return []
-    waiting = list(
+    converted_orders, converted_lines = _claim_oldest(_waiting_lines(sku_id, warehouse_id), free)
+    if not converted_lines:
+        return []
+    _write_conversion(level, converted_lines, actor=actor, at=at)
+    return converted_orders
+
+
+def _waiting_lines(sku_id: int, warehouse_id: int) -> list[tuple[int, int, int]]:
+    """(line id, order id, units) of the presale lines waiting here, oldest order first."""
+    return list(
         OrderLine.objects.filter(
             sku_id=sku_id,
             warehouse_id=warehouse_id,
@@ -173,6 +182,12 @@ def convert_arrived(*, sku_id: int, warehouse_id: int, actor: User | None, at: d
         .order_by("order__created_at", "order_id", "position")
         .values_list("pk", "order_id", "reserved_quantity")
     )
+
+
+def _claim_oldest(waiting: list[tuple[int, int, int]], free: int) -> tuple[list[int], list[tuple[int, int, str]]]:
+    """The waiting lines that the `free` units cover, whole and strictly oldest first,
+    skipping those whose order is locked right now; returns their order ids and
+    (line id, units, order number)."""
     converted_orders: list[int] = []
     converted_lines: list[tuple[int, int, str]] = []
     moved = 0
@@ -187,8 +202,15 @@ def convert_arrived(*, sku_id: int, warehouse_id: int, actor: User | None, at: d
         converted_lines.append((line_pk, quantity, number))
         if order_id not in converted_orders:
             converted_orders.append(order_id)
-    if not moved:
-        return []
+    return converted_orders, converted_lines
+
+
+def _write_conversion(
+    level: StockLevel, converted_lines: list[tuple[int, int, str]], *, actor: User | None, at: datetime
+) -> None:
+    """Move the claimed units from presale to ordinary reservations: the stock row, the
+    lines, one ledger row per line."""
+    moved = sum(quantity for _pk, quantity, _number in converted_lines)
     StockLevel.objects.filter(pk=level.pk).update(
         presale_reserved=F("presale_reserved") - moved, reserved=F("reserved") + moved
     )
@@ -196,8 +218,8 @@ def convert_arrived(*, sku_id: int, warehouse_id: int, actor: User | None, at: d
     fastinsert.insert(
         [
             StockMovement(
-                sku_id=sku_id,
-                warehouse_id=warehouse_id,
+                sku_id=level.sku_id,
+                warehouse_id=level.warehouse_id,
                 kind=MovementKind.RESERVE,
                 reserved_delta=quantity,
                 presale_delta=-quantity,
@@ -209,7 +231,6 @@ def convert_arrived(*, sku_id: int, warehouse_id: int, actor: User | None, at: d
             for _pk, quantity, number in converted_lines
         ]
     )
-    return converted_orders
 
 
 def pending_presale_stock() -> list[tuple[int, int]]:
