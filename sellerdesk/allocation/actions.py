@@ -621,92 +621,122 @@ def allocate_batch(
     """
     require(actor, "orders.allocate")
     result = BatchResult()
-    wanted = list(dict.fromkeys(order_ids))
     with transaction.atomic():
-        claimed = {
-            order.pk: order
-            for order in Order.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("shop")
-            .filter(pk__in=wanted, status=OrderStatus.APPROVED)
-            .order_by("pk")
-        }
-        orders = [claimed[pk] for pk in wanted if pk in claimed]
+        orders = _claim_approved(list(dict.fromkeys(order_ids)))
         if not orders:
             return result
-        lines_of: dict[int, list[OrderLine]] = {}
-        for line in (
-            OrderLine.objects.filter(order_id__in=sorted(claimed))
-            .annotate(is_dropship=F("sku__is_dropship"))
-            .order_by("order_id", "position")
-        ):
-            lines_of.setdefault(line.order_id, []).append(line)
         warehouses = list(warehouses) if warehouses is not None else active_warehouses()
-        codes = {warehouse.id: warehouse.code for warehouse in warehouses}
-        warehouse_ids = [warehouse.id for warehouse in warehouses]
-        work: list[tuple[Order, list[OrderLine]]] = []
-        mixed: list[Order] = []
-        for order in orders:
-            stock_lines = [line for line in lines_of.get(order.pk, []) if not line.is_dropship]  # type: ignore[attr-defined]
-            if not stock_lines:
-                result.outcomes[order.pk] = "dropship"
-            elif any(line.presale_pending for line in stock_lines):
-                if all(line.presale_pending for line in lines_of[order.pk]):
-                    result.outcomes[order.pk] = "presale"
-                else:  # presale lines apart (rare): the one-order path, after the batch
-                    mixed.append(order)
-            else:
-                work.append((order, stock_lines))
+        work, mixed = _sort_out_batch(orders, _lines_by_order(orders), result)
         if not work and not mixed:
             return result
-        stock = _Stock()
-        stock.load(free_levels({line.sku_id for _order, lines in work for line in lines}, warehouse_ids))
-
-        def plan_of(order: Order, stock_lines: Sequence[OrderLine]) -> Plan:
-            strategy = get_strategy(order.shop.allocation_strategy)
-            return strategy(_context(order, stock_lines, warehouses, stock.free))
-
-        locked: set[int] = set()
-        for order, stock_lines in work:
-            if not _is_in_place(plan_of(order, stock_lines), stock_lines):
-                locked.update(line.sku_id for line in stock_lines)
-        if locked:
-            stock.load(_locked_levels(locked, warehouse_ids))
-        pending = _PendingMoves()
-        allocated: list[tuple[Order, int, list[dict[str, object]]]] = []
-        for order, stock_lines in work:
-            plan = plan_of(order, stock_lines)
-            if _is_in_place(plan, stock_lines):
-                assert plan.warehouse_id is not None
-                allocated.append((order, plan.warehouse_id, []))
-                result.outcomes[order.pk] = "allocated"
-                continue
-            sku_ids = {line.sku_id for line in stock_lines}
-            if not sku_ids <= locked:
-                result.deferred.append(order.pk)
-                continue
-            if plan.kind == "single":
-                assert plan.warehouse_id is not None
-                moves = _plan_single_moves(
-                    stock_lines,
-                    plan.warehouse_id,
-                    document=order.number,
-                    stock=stock,
-                    pending=pending,
-                    actor=actor,
-                    at=now,
-                )
-                allocated.append((order, plan.warehouse_id, moves))
-                result.outcomes[order.pk] = "allocated"
-                continue
-            # A split or a stockout (rare): the one-order path, on the stock as it is now.
-            _flush_moves(pending)
-            result.outcomes[order.pk] = _allocate_locked(order, actor=actor, at=now, warehouses=warehouses).outcome
-            stock.load(free_levels(sku_ids, warehouse_ids))
-        _flush_moves(pending)
+        allocated = _allocate_work(work, warehouses, result, actor=actor, now=now)
+        codes = {warehouse.id: warehouse.code for warehouse in warehouses}
         _mark_allocated_together(allocated, actor=actor, at=now, codes=codes)
         for order in mixed:
             result.outcomes[order.pk] = _allocate_locked(order, actor=actor, at=now, warehouses=warehouses).outcome
     return result
+
+
+def _claim_approved(wanted: list[int]) -> list[Order]:
+    """The orders of `wanted` still approved and not held by another worker, locked, in
+    the order wanted."""
+    claimed = {
+        order.pk: order
+        for order in Order.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("shop")
+        .filter(pk__in=wanted, status=OrderStatus.APPROVED)
+        .order_by("pk")
+    }
+    return [claimed[pk] for pk in wanted if pk in claimed]
+
+
+def _lines_by_order(orders: Sequence[Order]) -> dict[int, list[OrderLine]]:
+    """The orders' lines by order id, in position order, each marked `is_dropship`."""
+    lines_of: dict[int, list[OrderLine]] = {}
+    for line in (
+        OrderLine.objects.filter(order_id__in=sorted(order.pk for order in orders))
+        .annotate(is_dropship=F("sku__is_dropship"))
+        .order_by("order_id", "position")
+    ):
+        lines_of.setdefault(line.order_id, []).append(line)
+    return lines_of
+
+
+def _sort_out_batch(
+    orders: Sequence[Order], lines_of: dict[int, list[OrderLine]], result: BatchResult
+) -> tuple[list[tuple[Order, list[OrderLine]]], list[Order]]:
+    """Dropship-only and presale-only orders get their outcome in `result` now; returns
+    the orders to allocate with their stock lines, and those with presale lines apart
+    (rare), which take the one-order path after the batch."""
+    work: list[tuple[Order, list[OrderLine]]] = []
+    mixed: list[Order] = []
+    for order in orders:
+        stock_lines = [line for line in lines_of.get(order.pk, []) if not line.is_dropship]  # type: ignore[attr-defined]
+        if not stock_lines:
+            result.outcomes[order.pk] = "dropship"
+        elif any(line.presale_pending for line in stock_lines):
+            if all(line.presale_pending for line in lines_of[order.pk]):
+                result.outcomes[order.pk] = "presale"
+            else:
+                mixed.append(order)
+        else:
+            work.append((order, stock_lines))
+    return work, mixed
+
+
+def _allocate_work(
+    work: Sequence[tuple[Order, list[OrderLine]]],
+    warehouses: Sequence[WarehouseInfo],
+    result: BatchResult,
+    *,
+    actor: User | None,
+    now: datetime,
+) -> list[tuple[Order, int, list[dict[str, object]]]]:
+    """Plan each order on the batch's running view of the stock: lock the stock rows of
+    every order that moves, write single-warehouse moves together, send splits and
+    stockouts down the one-order path. Returns the orders to mark allocated, with their
+    warehouse and moves; every outcome (or deferral) is in `result`."""
+    warehouse_ids = [warehouse.id for warehouse in warehouses]
+    stock = _Stock()
+    stock.load(free_levels({line.sku_id for _order, lines in work for line in lines}, warehouse_ids))
+
+    def plan_of(order: Order, stock_lines: Sequence[OrderLine]) -> Plan:
+        strategy = get_strategy(order.shop.allocation_strategy)
+        return strategy(_context(order, stock_lines, warehouses, stock.free))
+
+    locked: set[int] = set()
+    for order, stock_lines in work:
+        if not _is_in_place(plan_of(order, stock_lines), stock_lines):
+            locked.update(line.sku_id for line in stock_lines)
+    if locked:
+        stock.load(_locked_levels(locked, warehouse_ids))
+    pending = _PendingMoves()
+    allocated: list[tuple[Order, int, list[dict[str, object]]]] = []
+    for order, stock_lines in work:
+        plan = plan_of(order, stock_lines)
+        if _is_in_place(plan, stock_lines):
+            assert plan.warehouse_id is not None
+            allocated.append((order, plan.warehouse_id, []))
+            result.outcomes[order.pk] = "allocated"
+            continue
+        sku_ids = {line.sku_id for line in stock_lines}
+        if not sku_ids <= locked:
+            result.deferred.append(order.pk)
+            continue
+        if plan.kind == "single":
+            assert plan.warehouse_id is not None
+            moves = _plan_single_moves(
+                stock_lines, plan.warehouse_id, document=order.number, stock=stock, pending=pending, actor=actor, at=now
+            )
+            allocated.append((order, plan.warehouse_id, moves))
+            result.outcomes[order.pk] = "allocated"
+            continue
+        # A split or a stockout (rare): the one-order path, on the stock as it is now.
+        _flush_moves(pending)
+        result.outcomes[order.pk] = _allocate_locked(order, actor=actor, at=now, warehouses=warehouses).outcome
+        stock.load(free_levels(sku_ids, warehouse_ids))
+    _flush_moves(pending)
+    return allocated
 
 
 def allocate_in_batches(
