@@ -32,6 +32,7 @@ from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory import actions as stock
 from sellerdesk.orders import events
+from sellerdesk.orders.holds import open_holds_filter, resolve_holds
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, RefundOwed
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold, OrderLine
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
@@ -81,10 +82,8 @@ def _locked(order: Order, allowed: frozenset[OrderStatus], action: str) -> Order
 
 
 def _resolve(order: Order, reason: str, *, actor: User | None, at: datetime, resolution: str) -> list[int]:
-    holds = list(
-        OrderHold.objects.filter(order=order, reason=reason, resolved_at__isnull=True).values_list("pk", flat=True)
-    )
-    OrderHold.objects.filter(pk__in=holds).update(resolved_at=at, resolved_by=actor, resolution=resolution[:500])
+    holds = list(OrderHold.objects.filter(open_holds_filter(), order=order, reason=reason).values_list("pk", flat=True))
+    resolve_holds(OrderHold.objects.filter(pk__in=holds), actor=actor, at=at, resolution=resolution)
     return holds
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
 
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.orders.models import Order, OrderHold
+from sellerdesk.orders.states import HOLDS, HoldAction, HoldStatus
 
 MAX_RESOLUTION = 500
 
@@ -16,8 +20,37 @@ MAX_RESOLUTION = 500
 RELEASE_PERMISSION_BY_REASON = {"price": "orders.release_price"}
 
 
+def holds_in(statuses: Iterable[HoldStatus], *, path: str = "") -> Q:
+    """A filter for holds in one of `statuses` (`path` leads from the queried model to the
+    hold, e.g. "holds__"): a hold's status is whether it has a resolution time."""
+    wanted = set(statuses)
+    if wanted >= set(HoldStatus):
+        return Q()
+    if not wanted:
+        return Q(pk__in=[])
+    return Q(**{f"{path}resolved_at__isnull": HoldStatus.OPEN in wanted})
+
+
+def open_holds_filter(*, path: str = "") -> Q:
+    """Holds still open: those the table lets be resolved."""
+    return holds_in(HOLDS.statuses_allowing(HoldAction.RESOLVE), path=path)
+
+
+def _fields_of(status: HoldStatus, *, actor: User | None, at: datetime, resolution: str) -> dict[str, Any]:
+    if status == HoldStatus.RESOLVED:
+        return {"resolved_at": at, "resolved_by": actor, "resolution": resolution[:MAX_RESOLUTION]}
+    return {"resolved_at": None, "resolved_by": None, "resolution": ""}
+
+
+def resolve_holds(holds: QuerySet[OrderHold], *, actor: User | None, at: datetime, resolution: str) -> int:
+    """Resolve the open ones of `holds` in one UPDATE whose sources and target come from the
+    hold table; returns how many."""
+    target = HOLDS.target_of(HoldAction.RESOLVE)
+    return holds.filter(open_holds_filter()).update(**_fields_of(target, actor=actor, at=at, resolution=resolution))
+
+
 def open_hold_reasons(order: Order) -> list[str]:
-    return list(order.holds.filter(resolved_at__isnull=True).order_by("pk").values_list("reason", flat=True))
+    return list(order.holds.filter(open_holds_filter()).order_by("pk").values_list("reason", flat=True))
 
 
 def require_release(actor: User | None, reasons: Iterable[str]) -> None:
@@ -29,8 +62,8 @@ def require_release(actor: User | None, reasons: Iterable[str]) -> None:
 
 def resolve_open_holds(order: Order, *, actor: User | None, at: datetime, resolution: str) -> list[str]:
     """Close every open hold of the order; returns their reasons, oldest first."""
-    holds = list(order.holds.filter(resolved_at__isnull=True).order_by("pk"))
-    OrderHold.objects.filter(pk__in=[hold.pk for hold in holds]).update(
-        resolved_at=at, resolved_by=actor, resolution=resolution[:MAX_RESOLUTION]
+    holds = list(order.holds.filter(open_holds_filter()).order_by("pk"))
+    resolve_holds(
+        OrderHold.objects.filter(pk__in=[hold.pk for hold in holds]), actor=actor, at=at, resolution=resolution
     )
     return [hold.reason for hold in holds]

@@ -185,3 +185,32 @@ COD_PAYABLE_STATUSES = reachable_from(initial_status("cod"), without=CLOSING_ACT
 BOOKABLE_STATUSES = statuses_allowing(A.SHIP) | {target_of(A.SHIP)}
 # Shipped and not yet confirmed received: tracked, and its automatic confirmation may be extended.
 AWAITING_RECEIPT = statuses_allowing(A.CONFIRM_RECEIPT)
+
+
+# --- holds ---------------------------------------------------------------------------------
+# A hold (one reason an order waits in the exception queue) is open until it is resolved,
+# when the order is released, cancelled or the reason is answered. Its status is not a
+# column: an open hold has no resolution time (OrderHold.resolved_at).
+
+
+class HoldStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class HoldAction(StrEnum):
+    RESOLVE = "resolve"
+
+
+HOLD_TRANSITIONS: dict[tuple[HoldStatus, HoldAction], HoldStatus] = {
+    (HoldStatus.OPEN, HoldAction.RESOLVE): HoldStatus.RESOLVED,
+}
+
+HOLDS: TransitionTable[HoldStatus, HoldAction] = TransitionTable(
+    entity="hold", statuses=HoldStatus, moves=HOLD_TRANSITIONS
+)
+
+
+def hold_status(*, is_resolved: bool) -> HoldStatus:
+    """The status of a hold, from whether it has a resolution time."""
+    return HoldStatus.RESOLVED if is_resolved else HoldStatus.OPEN

@@ -53,6 +53,7 @@ from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import Role, require
 from sellerdesk.orders import events
 from sellerdesk.orders import states as order_states
+from sellerdesk.orders.holds import resolve_holds
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold, OrderLine
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus
 from sellerdesk.purchasing.models import (
@@ -369,8 +370,11 @@ def create_dropship_purchase(*, order: Order, actor: User | None, at: datetime |
             details={"skus": plan.missing},
         )
     # The hold "no supplier" is answered now; the agent still releases the order.
-    OrderHold.objects.filter(order_id=order.pk, reason=HOLD_REASON, resolved_at__isnull=True).update(
-        resolved_at=at, resolved_by=actor, resolution=_("Dropship purchase created")
+    resolve_holds(
+        OrderHold.objects.filter(order_id=order.pk, reason=HOLD_REASON),
+        actor=actor,
+        at=at,
+        resolution=_("Dropship purchase created"),
     )
     return _purchase_for(order, plan, dropship, actor=actor, at=at)
 

@@ -17,6 +17,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import events, holds
+from sellerdesk.orders import states as order_states
 from sellerdesk.orders.hooks import OrdersApproved
 from sellerdesk.orders.merging import merge_candidates, merge_orders
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderHold
@@ -141,14 +142,15 @@ def review_batch(
                 hold_with_findings(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
                 result.held += 1
         if approved:
-            Order.objects.filter(pk__in=[order.pk for order, _verdict in approved]).update(
-                status=OrderStatus.APPROVED, approved_at=now, reviewed_at=now
-            )
+            Order.objects.filter(
+                pk__in=[order.pk for order, _verdict in approved],
+                status__in=order_states.statuses_allowing(OrderAction.APPROVE),
+            ).update(status=order_states.target_of(OrderAction.APPROVE), approved_at=now, reviewed_at=now)
         if clean:
             Order.objects.filter(pk__in=[order.pk for order, _verdict in clean]).update(reviewed_at=now)
         rows = []
         for order, verdict in approved:
-            order.status, order.approved_at = OrderStatus.APPROVED, now
+            order.status, order.approved_at = next_status(order.status, OrderAction.APPROVE), now
             rows.append(
                 OrderEvent(
                     order=order,
@@ -272,7 +274,8 @@ def hold_order(*, order: Order, actor: User | None, reason: str, at: datetime | 
 
 def _locked_held(order: Order, action: str) -> Order:
     order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
-    if order.status != OrderStatus.ON_HOLD:
+    # In the exception queue: where the table's HOLD leads.
+    if order.status != order_states.target_of(OrderAction.HOLD):
         raise InvalidTransition(current=order.status, action=action)
     return order
 

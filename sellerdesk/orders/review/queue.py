@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.orders.holds import open_holds_filter
 from sellerdesk.orders.models import Order, OrderHold
 from sellerdesk.orders.states import OrderStatus
 
@@ -25,7 +26,7 @@ class QueuePage:
 def open_holds() -> Prefetch:
     return Prefetch(
         "holds",
-        queryset=OrderHold.objects.filter(resolved_at__isnull=True).select_related("created_by").order_by("pk"),
+        queryset=OrderHold.objects.filter(open_holds_filter()).select_related("created_by").order_by("pk"),
         to_attr="open_holds",
     )
 
@@ -44,7 +45,7 @@ def review_queue(
     require(actor, "orders.view")
     held = _held(shop)
     counts_rows = (
-        OrderHold.objects.filter(resolved_at__isnull=True, order__in=held)
+        OrderHold.objects.filter(open_holds_filter(), order__in=held)
         .values("reason")
         .annotate(n=Count("order_id", distinct=True))
         .values_list("reason", "n")
@@ -54,7 +55,7 @@ def review_queue(
         counts[code] += n
     orders = held
     if reason:
-        orders = orders.filter(holds__reason=reason, holds__resolved_at__isnull=True).distinct()
+        orders = orders.filter(open_holds_filter(path="holds__"), holds__reason=reason).distinct()
     orders = orders.select_related("shop").prefetch_related(open_holds()).order_by("reviewed_at", "pk")
     paginator = Paginator(orders, settings.ORDERS_PAGE_SIZE)
     return QueuePage(paginator.get_page(page), dict(counts), held.count())
