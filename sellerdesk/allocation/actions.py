@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.allocation import presale
+from sellerdesk.allocation.events import build_allocated_event
 from sellerdesk.allocation.strategies import (
     AllocationContext,
     NeedLine,
@@ -46,7 +47,7 @@ from sellerdesk.core.permissions import require
 from sellerdesk.inventory.availability import FREE_COVERS_PLACEHOLDERS, free_covers_sql, free_units
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from sellerdesk.orders import events
-from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage, ShortageOption
+from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
 
 ALLOCATABLE = (OrderStatus.APPROVED, OrderStatus.STOCKOUT)
@@ -229,16 +230,19 @@ def _mark_allocated(
     order.allocated_at = at
     order.save(update_fields=["status", "warehouse", "allocated_at"])
     resolved = Shortage.objects.filter(order=order, resolved_at__isnull=True).update(resolved_at=at)
-    events.status_event(
-        order,
-        OrderEventType.ALLOCATED,
-        actor=actor,
-        at=at,
-        before=before,
-        warehouse_id=warehouse_id,
-        warehouse=code if code is not None else _warehouse_code(warehouse_id),
-        moves=moves,
-        shortages_resolved=resolved,
+    events.insert_events(
+        [
+            build_allocated_event(
+                order,
+                before=before,
+                warehouse_id=warehouse_id,
+                warehouse=code if code is not None else _warehouse_code(warehouse_id),
+                moves=moves,
+                shortages_resolved=resolved,
+                actor=actor,
+                at=at,
+            )
+        ]
     )
 
 
@@ -580,22 +584,18 @@ def _mark_allocated_together(
         order.status = next_status(order.status, OrderAction.ALLOCATE)
         order.warehouse_id, order.allocated_at = warehouse_id, at
         rows.append(
-            OrderEvent(
-                order=order,
-                type=OrderEventType.ALLOCATED,
+            build_allocated_event(
+                order,
+                before=before,
+                warehouse_id=warehouse_id,
+                warehouse=codes.get(warehouse_id) or _warehouse_code(warehouse_id),
+                moves=moves,
+                shortages_resolved=open_shortages.get(order.pk, 0),
                 actor=actor,
                 at=at,
-                data={
-                    "status_before": before,
-                    "status_after": order.status,
-                    "warehouse_id": warehouse_id,
-                    "warehouse": codes.get(warehouse_id) or _warehouse_code(warehouse_id),
-                    "moves": moves,
-                    "shortages_resolved": open_shortages.get(order.pk, 0),
-                },
             )
         )
-    fastinsert.insert(rows)
+    events.insert_events(rows)
 
 
 def allocate_batch(

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.allocation.events import short_lines_dropped_event
 from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
 from sellerdesk.core import fastinsert, hooks
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -453,18 +454,14 @@ def _handle_drop(
     order.save(update_fields=["subtotal", "total"])
     net_paid = order.paid_amount - order.refunded_amount
     refund = ZERO if order.payment_status == PaymentStatus.COD else max(net_paid - order.total, ZERO)
-    events.write_event(
+    short_lines_dropped_event(
         order,
-        OrderEventType.LINES_CHANGED,
-        actor=actor,
-        at=at,
         lines_before=before_lines,
         lines_after=[{"line": line.position, "sku": line.sku_code, "quantity": line.quantity} for line in kept],
         total_before=str(total_before),
-        total_after=str(order.total),
-        balance_due="0.00",
         refund=str(refund),
-        text=_("Short lines dropped; total ¥%(before)s → ¥%(after)s") % {"before": total_before, "after": order.total},
+        actor=actor,
+        at=at,
     )
     if refund > ZERO:
         hooks.emit(RefundOwed(order=order, amount=refund, actor=actor, at=at, reason=_("short lines dropped")))

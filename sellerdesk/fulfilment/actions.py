@@ -25,6 +25,7 @@ from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment import states as wave_states
+from sellerdesk.fulfilment.events import picking_started_events
 from sellerdesk.fulfilment.models import PickLine, PickMode, Wave, WaveOrder, WaveStatus, WaveStep, WaveStepKind
 from sellerdesk.fulfilment.states import WaveAction
 from sellerdesk.fulfilment.waves import WavePlan, WaveRules, plan_wave
@@ -115,23 +116,9 @@ def _write_plan(plan: WavePlan, *, mode: str, actor: User | None, at: datetime) 
         batch_size=2000,
     )
     OrderEvent.objects.bulk_create(
-        [
-            OrderEvent(
-                order_id=entry.order_id,
-                type=PICKING_STARTED,
-                actor=actor,
-                at=at,
-                data={
-                    "status_before": OrderStatus.ALLOCATED,
-                    "status_after": OrderStatus.PICKING,
-                    "wave": wave.number,
-                    "mode": mode,
-                    "slot": entry.slot,
-                    "text": _("Picking in wave %(wave)s, slot %(slot)s") % {"wave": wave.number, "slot": entry.slot},
-                },
-            )
-            for entry in entries
-        ],
+        picking_started_events(
+            ((entry.order_id, entry.slot) for entry in entries), wave=wave.number, mode=mode, actor=actor, at=at
+        ),
         batch_size=2000,
     )
     return wave

@@ -30,10 +30,10 @@ from sellerdesk.core.errors import Conflict, DomainError, NotFound, ValidationFa
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment import states as wave_states
-from sellerdesk.fulfilment.actions import PACKING_CHECKED, WORK
+from sellerdesk.fulfilment.actions import WORK
+from sellerdesk.fulfilment.events import packing_checked_event
 from sellerdesk.fulfilment.models import PickLine, WaveOrder
 from sellerdesk.fulfilment.states import WaveAction
-from sellerdesk.orders import events
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import OrderStatus
 
@@ -277,15 +277,13 @@ def scan_item(*, order: Order, code: str, actor: User | None, at: datetime | Non
 def _mark_checked(entry: WaveOrder, check: PackCheck, *, actor: User | None, at: datetime) -> None:
     entry.checked_at = at
     entry.checked_by = actor
-    events.write_event(
+    packing_checked_event(
         entry.order,
-        PACKING_CHECKED,
-        actor=actor,
-        at=at,
         wave=entry.wave.number,
         units=check.units_scanned,
         weight_grams=entry.weight_grams,
-        text=_("Packing check passed: %(units)s unit(s) scanned") % {"units": check.units_scanned},
+        actor=actor,
+        at=at,
     )
 
 

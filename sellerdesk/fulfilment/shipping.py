@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.fulfilment.actions import PACKED, WORK, close_wave_if_done
+from sellerdesk.fulfilment.actions import WORK, close_wave_if_done
+from sellerdesk.fulfilment.events import packed_event
 from sellerdesk.fulfilment.models import PickLine, WaveOrder
 from sellerdesk.fulfilment.packing import _packable_entry, check_of
 from sellerdesk.inventory import actions as stock
@@ -33,7 +34,6 @@ from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders import events
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
 
@@ -105,17 +105,15 @@ def print_label(
         entry.packed_at = at
         entry.carrier = chosen.code
         entry.save(update_fields=["packed_at", "carrier"])
-        events.status_event(
+        packed_event(
             locked,
-            PACKED,
-            actor=actor,
-            at=at,
             before=before,
             wave=entry.wave.number,
-            carrier=chosen.code,
+            carrier_code=chosen.code,
+            carrier_name=chosen.name,
             tracking_number=shipment.tracking_number,
-            text=_("Packed; label %(carrier)s %(number)s printed")
-            % {"carrier": chosen.name, "number": shipment.tracking_number},
+            actor=actor,
+            at=at,
         )
     return shipment
 

@@ -16,7 +16,7 @@ from sellerdesk.core.addresses import canonical_division
 from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.logistics import order_events
+from sellerdesk.logistics import events
 from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.carriers.base import ParcelRef, Party, ShipmentRequest
 from sellerdesk.logistics.models import (
@@ -432,17 +432,14 @@ def create_shipment(
                 details={"tracking_number": created.tracking_number},
             ) from None
         _log(shipment, ShipmentLogType.CREATED, actor=actor, at=at, tracking_number=shipment.tracking_number)
-        order_events.write(
+        events.label_booked_event(
             order,
-            order_events.SHIPMENT,
+            shipment_id=shipment.pk,
+            carrier_code=carrier.code,
+            carrier_name=carrier.name,
+            tracking_number=shipment.tracking_number,
             actor=actor,
             at=at,
-            text=_("Label booked with %(carrier)s, tracking number %(number)s")
-            % {"carrier": carrier.name, "number": shipment.tracking_number},
-            shipment_id=shipment.pk,
-            carrier=carrier.code,
-            tracking_number=shipment.tracking_number,
-            action="created",
         )
     return shipment
 
@@ -467,14 +464,13 @@ def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: 
         shipment.cancelled_at = at
         shipment.save(update_fields=["status", "cancelled_at"])
         _log(shipment, ShipmentLogType.CANCELLED, actor=actor, at=at, reason=reason.strip())
-        order_events.write(
+        events.label_cancelled_event(
             shipment.order,
-            order_events.SHIPMENT,
+            shipment_id=shipment.pk,
+            tracking_number=shipment.tracking_number,
+            reason=reason,
             actor=actor,
             at=at,
-            text=_("Label %(number)s cancelled: %(reason)s") % {"number": shipment.tracking_number, "reason": reason},
-            shipment_id=shipment.pk,
-            action="cancelled",
         )
     return shipment
 
@@ -503,15 +499,13 @@ def intercept(*, shipment: Shipment, actor: User | None, reason: str, at: dateti
         shipment.cancelled_at = at
         shipment.save(update_fields=["status", "is_intercepted", "cancelled_at"])
         _log(shipment, ShipmentLogType.INTERCEPTED, actor=actor, at=at, reason=reason.strip())
-        order_events.write(
+        events.parcel_intercepted_event(
             shipment.order,
-            order_events.SHIPMENT,
+            shipment_id=shipment.pk,
+            tracking_number=shipment.tracking_number,
+            reason=reason,
             actor=actor,
             at=at,
-            text=_("Parcel %(number)s intercepted: %(reason)s")
-            % {"number": shipment.tracking_number, "reason": reason},
-            shipment_id=shipment.pk,
-            action="intercepted",
         )
     return shipment
 
@@ -566,21 +560,8 @@ def extend_auto_confirm(
         before = order.auto_confirm_at
         order.auto_confirm_at = before + timedelta(days=days)
         order.save(update_fields=["auto_confirm_at"])
-        order_events.write(
-            order,
-            order_events.AUTO_CONFIRM_EXTENDED,
-            actor=actor,
-            at=at,
-            text=_("Receipt confirmation extended by %(days)s day(s) to %(date)s: %(reason)s")
-            % {
-                "days": days,
-                "date": timezone.localtime(order.auto_confirm_at).strftime("%Y-%m-%d %H:%M"),
-                "reason": reason.strip(),
-            },
-            before=before.isoformat(),
-            after=order.auto_confirm_at.isoformat(),
-            days=days,
-            reason=reason.strip(),
+        events.auto_confirm_extended_event(
+            order, before=before, after=order.auto_confirm_at, days=days, reason=reason.strip(), actor=actor, at=at
         )
     return order
 

@@ -8,6 +8,9 @@ class LogisticsConfig(AppConfig):
     verbose_name = _("Logistics")
 
     def ready(self) -> None:
+        # The renderers of the order-event codes this app writes (see core.messages).
+        from sellerdesk.logistics import events  # noqa: F401
+
         # Its subscriptions to lower layers' hooks and the ports it provides (core.hooks).
         from sellerdesk.logistics.subscribers import connect
 

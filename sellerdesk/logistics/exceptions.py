@@ -23,7 +23,7 @@ from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.periodic import periodic
 from sellerdesk.core.permissions import PERMISSIONS, STAFF, require
-from sellerdesk.logistics import order_events
+from sellerdesk.logistics import events
 from sellerdesk.logistics.models import (
     ExceptionKind,
     ExceptionLog,
@@ -106,16 +106,13 @@ def _open(
         detected_at=at,
     )
     _log(exception, ExceptionLogType.DETECTED, actor=None, at=at, kind=kind, detail=exception.detail)
-    order_events.write(
+    events.exception_detected_event(
         shipment.order,
-        order_events.LOGISTICS_EXCEPTION,
-        actor=None,
-        at=at,
-        text=_("Parcel %(number)s: %(kind)s — %(detail)s")
-        % {"number": shipment.tracking_number, "kind": ExceptionKind(kind).label, "detail": exception.detail},
         exception_id=exception.pk,
+        tracking_number=shipment.tracking_number,
         kind=kind,
-        action="detected",
+        detail=exception.detail,
+        at=at,
     )
     return exception
 
@@ -258,16 +255,14 @@ def contact_buyer(
         locked.contacted_at = at
         locked.save(update_fields=["contacted_at"])
         _log(locked, ExceptionLogType.CONTACTED, actor=actor, at=at, message_id=message.pk)
-        order_events.write(
+        events.buyer_told_event(
             locked.order,
-            order_events.LOGISTICS_EXCEPTION,
-            actor=actor,
-            at=at,
-            text=_("Buyer told about parcel %(number)s: %(text)s")
-            % {"number": locked.shipment.tracking_number, "text": message.text},
             exception_id=locked.pk,
             message_id=message.pk,
-            action="contacted",
+            tracking_number=locked.shipment.tracking_number,
+            text=message.text,
+            actor=actor,
+            at=at,
         )
     return locked
 
@@ -321,25 +316,16 @@ def resolve_exception(
             note=locked.outcome_note,
             extra_fee=str(extra_fee) if extra_fee is not None else None,
         )
-        label = ExceptionOutcome(outcome).label
-        text = _("Parcel %(number)s: %(kind)s resolved — %(outcome)s") % {
-            "number": locked.shipment.tracking_number,
-            "kind": ExceptionKind(locked.kind).label,
-            "outcome": label,
-        }
-        if extra_fee is not None:
-            text += " " + _("(extra fee ¥%(fee)s)") % {"fee": extra_fee}
-        if locked.outcome_note:
-            text += " · " + locked.outcome_note
-        order_events.write(
+        events.exception_resolved_event(
             locked.order,
-            order_events.LOGISTICS_EXCEPTION,
+            exception_id=locked.pk,
+            tracking_number=locked.shipment.tracking_number,
+            kind=locked.kind,
+            outcome=outcome,
+            extra_fee=extra_fee,
+            note=locked.outcome_note,
             actor=actor,
             at=at,
-            text=text,
-            exception_id=locked.pk,
-            outcome=outcome,
-            action="resolved",
         )
     return locked
 

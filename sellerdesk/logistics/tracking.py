@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.periodic import periodic
-from sellerdesk.logistics import order_events, states
+from sellerdesk.logistics import states
 from sellerdesk.logistics.actions import parcel_ref
 from sellerdesk.logistics.carriers.base import BadSignature, CarrierTrackingEvent
 from sellerdesk.logistics.carriers.registry import adapter_for
-from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus, TrackingEvent, TrackingKind
+from sellerdesk.logistics.events import tracking_event
+from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus, TrackingEvent
 
 S = ShipmentStatus
 # Shipments whose parcel is with the carrier and may still produce events (the table's).
@@ -31,12 +32,6 @@ STOPPED = states.NEVER_LEFT
 class Recorded:
     recorded: int
     duplicates: int
-
-
-def _text(event: TrackingEvent) -> str:
-    label = str(TrackingKind(event.kind).label) if event.kind in TrackingKind.values else event.kind
-    place = f" ({event.location})" if event.location else ""
-    return f"{label}{place}: {event.description}" if event.description else f"{label}{place}"
 
 
 def record_events(
@@ -73,16 +68,14 @@ def record_events(
                 received_at=now,
             )
             fresh.append(row)
-            order_events.write(
+            tracking_event(
                 shipment.order,
-                order_events.TRACKING,
-                actor=None,
-                at=event.at,
-                text=_text(row),
                 shipment_id=shipment.pk,
                 tracking_number=shipment.tracking_number,
                 kind=event.kind,
                 location=row.location,
+                description=row.description,
+                at=event.at,
             )
         if fresh:
             _update_shipment(shipment, now=now)

@@ -36,6 +36,7 @@ from sellerdesk.orders.schemas import (
     order_out,
     queue_item_out,
 )
+from sellerdesk.orders.timeline import describe_event
 from sellerdesk.payments import actions as payment_actions
 from sellerdesk.shops.models import Shop
 
@@ -98,6 +99,7 @@ def order_events(request: HttpRequest, number: str) -> Any:
             "at": timezone.localtime(event.at),
             "actor": event.actor.username if event.actor else None,
             "data": event.data,
+            "text": describe_event(event),
         }
         for event in order.events.select_related("actor").order_by("at", "pk")
     ]

@@ -8,8 +8,10 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        # What lower layers ask of orders (core.hooks ports).
+        # The renderers of orders' event codes (timeline), before any event is written or
+        # read; what lower layers ask of orders (core.hooks ports).
         from sellerdesk.customers.queries import CREDIT_USED
+        from sellerdesk.orders import timeline  # noqa: F401
         from sellerdesk.orders.queries import credit_used
 
         CREDIT_USED.provide(credit_used)

@@ -229,7 +229,6 @@ def change_order_lines(
             total_after=str(order.total),
             balance_due=str(due),
             refund=str(refund),
-            text=_("Lines changed; total ¥%(before)s → ¥%(after)s") % {"before": total_before, "after": order.total},
         )
         if refund > ZERO:
             hooks.emit(RefundOwed(order=order, amount=refund, actor=actor, at=at, reason=_("order lines changed")))
@@ -326,8 +325,6 @@ def correct_address(*, order: Order, actor: User | None, address: NewAddress, at
             before=before,
             after=after,
             resolved_holds=len(resolved),
-            text=_("Address corrected: %(before)s → %(after)s")
-            % {"before": "".join(before.values()), "after": "".join(after.values())},
         )
         return order
 
@@ -365,6 +362,5 @@ def choose_carrier(*, order: Order, actor: User | None, carrier_code: str, at: d
             before=before,
             after=carrier.code,
             resolved_holds=len(resolved),
-            text=_("Carrier: %(before)s → %(after)s") % {"before": before or "-", "after": carrier.code},
         )
         return order

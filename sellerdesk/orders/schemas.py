@@ -261,6 +261,8 @@ class EventOut(BaseModel):
     at: datetime
     actor: str | None
     data: dict[str, Any]
+    # The event's sentence rendered from data's code and parameters, in the request's language.
+    text: str = ""
 
 
 # --- review and the exception queue ------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -41,12 +40,13 @@ from sellerdesk.orders.forms import (
     ReleaseForm,
     ShipForm,
 )
-from sellerdesk.orders.models import FlagColor, Order, OrderEvent, OrderEventType, PaymentMethod
+from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import filter_orders, get_order, search_orders
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.review.queue import review_queue
 from sellerdesk.orders.review.rules import reason_label
 from sellerdesk.orders.states import OrderStatus, PaymentStatus, allowed_actions
+from sellerdesk.orders.timeline import method_label, status_label, timeline_entry
 from sellerdesk.payments import actions as payment_actions
 
 RESULTS_TARGET = "order-results"
@@ -263,7 +263,7 @@ def _render_detail(
     forms_by_move.update(bound or {})
     events = list(order.events.select_related("actor").order_by("at", "pk"))
     payments = [
-        (payment, _method_label(payment.method))
+        (payment, method_label(payment.method))
         for payment in order.payments.select_related("recorded_by").order_by("received_at", "pk")  # type: ignore[attr-defined]
     ]
     context = {
@@ -271,7 +271,7 @@ def _render_detail(
         "lines": list(order.lines.all()),
         "payments": payments,
         "notes": list(order.notes.select_related("author").order_by("at", "pk")),
-        "timeline": [timeline_entry(event) for event in events],
+        "timeline": [timeline_entry(event) for event in events],  # rendered in the reader's language
         "moves": moves,
         "status_moves": [key for key in moves if key in STATUS_MOVES],
         "move_labels": {key: MOVES[key].label for key in MOVES},
@@ -388,149 +388,3 @@ def _bulk(request: HttpRequest, form: QueueBulkForm) -> list[BulkOutcome]:
         else:
             outcomes.append(BulkOutcome(number, True, ""))
     return outcomes
-
-
-# --- the timeline ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str
-    title: str
-    text: str
-    actor: str
-    status_before: str
-    status_after: str
-
-
-def status_label(value: str | None) -> str:
-    try:
-        return str(OrderStatus(value or "").label)
-    except ValueError:
-        return value or ""
-
-
-def _method_label(value: str) -> str:
-    try:
-        return str(PaymentMethod(value).label)
-    except ValueError:
-        return value
-
-
-def _flag_label(value: str) -> str:
-    try:
-        return str(FlagColor(value).label)
-    except ValueError:
-        return value
-
-
-# Events that carry their own sentence (written in the writer's language) in data["text"].
-_TEXT_EVENTS = frozenset(
-    {
-        OrderEventType.LINES_CHANGED,
-        OrderEventType.ADDRESS_CORRECTED,
-        OrderEventType.CARRIER_CHOSEN,
-        OrderEventType.SHIPMENT,
-        OrderEventType.TRACKING,
-        OrderEventType.LOGISTICS_EXCEPTION,
-        OrderEventType.AUTO_CONFIRM_EXTENDED,
-    }
-)
-
-
-def describe_event(event: OrderEvent) -> str:
-    """A sentence for the timeline, in the reader's language, from the event's data."""
-    data: dict[str, Any] = event.data or {}
-    kind = event.type
-    if kind == OrderEventType.PLACED:
-        lines = data.get("lines", [])
-        return _("%(count)s line(s), %(items)s item(s), total ¥%(total)s") % {
-            "count": len(lines),
-            "items": sum(int(line.get("quantity", 0)) for line in lines),
-            "total": data.get("total", ""),
-        }
-    if kind == OrderEventType.PRICE_CHANGED:
-        changes = "; ".join(
-            f"{line.get('sku', '')} ¥{line.get('before', '')} → ¥{line.get('after', '')}"
-            for line in data.get("lines", [])
-        )
-        text = _("%(changes)s. Total ¥%(before)s → ¥%(after)s") % {
-            "changes": changes,
-            "before": data.get("total_before", ""),
-            "after": data.get("total_after", ""),
-        }
-        if data.get("reason"):
-            text += " · " + _("reason: %(reason)s") % {"reason": data["reason"]}
-        return text
-    if kind == OrderEventType.PAYMENT_RECORDED:
-        text = _("¥%(amount)s (%(method)s), ¥%(paid)s paid so far") % {
-            "amount": data.get("amount", ""),
-            "method": _method_label(data.get("method", "")),
-            "paid": data.get("paid_amount", ""),
-        }
-        if data.get("reference"):
-            text += " · " + _("reference %(reference)s") % {"reference": data["reference"]}
-        return text
-    if kind == OrderEventType.SHIPPED:
-        return _("%(carrier)s, tracking number %(tracking)s") % {
-            "carrier": data.get("carrier", ""),
-            "tracking": data.get("tracking_number", ""),
-        }
-    if kind == OrderEventType.RECEIPT_CONFIRMED:
-        return _("Confirmed automatically when the time was up") if data.get("automatic") else ""
-    if kind == OrderEventType.CLOSED:
-        if data.get("action") == "expire":
-            return _("Not paid in time") if not data.get("reason") else str(data["reason"])
-        return _("Cancelled: %(reason)s") % {"reason": data.get("reason", "")}
-    if kind == OrderEventType.REFUND_RECORDED:
-        return _("¥%(amount)s to refund · %(reason)s") % {
-            "amount": data.get("amount", ""),
-            "reason": data.get("reason", ""),
-        }
-    if kind == OrderEventType.NOTE_ADDED:
-        return str(data.get("text", ""))
-    if kind == OrderEventType.HELD:
-        reasons = "; ".join(
-            f"{reason_label(reason.get('code', ''))}: {reason.get('message', '')}" for reason in data.get("reasons", [])
-        )
-        return (_("Held automatically: %(reasons)s") if data.get("automatic") else _("Held: %(reasons)s")) % {
-            "reasons": reasons
-        }
-    if kind == OrderEventType.APPROVED and data.get("automatic"):
-        return _("Approved automatically; rules passed: %(rules)s") % {
-            "rules": ", ".join(reason_label(code) for code in data.get("rules_passed", []))
-        }
-    if kind == OrderEventType.APPROVED and data.get("released") is not None:
-        text = _("Released from the exception queue")
-        return text + (" · " + str(data["note"]) if data.get("note") else "")
-    if kind == OrderEventType.REVIEWED:
-        return _("No problem found; waiting for approval by hand")
-    if kind in _TEXT_EVENTS:
-        return str(data.get("text", ""))
-    if kind == OrderEventType.FLAGGED:
-        after = data.get("after", {})
-        if not after.get("color"):
-            return _("Flag cleared")
-        return _("%(color)s flag: %(reason)s") % {
-            "color": _flag_label(after["color"]),
-            "reason": after.get("reason", ""),
-        }
-    return ""
-
-
-def timeline_entry(event: OrderEvent) -> TimelineEntry:
-    try:
-        title = str(OrderEventType(event.type).label)
-    except ValueError:
-        title = event.type
-    data = event.data or {}
-    return TimelineEntry(
-        at=event.at,
-        kind=event.type,
-        title=title,
-        text=describe_event(event),
-        actor=event.actor.signature if event.actor else _("System"),
-        status_before=status_label(data["status_before"]) if data.get("status_before") else "",
-        status_after=status_label(data["status_after"]) if data.get("status_after") else "",
-    )

@@ -167,7 +167,7 @@ def test_events_are_the_timeline_oldest_first(api: Any, agent_api: Any, unpaid: 
         ("paid", None),
         ("approved", None),
     ]
-    assert all(set(event) == {"type", "at", "actor", "data"} for event in events)
+    assert all(set(event) == {"type", "at", "actor", "data", "text"} for event in events)
     times = [parse_datetime(event["at"]) for event in events]
     assert times == sorted(times)  # type: ignore[type-var]
     assert events[4]["data"] == {"status_before": "pending_review", "status_after": "approved"}

@@ -14,6 +14,7 @@ from sellerdesk.logistics.exceptions import detect_logistics_exceptions
 from sellerdesk.logistics.models import LogisticsException, Shipment, TrackingEvent
 from sellerdesk.logistics.tracking import poll_shipment, poll_tracking
 from sellerdesk.orders.models import Order, OrderEvent
+from sellerdesk.orders.timeline import describe_event
 from tests.api.helpers import assert_error, default_shop  # noqa: F401  (autouse)
 from tests.logistics.helpers import T0, adapter, carriers, fresh, shipped
 
@@ -50,7 +51,7 @@ def test_polling_records_the_scans_so_far_and_the_order_timeline_shows_them() ->
     assert fresh(shipment).status == "in_transit"
     assert fresh(shipment).last_event_at == T0 + timedelta(hours=18)
     timeline = OrderEvent.objects.filter(order=shipment.order, type="tracking").order_by("at")
-    assert [event.data["text"] for event in timeline] == [
+    assert [describe_event(event) for event in timeline] == [
         "Picked up (杭州市): 【杭州市】快件已揽收",
         "Left a sorting centre (杭州市转运中心): 快件已从【杭州市转运中心】发出",
         "Arrived at a sorting centre (浙江省分拨中心): 快件已到达【浙江省分拨中心】",

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.core import fastinsert, hooks
+from sellerdesk.core import hooks
 from sellerdesk.core.errors import DomainError, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -20,7 +20,7 @@ from sellerdesk.orders import events, holds
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.hooks import OrdersApproved
 from sellerdesk.orders.merging import merge_candidates, merge_orders
-from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderHold
+from sellerdesk.orders.models import Order, OrderEventType, OrderHold
 from sellerdesk.orders.review.engine import Verdict, build_context, evaluate, recognised_wishes
 from sellerdesk.orders.review.rules import MANUAL, Finding, ReviewContext
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
@@ -70,26 +70,27 @@ def review_order(
             order.status = next_status(order.status, OrderAction.APPROVE)
             order.approved_at = now
             order.save(update_fields=["status", "approved_at", "reviewed_at"])
-            events.status_event(
-                order,
-                OrderEventType.APPROVED,
-                actor=actor,
-                at=now,
-                before=before,
-                automatic=True,
-                rules_passed=verdict.passed,
-                instructions=recognised_wishes(order),
+            events.insert_events(
+                [
+                    events.build_auto_approved_event(
+                        order,
+                        before=before,
+                        rules_passed=verdict.passed,
+                        instructions=recognised_wishes(order),
+                        actor=actor,
+                        at=now,
+                    )
+                ]
             )
             hooks.emit(OrdersApproved(order_ids=(order.pk,), at=now))  # confirmation, allocation
         elif verdict.is_clean:
             order.save(update_fields=["reviewed_at"])
-            events.write_event(
-                order,
-                OrderEventType.REVIEWED,
-                actor=actor,
-                at=now,
-                rules_passed=verdict.passed,
-                instructions=recognised_wishes(order),
+            events.insert_events(
+                [
+                    events.build_reviewed_event(
+                        order, rules_passed=verdict.passed, instructions=recognised_wishes(order), actor=actor, at=now
+                    )
+                ]
             )
         else:
             hold_with_findings(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
@@ -152,31 +153,22 @@ def review_batch(
         for order, verdict in approved:
             order.status, order.approved_at = next_status(order.status, OrderAction.APPROVE), now
             rows.append(
-                OrderEvent(
-                    order=order,
-                    type=OrderEventType.APPROVED,
+                events.build_auto_approved_event(
+                    order,
+                    before=OrderStatus.PENDING_REVIEW.value,
+                    rules_passed=verdict.passed,
+                    instructions=recognised_wishes(order),
                     actor=actor,
                     at=now,
-                    data={
-                        "status_before": OrderStatus.PENDING_REVIEW.value,
-                        "status_after": OrderStatus.APPROVED.value,
-                        "automatic": True,
-                        "rules_passed": verdict.passed,
-                        "instructions": recognised_wishes(order),
-                    },
                 )
             )
         for order, verdict in clean:
             rows.append(
-                OrderEvent(
-                    order=order,
-                    type=OrderEventType.REVIEWED,
-                    actor=actor,
-                    at=now,
-                    data={"rules_passed": verdict.passed, "instructions": recognised_wishes(order)},
+                events.build_reviewed_event(
+                    order, rules_passed=verdict.passed, instructions=recognised_wishes(order), actor=actor, at=now
                 )
             )
-        fastinsert.insert(rows)
+        events.insert_events(rows)
         result.approved += len(approved)
         result.reviewed += len(clean)
         if approved:

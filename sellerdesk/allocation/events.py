@@ -1,0 +1,76 @@
+"""The order-timeline events allocation writes, one writer each, and the renderers of
+its own codes (registered on import; `AllocationConfig.ready()` imports this module)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+from sellerdesk.core.models import User
+from sellerdesk.orders.events import build_event, register_event_code, write_event
+from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
+
+SHORT_LINES_DROPPED = "short_lines_dropped"
+
+register_event_code(
+    SHORT_LINES_DROPPED,
+    OrderEventType.LINES_CHANGED,
+    gettext_lazy("Short lines dropped; total ¥%(before)s → ¥%(after)s"),
+    format=lambda data: {"before": data.get("total_before", ""), "after": data.get("total_after", "")},
+    example={"total_before": "118.00", "total_after": "59.00"},
+)
+
+
+def build_allocated_event(
+    order: Order,
+    *,
+    before: str,
+    warehouse_id: int,
+    warehouse: str,
+    moves: list[dict[str, object]],
+    shortages_resolved: int,
+    actor: User | None,
+    at: datetime,
+) -> OrderEvent:
+    """Unsaved: the order's lines were reserved in one warehouse. A batch inserts many
+    in one statement; a single allocation inserts it with `orders.events.insert_events`."""
+    return build_event(
+        order,
+        OrderEventType.ALLOCATED,
+        actor=actor,
+        at=at,
+        status_before=before,
+        status_after=order.status,
+        warehouse_id=warehouse_id,
+        warehouse=warehouse,
+        moves=moves,
+        shortages_resolved=shortages_resolved,
+    )
+
+
+def short_lines_dropped_event(
+    order: Order,
+    *,
+    lines_before: list[dict[str, Any]],
+    lines_after: list[dict[str, Any]],
+    total_before: str,
+    refund: str,
+    actor: User | None,
+    at: datetime,
+) -> OrderEvent:
+    """The buyer chose to drop the short lines; the total falls to the order's total."""
+    return write_event(
+        order,
+        OrderEventType.LINES_CHANGED,
+        code=SHORT_LINES_DROPPED,
+        actor=actor,
+        at=at,
+        lines_before=lines_before,
+        lines_after=lines_after,
+        total_before=total_before,
+        total_after=str(order.total),
+        balance_due="0.00",
+        refund=refund,
+    )

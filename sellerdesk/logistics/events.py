@@ -1,0 +1,301 @@
+"""The order-timeline events logistics writes: one writer per event, and the renderers
+of their codes (registered on import; `LogisticsConfig.ready()` imports this module).
+
+Each event stores its code and parameters; the sentence is rendered when the timeline
+is read, in the reader's language (see `sellerdesk.core.messages`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sellerdesk.core.messages import Params
+from sellerdesk.core.models import User
+from sellerdesk.logistics.models import ExceptionKind, ExceptionOutcome, TrackingKind
+from sellerdesk.orders.events import register_event_code, write_event
+from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
+
+LABEL_BOOKED = "label_booked"
+LABEL_CANCELLED = "label_cancelled"
+PARCEL_INTERCEPTED = "parcel_intercepted"
+TRACKING = "tracking"
+EXCEPTION_DETECTED = "exception_detected"
+BUYER_TOLD = "buyer_told"
+EXCEPTION_RESOLVED = "exception_resolved"
+AUTO_CONFIRM_EXTENDED = "auto_confirm_extended"
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _scan(data: Params) -> str:
+    label = _label(TrackingKind, data.get("kind", ""))
+    place = f" ({data['location']})" if data.get("location") else ""
+    description = data.get("description", "")
+    return f"{label}{place}: {description}" if description else f"{label}{place}"
+
+
+def _resolved(data: Params) -> str:
+    text = _("Parcel %(number)s: %(kind)s resolved — %(outcome)s") % {
+        "number": data.get("tracking_number", ""),
+        "kind": _label(ExceptionKind, data.get("kind", "")),
+        "outcome": _label(ExceptionOutcome, data.get("outcome", "")),
+    }
+    if data.get("extra_fee") is not None:
+        text += " " + _("(extra fee ¥%(fee)s)") % {"fee": data["extra_fee"]}
+    if data.get("note"):
+        text += " · " + str(data["note"])
+    return text
+
+
+def _local_minute(value: str | None) -> str:
+    moment = parse_datetime(value or "")
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+register_event_code(
+    LABEL_BOOKED,
+    OrderEventType.SHIPMENT,
+    gettext_lazy("Label booked with %(carrier)s, tracking number %(number)s"),
+    format=lambda data: {
+        "carrier": data.get("carrier_name") or data.get("carrier", ""),
+        "number": data.get("tracking_number", ""),
+    },
+    example={"carrier": "SF", "carrier_name": "顺丰速运", "tracking_number": "SF100"},
+)
+register_event_code(
+    LABEL_CANCELLED,
+    OrderEventType.SHIPMENT,
+    gettext_lazy("Label %(number)s cancelled: %(reason)s"),
+    format=lambda data: {"number": data.get("tracking_number", ""), "reason": data.get("reason", "")},
+    example={"tracking_number": "SF100", "reason": "换快递"},
+)
+register_event_code(
+    PARCEL_INTERCEPTED,
+    OrderEventType.SHIPMENT,
+    gettext_lazy("Parcel %(number)s intercepted: %(reason)s"),
+    format=lambda data: {"number": data.get("tracking_number", ""), "reason": data.get("reason", "")},
+    example={"tracking_number": "SF100", "reason": "买家取消"},
+)
+register_event_code(
+    TRACKING,
+    OrderEventType.TRACKING,
+    render=_scan,
+    example={"kind": "picked_up", "location": "杭州市", "description": "快件已揽收"},
+)
+register_event_code(
+    EXCEPTION_DETECTED,
+    OrderEventType.LOGISTICS_EXCEPTION,
+    gettext_lazy("Parcel %(number)s: %(kind)s — %(detail)s"),
+    format=lambda data: {
+        "number": data.get("tracking_number", ""),
+        "kind": _label(ExceptionKind, data.get("kind", "")),
+        "detail": data.get("detail", ""),
+    },
+    example={"tracking_number": "SF100", "kind": "no_update", "detail": "3 天无更新"},
+)
+register_event_code(
+    BUYER_TOLD,
+    OrderEventType.LOGISTICS_EXCEPTION,
+    gettext_lazy("Buyer told about parcel %(number)s: %(text)s"),
+    format=lambda data: {"number": data.get("tracking_number", ""), "text": data.get("text", "")},
+    example={"tracking_number": "SF100", "text": "包裹延误，正在处理"},
+)
+register_event_code(
+    EXCEPTION_RESOLVED,
+    OrderEventType.LOGISTICS_EXCEPTION,
+    render=_resolved,
+    example={
+        "tracking_number": "SF100",
+        "kind": "no_update",
+        "outcome": "forward",
+        "extra_fee": "8.00",
+        "note": "转寄",
+    },
+)
+register_event_code(
+    AUTO_CONFIRM_EXTENDED,
+    OrderEventType.AUTO_CONFIRM_EXTENDED,
+    gettext_lazy("Receipt confirmation extended by %(days)s day(s) to %(date)s: %(reason)s"),
+    format=lambda data: {
+        "days": data.get("days", ""),
+        "date": _local_minute(data.get("after")),
+        "reason": data.get("reason", ""),
+    },
+    example={"days": 5, "after": "2026-12-10T10:00:00+08:00", "reason": "换货中"},
+)
+
+
+# --- the writers ---------------------------------------------------------------------------
+
+
+def label_booked_event(
+    order: Order,
+    *,
+    shipment_id: int,
+    carrier_code: str,
+    carrier_name: str,
+    tracking_number: str,
+    actor: User | None,
+    at: datetime,
+) -> OrderEvent:
+    return write_event(
+        order,
+        OrderEventType.SHIPMENT,
+        code=LABEL_BOOKED,
+        actor=actor,
+        at=at,
+        shipment_id=shipment_id,
+        carrier=carrier_code,
+        carrier_name=carrier_name,
+        tracking_number=tracking_number,
+        action="created",
+    )
+
+
+def label_cancelled_event(
+    order: Order, *, shipment_id: int, tracking_number: str, reason: str, actor: User | None, at: datetime
+) -> OrderEvent:
+    return write_event(
+        order,
+        OrderEventType.SHIPMENT,
+        code=LABEL_CANCELLED,
+        actor=actor,
+        at=at,
+        shipment_id=shipment_id,
+        tracking_number=tracking_number,
+        reason=reason,
+        action="cancelled",
+    )
+
+
+def parcel_intercepted_event(
+    order: Order, *, shipment_id: int, tracking_number: str, reason: str, actor: User | None, at: datetime
+) -> OrderEvent:
+    return write_event(
+        order,
+        OrderEventType.SHIPMENT,
+        code=PARCEL_INTERCEPTED,
+        actor=actor,
+        at=at,
+        shipment_id=shipment_id,
+        tracking_number=tracking_number,
+        reason=reason,
+        action="intercepted",
+    )
+
+
+def tracking_event(
+    order: Order,
+    *,
+    shipment_id: int,
+    tracking_number: str,
+    kind: str,
+    location: str,
+    description: str,
+    at: datetime,
+) -> OrderEvent:
+    """A carrier's scan on the order's timeline (the system is its actor)."""
+    return write_event(
+        order,
+        OrderEventType.TRACKING,
+        actor=None,
+        at=at,
+        shipment_id=shipment_id,
+        tracking_number=tracking_number,
+        kind=kind,
+        location=location,
+        description=description,
+    )
+
+
+def exception_detected_event(
+    order: Order, *, exception_id: int, tracking_number: str, kind: str, detail: str, at: datetime
+) -> OrderEvent:
+    return write_event(
+        order,
+        OrderEventType.LOGISTICS_EXCEPTION,
+        code=EXCEPTION_DETECTED,
+        actor=None,
+        at=at,
+        exception_id=exception_id,
+        tracking_number=tracking_number,
+        kind=kind,
+        detail=detail,
+        action="detected",
+    )
+
+
+def buyer_told_event(
+    order: Order,
+    *,
+    exception_id: int,
+    message_id: int,
+    tracking_number: str,
+    text: str,
+    actor: User | None,
+    at: datetime,
+) -> OrderEvent:
+    return write_event(
+        order,
+        OrderEventType.LOGISTICS_EXCEPTION,
+        code=BUYER_TOLD,
+        actor=actor,
+        at=at,
+        exception_id=exception_id,
+        message_id=message_id,
+        tracking_number=tracking_number,
+        text=text,
+        action="contacted",
+    )
+
+
+def exception_resolved_event(
+    order: Order,
+    *,
+    exception_id: int,
+    tracking_number: str,
+    kind: str,
+    outcome: str,
+    extra_fee: Decimal | None,
+    note: str,
+    actor: User | None,
+    at: datetime,
+) -> OrderEvent:
+    return write_event(
+        order,
+        OrderEventType.LOGISTICS_EXCEPTION,
+        code=EXCEPTION_RESOLVED,
+        actor=actor,
+        at=at,
+        exception_id=exception_id,
+        tracking_number=tracking_number,
+        kind=kind,
+        outcome=outcome,
+        extra_fee=str(extra_fee) if extra_fee is not None else None,
+        note=note,
+        action="resolved",
+    )
+
+
+def auto_confirm_extended_event(
+    order: Order, *, before: datetime, after: datetime, days: int, reason: str, actor: User | None, at: datetime
+) -> OrderEvent:
+    return write_event(
+        order,
+        OrderEventType.AUTO_CONFIRM_EXTENDED,
+        actor=actor,
+        at=at,
+        before=before.isoformat(),
+        after=after.isoformat(),
+        days=days,
+        reason=reason,
+    )
