@@ -27,12 +27,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import hooks
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import to_money
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import MAX_MONEY
+from sellerdesk.inventory.hooks import StockArrived
 from sellerdesk.inventory.models import Bin, Warehouse
 from sellerdesk.purchasing.models import (
     PurchaseKind,
@@ -799,8 +801,6 @@ def receive_purchase_order(
     partially received or received, and allocation is told the stock arrived (presale
     lines and waiting stockout orders take it) in the same transaction.
     """
-    from sellerdesk.allocation.actions import after_stock_arrived
-
     require(actor, "purchasing.receive")
     at = at or timezone.now()
     if len(note) > 500:
@@ -823,7 +823,9 @@ def receive_purchase_order(
         purchase_order.save(update_fields=["status"])
         arrived = sorted({check.line.sku_id for check in checks if check.good > 0})
         if arrived:
-            after_stock_arrived(sku_ids=arrived, warehouse_id=purchase_order.warehouse_id, actor=actor, at=at)
+            hooks.emit(
+                StockArrived(sku_ids=tuple(arrived), warehouse_id=purchase_order.warehouse_id, actor=actor, at=at)
+            )
         purchase_event(
             purchase_order,
             "received",

@@ -17,11 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import hooks
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
+from sellerdesk.inventory.hooks import StockShortfall
 from sellerdesk.inventory.models import (
     Bin,
     BinStock,
@@ -218,15 +220,15 @@ def _release_shortfalls(count: StockCount, deltas: Mapping[int, int], actor: Use
     for level in levels:
         shortfall = level.reserved - max(level.on_hand + deltas[level.sku_id], 0)
         if shortfall > 0:
-            from sellerdesk.allocation.shortages import release_for_shortfall  # allocation imports inventory
-
-            release_for_shortfall(
-                sku_id=level.sku_id,
-                warehouse_id=count.warehouse_id,
-                quantity=shortfall,
-                document=count.number,
-                actor=actor,
-                at=at,
+            hooks.emit(
+                StockShortfall(
+                    sku_id=level.sku_id,
+                    warehouse_id=count.warehouse_id,
+                    quantity=shortfall,
+                    document=count.number,
+                    actor=actor,
+                    at=at,
+                )
             )
 
 

@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import hooks
 from sellerdesk.core.errors import InsufficientStock, ShortLine, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
 from sellerdesk.inventory.availability import available_covers
+from sellerdesk.inventory.hooks import StockArrived
 from sellerdesk.inventory.models import (
     MovementKind,
     StockLevel,
@@ -224,9 +226,7 @@ def receive_transfer(*, transfer: Transfer, actor: User | None, at: datetime | N
     TransferLine.objects.filter(transfer=transfer).update(received=F("quantity"))
     transfer.status, transfer.received_at = next_transfer_status(transfer.status, TransferAction.RECEIVE), at
     transfer.save(update_fields=["status", "received_at"])
-    from sellerdesk.allocation.actions import after_stock_arrived  # allocation imports inventory
-
-    after_stock_arrived(sku_ids=[line.sku_id for line in lines], warehouse_id=target, actor=actor, at=at)
+    hooks.emit(StockArrived(sku_ids=tuple(line.sku_id for line in lines), warehouse_id=target, actor=actor, at=at))
     return transfer
 
 
@@ -260,8 +260,6 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
     transfer.status = next_transfer_status(transfer.status, TransferAction.CANCEL)
     transfer.save(update_fields=["status"])
     if was_shipped:
-        from sellerdesk.allocation.actions import after_stock_arrived  # allocation imports inventory
-
-        sku_ids = list(transfer.lines.values_list("sku_id", flat=True))
-        after_stock_arrived(sku_ids=sku_ids, warehouse_id=transfer.from_warehouse_id, actor=actor, at=at)
+        sku_ids = tuple(transfer.lines.values_list("sku_id", flat=True))
+        hooks.emit(StockArrived(sku_ids=sku_ids, warehouse_id=transfer.from_warehouse_id, actor=actor, at=at))
     return transfer
