@@ -28,6 +28,8 @@ SCANS = {
     A.LOSE: S.LOST,
 }
 EXPECTED = {
+    S.BOOKING_REQUESTED: {A.BOOK: S.CREATED, A.FAIL_BOOKING: S.BOOKING_FAILED},
+    S.BOOKING_FAILED: {},
     S.CREATED: {A.CANCEL: S.CANCELLED, A.INTERCEPT: S.INTERCEPTED, A.HAND_OVER: S.HANDED_OVER, **SCANS},
     S.HANDED_OVER: SCANS,
     S.IN_TRANSIT: SCANS,
@@ -67,7 +69,7 @@ def test_unknown_status_is_an_invalid_transition() -> None:
 def test_sets_read_from_the_table() -> None:
     assert {S.CREATED} == NOT_HANDED_OVER
     assert statuses_allowing(A.INTERCEPT) == {S.CREATED}
-    assert {S.CANCELLED, S.INTERCEPTED} == NEVER_LEFT
+    assert {S.BOOKING_REQUESTED, S.BOOKING_FAILED, S.CANCELLED, S.INTERCEPTED} == NEVER_LEFT
     assert {S.HANDED_OVER, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.RETURNING} == TRACKED
     assert allowed_actions(S.CREATED)[:3] == [A.CANCEL, A.INTERCEPT, A.HAND_OVER]
     assert allowed_actions(S.CANCELLED) == []

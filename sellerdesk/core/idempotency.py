@@ -3,6 +3,11 @@
 The first successful answer is stored with the key in the same transaction as the
 work itself, so a retry — even one racing the original — gets that answer back and
 creates nothing. An error answer is not stored: the retry simply tries again.
+
+Work that calls outside the process (booking a parcel with a carrier) must not run inside
+that transaction: it runs with `in_transaction=False`, commits its own steps, and is
+itself idempotent for the key (`scoped_key` names the key to pass on); its answer is
+stored after it.
 """
 
 from __future__ import annotations
@@ -43,8 +48,20 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Answer:
     return record.status_code, record.response_body
 
 
-def idempotent(request: HttpRequest, produce: Callable[[], Answer]) -> Status[Any]:
-    """Run `produce` (which answers (status, body)) once per Idempotency-Key."""
+def scoped_key(request: HttpRequest) -> str | None:
+    """The request's Idempotency-Key as a key for the work it asks for (at most 100
+    characters, one user's key never meeting another's), or None without one."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return None
+    user = request.auth  # type: ignore[attr-defined]
+    return f"api-{user.pk}-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+
+
+def idempotent(request: HttpRequest, produce: Callable[[], Answer], *, in_transaction: bool = True) -> Status[Any]:
+    """Run `produce` (which answers (status, body)) once per Idempotency-Key: in one
+    transaction with the stored answer, or with `in_transaction=False` on its own (it
+    must then be idempotent for `scoped_key` itself)."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return Status(*produce())
@@ -55,13 +72,23 @@ def idempotent(request: HttpRequest, produce: Callable[[], Answer]) -> Status[An
     record = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if record is not None:
         return Status(*_replay(record, fingerprint))
+
+    def store(status: int, body: Any) -> Any:
+        stored = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+        IdempotencyRecord.objects.create(
+            user=user, key=key, fingerprint=fingerprint, status_code=status, response_body=stored
+        )
+        return stored
+
     try:
-        with transaction.atomic():
+        if in_transaction:
+            with transaction.atomic():
+                status, body = produce()
+                stored = store(status, body)
+        else:
             status, body = produce()
-            stored = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-            IdempotencyRecord.objects.create(
-                user=user, key=key, fingerprint=fingerprint, status_code=status, response_body=stored
-            )
+            with transaction.atomic():
+                stored = store(status, body)
     except IntegrityError:
         record = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if record is None:

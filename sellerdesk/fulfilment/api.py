@@ -453,7 +453,8 @@ def print_label(request: HttpRequest, number: str, payload: LabelIn) -> Status[A
         )
         return 201, shipment_out(shipment)
 
-    return idempotent(request, produce)
+    # The carrier is called between the booking's own commits; a twin request takes up the same booking.
+    return idempotent(request, produce, in_transaction=False)
 
 
 class ScanOutIn(Strict):

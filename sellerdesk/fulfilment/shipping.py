@@ -51,9 +51,15 @@ def _carrier_for(entry: WaveOrder, code: str | None, actor: User | None) -> Carr
     return require_choice(order, actor=actor)
 
 
-def _book(order: Order, carrier: Carrier, parcel: logistics.Parcel, *, actor: User | None, at: datetime) -> Shipment:
-    """The label of a picked and checked order: booked with the carrier (logistics)."""
-    return logistics.create_shipment(order=order, carrier=carrier, parcel=parcel, actor=actor, at=at)
+def _pending_booking(order: Order) -> Shipment | None:
+    """A booking of the order's parcel not yet packed: still requested (a request cut short,
+    or another print under way) or booked since by the worker. Taken up, not booked again."""
+    return (
+        Shipment.objects.filter(order_id=order.pk, is_intercepted=False)
+        .filter(status__in=(ShipmentStatus.BOOKING_REQUESTED, *shipment_states.NOT_HANDED_OVER))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def active_shipment(order: Order) -> Shipment | None:
@@ -75,7 +81,11 @@ def print_label(
     at: datetime | None = None,
 ) -> Shipment:
     """Book the parcel of a fully checked order and move it to packed; refuses (409
-    not_checked, naming what is missing) an order whose check is not complete."""
+    not_checked, naming what is missing) an order whose check is not complete. The carrier
+    is called between two transactions (logistics.booking): the booking is recorded, the
+    carrier asked, and the order packed once it has answered. A refusal by the carrier
+    leaves the order picking (the refused booking and its reason stay on its parcels); a
+    booking left requested or booked by the worker since is taken up, not booked again."""
     require(actor, WORK)
     at = at or timezone.now()
     with transaction.atomic():
@@ -95,10 +105,23 @@ def print_label(
                 % {"number": locked.number, "what": what},
                 details={"missing": missing, "weight_required": check.weight_required},
             )
-        chosen = _carrier_for(entry, carrier, actor)
-        options = {"scenario": scenario} if scenario else {}
-        weight = entry.weight_grams or entry.expected_weight_grams or None
-        shipment = _book(locked, chosen, logistics.Parcel(weight_grams=weight, options=options), actor=actor, at=at)
+        pending = _pending_booking(locked)
+        if pending is None:
+            chosen = _carrier_for(entry, carrier, actor)
+            options = {"scenario": scenario} if scenario else {}
+            weight = entry.weight_grams or entry.expected_weight_grams or None
+            parcel = logistics.Parcel(weight_grams=weight, options=options)
+            pending = logistics.request_booking(order=locked, carrier=chosen, parcel=parcel, actor=actor, at=at)
+    # No transaction is open while the carrier is asked.
+    shipment = logistics.book_requested(shipment=pending, actor=actor, at=at)
+    chosen = shipment.carrier
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
+        if locked.status == OrderStatus.PACKED:
+            existing = active_shipment(locked)
+            if existing is not None:
+                return existing  # a twin request packed it while the carrier answered
+        entry = _packable_entry(locked, lock=True)
         before = locked.status
         locked.status = next_status(locked.status, OrderAction.PACK)
         locked.save(update_fields=["status"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -18,7 +18,17 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.logistics import events
 from sellerdesk.logistics import states as shipment_states
-from sellerdesk.logistics.carriers.base import ParcelRef, Party, ShipmentRequest
+from sellerdesk.logistics.booking import (  # noqa: F401  (the booking steps are part of this module's API)
+    BOOKABLE,
+    Parcel,
+    book_requested,
+    create_shipment,
+    request_booking,
+)
+from sellerdesk.logistics.booking import log_shipment as _log
+from sellerdesk.logistics.booking import receiver_of as _receiver
+from sellerdesk.logistics.booking import sender_of as _sender
+from sellerdesk.logistics.carriers.base import ParcelRef, ShipmentRequest
 from sellerdesk.logistics.models import (
     Carrier,
     CarrierCoverage,
@@ -28,7 +38,6 @@ from sellerdesk.logistics.models import (
     ChoiceStrategy,
     LogisticsSettings,
     Shipment,
-    ShipmentLog,
     ShipmentLogType,
     ShipmentStatus,
 )
@@ -319,43 +328,6 @@ def update_logistics_settings(
 # --- shipments ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Parcel:
-    """One parcel of an order as it is booked: its weight, and adapter options (the
-    simulated carrier reads `scenario`)."""
-
-    weight_grams: int | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-# Order statuses in which a parcel may be booked: reviewed and not yet complete.
-BOOKABLE = frozenset({"approved", "allocated", "picking", "packed", "shipped"})
-
-
-def _sender(order: Order) -> Party:
-    from sellerdesk.inventory.models import Warehouse
-
-    warehouse = (
-        Warehouse.objects.filter(pk=order.warehouse_id).first()
-        if order.warehouse_id
-        else Warehouse.objects.filter(is_default=True).first()
-    )
-    if warehouse is None:
-        return Party(order.shop.name, "", "", "", "", "")
-    return Party(
-        warehouse.contact_name or order.shop.name,
-        warehouse.phone,
-        warehouse.province,
-        warehouse.city,
-        warehouse.district,
-        warehouse.address_detail,
-    )
-
-
-def _receiver(order: Order) -> Party:
-    return Party(order.buyer_name, order.buyer_phone, order.province, order.city, order.district, order.address_detail)
-
-
 def parcel_ref(shipment: Shipment) -> ParcelRef:
     return ParcelRef(
         tracking_number=shipment.tracking_number,
@@ -363,85 +335,6 @@ def parcel_ref(shipment: Shipment) -> ParcelRef:
         handed_over_at=shipment.handed_over_at,
         carrier_data=shipment.carrier_data,
     )
-
-
-def _log(shipment: Shipment, log_type: str, *, actor: User | None, at: datetime, **data: Any) -> None:
-    ShipmentLog.objects.create(shipment=shipment, type=log_type, actor=actor, at=at, data=data)
-
-
-def create_shipment(
-    *, order: Order, carrier: Carrier, parcel: Parcel, actor: User | None, at: datetime | None = None
-) -> Shipment:
-    """Book a parcel of the order with the carrier: the carrier answers with the tracking
-    number and label data, kept on a new Shipment. Refuses an order not reviewed or already
-    complete (409), a carrier that does not collect cash for a COD order (422) or does not
-    deliver there (409 out_of_area); nothing is written then."""
-    from sellerdesk.logistics.carriers.registry import adapter_for
-
-    require(actor, "orders.ship")
-    at = at or timezone.now()
-    if parcel.weight_grams is not None and not 1 <= parcel.weight_grams <= 1_000_000:
-        raise ValidationFailed({"weight_grams": _("between 1 and 1000000")})
-    if carrier.max_weight_grams is not None and (parcel.weight_grams or 0) > carrier.max_weight_grams:
-        raise ValidationFailed(
-            {
-                "weight_grams": _("%(carrier)s carries at most %(max)s g")
-                % {"carrier": carrier.name, "max": carrier.max_weight_grams}
-            }
-        )
-    if not carrier.is_active:
-        raise ValidationFailed({"carrier": _("%(carrier)s is not in use") % {"carrier": carrier.name}})
-    with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
-        if order.status not in BOOKABLE:
-            raise InvalidTransition(current=order.status, action="create_shipment")
-        is_cod = order.payment_method == "cod"
-        if is_cod and not carrier.supports_cod:
-            raise ValidationFailed(
-                {"carrier": _("%(carrier)s does not collect cash on delivery") % {"carrier": carrier.name}}
-            )
-        attempt = Shipment.objects.filter(order=order, carrier=carrier).count()
-        request = ShipmentRequest(
-            reference=order.number,
-            sender=_sender(order),
-            receiver=_receiver(order),
-            weight_grams=parcel.weight_grams,
-            cod_amount=order.balance_due if is_cod else Decimal("0.00"),
-            options={**parcel.options, "attempt": attempt},
-        )
-        created = adapter_for(carrier).create_shipment(request)
-        try:
-            with transaction.atomic():
-                shipment = Shipment.objects.create(
-                    order=order,
-                    carrier=carrier,
-                    tracking_number=created.tracking_number,
-                    status=ShipmentStatus.CREATED,
-                    label=created.label.as_json(),
-                    carrier_data=created.carrier_data,
-                    cod_amount=request.cod_amount,
-                    weight_grams=parcel.weight_grams,
-                    created_at=at,
-                    created_by=actor,
-                )
-        except IntegrityError:
-            raise Conflict(
-                "duplicate_tracking_number",
-                _("%(carrier)s answered with tracking number %(number)s, which is in use already.")
-                % {"carrier": carrier.name, "number": created.tracking_number},
-                details={"tracking_number": created.tracking_number},
-            ) from None
-        _log(shipment, ShipmentLogType.CREATED, actor=actor, at=at, tracking_number=shipment.tracking_number)
-        events.label_booked_event(
-            order,
-            shipment_id=shipment.pk,
-            carrier_code=carrier.code,
-            carrier_name=carrier.name,
-            tracking_number=shipment.tracking_number,
-            actor=actor,
-            at=at,
-        )
-    return shipment
 
 
 def _locked_shipment(shipment: Shipment) -> Shipment:

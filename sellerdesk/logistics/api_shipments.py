@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
-from sellerdesk.core.idempotency import idempotent
+from sellerdesk.core.idempotency import idempotent, scoped_key
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import Money
@@ -110,6 +110,8 @@ class ShipmentOut(BaseModel):
     delivered_at: datetime | None
     is_intercepted: bool
     last_event_at: datetime | None
+    # Why the carrier refused a booking (status booking_failed): {"code", "message"}; else null.
+    booking_error: dict[str, Any] | None = None
 
 
 def shipment_out(shipment: Shipment) -> dict[str, Any]:
@@ -127,6 +129,11 @@ def shipment_out(shipment: Shipment) -> dict[str, Any]:
         "delivered_at": local(shipment.delivered_at),
         "is_intercepted": shipment.is_intercepted,
         "last_event_at": local(shipment.last_event_at),
+        "booking_error": (
+            {"code": shipment.booking_error["code"], "message": shipment.booking_error["message"]}
+            if shipment.booking_error
+            else None
+        ),
     }
 
 
@@ -149,11 +156,16 @@ def create_shipment(request: HttpRequest, number: str, payload: ShipmentIn) -> S
             carrier = queries.get_carrier(code=payload.carrier, actor=actor)
         options = {"scenario": payload.scenario} if payload.scenario else {}
         shipment = actions.create_shipment(
-            order=order, carrier=carrier, parcel=actions.Parcel(payload.weight_grams, options), actor=actor
+            order=order,
+            carrier=carrier,
+            parcel=actions.Parcel(payload.weight_grams, options),
+            actor=actor,
+            idempotency_key=scoped_key(request),
         )
         return 201, shipment_out(shipment)
 
-    return idempotent(request, produce)
+    # The carrier is called between the booking's own commits; the key makes a retry the same booking.
+    return idempotent(request, produce, in_transaction=False)
 
 
 @router.get("/orders/{number}/shipments", response={200: list[ShipmentOut], **ERROR_RESPONSES})

@@ -139,6 +139,10 @@ class LogisticsSettings(models.Model):
 
 
 class ShipmentStatus(models.TextChoices):
+    # Asked of the carrier and not answered yet: the intent is committed before the call,
+    # so a booking cut short by a crash is found and retried (logistics.booking).
+    BOOKING_REQUESTED = "booking_requested", _("Booking requested")
+    BOOKING_FAILED = "booking_failed", _("Booking failed")
     CREATED = "created", _("Label created")
     HANDED_OVER = "handed_over", _("Handed over")
     IN_TRANSIT = "in_transit", _("In transit")
@@ -157,7 +161,8 @@ class Shipment(models.Model):
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="shipments")
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments")
-    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    # Blank until the carrier answers a booking.
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices)
     label = models.JSONField(_("label data"), default=dict, blank=True)
     # What the carrier returned for its own use (its order id, route); passed back to it.
@@ -173,16 +178,57 @@ class Shipment(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     is_intercepted = models.BooleanField(_("intercepted (截单)"), default=False)
     last_event_at = models.DateTimeField(_("last tracking update"), null=True, blank=True)
+    # The booking: the key sent to the carrier with every attempt (the carrier books once
+    # per key), what was asked (a retry asks the same), when the current attempt began
+    # (a booking left requested longer than the grace period is retried by the worker),
+    # and why the carrier refused, if it did ({"code", "message"}).
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    booking_request = models.JSONField(default=dict, blank=True)
+    booking_requested_at = models.DateTimeField(null=True, blank=True)
+    booking_error = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["carrier", "tracking_number"], name="shipment_tracking_unique")]
-        indexes = [models.Index(fields=["status", "last_event_at"], name="shipment_status_last_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "tracking_number"],
+                condition=~models.Q(tracking_number=""),
+                name="shipment_tracking_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "last_event_at"], name="shipment_status_last_idx"),
+            models.Index(
+                fields=["booking_requested_at"],
+                condition=models.Q(status="booking_requested"),
+                name="shipment_booking_pending_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier.code} {self.tracking_number}"
+
+
+class SimulatedBooking(models.Model):
+    """The simulated carrier's own books (carriers.simulated): each parcel it booked, by
+    the idempotency key its client sent. A key seen again answers with the same parcel
+    instead of booking a second one, as a real carrier's system does."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="+")
+    idempotency_key = models.CharField(max_length=100)
+    tracking_number = models.CharField(max_length=64)
+    label = models.JSONField(default=dict)
+    carrier_data = models.JSONField(default=dict)
+    # How many times the key was sent (1: booked and never asked again).
+    requests = models.PositiveIntegerField(default=1)
+    booked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "idempotency_key"], name="simulated_booking_key_unique")
+        ]
 
 
 class TrackingKind(models.TextChoices):
@@ -223,6 +269,7 @@ class TrackingEvent(models.Model):
 
 
 class ShipmentLogType(models.TextChoices):
+    BOOKING_FAILED = "booking_failed", _("Booking failed")
     CREATED = "created", _("Shipment created")
     HANDED_OVER = "handed_over", _("Handed over")
     CANCELLED = "cancelled", _("Cancelled")

@@ -1,6 +1,7 @@
 """The shipment's transition table (运单), in one place and free of the database.
 
-A parcel is booked (created), then cancelled, intercepted (截单) or handed over to the
+A parcel is asked of the carrier (booking requested), booked (created) or refused
+(booking failed); a booked parcel is then cancelled, intercepted (截单) or handed over to the
 carrier; after that the carrier's scans say where it is. The carrier is the authority on
 its parcel: the latest scan sets the status from any status in which the parcel may have
 left, including a scan that arrives before the scan-out, or a return after a delivery.
@@ -16,6 +17,9 @@ from sellerdesk.logistics.models import ShipmentStatus, TrackingKind
 
 
 class ShipmentAction(StrEnum):
+    # The carrier's answer to a booking requested of it (logistics.booking).
+    BOOK = "book"
+    FAIL_BOOKING = "fail_booking"
     CANCEL = "cancel"
     INTERCEPT = "intercept"
     HAND_OVER = "hand_over"
@@ -51,6 +55,8 @@ _SCANNABLE = (
 )
 
 TRANSITIONS: dict[tuple[ShipmentStatus, ShipmentAction], ShipmentStatus] = {
+    (S.BOOKING_REQUESTED, A.BOOK): S.CREATED,
+    (S.BOOKING_REQUESTED, A.FAIL_BOOKING): S.BOOKING_FAILED,
     (S.CREATED, A.CANCEL): S.CANCELLED,
     (S.CREATED, A.INTERCEPT): S.INTERCEPTED,
     (S.CREATED, A.HAND_OVER): S.HANDED_OVER,

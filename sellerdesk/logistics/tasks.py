@@ -1,6 +1,41 @@
-"""Periodic logistics work: polling carriers for tracking, and the exception desk's sweep."""
+"""Periodic logistics work: polling carriers for tracking, the exception desk's sweep, and
+finishing carrier bookings that a dead process left unanswered."""
 
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from sellerdesk.core.errors import DomainError
+from sellerdesk.core.periodic import periodic
+from sellerdesk.logistics import booking
 from sellerdesk.logistics.exceptions import detect_logistics_exceptions
 from sellerdesk.logistics.tracking import poll_tracking
 
-__all__ = ["detect_logistics_exceptions", "poll_tracking"]
+__all__ = ["detect_logistics_exceptions", "poll_tracking", "retry_carrier_bookings"]
+
+logger = logging.getLogger(__name__)
+
+
+@periodic("retry_carrier_bookings", every=timedelta(minutes=1))
+def retry_carrier_bookings(now: datetime) -> int:
+    """Ask the carrier again for each booking still requested CARRIER_BOOKING_RETRY_AFTER_SECONDS
+    after its attempt began (its process died between the intent and the answer), with the
+    same idempotency key: the carrier answers with the parcel it booked, or books it now.
+    Each booking is claimed under a row lock first, so several workers never ask twice at
+    once. Returns how many bookings were asked again."""
+    grace = timedelta(seconds=settings.SELLERDESK["CARRIER_BOOKING_RETRY_AFTER_SECONDS"])
+    asked = 0
+    for shipment_id in booking.stale_bookings(now=now, grace=grace, limit=settings.SELLERDESK["SWEEP_BATCH_SIZE"]):
+        claimed = booking.claim_stale_booking(shipment_id=shipment_id, now=now, grace=grace)
+        if claimed is None:
+            continue
+        asked += 1
+        try:
+            booking.book_requested(shipment=claimed, actor=None, at=now)
+        except DomainError as error:
+            # A refusal is recorded on the shipment; an unreachable carrier is asked next time.
+            logger.info("booking of shipment %s: %s (%s)", shipment_id, error.code, error.message)
+    return asked

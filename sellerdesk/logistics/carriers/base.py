@@ -1,7 +1,8 @@
 """The interface every carrier adapter implements.
 
 An adapter speaks to one carrier's system: it books a shipment (the carrier answers
-with a tracking number and what goes on the label), cancels one not yet picked up,
+with a tracking number and what goes on the label; the same idempotency key books
+once, however often it is sent), cancels one not yet picked up,
 reports the tracking events it knows, and checks that a webhook really came from the
 carrier. Everything crossing the boundary is a plain dataclass, so the rest of
 sellerdesk never sees a carrier's own format.
@@ -29,6 +30,14 @@ class OutOfArea(DomainError):
     status = 409
 
 
+class CarrierUnavailable(DomainError):
+    """The carrier's system did not answer (a timeout, a network error): whether it booked
+    is unknown, so the booking stays requested and the worker asks again with its key."""
+
+    code = "carrier_unavailable"
+    status = 503
+
+
 @dataclass(frozen=True)
 class Party:
     name: str
@@ -42,6 +51,20 @@ class Party:
     def address(self) -> str:
         return f"{self.province}{self.city}{self.district}{self.detail}"
 
+    def as_json(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "phone": self.phone,
+            "province": self.province,
+            "city": self.city,
+            "district": self.district,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> Party:
+        return cls(data["name"], data["phone"], data["province"], data["city"], data["district"], data["detail"])
+
 
 @dataclass(frozen=True)
 class ShipmentRequest:
@@ -54,6 +77,34 @@ class ShipmentRequest:
     cod_amount: Decimal = Decimal("0.00")
     # Adapter-specific wishes; the simulated carrier reads "scenario" (see simulated.py).
     options: dict[str, Any] = field(default_factory=dict)
+    # Sent with the booking: a carrier that has booked this key answers with that parcel
+    # again instead of booking another (a retry after a crash must not book twice).
+    idempotency_key: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """What is kept on the Shipment while the booking is requested, so that a retry
+        asks the carrier exactly the same."""
+        return {
+            "reference": self.reference,
+            "sender": self.sender.as_json(),
+            "receiver": self.receiver.as_json(),
+            "weight_grams": self.weight_grams,
+            "cod_amount": str(self.cod_amount),
+            "options": self.options,
+            "idempotency_key": self.idempotency_key,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ShipmentRequest:
+        return cls(
+            reference=data["reference"],
+            sender=Party.from_json(data["sender"]),
+            receiver=Party.from_json(data["receiver"]),
+            weight_grams=data["weight_grams"],
+            cod_amount=Decimal(data["cod_amount"]),
+            options=dict(data["options"]),
+            idempotency_key=data["idempotency_key"],
+        )
 
 
 @dataclass(frozen=True)
@@ -71,27 +122,31 @@ class LabelData:
     reference: str
 
     def as_json(self) -> dict[str, Any]:
-        def party(p: Party) -> dict[str, str]:
-            return {
-                "name": p.name,
-                "phone": p.phone,
-                "province": p.province,
-                "city": p.city,
-                "district": p.district,
-                "detail": p.detail,
-            }
-
         return {
             "tracking_number": self.tracking_number,
             "carrier_code": self.carrier_code,
             "carrier_name": self.carrier_name,
-            "sender": party(self.sender),
-            "receiver": party(self.receiver),
+            "sender": self.sender.as_json(),
+            "receiver": self.receiver.as_json(),
             "routing_code": self.routing_code,
             "cod_amount": str(self.cod_amount),
             "weight_grams": self.weight_grams,
             "reference": self.reference,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LabelData:
+        return cls(
+            tracking_number=data["tracking_number"],
+            carrier_code=data["carrier_code"],
+            carrier_name=data["carrier_name"],
+            sender=Party.from_json(data["sender"]),
+            receiver=Party.from_json(data["receiver"]),
+            routing_code=data["routing_code"],
+            cod_amount=Decimal(data["cod_amount"]),
+            weight_grams=data["weight_grams"],
+            reference=data["reference"],
+        )
 
 
 @dataclass(frozen=True)
@@ -130,7 +185,10 @@ class CarrierAdapter(Protocol):
     name: str
 
     def create_shipment(self, request: ShipmentRequest) -> CreatedShipment:
-        """Book the parcel; raises OutOfArea when the carrier cannot deliver there."""
+        """Book the parcel; raises OutOfArea when the carrier cannot deliver there, another
+        DomainError when it refuses for another reason, CarrierUnavailable when it cannot
+        be reached. A request with an idempotency key the carrier has booked already
+        answers with that booking. Called outside any database transaction."""
         ...
 
     def cancel_shipment(self, parcel: ParcelRef) -> None:

@@ -4,6 +4,9 @@ and tests can rely on every answer.
 
 - Tracking numbers in the carrier's own format (SF…, 73…, YT…), derived from the seed,
   the carrier, the order and the parcel's sequence number.
+- Books once per idempotency key: what it booked is kept in its own table
+  (logistics.SimulatedBooking), so a key sent again, even after a restart, answers with
+  the same parcel.
 - Refuses an address outside the carrier's coverage (超区), from the coverage tables.
 - Reports scans over time after hand-over: picked up, through two sorting centres,
   out for delivery, delivered — with the hours between scans configurable.
@@ -15,7 +18,10 @@ and tests can rely on every answer.
 - Signs its webhooks with HMAC-SHA256 over the raw body in `X-Signature`.
 
 Settings (settings.SELLERDESK["SIMULATED_CARRIER"], all optional): `seed`, `secret`,
-`step_hours` (6 numbers), `delay_hours`, `rates` ({scenario: weight}).
+`step_hours` (6 numbers), `delay_hours`, `rates` ({scenario: weight}), and for tests
+`pause_after_booking_seconds` (also the environment's SIMULATED_CARRIER_PAUSE_AFTER_BOOKING):
+the carrier answers that long after it has booked, so that a test can kill the booking
+process between the carrier's booking and the answer being recorded.
 """
 
 from __future__ import annotations
@@ -23,13 +29,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -63,6 +74,7 @@ DEFAULTS: dict[str, Any] = {
     # hours: pickup → left origin centre → at hub → left hub → at destination centre → out for delivery → delivered
     "step_hours": [2, 16, 2, 10, 10, 4],
     "delay_hours": 48,
+    "pause_after_booking_seconds": float(os.environ.get("SIMULATED_CARRIER_PAUSE_AFTER_BOOKING", "0")),
     "rates": {
         "normal": 86,
         "weather": 2,
@@ -120,6 +132,53 @@ class SimulatedCarrier:
     # --- booking ------------------------------------------------------------------
 
     def create_shipment(self, request: ShipmentRequest) -> CreatedShipment:
+        """Book the parcel, or answer with the parcel booked already under the request's
+        idempotency key (a request without a key is booked without being remembered)."""
+        from sellerdesk.logistics.models import SimulatedBooking
+
+        key = request.idempotency_key
+        if key:
+            known = self._booked(key)
+            if known is not None:
+                return known
+        created = self._book(request)
+        if key:
+            try:
+                with transaction.atomic():
+                    SimulatedBooking.objects.create(
+                        carrier=self.carrier,
+                        idempotency_key=key,
+                        tracking_number=created.tracking_number,
+                        label=created.label.as_json(),
+                        carrier_data=created.carrier_data,
+                        booked_at=timezone.now(),
+                    )
+            except IntegrityError:
+                # The same key booked at the same moment by another caller: its parcel is the one.
+                known = self._booked(key)
+                assert known is not None
+                return known
+        pause = float(self.config["pause_after_booking_seconds"])
+        if pause > 0:
+            time.sleep(pause)
+        return created
+
+    def _booked(self, key: str) -> CreatedShipment | None:
+        """The parcel booked under `key`, counting this request; None if the key is new."""
+        from sellerdesk.logistics.models import SimulatedBooking
+
+        if not SimulatedBooking.objects.filter(carrier=self.carrier, idempotency_key=key).update(
+            requests=F("requests") + 1
+        ):
+            return None
+        booking = SimulatedBooking.objects.get(carrier=self.carrier, idempotency_key=key)
+        return CreatedShipment(
+            tracking_number=booking.tracking_number,
+            label=LabelData.from_json(booking.label),
+            carrier_data=booking.carrier_data,
+        )
+
+    def _book(self, request: ShipmentRequest) -> CreatedShipment:
         from sellerdesk.logistics.queries import can_reach
 
         receiver = request.receiver

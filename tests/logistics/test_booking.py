@@ -1,0 +1,221 @@
+"""Booking a parcel: intent, commit, call the carrier outside any transaction, record the
+answer; a booking left unanswered is finished by the worker with the same idempotency key.
+(The killed process and the concurrent workers are in tests/pg/test_booking_recovery.py.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.logistics import actions, booking
+from sellerdesk.logistics.carriers.base import CarrierUnavailable, CreatedShipment, ParcelRef, ShipmentRequest
+from sellerdesk.logistics.carriers.registry import register_adapter
+from sellerdesk.logistics.carriers.simulated import SimulatedCarrier
+from sellerdesk.logistics.models import Carrier, Shipment, ShipmentLog, SimulatedBooking
+from sellerdesk.logistics.tasks import retry_carrier_bookings
+from sellerdesk.orders.models import OrderEvent
+from tests.api.helpers import default_shop  # noqa: F401  (autouse)
+from tests.logistics.helpers import T0, approved_order, carriers, fresh
+
+GRACE = timedelta(seconds=120)  # CARRIER_BOOKING_RETRY_AFTER_SECONDS' default
+
+
+class SpyCarrier(SimulatedCarrier):
+    """The simulated carrier, noting for each booking whether a transaction was open and
+    which key it was sent; `unreachable` makes it fail like a network error instead."""
+
+    name = "spy"
+    calls: list[tuple[bool, str]] = []
+    unreachable = False
+
+    def create_shipment(self, request: ShipmentRequest) -> CreatedShipment:
+        SpyCarrier.calls.append((connection.in_atomic_block, request.idempotency_key))
+        if SpyCarrier.unreachable:
+            raise ConnectionError("connection reset by the carrier")
+        return super().create_shipment(request)
+
+    def cancel_shipment(self, parcel: ParcelRef) -> None:
+        return None
+
+
+@pytest.fixture(autouse=True)
+def _carriers(default_shop: Any) -> None:  # noqa: F811  (after the shop and warehouse)
+    carriers()
+    register_adapter("spy", SpyCarrier)
+    Carrier.objects.filter(code="ZTO").update(adapter="spy")
+    SpyCarrier.calls = []
+    SpyCarrier.unreachable = False
+
+
+def zto() -> Carrier:
+    return Carrier.objects.get(code="ZTO")
+
+
+def book(order: Any, **options: Any) -> Shipment:
+    return actions.create_shipment(
+        order=order, carrier=zto(), parcel=actions.Parcel(weight_grams=800, options=options), actor=None, at=T0
+    )
+
+
+def order_state(order: Any) -> tuple[Any, ...]:
+    order.refresh_from_db()
+    return (order.status, OrderEvent.objects.filter(order=order).count())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_carrier_is_called_with_no_transaction_open() -> None:
+    # given an approved order, outside any test transaction
+    order = approved_order()
+
+    # when a parcel is booked
+    shipment = book(order)
+
+    # then the carrier was asked once, with the shipment's key, no transaction open
+    shipment = fresh(shipment)
+    assert SpyCarrier.calls == [(False, shipment.idempotency_key)]
+    assert shipment.idempotency_key.startswith("bk-")
+    assert shipment.status == "created"
+    assert shipment.tracking_number.startswith("73")
+    assert SimulatedBooking.objects.get().tracking_number == shipment.tracking_number
+    event = OrderEvent.objects.get(order=order, type="shipment")
+    assert (event.data["action"], event.data["tracking_number"]) == ("created", shipment.tracking_number)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_s_retry_calls_the_carrier_with_no_transaction_open() -> None:
+    # given a booking whose process died after recording the intent
+    order = approved_order()
+    requested = booking.request_booking(order=order, carrier=zto(), parcel=actions.Parcel(), actor=None, at=T0)
+
+    # when the worker retries it after the grace period
+    asked = retry_carrier_bookings(requested.booking_requested_at + GRACE)
+
+    # then the carrier was asked with no transaction open and the parcel is booked
+    assert asked == 1
+    assert SpyCarrier.calls == [(False, requested.idempotency_key)]
+    assert fresh(requested).status == "created"
+
+
+def test_a_refusal_by_the_carrier_is_recorded_with_its_reason_and_the_order_is_left_as_it_was() -> None:
+    order = approved_order()
+    before = order_state(order)
+
+    with pytest.raises(ValidationFailed) as refused:
+        book(order, scenario="teleport")
+
+    assert refused.value.fields == {"options.scenario": "unknown scenario teleport"}
+    shipment = Shipment.objects.get(order=order)
+    assert (shipment.status, shipment.tracking_number) == ("booking_failed", "")
+    assert shipment.booking_error == {
+        "code": "validation_error",
+        "status": 422,
+        "message": "Some fields are invalid.",
+        "details": {"fields": {"options.scenario": "unknown scenario teleport"}},
+    }
+    assert list(ShipmentLog.objects.filter(shipment=shipment).values_list("type", "data")) == [
+        ("booking_failed", {"code": "validation_error", "reason": "Some fields are invalid."})
+    ]
+    assert order_state(order) == before
+    assert SimulatedBooking.objects.count() == 0
+    # and the worker leaves a refused booking alone
+    assert retry_carrier_bookings(timezone.now() + GRACE) == 0
+    assert len(SpyCarrier.calls) == 1
+
+
+def test_an_unreachable_carrier_leaves_the_booking_requested_for_the_worker() -> None:
+    # given a carrier that does not answer
+    order = approved_order()
+    before = order_state(order)
+    SpyCarrier.unreachable = True
+
+    # when a parcel is booked
+    with pytest.raises(CarrierUnavailable) as unavailable:
+        book(order)
+
+    # then the caller hears so (503), the booking stays requested, the order is unchanged
+    assert (unavailable.value.code, unavailable.value.status) == ("carrier_unavailable", 503)
+    assert unavailable.value.message == "中通快递 did not answer; the booking will be tried again shortly."
+    shipment = Shipment.objects.get(order=order)
+    assert (shipment.status, shipment.tracking_number, shipment.booking_error) == ("booking_requested", "", {})
+    assert order_state(order) == before
+
+    # when the carrier is back and the worker runs before the grace period: nothing yet
+    SpyCarrier.unreachable = False
+    assert retry_carrier_bookings(shipment.booking_requested_at + GRACE - timedelta(seconds=1)) == 0
+
+    # when it runs after the grace period: the parcel is booked with the same key
+    assert retry_carrier_bookings(shipment.booking_requested_at + GRACE) == 1
+    shipment = fresh(shipment)
+    assert shipment.status == "created"
+    assert [key for _open, key in SpyCarrier.calls] == [shipment.idempotency_key] * 2
+    assert SimulatedBooking.objects.get().tracking_number == shipment.tracking_number
+    assert OrderEvent.objects.filter(order=order, type="shipment").count() == 1
+
+
+def test_a_booking_the_carrier_made_before_the_process_died_is_not_booked_again() -> None:
+    # given the intent recorded, the carrier booked, and the process gone before the answer was recorded
+    order = approved_order()
+    requested = booking.request_booking(order=order, carrier=zto(), parcel=actions.Parcel(), actor=None, at=T0)
+    first = SpyCarrier(zto()).create_shipment(ShipmentRequest.from_json(requested.booking_request))
+
+    # when the worker retries it, twice
+    later = requested.booking_requested_at + GRACE
+    assert retry_carrier_bookings(later) == 1
+    assert retry_carrier_bookings(later + GRACE) == 0
+
+    # then the carrier answered with its first booking: one parcel, one tracking number
+    shipment = fresh(requested)
+    assert (shipment.status, shipment.tracking_number) == ("created", first.tracking_number)
+    carrier_books = SimulatedBooking.objects.get()
+    assert (carrier_books.idempotency_key, carrier_books.requests) == (requested.idempotency_key, 2)
+    assert ShipmentLog.objects.filter(shipment=shipment, type="created").count() == 1
+    assert OrderEvent.objects.filter(order=order, type="shipment").count() == 1
+
+
+def test_an_idempotency_key_used_again_is_the_same_booking() -> None:
+    order = approved_order()
+
+    first = actions.create_shipment(
+        order=order, carrier=zto(), parcel=actions.Parcel(), actor=None, idempotency_key="api-1-abc"
+    )
+    again = actions.create_shipment(
+        order=order, carrier=zto(), parcel=actions.Parcel(), actor=None, idempotency_key="api-1-abc"
+    )
+
+    assert again == first
+    assert Shipment.objects.filter(order=order).count() == 1
+    assert SimulatedBooking.objects.count() == 1
+
+
+def test_booking_by_api_with_an_idempotency_key_books_once(agent_api: Any) -> None:
+    order = approved_order()
+    headers = {"Idempotency-Key": "label-1"}
+
+    first = agent_api.post(f"/api/v1/orders/{order.number}/shipments", {"carrier": "ZTO"}, headers=headers)
+    again = agent_api.post(f"/api/v1/orders/{order.number}/shipments", {"carrier": "ZTO"}, headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert first.json()["status"] == "created"
+    assert first.json()["booking_error"] is None
+    assert Shipment.objects.filter(order=order).count() == 1
+    assert len(SpyCarrier.calls) == 1
+
+
+def test_the_simulated_carrier_books_once_per_key() -> None:
+    order = approved_order()
+    request = ShipmentRequest.from_json(
+        booking.request_booking(order=order, carrier=zto(), parcel=actions.Parcel(), actor=None).booking_request
+    )
+    carrier = SimulatedCarrier(zto())
+
+    first = carrier.create_shipment(request)
+    again = SimulatedCarrier(zto()).create_shipment(request)
+
+    assert again == first
+    assert list(SimulatedBooking.objects.values_list("tracking_number", "requests")) == [(first.tracking_number, 2)]
