@@ -34,6 +34,7 @@ from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from sellerdesk.orders import events
 from sellerdesk.orders.hooks import RefundOwed
+from sellerdesk.orders.merging import PartLine
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
 
@@ -225,23 +226,7 @@ def resolve_stockout(
     at = at or timezone.now()
     chosen, answer = _check_input(option, buyer_answer, promised_date, timezone.localdate(at))
     with transaction.atomic():
-        locked = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("shop", "warehouse")
-            .filter(pk=order.pk)
-            .first()
-        )
-        if locked is None:
-            raise NotFound(_("No such order."))
-        if locked.status != OrderStatus.STOCKOUT:
-            raise InvalidTransition(current=locked.status, action="resolve_stockout")
-        shortages = list(Shortage.objects.filter(order=locked, resolved_at__isnull=True).select_related("line"))
-        if not shortages:
-            raise Conflict(
-                "no_open_shortage",
-                _("Order %(number)s has no open shortage.") % {"number": locked.number},
-                details={"number": locked.number},
-            )
+        locked, shortages = _locked_stockout(order)
         handler = _HANDLERS[chosen]
         result = handler(locked, shortages, actor=actor, at=at, promised_date=promised_date, source=from_warehouse)
         Shortage.objects.filter(pk__in=[row.pk for row in shortages]).update(
@@ -266,6 +251,25 @@ def resolve_stockout(
         )
         result.order.refresh_from_db()
         return result
+
+
+def _locked_stockout(order: Order) -> tuple[Order, list[Shortage]]:
+    """The order, locked, and its open shortages; refused unless it is a stockout with some."""
+    locked = (
+        Order.objects.select_for_update(of=("self",)).select_related("shop", "warehouse").filter(pk=order.pk).first()
+    )
+    if locked is None:
+        raise NotFound(_("No such order."))
+    if locked.status != OrderStatus.STOCKOUT:
+        raise InvalidTransition(current=locked.status, action="resolve_stockout")
+    shortages = list(Shortage.objects.filter(order=locked, resolved_at__isnull=True).select_related("line"))
+    if not shortages:
+        raise Conflict(
+            "no_open_shortage",
+            _("Order %(number)s has no open shortage.") % {"number": locked.number},
+            details={"number": locked.number},
+        )
+    return locked, shortages
 
 
 def _handle_delay(order: Order, shortages: list[Shortage], *, promised_date: date | None, **_kw: Any) -> Resolution:
@@ -346,21 +350,9 @@ def _handle_backorder(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
     from sellerdesk.allocation.actions import _allocate_locked
-    from sellerdesk.orders.merging import PartLine, split_order
+    from sellerdesk.orders.merging import split_order
 
-    lines = list(OrderLine.objects.filter(order=order).order_by("position"))
-    dropship = _dropship_ids(lines)
-    ready = [
-        PartLine(line.position, line.reserved_quantity)
-        for line in lines
-        if line.sku_id not in dropship and line.reserved_quantity
-    ]
-    ready += [PartLine(line.position, line.quantity) for line in lines if line.sku_id in dropship]
-    waiting = [
-        PartLine(line.position, line.quantity - line.reserved_quantity)
-        for line in lines
-        if line.sku_id not in dropship and line.quantity > line.reserved_quantity
-    ]
+    ready, waiting = _backorder_parts(list(OrderLine.objects.filter(order=order).order_by("position")))
     if not ready or not waiting:
         raise Conflict(
             "nothing_to_ship_now",
@@ -380,23 +372,7 @@ def _handle_backorder(
     later_part.warehouse_id = order.warehouse_id
     later_part.save(update_fields=["status", "warehouse"])
     later_lines = list(OrderLine.objects.filter(order=later_part).order_by("position"))
-    Shortage.objects.bulk_create(
-        [
-            Shortage(
-                order=later_part,
-                line=line,
-                sku_id=line.sku_id,
-                short_quantity=line.quantity - line.reserved_quantity,
-                detected_at=at,
-                option=ShortageOption.BACKORDER,
-                handled_at=at,
-                handled_by=actor,
-                document=order.number,
-            )
-            for line in later_lines
-            if line.quantity > line.reserved_quantity
-        ]
-    )
+    _open_backorder_shortages(later_part, later_lines, backorder_of=order, actor=actor, at=at)
     events.status_event(
         later_part,
         OrderEventType.STOCKOUT,
@@ -411,6 +387,47 @@ def _handle_backorder(
     )
     now_part.refresh_from_db()
     return Resolution(order, ShortageOption.BACKORDER, parts=[now_part, later_part])
+
+
+def _backorder_parts(lines: list[OrderLine]) -> tuple[list[PartLine], list[PartLine]]:
+    """How a backorder splits the order: the part ready now (the reserved units, and the
+    dropship lines whole) and the part that waits (the units short)."""
+    dropship = _dropship_ids(lines)
+    ready = [
+        PartLine(line.position, line.reserved_quantity)
+        for line in lines
+        if line.sku_id not in dropship and line.reserved_quantity
+    ]
+    ready += [PartLine(line.position, line.quantity) for line in lines if line.sku_id in dropship]
+    waiting = [
+        PartLine(line.position, line.quantity - line.reserved_quantity)
+        for line in lines
+        if line.sku_id not in dropship and line.quantity > line.reserved_quantity
+    ]
+    return ready, waiting
+
+
+def _open_backorder_shortages(
+    later_part: Order, later_lines: list[OrderLine], *, backorder_of: Order, actor: User | None, at: datetime
+) -> None:
+    """The waiting part's shortage rows, handled already (as a backorder of the order)."""
+    Shortage.objects.bulk_create(
+        [
+            Shortage(
+                order=later_part,
+                line=line,
+                sku_id=line.sku_id,
+                short_quantity=line.quantity - line.reserved_quantity,
+                detected_at=at,
+                option=ShortageOption.BACKORDER,
+                handled_at=at,
+                handled_by=actor,
+                document=backorder_of.number,
+            )
+            for line in later_lines
+            if line.quantity > line.reserved_quantity
+        ]
+    )
 
 
 def _dropship_ids(lines: list[OrderLine]) -> set[int]:
