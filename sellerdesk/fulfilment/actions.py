@@ -76,8 +76,23 @@ def _write_plan(plan: WavePlan, *, mode: str, actor: User | None, at: datetime) 
         created_at=at,
         created_by=actor,
     )
+    _save_numbered(wave, at=at)
+    entries = _write_wave_orders(wave, plan)
+    _write_pick_lines(wave, entries, plan)
+    OrderEvent.objects.bulk_create(
+        picking_started_events(
+            ((entry.order_id, entry.slot) for entry in entries), wave=wave.number, mode=mode, actor=actor, at=at
+        ),
+        batch_size=2000,
+    )
+    return wave
+
+
+def _save_numbered(wave: Wave, *, at: datetime) -> None:
+    """Insert the wave under the next number of its warehouse's day; a number another
+    wave took at the same moment is retried (three tries)."""
     for attempt in range(3):
-        wave.number = _wave_number(plan.warehouse, at)
+        wave.number = _wave_number(wave.warehouse, at)
         try:
             with transaction.atomic():
                 wave.save(force_insert=True)
@@ -86,6 +101,10 @@ def _write_plan(plan: WavePlan, *, mode: str, actor: User | None, at: datetime) 
             wave.pk = None
             if attempt == 2:
                 raise
+
+
+def _write_wave_orders(wave: Wave, plan: WavePlan) -> list[WaveOrder]:
+    """The wave's orders in their slots, each with the weight its goods should have."""
     weights = _weights({a.sku_id for planned in plan.orders for a in planned.assignments})
     entries = [
         WaveOrder(
@@ -99,6 +118,11 @@ def _write_plan(plan: WavePlan, *, mode: str, actor: User | None, at: datetime) 
         for slot, planned in enumerate(plan.orders, start=1)
     ]
     WaveOrder.objects.bulk_create(entries, batch_size=2000)
+    return entries
+
+
+def _write_pick_lines(wave: Wave, entries: list[WaveOrder], plan: WavePlan) -> None:
+    """One pick line per bin assignment of each order of the wave."""
     PickLine.objects.bulk_create(
         [
             PickLine(
@@ -115,13 +139,6 @@ def _write_plan(plan: WavePlan, *, mode: str, actor: User | None, at: datetime) 
         ],
         batch_size=2000,
     )
-    OrderEvent.objects.bulk_create(
-        picking_started_events(
-            ((entry.order_id, entry.slot) for entry in entries), wave=wave.number, mode=mode, actor=actor, at=at
-        ),
-        batch_size=2000,
-    )
-    return wave
 
 
 def create_wave(*, warehouse: Warehouse, rules: WaveRules, actor: User | None, at: datetime | None = None) -> Wave:
