@@ -267,18 +267,9 @@ def contact_buyer(
     return locked
 
 
-def resolve_exception(
-    *,
-    exception: LogisticsException,
-    outcome: str,
-    note: str,
-    actor: User | None,
-    extra_fee: Decimal | None = None,
-    at: datetime | None = None,
-) -> LogisticsException:
-    """Record what was done (reship, forward with an extra fee, refund, wait) and close it.
-    Forwarding needs the extra fee (0.00 when the shop pays it)."""
-    _require(actor, "logistics.exceptions", "orders.hold")
+def _resolution_problems(outcome: str, note: str, extra_fee: Decimal | None) -> dict[str, str]:
+    """What is wrong with a resolution, by field: an unknown outcome, a long note, a
+    forwarding without its fee, a fee that is no amount or belongs to no forwarding."""
     bad: dict[str, str] = {}
     if outcome not in ExceptionOutcome.values:
         bad["outcome"] = _("one of %(values)s") % {"values": ", ".join(ExceptionOutcome.values)}
@@ -292,6 +283,22 @@ def resolve_exception(
         bad["extra_fee"] = _("an amount between 0.00 and 99999.99 with at most 2 decimals")
     if extra_fee is not None and outcome != ExceptionOutcome.FORWARD and "outcome" not in bad:
         bad["extra_fee"] = _("only forwarding has an extra fee")
+    return bad
+
+
+def resolve_exception(
+    *,
+    exception: LogisticsException,
+    outcome: str,
+    note: str,
+    actor: User | None,
+    extra_fee: Decimal | None = None,
+    at: datetime | None = None,
+) -> LogisticsException:
+    """Record what was done (reship, forward with an extra fee, refund, wait) and close it.
+    Forwarding needs the extra fee (0.00 when the shop pays it)."""
+    _require(actor, "logistics.exceptions", "orders.hold")
+    bad = _resolution_problems(outcome, note, extra_fee)
     if bad:
         raise ValidationFailed(bad)
     at = at or timezone.now()
