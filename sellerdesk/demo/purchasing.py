@@ -84,6 +84,28 @@ def load_demo_purchasing(
     stocked = [sku for sku in skus if not sku.is_dropship and sku.is_active]
     if len(stocked) < 8 or not warehouses:
         return DemoPurchasing(suppliers, {})
+    offers = _demo_offers(rng, suppliers, stocked, actor=actor, now=now)
+    demo = _DemoOrders(rng, offers, warehouses, actor, now)
+    hz, gz, yw, kr = suppliers
+    made: dict[str, PurchaseOrder] = {}
+    made["draft"] = demo.order(yw, 3, days_ago=0)
+    made["sent"] = demo.sent(hz, 3, days_ago=2)
+    made["customs"] = _at_customs(demo, kr)
+    made["partially_received"] = _partially_received(demo, gz)
+    made["received"] = _received(demo, hz)
+    made["closed"] = _closed_short(demo, yw)
+    cancelled = demo.sent(gz, 2, days_ago=6)
+    actions.cancel_purchase_order(purchase_order=cancelled, actor=actor, reason="买错款式", at=demo.at(5))
+    made["cancelled"] = cancelled
+    made["cleared"] = _cleared(demo, kr)
+    return DemoPurchasing(suppliers, made)
+
+
+def _demo_offers(
+    rng: random.Random, suppliers: list[Supplier], stocked: list[Sku], *, actor: User | None, now: datetime
+) -> dict[str, list[Sku]]:
+    """Up to 40 stocked SKUs shared out among the suppliers, each the preferred offer of
+    its supplier; returns the SKUs by supplier code."""
     pool = rng.sample(stocked, min(len(stocked), 40))
     offers: dict[str, list[Sku]] = {supplier.code: [] for supplier in suppliers}
     for index, sku in enumerate(pool):
@@ -103,79 +125,104 @@ def load_demo_purchasing(
             ),
             actor=actor,
         )
+    return offers
 
-    def order(supplier: Supplier, count: int, *, days_ago: int, warehouse: Warehouse | None = None) -> PurchaseOrder:
-        chosen = rng.sample(offers[supplier.code], min(count, len(offers[supplier.code])))
+
+@dataclass(frozen=True)
+class _DemoOrders:
+    """What the demo's purchase orders are made with: the random source, the offers, the
+    warehouses, the actor and the demo's moment."""
+
+    rng: random.Random
+    offers: dict[str, list[Sku]]
+    warehouses: Sequence[Warehouse]
+    actor: User | None
+    now: datetime
+
+    def at(self, days_ago: float) -> datetime:
+        return self.now - timedelta(days=days_ago)
+
+    def order(
+        self, supplier: Supplier, count: int, *, days_ago: int, warehouse: Warehouse | None = None
+    ) -> PurchaseOrder:
+        """A draft of `count` of the supplier's SKUs, made `days_ago` days before now."""
+        chosen = self.rng.sample(self.offers[supplier.code], min(count, len(self.offers[supplier.code])))
         draft = actions.PurchaseDraft(
             supplier=supplier,
-            warehouse=warehouse or warehouses[0],
-            expected_at=(now + timedelta(days=supplier.lead_time_days - days_ago)).date(),
-            lines=[actions.LineDraft(sku.code, rng.choice([10, 12, 20, 24, 30, 50])) for sku in chosen],
+            warehouse=warehouse or self.warehouses[0],
+            expected_at=(self.now + timedelta(days=supplier.lead_time_days - days_ago)).date(),
+            lines=[actions.LineDraft(sku.code, self.rng.choice([10, 12, 20, 24, 30, 50])) for sku in chosen],
         )
-        return actions.create_purchase_order(draft=draft, actor=actor, at=now - timedelta(days=days_ago))
+        return actions.create_purchase_order(draft=draft, actor=self.actor, at=self.at(days_ago))
 
-    def at(days_ago: float) -> datetime:
-        return now - timedelta(days=days_ago)
+    def sent(
+        self, supplier: Supplier, count: int, *, days_ago: int, warehouse: Warehouse | None = None
+    ) -> PurchaseOrder:
+        """Such a draft, sent to the supplier the day it was made."""
+        purchase_order = self.order(supplier, count, days_ago=days_ago, warehouse=warehouse)
+        actions.send_purchase_order(purchase_order=purchase_order, actor=self.actor, at=self.at(days_ago))
+        return purchase_order
 
-    hz, gz, yw, kr = suppliers
-    made: dict[str, PurchaseOrder] = {}
-    made["draft"] = order(yw, 3, days_ago=0)
 
-    made["sent"] = order(hz, 3, days_ago=2)
-    actions.send_purchase_order(purchase_order=made["sent"], actor=actor, at=at(2))
-
-    made["customs"] = order(kr, 2, days_ago=20)
-    actions.send_purchase_order(purchase_order=made["customs"], actor=actor, at=at(20))
+def _at_customs(demo: _DemoOrders, supplier: Supplier) -> PurchaseOrder:
+    purchase_order = demo.sent(supplier, 2, days_ago=20)
     actions.record_customs(
-        purchase_order=made["customs"],
-        actor=actor,
+        purchase_order=purchase_order,
+        actor=demo.actor,
         documents="装箱单 PL-2026-118, 商业发票 CI-2026-118, 报关单号 2233 2026 0011 8866",
         prepayment=Decimal("3260.00"),
-        at=at(3),
+        at=demo.at(3),
     )
+    return purchase_order
 
-    partial = order(gz, 3, days_ago=9, warehouse=warehouses[-1])
-    actions.send_purchase_order(purchase_order=partial, actor=actor, at=at(9))
+
+def _partially_received(demo: _DemoOrders, supplier: Supplier) -> PurchaseOrder:
+    """Received in part at the last warehouse: the first line 2 damaged and 1 short, the
+    others half."""
+    partial = demo.sent(supplier, 3, days_ago=9, warehouse=demo.warehouses[-1])
     first, *rest = list(partial.lines.select_related("sku"))
     receive = [actions.ReceiveLine(first.sku.code, first.quantity - 3, 2)]  # 2 damaged, 1 short
     receive += [actions.ReceiveLine(line.sku.code, line.quantity // 2) for line in rest]
-    actions.receive_purchase_order(purchase_order=partial, lines=receive, actor=actor, note="外箱破损 1 箱", at=at(2))
-    made["partially_received"] = partial
+    actions.receive_purchase_order(
+        purchase_order=partial, lines=receive, actor=demo.actor, note="外箱破损 1 箱", at=demo.at(2)
+    )
+    return partial
 
-    received = order(hz, 2, days_ago=14)
-    actions.send_purchase_order(purchase_order=received, actor=actor, at=at(14))
+
+def _received(demo: _DemoOrders, supplier: Supplier) -> PurchaseOrder:
+    received = demo.sent(supplier, 2, days_ago=14)
     actions.receive_purchase_order(
         purchase_order=received,
         lines=[actions.ReceiveLine(line.sku.code, line.quantity) for line in received.lines.select_related("sku")],
-        actor=actor,
-        at=at(8),
+        actor=demo.actor,
+        at=demo.at(8),
     )
-    made["received"] = received
+    return received
 
-    closed = order(yw, 2, days_ago=25)
-    actions.send_purchase_order(purchase_order=closed, actor=actor, at=at(25))
+
+def _closed_short(demo: _DemoOrders, supplier: Supplier) -> PurchaseOrder:
+    """Received 4 short of its first line, then closed: the rest will not come."""
+    closed = demo.sent(supplier, 2, days_ago=25)
     line = closed.lines.select_related("sku").first()
     assert line is not None
     actions.receive_purchase_order(
-        purchase_order=closed, lines=[actions.ReceiveLine(line.sku.code, line.quantity - 4)], actor=actor, at=at(19)
+        purchase_order=closed,
+        lines=[actions.ReceiveLine(line.sku.code, line.quantity - 4)],
+        actor=demo.actor,
+        at=demo.at(19),
     )
-    actions.close_purchase_order(purchase_order=closed, actor=actor, reason="供应商断货, 余数不补", at=at(18))
-    made["closed"] = closed
+    actions.close_purchase_order(purchase_order=closed, actor=demo.actor, reason="供应商断货, 余数不补", at=demo.at(18))
+    return closed
 
-    cancelled = order(gz, 2, days_ago=6)
-    actions.send_purchase_order(purchase_order=cancelled, actor=actor, at=at(6))
-    actions.cancel_purchase_order(purchase_order=cancelled, actor=actor, reason="买错款式", at=at(5))
-    made["cancelled"] = cancelled
 
-    cleared = order(kr, 2, days_ago=35)
-    actions.send_purchase_order(purchase_order=cleared, actor=actor, at=at(35))
+def _cleared(demo: _DemoOrders, supplier: Supplier) -> PurchaseOrder:
+    cleared = demo.sent(supplier, 2, days_ago=35)
     actions.record_customs(
         purchase_order=cleared,
-        actor=actor,
+        actor=demo.actor,
         documents="报关单号 2233 2026 0009 1204",
         prepayment=Decimal("1880.00"),
-        at=at(6),
+        at=demo.at(6),
     )
-    actions.clear_customs(purchase_order=cleared, actor=actor, cleared_at=at(1))
-    made["cleared"] = cleared
-    return DemoPurchasing(suppliers, made)
+    actions.clear_customs(purchase_order=cleared, actor=demo.actor, cleared_at=demo.at(1))
+    return cleared
