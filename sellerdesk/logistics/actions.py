@@ -42,6 +42,7 @@ from sellerdesk.logistics.models import (
     ShipmentStatus,
 )
 from sellerdesk.logistics.states import ShipmentAction
+from sellerdesk.orders import states as order_states
 from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
 
@@ -448,7 +449,7 @@ def extend_auto_confirm(
     at = at or timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status not in ("shipped", "delivered") or order.auto_confirm_at is None:
+        if order.status not in order_states.AWAITING_RECEIPT or order.auto_confirm_at is None:
             raise InvalidTransition(current=order.status, action="extend_auto_confirm")
         before = order.auto_confirm_at
         order.auto_confirm_at = before + timedelta(days=days)
@@ -490,7 +491,7 @@ def track_shipped_order(
 
     require(actor, "orders.ship")
     carrier = carrier_of_order(order)
-    if order.status not in ("shipped", "delivered") or not order.tracking_number:
+    if order.status not in order_states.AWAITING_RECEIPT or not order.tracking_number:
         raise InvalidTransition(current=order.status, action="track")
     if carrier is None:
         raise ValidationFailed({"carrier": _("unknown carrier %(code)s") % {"code": order.carrier}})

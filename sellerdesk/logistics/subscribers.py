@@ -11,9 +11,11 @@ from django.db import transaction
 from sellerdesk.core import hooks
 from sellerdesk.core.errors import DomainError
 from sellerdesk.logistics import actions
+from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.hooks import ParcelShipped
-from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus
+from sellerdesk.logistics.models import Carrier, Shipment
 from sellerdesk.logistics.queries import covers
+from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo, OrderCancelled, OrderShipped
 from sellerdesk.orders.states import OrderStatus
 
@@ -28,7 +30,8 @@ def intercept_parcels(payload: OrderCancelled) -> None:
     the order, by the system on behalf of whoever cancelled (the order event names them)."""
     if payload.before not in MAY_HAVE_PARCELS:
         return
-    for shipment in Shipment.objects.filter(order=payload.order, status=ShipmentStatus.CREATED).order_by("pk"):
+    interceptable = shipment_states.statuses_allowing(ShipmentAction.INTERCEPT)
+    for shipment in Shipment.objects.filter(order=payload.order, status__in=interceptable).order_by("pk"):
         actions.intercept(shipment=shipment, actor=None, reason=payload.reason, at=payload.at)
 
 

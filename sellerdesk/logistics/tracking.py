@@ -20,6 +20,8 @@ from sellerdesk.logistics.carriers.base import BadSignature, CarrierTrackingEven
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.events import tracking_event
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus, TrackingEvent
+from sellerdesk.orders import states as order_states
+from sellerdesk.orders.states import OrderAction
 
 S = ShipmentStatus
 # Shipments whose parcel is with the carrier and may still produce events (the table's).
@@ -112,7 +114,7 @@ def _deliver_order_if_all_delivered(shipment: Shipment) -> None:
 
     order = shipment.order
     parcels = Shipment.objects.filter(order=order).exclude(status__in=STOPPED)
-    if order.status != "shipped" or parcels.exclude(status=S.DELIVERED).exists():
+    if not order_states.allows(order.status, OrderAction.DELIVER) or parcels.exclude(status=S.DELIVERED).exists():
         return
     deliver_order(order=order, actor=None, at=shipment.delivered_at)
 
