@@ -89,10 +89,31 @@ def load_demo_inventory(*, rng: random.Random, skus: list[Sku], actor: User, now
     shanghai, guangzhou, beijing = _warehouses(actor)
     bins = {house.pk: _bins(house, actor) for house in (shanghai, guangzhou, beijing)}
     ordered = sorted(skus, key=lambda sku: sku.code)
-    # Received stock: about half the SKUs in 广州, a third in 北京; the rest only in 上海.
-    stocked: dict[int, list[Sku]] = {guangzhou.pk: [], beijing.pk: []}
+    stocked = _receive_opening_stock(rng, ordered, (guangzhou, beijing), bins, actor=actor, now=now)
+    _put_away(rng, shanghai, bins[shanghai.pk], actor=actor, now=now)
+    # Reorder points on a few SKUs, some of them at or below it.
+    for sku in ordered[: max(len(ordered) // 6, 1)]:
+        actions.set_reorder_point(
+            sku=sku, warehouse=shanghai, reorder_point=rng.randrange(5, 30), reorder_quantity=50, actor=actor
+        )
+    _count_stock(rng, guangzhou, stocked[guangzhou.pk], beijing, stocked[beijing.pk], actor=actor, now=now)
+    _transfer_stock(guangzhou, beijing, shanghai, actor=actor, now=now)
+
+
+def _receive_opening_stock(
+    rng: random.Random,
+    ordered: list[Sku],
+    houses: tuple[Warehouse, Warehouse],
+    bins: dict[int, list[Bin]],
+    *,
+    actor: User,
+    now: datetime,
+) -> dict[int, list[Sku]]:
+    """Received stock: about half the SKUs in the first warehouse (广州), a third in the
+    second (北京); the rest only in 上海. Returns the SKUs received, by warehouse id."""
+    stocked: dict[int, list[Sku]] = {house.pk: [] for house in houses}
     for sku in ordered:
-        for house, share in ((guangzhou, 0.5), (beijing, 0.33)):
+        for house, share in zip(houses, (0.5, 0.33), strict=True):
             if rng.random() < share:
                 good = rng.randrange(10, 80)
                 actions.receive_stock(
@@ -106,26 +127,37 @@ def load_demo_inventory(*, rng: random.Random, skus: list[Sku], actor: User, now
                     at=now - timedelta(days=20),
                 )
                 stocked[house.pk].append(sku)
-    # Put part of 上海's available stock away in bins.
-    for level in StockLevel.objects.filter(warehouse=shanghai, on_hand__gt=0).select_related("sku")[:30]:
+    return stocked
+
+
+def _put_away(rng: random.Random, warehouse: Warehouse, bins: list[Bin], *, actor: User, now: datetime) -> None:
+    """Put part of the warehouse's available stock away in bins."""
+    for level in StockLevel.objects.filter(warehouse=warehouse, on_hand__gt=0).select_related("sku")[:30]:
         quantity = min(level.on_hand, rng.randrange(1, 20))
         actions.putaway(
             sku=level.sku,
-            bin=rng.choice(bins[shanghai.pk]),
+            bin=rng.choice(bins),
             quantity=quantity,
             actor=actor,
             at=now - timedelta(days=19),
         )
-    # Reorder points on a few SKUs, some of them at or below it.
-    for sku in ordered[: max(len(ordered) // 6, 1)]:
-        actions.set_reorder_point(
-            sku=sku, warehouse=shanghai, reorder_point=rng.randrange(5, 30), reorder_quantity=50, actor=actor
-        )
-    # A posted count in 广州 (a few over, a few under) and an open one in 北京, half counted.
-    if stocked[guangzhou.pk]:
+
+
+def _count_stock(
+    rng: random.Random,
+    guangzhou: Warehouse,
+    in_guangzhou: list[Sku],
+    beijing: Warehouse,
+    in_beijing: list[Sku],
+    *,
+    actor: User,
+    now: datetime,
+) -> None:
+    """A posted count in 广州 (a few over, a few under) and an open one in 北京, half counted."""
+    if in_guangzhou:
         count = actions.start_count(
             warehouse=guangzhou,
-            skus=stocked[guangzhou.pk][:8],
+            skus=in_guangzhou[:8],
             note="月度盘点",
             actor=actor,
             at=now - timedelta(days=7),
@@ -133,15 +165,20 @@ def load_demo_inventory(*, rng: random.Random, skus: list[Sku], actor: User, now
         counted = {line.pk: max(line.expected + rng.choice([-2, -1, 0, 0, 1, 3]), 0) for line in count.lines.all()}
         actions.enter_counts(count=count, counted=counted, actor=actor)
         actions.post_count(count=count, actor=actor, at=now - timedelta(days=7))
-    if stocked[beijing.pk]:
+    if in_beijing:
         count = actions.start_count(
-            warehouse=beijing, skus=stocked[beijing.pk][:10], note="抽盘 A 区", actor=actor, at=now - timedelta(hours=3)
+            warehouse=beijing, skus=in_beijing[:10], note="抽盘 A 区", actor=actor, at=now - timedelta(hours=3)
         )
         lines = list(count.lines.all())
         actions.enter_counts(
             count=count, counted={line.pk: line.expected for line in lines[: len(lines) // 2]}, actor=actor
         )
-    # Transfers out of 广州 (its own received stock): one received in 北京, one in transit to 上海.
+
+
+def _transfer_stock(
+    guangzhou: Warehouse, beijing: Warehouse, shanghai: Warehouse, *, actor: User, now: datetime
+) -> None:
+    """Transfers out of 广州 (its own received stock): one received in 北京, one in transit to 上海."""
     movable = [
         level
         for level in StockLevel.objects.filter(warehouse=guangzhou, on_hand__gt=5)
