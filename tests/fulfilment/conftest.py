@@ -19,8 +19,9 @@ from sellerdesk.orders.models import Order
 from sellerdesk.payments.actions import record_payment
 from tests.api.helpers import default_shop  # noqa: F401  (autouse: the default shop and warehouse)
 from tests.factories import place
+from tests.support.clock import TEST_NOW
 
-T0 = datetime.fromisoformat("2026-11-20T09:00:00+08:00")
+T0 = TEST_NOW - timedelta(days=1, hours=1)  # orders came in from 9 yesterday morning
 
 
 def sku(

@@ -3,7 +3,7 @@ with a booked and handed-over parcel."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from sellerdesk.logistics import actions
@@ -14,8 +14,9 @@ from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
 from tests.api.helpers import advance
 from tests.factories import make_sku, place
+from tests.support.clock import TEST_NOW
 
-T0 = datetime.fromisoformat("2026-11-02T09:00:00+08:00")
+T0 = TEST_NOW - timedelta(hours=1)  # parcels are booked and handed over at 9 this morning
 
 
 def carriers() -> None:
