@@ -85,8 +85,21 @@ def load_demo_allocation(
     main = default_warehouse()
     others = list(Warehouse.objects.filter(is_active=True).exclude(pk=main.pk).order_by("priority", "pk"))
     day = now - timedelta(days=2)
+    summary.presale_orders += _presale_orders(rng, main, actor=actor, day=day, now=now)
+    orders = _allocated_then_short(rng, main, others, actor=actor, day=day)
+    waiting = list(Order.objects.filter(pk__in=[order.pk for order in orders], status="stockout").order_by("pk"))
+    summary.stockouts.update(_handle_stockouts(rng, waiting, others, agent=agent, now=now))
 
-    # Presale: two SKUs sold ahead of a delivery in transit to the default warehouse.
+    # Everything else approved: allocated across the warehouses by the sweep.
+    if sweep:
+        summary.allocated = allocate_approved_orders(now=now)
+    return summary
+
+
+def _presale_orders(rng: random.Random, main: Warehouse, *, actor: User, day: datetime, now: datetime) -> list[str]:
+    """Presale: two SKUs sold ahead of a delivery in transit to the default warehouse;
+    returns the numbers of the orders."""
+    numbers: list[str] = []
     for index, (code, name, ship_in) in enumerate(
         [("PRE-DOWN-01", "预售 羽绒服 米白 M", 12), ("PRE-BOOT-01", "预售 雪地靴 黑 38", 20)]
     ):
@@ -97,9 +110,15 @@ def load_demo_allocation(
             order = _paid_order(
                 rng, [(code, rng.randint(1, 2))], actor=actor, at=day + timedelta(hours=rng.randint(1, 30))
             )
-            summary.presale_orders.append(order.number)
+            numbers.append(order.number)
+    return numbers
 
-    # Stockouts: orders allocated at the default warehouse, then a count finds units missing.
+
+def _allocated_then_short(
+    rng: random.Random, main: Warehouse, others: list[Warehouse], *, actor: User, day: datetime
+) -> list[Order]:
+    """Stockouts: orders allocated at the default warehouse, then a count finds units
+    missing (the last warehouse has them); returns the orders."""
     short_sku = _sku(actor, "SO-TEE-01", "纯棉T恤 藏青 L", "79.00")
     spare_sku = _sku(actor, "SO-SOCK-01", "中筒袜 灰", "15.00")
     set_on_hand(sku=short_sku, on_hand=14, actor=actor, warehouse=main, at=day)
@@ -125,7 +144,15 @@ def load_demo_allocation(
     set_on_hand(sku=short_sku, on_hand=2, actor=actor, warehouse=main, note="demo count", at=counted_at)
     if others:
         set_on_hand(sku=short_sku, on_hand=30, actor=actor, warehouse=others[-1], at=counted_at)
-    waiting = list(Order.objects.filter(pk__in=[order.pk for order in orders], status="stockout").order_by("pk"))
+    return orders
+
+
+def _handle_stockouts(
+    rng: random.Random, waiting: list[Order], others: list[Warehouse], *, agent: User, now: datetime
+) -> dict[str, str]:
+    """The buyers' answers to the stockouts, one option each while they last; returns the
+    option per order number ("" for an order left waiting)."""
+    handled: dict[str, str] = {}
     answers = [
         ("transfer", "同意从其他仓调货，晚两天没关系"),
         ("backorder", "先把有的发了，缺的补发"),
@@ -146,11 +173,7 @@ def load_demo_allocation(
             from_warehouse=others[-1].code if option == "transfer" else None,
             at=reply_at,
         )
-        summary.stockouts[order.number] = option
+        handled[order.number] = option
     for order in waiting[len(answers) :]:
-        summary.stockouts[order.number] = ""
-
-    # Everything else approved: allocated across the warehouses by the sweep.
-    if sweep:
-        summary.allocated = allocate_approved_orders(now=now)
-    return summary
+        handled[order.number] = ""
+    return handled
