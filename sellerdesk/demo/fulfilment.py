@@ -20,7 +20,7 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import DomainError
 from sellerdesk.core.models import User
 from sellerdesk.fulfilment import actions, packing, shipping
-from sellerdesk.fulfilment.models import WaveOrder
+from sellerdesk.fulfilment.models import Wave, WaveOrder
 from sellerdesk.fulfilment.waves import WaveRules
 from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.models import StockLevel, Warehouse
@@ -155,6 +155,41 @@ def load_demo_fulfilment(*, rng: random.Random, actor: User, now: datetime | Non
     actions.confirm_pick(wave=wave, actor=actor, at=times["picked"])
     actions.start_step(wave=wave, step="sort", actor=actor, at=times["sort"])
     actions.finish_step(wave=wave, step="sort", actor=actor, at=times["sorted"])
+    labelled = _pack_wave(rng, wave, summary, actor=actor, times=times)
+    summary.packed = len(labelled)
+    # The buyer of one labelled parcel cancels before hand-over: it is intercepted (截单).
+    if len(labelled) > 4:
+        stopped = labelled.pop(rng.randrange(len(labelled)))
+        shipping.cancel_and_intercept(
+            order=stopped, actor=actor, reason="买家申请取消订单（未发货）", at=times["intercept"]
+        )
+        summary.intercepted = stopped.number
+    # The last parcels (three, fewer on a small day) wait for the carrier; the rest are
+    # handed over, and tracked from then.
+    waiting = min(3, max(len(labelled) // 2, 1))
+    summary.shipped += _hand_over(labelled[: len(labelled) - waiting], actor=actor, at=times["hand_over"], now=now)
+    # A second, smaller wave: picking has started; the last allocated order waits.
+    waiting_for_a_wave = Order.objects.filter(status=OrderStatus.ALLOCATED, warehouse=warehouse).count()
+    try:
+        second = actions.create_wave(
+            warehouse=warehouse,
+            rules=WaveRules(max_orders=max(min(10, waiting_for_a_wave - 1), 1)),
+            actor=actor,
+            at=times["second_wave"],
+        )
+    except DomainError:
+        return summary
+    actions.start_step(wave=second, step="pick", actor=actor, at=times["second_pick"])
+    summary.waves.append(second.number)
+    return summary
+
+
+def _pack_wave(
+    rng: random.Random, wave: Wave, summary: DemoFulfilment, *, actor: User, times: dict[str, datetime]
+) -> list[Order]:
+    """Pack the picked orders of the wave slot by slot, spread over the packing time (the
+    first with one wrong scan); returns the orders labelled, counting refused scans in
+    `summary`."""
     entries = list(WaveOrder.objects.filter(wave=wave).select_related("order").order_by("slot"))
     skus = list(Sku.objects.order_by("code").values_list("code", flat=True)[:50])
     labelled: list[Order] = []
@@ -172,37 +207,19 @@ def load_demo_fulfilment(*, rng: random.Random, actor: User, now: datetime | Non
         except DomainError:
             continue
         labelled.append(order)
-    summary.packed = len(labelled)
-    # The buyer of one labelled parcel cancels before hand-over: it is intercepted (截单).
-    if len(labelled) > 4:
-        stopped = labelled.pop(rng.randrange(len(labelled)))
-        shipping.cancel_and_intercept(
-            order=stopped, actor=actor, reason="买家申请取消订单（未发货）", at=times["intercept"]
-        )
-        summary.intercepted = stopped.number
-    # The last parcels (three, fewer on a small day) wait for the carrier; the rest are
-    # handed over, and tracked from then.
-    waiting = min(3, max(len(labelled) // 2, 1))
-    for order in labelled[: len(labelled) - waiting]:
+    return labelled
+
+
+def _hand_over(orders: list[Order], *, actor: User, at: datetime, now: datetime) -> int:
+    """Hand the orders' parcels to the carrier and track them from then; returns how many went."""
+    shipped = 0
+    for order in orders:
         shipment = shipping.active_shipment(order)
         if shipment is not None:
-            shipment = shipping.scan_out(tracking_number=shipment.tracking_number, actor=actor, at=times["hand_over"])
+            shipment = shipping.scan_out(tracking_number=shipment.tracking_number, actor=actor, at=at)
             poll_shipment(shipment=shipment, now=now)
-            summary.shipped += 1
-    # A second, smaller wave: picking has started; the last allocated order waits.
-    waiting_for_a_wave = Order.objects.filter(status=OrderStatus.ALLOCATED, warehouse=warehouse).count()
-    try:
-        second = actions.create_wave(
-            warehouse=warehouse,
-            rules=WaveRules(max_orders=max(min(10, waiting_for_a_wave - 1), 1)),
-            actor=actor,
-            at=times["second_wave"],
-        )
-    except DomainError:
-        return summary
-    actions.start_step(wave=second, step="pick", actor=actor, at=times["second_pick"])
-    summary.waves.append(second.number)
-    return summary
+            shipped += 1
+    return shipped
 
 
 __all__ = ["DemoFulfilment", "load_demo_fulfilment"]
