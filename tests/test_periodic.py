@@ -18,15 +18,20 @@ def _job(name: str, *after: str) -> PeriodicJob:
 
 
 def test_every_apps_jobs_are_found_and_run_in_the_order_they_declare() -> None:
-    assert [job.name for job in jobs()] == [
-        "close_unpaid_orders",
-        "review_paid_orders",
-        "allocate_approved_orders",
-        "poll_tracking",
-        "detect_logistics_exceptions",
-        "auto_confirm_receipts",
-        "default_ratings",
-    ]
+    names = [job.name for job in jobs()]
+    # (other jobs may run between these; these are found in every app and keep their order)
+    assert [name for name in names if name in ORDERED] == ORDERED
+
+
+ORDERED = [
+    "close_unpaid_orders",
+    "review_paid_orders",
+    "allocate_approved_orders",
+    "poll_tracking",
+    "detect_logistics_exceptions",
+    "auto_confirm_receipts",
+    "default_ratings",
+]
 
 
 def test_a_job_runs_after_what_it_names_and_otherwise_by_name() -> None:

@@ -44,8 +44,17 @@ from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import InvalidTransition, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.inventory.availability import FREE_COVERS_PLACEHOLDERS, free_covers_sql, free_units
+from sellerdesk.inventory import presale as stock_presale
+from sellerdesk.inventory.availability import FREE_COVERS_PLACEHOLDERS, free_covers_sql
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
+from sellerdesk.inventory.queries import (
+    active_warehouses,
+    free_levels,
+    free_stock,
+    level_free_units,
+    lock_free_stock,
+    locked_levels,
+)
 from sellerdesk.orders import events
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
@@ -65,58 +74,6 @@ class AllocationResult:
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def active_warehouses() -> list[WarehouseInfo]:
-    return [
-        WarehouseInfo(pk, priority, tuple(regions or ()), code)
-        for pk, priority, regions, code in Warehouse.objects.filter(is_active=True)
-        .order_by("priority", "pk")
-        .values_list("pk", "priority", "regions", "code")
-    ]
-
-
-def _free_units(on_hand: int, reserved: int, presale_reserved: int, in_transit: int) -> int:
-    """Units free for ordinary orders, from figures in `_LEVEL_FIELDS` order."""
-    return free_units(on_hand=on_hand, reserved=reserved, in_transit=in_transit, presale_reserved=presale_reserved)
-
-
-def _free(level_rows: Iterable[tuple[int, int, int, int, int, int]]) -> dict[tuple[int, int], int]:
-    return {
-        (sku_id, warehouse_id): _free_units(on_hand, reserved, presale_reserved, in_transit)
-        for sku_id, warehouse_id, on_hand, reserved, presale_reserved, in_transit in level_rows
-    }
-
-
-_LEVEL_FIELDS = ("sku_id", "warehouse_id", "on_hand", "reserved", "presale_reserved", "in_transit")
-
-
-def free_levels(sku_ids: Iterable[int], warehouse_ids: Iterable[int]) -> list[tuple[int, int, int, int, int, int]]:
-    """The stock rows of these SKUs in these warehouses, as read (not locked)."""
-    return list(
-        StockLevel.objects.filter(
-            sku_id__in=sorted(set(sku_ids)), warehouse_id__in=sorted(set(warehouse_ids))
-        ).values_list(*_LEVEL_FIELDS)
-    )
-
-
-def free_stock(sku_ids: Sequence[int], warehouse_ids: Sequence[int]) -> dict[tuple[int, int], int]:
-    return _free(free_levels(sku_ids, warehouse_ids))
-
-
-def _locked_levels(sku_ids: Iterable[int], warehouse_ids: Iterable[int]) -> list[tuple[int, int, int, int, int, int]]:
-    """Lock the stock rows in (sku_id, warehouse_id) order, then read them."""
-    rows = (
-        StockLevel.objects.select_for_update()
-        .filter(sku_id__in=sorted(set(sku_ids)), warehouse_id__in=sorted(set(warehouse_ids)))
-        .order_by("sku_id", "warehouse_id")
-        .values_list(*_LEVEL_FIELDS)
-    )
-    return list(rows)
-
-
-def _lock_free_stock(sku_ids: Sequence[int], warehouse_ids: Sequence[int]) -> dict[tuple[int, int], int]:
-    return _free(_locked_levels(sku_ids, warehouse_ids))
 
 
 def dropship_sku_ids(sku_ids: Iterable[int]) -> set[int]:
@@ -319,7 +276,7 @@ def _allocate_locked(
         _mark_allocated(order, plan.warehouse_id, actor=actor, at=at, moves=[], code=codes.get(plan.warehouse_id))
         return AllocationResult(order, "allocated")
     # Something moves: lock every row the plan could touch, in order, and decide again.
-    plan = strategy(_context(order, stock_lines, warehouses, _lock_free_stock(sku_ids, warehouse_ids)))
+    plan = strategy(_context(order, stock_lines, warehouses, lock_free_stock(sku_ids, warehouse_ids)))
     if plan.kind == "single":
         assert plan.warehouse_id is not None
         moves = _move_lines(
@@ -468,12 +425,12 @@ class _Stock:
     def load(self, rows: Iterable[tuple[int, int, int, int, int, int]]) -> None:
         for sku_id, warehouse_id, on_hand, reserved, presale_reserved, in_transit in rows:
             self.levels[(sku_id, warehouse_id)] = [on_hand, reserved, presale_reserved, in_transit]
-            self.free[(sku_id, warehouse_id)] = _free_units(on_hand, reserved, presale_reserved, in_transit)
+            self.free[(sku_id, warehouse_id)] = level_free_units(on_hand, reserved, presale_reserved, in_transit)
 
     def reserve(self, key: tuple[int, int], delta: int) -> None:
         level = self.levels.setdefault(key, [0, 0, 0, 0])
         level[1] += delta
-        self.free[key] = _free_units(*level)
+        self.free[key] = level_free_units(*level)
 
 
 @dataclass
@@ -709,7 +666,7 @@ def _allocate_work(
         if not _is_in_place(plan_of(order, stock_lines), stock_lines):
             locked.update(line.sku_id for line in stock_lines)
     if locked:
-        stock.load(_locked_levels(locked, warehouse_ids))
+        stock.load(locked_levels(locked, warehouse_ids))
     pending = _PendingMoves()
     allocated: list[tuple[Order, int, list[dict[str, object]]]] = []
     for order, stock_lines in work:
@@ -844,7 +801,7 @@ def allocate_approved_orders(*, now: datetime, limit: int | None = None) -> int:
     converts presale reservations whose units arrived but were skipped. Returns how many
     orders changed status."""
     changed = 0
-    for sku_id, warehouse_id in presale.pending_presale_stock():
+    for sku_id, warehouse_id in stock_presale.pending_presale_stock():
         with transaction.atomic():
             after_stock_arrived(sku_ids=[sku_id], warehouse_id=warehouse_id, actor=None, at=now)
     changed += allocate_in_batches(approved_order_ids(limit), now=now, warehouses=active_warehouses()).changed

@@ -301,9 +301,9 @@ def _short_by_sku(shortages: list[Shortage]) -> dict[int, int]:
 def _handle_transfer(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, source: str | None, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.allocation.actions import active_warehouses, free_stock
     from sellerdesk.catalog.models import Sku
     from sellerdesk.inventory.actions import create_transfer, ship_transfer
+    from sellerdesk.inventory.queries import active_warehouses, free_stock
 
     if order.warehouse_id is None:
         raise Conflict(
@@ -517,9 +517,10 @@ def allocation_plan(*, sku: str, actor: User | None) -> list[PlanRow]:
 
 
 def _plan(sku_code: str) -> list[PlanRow]:
-    from sellerdesk.allocation.actions import WAITING_OPTIONS, active_warehouses, free_stock
+    from sellerdesk.allocation.actions import WAITING_OPTIONS
     from sellerdesk.allocation.strategies import get_strategy
     from sellerdesk.catalog.models import Sku
+    from sellerdesk.inventory.queries import active_warehouses, free_stock
 
     sku = Sku.objects.filter(code=sku_code).first()
     if sku is None:

@@ -23,17 +23,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import ValidationFailed
-
-
-@dataclass(frozen=True)
-class WarehouseInfo:
-    id: int
-    priority: int
-    regions: tuple[str, ...] = ()
-    code: str = ""
-
-    def serves(self, province: str) -> bool:
-        return not self.regions or province in self.regions
+from sellerdesk.inventory.queries import WarehouseInfo
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -12,7 +13,7 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.inventory.availability import available_expression, available_units
+from sellerdesk.inventory.availability import available_expression, available_units, free_units
 from sellerdesk.inventory.models import (
     Bin,
     BinStock,
@@ -284,3 +285,71 @@ def counts(*, actor: User | None, status: str = "", page: int = 1) -> Page[Stock
     if status:
         rows = rows.filter(status=status)
     return Paginator(rows.order_by("-created_at", "-pk"), 25).get_page(page)
+
+
+# --- free stock by warehouse (intake and allocation) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class WarehouseInfo:
+    """An active warehouse as allocation's strategies see it."""
+
+    id: int
+    priority: int
+    regions: tuple[str, ...] = ()
+    code: str = ""
+
+    def serves(self, province: str) -> bool:
+        return not self.regions or province in self.regions
+
+
+def active_warehouses() -> list[WarehouseInfo]:
+    return [
+        WarehouseInfo(pk, priority, tuple(regions or ()), code)
+        for pk, priority, regions, code in Warehouse.objects.filter(is_active=True)
+        .order_by("priority", "pk")
+        .values_list("pk", "priority", "regions", "code")
+    ]
+
+
+def level_free_units(on_hand: int, reserved: int, presale_reserved: int, in_transit: int) -> int:
+    """Units free for ordinary orders, from figures in `LEVEL_FIELDS` order."""
+    return free_units(on_hand=on_hand, reserved=reserved, in_transit=in_transit, presale_reserved=presale_reserved)
+
+
+def free_of_rows(level_rows: Iterable[tuple[int, int, int, int, int, int]]) -> dict[tuple[int, int], int]:
+    return {
+        (sku_id, warehouse_id): level_free_units(on_hand, reserved, presale_reserved, in_transit)
+        for sku_id, warehouse_id, on_hand, reserved, presale_reserved, in_transit in level_rows
+    }
+
+
+LEVEL_FIELDS = ("sku_id", "warehouse_id", "on_hand", "reserved", "presale_reserved", "in_transit")
+
+
+def free_levels(sku_ids: Iterable[int], warehouse_ids: Iterable[int]) -> list[tuple[int, int, int, int, int, int]]:
+    """The stock rows of these SKUs in these warehouses, as read (not locked)."""
+    return list(
+        StockLevel.objects.filter(
+            sku_id__in=sorted(set(sku_ids)), warehouse_id__in=sorted(set(warehouse_ids))
+        ).values_list(*LEVEL_FIELDS)
+    )
+
+
+def free_stock(sku_ids: Sequence[int], warehouse_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+    return free_of_rows(free_levels(sku_ids, warehouse_ids))
+
+
+def locked_levels(sku_ids: Iterable[int], warehouse_ids: Iterable[int]) -> list[tuple[int, int, int, int, int, int]]:
+    """Lock the stock rows in (sku_id, warehouse_id) order, then read them."""
+    rows = (
+        StockLevel.objects.select_for_update()
+        .filter(sku_id__in=sorted(set(sku_ids)), warehouse_id__in=sorted(set(warehouse_ids)))
+        .order_by("sku_id", "warehouse_id")
+        .values_list(*LEVEL_FIELDS)
+    )
+    return list(rows)
+
+
+def lock_free_stock(sku_ids: Sequence[int], warehouse_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+    return free_of_rows(locked_levels(sku_ids, warehouse_ids))

@@ -23,6 +23,8 @@ from sellerdesk.core.permissions import require
 from sellerdesk.core.refcache import remembered
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.inventory import actions as stock
+from sellerdesk.inventory import presale
+from sellerdesk.inventory.queries import active_warehouses, free_stock
 from sellerdesk.orders import events, holds
 from sellerdesk.orders.hooks import OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrdersApproved, OrderShipped
 from sellerdesk.orders.instructions import read_instructions
@@ -248,8 +250,6 @@ def _promised_ship_date(lines: list[OrderLine], skus: Mapping[str, SkuFacts]) ->
 
 
 def _reserve_presale(order: Order, lines: list[OrderLine], *, actor: User | None, at: datetime) -> None:
-    from sellerdesk.allocation import presale
-
     pending = [line for line in lines if line.presale_pending]
     if not pending:
         return
@@ -268,8 +268,6 @@ def _place_in_other_warehouses(lines: list[OrderLine], skus: Mapping[str, SkuFac
     with every line if there is one (by priority), else each SKU at the first that has
     it. False when some SKU is short everywhere. An unlocked read: the reservation that
     follows is conditional, so a race only means a 409 after all."""
-    from sellerdesk.allocation.actions import active_warehouses, free_stock
-
     ordinary = [line for line in lines if skus[line.sku_code].reserves_stock]
     needed: dict[int, int] = {}
     for line in ordinary:
@@ -332,10 +330,8 @@ def _release_reservations(order: Order, *, actor: User | None, at: datetime) -> 
         at=at,
     )
     if any(line.presale_pending for line in lines):
-        # Presale lines hold units in transit, not on hand (see allocation.presale).
-        from sellerdesk.allocation.presale import release_presale
-
-        release_presale(lines=lines, document=order.number, actor=actor, at=at)
+        # Presale lines hold units in transit, not on hand (see inventory.presale).
+        presale.release_presale(lines=lines, document=order.number, actor=actor, at=at)
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
 
 
