@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -21,8 +20,9 @@ from sellerdesk.orders.tasks import auto_confirm_receipts, close_unpaid_orders
 from sellerdesk.shops.models import ReviewSettings
 from tests.api.helpers import advance, default_shop  # noqa: F401  (default_shop: autouse)
 from tests.factories import make_sku, place
+from tests.support.clock import TEST_NOW
 
-T0 = datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+T0 = TEST_NOW
 
 
 @pytest.fixture

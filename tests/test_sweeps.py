@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -22,8 +21,10 @@ from sellerdesk.orders.tasks import auto_confirm_receipts, close_unpaid_orders
 from sellerdesk.shops.models import Shop
 from tests.api.helpers import advance, default_shop, snapshot, stock  # noqa: F401  (default_shop: autouse)
 from tests.factories import make_sku, place
+from tests.support.clock import TEST_NOW
 
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+T0 = TEST_NOW
+DAY_11 = (T0 + timedelta(days=11)).isoformat()  # the sweep command's --at
 
 
 @pytest.fixture
@@ -220,11 +221,12 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
     shipped = _shipped(at=T0)
     out = StringIO()
 
-    call_command("sweep", at="2026-11-12T09:00:00+08:00", stdout=out)
+    call_command("sweep", at=DAY_11, stdout=out)
 
     assert out.getvalue().splitlines() == [
-        "sweep at 2026-11-12T09:00:00+08:00",
+        f"sweep at {DAY_11}",
         "close_unpaid_orders: 1",
+        "retry_carrier_bookings: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -237,13 +239,14 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
 
 def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
     place(("TEE-RED-M", 1), placed_at=T0)
-    call_command("sweep", at="2026-11-12T09:00:00+08:00", stdout=StringIO())
+    call_command("sweep", at=DAY_11, stdout=StringIO())
     out = StringIO()
 
-    call_command("sweep", at="2026-11-12T09:00:00+08:00", stdout=out)
+    call_command("sweep", at=DAY_11, stdout=out)
 
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
+        "retry_carrier_bookings: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -257,9 +260,12 @@ def test_sweep_command_reads_a_naive_time_as_local_time(tee: Sku) -> None:
     place(("TEE-RED-M", 1), placed_at=T0)
     out = StringIO()
 
-    call_command("sweep", at="2026-11-08T09:00:00", stdout=out)
+    call_command("sweep", at=f"{T0 + timedelta(days=7):%Y-%m-%dT%H:%M:%S}", stdout=out)
 
-    assert out.getvalue().splitlines()[:2] == ["sweep at 2026-11-08T09:00:00+08:00", "close_unpaid_orders: 1"]
+    assert out.getvalue().splitlines()[:2] == [
+        f"sweep at {(T0 + timedelta(days=7)).isoformat()}",
+        "close_unpaid_orders: 1",
+    ]
 
 
 def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
@@ -269,6 +275,7 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
 
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
+        "retry_carrier_bookings: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -304,6 +311,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "default_ratings",
         "detect_logistics_exceptions",
         "poll_tracking",
+        "retry_carrier_bookings",
         "review_paid_orders",
     ]
     assert sorted(first) == names == every_job
@@ -319,7 +327,7 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
     after_one_minute_again = enqueue_due_jobs(T0 + timedelta(minutes=1))
     after_five_minutes = enqueue_due_jobs(T0 + timedelta(minutes=5))
 
-    every_minute = ["allocate_approved_orders", "close_unpaid_orders", "review_paid_orders"]
+    every_minute = ["allocate_approved_orders", "close_unpaid_orders", "retry_carrier_bookings", "review_paid_orders"]
     assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
     assert sorted(after_five_minutes) == sorted(["auto_confirm_receipts", *every_minute])
@@ -335,6 +343,9 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "default_ratings",
         "detect_logistics_exceptions",
         "poll_tracking",
+        "retry_carrier_bookings",
+        "retry_carrier_bookings",
+        "retry_carrier_bookings",
         "review_paid_orders",
         "review_paid_orders",
         "review_paid_orders",
