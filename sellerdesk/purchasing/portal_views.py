@@ -25,7 +25,7 @@ from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.orders import queries as order_queries
 from sellerdesk.purchasing import dropship
-from sellerdesk.purchasing.models import PurchaseKind, PurchaseOrder, PurchaseStatus, Supplier
+from sellerdesk.purchasing.models import PurchaseKind, PurchaseOrder, Supplier
 from sellerdesk.purchasing.portal_forms import (
     COMMON_CARRIERS,
     CreateDropshipForm,
@@ -33,6 +33,7 @@ from sellerdesk.purchasing.portal_forms import (
     ShipForm,
     SupplierFilterForm,
 )
+from sellerdesk.purchasing.states import DROPSHIP, PurchaseAction
 
 View = Callable[..., HttpResponse]
 
@@ -69,8 +70,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     status = form.cleaned_data["status"] if form.is_valid() else ""
     purchases = dropship.supplier_purchases(actor=logged_in_actor(request), status=status or None)
     page = Paginator(purchases, 50).get_page(request.GET.get("page"))
-    to_ship = dropship.supplier_purchases(actor=logged_in_actor(request), status=PurchaseStatus.SENT).filter(
-        kind=PurchaseKind.DROPSHIP, paid_at__isnull=False
+    to_ship = dropship.supplier_purchases(actor=logged_in_actor(request)).filter(
+        kind=PurchaseKind.DROPSHIP, status__in=DROPSHIP.statuses_allowing(PurchaseAction.SHIP), paid_at__isnull=False
     )
     context = {"supplier": _supplier(request), "form": form, "page": page, "to_ship": to_ship.count()}
     return render(request, "purchasing/portal/home.html", context)
@@ -93,7 +94,7 @@ def _detail(request: HttpRequest, purchase: PurchaseOrder, form: ShipForm, statu
         "ship_to": order if purchase.kind == PurchaseKind.DROPSHIP else None,
         "instructions": order.buyer_instructions if order is not None else None,
         "can_ship": purchase.kind == PurchaseKind.DROPSHIP
-        and purchase.status == PurchaseStatus.SENT
+        and DROPSHIP.allows(purchase.status, PurchaseAction.SHIP)
         and purchase.paid_at is not None,
         "form": form,
         "carriers": COMMON_CARRIERS,

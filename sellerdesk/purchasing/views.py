@@ -28,6 +28,7 @@ from sellerdesk.core.web import add_refusal_to_form, error_text, form_field_erro
 from sellerdesk.inventory.models import Bin, Warehouse
 from sellerdesk.purchasing import actions, documents, forms, importer, queries, suggestions
 from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus, Supplier
+from sellerdesk.purchasing.states import STOCK, PurchaseAction
 
 PAGE_SIZE = 50
 
@@ -162,7 +163,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "can_receive": _can(request, "purchasing.receive") and "receive" in allowed,
         "waiting_for_customs": purchase_order.requires_customs
         and purchase_order.customs_cleared_at is None
-        and purchase_order.status in (PurchaseStatus.SENT, PurchaseStatus.CUSTOMS),
+        and STOCK.allows(purchase_order.status, PurchaseAction.CUSTOMS),
         "customs_form": forms.CustomsForm(
             initial={
                 "documents": purchase_order.customs_documents,
