@@ -343,17 +343,22 @@ def _locked_shipment(shipment: Shipment) -> Shipment:
 
 
 def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: datetime | None = None) -> Shipment:
-    """Cancel a booked parcel that was not handed over (a wrong label, a changed carrier)."""
+    """Cancel a booked parcel that was not handed over (a wrong label, a changed carrier).
+    The carrier is told first, with no transaction open, then the cancellation is recorded;
+    a refusal by the carrier changes nothing here. Cancelling at a carrier is harmless to
+    repeat, so a request cut short in between is simply sent again."""
     from sellerdesk.logistics.carriers.registry import adapter_for
 
     require(actor, "orders.ship")
     if not reason.strip():
         raise ValidationFailed({"reason": _("say why the shipment is cancelled")})
     at = at or timezone.now()
+    current = Shipment.objects.select_related("carrier").get(pk=shipment.pk)
+    shipment_states.next_status(current.status, ShipmentAction.CANCEL)  # refused before the carrier is asked
+    adapter_for(current.carrier).cancel_shipment(parcel_ref(current))
     with transaction.atomic():
         shipment = _locked_shipment(shipment)
         status = shipment_states.next_status(shipment.status, ShipmentAction.CANCEL)
-        adapter_for(shipment.carrier).cancel_shipment(parcel_ref(shipment))
         shipment.status = status
         shipment.cancelled_at = at
         shipment.save(update_fields=["status", "cancelled_at"])

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.logistics import actions, booking
 from sellerdesk.logistics.carriers.base import CarrierUnavailable, CreatedShipment, ParcelRef, ShipmentRequest
 from sellerdesk.logistics.carriers.registry import register_adapter
@@ -32,6 +32,7 @@ class SpyCarrier(SimulatedCarrier):
     name = "spy"
     calls: list[tuple[bool, str]] = []
     unreachable = False
+    refuses_cancel = False
 
     def create_shipment(self, request: ShipmentRequest) -> CreatedShipment:
         SpyCarrier.calls.append((connection.in_atomic_block, request.idempotency_key))
@@ -40,7 +41,9 @@ class SpyCarrier(SimulatedCarrier):
         return super().create_shipment(request)
 
     def cancel_shipment(self, parcel: ParcelRef) -> None:
-        return None
+        SpyCarrier.calls.append((connection.in_atomic_block, f"cancel {parcel.tracking_number}"))
+        if SpyCarrier.refuses_cancel:
+            raise Conflict("already_picked_up", "The courier has picked the parcel up.")
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +53,7 @@ def _carriers(default_shop: Any) -> None:  # noqa: F811  (after the shop and war
     Carrier.objects.filter(code="ZTO").update(adapter="spy")
     SpyCarrier.calls = []
     SpyCarrier.unreachable = False
+    SpyCarrier.refuses_cancel = False
 
 
 def zto() -> Carrier:
@@ -219,3 +223,25 @@ def test_the_simulated_carrier_books_once_per_key() -> None:
 
     assert again == first
     assert list(SimulatedBooking.objects.values_list("tracking_number", "requests")) == [(first.tracking_number, 2)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_label_tells_the_carrier_with_no_transaction_open() -> None:
+    shipment = book(approved_order())
+
+    actions.cancel_shipment(shipment=shipment, actor=None, reason="换快递")
+
+    assert SpyCarrier.calls[1:] == [(False, f"cancel {shipment.tracking_number}")]
+    assert fresh(shipment).status == "cancelled"
+
+
+def test_a_cancellation_the_carrier_refuses_changes_nothing() -> None:
+    shipment = book(approved_order())
+    SpyCarrier.refuses_cancel = True
+
+    with pytest.raises(Conflict) as refused:
+        actions.cancel_shipment(shipment=shipment, actor=None, reason="换快递")
+
+    assert refused.value.code == "already_picked_up"
+    assert (fresh(shipment).status, fresh(shipment).cancelled_at) == ("created", None)
+    assert list(ShipmentLog.objects.filter(shipment=shipment).values_list("type", flat=True)) == ["created"]
