@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Min, Q, QuerySet
@@ -20,6 +20,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.models import Customer
+from sellerdesk.inventory.hooks import RESTOCK_DATES
 from sellerdesk.orders.models import Order, Shortage
 from sellerdesk.orders.states import OrderStatus
 
@@ -79,19 +80,6 @@ def rank_orders(orders: Sequence[Order]) -> list[Order]:
     return sorted(orders, key=key)
 
 
-def restock_dates(sku_ids: Sequence[int]) -> dict[int, date]:
-    """The earliest restock date a supplier gave for each SKU (补货日期)."""
-    from sellerdesk.purchasing.models import SupplierSku
-
-    rows = (
-        SupplierSku.objects.filter(sku_id__in=sku_ids, restock_date__isnull=False)
-        .values("sku_id")
-        .annotate(first=Min("restock_date"))
-        .values_list("sku_id", "first")
-    )
-    return dict(rows)
-
-
 @dataclass(frozen=True)
 class StockoutFilter:
     sku: str = ""
@@ -125,7 +113,7 @@ def stockout_orders(*, actor: User | None, filters: StockoutFilter, limit: int =
     rows = list(
         shortages.filter(order_id__in=ids).select_related("sku", "line", "handled_by").order_by("detected_at", "pk")
     )
-    dates = restock_dates(sorted({row.sku_id for row in rows}))
+    dates = RESTOCK_DATES.get()(sorted({row.sku_id for row in rows}))
     by_order: dict[int, list[Shortage]] = {}
     for row in rows:
         row.restock_date = dates.get(row.sku_id)  # type: ignore[attr-defined]

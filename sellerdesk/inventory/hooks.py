@@ -1,11 +1,12 @@
-"""What inventory tells the layers above it (core.hooks)."""
+"""What inventory tells the layers above it (hooks) and asks them (ports); see core.hooks."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sellerdesk.core.hooks import Hook
+from sellerdesk.core.hooks import Hook, Port
 from sellerdesk.core.models import User
 
 
@@ -33,3 +34,8 @@ class StockShortfall(Hook):
     document: str
     actor: User | None
     at: datetime
+
+
+# The earliest restock date (补货日期) suppliers gave for each SKU, by SKU id; SKUs without
+# one are left out. Purchasing knows the suppliers and provides it; the stockout desk asks.
+RESTOCK_DATES: Port[Callable[[Sequence[int]], dict[int, date]]] = Port("restock dates of SKUs (purchasing)")

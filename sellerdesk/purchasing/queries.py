@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
@@ -150,3 +151,14 @@ def restock_info(*, sku: Sku, actor: User | None) -> list[RestockInfo]:
             )
         )
     return answer
+
+
+def restock_dates(sku_ids: Sequence[int]) -> dict[int, date]:
+    """The earliest restock date a supplier gave for each SKU (补货日期): inventory.hooks.RESTOCK_DATES."""
+    rows = (
+        SupplierSku.objects.filter(sku_id__in=sku_ids, restock_date__isnull=False)
+        .values("sku_id")
+        .annotate(first=Min("restock_date"))
+        .values_list("sku_id", "first")
+    )
+    return dict(rows)

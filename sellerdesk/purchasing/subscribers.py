@@ -9,9 +9,10 @@ from typing import Any
 from django.db.models import QuerySet
 
 from sellerdesk.core import hooks
+from sellerdesk.inventory.hooks import RESTOCK_DATES
 from sellerdesk.orders.hooks import OPEN_PURCHASES, OrderClosed, OrderCompleted, OrderPaid
 from sellerdesk.orders.states import OrderStatus
-from sellerdesk.purchasing import dropship
+from sellerdesk.purchasing import dropship, queries
 from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus
 
 
@@ -39,3 +40,4 @@ def connect() -> None:
     # Purchases are cancelled before the buyer's money is refunded (payments, priority 20).
     hooks.subscribe(OrderClosed, cancel_for_closed_order, when=hooks.IN_TRANSACTION, priority=10)
     OPEN_PURCHASES.provide(open_purchases)
+    RESTOCK_DATES.provide(queries.restock_dates)
