@@ -3,7 +3,7 @@ and every form on it. Chinese is the default language; English is one switch awa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +19,11 @@ from sellerdesk.payments.actions import record_payment
 from sellerdesk.payments.models import Payment
 from sellerdesk.shops.models import Shop
 from tests.factories import make_sku, make_user, place
+from tests.support.clock import TEST_NOW
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The order list's four orders were placed 25, 16, 6 and 1 days ago.
+EARLY, TMALL, SHIPPED, LATE = (TEST_NOW - timedelta(days=days) for days in (25, 16, 6, 1))
 
 
 @pytest.fixture(autouse=True)
@@ -176,19 +179,19 @@ def several(tee: Any, shops: dict[str, Shop]) -> dict[str, Order]:
     early = place(
         ("TEE-RED-M", 1),
         buyer=order_actions.Buyer("李四", "13911112222", "lisi"),
-        placed_at=datetime(2026, 11, 1, 10, 0, tzinfo=SHANGHAI),
+        placed_at=EARLY,
     )
     tmall = place(
         ("TEE-RED-M", 1),
         shop="tmall",
         external_id="TM-889",
         buyer=order_actions.Buyer("王五", "13700001111"),
-        placed_at=datetime(2026, 11, 10, 10, 0, tzinfo=SHANGHAI),
+        placed_at=TMALL,
     )
     shipped = place(
         ("TEE-RED-M", 1),
         buyer=order_actions.Buyer("赵六", "13600002222"),
-        placed_at=datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI),
+        placed_at=SHIPPED,
     )
     record_payment(order=shipped, amount=Decimal("59.00"), method="online", reference="TX-S", actor=None)
     order_actions.approve_order(order=shipped, actor=None)
@@ -196,7 +199,7 @@ def several(tee: Any, shops: dict[str, Shop]) -> dict[str, Order]:
     late = place(
         ("TEE-RED-M", 1),
         buyer=order_actions.Buyer("张三", "13800138000"),
-        placed_at=datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI),
+        placed_at=LATE,
     )
     return {"early": early, "tmall": tmall, "shipped": shipped, "late": late}
 
@@ -214,7 +217,7 @@ def test_list_shows_each_order_newest_first_with_its_columns(agent_client: Clien
     assert "天猫旗舰店" in html and "TM-889" in html and "13911112222" in html and "¥59.00" in html
     assert '<span class="badge badge-shipped">已发货</span>' in html
     assert '<span class="badge badge-unpaid">待付款</span>' in html
-    assert "2026-11-20 10:00" in html
+    assert f"{SHIPPED:%Y-%m-%d %H:%M}" in html
 
 
 def test_status_tabs_count_the_orders_of_each_status(agent_client: Client, several: dict[str, Order]) -> None:
@@ -250,7 +253,9 @@ def test_filter_by_shop(agent_client: Client, several: dict[str, Order]) -> None
 
 
 def test_filter_by_date_range_includes_both_days(agent_client: Client, several: dict[str, Order]) -> None:
-    response = agent_client.get("/orders/", {"date_from": "2026-11-10", "date_to": "2026-11-20"})
+    response = agent_client.get(
+        "/orders/", {"date_from": TMALL.date().isoformat(), "date_to": SHIPPED.date().isoformat()}
+    )
 
     assert numbers_in(response) == [several["shipped"].number, several["tmall"].number]
 
