@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from sellerdesk.catalog.models import PriceList, PriceListItem, Sku
 from sellerdesk.catalog.pricing.queries import (
@@ -21,8 +20,9 @@ from sellerdesk.core.errors import NotFound
 from sellerdesk.customers.models import CustomerLevel
 from sellerdesk.shops.models import Shop
 from tests.factories import make_sku
+from tests.support.clock import TEST_NOW
 
-NOW = timezone.make_aware(datetime(2026, 11, 22, 10, 0))
+NOW = TEST_NOW
 
 
 def price_list(*tiers: tuple[Sku, int, str], **fields: Any) -> PriceList:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,8 +15,9 @@ from sellerdesk.shops.models import ReviewSettings, Shop
 from tests.api.helpers import snapshot
 from tests.factories import make_sku
 from tests.merging.conftest import paid
+from tests.support.clock import TEST_NOW
 
-T0 = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+T0 = TEST_NOW - timedelta(days=2)
 BUYER = actions.Buyer("李四", "13900139000", "lisi")
 
 
