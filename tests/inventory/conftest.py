@@ -7,7 +7,6 @@ import importlib
 import sys
 import types
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,9 +26,10 @@ from sellerdesk.inventory.models import (
 )
 from tests.api.helpers import default_shop  # noqa: F401  (autouse: default shop and warehouse)
 from tests.factories import make_sku
+from tests.support.clock import TEST_NOW
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-T0 = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
+T0 = TEST_NOW
 
 
 @pytest.fixture
