@@ -17,18 +17,15 @@ from sellerdesk.logistics.models import Carrier, Shipment
 from sellerdesk.logistics.queries import covers
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo, OrderCancelled, OrderShipped
-from sellerdesk.orders.states import OrderStatus
+from sellerdesk.orders.states import MAY_HAVE_PARCELS_NOT_HANDED_OVER
 
 logger = logging.getLogger(__name__)
-
-# An order in these states may have a parcel booked but not handed over.
-MAY_HAVE_PARCELS = (OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PACKED)
 
 
 def intercept_parcels(payload: OrderCancelled) -> None:
     """截单: a parcel booked for the cancelled order but not handed over is stopped with
     the order, by the system on behalf of whoever cancelled (the order event names them)."""
-    if payload.before not in MAY_HAVE_PARCELS:
+    if payload.before not in MAY_HAVE_PARCELS_NOT_HANDED_OVER:
         return
     interceptable = shipment_states.statuses_allowing(ShipmentAction.INTERCEPT)
     for shipment in Shipment.objects.filter(order=payload.order, status__in=interceptable).order_by("pk"):

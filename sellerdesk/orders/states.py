@@ -183,6 +183,14 @@ PAYABLE_STATUSES = statuses_allowing(A.PAY)
 COD_PAYABLE_STATUSES = reachable_from(initial_status("cod"), without=CLOSING_ACTIONS)
 # A parcel may be booked for an order that may still ship, or has shipped (another parcel).
 BOOKABLE_STATUSES = statuses_allowing(A.SHIP) | {target_of(A.SHIP)}
+# An order in these statuses may have a parcel booked and not yet handed over: it was
+# bookable before shipping, and has not shipped or closed since (it may have gone short,
+# and come back). Cancelling it stops that parcel (截单).
+MAY_HAVE_PARCELS_NOT_HANDED_OVER = frozenset(
+    status
+    for bookable in statuses_allowing(A.SHIP)
+    for status in reachable_from(bookable, without=CLOSING_ACTIONS | {A.SHIP})
+)
 # Shipped and not yet confirmed received: tracked, and its automatic confirmation may be extended.
 AWAITING_RECEIPT = statuses_allowing(A.CONFIRM_RECEIPT)
 
