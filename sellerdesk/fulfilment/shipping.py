@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import hooks
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -31,6 +32,7 @@ from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory.models import BinStock
 from sellerdesk.logistics import actions as logistics
 from sellerdesk.logistics import states as shipment_states
+from sellerdesk.logistics.hooks import ParcelShipped
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders import actions as order_actions
@@ -229,15 +231,12 @@ def scan_out(*, tracking_number: str, actor: User | None, at: datetime | None = 
         )
         for wave_id in WaveOrder.objects.filter(order=order).values_list("wave_id", flat=True):
             close_wave_if_done(wave_id)
-        carrier_name = shipment.carrier.name
-        number = shipment.tracking_number
-
-        def tell_buyer() -> None:
-            from sellerdesk.notifications.logistics import record_parcel_shipped
-
-            record_parcel_shipped(order=shipped, tracking_number=number, carrier_name=carrier_name, at=at)
-
-        transaction.on_commit(tell_buyer, robust=True)
+        # The buyer is told on commit (notifications).
+        hooks.emit(
+            ParcelShipped(
+                order_id=shipped.pk, tracking_number=shipment.tracking_number, carrier_name=shipment.carrier.name, at=at
+            )
+        )
     return Shipment.objects.select_related("carrier", "order").get(pk=shipment.pk)
 
 

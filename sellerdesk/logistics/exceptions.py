@@ -24,6 +24,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.periodic import periodic
 from sellerdesk.core.permissions import PERMISSIONS, STAFF, require
 from sellerdesk.logistics import events
+from sellerdesk.logistics.hooks import PARCEL_MESSAGES
 from sellerdesk.logistics.models import (
     ExceptionKind,
     ExceptionLog,
@@ -36,7 +37,6 @@ from sellerdesk.logistics.models import (
     TrackingKind,
 )
 from sellerdesk.logistics.states import TRACKED
-from sellerdesk.notifications.logistics import record_parcel_problem
 
 KIND_OF_SCAN: dict[str, ExceptionKind] = {
     TrackingKind.OUT_OF_AREA: ExceptionKind.OUT_OF_AREA,
@@ -244,7 +244,7 @@ def contact_buyer(
         locked = _locked(exception)
         if not locked.is_open:
             raise _closed(locked, _("followed up"))
-        message = record_parcel_problem(
+        message = PARCEL_MESSAGES.get().parcel_problem(
             order=locked.order,
             kind=locked.kind,
             tracking_number=locked.shipment.tracking_number,
@@ -254,11 +254,11 @@ def contact_buyer(
         )
         locked.contacted_at = at
         locked.save(update_fields=["contacted_at"])
-        _log(locked, ExceptionLogType.CONTACTED, actor=actor, at=at, message_id=message.pk)
+        _log(locked, ExceptionLogType.CONTACTED, actor=actor, at=at, message_id=message.id)
         events.buyer_told_event(
             locked.order,
             exception_id=locked.pk,
-            message_id=message.pk,
+            message_id=message.id,
             tracking_number=locked.shipment.tracking_number,
             text=message.text,
             actor=actor,
