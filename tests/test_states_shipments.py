@@ -6,6 +6,7 @@ from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.logistics.models import ShipmentStatus, TrackingKind
 from sellerdesk.logistics.states import (
     NEVER_LEFT,
+    NOT_BOOKED,
     NOT_HANDED_OVER,
     TRACKED,
     TRANSITIONS,
@@ -70,6 +71,7 @@ def test_sets_read_from_the_table() -> None:
     assert {S.CREATED} == NOT_HANDED_OVER
     assert statuses_allowing(A.INTERCEPT) == {S.CREATED}
     assert {S.BOOKING_REQUESTED, S.BOOKING_FAILED, S.CANCELLED, S.INTERCEPTED} == NEVER_LEFT
+    assert {S.BOOKING_REQUESTED, S.BOOKING_FAILED} == NOT_BOOKED
     assert {S.HANDED_OVER, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.RETURNING} == TRACKED
     assert allowed_actions(S.CREATED)[:3] == [A.CANCEL, A.INTERCEPT, A.HAND_OVER]
     assert allowed_actions(S.CANCELLED) == []

@@ -25,6 +25,7 @@ from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.logistics.api_shipments import ShipmentOut, shipment_out
 from sellerdesk.logistics.models import Shipment, ShipmentStatus
+from sellerdesk.logistics.states import NOT_BOOKED
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import get_order
 
@@ -521,7 +522,7 @@ def wave_document(request: HttpRequest, number: str, kind: WaveDocument) -> Http
 def order_label_shipment(order: Order) -> Shipment:
     shipment = (
         Shipment.objects.filter(order=order, is_intercepted=False)
-        .exclude(status=ShipmentStatus.CANCELLED)
+        .exclude(status__in=(ShipmentStatus.CANCELLED, *NOT_BOOKED))
         .select_related("carrier", "order")
         .order_by("-created_at", "-pk")
         .first()

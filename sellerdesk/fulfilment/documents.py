@@ -21,6 +21,7 @@ from sellerdesk.core import pdf
 from sellerdesk.fulfilment.models import Wave, WaveOrder
 from sellerdesk.fulfilment.picking import pick_list, sort_list
 from sellerdesk.logistics.models import Shipment, ShipmentStatus
+from sellerdesk.logistics.states import NOT_BOOKED
 from sellerdesk.orders.models import Order
 
 LABEL_SIZE = (100 * mm, 150 * mm)
@@ -275,12 +276,13 @@ def labels_pdf(shipments: Sequence[Shipment], *, title: str = "") -> bytes:
 
 
 def wave_shipments(wave: Wave) -> list[Shipment]:
-    """The booked parcels of the wave's orders, by slot (intercepted and cancelled ones left out)."""
+    """The booked parcels of the wave's orders, by slot (intercepted, cancelled and not
+    booked ones left out)."""
     entries = list(WaveOrder.objects.filter(wave=wave).order_by("slot").values_list("order_id", flat=True))
     by_order: dict[int, Shipment] = {}
     for shipment in (
         Shipment.objects.filter(order_id__in=entries, is_intercepted=False)
-        .exclude(status=ShipmentStatus.CANCELLED)
+        .exclude(status__in=(ShipmentStatus.CANCELLED, *NOT_BOOKED))
         .select_related("carrier", "order")
         .order_by("created_at", "pk")
     ):

@@ -83,6 +83,8 @@ SCAN_ACTIONS: dict[str, ShipmentAction] = {
     TrackingKind.LOST: A.LOSE,
 }
 
+# Asked of the carrier and not booked (yet, or ever): no tracking number, no label.
+NOT_BOOKED = statuses_allowing(A.BOOK) | {TABLE.target_of(A.FAIL_BOOKING)}
 # Booked and not handed over: the parcel may still be handed over, cancelled or stopped.
 NOT_HANDED_OVER = statuses_allowing(A.HAND_OVER)
 # The parcel never left: its scans are kept but move nothing.

@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.fulfilment import packing, shipping
+from sellerdesk.fulfilment.api import order_label_shipment
 from sellerdesk.logistics import actions as logistics
 from sellerdesk.logistics.carriers.simulated import SimulatedCarrier
 from sellerdesk.logistics.models import Carrier, Shipment, SimulatedBooking
@@ -39,6 +40,9 @@ def test_a_refusal_by_the_carrier_leaves_the_order_picking_with_the_reason_on_it
     assert {**after, "shipments": before["shipments"]} == before
     failed = Shipment.objects.get(order=order)
     assert (failed.booking_error["code"], failed.tracking_number) == ("validation_error", "")
+    # a refused booking has no label to print
+    with pytest.raises(NotFound):
+        order_label_shipment(order)
     # printing again books a new parcel and packs the order
     shipment = shipping.print_label(order=order, actor=warehouse_user)
     order.refresh_from_db()
