@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,13 @@ from sellerdesk.purchasing import actions
 from sellerdesk.purchasing.models import PurchaseOrder, Supplier
 from tests.conftest import ApiClient
 from tests.factories import make_sku, make_token, make_user
+from tests.support.clock import TEST_NOW
+
+# Dates a purchaser types in, relative to the test clock: goods due in 18 days, a
+# supplier restocking in 28, customs cleared half an hour from now.
+EXPECTED_AT = TEST_NOW.date() + timedelta(days=18)
+RESTOCK_DATE = TEST_NOW.date() + timedelta(days=28)
+CLEARED_AT = TEST_NOW + timedelta(minutes=30)
 
 
 @pytest.fixture
@@ -80,7 +87,7 @@ def make_po(supplier: Supplier, warehouse: Warehouse, *lines: tuple[str, int, st
             supplier=supplier,
             warehouse=warehouse,
             lines=[actions.LineDraft(code, quantity, Decimal(cost)) for code, quantity, cost in lines],
-            expected_at=fields.pop("expected_at", date(2026, 12, 10)),
+            expected_at=fields.pop("expected_at", EXPECTED_AT),
             **fields,
         ),
         actor=None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from sellerdesk.inventory.models import BinStock, StockMovement
 from sellerdesk.purchasing import actions
 from sellerdesk.purchasing.actions import ReceiveLine
 from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus, Receipt, ReceiptLine, SupplierSku
-from tests.purchasing.conftest import level, make_po
+from tests.purchasing.conftest import CLEARED_AT, level, make_po
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -200,7 +199,7 @@ def test_imported_goods_cannot_be_received_before_clearance(overseas, warehouse,
     assert snapshot(po) == before
     assert level(tee, warehouse) == (0, 0, 0, 6)
     # cleared: now it can be received
-    cleared_at = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
+    cleared_at = CLEARED_AT
     actions.clear_customs(purchase_order=po, actor=purchaser, cleared_at=cleared_at)
     actions.receive_purchase_order(purchase_order=po, lines=[ReceiveLine("TEE-RED-M", 6)], actor=purchaser)
     po.refresh_from_db()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sellerdesk.purchasing.models import PurchaseOrder, Receipt, Supplier
-from tests.purchasing.conftest import level, make_po
+from tests.purchasing.conftest import CLEARED_AT, EXPECTED_AT, RESTOCK_DATE, level, make_po
 
 
 def po_body(**extra):
     body = {
         "supplier": "hz-fushi",
-        "expected_at": "2026-12-10",
+        "expected_at": EXPECTED_AT.isoformat(),
         "lines": [{"sku": "TEE-RED-M", "quantity": 10, "unit_cost": "25.00"}],
     }
     body.update(extra)
@@ -32,7 +32,7 @@ def test_create_supplier_and_set_its_skus(purchaser_api, tee):
             "supplier_code": "GZ-88",
             "min_order_quantity": 20,
             "is_preferred": True,
-            "restock_date": "2026-12-20",
+            "restock_date": RESTOCK_DATE.isoformat(),
         },
     )
     assert item.status_code == 200, item.content
@@ -44,11 +44,11 @@ def test_create_supplier_and_set_its_skus(purchaser_api, tee):
         "min_order_quantity": 20,
         "is_preferred": True,
         "is_dropship": False,
-        "restock_date": "2026-12-20",
+        "restock_date": RESTOCK_DATE.isoformat(),
     }
     restock = purchaser_api.get("/api/v1/skus/TEE-RED-M/restock")
     assert restock.json() == [
-        {"supplier": "广州鞋业", "restock_date": "2026-12-20", "on_order": 0, "next_expected": None}
+        {"supplier": "广州鞋业", "restock_date": RESTOCK_DATE.isoformat(), "on_order": 0, "next_expected": None}
     ]
 
 
@@ -151,8 +151,8 @@ def test_customs_gate_over_the_api(purchaser_api, overseas, warehouse, tee):
     assert customs.status_code == 200
     assert customs.json()["customs"] == {"documents": "报关单 001", "prepayment": "300.00", "cleared_at": None}
     assert customs.json()["status"] == "customs"
-    cleared = purchaser_api.post(f"{base}/clear", {"cleared_at": "2026-12-01T09:00:00+08:00"})
-    assert cleared.json()["customs"]["cleared_at"] == "2026-12-01T09:00:00+08:00"
+    cleared = purchaser_api.post(f"{base}/clear", {"cleared_at": CLEARED_AT.isoformat()})
+    assert cleared.json()["customs"]["cleared_at"] == CLEARED_AT.isoformat()
     done = purchaser_api.post(f"{base}/receive", {"lines": [{"sku": "TEE-RED-M", "good": 4}]})
     assert done.status_code == 201 and done.json()["purchase_order"]["status"] == "received"
 

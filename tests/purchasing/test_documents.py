@@ -11,6 +11,7 @@ import pytest
 from sellerdesk.core import pdf
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.purchasing import actions, documents
+from tests.purchasing.conftest import EXPECTED_AT
 
 
 def text_of(content: bytes, tmp_path: Path) -> str:
@@ -43,7 +44,7 @@ def test_purchase_order_pdf_shows_the_supplier_the_goods_and_the_amounts(sent_po
     assert "杭州主仓" in text and "浙江省杭州市余杭区仓前街道 8 号" in text
     assert "HZ-T01" in text
     assert "250.00" in text and "400.00" in text and "650.00" in text  # 10 × 25, 5 × 80, total
-    assert "2026-12-10" in text
+    assert EXPECTED_AT.isoformat() in text
 
 
 def test_delivery_notice_lists_each_sku_with_its_barcode(sent_po, tmp_path):

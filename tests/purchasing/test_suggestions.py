@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from sellerdesk.allocation.actions import allocate_order
 from sellerdesk.allocation.shortages import release_for_shortfall
@@ -20,8 +19,9 @@ from sellerdesk.purchasing.models import PurchaseOrder
 from sellerdesk.purchasing.suggestions import compute_suggestions
 from tests.factories import make_sku, place
 from tests.purchasing.conftest import make_po
+from tests.support.clock import TEST_NOW
 
-T0 = timezone.make_aware(datetime(2026, 11, 20, 10, 0))
+T0 = TEST_NOW - timedelta(days=2)
 
 
 def offer(supplier, sku, cost="20.00", **extra):
@@ -94,7 +94,7 @@ def test_reorder_point_against_available_plus_in_transit(supplier, warehouse, te
 def test_presale_not_covered_when_the_goods_it_counted_on_are_cancelled(supplier, warehouse):
     # given presale buyers of 4 units reserved against a purchase order of 4
     cup = make_sku("CUP-PRE", stock=0)
-    Sku.objects.filter(pk=cup.pk).update(is_presale=True, presale_ship_by=date(2026, 12, 15))
+    Sku.objects.filter(pk=cup.pk).update(is_presale=True, presale_ship_by=T0.date() + timedelta(days=25))
     offer(supplier, cup, "12.00")
     po = actions.send_purchase_order(purchase_order=make_po(supplier, warehouse, ("CUP-PRE", 4, "12.00")), actor=None)
     place(("CUP-PRE", 4), placed_at=T0)

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sellerdesk.inventory.actions import set_reorder_point
 from sellerdesk.purchasing import actions
 from sellerdesk.purchasing.models import PurchaseOrder, Receipt, Supplier, SupplierSku
-from tests.purchasing.conftest import level, make_po
+from tests.purchasing.conftest import CLEARED_AT, EXPECTED_AT, RESTOCK_DATE, level, make_po
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_create_a_draft_from_the_form_then_send_it(purchaser_client, supplier, w
         {
             "supplier": "hz-fushi",
             "warehouse": "main",
-            "expected_at": "2026-12-10",
+            "expected_at": EXPECTED_AT.isoformat(),
             "requires_customs": "",
             "note": "",
             "sku_0": "TEE-RED-M",
@@ -144,7 +144,7 @@ def test_customs_and_clearance_from_the_page(purchaser_client, overseas, warehou
     page = purchaser_client.get(f"/purchasing/orders/{po.number}/").content.decode()
     assert "record the customs clearance before receiving" in page
     purchaser_client.post(f"/purchasing/orders/{po.number}/customs/", {"documents": "报关单 7", "prepayment": "88.00"})
-    purchaser_client.post(f"/purchasing/orders/{po.number}/clear/", {"cleared_at": "2026-12-01T10:00"})
+    purchaser_client.post(f"/purchasing/orders/{po.number}/clear/", {"cleared_at": f"{CLEARED_AT:%Y-%m-%dT%H:%M}"})
     po.refresh_from_db()
     assert (po.status, po.customs_documents, po.customs_prepayment) == ("customs", "报关单 7", Decimal("88.00"))
     assert po.customs_cleared_at is not None
@@ -161,10 +161,14 @@ def test_supplier_form_and_its_skus(purchaser_client, tee):
     assert (supplier.name, supplier.lead_time_days, supplier.is_active) == ("宁波箱包", 9, True)
     purchaser_client.post(
         "/purchasing/suppliers/nb-bao/skus/",
-        {"sku": "TEE-RED-M", "cost": "18.00", "min_order_quantity": "5", "restock_date": "2026-12-24"},
+        {"sku": "TEE-RED-M", "cost": "18.00", "min_order_quantity": "5", "restock_date": RESTOCK_DATE.isoformat()},
     )
     item = SupplierSku.objects.get(supplier=supplier)
-    assert (item.cost, item.min_order_quantity, str(item.restock_date)) == (Decimal("18.00"), 5, "2026-12-24")
+    assert (item.cost, item.min_order_quantity, str(item.restock_date)) == (
+        Decimal("18.00"),
+        5,
+        RESTOCK_DATE.isoformat(),
+    )
     duplicate = purchaser_client.post(
         "/purchasing/suppliers/new/", {"code": "nb-bao", "name": "x", "lead_time_days": "1"}
     )
