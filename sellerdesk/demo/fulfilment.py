@@ -13,7 +13,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import F
 from django.utils import timezone
 
 from sellerdesk.catalog.models import Sku
@@ -23,6 +22,7 @@ from sellerdesk.fulfilment import actions, packing, shipping
 from sellerdesk.fulfilment.models import Wave, WaveOrder
 from sellerdesk.fulfilment.waves import WaveRules
 from sellerdesk.inventory.actions import default_warehouse
+from sellerdesk.inventory.availability import available_expression
 from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.logistics.tracking import poll_shipment
 from sellerdesk.orders.models import Order
@@ -101,8 +101,8 @@ def _morning_orders(rng: random.Random, actor: User, warehouse: Warehouse, count
         StockLevel.objects.filter(
             warehouse=warehouse, sku__is_active=True, sku__is_dropship=False, sku__is_presale=False
         )
-        .annotate(free=F("on_hand") - F("reserved"))
-        .filter(free__gte=10)
+        .alias(available_units=available_expression())
+        .filter(available_units__gte=10)
         .order_by("sku__code")
         .values_list("sku__code", flat=True)
     )

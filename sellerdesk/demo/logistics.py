@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from sellerdesk.core.errors import DomainError
 from sellerdesk.core.models import User
 from sellerdesk.inventory.actions import default_warehouse
+from sellerdesk.inventory.availability import available_expression
 from sellerdesk.inventory.models import StockLevel
 from sellerdesk.logistics import actions
 from sellerdesk.logistics.defaults import load_default_carriers, load_default_rates
@@ -109,7 +109,8 @@ def _shipped_order(
         StockLevel.objects.filter(
             warehouse=default_warehouse(), sku__is_active=True, sku__is_dropship=False, sku__is_presale=False
         )
-        .filter(on_hand__gt=F("reserved"))
+        .alias(available_units=available_expression())
+        .filter(available_units__gt=0)
         .select_related("sku")
         .order_by("sku__code")
         .first()

@@ -455,43 +455,14 @@ class OrderPlanner:
         return story
 
     def _actions(self, target: Target, story: _Story, draft: order_actions.OrderDraft, *, forced: bool) -> list[Action]:
-        rng, now = self.rng, self.now
+        rng = self.rng
         actions: list[Action] = []
         is_cod = draft.payment_method == "cod"
-        unpaid_until = story.paid or story.closed or now
-        # A discount agreed in chat before payment (改价), mostly on inquiry orders.
-        wants_discount = draft.source in ("inquiry", "manual") and rng.random() < 0.2
-        if not is_cod and (wants_discount or (forced and target == Target.UNPAID)):
-            at = self._during_work_before(
-                story.placed + (unpaid_until - story.placed) * rng.uniform(0.2, 0.8), unpaid_until
-            )
-            if at - story.placed >= timedelta(seconds=30):
-                first = draft.lines[0]
-                price = first.unit_price if first.unit_price is not None else self._price(first.sku)
-                new_price = max(to_money(int(price * Decimal(rng.uniform(0.85, 0.95)))), Decimal("1.00"))
-                actions.append(
-                    Action(
-                        Step.REPRICE,
-                        at,
-                        rng.choice(("agent", "xiaomei")),
-                        text=rng.choice(names.REPRICE_REASONS),
-                        prices={1: new_price},
-                    )
-                )
+        reprice = self._reprice(target, story, draft, is_cod=is_cod, forced=forced)
+        if reprice is not None:
+            actions.append(reprice)
         if story.paid is not None:
-            if draft.payment_method == "remittance":
-                reference = self._reference(f"{rng.choice(names.BANKS)}%Y%m%d", story.paid, 8)
-                actions.append(
-                    Action(
-                        Step.PAY, story.paid, rng.choice(("lijie", "owner")), method="remittance", reference=reference
-                    )
-                )
-            else:
-                # The simulated gateway's transaction id, in the style of the big wallets.
-                reference = self._reference("%Y%m%d2200", story.paid, 16)
-                actions.append(
-                    Action(Step.PAY, story.paid, None, method="online", reference=reference, gateway="simulated")
-                )
+            actions.append(self._payment(story.paid, draft))
         approver = rng.choices(("agent", "xiaomei", "lijie"), weights=(45, 35, 20))[0]
         if story.approved is not None:
             actions.append(Action(Step.APPROVE, story.approved, approver))
@@ -509,40 +480,81 @@ class OrderPlanner:
         if story.delivered is not None:
             actions.append(Action(Step.DELIVER, story.delivered))
         if is_cod and story.shipped is not None:
-            # The carrier hands over the cash it collected a few days after delivery.
-            handed_over = (story.delivered or story.shipped + _hours(72)) + _hours(rng.uniform(24, 72))
-            handed_over = self._working(handed_over, 9, 18)
-            if handed_over <= now - timedelta(minutes=1):
-                actions.append(
-                    Action(
-                        Step.PAY,
-                        handed_over,
-                        "lijie",
-                        method="cod",
-                        reference=self._reference("COD%Y%m%d", handed_over, 8),
-                    )
-                )
+            cash = self._cod_cash(story, shipped=story.shipped)
+            if cash is not None:
+                actions.append(cash)
         if story.completed is not None:
             step = Step.AUTO_CONFIRM if story.auto_confirmed else Step.CONFIRM
             actions.append(Action(step, story.completed))
         if story.closed is not None:
-            if target == Target.EXPIRED:
-                actions.append(Action(Step.EXPIRE, story.closed))
-            else:
-                reasons = (
-                    names.CANCEL_REASONS_APPROVED
-                    if story.approved
-                    else names.CANCEL_REASONS_PAID
-                    if story.paid
-                    else names.CANCEL_REASONS_UNPAID
-                )
-                actions.append(
-                    Action(
-                        Step.CANCEL, story.closed, rng.choice(("agent", "xiaomei", "lijie")), text=rng.choice(reasons)
-                    )
-                )
+            actions.append(self._closing(target, story, closed=story.closed))
         actions.extend(self._notes_and_flags(story, is_cod=is_cod, forced=forced, approver=approver))
         return actions
+
+    def _reprice(
+        self, target: Target, story: _Story, draft: order_actions.OrderDraft, *, is_cod: bool, forced: bool
+    ) -> Action | None:
+        """A discount agreed in chat before payment (改价), mostly on inquiry orders."""
+        rng = self.rng
+        unpaid_until = story.paid or story.closed or self.now
+        wants_discount = draft.source in ("inquiry", "manual") and rng.random() < 0.2
+        if is_cod or not (wants_discount or (forced and target == Target.UNPAID)):
+            return None
+        at = self._during_work_before(
+            story.placed + (unpaid_until - story.placed) * rng.uniform(0.2, 0.8), unpaid_until
+        )
+        if at - story.placed < timedelta(seconds=30):
+            return None
+        first = draft.lines[0]
+        price = first.unit_price if first.unit_price is not None else self._price(first.sku)
+        new_price = max(to_money(int(price * Decimal(rng.uniform(0.85, 0.95)))), Decimal("1.00"))
+        return Action(
+            Step.REPRICE,
+            at,
+            rng.choice(("agent", "xiaomei")),
+            text=rng.choice(names.REPRICE_REASONS),
+            prices={1: new_price},
+        )
+
+    def _payment(self, paid: datetime, draft: order_actions.OrderDraft) -> Action:
+        """The buyer's payment: a bank remittance entered by staff, or the gateway's notification."""
+        rng = self.rng
+        if draft.payment_method == "remittance":
+            reference = self._reference(f"{rng.choice(names.BANKS)}%Y%m%d", paid, 8)
+            return Action(Step.PAY, paid, rng.choice(("lijie", "owner")), method="remittance", reference=reference)
+        # The simulated gateway's transaction id, in the style of the big wallets.
+        reference = self._reference("%Y%m%d2200", paid, 16)
+        return Action(Step.PAY, paid, None, method="online", reference=reference, gateway="simulated")
+
+    def _cod_cash(self, story: _Story, *, shipped: datetime) -> Action | None:
+        """The carrier hands over the cash it collected a few days after delivery (if that
+        is before now)."""
+        handed_over = (story.delivered or shipped + _hours(72)) + _hours(self.rng.uniform(24, 72))
+        handed_over = self._working(handed_over, 9, 18)
+        if handed_over > self.now - timedelta(minutes=1):
+            return None
+        return Action(
+            Step.PAY,
+            handed_over,
+            "lijie",
+            method="cod",
+            reference=self._reference("COD%Y%m%d", handed_over, 8),
+        )
+
+    def _closing(self, target: Target, story: _Story, *, closed: datetime) -> Action:
+        """Closed unpaid by the sweep, or cancelled by staff with a reason fitting how far it got."""
+        if target == Target.EXPIRED:
+            return Action(Step.EXPIRE, closed)
+        reasons = (
+            names.CANCEL_REASONS_APPROVED
+            if story.approved
+            else names.CANCEL_REASONS_PAID
+            if story.paid
+            else names.CANCEL_REASONS_UNPAID
+        )
+        return Action(
+            Step.CANCEL, closed, self.rng.choice(("agent", "xiaomei", "lijie")), text=self.rng.choice(reasons)
+        )
 
     def _carrier(self, draft: order_actions.OrderDraft) -> names.Carrier:
         carriers: tuple[names.Carrier, ...]
