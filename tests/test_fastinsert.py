@@ -1,22 +1,22 @@
 """core.fastinsert writes rows exactly as the ORM would: same values, JSON as JSON,
 aware times, decimals, foreign keys, and primary keys set on the instances."""
 
-from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 
 from sellerdesk.core import fastinsert
 from sellerdesk.orders.models import OrderEvent
 from tests.factories import make_sku, place
+from tests.support.clock import TEST_NOW
 
 
 def test_rows_read_back_equal_what_was_inserted(owner: Any) -> None:
     make_sku("FI-1", stock=5)
     order = place(("FI-1", 1))
-    at = datetime(2026, 11, 22, 11, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    at = TEST_NOW + timedelta(hours=1, minutes=30)
     events = [
         OrderEvent(order=order, type="note_added", actor=owner, at=at, data={"text": "已催付", "n": 1}),
         OrderEvent(order=order, type="flagged", actor=None, at=at, data={"after": {"color": "red"}}),

@@ -16,8 +16,10 @@ from sellerdesk.ratings.models import Rating
 from sellerdesk.ratings.tasks import default_ratings
 from tests.api.helpers import advance, assert_error, default_shop  # noqa: F401  (autouse)
 from tests.factories import make_sku, place
+from tests.support.clock import TEST_NOW
 
-DONE = datetime.fromisoformat("2026-11-10T10:00:00+08:00")
+# Receipt is confirmed an hour after `advance` delivered the order (at the clock's time).
+DONE = TEST_NOW + timedelta(hours=1)
 
 
 def completed() -> Order:
