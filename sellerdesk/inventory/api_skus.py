@@ -21,7 +21,7 @@ from sellerdesk.inventory import actions as stock_actions
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.inventory.queries import stock_of
 
-# Tagged "catalog" as before the move: the OpenAPI document does not change.
+# Tagged "catalog", with the operation ids they had there: the OpenAPI document is as before.
 router = Router(tags=["catalog"])
 
 
@@ -84,7 +84,7 @@ def _sku(request: HttpRequest, code: str) -> Sku:
     return sku
 
 
-@router.post("/skus", response={201: SkuOut, **ERROR_RESPONSES})
+@router.post("/skus", response={201: SkuOut, **ERROR_RESPONSES}, operation_id="sellerdesk_catalog_api_create_sku")
 def create_sku(request: HttpRequest, payload: SkuIn) -> Status[Any]:
     def produce() -> tuple[int, Any]:
         sku = actions.create_sku(
@@ -100,12 +100,14 @@ def create_sku(request: HttpRequest, payload: SkuIn) -> Status[Any]:
     return idempotent(request, produce)
 
 
-@router.get("/skus/{code}", response={200: SkuOut, **ERROR_RESPONSES})
+@router.get("/skus/{code}", response={200: SkuOut, **ERROR_RESPONSES}, operation_id="sellerdesk_catalog_api_get_sku")
 def get_sku(request: HttpRequest, code: str) -> Any:
     return sku_out(_sku(request, code))
 
 
-@router.put("/skus/{code}/stock", response={200: SkuOut, **ERROR_RESPONSES})
+@router.put(
+    "/skus/{code}/stock", response={200: SkuOut, **ERROR_RESPONSES}, operation_id="sellerdesk_catalog_api_set_stock"
+)
 def set_stock(request: HttpRequest, code: str, payload: StockIn) -> Any:
     sku = _sku(request, code)
     warehouse = None

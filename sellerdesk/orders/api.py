@@ -25,8 +25,6 @@ from sellerdesk.orders.schemas import (
     OrderIn,
     OrderOut,
     OrderPage,
-    PaymentIn,
-    PaymentOut,
     QueueFilters,
     QueuePageOut,
     ReleaseIn,
@@ -37,7 +35,6 @@ from sellerdesk.orders.schemas import (
     queue_item_out,
 )
 from sellerdesk.orders.timeline import describe_event
-from sellerdesk.payments import actions as payment_actions
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["orders"])
@@ -103,28 +100,6 @@ def order_events(request: HttpRequest, number: str) -> Any:
         }
         for event in order.events.select_related("actor").order_by("at", "pk")
     ]
-
-
-@router.post("/orders/{number}/payments", response={201: PaymentOut, **ERROR_RESPONSES})
-def record_payment(request: HttpRequest, number: str, payload: PaymentIn) -> Status[Any]:
-    def produce() -> tuple[int, Any]:
-        payment = payment_actions.record_payment(
-            order=_order(request, number),
-            amount=payload.amount,
-            method=payload.method,
-            reference=payload.reference,
-            actor=actor_of(request),
-        )
-        return 201, {
-            "id": payment.pk,
-            "amount": payment.amount,
-            "method": payment.method,
-            "reference": payment.reference,
-            "received_at": timezone.localtime(payment.received_at),
-            "order": _answer(payment.order),
-        }
-
-    return idempotent(request, produce)
 
 
 @router.patch("/orders/{number}/prices", response={200: OrderOut, **ERROR_RESPONSES})

@@ -34,7 +34,6 @@ from sellerdesk.orders.forms import (
     HoldForm,
     NoteForm,
     OrderFilterForm,
-    PaymentForm,
     PricesForm,
     QueueBulkForm,
     ReleaseForm,
@@ -45,9 +44,8 @@ from sellerdesk.orders.queries import filter_orders, get_order, search_orders
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.review.queue import review_queue
 from sellerdesk.orders.review.rules import reason_label
-from sellerdesk.orders.states import OrderStatus, PaymentStatus, allowed_actions
+from sellerdesk.orders.states import COD_PAYABLE_STATUSES, OrderStatus, PaymentStatus, allowed_actions
 from sellerdesk.orders.timeline import method_label, status_label, timeline_entry
-from sellerdesk.payments import actions as payment_actions
 
 RESULTS_TARGET = "order-results"
 
@@ -102,15 +100,7 @@ class Move:
     done: Promise
 
 
-def _pay(order: Order, actor: User, form: PaymentForm) -> object:
-    data = form.cleaned_data
-    return payment_actions.record_payment(
-        order=order, amount=data["amount"], method=data["method"], reference=data["reference"], actor=actor
-    )
-
-
 MOVES: dict[str, Move] = {
-    "pay": Move(gettext_lazy("Record payment"), "orders.pay", PaymentForm, _pay, gettext_lazy("Payment recorded.")),
     "approve": Move(
         gettext_lazy("Approve"),
         "orders.approve",
@@ -198,6 +188,13 @@ MOVES: dict[str, Move] = {
     ),
 }
 
+
+def register_move(key: str, move: Move) -> None:
+    """Offer a move that an app above orders handles (payments registers "pay") on the
+    order page; called from that app's AppConfig.ready()."""
+    MOVES[key] = move
+
+
 # Moves of the status machine, in the order their buttons appear; notes and flags are
 # always there (for roles that may use them).
 STATUS_MOVES = ["pay", "approve", "release", "hold", "ship", "deliver", "confirm_receipt", "reprice", "cancel"]
@@ -207,15 +204,12 @@ ALWAYS_MOVES = ["note", "flag"]
 def available_moves(order: Order, user: Any) -> list[str]:
     """The moves this order's status allows and this user's role may make."""
     allowed = {action.value for action in allowed_actions(order.status)}
-    if (
-        order.payment_status == PaymentStatus.COD
-        and order.status in payment_actions.COD_PAYABLE_STATUSES
-        and order.balance_due > 0
-    ):
+    if order.payment_status == PaymentStatus.COD and order.status in COD_PAYABLE_STATUSES and order.balance_due > 0:
         allowed.add("pay")  # cash collected on delivery is recorded afterwards
     if order.status == OrderStatus.ON_HOLD and "approve" in allowed:
         allowed = (allowed - {"approve"}) | {"release"}  # approving a held order resolves its holds
-    keys = [key for key in STATUS_MOVES if key in allowed] + ALWAYS_MOVES
+    # A move no installed app handles ("pay" without payments) is not offered.
+    keys = [key for key in STATUS_MOVES if key in allowed and key in MOVES] + ALWAYS_MOVES
     return [key for key in keys if has_permission(user, MOVES[key].permission)]
 
 

@@ -1,14 +1,19 @@
-"""/api/v1/payments/notify/{gateway}: gateways call it; they sign instead of logging in."""
+"""/api/v1/payments/notify/{gateway}: gateways call it; they sign instead of logging in. And
+/api/v1/orders/{number}/payments: staff record a payment."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from django.utils import timezone
+from ninja import Router, Status
 from pydantic import BaseModel
 
-from sellerdesk.core.api import ERROR_RESPONSES
+from sellerdesk.core.api import ERROR_RESPONSES, actor_of
+from sellerdesk.core.idempotency import idempotent
+from sellerdesk.orders.queries import get_order
+from sellerdesk.orders.schemas import PaymentIn, PaymentOut, order_out
 from sellerdesk.payments import actions
 
 router = Router(tags=["payments"])
@@ -29,3 +34,31 @@ def notify(request: HttpRequest, gateway: str) -> Any:
         "order": result.order_number,
         "payment_id": result.payment_id,
     }
+
+
+# On the orders' page of the API, with the operation id it had there (the document is as before).
+@router.post(
+    "/orders/{number}/payments",
+    response={201: PaymentOut, **ERROR_RESPONSES},
+    tags=["orders"],
+    operation_id="sellerdesk_orders_api_record_payment",
+)
+def record_payment(request: HttpRequest, number: str, payload: PaymentIn) -> Status[Any]:
+    def produce() -> tuple[int, Any]:
+        payment = actions.record_payment(
+            order=get_order(number=number, actor=actor_of(request)),
+            amount=payload.amount,
+            method=payload.method,
+            reference=payload.reference,
+            actor=actor_of(request),
+        )
+        return 201, {
+            "id": payment.pk,
+            "amount": payment.amount,
+            "method": payment.method,
+            "reference": payment.reference,
+            "received_at": timezone.localtime(payment.received_at),
+            "order": order_out(get_order(number=payment.order.number, actor=None)),
+        }
+
+    return idempotent(request, produce)

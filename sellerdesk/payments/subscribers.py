@@ -6,7 +6,9 @@ from __future__ import annotations
 from sellerdesk.core import hooks
 from sellerdesk.core.money import ZERO
 from sellerdesk.orders.hooks import OrderClosed, RefundOwed
+from sellerdesk.orders.views import register_move
 from sellerdesk.payments.actions import record_refund
+from sellerdesk.payments.views import PAY
 
 
 def refund_closed_order(payload: OrderClosed) -> None:
@@ -27,5 +29,7 @@ def record_owed_refund(payload: RefundOwed) -> None:
 
 
 def connect() -> None:
+    # The order page offers "Record payment" (orders.views); the move is handled here.
+    register_move("pay", PAY)
     hooks.subscribe(OrderClosed, refund_closed_order, when=hooks.IN_TRANSACTION, priority=20)
     hooks.subscribe(RefundOwed, record_owed_refund, when=hooks.IN_TRANSACTION)
