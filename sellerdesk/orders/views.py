@@ -25,6 +25,7 @@ from sellerdesk.core.errors import DomainError, InvalidTransition, NotFound, Val
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import logged_in_actor
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.forms import (
     COMMON_CARRIERS,
@@ -60,7 +61,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         form.is_valid()  # invalid fields are shown and left out of the filters
     filters = form.filters(request.GET.get("page"))
     try:
-        page = search_orders(filters=filters, actor=request.user)  # type: ignore[arg-type]
+        page = search_orders(filters=filters, actor=logged_in_actor(request))
     except DomainError as error:
         return _error_page(request, error)
     counts = dict(
@@ -231,7 +232,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _("%(move)s: please correct the fields marked below.") % {"move": move.label})
         return _render_detail(request, order, bound={key: form}, status=422)
     try:
-        move.run(order, request.user, form)  # type: ignore[arg-type]
+        move.run(order, logged_in_actor(request), form)
     except DomainError as error:
         if isinstance(error, ValidationFailed):
             for field, reason in error.fields.items():
@@ -244,7 +245,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 def _find(request: HttpRequest, number: str) -> Order:
     try:
-        return get_order(number=number, actor=request.user)  # type: ignore[arg-type]
+        return get_order(number=number, actor=logged_in_actor(request))
     except NotFound:
         raise Http404(number) from None
 
@@ -343,7 +344,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         else:
             status = 422
     try:
-        page = review_queue(actor=request.user, reason=reason, shop=shop, page=request.GET.get("page"))  # type: ignore[arg-type]
+        page = review_queue(actor=logged_in_actor(request), reason=reason, shop=shop, page=request.GET.get("page"))
     except DomainError as error:
         return _error_page(request, error)
     tabs = [{"value": "", "label": _("All"), "count": page.total}]
@@ -359,8 +360,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "shop": shop or "",
         "form": form,
         "outcomes": outcomes,
-        "may_release": has_permission(request.user, "orders.release"),  # type: ignore[arg-type]
-        "may_cancel": has_permission(request.user, "orders.cancel"),  # type: ignore[arg-type]
+        "may_release": has_permission(logged_in_actor(request), "orders.release"),
+        "may_cancel": has_permission(logged_in_actor(request), "orders.cancel"),
     }
     return render(request, "orders/review_queue.html", context, status=status)
 
@@ -372,11 +373,11 @@ def _bulk(request: HttpRequest, form: QueueBulkForm) -> list[BulkOutcome]:
     outcomes = []
     for number in form.cleaned_data["orders"]:
         try:
-            order = get_order(number=number, actor=request.user)  # type: ignore[arg-type]
+            order = get_order(number=number, actor=logged_in_actor(request))
             if action == "release":
-                review_actions.release_order(order=order, actor=request.user, note=text)  # type: ignore[arg-type]
+                review_actions.release_order(order=order, actor=logged_in_actor(request), note=text)
             else:
-                review_actions.cancel_held_order(order=order, actor=request.user, reason=text)  # type: ignore[arg-type]
+                review_actions.cancel_held_order(order=order, actor=logged_in_actor(request), reason=text)
         except DomainError as error:
             outcomes.append(BulkOutcome(number, False, _error_text(error)))
         else:

@@ -19,6 +19,7 @@ from sellerdesk.core.errors import DomainError, InvalidTransition, NotFound, Val
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import logged_in_actor
 from sellerdesk.orders import changes
 from sellerdesk.orders.hooks import CARRIER_COVERAGE
 from sellerdesk.orders.models import Order, OrderHold
@@ -109,7 +110,7 @@ def _forms(order: Order, bound: dict[str, forms.Form]) -> dict[str, forms.Form]:
 
 def _find(request: HttpRequest, number: str) -> Order:
     try:
-        return get_order(number=number, actor=request.user)  # type: ignore[arg-type]
+        return get_order(number=number, actor=logged_in_actor(request))
     except NotFound:
         raise Http404(number) from None
 
@@ -117,7 +118,7 @@ def _find(request: HttpRequest, number: str) -> Order:
 def _render(
     request: HttpRequest, order: Order, *, bound: dict[str, forms.Form] | None = None, status: int = 200
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = logged_in_actor(request)
     context = {
         "order": order,
         "changes": _forms(order, bound or {}),
@@ -160,7 +161,7 @@ def order_changes(request: HttpRequest, number: str) -> HttpResponse:
     form = form_class(request.POST, order=order) if what != "address" else form_class(request.POST)
     if not form.is_valid():
         return _render(request, order, bound={what: form}, status=422)
-    user: User = request.user  # type: ignore[assignment]
+    user = logged_in_actor(request)
     try:
         if what == "lines":
             changes.change_order_lines(order=order, actor=user, changes=[form.change()])
@@ -220,7 +221,7 @@ def queue_changes(request: HttpRequest) -> HttpResponse:
     if action == "change_carrier" and not carrier:
         messages.error(request, _("Choose the carrier."))
         return redirect(back)
-    user: User = request.user  # type: ignore[assignment]
+    user = logged_in_actor(request)
     failed = 0
     for number in numbers:
         problem = _bulk_one(user, number, action, carrier)
