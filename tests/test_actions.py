@@ -26,6 +26,7 @@ from sellerdesk.inventory.actions import set_on_hand
 from sellerdesk.inventory.models import MovementKind, StockMovement
 from sellerdesk.orders import actions
 from sellerdesk.orders.models import Order, OrderEvent, OrderNote
+from sellerdesk.orders.timeline import describe_event
 from sellerdesk.payments.actions import record_payment
 from sellerdesk.shops.models import Shop
 from tests.api.helpers import advance, default_shop, snapshot, stock  # noqa: F401  (default_shop: autouse)
@@ -230,9 +231,19 @@ def test_close_expired_order_once_and_only_after_the_deadline(order: Order) -> N
         (
             "closed",
             None,
-            {"status_before": "unpaid", "status_after": "closed", "reason": "Not paid in time", "action": "expire"},
+            {
+                "status_before": "unpaid",
+                "status_after": "closed",
+                "reason": {"code": "closed_not_paid"},
+                "action": "expire",
+            },
         )
     ]
+    with translation.override("en"):  # the reason is a code, read in the reader's language
+        assert (closed.close_reason_text, describe_event(closed.events.get(type="closed"))) == (
+            "Not paid in time",
+            "Not paid in time",
+        )
 
 
 # --- approve, ship, deliver, confirm ----------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.core import messages
 from sellerdesk.core.models import User
 from sellerdesk.orders.events import build_event, register_event_code, write_event
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
@@ -74,3 +75,18 @@ def short_lines_dropped_event(
         balance_due="0.00",
         refund=refund,
     )
+
+
+# --- texts allocation stores as codes: close and refund reasons, movement notes -------------
+
+CLOSED_OUT_OF_STOCK = "closed_out_of_stock"
+REFUND_SHORT_LINES_DROPPED = "refund_short_lines_dropped"
+NOTE_ALLOCATED = "note_allocated"
+NOTE_PRESALE_ARRIVED = "note_presale_arrived"
+NOTE_SHORT_IN = "note_short_in"
+
+messages.register(CLOSED_OUT_OF_STOCK, gettext_lazy("Out of stock; the buyer chose to cancel"))
+messages.register(REFUND_SHORT_LINES_DROPPED, gettext_lazy("short lines dropped"))
+messages.register(NOTE_ALLOCATED, gettext_lazy("Allocated"))
+messages.register(NOTE_PRESALE_ARRIVED, gettext_lazy("presale arrived"))
+messages.register(NOTE_SHORT_IN, gettext_lazy("short in %(document)s"), example={"document": "P2612060001"})

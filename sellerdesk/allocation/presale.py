@@ -17,7 +17,8 @@ from datetime import datetime
 
 from django.db.models import F
 
-from sellerdesk.core import fastinsert
+from sellerdesk.allocation.events import NOTE_PRESALE_ARRIVED
+from sellerdesk.core import fastinsert, messages
 from sellerdesk.core.models import User
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement
 from sellerdesk.orders.models import Order, OrderLine
@@ -111,7 +112,7 @@ def _write_conversion(
                 presale_delta=-quantity,
                 document=number,
                 actor=actor,
-                note="presale arrived",
+                note_data=messages.message(NOTE_PRESALE_ARRIVED),
                 at=at,
             )
             for _pk, quantity, number in converted_lines

@@ -90,3 +90,13 @@ def label_code(text: str, labels: Iterable[tuple[str, str]]) -> str | None:
         if text in translations(msgid):
             return code
     return None
+
+
+def coded(text: str, rules: Iterable[tuple[str, str]]) -> dict[str, str] | None:
+    """{"code": …, placeholders…} for the first (code, msgid) whose template, in any shipped
+    language, `text` is; None if none (then it is a text a person typed)."""
+    for code, msgid in rules:
+        parsed = parse(text, msgid)
+        if parsed is not None:
+            return {"code": code, **parsed}
+    return None

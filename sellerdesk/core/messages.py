@@ -24,6 +24,8 @@ LEGACY = "legacy"
 LEGACY_TEXT = "legacy_text"
 
 Params = Mapping[str, Any]
+# What a person typed (kept as typed), or a code and its parameters (see `message`).
+Text = str | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,27 @@ def render(data: Params | None, *, default_code: str = "") -> str:
     if renderer is None:
         return str(data.get(LEGACY_TEXT, ""))
     return renderer(data)
+
+
+def text(value: Text | None) -> str:
+    """A typed text as typed; a coded one rendered in the active language."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else render(value)
+
+
+def typed_or_coded(value: Text) -> tuple[str, dict[str, Any]]:
+    """Split a value for a model that keeps a typed text in a text field and a coded one
+    in a JSON field beside it: (typed text, {}) or ("", code and parameters)."""
+    if isinstance(value, str):
+        return value, {}
+    return "", dict(value)
+
+
+def stored_text(typed: str, coded: Params | None) -> str:
+    """What such a pair of fields reads as: the coded text rendered in the active
+    language, or else the typed text as typed."""
+    return render(coded) if coded else typed
 
 
 register(LEGACY, render=lambda params: str(params.get(LEGACY_TEXT, "")), example={LEGACY_TEXT: "…"}, verbatim=True)

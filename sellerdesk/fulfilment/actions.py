@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import messages
 from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment import states as wave_states
-from sellerdesk.fulfilment.events import picking_started_events
+from sellerdesk.fulfilment.events import NOTE_PICKED, picking_started_events
 from sellerdesk.fulfilment.models import PickLine, PickMode, Wave, WaveOrder, WaveStatus, WaveStep, WaveStepKind
 from sellerdesk.fulfilment.states import WaveAction
 from sellerdesk.fulfilment.waves import WavePlan, WaveRules, plan_wave
@@ -309,7 +310,7 @@ def _ledger_picks(lines: Sequence[PickLine], *, wave: Wave, actor: User | None, 
                 kind=MovementKind.PICK,
                 document=wave.number,
                 actor=actor,
-                note=_("%(quantity)s picked") % {"quantity": quantity},
+                note_data=messages.message(NOTE_PICKED, quantity=quantity),
                 at=at,
             )
             for (bin_id, sku_id), quantity in sorted(picked.items(), key=lambda item: (item[0][1], item[0][0] or 0))

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.core import messages
 from sellerdesk.core.models import User
 from sellerdesk.orders.events import build_event, register_event_code, status_event, write_event
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
@@ -89,3 +90,9 @@ def packed_event(
         carrier_name=carrier_name,
         tracking_number=tracking_number,
     )
+
+
+# --- stock movement notes (StockMovement.note_data) ------------------------------------------
+
+NOTE_PICKED = "note_picked"
+messages.register(NOTE_PICKED, gettext_lazy("%(quantity)s picked"), example={"quantity": 3})

@@ -296,7 +296,7 @@ def movement_out(movement: StockMovement) -> dict[str, Any]:
         "presale_delta": movement.presale_delta,
         "document": movement.document,
         "actor": movement.actor.username if movement.actor else None,
-        "note": movement.note,
+        "note": movement.note_text,  # in the request's language
     }
 
 

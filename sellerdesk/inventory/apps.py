@@ -6,3 +6,7 @@ class InventoryConfig(AppConfig):
     name = "sellerdesk.inventory"
     label = "inventory"
     verbose_name = _("Inventory")
+
+    def ready(self) -> None:
+        # The renderers of the movement notes this app writes (see core.messages).
+        from sellerdesk.inventory import texts  # noqa: F401

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import messages
 from sellerdesk.inventory import availability
 
 
@@ -165,12 +166,20 @@ class StockMovement(models.Model):
     document = models.CharField(_("document"), max_length=64, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
+    # A note the system writes is a code and parameters, rendered when read (core.messages);
+    # `note` keeps what a person typed.
+    note_data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         indexes = [models.Index(fields=["sku", "at"])]
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (a typed note as typed)."""
+        return messages.stored_text(self.note, self.note_data)
 
 
 class StockCountStatus(models.TextChoices):

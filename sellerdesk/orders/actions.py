@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
-from sellerdesk.core import fastinsert, hooks
+from sellerdesk.core import fastinsert, hooks, messages
 from sellerdesk.core.errors import Conflict, DomainError, InsufficientStock, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
@@ -25,7 +25,7 @@ from sellerdesk.customers import actions as customer_actions
 from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory import presale
 from sellerdesk.inventory.queries import active_warehouses, free_stock
-from sellerdesk.orders import events, holds
+from sellerdesk.orders import events, holds, texts
 from sellerdesk.orders.hooks import OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrdersApproved, OrderShipped
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
@@ -335,12 +335,12 @@ def _release_reservations(order: Order, *, actor: User | None, at: datetime) -> 
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(reserved_quantity=0)
 
 
-def _close(order: Order, *, action: OrderAction, actor: User | None, at: datetime, reason: str) -> Order:
+def _close(order: Order, *, action: OrderAction, actor: User | None, at: datetime, reason: messages.Text) -> Order:
     before = order.status
     order.status = next_status(order.status, action)
     order.closed_at = at
-    order.close_reason = reason
-    order.save(update_fields=["status", "closed_at", "close_reason"])
+    order.close_reason, order.close_reason_data = messages.typed_or_coded(reason)
+    order.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data"])
     _release_reservations(order, actor=actor, at=at)
     events.status_event(
         order, OrderEventType.CLOSED, actor=actor, at=at, before=before, reason=reason, action=action.value
@@ -351,15 +351,19 @@ def _close(order: Order, *, action: OrderAction, actor: User | None, at: datetim
 
 
 @transaction.atomic
-def cancel_order(*, order: Order, actor: User | None, reason: str, at: datetime | None = None) -> Order:
+def cancel_order(*, order: Order, actor: User | None, reason: messages.Text, at: datetime | None = None) -> Order:
+    """Close the order as cancelled for `reason`: what a person typed, or the code and
+    parameters of a reason the system gives (kept as a code, rendered when read)."""
     require(actor, "orders.cancel")
-    if not reason.strip():
+    if isinstance(reason, str):
+        reason = reason.strip()
+    if not reason:
         raise ValidationFailed({"reason": _("say why the order is cancelled")})
     order = _locked(order)
     at = at or timezone.now()
     # Parcels booked but not handed over are stopped first (logistics, 截单).
-    hooks.emit(OrderCancelled(order=order, before=order.status, reason=reason.strip(), at=at))
-    return _close(order, action=OrderAction.CANCEL, actor=actor, at=at, reason=reason.strip())
+    hooks.emit(OrderCancelled(order=order, before=order.status, reason=messages.text(reason), at=at))
+    return _close(order, action=OrderAction.CANCEL, actor=actor, at=at, reason=reason)
 
 
 def close_expired_order(*, order_id: int, now: datetime) -> bool:
@@ -373,7 +377,7 @@ def close_expired_order(*, order_id: int, now: datetime) -> bool:
         )
         if order is None:
             return False
-        _close(order, action=OrderAction.EXPIRE, actor=None, at=now, reason=_("Not paid in time"))
+        _close(order, action=OrderAction.EXPIRE, actor=None, at=now, reason=messages.message(texts.CLOSED_NOT_PAID))
         return True
 
 
@@ -388,7 +392,9 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     if before == OrderStatus.ON_HOLD:
         # Approving a held order releases it: its holds are resolved, not left open.
         holds.require_release(actor, holds.open_hold_reasons(order))
-        released = holds.resolve_open_holds(order, actor=actor, at=order.approved_at, resolution=_("Approved"))
+        released = holds.resolve_open_holds(
+            order, actor=actor, at=order.approved_at, resolution=messages.message(texts.HOLD_APPROVED)
+        )
     order.save(update_fields=["status", "approved_at"])
     extra = {"released": released} if released else {}
     events.status_event(order, OrderEventType.APPROVED, actor=actor, at=order.approved_at, before=before, **extra)

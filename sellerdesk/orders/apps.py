@@ -11,7 +11,7 @@ class OrdersConfig(AppConfig):
         # The renderers of orders' event codes (timeline), before any event is written or
         # read; what lower layers ask of orders (core.hooks ports).
         from sellerdesk.customers.queries import CREDIT_USED
-        from sellerdesk.orders import timeline  # noqa: F401
+        from sellerdesk.orders import texts, timeline  # noqa: F401
         from sellerdesk.orders.queries import credit_used
 
         CREDIT_USED.provide(credit_used)

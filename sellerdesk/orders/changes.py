@@ -24,14 +24,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.queries import sku_facts_by_code
-from sellerdesk.core import hooks
+from sellerdesk.core import hooks, messages
 from sellerdesk.core.addresses import check_address
 from sellerdesk.core.errors import InvalidTransition, ValidationFailed
+from sellerdesk.core.messages import Text
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory import actions as stock
-from sellerdesk.orders import events
+from sellerdesk.orders import events, texts
 from sellerdesk.orders.holds import open_holds_filter, resolve_holds
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, RefundOwed
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold, OrderLine
@@ -81,7 +82,7 @@ def _locked(order: Order, allowed: frozenset[OrderStatus], action: str) -> Order
     return order
 
 
-def _resolve(order: Order, reason: str, *, actor: User | None, at: datetime, resolution: str) -> list[int]:
+def _resolve(order: Order, reason: str, *, actor: User | None, at: datetime, resolution: Text) -> list[int]:
     holds = list(OrderHold.objects.filter(open_holds_filter(), order=order, reason=reason).values_list("pk", flat=True))
     resolve_holds(OrderHold.objects.filter(pk__in=holds), actor=actor, at=at, resolution=resolution)
     return holds
@@ -231,7 +232,11 @@ def change_order_lines(
             refund=str(refund),
         )
         if refund > ZERO:
-            hooks.emit(RefundOwed(order=order, amount=refund, actor=actor, at=at, reason=_("order lines changed")))
+            hooks.emit(
+                RefundOwed(
+                    order=order, amount=refund, actor=actor, at=at, reason=messages.message(texts.REFUND_LINES_CHANGED)
+                )
+            )
         if due > ZERO:
             _owe(order, due, actor=actor, at=at)
         return order
@@ -316,7 +321,9 @@ def correct_address(*, order: Order, actor: User | None, address: NewAddress, at
             "district": order.district,
             "detail": order.address_detail,
         }
-        resolved = _resolve(order, "address", actor=actor, at=at, resolution=_("address corrected"))
+        resolved = _resolve(
+            order, "address", actor=actor, at=at, resolution=messages.message(texts.HOLD_ADDRESS_CORRECTED)
+        )
         _event(
             order,
             ADDRESS_CORRECTED,
@@ -353,7 +360,9 @@ def choose_carrier(*, order: Order, actor: User | None, carrier_code: str, at: d
         before = order.carrier
         order.carrier = carrier.code
         order.save(update_fields=["carrier"])
-        resolved = _resolve(order, "carrier", actor=actor, at=at, resolution=_("carrier chosen"))
+        resolved = _resolve(
+            order, "carrier", actor=actor, at=at, resolution=messages.message(texts.HOLD_CARRIER_CHOSEN)
+        )
         _event(
             order,
             CARRIER_CHOSEN,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from sellerdesk.core.messages import Text, typed_or_coded
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.orders.models import Order, OrderHold
@@ -36,13 +37,19 @@ def open_holds_filter(*, path: str = "") -> Q:
     return holds_in(HOLDS.statuses_allowing(HoldAction.RESOLVE), path=path)
 
 
-def _fields_of(status: HoldStatus, *, actor: User | None, at: datetime, resolution: str) -> dict[str, Any]:
+def _fields_of(status: HoldStatus, *, actor: User | None, at: datetime, resolution: Text) -> dict[str, Any]:
     if status == HoldStatus.RESOLVED:
-        return {"resolved_at": at, "resolved_by": actor, "resolution": resolution[:MAX_RESOLUTION]}
-    return {"resolved_at": None, "resolved_by": None, "resolution": ""}
+        typed, coded = typed_or_coded(resolution)
+        return {
+            "resolved_at": at,
+            "resolved_by": actor,
+            "resolution": typed[:MAX_RESOLUTION],
+            "resolution_data": coded,
+        }
+    return {"resolved_at": None, "resolved_by": None, "resolution": "", "resolution_data": {}}
 
 
-def resolve_holds(holds: QuerySet[OrderHold], *, actor: User | None, at: datetime, resolution: str) -> int:
+def resolve_holds(holds: QuerySet[OrderHold], *, actor: User | None, at: datetime, resolution: Text) -> int:
     """Resolve the open ones of `holds` in one UPDATE whose sources and target come from the
     hold table; returns how many."""
     target = HOLDS.target_of(HoldAction.RESOLVE)
@@ -60,7 +67,7 @@ def require_release(actor: User | None, reasons: Iterable[str]) -> None:
             require(actor, permission)
 
 
-def resolve_open_holds(order: Order, *, actor: User | None, at: datetime, resolution: str) -> list[str]:
+def resolve_open_holds(order: Order, *, actor: User | None, at: datetime, resolution: Text) -> list[str]:
     """Close every open hold of the order; returns their reasons, oldest first."""
     holds = list(order.holds.filter(open_holds_filter()).order_by("pk"))
     resolve_holds(

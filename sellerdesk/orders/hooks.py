@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from django.db.models import QuerySet
 
 from sellerdesk.core.hooks import Hook, Port
+from sellerdesk.core.messages import Text
 from sellerdesk.core.models import User
 from sellerdesk.orders.models import Order
 
@@ -53,7 +54,7 @@ class OrderClosed(Hook):
     before: str
     actor: User | None
     at: datetime
-    reason: str
+    reason: Text  # typed, or a code and its parameters (core.messages)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class RefundOwed(Hook):
     amount: Decimal
     actor: User | None
     at: datetime
-    reason: str
+    reason: Text  # typed, or a code and its parameters (core.messages)
 
 
 # --- ports ---------------------------------------------------------------------------------

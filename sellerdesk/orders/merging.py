@@ -49,12 +49,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import messages
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import CENT, ZERO
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory import actions as stock
-from sellerdesk.orders import events
+from sellerdesk.orders import events, texts
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.actions import new_order_number
 from sellerdesk.orders.hooks import OPEN_PURCHASES
@@ -216,14 +217,14 @@ def merge_orders(*, orders: Sequence[Order], actor: User | None, at: datetime | 
     OrderLine.objects.bulk_create(new_lines)
     OrderLine.objects.filter(order_id__in=[order.pk for order in originals]).update(reserved_quantity=0)
     _move_reservations(moves, actor=actor, at=at)
-    reason = _("merged into %(number)s") % {"number": merged.number}
+    reason = messages.message(texts.CLOSED_MERGED_INTO, number=merged.number)
     for order in originals:
         before = order.status
         order.status = next_status(order.status, OrderAction.MERGE)
         order.closed_at = at
-        order.close_reason = reason
+        order.close_reason, order.close_reason_data = "", reason
         order.merged_into = merged
-        order.save(update_fields=["status", "closed_at", "close_reason", "merged_into"])
+        order.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data", "merged_into"])
         events.status_event(
             order, OrderEventType.MERGED_INTO, actor=actor, at=at, before=before, merged_number=merged.number
         )
@@ -324,9 +325,9 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
     for original in originals:
         original.status = resumed_status(original.status, before_merge=_status_before_merge(original))
         original.closed_at = None
-        original.close_reason = ""
+        original.close_reason, original.close_reason_data = "", {}
         original.merged_into = None
-        original.save(update_fields=["status", "closed_at", "close_reason", "merged_into"])
+        original.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data", "merged_into"])
         events.status_event(
             original,
             OrderEventType.UNMERGED,
@@ -338,8 +339,9 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
     before = merged.status
     merged.status = next_status(merged.status, OrderAction.UNMERGE)
     merged.closed_at = at
-    merged.close_reason = _("split back into %(numbers)s") % {"numbers": ", ".join(numbers)}
-    merged.save(update_fields=["status", "closed_at", "close_reason"])
+    merged.close_reason = ""
+    merged.close_reason_data = messages.message(texts.CLOSED_SPLIT_BACK, numbers=numbers)
+    merged.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data"])
     events.status_event(merged, OrderEventType.UNMERGED, actor=actor, at=at, before=before, originals=numbers)
     return originals
 
@@ -477,8 +479,9 @@ def split_order(
     before = order.status
     order.status = next_status(order.status, OrderAction.SPLIT)
     order.closed_at = at
-    order.close_reason = _("split into %(numbers)s") % {"numbers": ", ".join(numbers)}
-    order.save(update_fields=["status", "closed_at", "close_reason"])
+    order.close_reason = ""
+    order.close_reason_data = messages.message(texts.CLOSED_SPLIT_INTO, numbers=numbers)
+    order.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data"])
     events.status_event(
         order,
         OrderEventType.SPLIT,

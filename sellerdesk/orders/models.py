@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import messages
 from sellerdesk.customers.models import Customer
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.orders.instructions import Instructions
@@ -103,7 +104,10 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # A reason a person typed stays as typed in close_reason; a reason the system gives
+    # is its code and parameters in close_reason_data, rendered when read (core.messages).
     close_reason = models.CharField(_("close reason"), max_length=200, blank=True)
+    close_reason_data = models.JSONField(default=dict, blank=True)
     # 合单 / 拆单: an original closed by a merge points at the merged order; a part of a
     # split points at the order it was split from (see orders.merging).
     merged_into = models.ForeignKey(
@@ -161,6 +165,11 @@ class Order(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.payment_status == PaymentStatus.PAID
+
+    @property
+    def close_reason_text(self) -> str:
+        """Why it closed, in the reader's language (a typed reason as typed)."""
+        return messages.stored_text(self.close_reason, self.close_reason_data)
 
 
 class OrderLine(models.Model):
@@ -288,6 +297,10 @@ class OrderHold(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+    # Texts the system gives are a code and parameters, rendered when read (core.messages);
+    # message and resolution keep what a person typed, as typed.
+    message_data = models.JSONField(default=dict, blank=True)
+    resolution_data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("order hold")
@@ -298,6 +311,15 @@ class OrderHold(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def message_text(self) -> str:
+        """Why it is held, in the reader's language (a typed reason as typed)."""
+        return messages.stored_text(self.message, self.message_data)
+
+    @property
+    def resolution_text(self) -> str:
+        return messages.stored_text(self.resolution, self.resolution_data)
 
 
 class ShortageOption(models.TextChoices):

@@ -328,7 +328,7 @@ def hold_out(hold: Any) -> dict[str, Any]:
     return {
         "reason": hold.reason,
         "label": reason_label(hold.reason),
-        "message": hold.message,
+        "message": hold.message_text,
         "suggestion": hold.suggestion,
         "created_at": timezone.localtime(hold.created_at),
         "created_by": hold.created_by.username if hold.created_by else None,

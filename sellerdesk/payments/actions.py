@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from sellerdesk.core.messages import Text
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
@@ -97,8 +98,9 @@ def record_payment(
         raise
 
 
-def record_refund(*, order: Order, amount: Decimal, actor: User | None, at: datetime, reason: str) -> Payment | None:
-    """Money owed back to the buyer. Runs inside the caller's transaction, order locked."""
+def record_refund(*, order: Order, amount: Decimal, actor: User | None, at: datetime, reason: Text) -> Payment | None:
+    """Money owed back to the buyer. Runs inside the caller's transaction, order locked.
+    `reason` is what a person typed, or a code and its parameters (rendered when read)."""
     amount = to_money(amount)
     if amount <= ZERO:
         return None

@@ -39,6 +39,7 @@ from django.db.models import BooleanField, Count, DecimalField, ExpressionWrappe
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import messages
 from sellerdesk.core.errors import (
     Conflict,
     DomainError,
@@ -66,6 +67,7 @@ from sellerdesk.purchasing.models import (
     SupplierSku,
 )
 from sellerdesk.purchasing.states import DROPSHIP, PurchaseAction
+from sellerdesk.purchasing.texts import HOLD_DROPSHIP_CREATED
 
 # The exception-queue reason of an order with a dropship SKU that no supplier ships.
 HOLD_REASON = "dropship_supplier"
@@ -374,7 +376,7 @@ def create_dropship_purchase(*, order: Order, actor: User | None, at: datetime |
         OrderHold.objects.filter(order_id=order.pk, reason=HOLD_REASON),
         actor=actor,
         at=at,
-        resolution=_("Dropship purchase created"),
+        resolution=messages.message(HOLD_DROPSHIP_CREATED),
     )
     return _purchase_for(order, plan, dropship, actor=actor, at=at)
 

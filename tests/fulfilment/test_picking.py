@@ -63,7 +63,7 @@ def test_the_ledger_records_each_stop_picked(wave, warehouse_user):
         ("A-01", "TEE", 0, 0, wave.number),
         ("A-02", "CAP", 0, 0, wave.number),
     ]
-    assert [m.note for m in picks] == ["3 picked", "2 picked"]
+    assert [m.note_text for m in picks] == ["3 picked", "2 picked"]
 
 
 def test_units_not_found_leave_on_hand_the_bin_and_the_reservation(wave, warehouse_user):

@@ -47,7 +47,7 @@ def test_merge_unmerge_and_split_through_the_api(api: ApiClient, tee: Sku, mug: 
     assert stock("TEE-RED-M") == (100, 2) and stock("MUG-1") == (10, 3)
     with translation.override(settings.LANGUAGE_CODE):  # the request named no language
         expected_reason = translation.gettext("merged into %(number)s") % {"number": merged["number"]}
-    assert Order.objects.get(pk=first.pk).close_reason == expected_reason
+    assert Order.objects.get(pk=first.pk).close_reason_text == expected_reason
     events = api.get(f"/api/v1/orders/{merged['number']}/events").json()
     assert events[-1]["type"] == "merged"
     assert [o["number"] for o in events[-1]["data"]["originals"]] == [first.number, second.number]

@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core import hooks
+from sellerdesk.core import hooks, messages
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
+from sellerdesk.inventory import texts
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
 from sellerdesk.inventory.hooks import StockShortfall
 from sellerdesk.inventory.models import (
@@ -205,7 +206,7 @@ def _adjustment(
         on_hand_delta=delta,
         document=count.number,
         actor=actor,
-        note=_("stock count"),
+        note_data=messages.message(texts.STOCK_COUNT),
         at=at,
     )
 

@@ -25,11 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core import fastinsert
+from sellerdesk.core import fastinsert, messages
 from sellerdesk.core.errors import Conflict, InsufficientStock, ShortLine, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.refcache import remembered
+from sellerdesk.inventory import texts
 from sellerdesk.inventory.availability import FREE_COVERS_PLACEHOLDERS, free_covers_sql
 from sellerdesk.inventory.models import Bin, BinStock, MovementKind, StockLevel, StockMovement, Warehouse
 
@@ -151,7 +152,7 @@ def transfer_reservations(*, moves: Sequence[ReservationMove], actor: User | Non
     for move in moves:
         if move.line.quantity <= 0:
             continue
-        note = _("moved from %(source)s to %(target)s") % {"source": move.source, "target": move.target}
+        note = messages.message(texts.RESERVATION_MOVED, source=move.source, target=move.target)
         for document, sign in ((move.source, -1), (move.target, 1)):
             if move.presale:
                 kind = MovementKind.PRESALE_RESERVE if sign > 0 else MovementKind.PRESALE_RELEASE
@@ -167,7 +168,7 @@ def transfer_reservations(*, moves: Sequence[ReservationMove], actor: User | Non
                     **deltas,
                     document=document,
                     actor=actor,
-                    note=note,
+                    note_data=note,
                     at=at,
                 )
             )
@@ -237,7 +238,7 @@ def write_off_missing(*, missing: Sequence[MissingUnits], document: str, actor: 
             reserved_delta=-row.quantity,
             document=document,
             actor=actor,
-            note=_("not found at picking"),
+            note_data=messages.message(texts.NOT_FOUND_AT_PICKING),
             at=at,
         )
     trim_bins_to_on_hand({(row.sku_id, row.warehouse_id) for row in wanted})

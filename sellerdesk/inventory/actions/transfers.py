@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core import hooks
+from sellerdesk.core import hooks, messages
 from sellerdesk.core.errors import InsufficientStock, ShortLine, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
+from sellerdesk.inventory import texts
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
 from sellerdesk.inventory.availability import available_covers
 from sellerdesk.inventory.hooks import StockArrived
@@ -241,7 +242,7 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
         source, target = transfer.from_warehouse_id, transfer.to_warehouse_id
         levels = lock_levels([(line.sku_id, warehouse_id) for line in lines for warehouse_id in (source, target)])
         movements = []
-        note = _("transfer cancelled")
+        note = messages.message(texts.TRANSFER_CANCELLED)
         for line in lines:
             gone = min(line.quantity, levels[(line.sku_id, target)].in_transit)
             StockLevel.objects.filter(sku_id=line.sku_id, warehouse_id=target).update(in_transit=F("in_transit") - gone)
@@ -249,11 +250,11 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
                 on_hand=F("on_hand") + line.quantity
             )
             back = _movement(line, source, MovementKind.TRANSFER_IN, transfer, actor, at, on_hand_delta=line.quantity)
-            back.note = note
+            back.note_data = note
             movements.append(back)
             if gone:
                 away = _movement(line, target, MovementKind.IN_TRANSIT, transfer, actor, at, in_transit_delta=-gone)
-                away.note = note
+                away.note_data = note
                 movements.append(away)
         StockMovement.objects.bulk_create(movements)
     was_shipped = transfer.status == TransferStatus.SHIPPED

@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core import messages
 from sellerdesk.core.addresses import normalize_phone, normalize_province
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.refcache import forget_all
+from sellerdesk.inventory import texts
 from sellerdesk.inventory.actions.stock import add_to_bin, lock_levels
 from sellerdesk.inventory.models import Bin, BinStock, MovementKind, StockLevel, StockMovement, Warehouse
 
@@ -300,11 +302,12 @@ def move_bin_stock(
     if to_bin is not None:
         add_to_bin(bin=to_bin, sku_id=sku.pk, quantity=quantity)
     at = at or timezone.now()
-    note = _("%(quantity)s units from %(source)s to %(target)s") % {
-        "quantity": quantity,
-        "source": from_bin.code if from_bin else _("no bin"),
-        "target": to_bin.code if to_bin else _("no bin"),
-    }
+    note = messages.message(
+        texts.UNITS_MOVED,
+        quantity=quantity,
+        source=from_bin.code if from_bin else "",
+        target=to_bin.code if to_bin else "",
+    )
     StockMovement.objects.create(
         sku=sku,
         warehouse=warehouse,
@@ -312,7 +315,7 @@ def move_bin_stock(
         kind=MovementKind.PUTAWAY,
         document="putaway",
         actor=actor,
-        note=note[:200],
+        note_data=note,
         at=at,
     )
 
