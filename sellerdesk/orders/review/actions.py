@@ -121,59 +121,86 @@ def review_batch(
         orders = list(query.filter(pk__in=list(order_ids), status=OrderStatus.PENDING_REVIEW).order_by("pk"))
         if not orders:
             return result
-        context = build_context(orders, now=now)
-        approved: list[tuple[Order, Verdict]] = []
-        clean: list[tuple[Order, Verdict]] = []
-        for order in orders:
-            settings = context.settings_of(order)
-            if not force and (order.reviewed_at is not None or review_due_at(order, settings) > now):
-                continue
-            if not force and settings.merge_automatically:
-                verdict = review_order(order_id=order.pk, now=now, actor=actor, context=context)
-                if verdict is not None:
-                    _count(result, verdict, settings.auto_approve)
-                continue
-            verdict = evaluate(order, context)
-            order.reviewed_at = now
-            if verdict.is_clean and settings.auto_approve:
-                approved.append((order, verdict))
-            elif verdict.is_clean:
-                clean.append((order, verdict))
-            else:
-                hold_with_findings(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
-                result.held += 1
-        if approved:
-            Order.objects.filter(
-                pk__in=[order.pk for order, _verdict in approved],
-                status__in=order_states.statuses_allowing(OrderAction.APPROVE),
-            ).update(status=order_states.target_of(OrderAction.APPROVE), approved_at=now, reviewed_at=now)
-        if clean:
-            Order.objects.filter(pk__in=[order.pk for order, _verdict in clean]).update(reviewed_at=now)
-        rows = []
-        for order, verdict in approved:
-            order.status, order.approved_at = next_status(order.status, OrderAction.APPROVE), now
-            rows.append(
-                events.build_auto_approved_event(
-                    order,
-                    before=OrderStatus.PENDING_REVIEW.value,
-                    rules_passed=verdict.passed,
-                    instructions=recognised_wishes(order),
-                    actor=actor,
-                    at=now,
-                )
-            )
-        for order, verdict in clean:
-            rows.append(
-                events.build_reviewed_event(
-                    order, rules_passed=verdict.passed, instructions=recognised_wishes(order), actor=actor, at=now
-                )
-            )
-        events.insert_events(rows)
+        approved, clean = _judge(orders, build_context(orders, now=now), result, now=now, actor=actor, force=force)
+        _write_reviewed(approved, clean, actor=actor, now=now)
         result.approved += len(approved)
         result.reviewed += len(clean)
         if approved:
             hooks.emit(OrdersApproved(order_ids=tuple(order.pk for order, _verdict in approved), at=now))
     return result
+
+
+def _judge(
+    orders: Sequence[Order],
+    context: ReviewContext,
+    result: BatchResult,
+    *,
+    now: datetime,
+    actor: User | None,
+    force: bool,
+) -> tuple[list[tuple[Order, Verdict]], list[tuple[Order, Verdict]]]:
+    """Run the rules on each order due (all with `force`): orders failing a rule are held
+    now and counted in `result`; shops that merge automatically review one by one.
+    Returns the clean orders to approve, and the clean ones their shop approves by hand."""
+    approved: list[tuple[Order, Verdict]] = []
+    clean: list[tuple[Order, Verdict]] = []
+    for order in orders:
+        settings = context.settings_of(order)
+        if not force and (order.reviewed_at is not None or review_due_at(order, settings) > now):
+            continue
+        if not force and settings.merge_automatically:
+            verdict = review_order(order_id=order.pk, now=now, actor=actor, context=context)
+            if verdict is not None:
+                _count(result, verdict, settings.auto_approve)
+            continue
+        verdict = evaluate(order, context)
+        order.reviewed_at = now
+        if verdict.is_clean and settings.auto_approve:
+            approved.append((order, verdict))
+        elif verdict.is_clean:
+            clean.append((order, verdict))
+        else:
+            hold_with_findings(order, verdict.findings, actor=actor, at=now, automatic=True, passed=verdict.passed)
+            result.held += 1
+    return approved, clean
+
+
+def _write_reviewed(
+    approved: list[tuple[Order, Verdict]],
+    clean: list[tuple[Order, Verdict]],
+    *,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """Approve the first with one UPDATE, mark the others reviewed with another, and
+    write every event in one INSERT."""
+    if approved:
+        Order.objects.filter(
+            pk__in=[order.pk for order, _verdict in approved],
+            status__in=order_states.statuses_allowing(OrderAction.APPROVE),
+        ).update(status=order_states.target_of(OrderAction.APPROVE), approved_at=now, reviewed_at=now)
+    if clean:
+        Order.objects.filter(pk__in=[order.pk for order, _verdict in clean]).update(reviewed_at=now)
+    rows = []
+    for order, verdict in approved:
+        order.status, order.approved_at = next_status(order.status, OrderAction.APPROVE), now
+        rows.append(
+            events.build_auto_approved_event(
+                order,
+                before=OrderStatus.PENDING_REVIEW.value,
+                rules_passed=verdict.passed,
+                instructions=recognised_wishes(order),
+                actor=actor,
+                at=now,
+            )
+        )
+    for order, verdict in clean:
+        rows.append(
+            events.build_reviewed_event(
+                order, rules_passed=verdict.passed, instructions=recognised_wishes(order), actor=actor, at=now
+            )
+        )
+    events.insert_events(rows)
 
 
 def _count(result: BatchResult, verdict: Verdict, auto_approve: bool) -> None:
