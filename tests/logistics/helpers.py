@@ -16,7 +16,9 @@ from tests.api.helpers import advance
 from tests.factories import make_sku, place
 from tests.support.clock import TEST_NOW
 
-T0 = TEST_NOW - timedelta(hours=1)  # parcels are booked and handed over at 9 this morning
+# Parcels were booked and handed over at 9:00 twenty days ago: the tests poll their
+# tracking up to T0 + 20 days, an hour before the test clock.
+T0 = TEST_NOW - timedelta(days=20, hours=1)
 
 
 def carriers() -> None:
