@@ -227,6 +227,7 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         f"sweep at {DAY_11}",
         "close_unpaid_orders: 1",
         "retry_carrier_bookings: 0",
+        "retry_carrier_stops: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -247,6 +248,7 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
         "retry_carrier_bookings: 0",
+        "retry_carrier_stops: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -276,6 +278,7 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
         "retry_carrier_bookings: 0",
+        "retry_carrier_stops: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -312,6 +315,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "detect_logistics_exceptions",
         "poll_tracking",
         "retry_carrier_bookings",
+        "retry_carrier_stops",
         "review_paid_orders",
     ]
     assert sorted(first) == names == every_job
@@ -327,7 +331,13 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
     after_one_minute_again = enqueue_due_jobs(T0 + timedelta(minutes=1))
     after_five_minutes = enqueue_due_jobs(T0 + timedelta(minutes=5))
 
-    every_minute = ["allocate_approved_orders", "close_unpaid_orders", "retry_carrier_bookings", "review_paid_orders"]
+    every_minute = [
+        "allocate_approved_orders",
+        "close_unpaid_orders",
+        "retry_carrier_bookings",
+        "retry_carrier_stops",
+        "review_paid_orders",
+    ]
     assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
     assert sorted(after_five_minutes) == sorted(["auto_confirm_receipts", *every_minute])
@@ -346,6 +356,9 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "retry_carrier_bookings",
         "retry_carrier_bookings",
         "retry_carrier_bookings",
+        "retry_carrier_stops",
+        "retry_carrier_stops",
+        "retry_carrier_stops",
         "review_paid_orders",
         "review_paid_orders",
         "review_paid_orders",

@@ -23,12 +23,13 @@ from sellerdesk.logistics.booking import (  # noqa: F401  (the booking steps are
     Parcel,
     book_requested,
     create_shipment,
+    parcel_ref,
     request_booking,
 )
 from sellerdesk.logistics.booking import log_shipment as _log
 from sellerdesk.logistics.booking import receiver_of as _receiver
 from sellerdesk.logistics.booking import sender_of as _sender
-from sellerdesk.logistics.carriers.base import ParcelRef, ShipmentRequest
+from sellerdesk.logistics.carriers.base import ShipmentRequest
 from sellerdesk.logistics.models import (
     Carrier,
     CarrierCoverage,
@@ -42,6 +43,7 @@ from sellerdesk.logistics.models import (
     ShipmentStatus,
 )
 from sellerdesk.logistics.states import ShipmentAction
+from sellerdesk.logistics.stopping import request_carrier_stop
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
@@ -329,15 +331,6 @@ def update_logistics_settings(
 # --- shipments ---------------------------------------------------------------------------
 
 
-def parcel_ref(shipment: Shipment) -> ParcelRef:
-    return ParcelRef(
-        tracking_number=shipment.tracking_number,
-        created_at=shipment.created_at,
-        handed_over_at=shipment.handed_over_at,
-        carrier_data=shipment.carrier_data,
-    )
-
-
 def _locked_shipment(shipment: Shipment) -> Shipment:
     return Shipment.objects.select_for_update().select_related("carrier", "order").get(pk=shipment.pk)
 
@@ -361,7 +354,8 @@ def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: 
         status = shipment_states.next_status(shipment.status, ShipmentAction.CANCEL)
         shipment.status = status
         shipment.cancelled_at = at
-        shipment.save(update_fields=["status", "cancelled_at"])
+        shipment.carrier_stopped_at = at  # told above
+        shipment.save(update_fields=["status", "cancelled_at", "carrier_stopped_at"])
         _log(shipment, ShipmentLogType.CANCELLED, actor=actor, at=at, reason=reason.strip())
         events.label_cancelled_event(
             shipment.order,
@@ -375,10 +369,9 @@ def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: 
 
 
 def intercept(*, shipment: Shipment, actor: User | None, reason: str, at: datetime | None = None) -> Shipment:
-    """Stop a parcel not yet handed over (截单), e.g. because the buyer cancelled: it is
-    cancelled at the carrier and can no longer be handed over."""
-    from sellerdesk.logistics.carriers.registry import adapter_for
-
+    """Stop a parcel not yet handed over (截单), e.g. because the buyer cancelled: it can
+    no longer be handed over, and once the caller's transaction commits the carrier is told
+    to void its waybill (logistics.stopping), outside any transaction."""
     require(actor, "orders.ship")
     if not reason.strip():
         raise ValidationFailed({"reason": _("say why the parcel is intercepted")})
@@ -392,11 +385,11 @@ def intercept(*, shipment: Shipment, actor: User | None, reason: str, at: dateti
                 % {"number": shipment.tracking_number, "status": shipment.get_status_display()},
                 details={"current_status": shipment.status},
             )
-        adapter_for(shipment.carrier).cancel_shipment(parcel_ref(shipment))
         shipment.status = shipment_states.next_status(shipment.status, ShipmentAction.INTERCEPT)
         shipment.is_intercepted = True
         shipment.cancelled_at = at
         shipment.save(update_fields=["status", "is_intercepted", "cancelled_at"])
+        request_carrier_stop(shipment)
         _log(shipment, ShipmentLogType.INTERCEPTED, actor=actor, at=at, reason=reason.strip())
         events.parcel_intercepted_event(
             shipment.order,

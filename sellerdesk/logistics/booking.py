@@ -39,6 +39,7 @@ from sellerdesk.logistics.carriers.base import (
     CarrierUnavailable,
     CreatedShipment,
     OutOfArea,
+    ParcelRef,
     Party,
     ShipmentRequest,
 )
@@ -96,6 +97,16 @@ def sender_of(order: Order) -> Party:
 
 def receiver_of(order: Order) -> Party:
     return Party(order.buyer_name, order.buyer_phone, order.province, order.city, order.district, order.address_detail)
+
+
+def parcel_ref(shipment: Shipment) -> ParcelRef:
+    """A shipment as its carrier's adapter sees it again."""
+    return ParcelRef(
+        tracking_number=shipment.tracking_number,
+        created_at=shipment.created_at,
+        handed_over_at=shipment.handed_over_at,
+        carrier_data=shipment.carrier_data,
+    )
 
 
 def log_shipment(shipment: Shipment, log_type: str, *, actor: User | None, at: datetime, **data: Any) -> None:

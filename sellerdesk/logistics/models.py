@@ -186,6 +186,11 @@ class Shipment(models.Model):
     booking_request = models.JSONField(default=dict, blank=True)
     booking_requested_at = models.DateTimeField(null=True, blank=True)
     booking_error = models.JSONField(default=dict, blank=True)
+    # Stopping an intercepted parcel at the carrier, after the commit that intercepted it:
+    # set while the carrier is still to be told (a worker tells it if the process died
+    # first), cleared when it confirmed (carrier_stopped_at) or refused (in the log).
+    carrier_stop_requested_at = models.DateTimeField(null=True, blank=True)
+    carrier_stopped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("shipment")
@@ -204,6 +209,11 @@ class Shipment(models.Model):
                 fields=["booking_requested_at"],
                 condition=models.Q(status="booking_requested"),
                 name="shipment_booking_pending_idx",
+            ),
+            models.Index(
+                fields=["carrier_stop_requested_at"],
+                condition=models.Q(carrier_stop_requested_at__isnull=False),
+                name="shipment_stop_pending_idx",
             ),
         ]
 
@@ -271,6 +281,7 @@ class TrackingEvent(models.Model):
 class ShipmentLogType(models.TextChoices):
     BOOKING_FAILED = "booking_failed", _("Booking failed")
     CREATED = "created", _("Shipment created")
+    CARRIER_REFUSED_STOP = "carrier_refused_stop", _("The carrier refused to stop it")
     HANDED_OVER = "handed_over", _("Handed over")
     CANCELLED = "cancelled", _("Cancelled")
     INTERCEPTED = "intercepted", _("Intercepted")

@@ -10,11 +10,11 @@ from django.conf import settings
 
 from sellerdesk.core.errors import DomainError
 from sellerdesk.core.periodic import periodic
-from sellerdesk.logistics import booking
+from sellerdesk.logistics import booking, stopping
 from sellerdesk.logistics.exceptions import detect_logistics_exceptions
 from sellerdesk.logistics.tracking import poll_tracking
 
-__all__ = ["detect_logistics_exceptions", "poll_tracking", "retry_carrier_bookings"]
+__all__ = ["detect_logistics_exceptions", "poll_tracking", "retry_carrier_bookings", "retry_carrier_stops"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,3 +39,17 @@ def retry_carrier_bookings(now: datetime) -> int:
             # A refusal is recorded on the shipment; an unreachable carrier is asked next time.
             logger.info("booking of shipment %s: %s (%s)", shipment_id, error.code, error.message)
     return asked
+
+
+@periodic("retry_carrier_stops", every=timedelta(minutes=1))
+def retry_carrier_stops(now: datetime) -> int:
+    """Tell the carrier about each intercepted parcel it has not confirmed or refused
+    CARRIER_BOOKING_RETRY_AFTER_SECONDS after the last attempt began (the process died, or
+    the carrier could not be reached). Each is claimed under a row lock first. Returns how
+    many the carrier answered."""
+    grace = timedelta(seconds=settings.SELLERDESK["CARRIER_BOOKING_RETRY_AFTER_SECONDS"])
+    answered = 0
+    for shipment_id in stopping.stale_stops(now=now, grace=grace, limit=settings.SELLERDESK["SWEEP_BATCH_SIZE"]):
+        if stopping.claim_stale_stop(shipment_id=shipment_id, now=now, grace=grace):
+            answered += stopping.tell_carrier_to_stop(shipment_id=shipment_id, at=now)
+    return answered
