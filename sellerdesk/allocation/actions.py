@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.allocation import presale
-from sellerdesk.allocation.events import NOTE_ALLOCATED, build_allocated_event
+from sellerdesk.allocation.events import build_allocated_event
 from sellerdesk.allocation.strategies import (
     AllocationContext,
     NeedLine,
@@ -40,7 +40,7 @@ from sellerdesk.allocation.strategies import (
     get_strategy,
 )
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core import fastinsert, messages
+from sellerdesk.core import fastinsert
 from sellerdesk.core.errors import InvalidTransition, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -151,7 +151,7 @@ def _movement(
         reserved_delta=quantity,
         document=document,
         actor=actor,
-        note_data=messages.message(NOTE_ALLOCATED),
+        note="allocation",
         at=at,
     )
 
@@ -159,7 +159,7 @@ def _movement(
 # --- allocating one order ----------------------------------------------------------------------
 
 
-def _context(
+def allocation_context(
     order: Order, lines: Sequence[OrderLine], warehouses: Sequence[WarehouseInfo], free: dict
 ) -> AllocationContext:
     return AllocationContext(
@@ -247,7 +247,7 @@ def _mark_short(
     )
 
 
-def _allocate_locked(
+def allocate_locked(
     order: Order,
     *,
     actor: User | None,
@@ -270,13 +270,13 @@ def _allocate_locked(
     warehouse_ids = [warehouse.id for warehouse in warehouses]
     strategy = get_strategy(order.shop.allocation_strategy)
     sku_ids = sorted({line.sku_id for line in stock_lines})
-    plan = strategy(_context(order, stock_lines, warehouses, free_stock(sku_ids, warehouse_ids)))
+    plan = strategy(allocation_context(order, stock_lines, warehouses, free_stock(sku_ids, warehouse_ids)))
     if _is_in_place(plan, stock_lines):
         assert plan.warehouse_id is not None
         _mark_allocated(order, plan.warehouse_id, actor=actor, at=at, moves=[], code=codes.get(plan.warehouse_id))
         return AllocationResult(order, "allocated")
     # Something moves: lock every row the plan could touch, in order, and decide again.
-    plan = strategy(_context(order, stock_lines, warehouses, lock_free_stock(sku_ids, warehouse_ids)))
+    plan = strategy(allocation_context(order, stock_lines, warehouses, lock_free_stock(sku_ids, warehouse_ids)))
     if plan.kind == "single":
         assert plan.warehouse_id is not None
         moves = _move_lines(
@@ -315,7 +315,7 @@ def _split_presale_apart(
     later = [PartLine(line.position, line.quantity) for line in lines if line.presale_pending]
     # The allocator splits; the split is its consequence, not a person's choice.
     now_part, presale_part = split_order(order=order, actor=None, parts=[ready, later], at=at)
-    first = _allocate_locked(now_part, actor=actor, at=at, warehouses=warehouses)
+    first = allocate_locked(now_part, actor=actor, at=at, warehouses=warehouses)
     return AllocationResult(order, "split", parts=[*(first.parts or [now_part]), presale_part])
 
 
@@ -361,7 +361,7 @@ def _split_and_allocate(
     return AllocationResult(order, "split", parts=list(parts))
 
 
-def _locked_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
+def locked_order(order_id: int, *, skip_locked: bool = False) -> Order | None:
     return (
         Order.objects.select_for_update(of=("self",), skip_locked=skip_locked)
         .select_related("shop")
@@ -375,12 +375,12 @@ def allocate_order(*, order: Order, actor: User | None, at: datetime | None = No
     require(actor, "orders.allocate")
     at = at or timezone.now()
     with transaction.atomic():
-        locked = _locked_order(order.pk)
+        locked = locked_order(order.pk)
         if locked is None:
             raise NotFound(_("No such order."))
         if locked.status not in ALLOCATABLE:
             raise InvalidTransition(current=locked.status, action=OrderAction.ALLOCATE.value)
-        return _allocate_locked(locked, actor=actor, at=at)
+        return allocate_locked(locked, actor=actor, at=at)
 
 
 def allocate_order_id(
@@ -389,10 +389,10 @@ def allocate_order_id(
     """For sweeps and workers: claim the order with SKIP LOCKED, allocate it if it is
     still approved; None when another worker has it or there is nothing to do."""
     with transaction.atomic():
-        order = _locked_order(order_id, skip_locked=True)
+        order = locked_order(order_id, skip_locked=True)
         if order is None or order.status != OrderStatus.APPROVED:
             return None
-        return _allocate_locked(order, actor=actor, at=at, warehouses=warehouses)
+        return allocate_locked(order, actor=actor, at=at, warehouses=warehouses)
 
 
 # --- allocating a batch ------------------------------------------------------------------------
@@ -590,7 +590,7 @@ def allocate_batch(
         codes = {warehouse.id: warehouse.code for warehouse in warehouses}
         _mark_allocated_together(allocated, actor=actor, at=now, codes=codes)
         for order in mixed:
-            result.outcomes[order.pk] = _allocate_locked(order, actor=actor, at=now, warehouses=warehouses).outcome
+            result.outcomes[order.pk] = allocate_locked(order, actor=actor, at=now, warehouses=warehouses).outcome
     return result
 
 
@@ -659,7 +659,7 @@ def _allocate_work(
 
     def plan_of(order: Order, stock_lines: Sequence[OrderLine]) -> Plan:
         strategy = get_strategy(order.shop.allocation_strategy)
-        return strategy(_context(order, stock_lines, warehouses, stock.free))
+        return strategy(allocation_context(order, stock_lines, warehouses, stock.free))
 
     locked: set[int] = set()
     for order, stock_lines in work:
@@ -690,7 +690,7 @@ def _allocate_work(
             continue
         # A split or a stockout (rare): the one-order path, on the stock as it is now.
         _flush_moves(pending)
-        result.outcomes[order.pk] = _allocate_locked(order, actor=actor, at=now, warehouses=warehouses).outcome
+        result.outcomes[order.pk] = allocate_locked(order, actor=actor, at=now, warehouses=warehouses).outcome
         stock.load(free_levels(sku_ids, warehouse_ids))
     _flush_moves(pending)
     return allocated
@@ -773,10 +773,10 @@ def after_stock_arrived(*, sku_ids: list[int], warehouse_id: int, actor: User | 
     for order_id in candidates:
         try:
             with transaction.atomic():
-                order = _locked_order(order_id, skip_locked=True)
+                order = locked_order(order_id, skip_locked=True)
                 if order is None or order.status not in ALLOCATABLE:
                     continue
-                _allocate_locked(order, actor=actor, at=at, warehouses=warehouses, may_split=False)
+                allocate_locked(order, actor=actor, at=at, warehouses=warehouses, may_split=False)
         except (_Race, DatabaseError):
             continue
 

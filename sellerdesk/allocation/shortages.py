@@ -24,14 +24,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.allocation.events import (
-    CLOSED_OUT_OF_STOCK,
-    NOTE_SHORT_IN,
-    REFUND_SHORT_LINES_DROPPED,
-    short_lines_dropped_event,
-)
+from sellerdesk.allocation.events import short_lines_dropped_event
 from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
-from sellerdesk.core import fastinsert, hooks, messages
+from sellerdesk.core import fastinsert, hooks
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
@@ -140,7 +135,7 @@ def _take(
                 reserved_delta=-take,
                 document=order.number,
                 actor=actor,
-                note_data=messages.message(NOTE_SHORT_IN, document=document),
+                note=f"short in {document}"[:200],
                 at=at,
             )
             for _line, take in taken
@@ -290,7 +285,7 @@ def _handle_cancel(
     from sellerdesk.orders.actions import cancel_order
 
     Shortage.objects.filter(pk__in=[row.pk for row in shortages]).update(resolved_at=at)
-    cancel_order(order=order, actor=actor, reason=messages.message(CLOSED_OUT_OF_STOCK), at=at)
+    cancel_order(order=order, actor=actor, reason=_("Out of stock; the buyer chose to cancel"), at=at)
     return Resolution(order, ShortageOption.CANCEL)
 
 
@@ -354,7 +349,7 @@ def _handle_transfer(
 def _handle_backorder(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.allocation.actions import _allocate_locked
+    from sellerdesk.allocation.actions import allocate_locked
     from sellerdesk.orders.merging import split_order
 
     ready, waiting = _backorder_parts(list(OrderLine.objects.filter(order=order).order_by("position")))
@@ -372,7 +367,7 @@ def _handle_backorder(
         order=order, actor=actor if has_permission(actor, "orders.split") else None, parts=[ready, waiting], at=at
     )
     Shortage.objects.filter(pk__in=[row.pk for row in shortages]).update(resolved_at=at, document=later_part.number)
-    _allocate_locked(now_part, actor=actor, at=at, may_split=False)
+    allocate_locked(now_part, actor=actor, at=at, may_split=False)
     later_part.status = next_status(later_part.status, OrderAction.SHORT)
     later_part.warehouse_id = order.warehouse_id
     later_part.save(update_fields=["status", "warehouse"])
@@ -444,7 +439,7 @@ def _dropship_ids(lines: list[OrderLine]) -> set[int]:
 def _handle_drop(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.allocation.actions import _allocate_locked
+    from sellerdesk.allocation.actions import allocate_locked
 
     lines = list(OrderLine.objects.filter(order=order).order_by("position"))
     dropship = _dropship_ids(lines)
@@ -486,12 +481,8 @@ def _handle_drop(
         at=at,
     )
     if refund > ZERO:
-        hooks.emit(
-            RefundOwed(
-                order=order, amount=refund, actor=actor, at=at, reason=messages.message(REFUND_SHORT_LINES_DROPPED)
-            )
-        )
-    _allocate_locked(order, actor=actor, at=at, may_split=False)
+        hooks.emit(RefundOwed(order=order, amount=refund, actor=actor, at=at, reason=_("short lines dropped")))
+    allocate_locked(order, actor=actor, at=at, may_split=False)
     return Resolution(order, ShortageOption.DROP, refund=refund)
 
 
@@ -555,12 +546,12 @@ def _plan(sku_code: str) -> list[PlanRow]:
     all_skus = sorted({line.sku_id for lines in lines_by_order.values() for line in lines})
     free = free_stock(all_skus, [warehouse.id for warehouse in warehouses])
     rows = []
-    from sellerdesk.allocation.actions import _context
+    from sellerdesk.allocation.actions import allocation_context
 
     for order in ranked:
         stock_lines = [line for line in lines_by_order.get(order.pk, []) if line.sku_id not in dropship]
         short = sum(line.quantity - line.reserved_quantity for line in stock_lines if line.sku_id == sku.pk)
-        plan = get_strategy(order.shop.allocation_strategy)(_context(order, stock_lines, warehouses, free))
+        plan = get_strategy(order.shop.allocation_strategy)(allocation_context(order, stock_lines, warehouses, free))
         allocates = plan.kind == "single"
         if allocates:
             for line in stock_lines:
@@ -576,7 +567,7 @@ def _plan(sku_code: str) -> list[PlanRow]:
 def apply_allocation_plan(*, sku: str, actor: User | None, at: datetime | None = None) -> list[PlanRow]:
     """Allocate the waiting B2B orders short of this SKU in rank order, as the plan
     shows; returns the plan as it was applied."""
-    from sellerdesk.allocation.actions import _allocate_locked, _locked_order
+    from sellerdesk.allocation.actions import allocate_locked, locked_order
 
     require(actor, "stockouts.handle")
     at = at or timezone.now()
@@ -585,9 +576,9 @@ def apply_allocation_plan(*, sku: str, actor: User | None, at: datetime | None =
         for row in rows:
             if not row.allocates:
                 continue
-            order = _locked_order(row.order.pk)
+            order = locked_order(row.order.pk)
             if order is not None and order.status == OrderStatus.STOCKOUT:
-                _allocate_locked(order, actor=actor, at=at, may_split=False)
+                allocate_locked(order, actor=actor, at=at, may_split=False)
         for row in rows:
             row.order.refresh_from_db()
         return rows

@@ -142,7 +142,7 @@ def check_of(entry: WaveOrder) -> PackCheck:
     )
 
 
-def _packable_entry(order: Order, *, lock: bool) -> WaveOrder:
+def packable_entry(order: Order, *, lock: bool) -> WaveOrder:
     """The order's entry in its latest wave, which must be picked and the order still picking."""
     entries = WaveOrder.objects.select_related("wave", "order").filter(order_id=order.pk)
     if lock:
@@ -180,7 +180,7 @@ def _packable_entry(order: Order, *, lock: bool) -> WaveOrder:
 
 def packing_check(*, order: Order, actor: User | None) -> PackCheck:
     require(actor, "orders.view")
-    return check_of(_packable_entry(order, lock=False))
+    return check_of(packable_entry(order, lock=False))
 
 
 def find_sku(code: str) -> Sku | None:
@@ -236,7 +236,7 @@ def scan_item(*, order: Order, code: str, actor: User | None, at: datetime | Non
         raise ValidationFailed({"code": _("scan a barcode (at most 64 characters)")})
     at = at or timezone.now()
     with transaction.atomic():
-        entry = _packable_entry(order, lock=True)
+        entry = packable_entry(order, lock=True)
         check = check_of(entry)
         sku = find_sku(code)
         if sku is None:
@@ -294,7 +294,7 @@ def record_weight(*, order: Order, grams: int, actor: User | None, at: datetime 
         raise ValidationFailed({"weight_grams": _("between 1 and 1000000")})
     at = at or timezone.now()
     with transaction.atomic():
-        entry = _packable_entry(order, lock=True)
+        entry = packable_entry(order, lock=True)
         expected = entry.expected_weight_grams
         tolerance = _tolerance(expected)
         if expected and abs(grams - expected) > tolerance:
@@ -318,7 +318,7 @@ def restart_check(*, order: Order, actor: User | None) -> PackCheck:
     """Empty the scans and the weight: the packer starts the order again (before its label)."""
     require(actor, WORK)
     with transaction.atomic():
-        entry = _packable_entry(order, lock=True)
+        entry = packable_entry(order, lock=True)
         entry.scanned = {}
         entry.weight_grams = None
         entry.checked_at = None

@@ -27,7 +27,7 @@ from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment.actions import WORK, close_wave_if_done
 from sellerdesk.fulfilment.events import packed_event
 from sellerdesk.fulfilment.models import PickLine, WaveOrder
-from sellerdesk.fulfilment.packing import _packable_entry, check_of
+from sellerdesk.fulfilment.packing import check_of, packable_entry
 from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory.models import BinStock
 from sellerdesk.logistics import actions as logistics
@@ -96,7 +96,7 @@ def print_label(
             existing = active_shipment(locked)
             if existing is not None:
                 return existing
-        entry = _packable_entry(locked, lock=True)
+        entry = packable_entry(locked, lock=True)
         check = check_of(entry)
         if not check.is_complete:
             missing = [{"sku": line.sku_code, "missing": line.missing} for line in check.missing]
@@ -123,7 +123,7 @@ def print_label(
             existing = active_shipment(locked)
             if existing is not None:
                 return existing  # a twin request packed it while the carrier answered
-        entry = _packable_entry(locked, lock=True)
+        entry = packable_entry(locked, lock=True)
         before = locked.status
         locked.status = next_status(locked.status, OrderAction.PACK)
         locked.save(update_fields=["status"])
