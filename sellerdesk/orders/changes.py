@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.catalog.queries import sku_facts_by_code
+from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
 from sellerdesk.core import hooks, messages
 from sellerdesk.core.addresses import check_address
 from sellerdesk.core.errors import InvalidTransition, ValidationFailed
@@ -32,6 +32,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory import actions as stock
+from sellerdesk.inventory.models import Warehouse
 from sellerdesk.orders import events, texts
 from sellerdesk.orders.holds import open_holds_filter, resolve_holds
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, RefundOwed
@@ -160,45 +161,7 @@ def change_order_lines(
             stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or warehouse.pk, line.reserved_quantity)
             for line in lines.values()
         ]
-        removed: list[OrderLine] = []
-        changed: list[OrderLine] = []
-        added: list[OrderLine] = []
-        next_position = max(lines) + 1
-        for change in changes:
-            if change.line is None:
-                facts = skus[cast(str, change.sku)]
-                price = change.unit_price if change.unit_price is not None else facts.price
-                added.append(
-                    OrderLine(
-                        order=order,
-                        position=next_position,
-                        sku_id=facts.id,
-                        sku_code=facts.code,
-                        name=facts.name,
-                        attributes=facts.attributes,
-                        quantity=cast(int, change.quantity),
-                        unit_price=to_money(price),
-                        list_price=facts.price,
-                        warehouse=warehouse,
-                    )
-                )
-                next_position += 1
-                continue
-            line = lines[change.line]
-            if change.remove:
-                removed.append(line)
-                continue
-            if change.sku and change.sku != line.sku_code:
-                facts = skus[change.sku]
-                line.sku_id, line.sku_code, line.name = facts.id, facts.code, facts.name
-                line.attributes, line.list_price = facts.attributes, facts.price
-                line.unit_price = facts.price
-            if change.quantity is not None:
-                line.quantity = change.quantity
-            if change.unit_price is not None:
-                line.unit_price = to_money(change.unit_price)
-            line.warehouse_id = line.warehouse_id or warehouse.pk
-            changed.append(line)
+        removed, changed, added = _apply_line_changes(order, lines, changes, skus, warehouse=warehouse)
         kept = [line for line in lines.values() if line not in removed] + added
         for line in kept:
             line.reserved_quantity = line.quantity
@@ -240,6 +203,60 @@ def change_order_lines(
         if due > ZERO:
             _owe(order, due, actor=actor, at=at)
         return order
+
+
+def _apply_line_changes(
+    order: Order,
+    lines: dict[int, OrderLine],
+    changes: list[LineChange],
+    skus: dict[str, Any],
+    *,
+    warehouse: Warehouse,
+) -> tuple[list[OrderLine], list[OrderLine], list[OrderLine]]:
+    """The changes applied to the (unsaved) lines: returns the lines removed, the lines
+    changed and the new lines, numbered after the last."""
+    removed: list[OrderLine] = []
+    changed: list[OrderLine] = []
+    added: list[OrderLine] = []
+    next_position = max(lines) + 1
+    for change in changes:
+        if change.line is None:
+            added.append(_new_line(order, next_position, change, skus[cast(str, change.sku)], warehouse=warehouse))
+            next_position += 1
+            continue
+        line = lines[change.line]
+        if change.remove:
+            removed.append(line)
+            continue
+        if change.sku and change.sku != line.sku_code:
+            facts = skus[change.sku]
+            line.sku_id, line.sku_code, line.name = facts.id, facts.code, facts.name
+            line.attributes, line.list_price = facts.attributes, facts.price
+            line.unit_price = facts.price
+        if change.quantity is not None:
+            line.quantity = change.quantity
+        if change.unit_price is not None:
+            line.unit_price = to_money(change.unit_price)
+        line.warehouse_id = line.warehouse_id or warehouse.pk
+        changed.append(line)
+    return removed, changed, added
+
+
+def _new_line(order: Order, position: int, change: LineChange, facts: SkuFacts, *, warehouse: Warehouse) -> OrderLine:
+    """An added line: the SKU's list price unless the change names a price."""
+    price = change.unit_price if change.unit_price is not None else facts.price
+    return OrderLine(
+        order=order,
+        position=position,
+        sku_id=facts.id,
+        sku_code=facts.code,
+        name=facts.name,
+        attributes=facts.attributes,
+        quantity=cast(int, change.quantity),
+        unit_price=to_money(price),
+        list_price=facts.price,
+        warehouse=warehouse,
+    )
 
 
 def _rereserve(
