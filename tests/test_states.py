@@ -5,6 +5,7 @@ import pytest
 from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.orders.states import (
     AWAITING_RECEIPT,
+    BEFORE_THE_WAREHOUSE,
     BOOKABLE_STATUSES,
     COD_PAYABLE_STATUSES,
     MAY_HAVE_PARCELS_NOT_HANDED_OVER,
@@ -108,6 +109,8 @@ def test_sets_read_from_the_table() -> None:
     assert {S.UNPAID} == PAYABLE_STATUSES
     assert {S.APPROVED, S.ALLOCATED, S.PICKING, S.PACKED, S.SHIPPED} == BOOKABLE_STATUSES
     assert {S.SHIPPED, S.DELIVERED} == AWAITING_RECEIPT
+    assert {S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED} == BEFORE_THE_WAREHOUSE
+    assert {S.PENDING_REVIEW, S.ON_HOLD} == statuses_allowing(A.APPROVE)
     assert target_of(A.MERGE) == target_of(A.SPLIT) == target_of(A.UNMERGE) == S.CLOSED
 
 

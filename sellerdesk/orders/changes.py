@@ -37,12 +37,21 @@ from sellerdesk.orders import events, texts
 from sellerdesk.orders.holds import open_holds_filter, resolve_holds
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, RefundOwed
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold, OrderLine
-from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
+from sellerdesk.orders.states import (
+    BEFORE_THE_WAREHOUSE,
+    OrderAction,
+    OrderStatus,
+    PaymentStatus,
+    next_status,
+    statuses_allowing,
+)
 
-# Statuses in which the lines may still change: paid, not yet approved.
-CHANGEABLE = frozenset({OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD})
-# Statuses in which the address and carrier may still change: not yet shipped.
-NOT_SHIPPED = frozenset({OrderStatus.UNPAID, OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED})
+# Statuses in which the lines may still change: paid and waiting to be approved (in review
+# or held); an unpaid order is repriced instead.
+CHANGEABLE = statuses_allowing(OrderAction.APPROVE)
+# Statuses in which the address and carrier may still change: until the warehouse has the
+# order (it chooses the warehouse by the address, and books the parcel with the carrier).
+SHIPPING_CHANGEABLE = BEFORE_THE_WAREHOUSE
 
 # Event types of this module (strings: the timeline shows unknown types by their code).
 LINES_CHANGED = OrderEventType.LINES_CHANGED
@@ -320,7 +329,7 @@ def correct_address(*, order: Order, actor: User | None, address: NewAddress, at
         raise ValidationFailed(fields)
     at = at or timezone.now()
     with transaction.atomic():
-        order = _locked(order, NOT_SHIPPED, "correct_address")
+        order = _locked(order, SHIPPING_CHANGEABLE, "correct_address")
         before = {
             "province": order.province,
             "city": order.city,
@@ -367,7 +376,7 @@ def choose_carrier(*, order: Order, actor: User | None, carrier_code: str, at: d
         raise ValidationFailed({"carrier": _("unknown carrier %(code)s") % {"code": code}})
     at = at or timezone.now()
     with transaction.atomic():
-        order = _locked(order, NOT_SHIPPED, "choose_carrier")
+        order = _locked(order, SHIPPING_CHANGEABLE, "choose_carrier")
         if not coverage.reaches(carrier, order.province, order.city, order.district):
             raise ValidationFailed({"carrier": _("%(carrier)s does not deliver there") % {"carrier": carrier.name}})
         if order.payment_method == "cod" and not carrier.supports_cod:

@@ -193,6 +193,10 @@ MAY_HAVE_PARCELS_NOT_HANDED_OVER = frozenset(
 )
 # Shipped and not yet confirmed received: tracked, and its automatic confirmation may be extended.
 AWAITING_RECEIPT = statuses_allowing(A.CONFIRM_RECEIPT)
+# Before the warehouse has the order (allocation has not chosen a warehouse, found it short,
+# or passed it on to be picked): the statuses the merge screens move from. Its address and
+# carrier may still change (orders.changes), and such orders of a buyer are merge candidates.
+BEFORE_THE_WAREHOUSE = statuses_allowing(A.MERGE)
 
 
 # --- holds ---------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def _render(
         "changes": _forms(order, bound or {}),
         "suggestion": suggested_address(order),
         "may_change_lines": order.status in changes.CHANGEABLE and has_permission(user, "orders.reprice"),
-        "may_change_shipping": order.status in changes.NOT_SHIPPED and has_permission(user, "orders.hold"),
+        "may_change_shipping": order.status in changes.SHIPPING_CHANGEABLE and has_permission(user, "orders.hold"),
     }
     template = "orders/partials/changes.html" if request.headers.get("HX-Request") else "orders/changes_page.html"
     return render(request, template, context, status=status)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from sellerdesk.allocation.actions import allocate_order
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
@@ -178,6 +179,30 @@ def test_shipped_order_address_cannot_change(tee: Sku, agent: User) -> None:
         changes.correct_address(
             order=order, actor=agent, address=NewAddress("浙江省", "杭州市", "滨江区", "江南大道 1 号")
         )
+    assert everything(order) == before
+
+
+def test_an_approved_order_address_and_carrier_still_change(tee: Sku, agent: User) -> None:
+    order = advance(paid(("TEE-RED-M", 1)), "approved")
+    changes.correct_address(order=order, actor=agent, address=NewAddress("浙江省", "杭州市", "滨江区", "江南大道 1 号"))
+    changes.choose_carrier(order=order, actor=agent, carrier_code="ZTO")
+    order.refresh_from_db()
+    assert (order.status, order.district, order.carrier) == ("approved", "滨江区", "ZTO")
+
+
+def test_once_the_warehouse_has_the_order_its_address_and_carrier_cannot_change(tee: Sku, agent: User) -> None:
+    # Not only a shipped order: allocation chose the warehouse by the address, and the
+    # warehouse books the parcel with the carrier (the docs' "until it ships" predates allocation).
+    order = advance(paid(("TEE-RED-M", 1)), "approved")
+    allocate_order(order=order, actor=None)
+    before = everything(order)
+    assert before["order"][0] == "allocated"
+    with pytest.raises(InvalidTransition):
+        changes.correct_address(
+            order=order, actor=agent, address=NewAddress("浙江省", "杭州市", "滨江区", "江南大道 1 号")
+        )
+    with pytest.raises(InvalidTransition):
+        changes.choose_carrier(order=order, actor=agent, carrier_code="ZTO")
     assert everything(order) == before
 
 

@@ -33,7 +33,7 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.queries import CreditCheck, check_credit
-from sellerdesk.orders.states import OrderStatus, PaymentStatus
+from sellerdesk.orders.states import BEFORE_THE_WAREHOUSE, OrderStatus, PaymentStatus
 from sellerdesk.shops.models import ReviewSettings
 
 
@@ -186,14 +186,17 @@ def order_is_not_too_large(order: Order, context: ReviewContext) -> list[Finding
 
 # --- other open orders of the same customer (merge candidates) ----------------------
 
-UNSHIPPED = [OrderStatus.UNPAID, OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED]
+# Other orders of the buyer that could be merged with this one: not yet with the warehouse.
+MERGE_CANDIDATE_STATUSES = BEFORE_THE_WAREHOUSE
 
 
 def _open_orders_by_customer(
     orders: Sequence[Order], context: ReviewContext
 ) -> dict[tuple[int, int], list[tuple[int, str]]]:
     rows = (
-        Order.objects.filter(customer_id__in={order.customer_id for order in orders}, status__in=UNSHIPPED)
+        Order.objects.filter(
+            customer_id__in={order.customer_id for order in orders}, status__in=MERGE_CANDIDATE_STATUSES
+        )
         .order_by("created_at", "pk")
         .values_list("customer_id", "shop_id", "pk", "number")
     )
