@@ -48,19 +48,12 @@ def record_payment(
     require(actor, "orders.pay")
     amount = to_money(amount)
     reference = reference.strip()
-    if amount <= ZERO:
-        raise ValidationFailed({"amount": _("must be more than 0")})
-    if method == "remittance" and not reference:
-        raise ValidationFailed({"reference": _("enter the bank transfer's reference")})
+    _check_payment_input(amount, method, reference)
     at = at or timezone.now()
     try:
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order.pk)
-            payable = COD_PAYABLE_STATUSES if order.payment_status == PaymentStatus.COD else PAYABLE_STATUSES
-            if order.status not in payable:
-                raise InvalidTransition(current=order.status, action="pay")
-            if amount > order.balance_due:
-                raise ValidationFailed({"amount": _("more than the %(due)s still due") % {"due": order.balance_due}})
+            _check_payable(order, amount)
             payment = Payment.objects.create(
                 order=order,
                 amount=amount,
@@ -90,12 +83,34 @@ def record_payment(
             return payment
     except IntegrityError:
         if Payment.objects.filter(kind=PaymentKind.PAYMENT, method=method, reference=reference).exists():
-            raise Conflict(
-                "duplicate_payment",
-                _("A payment with reference %(ref)s is already recorded.") % {"ref": reference},
-                details={"reference": reference},
-            ) from None
+            raise _duplicate_payment(reference) from None
         raise
+
+
+def _check_payment_input(amount: Decimal, method: str, reference: str) -> None:
+    """Some money, and a bank transfer's reference."""
+    if amount <= ZERO:
+        raise ValidationFailed({"amount": _("must be more than 0")})
+    if method == "remittance" and not reference:
+        raise ValidationFailed({"reference": _("enter the bank transfer's reference")})
+
+
+def _check_payable(order: Order, amount: Decimal) -> None:
+    """The order takes money in its status (by the order table, COD orders their own
+    way) and no more than it still owes."""
+    payable = COD_PAYABLE_STATUSES if order.payment_status == PaymentStatus.COD else PAYABLE_STATUSES
+    if order.status not in payable:
+        raise InvalidTransition(current=order.status, action="pay")
+    if amount > order.balance_due:
+        raise ValidationFailed({"amount": _("more than the %(due)s still due") % {"due": order.balance_due}})
+
+
+def _duplicate_payment(reference: str) -> Conflict:
+    return Conflict(
+        "duplicate_payment",
+        _("A payment with reference %(ref)s is already recorded.") % {"ref": reference},
+        details={"reference": reference},
+    )
 
 
 def record_refund(*, order: Order, amount: Decimal, actor: User | None, at: datetime, reason: Text) -> Payment | None:
