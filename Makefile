@@ -27,10 +27,13 @@ test: install
 	scripts/run-pytest $(PYTEST) tests --ignore=tests/pg
 	scripts/run-pytest $(PYTEST) -p tests.support.pg_plugin tests --ignore=tests/e2e
 
+# lint-imports: the layers, no cycle between apps, no private names used across modules
+# (pyproject.toml [tool.importlinter], docs/development.md).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy sellerdesk
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/sellerdesk makemigrations --check --dry-run -v0
 
 bench: install
