@@ -5,6 +5,7 @@ import pytest
 from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.logistics.models import ShipmentStatus, TrackingKind
 from sellerdesk.logistics.states import (
+    JOURNEY_ENDS,
     NEVER_LEFT,
     NOT_BOOKED,
     NOT_HANDED_OVER,
@@ -73,6 +74,7 @@ def test_sets_read_from_the_table() -> None:
     assert {S.BOOKING_REQUESTED, S.BOOKING_FAILED, S.CANCELLED, S.INTERCEPTED} == NEVER_LEFT
     assert {S.BOOKING_REQUESTED, S.BOOKING_FAILED} == NOT_BOOKED
     assert {S.HANDED_OVER, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.RETURNING} == TRACKED
+    assert {S.DELIVERED, S.RETURNED, S.LOST} == JOURNEY_ENDS
     assert allowed_actions(S.CREATED)[:3] == [A.CANCEL, A.INTERCEPT, A.HAND_OVER]
     assert allowed_actions(S.CANCELLED) == []
 

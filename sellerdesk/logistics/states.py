@@ -89,10 +89,12 @@ NOT_BOOKED = statuses_allowing(A.BOOK) | {TABLE.target_of(A.FAIL_BOOKING)}
 NOT_HANDED_OVER = statuses_allowing(A.HAND_OVER)
 # The parcel never left: its scans are kept but move nothing.
 NEVER_LEFT = frozenset(status for status in S if not any(TABLE.allows(status, action) for action in SCAN_TARGETS))
+# Where the parcel's journey ends: delivered, returned to us, or lost. (A late scan may
+# still move a parcel from there, but nobody waits for one.)
+JOURNEY_ENDS = frozenset(TABLE.target_of(action) for action in (A.DELIVER, A.RETURN, A.LOSE))
 # With the carrier and not yet at an end: the parcels whose tracking is polled and
-# watched for silence. (Delivered, returned and lost parcels are at an end even though
-# a late scan may still move them.)
-TRACKED = frozenset({S.HANDED_OVER, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.RETURNING})
+# watched for silence (handed over, or moved there by a scan, and not at a journey's end).
+TRACKED = frozenset({TABLE.target_of(A.HAND_OVER), *SCAN_TARGETS.values()}) - JOURNEY_ENDS
 
 
 def status_after_scan(current: str, kind: str) -> ShipmentStatus | None:
