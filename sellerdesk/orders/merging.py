@@ -168,10 +168,39 @@ def merge_orders(*, orders: Sequence[Order], actor: User | None, at: datetime | 
     originals = _lock(pks)
     _check_mergeable(originals)
     status_before = {order.pk: str(order.status) for order in originals}
-    first = originals[0]
     lines_by_order = {order.pk: list(order.lines.order_by("position")) for order in originals}
-    messages = [f"[{order.number}] {order.buyer_message}" for order in originals if order.buyer_message.strip()]
-    buyer_message = "\n".join(messages)
+    merged = _merged_order(originals, actor=actor, at=at)
+    moves = _copy_lines_into(merged, originals, lines_by_order)
+    OrderLine.objects.filter(order_id__in=[order.pk for order in originals]).update(reserved_quantity=0)
+    _move_reservations(moves, actor=actor, at=at)
+    _close_into(originals, merged, actor=actor, at=at)
+    events.write_event(
+        merged,
+        OrderEventType.MERGED,
+        actor=actor,
+        at=at,
+        status=merged.status,
+        total=str(merged.total),
+        paid_amount=str(merged.paid_amount),
+        originals=[
+            {
+                "number": order.number,
+                "status": status_before[order.pk],
+                "total": str(order.total),
+                "paid_amount": str(order.paid_amount),
+            }
+            for order in originals
+        ],
+    )
+    return merged
+
+
+def _merged_order(originals: Sequence[Order], *, actor: User | None, at: datetime) -> Order:
+    """The new order, saved: the first original's buyer, address and payment kind, the
+    originals' messages (each marked with its number), money and deadlines together."""
+    first = originals[0]
+    buyer_messages = [f"[{order.number}] {order.buyer_message}" for order in originals if order.buyer_message.strip()]
+    buyer_message = "\n".join(buyer_messages)
     subtotal = sum((order.subtotal for order in originals), ZERO)
     shipping_fee = sum((order.shipping_fee for order in originals), ZERO)
     is_unpaid = first.payment_status == PaymentStatus.UNPAID
@@ -205,6 +234,14 @@ def merge_orders(*, orders: Sequence[Order], actor: User | None, at: datetime | 
         created_by=actor,
     )
     merged.save()
+    return merged
+
+
+def _copy_lines_into(
+    merged: Order, originals: Sequence[Order], lines_by_order: dict[int, list[OrderLine]]
+) -> list[tuple[OrderLine, str, str, int]]:
+    """The originals' lines copied into the merged order in turn, their reservations with
+    them; returns the reservations to move (line, from document, to document, units)."""
     new_lines: list[OrderLine] = []
     moves: list[tuple[OrderLine, str, str, int]] = []
     for order in originals:
@@ -215,8 +252,11 @@ def merge_orders(*, orders: Sequence[Order], actor: User | None, at: datetime | 
             new_lines.append(new_line)
             moves.append((line, order.number, merged.number, line.reserved_quantity))
     OrderLine.objects.bulk_create(new_lines)
-    OrderLine.objects.filter(order_id__in=[order.pk for order in originals]).update(reserved_quantity=0)
-    _move_reservations(moves, actor=actor, at=at)
+    return moves
+
+
+def _close_into(originals: Sequence[Order], merged: Order, *, actor: User | None, at: datetime) -> None:
+    """Close each original as merged into `merged`, with its event."""
     reason = messages.message(texts.CLOSED_MERGED_INTO, number=merged.number)
     for order in originals:
         before = order.status
@@ -228,25 +268,6 @@ def merge_orders(*, orders: Sequence[Order], actor: User | None, at: datetime | 
         events.status_event(
             order, OrderEventType.MERGED_INTO, actor=actor, at=at, before=before, merged_number=merged.number
         )
-    events.write_event(
-        merged,
-        OrderEventType.MERGED,
-        actor=actor,
-        at=at,
-        status=merged.status,
-        total=str(merged.total),
-        paid_amount=str(merged.paid_amount),
-        originals=[
-            {
-                "number": order.number,
-                "status": status_before[order.pk],
-                "total": str(order.total),
-                "paid_amount": str(order.paid_amount),
-            }
-            for order in originals
-        ],
-    )
-    return merged
 
 
 def _status_before_merge(order: Order) -> str:
@@ -281,6 +302,35 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
     locked = _lock([order.pk, *original_pks])
     merged = next(row for row in locked if row.pk == order.pk)
     originals = [row for row in locked if row.pk != order.pk]
+    _check_unmergeable(merged, originals)
+    merged_lines = list(merged.lines.order_by("position"))
+    by_origin = {(line.origin_order_number, line.origin_position): line for line in merged_lines}
+    original_lines = {
+        (original.number, line.position): line for original in originals for line in original.lines.order_by("position")
+    }
+    _check_unchanged(merged, originals, by_origin, original_lines)
+    moves = []
+    for key, line in original_lines.items():
+        reserved = by_origin[key].reserved_quantity
+        if reserved:
+            OrderLine.objects.filter(pk=line.pk).update(reserved_quantity=reserved)
+            moves.append((line, merged.number, key[0], reserved))
+    OrderLine.objects.filter(order_id=merged.pk).update(reserved_quantity=0)
+    _move_reservations(moves, actor=actor, at=at)
+    numbers = [original.number for original in originals]
+    _reopen(originals, merged, actor=actor, at=at)
+    before = merged.status
+    merged.status = next_status(merged.status, OrderAction.UNMERGE)
+    merged.closed_at = at
+    merged.close_reason = ""
+    merged.close_reason_data = messages.message(texts.CLOSED_SPLIT_BACK, numbers=numbers)
+    merged.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data"])
+    events.status_event(merged, OrderEventType.UNMERGED, actor=actor, at=at, before=before, originals=numbers)
+    return originals
+
+
+def _check_unmergeable(merged: Order, originals: list[Order]) -> None:
+    """A merged order (it has originals) that the table lets be split back."""
     if not originals:
         raise Conflict(
             "order_not_merged",
@@ -294,11 +344,15 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
             % {"number": merged.number, "status": merged.status},
             details={"number": merged.number, "status": merged.status},
         )
-    merged_lines = list(merged.lines.order_by("position"))
-    by_origin = {(line.origin_order_number, line.origin_position): line for line in merged_lines}
-    original_lines = {
-        (original.number, line.position): line for original in originals for line in original.lines.order_by("position")
-    }
+
+
+def _check_unchanged(
+    merged: Order,
+    originals: list[Order],
+    by_origin: dict[tuple[str, int | None], OrderLine],
+    original_lines: dict[tuple[str, int], OrderLine],
+) -> None:
+    """The merged order still has the originals' lines, quantities and money, nothing refunded."""
     is_unchanged = (
         set(by_origin) == set(original_lines)
         and all(by_origin[key].quantity == line.quantity for key, line in original_lines.items())
@@ -313,15 +367,10 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
             % {"number": merged.number},
             details={"number": merged.number},
         )
-    moves = []
-    for key, line in original_lines.items():
-        reserved = by_origin[key].reserved_quantity
-        if reserved:
-            OrderLine.objects.filter(pk=line.pk).update(reserved_quantity=reserved)
-            moves.append((line, merged.number, key[0], reserved))
-    OrderLine.objects.filter(order_id=merged.pk).update(reserved_quantity=0)
-    _move_reservations(moves, actor=actor, at=at)
-    numbers = [original.number for original in originals]
+
+
+def _reopen(originals: list[Order], merged: Order, *, actor: User | None, at: datetime) -> None:
+    """Each original back in the status it had before the merge, with its event."""
     for original in originals:
         original.status = resumed_status(original.status, before_merge=_status_before_merge(original))
         original.closed_at = None
@@ -336,14 +385,6 @@ def unmerge_order(*, order: Order, actor: User | None, at: datetime | None = Non
             before=OrderStatus.CLOSED,
             merged_number=merged.number,
         )
-    before = merged.status
-    merged.status = next_status(merged.status, OrderAction.UNMERGE)
-    merged.closed_at = at
-    merged.close_reason = ""
-    merged.close_reason_data = messages.message(texts.CLOSED_SPLIT_BACK, numbers=numbers)
-    merged.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data"])
-    events.status_event(merged, OrderEventType.UNMERGED, actor=actor, at=at, before=before, originals=numbers)
-    return originals
 
 
 def _part_number(number: str, index: int, at: datetime) -> str:
