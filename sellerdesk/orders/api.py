@@ -13,6 +13,7 @@ from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders import actions, queries
+from sellerdesk.orders.api_helpers import order_answer, requested_order
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.review.queue import review_queue as review_queue_query
 from sellerdesk.orders.schemas import (
@@ -38,14 +39,6 @@ from sellerdesk.orders.timeline import describe_event
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["orders"])
-
-
-def _order(request: HttpRequest, number: str) -> Any:
-    return queries.get_order(number=number, actor=actor_of(request))
-
-
-def _answer(order: Any) -> dict[str, Any]:
-    return order_out(queries.get_order(number=order.number, actor=None))
 
 
 @router.post("/orders", response={201: OrderOut, **ERROR_RESPONSES})
@@ -84,12 +77,12 @@ def list_orders(request: HttpRequest, filters: Query[queries.OrderFilters]) -> A
 
 @router.get("/orders/{number}", response={200: OrderOut, **ERROR_RESPONSES})
 def get_order(request: HttpRequest, number: str) -> Any:
-    return order_out(_order(request, number))
+    return order_out(requested_order(request, number))
 
 
 @router.get("/orders/{number}/events", response={200: list[EventOut], **ERROR_RESPONSES})
 def order_events(request: HttpRequest, number: str) -> Any:
-    order = _order(request, number)
+    order = requested_order(request, number)
     return [
         {
             "type": event.type,
@@ -113,62 +106,64 @@ def change_prices(request: HttpRequest, number: str, payload: RepriceIn) -> Any:
     if repeated:
         raise ValidationFailed(repeated)
     order = actions.change_line_prices(
-        order=_order(request, number),
+        order=requested_order(request, number),
         actor=actor_of(request),
         prices={line.position: line.unit_price for line in payload.lines},
         reason=payload.reason,
     )
-    return _answer(order)
+    return order_answer(order.number)
 
 
 @router.post("/orders/{number}/cancel", response={200: OrderOut, **ERROR_RESPONSES})
 def cancel(request: HttpRequest, number: str, payload: CancelIn) -> Any:
-    return _answer(actions.cancel_order(order=_order(request, number), actor=actor_of(request), reason=payload.reason))
+    actions.cancel_order(order=requested_order(request, number), actor=actor_of(request), reason=payload.reason)
+    return order_answer(number)
 
 
 @router.post("/orders/{number}/approve", response={200: OrderOut, **ERROR_RESPONSES})
 def approve(request: HttpRequest, number: str) -> Any:
-    return _answer(actions.approve_order(order=_order(request, number), actor=actor_of(request)))
+    actions.approve_order(order=requested_order(request, number), actor=actor_of(request))
+    return order_answer(number)
 
 
 @router.post("/orders/{number}/ship", response={200: OrderOut, **ERROR_RESPONSES})
 def ship(request: HttpRequest, number: str, payload: ShipIn) -> Any:
-    return _answer(
-        actions.ship_order(
-            order=_order(request, number),
-            actor=actor_of(request),
-            carrier=payload.carrier,
-            tracking_number=payload.tracking_number,
-        )
+    actions.ship_order(
+        order=requested_order(request, number),
+        actor=actor_of(request),
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
     )
+    return order_answer(number)
 
 
 @router.post("/orders/{number}/deliver", response={200: OrderOut, **ERROR_RESPONSES})
 def deliver(request: HttpRequest, number: str) -> Any:
-    return _answer(actions.deliver_order(order=_order(request, number), actor=actor_of(request)))
+    actions.deliver_order(order=requested_order(request, number), actor=actor_of(request))
+    return order_answer(number)
 
 
 @router.post("/orders/{number}/confirm-receipt", response={200: OrderOut, **ERROR_RESPONSES})
 def confirm_receipt(request: HttpRequest, number: str) -> Any:
-    return _answer(actions.confirm_receipt(order=_order(request, number), actor=actor_of(request)))
+    actions.confirm_receipt(order=requested_order(request, number), actor=actor_of(request))
+    return order_answer(number)
 
 
 @router.post("/orders/{number}/flag", response={200: OrderOut, **ERROR_RESPONSES})
 def flag(request: HttpRequest, number: str, payload: FlagIn) -> Any:
-    return _answer(
-        actions.set_flag(
-            order=_order(request, number),
-            actor=actor_of(request),
-            color=payload.color,
-            reason=payload.reason,
-        )
+    actions.set_flag(
+        order=requested_order(request, number),
+        actor=actor_of(request),
+        color=payload.color,
+        reason=payload.reason,
     )
+    return order_answer(number)
 
 
 @router.post("/orders/{number}/notes", response={201: NoteOut, **ERROR_RESPONSES})
 def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Status[Any]:
     def produce() -> tuple[int, Any]:
-        note = actions.add_note(order=_order(request, number), actor=actor_of(request), text=payload.text)
+        note = actions.add_note(order=requested_order(request, number), actor=actor_of(request), text=payload.text)
         return 201, {
             "id": note.pk,
             "text": note.text,
@@ -182,7 +177,7 @@ def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Status[Any]:
 
 @router.get("/orders/{number}/notes", response={200: list[NoteOut], **ERROR_RESPONSES})
 def list_notes(request: HttpRequest, number: str) -> Any:
-    order = _order(request, number)
+    order = requested_order(request, number)
     return [
         {
             "id": note.pk,
@@ -200,21 +195,25 @@ def list_notes(request: HttpRequest, number: str) -> Any:
 
 @router.post("/orders/{number}/hold", response={200: OrderOut, **ERROR_RESPONSES})
 def hold(request: HttpRequest, number: str, payload: HoldIn) -> Any:
-    order = review_actions.hold_order(order=_order(request, number), actor=actor_of(request), reason=payload.reason)
-    return _answer(order)
+    order = review_actions.hold_order(
+        order=requested_order(request, number), actor=actor_of(request), reason=payload.reason
+    )
+    return order_answer(order.number)
 
 
 @router.post("/orders/{number}/release", response={200: OrderOut, **ERROR_RESPONSES})
 def release(request: HttpRequest, number: str, payload: ReleaseIn) -> Any:
-    order = review_actions.release_order(order=_order(request, number), actor=actor_of(request), note=payload.note)
-    return _answer(order)
+    order = review_actions.release_order(
+        order=requested_order(request, number), actor=actor_of(request), note=payload.note
+    )
+    return order_answer(order.number)
 
 
 @router.post("/orders/{number}/review", response={200: ReviewOut, **ERROR_RESPONSES})
 def review(request: HttpRequest, number: str) -> Any:
-    order = _order(request, number)
+    order = requested_order(request, number)
     verdict = review_actions.review_order_now(order=order, actor=actor_of(request))
-    answer = _answer(order)
+    answer = order_answer(order.number)
     outcome = {"approved": "approved", "on_hold": "held"}.get(answer["status"], "reviewed")
     return {
         "outcome": outcome,

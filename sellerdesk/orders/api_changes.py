@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.schemas import Money
-from sellerdesk.orders import changes, queries
-from sellerdesk.orders.schemas import OrderOut, order_out
+from sellerdesk.orders import changes
+from sellerdesk.orders.api_helpers import order_answer, requested_order
+from sellerdesk.orders.schemas import OrderOut
 
 router = Router(tags=["orders"])
 
@@ -44,18 +45,10 @@ class CarrierIn(Strict):
     carrier: str = Field(min_length=1, max_length=20)
 
 
-def _order(request: HttpRequest, number: str) -> Any:
-    return queries.get_order(number=number, actor=actor_of(request))
-
-
-def _answer(number: str) -> dict[str, Any]:
-    return order_out(queries.get_order(number=number, actor=None))
-
-
 @router.patch("/orders/{number}/lines", response={200: OrderOut, **ERROR_RESPONSES})
 def change_lines(request: HttpRequest, number: str, payload: LinesIn) -> Any:
     order = changes.change_order_lines(
-        order=_order(request, number),
+        order=requested_order(request, number),
         actor=actor_of(request),
         changes=[
             changes.LineChange(
@@ -68,20 +61,22 @@ def change_lines(request: HttpRequest, number: str, payload: LinesIn) -> Any:
             for change in payload.changes
         ],
     )
-    return _answer(order.number)
+    return order_answer(order.number)
 
 
 @router.put("/orders/{number}/address", response={200: OrderOut, **ERROR_RESPONSES})
 def correct_address(request: HttpRequest, number: str, payload: AddressIn) -> Any:
     order = changes.correct_address(
-        order=_order(request, number),
+        order=requested_order(request, number),
         actor=actor_of(request),
         address=changes.NewAddress(payload.province, payload.city, payload.district, payload.detail),
     )
-    return _answer(order.number)
+    return order_answer(order.number)
 
 
 @router.put("/orders/{number}/carrier", response={200: OrderOut, **ERROR_RESPONSES})
 def choose_carrier(request: HttpRequest, number: str, payload: CarrierIn) -> Any:
-    order = changes.choose_carrier(order=_order(request, number), actor=actor_of(request), carrier_code=payload.carrier)
-    return _answer(order.number)
+    order = changes.choose_carrier(
+        order=requested_order(request, number), actor=actor_of(request), carrier_code=payload.carrier
+    )
+    return order_answer(order.number)

@@ -11,7 +11,8 @@ from pydantic import Field, StrictInt
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders import merging, queries
-from sellerdesk.orders.schemas import OrderOut, Strict, order_out
+from sellerdesk.orders.api_helpers import order_answer
+from sellerdesk.orders.schemas import OrderOut, Strict
 
 router = Router(tags=["orders"])
 
@@ -29,10 +30,6 @@ class SplitIn(Strict):
     parts: list[Annotated[list[PartLineIn], Field(max_length=200)]] = Field(max_length=50)
 
 
-def _answer(number: str) -> dict[str, Any]:
-    return order_out(queries.get_order(number=number, actor=None))
-
-
 @router.post("/orders/merge", response={201: OrderOut, **ERROR_RESPONSES})
 def merge_orders(request: HttpRequest, payload: MergeIn) -> Status[Any]:
     actor = actor_of(request)
@@ -40,7 +37,7 @@ def merge_orders(request: HttpRequest, payload: MergeIn) -> Status[Any]:
     def produce() -> tuple[int, Any]:
         orders = [queries.get_order(number=number, actor=actor) for number in payload.numbers]
         merged = merging.merge_orders(orders=orders, actor=actor)
-        return 201, _answer(merged.number)
+        return 201, order_answer(merged.number)
 
     return idempotent(request, produce)
 
@@ -49,7 +46,7 @@ def merge_orders(request: HttpRequest, payload: MergeIn) -> Status[Any]:
 def unmerge_order(request: HttpRequest, number: str) -> Any:
     actor = actor_of(request)
     originals = merging.unmerge_order(order=queries.get_order(number=number, actor=actor), actor=actor)
-    return [_answer(original.number) for original in originals]
+    return [order_answer(original.number) for original in originals]
 
 
 @router.post("/orders/{number}/split", response={201: list[OrderOut], **ERROR_RESPONSES})
@@ -59,6 +56,6 @@ def split_order(request: HttpRequest, number: str, payload: SplitIn) -> Status[A
     def produce() -> tuple[int, Any]:
         parts = [[merging.PartLine(line.position, line.quantity) for line in part] for part in payload.parts]
         created = merging.split_order(order=queries.get_order(number=number, actor=actor), actor=actor, parts=parts)
-        return 201, [_answer(part.number) for part in created]
+        return 201, [order_answer(part.number) for part in created]
 
     return idempotent(request, produce)
