@@ -64,6 +64,10 @@ class Parcel:
 
 # Order statuses in which a parcel may be booked: reviewed and not yet complete (the order table's).
 BOOKABLE = BOOKABLE_STATUSES
+# A booking asked of the carrier and not answered yet: its answer may still book or refuse it.
+AWAITING_ANSWER = shipment_states.statuses_allowing(ShipmentAction.BOOK)
+# A booking the carrier refused (the reason is kept in booking_error).
+REFUSED = shipment_states.TABLE.target_of(ShipmentAction.FAIL_BOOKING)
 
 
 class BookingFailed(DomainError):
@@ -226,9 +230,9 @@ def book_requested(*, shipment: Shipment, actor: User | None, at: datetime | Non
     reached leaves the booking requested for the worker and raises CarrierUnavailable
     (503). A booking already answered is returned (or its refusal raised) as it stands."""
     shipment = Shipment.objects.select_related("carrier", "order").get(pk=shipment.pk)
-    if shipment.status == ShipmentStatus.BOOKING_FAILED:
+    if shipment.status == REFUSED:
         raise BookingFailed(shipment.booking_error)
-    if shipment.status != ShipmentStatus.BOOKING_REQUESTED:
+    if shipment.status not in AWAITING_ANSWER:
         return shipment
     at = at or shipment.created_at
     request = ShipmentRequest.from_json(shipment.booking_request)
@@ -254,9 +258,9 @@ def _record_booked(shipment: Shipment, created: CreatedShipment, *, actor: User 
     try:
         with transaction.atomic():
             locked = Shipment.objects.select_for_update().select_related("carrier", "order").get(pk=shipment.pk)
-            if locked.status == ShipmentStatus.BOOKING_FAILED:
+            if locked.status == REFUSED:
                 raise BookingFailed(locked.booking_error)
-            if locked.status != ShipmentStatus.BOOKING_REQUESTED:
+            if locked.status not in AWAITING_ANSWER:
                 return locked  # answered by the other path already; the same key gave the same parcel
             locked.status = shipment_states.next_status(locked.status, ShipmentAction.BOOK)
             locked.tracking_number = created.tracking_number
@@ -288,7 +292,7 @@ def _record_booked(shipment: Shipment, created: CreatedShipment, *, actor: User 
 def _record_failure(shipment: Shipment, error: DomainError, *, actor: User | None, at: datetime) -> None:
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
-        if locked.status != ShipmentStatus.BOOKING_REQUESTED:
+        if not shipment_states.TABLE.allows(locked.status, ShipmentAction.FAIL_BOOKING):
             return
         locked.status = shipment_states.next_status(locked.status, ShipmentAction.FAIL_BOOKING)
         locked.booking_error = {
@@ -326,7 +330,7 @@ def create_shipment(
 def stale_bookings(*, now: datetime, grace: timedelta, limit: int) -> list[int]:
     """The ids of bookings still requested `grace` after their last attempt began, oldest first."""
     return list(
-        Shipment.objects.filter(status=ShipmentStatus.BOOKING_REQUESTED, booking_requested_at__lte=now - grace)
+        Shipment.objects.filter(status__in=AWAITING_ANSWER, booking_requested_at__lte=now - grace)
         .order_by("booking_requested_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -339,7 +343,7 @@ def claim_stale_booking(*, shipment_id: int, now: datetime, grace: timedelta) ->
     with transaction.atomic():
         found = (
             Shipment.objects.select_for_update(skip_locked=True)
-            .filter(pk=shipment_id, status=ShipmentStatus.BOOKING_REQUESTED, booking_requested_at__lte=now - grace)
+            .filter(pk=shipment_id, status__in=AWAITING_ANSWER, booking_requested_at__lte=now - grace)
             .first()
         )
         if found is None:
