@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
-from datetime import datetime, timedelta
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import QuerySet, Sum
+from django.test import override_settings
 from django.utils import timezone
 
 from sellerdesk.catalog.models import Product, Sku
@@ -30,41 +30,62 @@ from sellerdesk.orders.models import Order, OrderEvent, OrderLine, OrderNote
 from sellerdesk.orders.states import OrderStatus
 from sellerdesk.payments.models import Payment
 from sellerdesk.shops.models import Shop
+from tests.support.clock import TEST_NOW, travel_to_test_now
+from tests.support.demo import Clock, loaded_once
 
-NOW = datetime(2026, 11, 22, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# The demo is built around the test clock's "now" and loaded once for the module (see
+# tests/support/demo.py); its tests read it, each in its own rolled-back savepoint.
+pytestmark = pytest.mark.xdist_group("demo_shop")
+
+NOW = TEST_NOW
 ORDERS = 60
 SKUS = 24
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     # The demo hashes two real passwords per load; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHER
+
+
+@pytest.fixture(scope="module")
+def demo_clock() -> Clock:
+    """timezone.now() while the demo loads and in its tests: NOW, a millisecond later at
+    each call (the loaders act "now", like the actions they call)."""
+    return Clock(NOW)
+
+
+@pytest.fixture(scope="module")
+def credentials_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo") / "demo-credentials.txt"
 
 
 @pytest.fixture
-def credentials_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "demo-credentials.txt"
-    monkeypatch.setattr(demo_credentials, "PATH", path)
-    return path
+def credentials_file(credentials_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(demo_credentials, "PATH", credentials_path)
+    return credentials_path
 
 
-class Clock:
-    """timezone.now() for the demo's loaders: NOW, then a millisecond later at each call,
-    so the capabilities' demos (which act "now", like their actions) run at a fixed time."""
+@pytest.fixture(scope="module")
+def loaded_demo(
+    django_db_setup: Any, django_db_blocker: Any, credentials_path: Path, demo_clock: Clock
+) -> Iterator[DemoSummary]:
+    def load() -> DemoSummary:
+        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            patch.setattr(demo_credentials, "PATH", credentials_path)
+            patch.setattr(timezone, "now", demo_clock)
+            with travel_to_test_now():
+                return load_demo_shop(config=DemoConfig(orders=ORDERS, sku_limit=SKUS, now=NOW))
 
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        self.current += timedelta(milliseconds=1)
-        return self.current
+    with loaded_once(django_db_blocker, load) as summary:
+        yield summary
 
 
 @pytest.fixture
-def demo(db: Any, credentials_file: Path, monkeypatch: pytest.MonkeyPatch) -> DemoSummary:
-    monkeypatch.setattr(timezone, "now", Clock(NOW))
-    return load_demo_shop(config=DemoConfig(orders=ORDERS, sku_limit=SKUS, now=NOW))
+def demo(loaded_demo: DemoSummary, db: Any, credentials_file: Path, demo_clock: Clock, monkeypatch: Any) -> DemoSummary:
+    monkeypatch.setattr(timezone, "now", demo_clock)
+    return loaded_demo
 
 
 def catalogue_skus() -> QuerySet[Sku]:
@@ -337,36 +358,3 @@ def test_demo_without_if_empty_refuses_a_loaded_database(demo: DemoSummary, cred
 
     assert snapshot() == before
     assert credentials_file.read_text() == written
-
-
-def test_demo_command_loads_an_empty_database_and_prints_the_logins(db: Any, credentials_file: Path) -> None:
-    out = io.StringIO()
-
-    call_command("demo", "--if-empty", "--orders", "12", "--skus", "10", stdout=out)
-
-    assert catalogue_skus().count() == 10
-    text = out.getvalue()
-    for username, password in demo_credentials.read_credentials():
-        assert f"log in as {username} / {password}" in text
-    assert f"Orders: {Order.objects.count()} (" in text
-    assert Order.objects.count() > 12
-
-
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["--days", "3"], "--days must be at least 14"),
-        (["--orders", "-1"], "--orders must be 0 or more"),
-        (["--skus", "0"], "--skus must be between 1 and 296"),
-    ],
-)
-def test_demo_refuses_bad_arguments_and_writes_nothing(
-    db: Any, credentials_file: Path, arguments: list[str], message: str
-) -> None:
-    before = snapshot()
-
-    with pytest.raises(CommandError, match=message):
-        call_command("demo", *arguments, stdout=io.StringIO())
-
-    assert snapshot() == before
-    assert not credentials_file.exists()

@@ -1,0 +1,57 @@
+"""Load a demo shop once for a whole test module instead of once per test.
+
+The demo takes seconds to load; a module of read-only checks on it loads it in a
+module-scoped fixture through `loaded_once`. The data goes into a transaction that stays
+open while the module's tests run (each test's own transaction, from the `db` fixture,
+is a savepoint inside it, rolled back after the test as usual) and is rolled back when
+the module is done, so the next module finds the database empty. As with the `db`
+fixture, nothing commits: on-commit callbacks do not run, the same as when each test
+loaded the demo itself.
+
+Such a module marks itself `pytest.mark.xdist_group(...)`: `make test` runs pytest-xdist
+with `--dist loadgroup`, which keeps the module on one worker, so it loads once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from django.db import transaction
+
+Loaded = TypeVar("Loaded")
+
+
+@contextmanager
+def loaded_once(django_db_blocker: Any, load: Callable[[], Loaded]) -> Iterator[Loaded]:
+    """`load()` run in a transaction that is rolled back on leaving the block."""
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            loaded = load()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield loaded
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+class Clock:
+    """timezone.now() for the demo's loaders: `start`, then a millisecond later at each
+    call, so the capabilities' demos (which act "now", like their actions) run at a fixed
+    time, the same on every run."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        self.current += timedelta(milliseconds=1)
+        return self.current
