@@ -253,28 +253,8 @@ def confirm_pick(
         planned: dict[StopKey, int] = defaultdict(int)
         for line in lines:
             planned[(line.bin_id, line.sku_id)] += line.quantity
-        bad: dict[str, str] = {}
-        for index, (key, count) in enumerate(picked.items()):
-            if key not in planned:
-                bad[f"lines[{index}]"] = _("not a stop of this pick list")
-            elif isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= planned[key]:
-                bad[f"lines[{index}].picked"] = _("between 0 and %(max)s") % {"max": planned[key]}
-        if bad:
-            raise ValidationFailed(bad)
-        found = {key: picked.get(key, total) for key, total in planned.items()}
-        short_by_line: dict[int, int] = defaultdict(int)
-        missing: dict[tuple[int, int | None], int] = defaultdict(int)  # (order line, bin) -> units
-        by_stop: dict[StopKey, list[PickLine]] = defaultdict(list)
-        for line in lines:
-            by_stop[(line.bin_id, line.sku_id)].append(line)
-        for key, stop_lines in by_stop.items():
-            left = found[key]
-            for line in stop_lines:  # first slots first
-                line.picked_quantity = min(line.quantity, left)
-                left -= line.picked_quantity
-                if line.picked_quantity < line.quantity:
-                    short_by_line[line.order_line_id] += line.quantity - line.picked_quantity
-                    missing[(line.order_line_id, line.bin_id)] += line.quantity - line.picked_quantity
+        _check_picked(picked, planned)
+        short_by_line, missing = _share_found(lines, {key: picked.get(key, total) for key, total in planned.items()})
         PickLine.objects.bulk_update(lines, ["picked_quantity"], batch_size=2000)
         _ledger_picks(lines, wave=wave, actor=actor, at=at)
         if short_by_line:
@@ -292,6 +272,39 @@ def confirm_pick(
                 step.finished_at = at
                 step.save(update_fields=["finished_at"])
     return wave
+
+
+def _check_picked(picked: Mapping[StopKey, int], planned: Mapping[StopKey, int]) -> None:
+    """Each count is for a stop of the list and between 0 and what the list asks there."""
+    bad: dict[str, str] = {}
+    for index, (key, count) in enumerate(picked.items()):
+        if key not in planned:
+            bad[f"lines[{index}]"] = _("not a stop of this pick list")
+        elif isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= planned[key]:
+            bad[f"lines[{index}].picked"] = _("between 0 and %(max)s") % {"max": planned[key]}
+    if bad:
+        raise ValidationFailed(bad)
+
+
+def _share_found(
+    lines: Sequence[PickLine], found: Mapping[StopKey, int]
+) -> tuple[dict[int, int], dict[tuple[int, int | None], int]]:
+    """Give the units found at each stop to its lines, first slots first (sets each line's
+    `picked_quantity`); returns the units short per order line, and per (order line, bin)."""
+    short_by_line: dict[int, int] = defaultdict(int)
+    missing: dict[tuple[int, int | None], int] = defaultdict(int)  # (order line, bin) -> units
+    by_stop: dict[StopKey, list[PickLine]] = defaultdict(list)
+    for line in lines:
+        by_stop[(line.bin_id, line.sku_id)].append(line)
+    for key, stop_lines in by_stop.items():
+        left = found[key]
+        for line in stop_lines:  # first slots first
+            line.picked_quantity = min(line.quantity, left)
+            left -= line.picked_quantity
+            if line.picked_quantity < line.quantity:
+                short_by_line[line.order_line_id] += line.quantity - line.picked_quantity
+                missing[(line.order_line_id, line.bin_id)] += line.quantity - line.picked_quantity
+    return short_by_line, missing
 
 
 def _ledger_picks(lines: Sequence[PickLine], *, wave: Wave, actor: User | None, at: datetime) -> None:
