@@ -67,3 +67,23 @@ class ScheduleSlot(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     next_run_at = models.DateTimeField()
+
+
+class AuditEvent(models.Model):
+    """What happened to an object that has no audit table of its own — a transfer, a stock
+    count, a wave, a shop's settings: who, when, a code and its parameters. The sentence is
+    rendered when read, in the reader's language (core.messages); written by the object's
+    actions through one writer per code (see core.audit)."""
+
+    object_kind = models.CharField(max_length=30)
+    object_id = models.CharField(max_length=64)  # the object's number or code, or its pk
+    code = models.CharField(max_length=60)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["object_kind", "object_id", "at"], name="audit_object_at_idx")]

@@ -26,7 +26,14 @@ from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment import states as wave_states
-from sellerdesk.fulfilment.events import NOTE_PICKED, picking_started_events
+from sellerdesk.fulfilment.events import (
+    NOTE_PICKED,
+    picking_started_events,
+    wave_closed_event,
+    wave_created_event,
+    wave_pick_confirmed_event,
+    wave_step_event,
+)
 from sellerdesk.fulfilment.models import PickLine, PickMode, Wave, WaveOrder, WaveStatus, WaveStep, WaveStepKind
 from sellerdesk.fulfilment.states import WaveAction
 from sellerdesk.fulfilment.waves import WavePlan, WaveRules, plan_wave
@@ -86,6 +93,7 @@ def _write_plan(plan: WavePlan, *, mode: str, actor: User | None, at: datetime) 
         ),
         batch_size=2000,
     )
+    wave_created_event(wave, actor=actor, at=at)
     return wave
 
 
@@ -208,9 +216,11 @@ def start_step(*, wave: Wave, step: str, actor: User | None, at: datetime | None
     if step not in WaveStepKind.values:
         raise ValidationFailed({"step": _("one of %(values)s") % {"values": ", ".join(WaveStepKind.values)}})
     with transaction.atomic():
-        found, _created = WaveStep.objects.get_or_create(
+        found, created = WaveStep.objects.get_or_create(
             wave=wave, step=step, worker=worker, defaults={"started_at": at or timezone.now()}
         )
+        if created:
+            wave_step_event(wave, step=step, finished=False, actor=actor, at=found.started_at)
     return found
 
 
@@ -226,6 +236,7 @@ def finish_step(*, wave: Wave, step: str, actor: User | None, at: datetime | Non
         if found.finished_at is None:
             found.finished_at = at
             found.save(update_fields=["finished_at"])
+            wave_step_event(wave, step=step, finished=True, actor=actor, at=at)
     return found
 
 
@@ -264,6 +275,13 @@ def confirm_pick(
         wave.picked_at = at
         wave.picked_by = actor
         wave.save(update_fields=["status", "picked_at", "picked_by"])
+        wave_pick_confirmed_event(
+            wave,
+            short_units=sum(short_by_line.values()),
+            short_orders=len({line.entry_id for line in lines if line.order_line_id in short_by_line}),
+            actor=actor,
+            at=at,
+        )
         if actor is not None:
             step, _created = WaveStep.objects.get_or_create(
                 wave=wave, step=WaveStepKind.PICK, worker=actor, defaults={"started_at": at}
@@ -392,9 +410,11 @@ def close_wave_if_done(wave_id: int) -> None:
     """A wave is done once none of its orders is still being picked or packed."""
     busy = WaveOrder.objects.filter(wave_id=wave_id, order__status__in=wave_states.ORDERS_IN_WAREHOUSE).exists()
     if not busy:
-        Wave.objects.filter(pk=wave_id, status__in=wave_states.statuses_allowing(WaveAction.CLOSE)).update(
+        closed = Wave.objects.filter(pk=wave_id, status__in=wave_states.statuses_allowing(WaveAction.CLOSE)).update(
             status=wave_states.target_of(WaveAction.CLOSE)
         )
+        if closed:
+            wave_closed_event(wave_id, at=timezone.now())
 
 
 __all__ = [

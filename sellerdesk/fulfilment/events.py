@@ -7,10 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.core import messages
-from sellerdesk.core.models import User
+from sellerdesk.core.audit import record, register_audit_code
+from sellerdesk.core.messages import Params
+from sellerdesk.core.models import AuditEvent, User
+from sellerdesk.fulfilment.models import Wave, WaveStepKind
 from sellerdesk.orders.events import build_event, register_event_code, status_event, write_event
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
 from sellerdesk.orders.states import OrderStatus
@@ -96,3 +100,79 @@ def packed_event(
 
 NOTE_PICKED = "note_picked"
 messages.register(NOTE_PICKED, gettext_lazy("%(quantity)s picked"), example={"quantity": 3})
+
+
+# --- the wave's own audit events (core.audit) ---------------------------------------------
+
+WAVE = "wave"
+WAVE_CREATED = "wave_created"
+WAVE_STEP_STARTED = "wave_step_started"
+WAVE_STEP_FINISHED = "wave_step_finished"
+WAVE_PICK_CONFIRMED = "wave_pick_confirmed"
+WAVE_CLOSED = "wave_closed"
+
+
+def _step(data: Params) -> dict[str, object]:
+    step = data.get("step", "")
+    return {"step": WaveStepKind(step).label if step in WaveStepKind.values else step}
+
+
+def _pick_confirmed(data: Params) -> str:
+    if not data.get("short_units"):
+        return str(_("Pick confirmed: every unit found."))
+    return _("Pick confirmed: %(units)s unit(s) not found, %(orders)s order(s) short.") % {
+        "units": data["short_units"],
+        "orders": data.get("short_orders", 0),
+    }
+
+
+register_audit_code(
+    WAVE_CREATED,
+    WAVE,
+    gettext_lazy("Wave %(wave)s created: %(orders)s orders, %(items)s items."),
+    example={"wave": "W2612060001", "orders": 50, "items": 120, "mode": "wave"},
+)
+register_audit_code(WAVE_STEP_STARTED, WAVE, gettext_lazy("%(step)s started."), format=_step, example={"step": "pick"})
+register_audit_code(
+    WAVE_STEP_FINISHED, WAVE, gettext_lazy("%(step)s finished."), format=_step, example={"step": "pack"}
+)
+register_audit_code(WAVE_PICK_CONFIRMED, WAVE, render=_pick_confirmed, example={"short_units": 2, "short_orders": 1})
+register_audit_code(WAVE_CLOSED, WAVE, gettext_lazy("Every order of the wave is packed: the wave is closed."))
+
+
+def wave_created_event(wave: Wave, *, actor: User | None, at: datetime) -> AuditEvent:
+    return record(
+        object_kind=WAVE,
+        object_id=wave.pk,
+        code=WAVE_CREATED,
+        actor=actor,
+        at=at,
+        wave=wave.number,
+        orders=wave.order_count,
+        items=wave.item_count,
+        mode=wave.mode,
+    )
+
+
+def wave_step_event(wave: Wave, *, step: str, finished: bool, actor: User | None, at: datetime) -> AuditEvent:
+    """A worker started (or finished) picking, sorting or packing the wave."""
+    code = WAVE_STEP_FINISHED if finished else WAVE_STEP_STARTED
+    return record(object_kind=WAVE, object_id=wave.pk, code=code, actor=actor, at=at, step=step)
+
+
+def wave_pick_confirmed_event(
+    wave: Wave, *, short_units: int, short_orders: int, actor: User | None, at: datetime
+) -> AuditEvent:
+    return record(
+        object_kind=WAVE,
+        object_id=wave.pk,
+        code=WAVE_PICK_CONFIRMED,
+        actor=actor,
+        at=at,
+        short_units=short_units,
+        short_orders=short_orders,
+    )
+
+
+def wave_closed_event(wave_id: int, *, at: datetime) -> AuditEvent:
+    return record(object_kind=WAVE, object_id=wave_id, code=WAVE_CLOSED, actor=None, at=at)

@@ -15,13 +15,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sellerdesk.core.audit import history
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import error_text, logged_in_actor, show_refusal
 from sellerdesk.fulfilment import actions, documents, packing, picking, shipping
-from sellerdesk.fulfilment.api import order_label_shipment, pdf_response
-from sellerdesk.fulfilment.forms import WaveRulesForm
 from sellerdesk.fulfilment import states as wave_states
+from sellerdesk.fulfilment.api import order_label_shipment, pdf_response
+from sellerdesk.fulfilment.events import WAVE
+from sellerdesk.fulfilment.forms import WaveRulesForm
 from sellerdesk.fulfilment.models import WaveOrder
 from sellerdesk.fulfilment.states import WaveAction
 from sellerdesk.fulfilment.waves import plan_wave
@@ -136,6 +138,7 @@ def wave_detail(request: HttpRequest, number: str) -> HttpResponse:
         "entries": entries,
         "is_picking": wave_states.allows(wave.status, WaveAction.CONFIRM_PICK),
         "documents": documents.WAVE_DOCUMENTS,
+        "history": history(WAVE, [wave.pk]),
     }
     return render(request, "fulfilment/wave.html", context)
 

@@ -9,4 +9,4 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         # The renderers of the movement notes this app writes (see core.messages).
-        from sellerdesk.inventory import texts  # noqa: F401
+        from sellerdesk.inventory import events, texts  # noqa: F401

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core.audit import history
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import form_field_errors, logged_in_actor, show_refusal
-from sellerdesk.inventory import actions, queries
+from sellerdesk.inventory import actions, events, queries
 from sellerdesk.inventory.forms import (
     BinsForm,
     LedgerForm,
@@ -317,6 +318,7 @@ def count_detail(request: HttpRequest, number: str) -> HttpResponse:
         "uncounted": sum(1 for line in lines if line.counted is None),
         "differences": [line for line in lines if line.difference],
         "can_count": has_permission(actor, "stock.count"),
+        "history": history(events.STOCK_COUNT, [count.pk]),
     }
     return render(request, "inventory/count.html", context)
 
@@ -438,6 +440,7 @@ def transfer_detail(request: HttpRequest, number: str) -> HttpResponse:
         "lines": list(transfer.lines.select_related("sku").order_by("pk")),
         "can_transfer": has_permission(actor, "stock.transfer"),
         "moves": [str(action) for action in TRANSFERS.allowed_actions(transfer.status)],
+        "history": history(events.TRANSFER, [transfer.pk]),
     }
     return render(request, "inventory/transfer.html", context)
 

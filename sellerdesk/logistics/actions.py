@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.core import refcache
 from sellerdesk.core.addresses import canonical_division
+from sellerdesk.core.audit import changes_of
 from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -320,12 +321,19 @@ def update_logistics_settings(
     with transaction.atomic():
         found, _created = LogisticsSettings.objects.get_or_create(shop=shop)
         found = LogisticsSettings.objects.select_for_update().get(pk=found.pk)
+        before = {name: getattr(found, name) for name in _AUDITED_SETTINGS}
         found.strategy = strategy
         found.honour_requested_carrier = honour_requested_carrier
         found.disabled_carriers = sorted(set(disabled_carriers))
         found.stale_after_days = stale_after_days
         found.save()
+        changes = changes_of(before, {name: getattr(found, name) for name in _AUDITED_SETTINGS})
+        if changes:
+            events.logistics_settings_changed_event(shop, changes=changes, actor=actor, at=timezone.now())
     return found
+
+
+_AUDITED_SETTINGS = ("strategy", "honour_requested_carrier", "disabled_carriers", "stale_after_days")
 
 
 # --- shipments ---------------------------------------------------------------------------

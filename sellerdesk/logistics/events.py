@@ -16,11 +16,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.core.audit import SHOP_SETTINGS, changes_text, record, register_audit_code
 from sellerdesk.core.messages import Params
-from sellerdesk.core.models import User
-from sellerdesk.logistics.models import ExceptionKind, ExceptionOutcome, TrackingKind
+from sellerdesk.core.models import AuditEvent, User
+from sellerdesk.logistics.models import ExceptionKind, ExceptionOutcome, LogisticsSettings, TrackingKind
 from sellerdesk.orders.events import register_event_code, write_event
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
+from sellerdesk.shops.models import Shop
 
 LABEL_BOOKED = "label_booked"
 LABEL_CANCELLED = "label_cancelled"
@@ -298,4 +300,38 @@ def auto_confirm_extended_event(
         after=after.isoformat(),
         days=days,
         reason=reason,
+    )
+
+
+# --- a shop's carrier rules (core.audit, kind "shop_settings") -------------------------------
+
+LOGISTICS_SETTINGS_CHANGED = "logistics_settings_changed"
+
+
+def _rules_saved(data: Params) -> str:
+    text = _("Carrier rules of %(shop)s saved.") % {"shop": data.get("shop_name", data.get("shop", ""))}
+    changes = changes_text(LogisticsSettings, data.get("changes", {}))
+    return f"{text} {changes}" if changes else text
+
+
+register_audit_code(
+    LOGISTICS_SETTINGS_CHANGED,
+    SHOP_SETTINGS,
+    render=_rules_saved,
+    example={"shop": "main", "shop_name": "主店", "changes": {"stale_after_days": [2, 3]}},
+)
+
+
+def logistics_settings_changed_event(
+    shop: Shop, *, changes: dict[str, list[Any]], actor: User | None, at: datetime
+) -> AuditEvent:
+    return record(
+        object_kind=SHOP_SETTINGS,
+        object_id=shop.code,
+        code=LOGISTICS_SETTINGS_CHANGED,
+        actor=actor,
+        at=at,
+        shop=shop.code,
+        shop_name=shop.name,
+        changes=changes,
     )

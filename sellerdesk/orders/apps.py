@@ -13,5 +13,6 @@ class OrdersConfig(AppConfig):
         from sellerdesk.customers.queries import CREDIT_USED
         from sellerdesk.orders import texts, timeline  # noqa: F401
         from sellerdesk.orders.queries import credit_used
+        from sellerdesk.orders.review import audit  # noqa: F401
 
         CREDIT_USED.provide(credit_used)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sellerdesk.core.audit import SHOP_SETTINGS, history
 from sellerdesk.core.errors import DomainError, ValidationFailed
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
@@ -102,6 +103,7 @@ def review_settings(request: HttpRequest, shop: str | None = None) -> HttpRespon
         "may_edit": has_permission(logged_in_actor(request), "review.configure"),
         "allocation": configure.allocation_settings_of(shop=current, actor=logged_in_actor(request)),
         "may_edit_allocation": has_permission(logged_in_actor(request), "warehouses.edit"),
+        "history": history(SHOP_SETTINGS, [current.code]),  # review, allocation and carrier rules
     }
     return render(request, "orders/review_settings.html", context, status=status)
 

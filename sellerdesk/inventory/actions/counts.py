@@ -22,7 +22,7 @@ from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
-from sellerdesk.inventory import texts
+from sellerdesk.inventory import events, texts
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
 from sellerdesk.inventory.hooks import StockShortfall
 from sellerdesk.inventory.models import (
@@ -106,6 +106,7 @@ def start_count(
     for line in lines:
         line.count = count
     StockCountLine.objects.bulk_create(lines)
+    events.count_event(count, events.COUNT_STARTED, actor=actor, at=at, lines=len(lines))
     return count
 
 
@@ -138,6 +139,7 @@ def enter_counts(*, count: StockCount, counted: Mapping[int, int | None], actor:
         by_value[value].append(line_id)
     for value, ids in by_value.items():
         StockCountLine.objects.filter(count=count, pk__in=ids).update(counted=value)
+    events.count_event(count, events.COUNTS_ENTERED, actor=actor, at=timezone.now(), lines=len(counted))
     return count
 
 
@@ -192,6 +194,7 @@ def post_count(*, count: StockCount, actor: User | None, at: datetime | None = N
     StockMovement.objects.bulk_create(movements)
     count.status, count.posted_at, count.posted_by = next_count_status(count.status, CountAction.POST), at, actor
     count.save(update_fields=["status", "posted_at", "posted_by"])
+    events.count_event(count, events.COUNT_POSTED, actor=actor, at=at, adjustments=len(movements))
     return count
 
 
@@ -239,4 +242,5 @@ def cancel_count(*, count: StockCount, actor: User | None) -> StockCount:
     count = _locked(count, CountAction.CANCEL)
     count.status = next_count_status(count.status, CountAction.CANCEL)
     count.save(update_fields=["status"])
+    events.count_event(count, events.COUNT_CANCELLED, actor=actor, at=timezone.now())
     return count

@@ -19,7 +19,7 @@ from sellerdesk.core.errors import InsufficientStock, ShortLine, ValidationFaile
 from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
-from sellerdesk.inventory import texts
+from sellerdesk.inventory import events, texts
 from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
 from sellerdesk.inventory.availability import available_covers
 from sellerdesk.inventory.hooks import StockArrived
@@ -114,6 +114,7 @@ def create_transfer(
     TransferLine.objects.bulk_create(
         [TransferLine(transfer=transfer, sku=sku, quantity=quantity) for sku, quantity in ordered]
     )
+    events.transfer_event(transfer, events.TRANSFER_CREATED, actor=actor, at=at)
     return transfer
 
 
@@ -191,6 +192,7 @@ def ship_transfer(*, transfer: Transfer, actor: User | None, at: datetime | None
     StockMovement.objects.bulk_create(movements)
     transfer.status, transfer.shipped_at = next_transfer_status(transfer.status, TransferAction.SHIP), at
     transfer.save(update_fields=["status", "shipped_at"])
+    events.transfer_event(transfer, events.TRANSFER_SHIPPED, actor=actor, at=at)
     return transfer
 
 
@@ -227,6 +229,7 @@ def receive_transfer(*, transfer: Transfer, actor: User | None, at: datetime | N
     TransferLine.objects.filter(transfer=transfer).update(received=F("quantity"))
     transfer.status, transfer.received_at = next_transfer_status(transfer.status, TransferAction.RECEIVE), at
     transfer.save(update_fields=["status", "received_at"])
+    events.transfer_event(transfer, events.TRANSFER_RECEIVED, actor=actor, at=at)
     hooks.emit(StockArrived(sku_ids=tuple(line.sku_id for line in lines), warehouse_id=target, actor=actor, at=at))
     return transfer
 
@@ -260,6 +263,7 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
     was_shipped = transfer.status == TransferStatus.SHIPPED
     transfer.status = next_transfer_status(transfer.status, TransferAction.CANCEL)
     transfer.save(update_fields=["status"])
+    events.transfer_event(transfer, events.TRANSFER_CANCELLED, actor=actor, at=at)
     if was_shipped:
         sku_ids = tuple(transfer.lines.values_list("sku_id", flat=True))
         hooks.emit(StockArrived(sku_ids=sku_ids, warehouse_id=transfer.from_warehouse_id, actor=actor, at=at))

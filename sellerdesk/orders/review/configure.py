@@ -8,12 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core.audit import changes_of
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.orders.hooks import ALLOCATION_STRATEGIES
+from sellerdesk.orders.review.audit import allocation_settings_changed_event, review_settings_changed_event
 from sellerdesk.orders.review.rules import RULES
 from sellerdesk.shops.models import ReviewSettings, Shop, review_settings_for
 
@@ -46,6 +49,7 @@ def update_review_settings(*, shop: Shop, actor: User | None, changes: dict[str,
     require(actor, "review.configure")
     settings = review_settings_for([shop.pk])[shop.pk]
     settings = ReviewSettings.objects.select_for_update().get(pk=settings.pk)
+    before = {name: getattr(settings, name) for name in _AUDITED}
     bad: dict[str, str] = {}
     if "enabled_rules" in changes:
         enabled = list(changes["enabled_rules"])
@@ -70,7 +74,23 @@ def update_review_settings(*, shop: Shop, actor: User | None, changes: dict[str,
     if bad:
         raise ValidationFailed(bad)
     settings.save()
+    changes = changes_of(before, {name: getattr(settings, name) for name in _AUDITED})
+    if changes:
+        review_settings_changed_event(shop, changes=changes, actor=actor, at=timezone.now())
     return settings
+
+
+# The review settings a change is audited for (core.audit), each with its before and after.
+_AUDITED = (
+    "disabled_rules",
+    "hold_buffer_minutes",
+    "auto_approve",
+    "max_order_total",
+    "max_total_quantity",
+    "cod_orders_per_day_new_buyer",
+    "merge_automatically",
+    "merge_window_hours",
+)
 
 
 def _bounded(
@@ -105,6 +125,7 @@ def update_allocation_settings(
     short stock goes to customers by rank (B2B) rather than first come, first served."""
     require(actor, "warehouses.edit")
     shop = Shop.objects.select_for_update().get(pk=shop.pk)
+    before = {"allocation_strategy": shop.allocation_strategy, "is_b2b": shop.is_b2b}
     if strategy is not None:
         if strategy not in ALLOCATION_STRATEGIES.get()():
             raise ValidationFailed(
@@ -114,4 +135,7 @@ def update_allocation_settings(
     if is_b2b is not None:
         shop.is_b2b = is_b2b
     shop.save(update_fields=["allocation_strategy", "is_b2b"])
+    changes = changes_of(before, {"allocation_strategy": shop.allocation_strategy, "is_b2b": shop.is_b2b})
+    if changes:
+        allocation_settings_changed_event(shop, changes=changes, actor=actor, at=timezone.now())
     return AllocationSettings(shop.allocation_strategy, shop.is_b2b, ALLOCATION_STRATEGIES.get()())
