@@ -6,7 +6,9 @@ from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.fulfilment.models import WaveStatus
 from sellerdesk.fulfilment.states import (
     ORDERS_IN_WAREHOUSE,
+    ORDERS_TO_PACK,
     ORDERS_TO_PICK,
+    PACKED_ORDER,
     TRANSITIONS,
     WaveAction,
     next_status,
@@ -51,6 +53,8 @@ def test_closing_a_wave_is_one_bulk_update() -> None:
 def test_order_statuses_the_warehouse_works_with_come_from_the_order_table() -> None:
     assert {OrderStatus.ALLOCATED} == ORDERS_TO_PICK
     assert {OrderStatus.PICKING, OrderStatus.PACKED} == ORDERS_IN_WAREHOUSE
+    assert {OrderStatus.PICKING} == ORDERS_TO_PACK
+    assert OrderStatus.PACKED == PACKED_ORDER
 
 
 def test_unknown_status_is_an_invalid_transition() -> None:

@@ -42,7 +42,7 @@ from sellerdesk.inventory.models import MovementKind, StockMovement, Warehouse
 from sellerdesk.orders import events
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType, OrderLine, Shortage
-from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
+from sellerdesk.orders.states import OrderAction, next_status
 
 # Order event types fulfilment writes.
 PICKING_STARTED = OrderEventType.PICKING_STARTED
@@ -257,7 +257,7 @@ def confirm_pick(
         wave = Wave.objects.select_for_update().get(pk=wave.pk)
         picked_status = wave_states.next_status(wave.status, WaveAction.CONFIRM_PICK)
         lines = list(
-            PickLine.objects.filter(wave=wave, entry__order__status=OrderStatus.PICKING)
+            PickLine.objects.filter(wave=wave, entry__order__status__in=wave_states.ORDERS_TO_PACK)
             .select_related("entry")
             .order_by("route_order", "bin_id", "sku_id", "entry__slot", "pk")
         )

@@ -161,7 +161,7 @@ def packable_entry(order: Order, *, lock: bool) -> WaveOrder:
             _("Order %(number)s was cancelled: do not pack it; put the goods back.") % {"number": order.number},
             details={"number": order.number, "current_status": status},
         )
-    if status != OrderStatus.PICKING:
+    if status not in wave_states.ORDERS_TO_PACK:
         raise Conflict(
             "not_packable",
             _("Order %(number)s is %(status)s; only an order being picked is packed.")

@@ -24,6 +24,7 @@ from sellerdesk.core import hooks
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.fulfilment import states as wave_states
 from sellerdesk.fulfilment.actions import WORK, close_wave_if_done
 from sellerdesk.fulfilment.events import packed_event
 from sellerdesk.fulfilment.models import PickLine, WaveOrder
@@ -37,7 +38,7 @@ from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
-from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
+from sellerdesk.orders.states import OrderAction, next_status
 
 
 def _carrier_for(entry: WaveOrder, code: str | None, actor: User | None) -> Carrier:
@@ -92,7 +93,7 @@ def print_label(
     at = at or timezone.now()
     with transaction.atomic():
         locked = Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
-        if locked.status == OrderStatus.PACKED:
+        if locked.status == wave_states.PACKED_ORDER:
             existing = active_shipment(locked)
             if existing is not None:
                 return existing
@@ -119,7 +120,7 @@ def print_label(
     chosen = shipment.carrier
     with transaction.atomic():
         locked = Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
-        if locked.status == OrderStatus.PACKED:
+        if locked.status == wave_states.PACKED_ORDER:
             existing = active_shipment(locked)
             if existing is not None:
                 return existing  # a twin request packed it while the carrier answered
@@ -217,7 +218,7 @@ def scan_out(*, tracking_number: str, actor: User | None, at: datetime | None = 
         order = Order.objects.select_for_update().get(pk=shipment.order_id)
         shipment = Shipment.objects.select_for_update().select_related("carrier", "order").get(pk=shipment.pk)
         _refuse_hand_over(shipment)
-        if order.status != OrderStatus.PACKED:
+        if order.status != wave_states.PACKED_ORDER:
             raise Conflict(
                 "not_packed",
                 _("Order %(order)s is %(status)s; only a packed order is handed over.")

@@ -40,6 +40,11 @@ allows = TABLE.allows
 
 # Orders a wave may take: those the order's table lets the warehouse start picking.
 ORDERS_TO_PICK = order_states.statuses_allowing(OrderAction.PICK)
+# Orders being picked, that the packing check takes (and the pick confirms): those the
+# order's table lets the warehouse pack.
+ORDERS_TO_PACK = order_states.statuses_allowing(OrderAction.PACK)
+# A packed order: checked and labelled, waiting for the scan-out to hand its parcel over.
+PACKED_ORDER = order_states.target_of(OrderAction.PACK)
 # Orders in the warehouse's hands: picked into a wave and not yet shipped (their pick
 # lines still hold units in the bins; their wave is not done).
 ORDERS_IN_WAREHOUSE = frozenset({order_states.target_of(OrderAction.PICK), order_states.target_of(OrderAction.PACK)})

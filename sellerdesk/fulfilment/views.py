@@ -30,7 +30,6 @@ from sellerdesk.fulfilment.waves import plan_wave
 from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import get_order
-from sellerdesk.orders.states import OrderStatus
 
 
 def _is_scan(request: HttpRequest) -> bool:
@@ -58,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "waves": picking.recent_waves(actor=actor, limit=30),
-        "allocated": Order.objects.filter(status=OrderStatus.ALLOCATED).count(),
+        "allocated": Order.objects.filter(status__in=wave_states.ORDERS_TO_PICK).count(),
     }
     return render(request, "fulfilment/home.html", context)
 
@@ -198,7 +197,8 @@ def wave_document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
 def packing_desk(request: HttpRequest) -> HttpResponse:
     ready = (
         WaveOrder.objects.filter(
-            order__status=OrderStatus.PICKING, wave__status__in=wave_states.statuses_allowing(WaveAction.PACK)
+            order__status__in=wave_states.ORDERS_TO_PACK,
+            wave__status__in=wave_states.statuses_allowing(WaveAction.PACK),
         )
         .select_related("order", "wave")
         .order_by("wave__created_at", "slot")[:40]
@@ -224,15 +224,15 @@ def open_order(request: HttpRequest) -> HttpResponse:
 
 
 def _pack_context(request: HttpRequest, order: Order) -> dict[str, Any]:
-    shipment = shipping.active_shipment(order) if order.status == OrderStatus.PACKED else None
+    shipment = shipping.active_shipment(order) if order.status == wave_states.PACKED_ORDER else None
     check = None
     refusal = ""
-    if order.status == OrderStatus.PICKING:
+    if order.status in wave_states.ORDERS_TO_PACK:
         try:
             check = packing.packing_check(order=order, actor=logged_in_actor(request))
         except DomainError as error:
             refusal = error_text(error)
-    elif order.status != OrderStatus.PACKED:
+    elif order.status != wave_states.PACKED_ORDER:
         refusal = _("Order %(number)s is %(status)s: nothing to pack.") % {
             "number": order.number,
             "status": order.get_status_display(),
@@ -352,7 +352,7 @@ def order_document(request: HttpRequest, number: str, kind: str) -> HttpResponse
 @staff_required
 @require_GET
 def scan_out_desk(request: HttpRequest) -> HttpResponse:
-    waiting = Order.objects.filter(status=OrderStatus.PACKED).count()
+    waiting = Order.objects.filter(status=wave_states.PACKED_ORDER).count()
     return render(request, "fulfilment/scan_out.html", {"waiting": waiting})
 
 
