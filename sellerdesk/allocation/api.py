@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from sellerdesk.allocation import actions, queries, shortages
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
+from sellerdesk.inventory.models import Warehouse
 from sellerdesk.orders import queries as order_queries
 from sellerdesk.orders.models import Order, ShortageOption
 from sellerdesk.orders.schemas import Strict
@@ -186,8 +187,6 @@ def _plan_out(rows: list[shortages.PlanRow]) -> list[dict[str, Any]]:
 
 
 def _code_of(warehouse_id: int | None) -> str | None:
-    from sellerdesk.inventory.models import Warehouse
-
     if warehouse_id is None:
         return None
     return Warehouse.objects.filter(pk=warehouse_id).values_list("code", flat=True).first()

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from sellerdesk.allocation.actions import allocate_order
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import DomainError
 from sellerdesk.core.models import User
@@ -25,8 +26,10 @@ from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.availability import available_expression
 from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.logistics.tracking import poll_shipment
+from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import OrderStatus
+from sellerdesk.payments.actions import record_payment
 
 
 @dataclass
@@ -91,10 +94,7 @@ WAVE_SIZE = 50
 def _morning_orders(rng: random.Random, actor: User, warehouse: Warehouse, count: int, *, now: datetime) -> None:
     """This morning's orders, placed, paid, approved and allocated to the default
     warehouse before the shift starts, so that the first wave is a full one of 50."""
-    from sellerdesk.allocation.actions import allocate_order
     from sellerdesk.demo import names
-    from sellerdesk.orders import actions as order_actions
-    from sellerdesk.payments.actions import record_payment
 
     places = [place for place in names.PLACES if warehouse.serves(place.province)] or list(names.PLACES)
     in_stock = list(

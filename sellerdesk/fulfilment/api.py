@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from sellerdesk.catalog.models import Sku
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
@@ -143,7 +144,6 @@ def preview_out(plan: WavePlan) -> dict[str, Any]:
             totals[(assignment.bin_id, assignment.sku_id)] += assignment.quantity
             routes[assignment.bin_id] = assignment.route_order
     bins = bins_by_id(routes)
-    from sellerdesk.catalog.models import Sku
 
     skus = {sku.pk: sku for sku in Sku.objects.filter(pk__in={sku_id for _b, sku_id in totals})}
 

@@ -20,6 +20,7 @@ from reportlab.platypus import Flowable, PageBreak
 from sellerdesk.core import pdf
 from sellerdesk.fulfilment.models import Wave, WaveOrder
 from sellerdesk.fulfilment.picking import pick_list, sort_list
+from sellerdesk.inventory.models import Warehouse
 from sellerdesk.logistics.models import Shipment, ShipmentStatus
 from sellerdesk.logistics.states import NOT_BOOKED
 from sellerdesk.orders.models import Order
@@ -166,8 +167,6 @@ def _line_name(line: Any) -> str:
 
 
 def _sender_name(order: Order) -> str:
-    from sellerdesk.inventory.models import Warehouse
-
     warehouse = Warehouse.objects.filter(pk=order.warehouse_id).first() if order.warehouse_id else None
     return order.shop.name + (f" · {warehouse.name}" if warehouse else "")
 

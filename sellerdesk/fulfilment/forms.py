@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.fulfilment.waves import MAX_WAVE_ORDERS, WaveRules
 from sellerdesk.inventory.models import Warehouse
+from sellerdesk.logistics.models import Carrier
 
 
 def _warehouse_choices() -> list[tuple[str, str]]:
@@ -37,8 +38,6 @@ class WaveRulesForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        from sellerdesk.logistics.models import Carrier
-
         self.fields["warehouse"].choices = _warehouse_choices()  # type: ignore[attr-defined]
         self.fields["carrier"].choices = [  # type: ignore[attr-defined]
             ("", _("Any carrier")),

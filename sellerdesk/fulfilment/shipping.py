@@ -33,6 +33,7 @@ from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory.models import BinStock
 from sellerdesk.logistics import actions as logistics
 from sellerdesk.logistics import states as shipment_states
+from sellerdesk.logistics.choice import require_choice
 from sellerdesk.logistics.hooks import ParcelShipped
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus
 from sellerdesk.logistics.states import ShipmentAction
@@ -42,8 +43,6 @@ from sellerdesk.orders.states import OrderAction, next_status
 
 
 def _carrier_for(entry: WaveOrder, code: str | None, actor: User | None) -> Carrier:
-    from sellerdesk.logistics.choice import require_choice
-
     wanted = (code or "").strip() or entry.carrier or entry.order.carrier
     if wanted:
         carrier = Carrier.objects.filter(code=wanted).first() if "\x00" not in wanted else None

@@ -28,6 +28,7 @@ from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.fulfilment.models import PickLine
 from sellerdesk.fulfilment.states import ORDERS_IN_WAREHOUSE, ORDERS_TO_PICK
 from sellerdesk.inventory.models import Bin, BinStock, Warehouse
+from sellerdesk.logistics.choice import choose_carrier
 from sellerdesk.orders.models import Order, OrderLine
 
 # Where the units not put away in a bin sort: after every bin on the route.
@@ -197,7 +198,6 @@ def _carrier_of(order_id: int, agreed: str) -> str:
     """The carrier an agent recorded on the order, else the shop's rules' choice."""
     if agreed:
         return agreed
-    from sellerdesk.logistics.choice import choose_carrier
 
     order = Order.objects.select_related("shop").get(pk=order_id)
     chosen = choose_carrier(order).carrier

@@ -21,6 +21,7 @@ from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.events import tracking_event
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus, TrackingEvent
 from sellerdesk.orders import states as order_states
+from sellerdesk.orders.actions import deliver_order
 from sellerdesk.orders.states import OrderAction
 
 S = ShipmentStatus
@@ -110,8 +111,6 @@ def _update_shipment(shipment: Shipment, *, now: datetime) -> None:
 
 
 def _deliver_order_if_all_delivered(shipment: Shipment) -> None:
-    from sellerdesk.orders.actions import deliver_order
-
     order = shipment.order
     parcels = Shipment.objects.filter(order=order).exclude(status__in=STOPPED)
     if not order_states.allows(order.status, OrderAction.DELIVER) or parcels.exclude(status=S.DELIVERED).exists():

@@ -20,6 +20,7 @@ from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.logistics import actions, exceptions, queries
 from sellerdesk.logistics.models import Carrier, CarrierRate, ExceptionKind, ExceptionOutcome, LogisticsException
+from sellerdesk.orders.queries import get_order
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -170,8 +171,6 @@ __all__ = ["Carrier", "assign", "carrier_list", "contact", "exception_desk", "re
 @require_POST
 def extend_auto_confirm(request: HttpRequest, number: str) -> HttpResponse:
     """延长收货 from the order page: push the automatic receipt confirmation later."""
-    from sellerdesk.orders.queries import get_order
-
     actor = logged_in_actor(request)
     try:
         days = int(request.POST.get("days", ""))
@@ -193,7 +192,6 @@ def extend_auto_confirm(request: HttpRequest, number: str) -> HttpResponse:
 def order_parcels(request: HttpRequest, number: str) -> HttpResponse:
     """The order page's parcels: each booked parcel with its carrier's scans, newest first."""
     from sellerdesk.logistics.models import Shipment
-    from sellerdesk.orders.queries import get_order
 
     try:
         order = get_order(number=number, actor=logged_in_actor(request))

@@ -17,6 +17,7 @@ from sellerdesk.core.periodic import periodic
 from sellerdesk.orders import actions
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import OrderStatus
+from sellerdesk.shops.models import review_settings_for
 
 
 def _batches(candidates: list[int]) -> list[list[int]]:
@@ -51,7 +52,6 @@ def review_paid_orders(now: datetime) -> int:
     """Review the orders awaiting review whose hold buffer is over (paid_at, or created_at
     for COD); returns how many were approved or held."""
     from sellerdesk.orders.review import actions as review_actions
-    from sellerdesk.shops.models import review_settings_for
 
     waiting = list(
         Order.objects.filter(status=OrderStatus.PENDING_REVIEW, reviewed_at__isnull=True)

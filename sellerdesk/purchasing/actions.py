@@ -34,6 +34,7 @@ from sellerdesk.core.money import to_money
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import MAX_MONEY
+from sellerdesk.inventory.actions import add_in_transit, default_warehouse, receive_stock, remove_in_transit
 from sellerdesk.inventory.hooks import StockArrived
 from sellerdesk.inventory.models import Bin, Warehouse
 from sellerdesk.purchasing.models import (
@@ -335,8 +336,6 @@ def _checked_lines(
 
 
 def _checked_head(draft: PurchaseDraft) -> Warehouse:
-    from sellerdesk.inventory.actions import default_warehouse
-
     bad: dict[str, str] = {}
     if not draft.supplier.is_active:
         bad["supplier"] = _("%(name)s is not active") % {"name": draft.supplier.name}
@@ -465,8 +464,6 @@ def send_purchase_order(
     *, purchase_order: PurchaseOrder, actor: User | None, at: datetime | None = None
 ) -> PurchaseOrder:
     """draft → sent: the ordered units are in transit at the warehouse from now on."""
-    from sellerdesk.inventory.actions import add_in_transit
-
     require(actor, "purchasing.edit")
     at = at or timezone.now()
     with transaction.atomic():
@@ -494,8 +491,6 @@ def send_purchase_order(
 
 
 def _take_out_of_transit(purchase_order: PurchaseOrder, *, actor: User | None, at: datetime) -> None:
-    from sellerdesk.inventory.actions import remove_in_transit
-
     if STOCK.allows(purchase_order.status, PurchaseAction.SEND) or purchase_order.warehouse_id is None:
         return  # a draft (not sent yet) never put anything in transit
     for sku_id, units in _in_transit_lines(purchase_order):
@@ -845,8 +840,6 @@ def _write_receipt_lines(
 ) -> None:
     """Each line with units: its receipt line, the stock received, the line's received
     figures; in SKU order (the stock rows' lock order)."""
-    from sellerdesk.inventory.actions import receive_stock
-
     for check in sorted(checks, key=lambda item: item.line.sku_id):
         if check.good == check.damaged == 0:
             continue

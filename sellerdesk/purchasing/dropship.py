@@ -54,8 +54,12 @@ from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import Role, require
 from sellerdesk.orders import events
 from sellerdesk.orders import states as order_states
+from sellerdesk.orders.actions import ship_order
 from sellerdesk.orders.holds import resolve_holds
+from sellerdesk.orders.merging import PartLine, split_order
 from sellerdesk.orders.models import Order, OrderEventType, OrderHold, OrderLine
+from sellerdesk.orders.review.actions import hold_with_findings
+from sellerdesk.orders.review.rules import Finding
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus
 from sellerdesk.purchasing.models import (
     PurchaseKind,
@@ -183,8 +187,6 @@ def _purchase_for(
     order: Order, plan: Plan, dropship: Sequence[OrderLine], *, actor: User | None, at: datetime
 ) -> list[PurchaseOrder]:
     """Split the order by fulfiller when it has more than one, then one purchase per supplier."""
-    from sellerdesk.orders.merging import PartLine, split_order
-
     dropship_pks = {line.pk for line in dropship}
     all_lines = list(order.lines.order_by("position"))
     groups: dict[int | None, list[OrderLine]] = {}
@@ -219,8 +221,6 @@ def _purchase_for(
 
 def _hold(order: Order, message: str, suggestion: dict[str, Any] | None, *, actor: User | None, at: datetime) -> None:
     """Put the order in the exception queue with the dropship reason (review's own writer)."""
-    from sellerdesk.orders.review.actions import hold_with_findings
-    from sellerdesk.orders.review.rules import Finding
 
     locked = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
     locked.reviewed_at = locked.reviewed_at or at
@@ -485,7 +485,6 @@ def ship_dropship_purchase(
     at = at or timezone.now()
     purchase = _locked_purchase(purchase)
     _check_shippable(purchase)
-    from sellerdesk.orders.actions import ship_order
 
     order = cast(Order, purchase.for_order)
     try:

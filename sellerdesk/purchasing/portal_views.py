@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.models import User
+from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.orders import queries as order_queries
@@ -159,8 +160,6 @@ def dropship_list(request: HttpRequest) -> HttpResponse:
 
 
 def _can(actor: User, permission: str) -> bool:
-    from sellerdesk.core.permissions import has_permission
-
     return has_permission(actor, permission)
 
 

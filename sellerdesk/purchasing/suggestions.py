@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.orders.models import OrderLine, Shortage
 from sellerdesk.orders.states import OrderStatus
@@ -85,8 +86,6 @@ Key = tuple[int, int]  # (sku id, warehouse id)
 
 def _shortages() -> dict[Key, tuple[int, int]]:
     """Open shortage units and the number of orders, per (SKU, warehouse)."""
-    from sellerdesk.inventory.actions import default_warehouse
-
     fallback = default_warehouse().pk
     units: dict[Key, int] = defaultdict(int)
     orders: dict[Key, set[int]] = defaultdict(set)
@@ -101,8 +100,6 @@ def _shortages() -> dict[Key, tuple[int, int]]:
 
 
 def _presale() -> dict[Key, int]:
-    from sellerdesk.inventory.actions import default_warehouse
-
     fallback = default_warehouse().pk
     demand: dict[Key, int] = defaultdict(int)
     rows = (
