@@ -3,31 +3,50 @@ kind, ratings (some by default)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import override_settings
+from django.utils import timezone
 
 from sellerdesk.core import demo_credentials
 from sellerdesk.demo.generate import DemoConfig, load_demo_shop
 from sellerdesk.logistics.models import ExceptionKind, LogisticsException, Shipment, TrackingEvent
 from sellerdesk.ratings.models import Rating
+from tests.support.clock import TEST_NOW, travel_to_test_now
+from tests.support.demo import Clock, loaded_once
 
-NOW = datetime(2026, 11, 22, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# Loaded once for the module (see tests/support/demo.py), at the test clock.
+pytestmark = pytest.mark.xdist_group("logistics_demo")
+
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, int]]:
+    def load() -> dict[str, int]:
+        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            patch.setattr(demo_credentials, "PATH", tmp_path_factory.mktemp("demo") / "credentials.txt")
+            patch.setattr(timezone, "now", Clock(TEST_NOW))
+            with travel_to_test_now():
+                # loads the logistics demo too
+                load_demo_shop(config=DemoConfig(orders=300, sku_limit=24, now=TEST_NOW))
+        return {
+            "tracked": Shipment.objects.filter(exceptions__isnull=True).count(),
+            "troubled": Shipment.objects.filter(exceptions__isnull=False).distinct().count(),
+            "ratings": Rating.objects.count(),
+        }
+
+    with loaded_once(django_db_blocker, load) as counts:
+        yield counts
 
 
 @pytest.fixture
-def demo(db: Any, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    monkeypatch.setattr(demo_credentials, "PATH", tmp_path / "credentials.txt")
-    load_demo_shop(config=DemoConfig(orders=300, sku_limit=24, now=NOW))  # loads the logistics demo too
-    return {
-        "tracked": Shipment.objects.filter(exceptions__isnull=True).count(),
-        "troubled": Shipment.objects.filter(exceptions__isnull=False).distinct().count(),
-        "ratings": Rating.objects.count(),
-    }
+def demo(loaded_demo: dict[str, int], db: Any) -> dict[str, int]:
+    return loaded_demo
 
 
 def test_the_demo_has_one_open_exception_of_each_kind(demo: dict[str, int]) -> None:
