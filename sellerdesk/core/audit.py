@@ -107,7 +107,7 @@ def changes_text(model: type[models.Model], changes: dict[str, list[Any]]) -> st
     parts = []
     for name, (before, after) in changes.items():
         try:
-            label = str(model._meta.get_field(name).verbose_name)
+            label = str(getattr(model._meta.get_field(name), "verbose_name", name))
         except FieldDoesNotExist:
             label = name
         parts.append(f"{label}: {_shown(before)} → {_shown(after)}")
