@@ -56,6 +56,7 @@ from sellerdesk.inventory.queries import (
     locked_levels,
 )
 from sellerdesk.orders import events
+from sellerdesk.orders.merging import PartLine, split_order
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
 
@@ -309,8 +310,6 @@ def _split_presale_apart(
 ) -> AllocationResult:
     """预售 lines apart: what is there ships now (allocated like any order), the presale
     lines wait in their own part until their units arrive (`after_stock_arrived`)."""
-    from sellerdesk.orders.merging import PartLine, split_order
-
     ready = [PartLine(line.position, line.quantity) for line in lines if not line.presale_pending]
     later = [PartLine(line.position, line.quantity) for line in lines if line.presale_pending]
     # The allocator splits; the split is its consequence, not a person's choice.
@@ -335,8 +334,6 @@ def _split_and_allocate(
     actor: User | None,
     at: datetime,
 ) -> AllocationResult:
-    from sellerdesk.orders.merging import PartLine, split_order
-
     by_id = {line.pk: line for line in lines}
     groups = [(warehouse_id, [by_id[line_id] for line_id in line_ids]) for warehouse_id, line_ids in plan.parts.items()]
     # Dropship lines travel with the first part; the supplier ships them anyway.

@@ -26,15 +26,19 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.allocation.events import short_lines_dropped_event
 from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
+from sellerdesk.catalog.models import Sku
 from sellerdesk.core import fastinsert, hooks
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import has_permission, require
+from sellerdesk.inventory.actions import create_transfer, ship_transfer
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
+from sellerdesk.inventory.queries import active_warehouses, free_stock
 from sellerdesk.orders import events
+from sellerdesk.orders.actions import cancel_order
 from sellerdesk.orders.hooks import RefundOwed
-from sellerdesk.orders.merging import PartLine
+from sellerdesk.orders.merging import PartLine, split_order
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
 
@@ -282,8 +286,6 @@ def _handle_delay(order: Order, shortages: list[Shortage], *, promised_date: dat
 def _handle_cancel(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.orders.actions import cancel_order
-
     Shortage.objects.filter(pk__in=[row.pk for row in shortages]).update(resolved_at=at)
     cancel_order(order=order, actor=actor, reason=_("Out of stock; the buyer chose to cancel"), at=at)
     return Resolution(order, ShortageOption.CANCEL)
@@ -301,9 +303,6 @@ def _short_by_sku(shortages: list[Shortage]) -> dict[int, int]:
 def _handle_transfer(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, source: str | None, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.catalog.models import Sku
-    from sellerdesk.inventory.actions import create_transfer, ship_transfer
-    from sellerdesk.inventory.queries import active_warehouses, free_stock
 
     if order.warehouse_id is None:
         raise Conflict(
@@ -350,7 +349,6 @@ def _handle_backorder(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
     from sellerdesk.allocation.actions import allocate_locked
-    from sellerdesk.orders.merging import split_order
 
     ready, waiting = _backorder_parts(list(OrderLine.objects.filter(order=order).order_by("position")))
     if not ready or not waiting:
@@ -519,8 +517,6 @@ def allocation_plan(*, sku: str, actor: User | None) -> list[PlanRow]:
 def _plan(sku_code: str) -> list[PlanRow]:
     from sellerdesk.allocation.actions import WAITING_OPTIONS
     from sellerdesk.allocation.strategies import get_strategy
-    from sellerdesk.catalog.models import Sku
-    from sellerdesk.inventory.queries import active_warehouses, free_stock
 
     sku = Sku.objects.filter(code=sku_code).first()
     if sku is None:
