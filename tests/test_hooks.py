@@ -192,7 +192,17 @@ def test_mypy_rejects_a_subscriber_of_another_payload_type(tmp_path: Path) -> No
         )
     )
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", "", "--follow-imports=silent", str(source)],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            "",
+            "--follow-imports=silent",
+            "--cache-dir",
+            str(tmp_path / "mypy-cache"),
+            str(source),
+        ],
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
