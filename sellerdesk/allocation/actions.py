@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.allocation import presale
 from sellerdesk.allocation.events import build_allocated_event
+from sellerdesk.allocation.queries import rank_orders
 from sellerdesk.allocation.strategies import (
     AllocationContext,
     NeedLine,
@@ -733,8 +734,6 @@ def _one_by_one(order_ids: Sequence[int], *, now: datetime, warehouses: Sequence
 def waiting_order_ids(sku_ids: Sequence[int]) -> list[int]:
     """Stockout orders waiting for these SKUs, in the order they are served: per shop,
     first come first served (paid, else placed), or by customer rank in B2B shops."""
-    from sellerdesk.allocation.queries import rank_orders
-
     rows = list(
         Order.objects.filter(
             status=OrderStatus.STOCKOUT,

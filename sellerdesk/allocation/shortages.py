@@ -24,8 +24,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.allocation.actions import (
+    WAITING_OPTIONS,
+    allocate_locked,
+    allocation_context,
+    dropship_sku_ids,
+    locked_order,
+)
 from sellerdesk.allocation.events import short_lines_dropped_event
 from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
+from sellerdesk.allocation.strategies import get_strategy
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core import fastinsert, hooks
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -348,8 +356,6 @@ def _handle_transfer(
 def _handle_backorder(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.allocation.actions import allocate_locked
-
     ready, waiting = _backorder_parts(list(OrderLine.objects.filter(order=order).order_by("position")))
     if not ready or not waiting:
         raise Conflict(
@@ -429,16 +435,12 @@ def _open_backorder_shortages(
 
 
 def _dropship_ids(lines: list[OrderLine]) -> set[int]:
-    from sellerdesk.allocation.actions import dropship_sku_ids
-
     return dropship_sku_ids(line.sku_id for line in lines)
 
 
 def _handle_drop(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
-    from sellerdesk.allocation.actions import allocate_locked
-
     lines = list(OrderLine.objects.filter(order=order).order_by("position"))
     dropship = _dropship_ids(lines)
     kept = [line for line in lines if line.sku_id in dropship or line.reserved_quantity > 0]
@@ -515,8 +517,6 @@ def allocation_plan(*, sku: str, actor: User | None) -> list[PlanRow]:
 
 
 def _plan(sku_code: str) -> list[PlanRow]:
-    from sellerdesk.allocation.actions import WAITING_OPTIONS
-    from sellerdesk.allocation.strategies import get_strategy
 
     sku = Sku.objects.filter(code=sku_code).first()
     if sku is None:
@@ -542,7 +542,6 @@ def _plan(sku_code: str) -> list[PlanRow]:
     all_skus = sorted({line.sku_id for lines in lines_by_order.values() for line in lines})
     free = free_stock(all_skus, [warehouse.id for warehouse in warehouses])
     rows = []
-    from sellerdesk.allocation.actions import allocation_context
 
     for order in ranked:
         stock_lines = [line for line in lines_by_order.get(order.pk, []) if line.sku_id not in dropship]
@@ -563,8 +562,6 @@ def _plan(sku_code: str) -> list[PlanRow]:
 def apply_allocation_plan(*, sku: str, actor: User | None, at: datetime | None = None) -> list[PlanRow]:
     """Allocate the waiting B2B orders short of this SKU in rank order, as the plan
     shows; returns the plan as it was applied."""
-    from sellerdesk.allocation.actions import allocate_locked, locked_order
-
     require(actor, "stockouts.handle")
     at = at or timezone.now()
     with transaction.atomic():
