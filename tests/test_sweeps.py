@@ -226,14 +226,14 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
     assert out.getvalue().splitlines() == [
         f"sweep at {DAY_11}",
         "close_unpaid_orders: 1",
-        "retry_carrier_bookings: 0",
-        "retry_carrier_stops: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
         "detect_logistics_exceptions: 0",
         "auto_confirm_receipts: 1",
         "default_ratings: 0",
+        "retry_carrier_bookings: 0",
+        "retry_carrier_stops: 0",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -247,14 +247,14 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
 
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
-        "retry_carrier_bookings: 0",
-        "retry_carrier_stops: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
         "detect_logistics_exceptions: 0",
         "auto_confirm_receipts: 0",
         "default_ratings: 0",
+        "retry_carrier_bookings: 0",
+        "retry_carrier_stops: 0",
     ]
 
 
@@ -277,14 +277,14 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
 
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
-        "retry_carrier_bookings: 0",
-        "retry_carrier_stops: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
         "detect_logistics_exceptions: 0",
         "auto_confirm_receipts: 0",
         "default_ratings: 0",
+        "retry_carrier_bookings: 0",
+        "retry_carrier_stops: 0",
     ]
 
 

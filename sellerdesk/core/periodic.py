@@ -53,18 +53,24 @@ def discover() -> None:
 
 
 def in_order(found: dict[str, PeriodicJob]) -> list[PeriodicJob]:
-    """Each job after the jobs its `after` names; otherwise by name. A cycle is an error."""
+    """Each job after the jobs its `after` names. Of the jobs free to run, the one freed by
+    the job just run goes first (a chain of jobs runs together), then by name. A cycle is
+    an error."""
     waiting = {name: {before for before in job.after if before in found} for name, job in found.items()}
+    freed_at = {name: -1 for name, before in waiting.items() if not before}
     ordered: list[PeriodicJob] = []
     while waiting:
-        ready = sorted(name for name, before in waiting.items() if not before)
+        ready = [name for name, before in waiting.items() if not before]
         if not ready:
             raise RuntimeError(f"periodic jobs wait for each other: {sorted(waiting)}")
-        name = ready[0]
+        name = min(ready, key=lambda candidate: (-freed_at[candidate], candidate))
         ordered.append(found[name])
         del waiting[name]
-        for before in waiting.values():
-            before.discard(name)
+        for other, before in waiting.items():
+            if name in before:
+                before.discard(name)
+                if not before:
+                    freed_at[other] = len(ordered)
     return ordered
 
 
