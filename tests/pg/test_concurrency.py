@@ -28,6 +28,7 @@ from sellerdesk.orders.states import OrderStatus
 from sellerdesk.orders.tasks import close_unpaid_orders
 from tests.conftest import ApiClient
 from tests.factories import make_sku, make_token, make_user, place
+from tests.support.clock import clocked_environment
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 120.0
@@ -297,7 +298,12 @@ def url_of_the_test_database() -> str:
 
 def locks_waited_for(table: str) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted", [table])
+        # pg_locks is the whole server's: pytest-xdist's workers each have a database on it.
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [table],
+        )
         (waiting,) = cursor.fetchone()
     return int(waiting)
 
@@ -307,8 +313,9 @@ def test_two_sweep_processes_close_each_expired_order_once(shop: Any) -> None:
     # given 500 unpaid orders past their payment deadline
     skus = place_expired_orders(SWEEP_ORDERS)
     at = timezone.now().isoformat()
-    environment = {**os.environ, "DATABASE_URL": url_of_the_test_database()}
-    command = [sys.executable, "-m", "sellerdesk.cli", "sweep", "--at", at]
+    # the processes run on this test's clock (tests/support/clock.py)
+    environment = clocked_environment({**os.environ, "DATABASE_URL": url_of_the_test_database()})
+    command = [sys.executable, "-m", "tests.support.clocked", "sellerdesk.cli", "sweep", "--at", at]
 
     # when two `sellerdesk sweep` processes run at once: the orders table is held locked
     # until both have read their candidates and wait to claim the first order, so that

@@ -4,14 +4,13 @@ nullable warehouse, which PostgreSQL refuses: FOR UPDATE on an outer join)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from sellerdesk.core import demo_credentials
 from sellerdesk.core.periodic import run_all
@@ -23,8 +22,10 @@ from sellerdesk.orders.states import OrderStatus
 from sellerdesk.purchasing import actions as purchasing
 from sellerdesk.purchasing.models import PurchaseOrder
 from tests.factories import make_sku, make_user
+from tests.support.clock import TEST_NOW
+from tests.support.demo import Clock
 
-NOW = datetime(2026, 11, 22, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+NOW = TEST_NOW
 
 
 def test_a_stock_purchase_order_is_sent_on_postgresql(shop: Any) -> None:
@@ -53,6 +54,7 @@ def test_the_demo_loads_on_postgresql(
 ) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(demo_credentials, "PATH", tmp_path / "credentials.txt")
+    monkeypatch.setattr(timezone, "now", Clock(NOW))  # the loaders act "now", as on SQLite
 
     summary = load_demo_shop(config=DemoConfig(orders=120, sku_limit=30, now=NOW))
 

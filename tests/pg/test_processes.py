@@ -28,6 +28,7 @@ from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
 from sellerdesk.orders.states import OrderStatus
 from tests.factories import make_sku, make_token, make_user
 from tests.pg.test_concurrency import place_expired_orders, url_of_the_test_database
+from tests.support.clock import clocked_environment
 from tests.support.pgserver import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,19 +88,18 @@ def test_web_and_worker_processes_share_the_work_without_duplicates(shop: Any) -
     make_sku("PROC-1", price="10.00", stock=NEW_ORDERS)
     token = make_token(make_user("web-agent", "agent"))
     port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url_of_the_test_database(),
-        "SWEEP_INTERVAL_SECONDS": "1",
-    }
-    python = sys.executable
+    # The processes run on this test's clock (tests/support/clock.py): to the workers the
+    # orders placed 8 days before it are expired, whatever the machine's date.
+    environment = clocked_environment(
+        {**os.environ, "DATABASE_URL": url_of_the_test_database(), "SWEEP_INTERVAL_SECONDS": "1"}
+    )
+    clocked = [sys.executable, "-m", "tests.support.clocked"]
     processes = [
-        _start([python, "-m", "sellerdesk.cli", "worker", "--interval", "0.2"], environment),
-        _start([python, "-m", "sellerdesk.cli", "worker", "--interval", "0.2"], environment),
+        _start([*clocked, "sellerdesk.cli", "worker", "--interval", "0.2"], environment),
+        _start([*clocked, "sellerdesk.cli", "worker", "--interval", "0.2"], environment),
         _start(
             [
-                python,
-                "-m",
+                *clocked,
                 "gunicorn",
                 "sellerdesk.wsgi:application",
                 "--bind",

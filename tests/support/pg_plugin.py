@@ -6,6 +6,10 @@ while parsing the command line, before pytest-django reads the settings, so
 `DATABASE_URL` already points at it when `sellerdesk.settings` is loaded. pytest-django
 then creates and drops its test database on that server as usual. The server stops in
 `pytest_unconfigure` (and at interpreter exit, should pytest never get there).
+
+Under pytest-xdist the process that starts the workers starts the one server and the
+workers share it (they inherit `SELLERDESK_TEST_PG_URL`): pytest-django gives each
+worker its own test database on it (`test_postgres_gw0`, `test_postgres_gw1`, …).
 """
 
 from __future__ import annotations
@@ -16,13 +20,21 @@ import pytest
 
 from tests.support.pgserver import ThrowawayPostgres
 
-SERVER = ThrowawayPostgres().start()
-os.environ["DATABASE_URL"] = SERVER.url
+SHARED_URL = "SELLERDESK_TEST_PG_URL"
+
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(SHARED_URL):
+    SERVER = None
+    URL = os.environ[SHARED_URL]
+else:
+    SERVER = ThrowawayPostgres().start()
+    URL = os.environ[SHARED_URL] = SERVER.url
+os.environ["DATABASE_URL"] = URL
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"throwaway PostgreSQL: {SERVER.url} ({SERVER.bin_dir})"
+    return f"throwaway PostgreSQL: {URL}" + (f" ({SERVER.bin_dir})" if SERVER else " (shared)")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    SERVER.stop()
+    if SERVER is not None:
+        SERVER.stop()
