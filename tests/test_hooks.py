@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as installed
 from django.db import transaction
 
 from sellerdesk.core import hooks
@@ -210,3 +212,26 @@ def test_mypy_rejects_a_subscriber_of_another_payload_type(tmp_path: Path) -> No
 
     assert 'wrong.py:17: error: Argument 2 to "subscribe" has incompatible type' in result.stdout, result.stdout
     assert result.stdout.count("error:") == 1, result.stdout
+
+
+def test_every_hook_of_the_apps_has_a_subscriber_and_every_port_a_provider() -> None:
+    # The apps' AppConfig.ready() connected them when Django started.
+    modules = []
+    for app in installed.get_app_configs():
+        for name in ("hooks", "queries"):
+            try:
+                modules.append(importlib.import_module(f"{app.name}.{name}"))
+            except ModuleNotFoundError:
+                continue
+    payloads = {
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, hooks.Hook) and value is not hooks.Hook
+    }
+    ports = {value for module in modules for value in vars(module).values() if isinstance(value, hooks.Port)}
+
+    assert len(payloads) >= 10 and len(ports) >= 6
+    assert [payload.__name__ for payload in payloads if not hooks.subscribers(payload)] == []
+    for port in ports:
+        port.get()  # raises PortNotProvided when no app provides it
