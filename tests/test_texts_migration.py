@@ -128,3 +128,58 @@ def test_movement_notes_become_codes(tee: Sku, written_in: str) -> None:
             "moved from 2611 to 2612",
         ]
         assert stored[-1].note_text == "盘点时发现破损"
+
+
+hold_migration = importlib.import_module("sellerdesk.orders.migrations.0016_hold_messages_to_codes")
+
+
+@pytest.mark.parametrize("written_in", ["zh-hans", "en"])
+def test_hold_messages_and_held_reasons_become_codes(tee: Sku, written_in: str) -> None:
+    order = place(("TEE-RED-M", 1))
+    with translation.override(written_in):
+        no_carrier = _("No carrier delivers to %(area)s%(cod)s (超区).") % {
+            "area": "西藏自治区阿里地区",
+            "cod": _(" with cash on delivery"),
+        }
+        too_big = _("The total ¥%(total)s is above the shop's limit of ¥%(limit)s.") % {
+            "total": "6000.00",
+            "limit": "5000.00",
+        }
+    now = timezone.now()
+    coded = OrderHold.objects.create(order=order, reason="carrier", message=no_carrier, created_at=now)
+    typed = OrderHold.objects.create(order=order, reason="manual", message="买家要改地址", created_at=now)
+    held = OrderEvent.objects.create(
+        order=order,
+        type="held",
+        at=now,
+        data={
+            "automatic": True,
+            "reasons": [
+                {"code": "large_order", "message": too_big, "suggestion": None},
+                {"code": "manual", "message": "买家要改地址", "suggestion": None},
+            ],
+        },
+    )
+
+    hold_migration.messages_to_codes(apps, None)
+
+    coded, typed = OrderHold.objects.get(pk=coded.pk), OrderHold.objects.get(pk=typed.pk)
+    assert (coded.message, coded.message_data) == (
+        "",
+        {"code": "finding_no_carrier", "area": "西藏自治区阿里地区", "cod": True},
+    )
+    assert (typed.message, typed.message_data) == ("买家要改地址", {})
+    held = OrderEvent.objects.get(pk=held.pk)
+    assert [reason["message"] for reason in held.data["reasons"]] == [
+        {"code": "finding_total_above_limit", "total": "6000.00", "limit": "5000.00"},
+        "买家要改地址",
+    ]
+    with translation.override("en"):
+        assert coded.message_text == "No carrier delivers to 西藏自治区阿里地区 with cash on delivery (超区)."
+        assert "The total ¥6000.00 is above the shop's limit of ¥5000.00." in describe_event(held)
+    with translation.override("zh-hans"):
+        assert coded.message_text == _("No carrier delivers to %(area)s%(cod)s (超区).") % {
+            "area": "西藏自治区阿里地区",
+            "cod": _(" with cash on delivery"),
+        }
+        assert "买家要改地址" in describe_event(held)

@@ -58,27 +58,34 @@ def translations(msgid: str) -> list[str]:
     return found
 
 
-def pattern(template: str, *, suffix: str = "") -> re.Pattern[str]:
-    """An anchored regex for `template`: each %(name)s becomes the group `name`; `suffix`
-    is raw regex appended before the end anchor (optional tails of a sentence)."""
+def pattern(template: str, *, suffix: str = "", choices: dict[str, list[str]] | None = None) -> re.Pattern[str]:
+    """An anchored regex for `template`: each %(name)s becomes the group `name` (one of
+    `choices[name]` or nothing, when given: a placeholder filled with a fixed phrase or
+    left empty); `suffix` is raw regex appended before the end anchor."""
     parts: list[str] = []
     position = 0
     seen: set[str] = set()
     for match in _PLACEHOLDER.finditer(template):
         parts.append(re.escape(template[position : match.start()]))
         name = match.group(1)
-        parts.append(f"(?P<{name}>.*?)" if name not in seen else f"(?P={name})")
+        if name in (choices or {}):
+            alternatives = "|".join(re.escape(choice) for choice in (choices or {})[name])
+            parts.append(f"(?P<{name}>(?:{alternatives})?)")
+        else:
+            parts.append(f"(?P<{name}>.*?)" if name not in seen else f"(?P={name})")
         seen.add(name)
         position = match.end()
     parts.append(re.escape(template[position:]))
     return re.compile("^" + "".join(parts) + suffix + "$", re.DOTALL)
 
 
-def parse(text: str, msgid: str, *, suffix: str = "") -> dict[str, str] | None:
+def parse(
+    text: str, msgid: str, *, suffix: str = "", choices: dict[str, list[str]] | None = None
+) -> dict[str, str] | None:
     """The placeholders' values if `text` is `msgid`'s template filled in, in any shipped
     language (and `suffix`'s groups, if matched); None if it is not."""
     for template in translations(msgid):
-        found = pattern(template, suffix=suffix).match(text)
+        found = pattern(template, suffix=suffix, choices=choices).match(text)
         if found:
             return {name: value for name, value in found.groupdict().items() if value is not None}
     return None
@@ -92,11 +99,13 @@ def label_code(text: str, labels: Iterable[tuple[str, str]]) -> str | None:
     return None
 
 
-def coded(text: str, rules: Iterable[tuple[str, str]]) -> dict[str, str] | None:
+def coded(
+    text: str, rules: Iterable[tuple[str, str]], *, choices: dict[str, list[str]] | None = None
+) -> dict[str, str] | None:
     """{"code": …, placeholders…} for the first (code, msgid) whose template, in any shipped
     language, `text` is; None if none (then it is a text a person typed)."""
     for code, msgid in rules:
-        parsed = parse(text, msgid)
+        parsed = parse(text, msgid, choices=choices)
         if parsed is not None:
             return {"code": code, **parsed}
     return None

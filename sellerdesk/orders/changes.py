@@ -288,11 +288,11 @@ def _rereserve(
 
 
 def _owe(order: Order, due: Decimal, *, actor: User | None, at: datetime) -> None:
-    message = _("The buyer owes ¥%(due)s after the order changed.") % {"due": due}
+    message = messages.message(texts.HOLD_BALANCE_DUE, due=str(due))
     OrderHold.objects.create(
         order=order,
         reason=BALANCE_DUE,
-        message=message,
+        message_data=message,
         suggestion={"balance_due": str(due)},
         created_at=at,
         created_by=actor,

@@ -17,6 +17,7 @@ HOLD_APPROVED = "hold_approved"
 HOLD_ADDRESS_CORRECTED = "hold_address_corrected"
 HOLD_CARRIER_CHOSEN = "hold_carrier_chosen"
 REFUND_LINES_CHANGED = "refund_lines_changed"
+HOLD_BALANCE_DUE = "hold_balance_due"
 
 messages.register(CLOSED_NOT_PAID, gettext_lazy("Not paid in time"))
 messages.register(CLOSED_MERGED_INTO, gettext_lazy("merged into %(number)s"), example={"number": "2612060001"})
@@ -36,3 +37,6 @@ messages.register(HOLD_APPROVED, gettext_lazy("Approved"))
 messages.register(HOLD_ADDRESS_CORRECTED, gettext_lazy("address corrected"))
 messages.register(HOLD_CARRIER_CHOSEN, gettext_lazy("carrier chosen"))
 messages.register(REFUND_LINES_CHANGED, gettext_lazy("order lines changed"))
+messages.register(
+    HOLD_BALANCE_DUE, gettext_lazy("The buyer owes ¥%(due)s after the order changed."), example={"due": "20.00"}
+)

@@ -104,7 +104,9 @@ def _refund_recorded(data: Params) -> str:
 
 def _held(data: Params) -> str:
     reasons = "; ".join(
-        f"{reason_label(reason.get('code', ''))}: {reason.get('message', '')}" for reason in data.get("reasons", [])
+        # A rule's sentence is a code (read in the reader's language); a typed one, as typed.
+        f"{reason_label(reason.get('code', ''))}: {messages.text(reason.get('message', ''))}"
+        for reason in data.get("reasons", [])
     )
     template = _("Held automatically: %(reasons)s") if data.get("automatic") else _("Held: %(reasons)s")
     return template % {"reasons": reasons}

@@ -71,7 +71,7 @@ from sellerdesk.purchasing.models import (
     SupplierSku,
 )
 from sellerdesk.purchasing.states import DROPSHIP, PurchaseAction
-from sellerdesk.purchasing.texts import HOLD_DROPSHIP_CREATED
+from sellerdesk.purchasing.texts import HOLD_DROPSHIP_CREATED, HOLD_NO_SUPPLIER
 
 # The exception-queue reason of an order with a dropship SKU that no supplier ships.
 HOLD_REASON = "dropship_supplier"
@@ -219,12 +219,12 @@ def _purchase_for(
     return purchases
 
 
-def _hold(order: Order, message: str, suggestion: dict[str, Any] | None, *, actor: User | None, at: datetime) -> None:
+def _hold(order: Order, finding: Finding, *, actor: User | None, at: datetime) -> None:
     """Put the order in the exception queue with the dropship reason (review's own writer)."""
 
     locked = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
     locked.reviewed_at = locked.reviewed_at or at
-    hold_with_findings(locked, [Finding(HOLD_REASON, message, suggestion)], actor=actor, at=at, automatic=True)
+    hold_with_findings(locked, [finding], actor=actor, at=at, automatic=True)
     # The caller's instance must not write the old status back.
     order.status, order.reviewed_at = locked.status, locked.reviewed_at
 
@@ -250,17 +250,14 @@ def on_order_paid(*, order: Order, actor: User | None, at: datetime) -> list[Pur
         return []
     plan = _plan(dropship)
     if plan.missing:
-        message = _(
-            "No supplier ships the dropship SKU(s) %(skus)s: add a dropship supplier for them, "
-            "then create the dropship purchase on the dropship screen."
-        ) % {"skus": ", ".join(plan.missing)}
-        _hold(order, message, {"skus": plan.missing}, actor=actor, at=at)
+        finding = Finding.coded(HOLD_REASON, HOLD_NO_SUPPLIER, {"skus": plan.missing}, skus=plan.missing)
+        _hold(order, finding, actor=actor, at=at)
         return []
     try:
         with transaction.atomic():
             purchases = _purchase_for(order, plan, dropship, actor=actor, at=at)
     except DomainError as error:
-        _hold(order, error.message, None, actor=actor, at=at)
+        _hold(order, Finding(HOLD_REASON, error.message), actor=actor, at=at)
         return []
     order.status = Order.objects.filter(pk=order.pk).values_list("status", flat=True).get()
     return purchases

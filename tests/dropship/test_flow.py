@@ -91,7 +91,7 @@ def test_a_dropship_sku_without_supplier_holds_the_order_with_the_reason(db: Any
     assert order.status == "on_hold"
     hold = OrderHold.objects.get(order=order)
     assert (hold.reason, hold.suggestion, hold.resolved_at) == ("dropship_supplier", {"skus": ["LAMP-DS"]}, None)
-    assert "LAMP-DS" in hold.message
+    assert "LAMP-DS" in hold.message_text
     assert PurchaseOrder.objects.count() == 0
     assert order.payment_status == "paid"
 

@@ -261,7 +261,10 @@ def hold_with_findings(
             OrderHold(
                 order=order,
                 reason=finding.code,
-                message=finding.message[:MAX_REASON],
+                # A rule's sentence is kept as its code (read in the reader's language);
+                # a reason a person typed, as typed.
+                message="" if finding.text else finding.message[:MAX_REASON],
+                message_data=finding.text or {},
                 suggestion=finding.suggestion,
                 created_at=at,
                 created_by=actor,
@@ -269,7 +272,7 @@ def hold_with_findings(
             for finding in findings
         ]
     )
-    data = {"automatic": automatic, "reasons": [finding.as_dict() for finding in findings]}
+    data = {"automatic": automatic, "reasons": [finding.as_stored() for finding in findings]}
     if passed is not None:
         data["rules_passed"] = passed
     events.status_event(order, OrderEventType.HELD, actor=actor, at=at, before=before, **data)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.catalog.pricing.queries import PriceQuote, PriceRequest, expected_unit_prices, price_matches
+from sellerdesk.core import messages
 from sellerdesk.core.addresses import check_address, check_phone
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo
@@ -39,14 +40,85 @@ from sellerdesk.shops.models import ReviewSettings
 
 @dataclass(frozen=True)
 class Finding:
-    """Why an order must wait for a person: a stable code, a sentence, and maybe a fix."""
+    """Why an order must wait for a person: a stable code, a sentence, and maybe a fix.
+
+    A finding a rule makes also carries `text`, the code and parameters of its sentence
+    (core.messages): that is what a hold stores, so each reader sees it in their language;
+    `message` is the sentence in the language active when it was found. A reason a person
+    typed has no `text`: it is kept as typed."""
 
     code: str
     message: str
     suggestion: dict[str, Any] | None = None
+    text: dict[str, Any] | None = None
+
+    @classmethod
+    def coded(cls, code: str, text_code: str, suggestion: dict[str, Any] | None = None, **params: Any) -> Finding:
+        """A finding whose sentence is the registered template `text_code` with `params`."""
+        text = messages.message(text_code, **params)
+        return cls(code, messages.render(text), suggestion, text)
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "suggestion": self.suggestion}
+
+    def as_stored(self) -> dict[str, Any]:
+        """As the HELD event stores it: the sentence as its code when it has one."""
+        return {"code": self.code, "message": self.text or self.message, "suggestion": self.suggestion}
+
+
+# The sentences of the rules' findings, stored as codes (core.messages). "%(cod)s" is the
+# registered " with cash on delivery" when the order is paid on delivery.
+def _cod(data: Any) -> dict[str, Any]:
+    return {**data, "cod": _(" with cash on delivery") if data.get("cod") else ""}
+
+
+FINDING_TEXTS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "finding_stock_short": (
+        gettext_lazy("Line %(position)s (%(sku)s): %(reserved)s of %(quantity)s reserved."),
+        {"position": 1, "sku": "TEE-RED-M", "reserved": 1, "quantity": 3},
+    ),
+    "finding_message_not_understood": (
+        gettext_lazy("The buyer wrote something no rule understood: “%(text)s”."),
+        {"text": "周末别送"},
+    ),
+    "finding_total_above_limit": (
+        gettext_lazy("The total ¥%(total)s is above the shop's limit of ¥%(limit)s."),
+        {"total": "6000.00", "limit": "5000.00"},
+    ),
+    "finding_quantity_above_limit": (
+        gettext_lazy("%(quantity)s items is above the shop's limit of %(limit)s."),
+        {"quantity": 60, "limit": 50},
+    ),
+    "finding_other_open_orders": (
+        gettext_lazy("The same buyer has other open orders: %(numbers)s."),
+        {"numbers": "2612060001, 2612060002"},
+    ),
+    "finding_cod_cap": (
+        gettext_lazy(
+            "A buyer without a completed order placed %(count)s cash-on-delivery orders today; the shop allows %(cap)s."
+        ),
+        {"count": 2, "cap": 1},
+    ),
+    "finding_requested_carrier_out_of_area": (
+        gettext_lazy("The buyer asked for %(carrier)s, which does not deliver there%(cod)s."),
+        {"carrier": "顺丰", "cod": True},
+    ),
+    "finding_no_carrier": (
+        gettext_lazy("No carrier delivers to %(area)s%(cod)s (超区)."),
+        {"area": "西藏自治区阿里地区", "cod": False},
+    ),
+    "finding_over_credit": (
+        gettext_lazy("¥%(due)s on credit is more than the ¥%(remaining)s of credit the customer has left."),
+        {"due": "800.00", "remaining": "500.00"},
+    ),
+    "finding_price_off_list": (
+        gettext_lazy("Line %(position)s (%(sku)s) is sold at ¥%(price)s; the price list says ¥%(expected)s."),
+        {"position": 1, "sku": "TEE-RED-M", "price": "39.00", "expected": "59.00"},
+    ),
+}
+_WITH_COD = {"finding_requested_carrier_out_of_area", "finding_no_carrier"}
+for _text_code, (_template, _example) in FINDING_TEXTS.items():
+    messages.register(_text_code, _template, format=_cod if _text_code in _WITH_COD else None, example=_example)
 
 
 @dataclass
@@ -123,16 +195,14 @@ def stock_is_reserved(order: Order, context: ReviewContext) -> list[Finding]:
         if line.reserved_quantity < line.quantity and line.sku_id not in dropship
     ]
     return [
-        Finding(
+        Finding.coded(
             "stock",
-            _("Line %(position)s (%(sku)s): %(reserved)s of %(quantity)s reserved.")
-            % {
-                "position": line.position,
-                "sku": line.sku_code,
-                "reserved": line.reserved_quantity,
-                "quantity": line.quantity,
-            },
+            "finding_stock_short",
             {"sku": line.sku_code, "missing": line.quantity - line.reserved_quantity},
+            position=line.position,
+            sku=line.sku_code,
+            reserved=line.reserved_quantity,
+            quantity=line.quantity,
         )
         for line in short
     ]
@@ -146,13 +216,7 @@ def message_is_understood(order: Order, context: ReviewContext) -> list[Finding]
     instructions = order.buyer_instructions
     if not instructions.needs_reading:
         return []
-    return [
-        Finding(
-            "buyer_message",
-            _("The buyer wrote something no rule understood: “%(text)s”.") % {"text": instructions.unrecognised},
-            None,
-        )
-    ]
+    return [Finding.coded("buyer_message", "finding_message_not_understood", None, text=instructions.unrecognised)]
 
 
 # --- size of the order --------------------------------------------------------------
@@ -164,21 +228,23 @@ def order_is_not_too_large(order: Order, context: ReviewContext) -> list[Finding
     findings = []
     if order.total > settings.max_order_total:
         findings.append(
-            Finding(
+            Finding.coded(
                 "large_order",
-                _("The total ¥%(total)s is above the shop's limit of ¥%(limit)s.")
-                % {"total": order.total, "limit": settings.max_order_total},
+                "finding_total_above_limit",
                 None,
+                total=str(order.total),
+                limit=str(settings.max_order_total),
             )
         )
     quantity = sum(line.quantity for line in context.lines_of(order))
     if quantity > settings.max_total_quantity:
         findings.append(
-            Finding(
+            Finding.coded(
                 "large_order",
-                _("%(quantity)s items is above the shop's limit of %(limit)s.")
-                % {"quantity": quantity, "limit": settings.max_total_quantity},
+                "finding_quantity_above_limit",
                 None,
+                quantity=quantity,
+                limit=settings.max_total_quantity,
             )
         )
     return findings
@@ -216,11 +282,7 @@ def no_other_open_orders(order: Order, context: ReviewContext) -> list[Finding]:
     if not others:
         return []
     return [
-        Finding(
-            "merge_candidate",
-            _("The same buyer has other open orders: %(numbers)s.") % {"numbers": ", ".join(others)},
-            {"merge_with": others},
-        )
+        Finding.coded("merge_candidate", "finding_other_open_orders", {"merge_with": others}, numbers=", ".join(others))
     ]
 
 
@@ -281,17 +343,7 @@ def cod_within_daily_cap(order: Order, context: ReviewContext) -> list[Finding]:
     place = facts.rank.get(order.pk, 1)
     if place <= cap:
         return []
-    return [
-        Finding(
-            "cod_risk",
-            _(
-                "A buyer without a completed order placed %(count)s cash-on-delivery orders today; "
-                "the shop allows %(cap)s."
-            )
-            % {"count": place, "cap": cap},
-            None,
-        )
-    ]
+    return [Finding.coded("cod_risk", "finding_cod_cap", None, count=place, cap=cap)]
 
 
 # --- the address and the phone --------------------------------------------------------
@@ -352,23 +404,22 @@ def a_carrier_reaches(order: Order, context: ReviewContext) -> list[Finding]:
     wanted = order.buyer_instructions.preferred_carrier
     if wanted and wanted not in {carrier.code for carrier in reaching}:
         return [
-            Finding(
+            Finding.coded(
                 "carrier",
-                _("The buyer asked for %(carrier)s, which does not deliver there%(cod)s.")
-                % {"carrier": wanted, "cod": _(" with cash on delivery") if needs_cod else ""},
+                "finding_requested_carrier_out_of_area",
                 {"carriers": [carrier.code for carrier in reaching]},
+                carrier=wanted,
+                cod=needs_cod,
             )
         ]
     if not reaching:
         return [
-            Finding(
+            Finding.coded(
                 "carrier",
-                _("No carrier delivers to %(area)s%(cod)s (超区).")
-                % {
-                    "area": f"{order.province}{order.city}{order.district}",
-                    "cod": _(" with cash on delivery") if needs_cod else "",
-                },
+                "finding_no_carrier",
                 None,
+                area=f"{order.province}{order.city}{order.district}",
+                cod=needs_cod,
             )
         ]
     return []
@@ -398,11 +449,12 @@ def within_credit(order: Order, context: ReviewContext) -> list[Finding]:
     if checked is None or checked.is_within:
         return []
     return [
-        Finding(
+        Finding.coded(
             "credit",
-            _("¥%(due)s on credit is more than the ¥%(remaining)s of credit the customer has left.")
-            % {"due": order.balance_due, "remaining": checked.remaining},
+            "finding_over_credit",
             {"over_by": str(checked.over_by)},
+            due=str(order.balance_due),
+            remaining=str(checked.remaining),
         )
     ]
 
@@ -433,11 +485,14 @@ def _price_quotes(orders: Sequence[Order], context: ReviewContext) -> dict[int, 
 def prices_match_the_price_list(order: Order, context: ReviewContext) -> list[Finding]:
     quotes: list[PriceQuote] = context.data["price"].get(order.pk, [])
     return [
-        Finding(
+        Finding.coded(
             "price",
-            _("Line %(position)s (%(sku)s) is sold at ¥%(price)s; the price list says ¥%(expected)s.")
-            % {"position": line.position, "sku": line.sku_code, "price": line.unit_price, "expected": quote.unit_price},
+            "finding_price_off_list",
             {"position": line.position, "unit_price": str(quote.unit_price)},
+            position=line.position,
+            sku=line.sku_code,
+            price=str(line.unit_price),
+            expected=str(quote.unit_price),
         )
         for line, quote in zip(context.lines_of(order), quotes, strict=True)
         if not price_matches(line.unit_price, quote)
