@@ -59,9 +59,9 @@ from sellerdesk.inventory.queries import (
 from sellerdesk.orders import events
 from sellerdesk.orders.merging import PartLine, split_order
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
-from sellerdesk.orders.states import OrderAction, OrderStatus, next_status
+from sellerdesk.orders.states import OrderAction, OrderStatus, next_status, statuses_allowing, target_of
 
-ALLOCATABLE = (OrderStatus.APPROVED, OrderStatus.STOCKOUT)
+ALLOCATABLE = statuses_allowing(OrderAction.ALLOCATE)
 # Stockout orders that wait for stock: not yet handled, or handled by waiting for it.
 WAITING_OPTIONS = ("", ShortageOption.TRANSFER, ShortageOption.BACKORDER, ShortageOption.DELAY)
 
@@ -522,7 +522,7 @@ def _mark_allocated_together(
         by_warehouse.setdefault(warehouse_id, []).append(order.pk)
     for warehouse_id, ids in sorted(by_warehouse.items()):
         Order.objects.filter(pk__in=ids).update(
-            status=OrderStatus.ALLOCATED, warehouse_id=warehouse_id, allocated_at=at
+            status=target_of(OrderAction.ALLOCATE), warehouse_id=warehouse_id, allocated_at=at
         )
     ids = [order.pk for order, _warehouse_id, _moves in allocated]
     open_shortages = dict(

@@ -48,17 +48,20 @@ from sellerdesk.orders.actions import cancel_order
 from sellerdesk.orders.hooks import RefundOwed
 from sellerdesk.orders.merging import PartLine, split_order
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
-from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status
-
-# Orders that can hold reserved units and have not shipped.
-HOLDING = (
-    OrderStatus.UNPAID,
-    OrderStatus.PENDING_REVIEW,
-    OrderStatus.ON_HOLD,
-    OrderStatus.APPROVED,
-    OrderStatus.ALLOCATED,
-    OrderStatus.STOCKOUT,
+from sellerdesk.orders.states import (
+    CLOSING_ACTIONS,
+    OrderAction,
+    OrderStatus,
+    PaymentStatus,
+    allows,
+    next_status,
+    reachable_from,
 )
+
+# Orders that can hold reserved units still in the bins: every status an order passes
+# through from placing until the warehouse picks it or it ships. (Units picked or packed
+# are in the warehouse's hands: a shortfall found in the bins does not take them.)
+HOLDING = reachable_from(OrderStatus.UNPAID, without=CLOSING_ACTIONS | {OrderAction.PICK, OrderAction.SHIP})
 
 
 def _victims(sku_id: int, warehouse_id: int) -> list[Order]:
@@ -160,7 +163,7 @@ def _take(
         ]
     )
     before = order.status
-    if order.status in (OrderStatus.APPROVED, OrderStatus.ALLOCATED):
+    if allows(order.status, OrderAction.SHORT):
         order.status = next_status(order.status, OrderAction.SHORT)
         order.save(update_fields=["status"])
     events.status_event(

@@ -58,7 +58,7 @@ def _pending_booking(order: Order) -> Shipment | None:
     or another print under way) or booked since by the worker. Taken up, not booked again."""
     return (
         Shipment.objects.filter(order_id=order.pk, is_intercepted=False)
-        .filter(status__in=(ShipmentStatus.BOOKING_REQUESTED, *shipment_states.NOT_HANDED_OVER))
+        .filter(status__in=shipment_states.statuses_allowing(ShipmentAction.BOOK) | shipment_states.NOT_HANDED_OVER)
         .order_by("-created_at", "-pk")
         .first()
     )

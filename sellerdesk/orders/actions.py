@@ -29,7 +29,14 @@ from sellerdesk.orders import events, holds, texts
 from sellerdesk.orders.hooks import OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrdersApproved, OrderShipped
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
-from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, initial_status, next_status
+from sellerdesk.orders.states import (
+    AWAITING_RECEIPT,
+    OrderAction,
+    OrderStatus,
+    PaymentStatus,
+    initial_status,
+    next_status,
+)
 from sellerdesk.shops.models import Shop, default_shop
 
 
@@ -481,7 +488,7 @@ def auto_confirm_receipt(*, order_id: int, now: datetime) -> bool:
     with transaction.atomic():
         order = (
             Order.objects.select_for_update(skip_locked=True)
-            .filter(pk=order_id, status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_confirm_at__lte=now)
+            .filter(pk=order_id, status__in=AWAITING_RECEIPT, auto_confirm_at__lte=now)
             .first()
         )
         if order is None:

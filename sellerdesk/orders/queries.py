@@ -20,7 +20,7 @@ from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
-from sellerdesk.orders.states import OrderStatus
+from sellerdesk.orders.states import OPEN_STATUSES, OrderStatus
 
 
 class OrderFilters(Schema):
@@ -82,8 +82,9 @@ def search_orders(*, filters: OrderFilters, actor: User | None, page_size: int |
 # --- a customer's credit on open orders --------------------------------------------------
 
 # Orders in these states no longer draw on credit: a closed order is owed nothing and a
-# completed one is settled. Every other state, including ones added later, is open.
-_SETTLED_STATUSES = (OrderStatus.CLOSED, OrderStatus.COMPLETED)
+# completed one is settled (the statuses the order table has no move from). Every other
+# state, including ones added later, is open.
+_SETTLED_STATUSES = frozenset(OrderStatus) - OPEN_STATUSES
 
 
 def credit_used(customer: Customer, *, exclude_order_id: int | None = None) -> Decimal:

@@ -16,7 +16,7 @@ from django.conf import settings
 from sellerdesk.core.periodic import periodic
 from sellerdesk.orders import actions
 from sellerdesk.orders.models import Order
-from sellerdesk.orders.states import OrderStatus
+from sellerdesk.orders.states import AWAITING_RECEIPT, OrderStatus
 from sellerdesk.shops.models import review_settings_for
 
 
@@ -39,7 +39,7 @@ def close_unpaid_orders(now: datetime) -> int:
 @periodic("auto_confirm_receipts", every=timedelta(minutes=5), after=("detect_logistics_exceptions",))
 def auto_confirm_receipts(now: datetime) -> int:
     candidates = list(
-        Order.objects.filter(status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], auto_confirm_at__lte=now)
+        Order.objects.filter(status__in=AWAITING_RECEIPT, auto_confirm_at__lte=now)
         .order_by("auto_confirm_at", "pk")
         .values_list("pk", flat=True)
     )
