@@ -8,6 +8,7 @@ from sellerdesk.purchasing.dropship import ORDERABLE_STATUSES
 from sellerdesk.purchasing.models import PurchaseKind, PurchaseStatus
 from sellerdesk.purchasing.states import (
     AWAITING_GOODS,
+    DROPSHIP_STATUSES,
     DROPSHIP_TRANSITIONS,
     STOCK_TRANSITIONS,
     PurchaseAction,
@@ -93,6 +94,7 @@ def test_the_page_offers_one_receive() -> None:
 def test_sets_read_from_the_tables() -> None:
     assert {S.SENT, S.CUSTOMS, S.PARTIALLY_RECEIVED} == AWAITING_GOODS
     assert {OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED} == ORDERABLE_STATUSES
+    assert {S.SENT, S.SHIPPED, S.SETTLED, S.CANCELLED} == DROPSHIP_STATUSES
 
 
 def test_unknown_status_is_an_invalid_transition() -> None:

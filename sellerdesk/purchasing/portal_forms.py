@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.purchasing.dropship import MAX_CARRIER
 from sellerdesk.purchasing.models import PurchaseStatus
+from sellerdesk.purchasing.states import DROPSHIP_STATUSES
 
 COMMON_CARRIERS = ["顺丰速运", "中通快递", "圆通速递", "申通快递", "韵达快递", "京东物流", "EMS", "极兔速递"]
 
@@ -47,7 +48,7 @@ class DropshipFilterForm(forms.Form):
     def __init__(self, *args: object, suppliers: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["supplier"].choices = [("", _("All suppliers")), *suppliers]  # type: ignore[attr-defined]
-        shown = [PurchaseStatus.SENT, PurchaseStatus.SHIPPED, PurchaseStatus.SETTLED, PurchaseStatus.CANCELLED]
+        shown = [status for status in PurchaseStatus if status in DROPSHIP_STATUSES]
         self.fields["status"].choices = _status_choices(shown)  # type: ignore[attr-defined]
 
 

@@ -97,3 +97,7 @@ def page_actions(current: str) -> list[str]:
 
 # Stock purchase orders still expecting goods (what is "on order").
 AWAITING_GOODS = STOCK.statuses_allowing(A.RECEIVE)
+# Every status a dropship purchase has (its table's sources and targets): what its lists filter by.
+DROPSHIP_STATUSES = frozenset(
+    status for (source, _action), target in DROPSHIP_TRANSITIONS.items() for status in (source, target)
+)
