@@ -148,6 +148,15 @@ def test_hold_messages_and_held_reasons_become_codes(tee: Sku, written_in: str) 
     now = timezone.now()
     coded = OrderHold.objects.create(order=order, reason="carrier", message=no_carrier, created_at=now)
     typed = OrderHold.objects.create(order=order, reason="manual", message="买家要改地址", created_at=now)
+    with translation.override(written_in):
+        wrong_district = _("%(district)s is not a district of %(city)s.") % {"district": "朝阳区", "city": "杭州市"}
+    address = OrderHold.objects.create(
+        order=order,
+        reason="address",
+        message=wrong_district,
+        suggestion={"field": "district", "problem": "district_not_in_city", "address": None},
+        created_at=now,
+    )
     held = OrderEvent.objects.create(
         order=order,
         type="held",
@@ -169,6 +178,11 @@ def test_hold_messages_and_held_reasons_become_codes(tee: Sku, written_in: str) 
         {"code": "finding_no_carrier", "area": "西藏自治区阿里地区", "cod": True},
     )
     assert (typed.message, typed.message_data) == ("买家要改地址", {})
+    assert OrderHold.objects.get(pk=address.pk).message_data == {
+        "code": "address_district_not_in_city",
+        "district": "朝阳区",
+        "city": "杭州市",
+    }
     held = OrderEvent.objects.get(pk=held.pk)
     assert [reason["message"] for reason in held.data["reasons"]] == [
         {"code": "finding_total_above_limit", "total": "6000.00", "limit": "5000.00"},

@@ -12,12 +12,15 @@ import importlib.util
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sellerdesk.core import messages
 
 PROVINCES = (
     "北京市",
@@ -247,6 +250,9 @@ class AddressProblem:
     code: str  # stable: province_missing, province_unknown, city_missing, city_not_in_province,
     # district_missing, district_not_in_city, detail_missing, phone_missing, phone_invalid
     message: str
+    # The message as a code and parameters (core.messages), for whoever stores it (a hold);
+    # the same problem whatever language its message was made in, so not compared.
+    text: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -300,8 +306,34 @@ def _city_named(name: str, province: str | None = None) -> _City | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _problem(field: str, code: str, message: str) -> AddressProblem:
-    return AddressProblem(field, code, message)
+# The sentence of each problem code, registered as the message code "address_<code>".
+PROBLEM_TEXTS: dict[str, tuple[Any, dict[str, str]]] = {
+    "detail_missing": (gettext_lazy("The street address is missing."), {}),
+    "province_missing": (gettext_lazy("The province is missing."), {}),
+    "province_unknown": (gettext_lazy("%(province)s is not a province of China."), {"province": "浙州省"}),
+    "city_missing": (gettext_lazy("The city is missing."), {}),
+    "city_not_in_province": (
+        gettext_lazy("%(city)s is not a city of %(province)s."),
+        {"city": "南京市", "province": "浙江省"},
+    ),
+    "district_missing": (gettext_lazy("The district or county is missing."), {}),
+    "district_not_in_city": (
+        gettext_lazy("%(district)s is not a district of %(city)s."),
+        {"district": "鼓楼区", "city": "杭州市"},
+    ),
+    "phone_missing": (gettext_lazy("The phone number is missing."), {}),
+    "phone_invalid": (
+        gettext_lazy("%(phone)s is not a valid mainland China mobile or landline number."),
+        {"phone": "12345"},
+    ),
+}
+for _code, (_template, _example) in PROBLEM_TEXTS.items():
+    messages.register(f"address_{_code}", _template, example=_example)
+
+
+def _problem(field: str, code: str, **params: str) -> AddressProblem:
+    text = messages.message(f"address_{code}", **params)
+    return AddressProblem(field, code, messages.render(text), text)
 
 
 def check_address(province: str, city: str, district: str, detail: str) -> AddressCheck:
@@ -315,7 +347,7 @@ def check_address(province: str, city: str, district: str, detail: str) -> Addre
     given = ParsedAddress(province, city, district, detail)
     problems: list[AddressProblem] = []
     if not detail:
-        problems.append(_problem("detail", "detail_missing", _("The street address is missing.")))
+        problems.append(_problem("detail", "detail_missing"))
     suggestion = _checked_division(given, problems)
     if suggestion == given:
         suggestion = None
@@ -328,30 +360,18 @@ def _checked_division(given: ParsedAddress, problems: list[AddressProblem]) -> P
     province = tables.provinces.get(given.province) or normalize_province(given.province)
     if province is None or province not in tables.cities:
         if not given.province:
-            problems.append(_problem("province", "province_missing", _("The province is missing.")))
+            problems.append(_problem("province", "province_missing"))
         else:
-            problems.append(
-                _problem(
-                    "province",
-                    "province_unknown",
-                    _("%(province)s is not a province of China.") % {"province": given.province},
-                )
-            )
+            problems.append(_problem("province", "province_unknown", province=given.province))
         city = _city_named(given.city)
         return _with_district(city, given, problems=None) if city is not None else None
 
     city = tables.cities[province].get(given.city)
     if city is None:
         if not given.city:
-            problems.append(_problem("city", "city_missing", _("The city is missing.")))
+            problems.append(_problem("city", "city_missing"))
         else:
-            problems.append(
-                _problem(
-                    "city",
-                    "city_not_in_province",
-                    _("%(city)s is not a city of %(province)s.") % {"city": given.city, "province": province},
-                )
-            )
+            problems.append(_problem("city", "city_not_in_province", city=given.city, province=province))
         return _city_from_district(province, given)
     return _with_district(city, given, problems)
 
@@ -386,16 +406,10 @@ def _with_district(city: _City, given: ParsedAddress, problems: list[AddressProb
     in_detail = _district_in_text(city, detail)
     if not given.district:
         if problems is not None:
-            problems.append(_problem("district", "district_missing", _("The district or county is missing.")))
+            problems.append(_problem("district", "district_missing"))
         return ParsedAddress(city.province, city.name, *in_detail) if in_detail else None
     if problems is not None:
-        problems.append(
-            _problem(
-                "district",
-                "district_not_in_city",
-                _("%(district)s is not a district of %(city)s.") % {"district": given.district, "city": city.name},
-            )
-        )
+        problems.append(_problem("district", "district_not_in_city", district=given.district, city=city.name))
     renamed = tables.renamed.get((city.province, city.name, given.district))
     if renamed is not None and renamed[0] == city.province and renamed[1] == city.name:
         return ParsedAddress(city.province, city.name, renamed[2], detail)
@@ -413,15 +427,9 @@ def _with_district(city: _City, given: ParsedAddress, problems: list[AddressProb
 def check_phone(phone: str) -> list[AddressProblem]:
     """The problems of a receiver's phone: missing, or not a mainland mobile or landline."""
     if not _clean(phone):
-        return [_problem("phone", "phone_missing", _("The phone number is missing."))]
+        return [_problem("phone", "phone_missing")]
     if normalize_phone(phone) is None:
-        return [
-            _problem(
-                "phone",
-                "phone_invalid",
-                _("%(phone)s is not a valid mainland China mobile or landline number.") % {"phone": phone.strip()},
-            )
-        ]
+        return [_problem("phone", "phone_invalid", phone=phone.strip())]
     return []
 
 

@@ -27,6 +27,16 @@ RULES = [
     ("finding_over_credit", "¥%(due)s on credit is more than the ¥%(remaining)s of credit the customer has left."),
     ("finding_price_off_list", "Line %(position)s (%(sku)s) is sold at ¥%(price)s; the price list says ¥%(expected)s."),
     ("hold_balance_due", "The buyer owes ¥%(due)s after the order changed."),
+    # core.addresses' problems, found by the address rule
+    ("address_detail_missing", "The street address is missing."),
+    ("address_province_missing", "The province is missing."),
+    ("address_province_unknown", "%(province)s is not a province of China."),
+    ("address_city_missing", "The city is missing."),
+    ("address_city_not_in_province", "%(city)s is not a city of %(province)s."),
+    ("address_district_missing", "The district or county is missing."),
+    ("address_district_not_in_city", "%(district)s is not a district of %(city)s."),
+    ("address_phone_missing", "The phone number is missing."),
+    ("address_phone_invalid", "%(phone)s is not a valid mainland China mobile or landline number."),
     (
         "hold_dropship_no_supplier",
         "No supplier ships the dropship SKU(s) %(skus)s: add a dropship supplier for them, "
@@ -35,12 +45,17 @@ RULES = [
 ]
 
 
-def code_of(text: Any) -> dict[str, Any] | None:
+def code_of(text: Any, suggestion: Any = None) -> dict[str, Any] | None:
     if not isinstance(text, str) or not text:
         return None
+    # Two address sentences read alike in Chinese ("X 不属于Y。"): the problem's field,
+    # kept in the hold's suggestion, says which it is.
+    field = suggestion.get("field", "") if isinstance(suggestion, dict) else ""
+    field = field.removeprefix("buyer.")
+    rules = sorted(RULES, key=lambda rule: not (field and rule[0].startswith(f"address_{field}_")))
     # "%(cod)s" was " with cash on delivery" (in the writer's language) or nothing.
     found: dict[str, Any] | None = legacy_text.coded(
-        text, RULES, choices={"cod": legacy_text.translations(" with cash on delivery")}
+        text, rules, choices={"cod": legacy_text.translations(" with cash on delivery")}
     )
     if found is None:
         return None
@@ -55,8 +70,8 @@ def messages_to_codes(apps: Any, schema_editor: Any) -> None:
     OrderHold = apps.get_model("orders", "OrderHold")
     OrderEvent = apps.get_model("orders", "OrderEvent")
     holds = []
-    for hold in OrderHold.objects.exclude(message="").only("pk", "message").iterator(chunk_size=2000):
-        found = code_of(hold.message)
+    for hold in OrderHold.objects.exclude(message="").only("pk", "message", "suggestion").iterator(chunk_size=2000):
+        found = code_of(hold.message, hold.suggestion)
         if found:
             hold.message, hold.message_data = "", found
             holds.append(hold)
@@ -64,7 +79,10 @@ def messages_to_codes(apps: Any, schema_editor: Any) -> None:
     events = []
     for event in OrderEvent.objects.filter(type="held").only("pk", "data").iterator(chunk_size=2000):
         reasons = (event.data or {}).get("reasons") or []
-        converted = [{**reason, "message": code_of(reason.get("message")) or reason.get("message")} for reason in reasons]
+        converted = [
+            {**reason, "message": code_of(reason.get("message"), reason.get("suggestion")) or reason.get("message")}
+            for reason in reasons
+        ]
         if converted != reasons:
             event.data = {**event.data, "reasons": converted}
             events.append(event)

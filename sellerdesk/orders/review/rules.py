@@ -50,7 +50,7 @@ class Finding:
     code: str
     message: str
     suggestion: dict[str, Any] | None = None
-    text: dict[str, Any] | None = None
+    text: dict[str, Any] | None = field(default=None, compare=False)
 
     @classmethod
     def coded(cls, code: str, text_code: str, suggestion: dict[str, Any] | None = None, **params: Any) -> Finding:
@@ -363,12 +363,15 @@ def _address_checks(orders: Sequence[Order], context: ReviewContext) -> dict[int
             }
         found = [
             Finding(
-                "address", problem.message, {"field": problem.field, "problem": problem.code, "address": suggestion}
+                "address",
+                problem.message,
+                {"field": problem.field, "problem": problem.code, "address": suggestion},
+                problem.text,
             )
             for problem in checked.problems
         ]
         found += [
-            Finding("address", problem.message, {"field": "buyer.phone", "problem": problem.code})
+            Finding("address", problem.message, {"field": "buyer.phone", "problem": problem.code}, problem.text)
             for problem in check_phone(order.buyer_phone)
         ]
         findings[order.pk] = found
