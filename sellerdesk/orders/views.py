@@ -27,6 +27,7 @@ from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor
 from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders import changes as order_changes
 from sellerdesk.orders.forms import (
     COMMON_CARRIERS,
     CancelForm,
@@ -45,7 +46,7 @@ from sellerdesk.orders.queries import filter_orders, get_order, search_orders
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.review.queue import review_queue
 from sellerdesk.orders.review.rules import reason_label
-from sellerdesk.orders.states import COD_PAYABLE_STATUSES, OrderStatus, PaymentStatus, allowed_actions
+from sellerdesk.orders.states import AWAITING_RECEIPT, COD_PAYABLE_STATUSES, OrderStatus, PaymentStatus, allowed_actions
 from sellerdesk.orders.timeline import method_label, status_label, timeline_entry
 
 RESULTS_TARGET = "order-results"
@@ -277,6 +278,10 @@ def _render_detail(
             for hold in order.holds.filter(resolved_at__isnull=True).select_related("created_by")
         ],
         "extend_days": EXTEND_DAYS,
+        # Its automatic confirmation of receipt may be extended while it awaits receipt.
+        "awaiting_receipt": order.status in AWAITING_RECEIPT,
+        # The change panel is offered while the lines, address or carrier may still change.
+        "may_be_changed": order.status in order_changes.CHANGEABLE | order_changes.SHIPPING_CHANGEABLE,
     }
     return render(request, "orders/detail.html", context, status=status)
 

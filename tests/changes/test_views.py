@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from sellerdesk.allocation.actions import allocate_order
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.orders.actions import Address, Buyer
@@ -111,6 +112,18 @@ def test_choose_carrier_form(agent_client: Client, tee: Sku) -> None:
     response = agent_client.post(_panel(order), {"what": "carrier", "carrier": "ZTO"})
     assert response.status_code == 302
     assert Order.objects.get(pk=order.pk).carrier == "ZTO"
+
+
+def test_the_order_page_links_the_panel_only_while_the_order_may_change(agent_client: Client, tee: Sku) -> None:
+    # An allocated order is not shipped, but the warehouse has it: nothing of it may change
+    # any more, so its page no longer links a panel that would offer nothing.
+    approved = advance(paid(("TEE-RED-M", 1)), "approved")
+    allocated = advance(paid(("TEE-RED-M", 1)), "approved")
+    allocate_order(order=allocated, actor=None)
+    assert Order.objects.get(pk=allocated.pk).status == "allocated"
+
+    assert f'hx-get="{_panel(approved)}"' in agent_client.get(f"/orders/{approved.number}/").content.decode()
+    assert f'hx-get="{_panel(allocated)}"' not in agent_client.get(f"/orders/{allocated.number}/").content.decode()
 
 
 def test_shipped_order_panel_offers_nothing(agent_client: Client, tee: Sku) -> None:
