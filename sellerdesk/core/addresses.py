@@ -7,12 +7,13 @@ tables (`check_address`, `check_phone`) and suggests a correction.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.util
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +253,7 @@ class AddressProblem:
     message: str
     # The message as a code and parameters (core.messages), for whoever stores it (a hold);
     # the same problem whatever language its message was made in, so not compared.
-    text: dict[str, Any] | None = field(default=None, compare=False)
+    text: dict[str, Any] | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
