@@ -114,16 +114,7 @@ def _move_lines(
             key = (line.sku_id, warehouse_id)
             deltas[key] = deltas.get(key, 0) + reserved
             ledger.append(_movement(line, warehouse_id, reserved, document, actor, at))
-        moves.append(
-            {
-                "sku": line.sku_code,
-                "position": line.position,
-                "from_warehouse": line.warehouse_id,
-                "from_reserved": line.reserved_quantity,
-                "to_warehouse": warehouse_id,
-                "to_reserved": reserved,
-            }
-        )
+        moves.append(_move_fact(line, to_warehouse=warehouse_id, to_reserved=reserved))
         line.warehouse_id, line.reserved_quantity = warehouse_id, reserved
         OrderLine.objects.filter(pk=line.pk).update(warehouse_id=warehouse_id, reserved_quantity=reserved)
     with connection.cursor() as cursor:
@@ -141,6 +132,18 @@ def _move_lines(
                 raise RuntimeError(f"reservation of SKU {sku_id} for {document} is missing")
     fastinsert.insert(ledger)
     return moves
+
+
+def _move_fact(line: OrderLine, *, to_warehouse: int | None, to_reserved: int) -> dict[str, object]:
+    """How a line's reservation moves (for the allocation event), read before it moves."""
+    return {
+        "sku": line.sku_code,
+        "position": line.position,
+        "from_warehouse": line.warehouse_id,
+        "from_reserved": line.reserved_quantity,
+        "to_warehouse": to_warehouse,
+        "to_reserved": to_reserved,
+    }
 
 
 def _movement(
@@ -473,16 +476,7 @@ def _plan_single_moves(
         pending.deltas[key] = pending.deltas.get(key, 0) + line.quantity
         stock.reserve(key, line.quantity)
         pending.ledger.append(_movement(line, warehouse_id, line.quantity, document, actor, at))
-        moves.append(
-            {
-                "sku": line.sku_code,
-                "position": line.position,
-                "from_warehouse": line.warehouse_id,
-                "from_reserved": line.reserved_quantity,
-                "to_warehouse": warehouse_id,
-                "to_reserved": line.quantity,
-            }
-        )
+        moves.append(_move_fact(line, to_warehouse=warehouse_id, to_reserved=line.quantity))
         line.warehouse_id, line.reserved_quantity = warehouse_id, line.quantity
         pending.lines.setdefault(warehouse_id, []).append(line.pk)
     return moves
