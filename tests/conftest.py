@@ -15,6 +15,22 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"test clock: {TEST_NOW.isoformat()} (repeat with {VARIABLE}={TEST_NOW.isoformat()})"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_xdist_suffix(request: pytest.FixtureRequest) -> None:
+    # pytest-django gives each pytest-xdist worker its own test database by adding the
+    # worker's id to the name, but knows SQLite only by Django's engine name and takes
+    # ours (sellerdesk.core.sqlite) for a server: it would name a file "test_/…/var/…".
+    # The SQLite test database is in memory, one per process already; a server's gets
+    # the suffix as pytest-django would give it.
+    from django.conf import settings
+
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    for database in settings.DATABASES.values():
+        if worker and "sqlite" not in database["ENGINE"]:
+            test = database.setdefault("TEST", {})
+            test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{worker}"
+
+
 @pytest.fixture(autouse=True)
 def _test_clock() -> Iterator[None]:
     # Every test starts at the same moment, whatever the machine's date (see

@@ -35,8 +35,6 @@ from tests.support.demo import Clock, loaded_once
 
 # The demo is built around the test clock's "now" and loaded once for the module (see
 # tests/support/demo.py); its tests read it, each in its own rolled-back savepoint.
-pytestmark = pytest.mark.xdist_group("demo_shop")
-
 NOW = TEST_NOW
 ORDERS = 60
 SKUS = 24

@@ -18,8 +18,6 @@ from tests.support.clock import TEST_NOW, travel_to_test_now
 from tests.support.demo import Clock, loaded_once
 
 # Loaded once for the module (see tests/support/demo.py), at the test clock.
-pytestmark = pytest.mark.xdist_group("logistics_demo")
-
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

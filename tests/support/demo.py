@@ -8,8 +8,9 @@ the module is done, so the next module finds the database empty. As with the `db
 fixture, nothing commits: on-commit callbacks do not run, the same as when each test
 loaded the demo itself.
 
-Such a module marks itself `pytest.mark.xdist_group(...)`: `make test` runs pytest-xdist
-with `--dist loadgroup`, which keeps the module on one worker, so it loads once.
+`make test` runs pytest-xdist with `--dist loadscope`, which hands each module whole to
+one worker, so the demo loads once. (`--dist loadgroup` would group by mark, but with
+pytest 9 xdist 3.8 cannot rename the tests it groups, and the marks are ignored.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
+from django.test import override_settings
+
+from sellerdesk.core import refcache
 
 Loaded = TypeVar("Loaded")
 
@@ -28,20 +33,30 @@ Loaded = TypeVar("Loaded")
 def loaded_once(django_db_blocker: Any, load: Callable[[], Loaded]) -> Iterator[Loaded]:
     """`load()` run in a transaction that is rolled back on leaving the block."""
     outer = transaction.atomic()
-    with django_db_blocker.unblock():
+    # As in every test (tests/conftest.py), no reference row is remembered across the
+    # load: a row remembered here would outlive the rollback and mislead the next module.
+    fresh = override_settings(
+        SELLERDESK={**settings.SELLERDESK, "TOKEN_CACHE_SECONDS": 0, "REFERENCE_CACHE_SECONDS": 0}
+    )
+    with django_db_blocker.unblock(), fresh:
+        refcache.forget_all()
         outer.__enter__()
         try:
             loaded = load()
         except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+            _roll_back(outer)
             raise
     try:
         yield loaded
     finally:
         with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+            _roll_back(outer)
+
+
+def _roll_back(outer: transaction.Atomic) -> None:
+    transaction.set_rollback(True)
+    outer.__exit__(None, None, None)
+    refcache.forget_all()
 
 
 class Clock:
