@@ -4,8 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
+# The suite runs in parallel (pytest-xdist), each test module whole in one process, so a
+# module-scoped fixture (a loaded demo shop) is set up once. auto: one process per core.
+TEST_PROCESSES ?= auto
+XDIST := -n $(TEST_PROCESSES) --dist loadscope
+# Tests run on a test clock (tests/support/clock.py): today's date in the first run
+# (SELLERDESK_TEST_CLOCK overrides it), years ahead in the other two.
+PG_TEST_CLOCK ?= 2030-02-28
+LATER_TEST_CLOCK ?= 2027-12-31
 
-.PHONY: install run serve test test-sqlite test-pg lint bench messages clean
+.PHONY: install run serve test test-setup test-sqlite test-pg test-later lint bench messages clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +29,23 @@ run: install
 	$(BIN)/sellerdesk demo --if-empty
 	$(BIN)/sellerdesk serve
 
-test: install
+test: test-sqlite test-pg test-later
+
+test-setup: install
 	@scripts/system-deps
 	$(BIN)/sellerdesk compilemessages -v0 --ignore=.venv
-	scripts/run-pytest $(PYTEST) tests --ignore=tests/pg
-	scripts/run-pytest $(PYTEST) -p tests.support.pg_plugin tests --ignore=tests/e2e
+
+# SQLite, the browser tests too, on today's date.
+test-sqlite: test-setup
+	scripts/run-pytest $(PYTEST) $(XDIST) tests --ignore=tests/pg
+
+# A throwaway PostgreSQL (tests/pg too), without the browser, with the clock in 2030.
+test-pg: test-setup
+	SELLERDESK_TEST_CLOCK=$(PG_TEST_CLOCK) scripts/run-pytest $(PYTEST) $(XDIST) -p tests.support.pg_plugin tests --ignore=tests/e2e
+
+# SQLite again, without the browser, on the last day of 2027.
+test-later: test-setup
+	SELLERDESK_TEST_CLOCK=$(LATER_TEST_CLOCK) scripts/run-pytest $(PYTEST) $(XDIST) tests --ignore=tests/pg --ignore=tests/e2e
 
 # lint-imports: the layers, no cycle between apps, no private names used across modules
 # (pyproject.toml [tool.importlinter], docs/development.md).
