@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.allocation import presale
-from sellerdesk.allocation.events import build_allocated_event
+from sellerdesk.allocation.events import NOTE_ALLOCATED, build_allocated_event
 from sellerdesk.allocation.queries import rank_orders
 from sellerdesk.allocation.strategies import (
     AllocationContext,
@@ -41,7 +41,7 @@ from sellerdesk.allocation.strategies import (
     get_strategy,
 )
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core import fastinsert
+from sellerdesk.core import fastinsert, messages
 from sellerdesk.core.errors import InvalidTransition, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -156,7 +156,7 @@ def _movement(
         reserved_delta=quantity,
         document=document,
         actor=actor,
-        note="allocation",
+        note_data=messages.message(NOTE_ALLOCATED),
         at=at,
     )
 

@@ -31,11 +31,16 @@ from sellerdesk.allocation.actions import (
     dropship_sku_ids,
     locked_order,
 )
-from sellerdesk.allocation.events import short_lines_dropped_event
+from sellerdesk.allocation.events import (
+    CLOSED_OUT_OF_STOCK,
+    NOTE_SHORT_IN,
+    REFUND_SHORT_LINES_DROPPED,
+    short_lines_dropped_event,
+)
 from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
 from sellerdesk.allocation.strategies import get_strategy
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core import fastinsert, hooks
+from sellerdesk.core import fastinsert, hooks, messages
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
@@ -150,7 +155,7 @@ def _take(
                 reserved_delta=-take,
                 document=order.number,
                 actor=actor,
-                note=f"short in {document}"[:200],
+                note_data=messages.message(NOTE_SHORT_IN, document=document),
                 at=at,
             )
             for _line, take in taken
@@ -298,7 +303,7 @@ def _handle_cancel(
     order: Order, shortages: list[Shortage], *, actor: User | None, at: datetime, **_kw: Any
 ) -> Resolution:
     Shortage.objects.filter(pk__in=[row.pk for row in shortages]).update(resolved_at=at)
-    cancel_order(order=order, actor=actor, reason=_("Out of stock; the buyer chose to cancel"), at=at)
+    cancel_order(order=order, actor=actor, reason=messages.message(CLOSED_OUT_OF_STOCK), at=at)
     return Resolution(order, ShortageOption.CANCEL)
 
 
@@ -484,7 +489,11 @@ def _handle_drop(
         at=at,
     )
     if refund > ZERO:
-        hooks.emit(RefundOwed(order=order, amount=refund, actor=actor, at=at, reason=_("short lines dropped")))
+        hooks.emit(
+            RefundOwed(
+                order=order, amount=refund, actor=actor, at=at, reason=messages.message(REFUND_SHORT_LINES_DROPPED)
+            )
+        )
     allocate_locked(order, actor=actor, at=at, may_split=False)
     return Resolution(order, ShortageOption.DROP, refund=refund)
 
