@@ -140,3 +140,25 @@ def test_the_events_api_renders_every_event_in_the_requests_language(
     assert expected(language, order_with_every_event) != expected(
         "en" if language == "zh-hans" else "zh-hans", order_with_every_event
     )
+
+
+def test_a_detail_the_system_worded_is_read_in_the_readers_language() -> None:
+    detail = messages.message("no_update_detail", hours=48, last_at="2026-12-04T10:00:00+08:00")
+    event = build_event(
+        1,
+        OrderEventType.LOGISTICS_EXCEPTION,
+        actor=None,
+        at=timezone.now(),
+        code="exception_detected",
+        tracking_number="SF1",
+        kind="no_update",
+        detail=detail,
+    )
+
+    with translation.override("en"):
+        english = describe_event(event)
+    with translation.override("zh-hans"):
+        chinese = describe_event(event)
+
+    assert english == "Parcel SF1: No tracking update — No tracking update for 48 hours (last at 2026-12-04 10:00)"
+    assert chinese != english and "48" in chinese and "2026-12-04 10:00" in chinese

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.core import messages
 from sellerdesk.core.audit import SHOP_SETTINGS, changes_text, record, register_audit_code
 from sellerdesk.core.messages import Params
 from sellerdesk.core.models import AuditEvent, User
@@ -93,6 +94,14 @@ register_event_code(
     render=_scan,
     example={"kind": "picked_up", "location": "杭州市", "description": "快件已揽收"},
 )
+# The detail of a no-update exception, worded by the system (a carrier's scan is its own words).
+NO_UPDATE_DETAIL = "no_update_detail"
+messages.register(
+    NO_UPDATE_DETAIL,
+    gettext_lazy("No tracking update for %(hours)s hours (last at %(at)s)"),
+    format=lambda data: {"hours": data.get("hours", ""), "at": _local_minute(data.get("last_at"))},
+    example={"hours": 48, "last_at": "2026-12-04T10:00:00+08:00"},
+)
 register_event_code(
     EXCEPTION_DETECTED,
     OrderEventType.LOGISTICS_EXCEPTION,
@@ -100,7 +109,7 @@ register_event_code(
     format=lambda data: {
         "number": data.get("tracking_number", ""),
         "kind": _label(ExceptionKind, data.get("kind", "")),
-        "detail": data.get("detail", ""),
+        "detail": messages.text(data.get("detail", "")),
     },
     example={"tracking_number": "SF100", "kind": "no_update", "detail": "3 天无更新"},
 )
@@ -220,7 +229,7 @@ def tracking_event(
 
 
 def exception_detected_event(
-    order: Order, *, exception_id: int, tracking_number: str, kind: str, detail: str, at: datetime
+    order: Order, *, exception_id: int, tracking_number: str, kind: str, detail: messages.Text, at: datetime
 ) -> OrderEvent:
     return write_event(
         order,

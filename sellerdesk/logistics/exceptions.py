@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.core import messages
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.periodic import periodic
@@ -94,8 +95,16 @@ def _log(exception: LogisticsException, log_type: str, *, actor: User | None, at
 
 
 def _open(
-    shipment: Shipment, kind: ExceptionKind, *, detail: str, at: datetime, trigger: TrackingEvent | None
+    shipment: Shipment,
+    kind: ExceptionKind,
+    *,
+    detail: str,
+    at: datetime,
+    trigger: TrackingEvent | None,
+    detail_text: dict[str, object] | None = None,
 ) -> LogisticsException:
+    """Open an exception; `detail_text` is the code and parameters of a detail the system
+    worded (the timeline renders it in the reader's language), none for a carrier's words."""
     exception = LogisticsException.objects.create(
         shipment=shipment,
         order_id=shipment.order_id,
@@ -111,7 +120,7 @@ def _open(
         exception_id=exception.pk,
         tracking_number=shipment.tracking_number,
         kind=kind,
-        detail=exception.detail,
+        detail=detail_text or exception.detail,
         at=at,
     )
     return exception
@@ -165,6 +174,9 @@ def detect_stale(now: datetime) -> int:
                 % {"hours": hours, "at": timezone.localtime(shipment.last_event_at).strftime("%Y-%m-%d %H:%M")},
                 at=now,
                 trigger=None,
+                detail_text=messages.message(
+                    events.NO_UPDATE_DETAIL, hours=hours, last_at=shipment.last_event_at.isoformat()
+                ),
             )
             opened += 1
     return opened
