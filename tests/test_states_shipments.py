@@ -5,6 +5,7 @@ import pytest
 from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.logistics.models import ShipmentStatus, TrackingKind
 from sellerdesk.logistics.states import (
+    AWAITING_ROUTE,
     JOURNEY_ENDS,
     NEVER_LEFT,
     NOT_BOOKED,
@@ -30,7 +31,9 @@ SCANS = {
     A.LOSE: S.LOST,
 }
 EXPECTED = {
-    S.BOOKING_REQUESTED: {A.BOOK: S.CREATED, A.FAIL_BOOKING: S.BOOKING_FAILED},
+    S.BOOKING_REQUESTED: {A.BOOK: S.CREATED, A.FAIL_BOOKING: S.BOOKING_FAILED, A.WITHDRAW_BOOKING: S.BOOKING_WITHDRAWN},
+    # The order closed before the carrier answered: what the answer books is voided at once.
+    S.BOOKING_WITHDRAWN: {A.BOOK: S.CANCELLED, A.FAIL_BOOKING: S.BOOKING_FAILED},
     S.BOOKING_FAILED: {},
     S.CREATED: {A.CANCEL: S.CANCELLED, A.INTERCEPT: S.INTERCEPTED, A.HAND_OVER: S.HANDED_OVER, **SCANS},
     S.HANDED_OVER: SCANS,
@@ -42,6 +45,8 @@ EXPECTED = {
     S.LOST: SCANS,
     S.CANCELLED: {},
     S.INTERCEPTED: {},
+    # Shipped elsewhere: tracked once the carrier has given the parcel's route data.
+    S.TRACKING_REQUESTED: {A.TRACK: S.HANDED_OVER},
 }
 
 
@@ -71,8 +76,11 @@ def test_unknown_status_is_an_invalid_transition() -> None:
 def test_sets_read_from_the_table() -> None:
     assert {S.CREATED} == NOT_HANDED_OVER
     assert statuses_allowing(A.INTERCEPT) == {S.CREATED}
-    assert {S.BOOKING_REQUESTED, S.BOOKING_FAILED, S.CANCELLED, S.INTERCEPTED} == NEVER_LEFT
-    assert {S.BOOKING_REQUESTED, S.BOOKING_FAILED} == NOT_BOOKED
+    assert {S.BOOKING_REQUESTED, S.BOOKING_WITHDRAWN, S.BOOKING_FAILED, S.CANCELLED, S.INTERCEPTED} == NEVER_LEFT
+    assert {S.BOOKING_REQUESTED, S.BOOKING_WITHDRAWN, S.BOOKING_FAILED} == NOT_BOOKED
+    assert statuses_allowing(A.WITHDRAW_BOOKING) == {S.BOOKING_REQUESTED}
+    # A parcel shipped elsewhere left with the carrier, though it is tracked only once its route is known.
+    assert {S.TRACKING_REQUESTED} == AWAITING_ROUTE
     assert {S.HANDED_OVER, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.RETURNING} == TRACKED
     assert {S.DELIVERED, S.RETURNED, S.LOST} == JOURNEY_ENDS
     assert allowed_actions(S.CREATED)[:3] == [A.CANCEL, A.INTERCEPT, A.HAND_OVER]

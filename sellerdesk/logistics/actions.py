@@ -24,10 +24,8 @@ from sellerdesk.logistics.booking import (  # noqa: F401  (the booking steps are
     Parcel,
     book_requested,
     create_shipment,
-    parcel_ref,
     request_booking,
 )
-from sellerdesk.logistics.booking import log_shipment as _log
 from sellerdesk.logistics.booking import receiver_of as _receiver
 from sellerdesk.logistics.booking import sender_of as _sender
 from sellerdesk.logistics.carriers.base import ShipmentRequest
@@ -43,6 +41,8 @@ from sellerdesk.logistics.models import (
     ShipmentLogType,
     ShipmentStatus,
 )
+from sellerdesk.logistics.parcels import log_shipment as _log
+from sellerdesk.logistics.parcels import parcel_ref
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.logistics.stopping import request_carrier_stop
 from sellerdesk.orders import states as order_states

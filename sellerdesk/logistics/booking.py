@@ -14,6 +14,14 @@ tracking number or the refusal at once. If the process dies between 1 and 3, the
 (`logistics.tasks.retry_carrier_bookings`) finds the booking still requested after a
 grace period, claims it and asks the carrier again with the same key: the carrier answers
 with the parcel it booked the first time, so no parcel is booked twice or lost.
+
+An order closed while its booking waits for the answer withdraws the booking
+(`withdraw_booking`, in the transaction that closes it). The answer is still asked for and
+recorded, in the request or by the worker: a refusal booked nothing, and a parcel the
+carrier booked is cancelled at once, never labelled, and the carrier told to void its
+waybill after that commit (logistics.stopping). The worker asks again for a withdrawn
+booking never answered rather than forget it, because the dead process may have reached
+the carrier: the same key answers with that parcel, which is then voided.
 """
 
 from __future__ import annotations
@@ -33,18 +41,18 @@ from sellerdesk.core.errors import Conflict, DomainError, InvalidTransition, Val
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory.models import Warehouse
-from sellerdesk.logistics import events
+from sellerdesk.logistics import events, stopping
 from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.carriers.base import (
     CarrierUnavailable,
     CreatedShipment,
     OutOfArea,
-    ParcelRef,
     Party,
     ShipmentRequest,
 )
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentLog, ShipmentLogType, ShipmentStatus
+from sellerdesk.logistics.parcels import log_shipment
 from sellerdesk.logistics.queries import can_reach
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders.models import Order
@@ -68,6 +76,8 @@ BOOKABLE = BOOKABLE_STATUSES
 AWAITING_ANSWER = shipment_states.statuses_allowing(ShipmentAction.BOOK)
 # A booking the carrier refused (the reason is kept in booking_error).
 REFUSED = shipment_states.TABLE.target_of(ShipmentAction.FAIL_BOOKING)
+# A booking whose order was closed before the carrier answered: what it books is voided.
+WITHDRAWN = shipment_states.TABLE.target_of(ShipmentAction.WITHDRAW_BOOKING)
 
 
 class BookingFailed(DomainError):
@@ -101,20 +111,6 @@ def sender_of(order: Order) -> Party:
 
 def receiver_of(order: Order) -> Party:
     return Party(order.buyer_name, order.buyer_phone, order.province, order.city, order.district, order.address_detail)
-
-
-def parcel_ref(shipment: Shipment) -> ParcelRef:
-    """A shipment as its carrier's adapter sees it again."""
-    return ParcelRef(
-        tracking_number=shipment.tracking_number,
-        created_at=shipment.created_at,
-        handed_over_at=shipment.handed_over_at,
-        carrier_data=shipment.carrier_data,
-    )
-
-
-def log_shipment(shipment: Shipment, log_type: str, *, actor: User | None, at: datetime, **data: Any) -> None:
-    ShipmentLog.objects.create(shipment=shipment, type=log_type, actor=actor, at=at, data=data)
 
 
 def new_idempotency_key() -> str:
@@ -228,7 +224,9 @@ def book_requested(*, shipment: Shipment, actor: User | None, at: datetime | Non
     open (step 2), and record the answer (step 3): the booked shipment, or the carrier's
     refusal recorded on the shipment (booking_failed) and raised. A carrier that cannot be
     reached leaves the booking requested for the worker and raises CarrierUnavailable
-    (503). A booking already answered is returned (or its refusal raised) as it stands."""
+    (503). A booking already answered is returned (or its refusal raised) as it stands.
+    A booking withdrawn with its order is answered the same way, except that a parcel the
+    carrier booked comes back cancelled, without a label, its waybill voided after the commit."""
     shipment = Shipment.objects.select_related("carrier", "order").get(pk=shipment.pk)
     if shipment.status == REFUSED:
         raise BookingFailed(shipment.booking_error)
@@ -262,9 +260,11 @@ def _record_booked(shipment: Shipment, created: CreatedShipment, *, actor: User 
                 raise BookingFailed(locked.booking_error)
             if locked.status not in AWAITING_ANSWER:
                 return locked  # answered by the other path already; the same key gave the same parcel
+            is_withdrawn = locked.status == WITHDRAWN
             locked.status = shipment_states.next_status(locked.status, ShipmentAction.BOOK)
             locked.tracking_number = created.tracking_number
-            locked.label = created.label.as_json()
+            # A withdrawn booking's parcel is voided: there is no label to print for it.
+            locked.label = {} if is_withdrawn else created.label.as_json()
             locked.carrier_data = created.carrier_data
             locked.save(update_fields=["status", "tracking_number", "label", "carrier_data"])
             log_shipment(locked, ShipmentLogType.CREATED, actor=actor, at=at, tracking_number=locked.tracking_number)
@@ -277,6 +277,8 @@ def _record_booked(shipment: Shipment, created: CreatedShipment, *, actor: User 
                 actor=actor,
                 at=at,
             )
+            if is_withdrawn:
+                _void_withdrawn(locked, actor=actor, at=at)
     except IntegrityError:
         duplicate = Conflict(
             "duplicate_tracking_number",
@@ -286,6 +288,48 @@ def _record_booked(shipment: Shipment, created: CreatedShipment, *, actor: User 
         )
         _record_failure(shipment, duplicate, actor=actor, at=at)
         raise duplicate from None
+    return locked
+
+
+def _void_withdrawn(shipment: Shipment, *, actor: User | None, at: datetime) -> None:
+    """The carrier booked a parcel for a booking withdrawn with its order (already moved to
+    cancelled): record the cancellation, with the reason the order was closed, and have the
+    carrier told to void the waybill once this transaction commits (retried by the worker)."""
+    withdrawal = (
+        ShipmentLog.objects.filter(shipment=shipment, type=ShipmentLogType.BOOKING_WITHDRAWN)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    reason = str(withdrawal.data.get("reason", "")) if withdrawal is not None else ""
+    # An answer is dated at its request; the label is cancelled no earlier than its order.
+    at = max(at, shipment.cancelled_at or at)
+    log_shipment(shipment, ShipmentLogType.CANCELLED, actor=actor, at=at, reason=reason)
+    events.label_cancelled_event(
+        shipment.order,
+        shipment_id=shipment.pk,
+        tracking_number=shipment.tracking_number,
+        reason=reason,
+        actor=actor,
+        at=at,
+    )
+    stopping.request_carrier_stop(shipment)
+
+
+def withdraw_booking(*, shipment: Shipment, actor: User | None, reason: str, at: datetime) -> Shipment:
+    """Within the transaction that closes the shipment's order: withdraw its booking if it
+    still awaits the carrier's answer (booking_withdrawn, logged with `reason`), so that the
+    answer, when it comes, books no label and a parcel booked is voided. Nothing is asked of
+    the carrier here. Returns the shipment as it now stands, locked: withdrawn, or as the
+    answer recorded meanwhile left it (booked, refused) for the caller to deal with."""
+    require(actor, "orders.ship")
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().select_related("carrier", "order").get(pk=shipment.pk)
+        if not shipment_states.TABLE.allows(locked.status, ShipmentAction.WITHDRAW_BOOKING):
+            return locked
+        locked.status = shipment_states.next_status(locked.status, ShipmentAction.WITHDRAW_BOOKING)
+        locked.cancelled_at = at
+        locked.save(update_fields=["status", "cancelled_at"])
+        log_shipment(locked, ShipmentLogType.BOOKING_WITHDRAWN, actor=actor, at=at, reason=reason.strip())
     return locked
 
 

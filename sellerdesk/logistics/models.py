@@ -142,6 +142,9 @@ class ShipmentStatus(models.TextChoices):
     # Asked of the carrier and not answered yet: the intent is committed before the call,
     # so a booking cut short by a crash is found and retried (logistics.booking).
     BOOKING_REQUESTED = "booking_requested", _("Booking requested")
+    # The order was closed while its booking waited for the carrier: no label is printed
+    # for it, and a parcel the carrier answers it booked is voided (logistics.booking).
+    BOOKING_WITHDRAWN = "booking_withdrawn", _("Booking withdrawn")
     BOOKING_FAILED = "booking_failed", _("Booking failed")
     CREATED = "created", _("Label created")
     HANDED_OVER = "handed_over", _("Handed over")
@@ -153,6 +156,9 @@ class ShipmentStatus(models.TextChoices):
     LOST = "lost", _("Lost")
     CANCELLED = "cancelled", _("Cancelled")
     INTERCEPTED = "intercepted", _("Intercepted")
+    # An order shipped elsewhere, its parcel to be tracked: the carrier is asked for its
+    # route data after the shipping commits (logistics.shipped_elsewhere).
+    TRACKING_REQUESTED = "tracking_requested", _("Tracking requested")
 
 
 class Shipment(models.Model):
@@ -181,7 +187,8 @@ class Shipment(models.Model):
     # The booking: the key sent to the carrier with every attempt (the carrier books once
     # per key), what was asked (a retry asks the same), when the current attempt began
     # (a booking left requested longer than the grace period is retried by the worker),
-    # and why the carrier refused, if it did ({"code", "message"}).
+    # and why the carrier refused, if it did ({"code", "message"}). A tracking request
+    # keeps its request to the carrier and its attempt's start in the same fields.
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
     booking_request = models.JSONField(default=dict, blank=True)
     booking_requested_at = models.DateTimeField(null=True, blank=True)
@@ -207,8 +214,8 @@ class Shipment(models.Model):
             models.Index(fields=["status", "last_event_at"], name="shipment_status_last_idx"),
             models.Index(
                 fields=["booking_requested_at"],
-                condition=models.Q(status="booking_requested"),
-                name="shipment_booking_pending_idx",
+                condition=models.Q(status__in=["booking_requested", "booking_withdrawn", "tracking_requested"]),
+                name="shipment_carrier_pending_idx",
             ),
             models.Index(
                 fields=["carrier_stop_requested_at"],
@@ -280,6 +287,7 @@ class TrackingEvent(models.Model):
 
 class ShipmentLogType(models.TextChoices):
     BOOKING_FAILED = "booking_failed", _("Booking failed")
+    BOOKING_WITHDRAWN = "booking_withdrawn", _("Booking withdrawn")
     CREATED = "created", _("Shipment created")
     CARRIER_REFUSED_STOP = "carrier_refused_stop", _("The carrier refused to stop it")
     HANDED_OVER = "handed_over", _("Handed over")

@@ -2,7 +2,10 @@
 
 A parcel is asked of the carrier (booking requested), booked (created) or refused
 (booking failed); a booked parcel is then cancelled, intercepted (截单) or handed over to the
-carrier; after that the carrier's scans say where it is. The carrier is the authority on
+carrier; after that the carrier's scans say where it is. A booking whose order is closed
+before the carrier answers is withdrawn: the answer still comes, and a parcel booked then
+is cancelled at once, never labelled. An order shipped elsewhere has its parcel tracked
+once the carrier has given its route data (tracking requested → handed over). The carrier is the authority on
 its parcel: the latest scan sets the status from any status in which the parcel may have
 left, including a scan that arrives before the scan-out, or a return after a delivery.
 A cancelled or intercepted parcel never left, and scans move it nowhere.
@@ -20,9 +23,13 @@ class ShipmentAction(StrEnum):
     # The carrier's answer to a booking requested of it (logistics.booking).
     BOOK = "book"
     FAIL_BOOKING = "fail_booking"
+    # The order was closed before the carrier answered (logistics.booking).
+    WITHDRAW_BOOKING = "withdraw_booking"
     CANCEL = "cancel"
     INTERCEPT = "intercept"
     HAND_OVER = "hand_over"
+    # The carrier's route data for a parcel shipped elsewhere (logistics.shipped_elsewhere).
+    TRACK = "track"
     # What the carrier's scans report.
     CARRY = "carry"
     SEND_OUT_FOR_DELIVERY = "send_out_for_delivery"
@@ -57,6 +64,11 @@ _SCANNABLE = (
 TRANSITIONS: dict[tuple[ShipmentStatus, ShipmentAction], ShipmentStatus] = {
     (S.BOOKING_REQUESTED, A.BOOK): S.CREATED,
     (S.BOOKING_REQUESTED, A.FAIL_BOOKING): S.BOOKING_FAILED,
+    (S.BOOKING_REQUESTED, A.WITHDRAW_BOOKING): S.BOOKING_WITHDRAWN,
+    # Its order is closed: what the carrier booked for it is voided, not labelled.
+    (S.BOOKING_WITHDRAWN, A.BOOK): S.CANCELLED,
+    (S.BOOKING_WITHDRAWN, A.FAIL_BOOKING): S.BOOKING_FAILED,
+    (S.TRACKING_REQUESTED, A.TRACK): S.HANDED_OVER,
     (S.CREATED, A.CANCEL): S.CANCELLED,
     (S.CREATED, A.INTERCEPT): S.INTERCEPTED,
     (S.CREATED, A.HAND_OVER): S.HANDED_OVER,
@@ -87,8 +99,13 @@ SCAN_ACTIONS: dict[str, ShipmentAction] = {
 NOT_BOOKED = statuses_allowing(A.BOOK) | {TABLE.target_of(A.FAIL_BOOKING)}
 # Booked and not handed over: the parcel may still be handed over, cancelled or stopped.
 NOT_HANDED_OVER = statuses_allowing(A.HAND_OVER)
+# Shipped elsewhere and with the carrier, its route data not yet recorded: tracked once it is.
+AWAITING_ROUTE = statuses_allowing(A.TRACK)
 # The parcel never left: its scans are kept but move nothing.
-NEVER_LEFT = frozenset(status for status in S if not any(TABLE.allows(status, action) for action in SCAN_TARGETS))
+NEVER_LEFT = (
+    frozenset(status for status in S if not any(TABLE.allows(status, action) for action in SCAN_TARGETS))
+    - AWAITING_ROUTE
+)
 # Where the parcel's journey ends: delivered, returned to us, or lost. (A late scan may
 # still move a parcel from there, but nobody waits for one.)
 JOURNEY_ENDS = frozenset(TABLE.target_of(action) for action in (A.DELIVER, A.RETURN, A.LOSE))

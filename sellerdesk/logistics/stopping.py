@@ -6,6 +6,8 @@ then told to void its waybill, after the commit (`transaction.on_commit`), and i
 is recorded in a short transaction of its own. If the process dies before the carrier
 has answered, the worker's `retry_carrier_stops` tells it later; voiding a waybill twice
 is harmless. A carrier that refuses is recorded on the parcel's log and not asked again.
+A parcel the carrier booked for a booking withdrawn with its order (logistics.booking) is
+voided the same way.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from sellerdesk.core.errors import DomainError
-from sellerdesk.logistics.booking import log_shipment, parcel_ref
 from sellerdesk.logistics.carriers.base import CarrierUnavailable
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.models import Shipment, ShipmentLogType
+from sellerdesk.logistics.parcels import log_shipment, parcel_ref
 
 logger = logging.getLogger(__name__)
 

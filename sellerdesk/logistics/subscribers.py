@@ -10,7 +10,7 @@ from django.db import transaction
 
 from sellerdesk.core import hooks
 from sellerdesk.core.errors import DomainError
-from sellerdesk.logistics import actions
+from sellerdesk.logistics import actions, booking
 from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.hooks import ParcelShipped
 from sellerdesk.logistics.models import Carrier, Shipment
@@ -24,11 +24,19 @@ logger = logging.getLogger(__name__)
 
 def intercept_parcels(payload: OrderCancelled) -> None:
     """截单: a parcel booked for the cancelled order but not handed over is stopped with
-    the order, by the system on behalf of whoever cancelled (the order event names them)."""
+    the order, by the system on behalf of whoever cancelled (the order event names them).
+    A booking still awaiting the carrier's answer is withdrawn: the parcel the answer
+    books is voided, never labelled (logistics.booking)."""
     if payload.before not in MAY_HAVE_PARCELS_NOT_HANDED_OVER:
         return
     interceptable = shipment_states.statuses_allowing(ShipmentAction.INTERCEPT)
-    for shipment in Shipment.objects.filter(order=payload.order, status__in=interceptable).order_by("pk"):
+    withdrawable = shipment_states.statuses_allowing(ShipmentAction.WITHDRAW_BOOKING)
+    stoppable = Shipment.objects.filter(order=payload.order, status__in=interceptable | withdrawable)
+    for shipment in stoppable.order_by("pk"):
+        if shipment.status in withdrawable:
+            shipment = booking.withdraw_booking(shipment=shipment, actor=None, reason=payload.reason, at=payload.at)
+            if shipment.status not in interceptable:
+                continue  # withdrawn, or refused by the carrier meanwhile; booked meanwhile: intercepted
         actions.intercept(shipment=shipment, actor=None, reason=payload.reason, at=payload.at)
 
 

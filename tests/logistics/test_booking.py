@@ -4,6 +4,7 @@ answer; a booking left unanswered is finished by the worker with the same idempo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,13 +12,15 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sellerdesk.core.errors import Conflict, ValidationFailed
+from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
+from sellerdesk.fulfilment.api import order_label_shipment
 from sellerdesk.logistics import actions, booking
 from sellerdesk.logistics.carriers.base import CarrierUnavailable, CreatedShipment, ParcelRef, ShipmentRequest
 from sellerdesk.logistics.carriers.registry import register_adapter
 from sellerdesk.logistics.carriers.simulated import SimulatedCarrier
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentLog, SimulatedBooking
-from sellerdesk.logistics.tasks import retry_carrier_bookings
+from sellerdesk.logistics.tasks import retry_carrier_bookings, retry_carrier_stops
+from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import OrderEvent
 from tests.api.helpers import default_shop  # noqa: F401  (autouse)
 from tests.logistics.helpers import T0, approved_order, carriers, fresh
@@ -33,12 +36,17 @@ class SpyCarrier(SimulatedCarrier):
     calls: list[tuple[bool, str]] = []
     unreachable = False
     refuses_cancel = False
+    # Something another request does while the carrier books (after it has booked).
+    meanwhile: Callable[[], object] | None = None
 
     def create_shipment(self, request: ShipmentRequest) -> CreatedShipment:
         SpyCarrier.calls.append((connection.in_atomic_block, request.idempotency_key))
         if SpyCarrier.unreachable:
             raise ConnectionError("connection reset by the carrier")
-        return super().create_shipment(request)
+        created = super().create_shipment(request)
+        if SpyCarrier.meanwhile is not None:
+            SpyCarrier.meanwhile()
+        return created
 
     def cancel_shipment(self, parcel: ParcelRef) -> None:
         SpyCarrier.calls.append((connection.in_atomic_block, f"cancel {parcel.tracking_number}"))
@@ -54,6 +62,7 @@ def _carriers(default_shop: Any) -> None:  # noqa: F811  (after the shop and war
     SpyCarrier.calls = []
     SpyCarrier.unreachable = False
     SpyCarrier.refuses_cancel = False
+    SpyCarrier.meanwhile = None
 
 
 def zto() -> Carrier:
@@ -245,3 +254,147 @@ def test_a_cancellation_the_carrier_refuses_changes_nothing() -> None:
     assert refused.value.code == "already_picked_up"
     assert (fresh(shipment).status, fresh(shipment).cancelled_at) == ("created", None)
     assert list(ShipmentLog.objects.filter(shipment=shipment).values_list("type", flat=True)) == ["created"]
+
+
+# --- an order cancelled while its booking awaits the carrier ---------------------------
+
+
+def shipment_history(shipment: Shipment) -> tuple[list[str], list[str]]:
+    """The shipment's log and the order's parcel events, by kind, in the order written."""
+    log = list(ShipmentLog.objects.filter(shipment=shipment).order_by("pk").values_list("type", flat=True))
+    order_events = [
+        event.data["action"]
+        for event in OrderEvent.objects.filter(order=shipment.order, type="shipment").order_by("pk")
+    ]
+    return log, order_events
+
+
+def assert_voided_without_a_label(shipment: Shipment) -> None:
+    """The carrier's parcel is recorded, cancelled, its waybill voided, and nothing to print."""
+    shipment = fresh(shipment)
+    carrier_booked = SimulatedBooking.objects.get()
+    assert (shipment.status, shipment.tracking_number, shipment.label) == (
+        "cancelled",
+        carrier_booked.tracking_number,
+        {},
+    )
+    assert (shipment.carrier_stop_requested_at, shipment.carrier_stopped_at is not None) == (None, True)
+    assert shipment_history(shipment) == (["booking_withdrawn", "created", "cancelled"], ["created", "cancelled"])
+    cancelled = ShipmentLog.objects.get(shipment=shipment, type="cancelled")
+    assert cancelled.data == {"reason": "买家取消"}
+    # an answer is dated at its request; the label is cancelled no earlier than its order
+    assert cancelled.at >= ShipmentLog.objects.get(shipment=shipment, type="booking_withdrawn").at
+    with pytest.raises(NotFound):
+        order_label_shipment(shipment.order)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_cancelled_between_the_intent_and_the_answer_has_its_parcel_voided() -> None:
+    # given a booking recorded, then its order cancelled before the carrier answered
+    order = approved_order()
+    requested = booking.request_booking(order=order, carrier=zto(), parcel=actions.Parcel(), actor=None, at=T0)
+    order_actions.cancel_order(order=order, actor=None, reason="买家取消")
+    withdrawn = fresh(requested)
+    assert (withdrawn.status, withdrawn.is_intercepted, SpyCarrier.calls) == ("booking_withdrawn", False, [])
+    assert ShipmentLog.objects.get(shipment=requested).data == {"reason": "买家取消"}
+
+    # when the carrier's answer comes and is recorded
+    answered = booking.book_requested(shipment=requested, actor=None, at=T0)
+
+    # then the parcel it booked is cancelled, never labelled, and the carrier told to void
+    # it after the commit; the carrier was asked both times with no transaction open
+    assert answered.status == "cancelled"
+    assert_voided_without_a_label(requested)
+    tracking_number = fresh(requested).tracking_number
+    assert SpyCarrier.calls == [(False, requested.idempotency_key), (False, f"cancel {tracking_number}")]
+    # and the worker has nothing left to do for it
+    later = timezone.now() + GRACE * 2
+    assert (retry_carrier_bookings(later), retry_carrier_stops(later)) == (0, 0)
+    assert len(SpyCarrier.calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_cancelled_while_the_carrier_books_gets_a_voided_parcel_in_the_same_request() -> None:
+    # given a carrier during whose booking the order is cancelled (another request)
+    order = approved_order()
+    SpyCarrier.meanwhile = lambda: order_actions.cancel_order(order=order, actor=None, reason="买家取消")
+
+    # when the parcel is booked
+    shipment = book(order)
+
+    # then the request answers with the parcel cancelled, and its waybill is voided
+    assert shipment.status == "cancelled"
+    assert_voided_without_a_label(shipment)
+    assert [is_open for is_open, _call in SpyCarrier.calls] == [False, False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_withdrawn_booking_left_unanswered_is_booked_and_voided_by_the_worker() -> None:
+    # given a booking whose process died after the carrier booked it, and its order cancelled since
+    order = approved_order()
+    requested = booking.request_booking(order=order, carrier=zto(), parcel=actions.Parcel(), actor=None, at=T0)
+    first = SimulatedCarrier(zto()).create_shipment(ShipmentRequest.from_json(requested.booking_request))
+    order_actions.cancel_order(order=order, actor=None, reason="买家取消")
+
+    # when the worker runs before the grace period, after it, and again
+    assert retry_carrier_bookings(requested.booking_requested_at + GRACE - timedelta(seconds=1)) == 0
+    assert retry_carrier_bookings(requested.booking_requested_at + GRACE) == 1
+    assert retry_carrier_bookings(requested.booking_requested_at + GRACE * 3) == 0
+
+    # then the carrier answered with the parcel it had booked, and was told to void it,
+    # each time with no transaction open: one parcel, voided, no label
+    assert_voided_without_a_label(requested)
+    assert fresh(requested).tracking_number == first.tracking_number
+    assert SimulatedBooking.objects.get().requests == 2
+    assert SpyCarrier.calls == [(False, requested.idempotency_key), (False, f"cancel {first.tracking_number}")]
+
+
+def test_a_withdrawn_booking_the_worker_cannot_void_at_once_is_voided_by_the_stop_retry(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given a withdrawn booking answered by the worker, whose process died before telling
+    # the carrier to void the parcel (the commit's callback never ran)
+    order = approved_order()
+    requested = booking.request_booking(order=order, carrier=zto(), parcel=actions.Parcel(), actor=None, at=T0)
+    order_actions.cancel_order(order=order, actor=None, reason="买家取消")
+    with django_capture_on_commit_callbacks(execute=False):
+        assert retry_carrier_bookings(requested.booking_requested_at + GRACE) == 1
+    stopping = fresh(requested)
+    assert (stopping.status, stopping.carrier_stopped_at) == ("cancelled", None)
+    assert stopping.carrier_stop_requested_at is not None
+
+    # when the worker's stop retry runs after the grace period
+    assert retry_carrier_stops(stopping.carrier_stop_requested_at + GRACE) == 1
+
+    # then the carrier was told to void it once
+    assert_voided_without_a_label(requested)
+    assert [call for _open, call in SpyCarrier.calls] == [
+        requested.idempotency_key,
+        f"cancel {stopping.tracking_number}",
+    ]
+
+
+def test_a_withdrawn_booking_the_carrier_refuses_books_nothing() -> None:
+    order = approved_order()
+    requested = booking.request_booking(
+        order=order, carrier=zto(), parcel=actions.Parcel(options={"scenario": "teleport"}), actor=None, at=T0
+    )
+    order_actions.cancel_order(order=order, actor=None, reason="买家取消")
+
+    with pytest.raises(ValidationFailed):
+        booking.book_requested(shipment=requested, actor=None, at=T0)
+
+    refused = fresh(requested)
+    assert (refused.status, refused.tracking_number, refused.carrier_stop_requested_at) == ("booking_failed", "", None)
+    assert shipment_history(refused) == (["booking_withdrawn", "booking_failed"], [])
+    assert [call for _open, call in SpyCarrier.calls] == [requested.idempotency_key]
+
+
+def test_a_booking_answered_before_the_order_is_cancelled_is_intercepted_as_before() -> None:
+    order = approved_order()
+    shipment = book(order)
+
+    order_actions.cancel_order(order=order, actor=None, reason="买家取消")
+
+    assert (fresh(shipment).status, fresh(shipment).is_intercepted) == ("intercepted", True)
+    assert shipment_history(shipment) == (["created", "intercepted"], ["created", "intercepted"])
