@@ -372,8 +372,8 @@ def _handle_backorder(
             % {"number": order.number},
             details={"number": order.number},
         )
-    # split_order splits orders not yet allocated; a stockout is one, by another name.
-    order.status = OrderStatus.APPROVED
+    # split_order splits orders not yet allocated: the backorder approves the stockout again.
+    order.status = next_status(order.status, OrderAction.BACKORDER)
     order.save(update_fields=["status"])
     now_part, later_part = split_order(
         order=order, actor=actor if has_permission(actor, "orders.split") else None, parts=[ready, waiting], at=at

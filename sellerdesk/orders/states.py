@@ -59,6 +59,9 @@ class OrderAction(StrEnum):
     SPLIT = "split"
     UNMERGE = "unmerge"
     RESUME = "resume"
+    # allocation.shortages: the buyer of a stockout order agreed to a backorder; the order
+    # is approved again so that it may be split into the part there now and the part short.
+    BACKORDER = "backorder"
 
 
 S, A = OrderStatus, OrderAction
@@ -81,6 +84,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.APPROVED, A.SHORT): S.STOCKOUT,
     (S.STOCKOUT, A.ALLOCATE): S.ALLOCATED,
     (S.STOCKOUT, A.CANCEL): S.CLOSED,
+    (S.STOCKOUT, A.BACKORDER): S.APPROVED,
     # A stock count or a picker finds fewer units than were allocated.
     (S.ALLOCATED, A.SHORT): S.STOCKOUT,
     (S.ALLOCATED, A.SHIP): S.SHIPPED,
@@ -144,7 +148,7 @@ def resumed_status(current: str, *, before_merge: str) -> OrderStatus:
 
 
 # Moves only the allocator and the warehouse screens make, never offered as order buttons.
-SYSTEM_ACTIONS = frozenset({A.ALLOCATE, A.SHORT, A.PICK, A.PACK})
+SYSTEM_ACTIONS = frozenset({A.ALLOCATE, A.SHORT, A.PICK, A.PACK, A.BACKORDER})
 # Moves of the merge and split screens, not buttons of the order page either.
 MERGING_ACTIONS = frozenset({A.MERGE, A.SPLIT, A.UNMERGE, A.RESUME})
 
