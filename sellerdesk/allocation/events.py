@@ -84,9 +84,12 @@ REFUND_SHORT_LINES_DROPPED = "refund_short_lines_dropped"
 NOTE_ALLOCATED = "note_allocated"
 NOTE_PRESALE_ARRIVED = "note_presale_arrived"
 NOTE_SHORT_IN = "note_short_in"
+# The note of a transfer made for a stockout (inventory.Transfer.note_data).
+TRANSFER_NOTE_STOCKOUT = "transfer_note_stockout"
 
 messages.register(CLOSED_OUT_OF_STOCK, gettext_lazy("Out of stock; the buyer chose to cancel"))
 messages.register(REFUND_SHORT_LINES_DROPPED, gettext_lazy("short lines dropped"))
 messages.register(NOTE_ALLOCATED, gettext_lazy("Allocated"))
 messages.register(NOTE_PRESALE_ARRIVED, gettext_lazy("presale arrived"))
 messages.register(NOTE_SHORT_IN, gettext_lazy("short in %(document)s"), example={"document": "P2612060001"})
+messages.register(TRANSFER_NOTE_STOCKOUT, gettext_lazy("stockout of %(number)s"), example={"number": "2612060001"})

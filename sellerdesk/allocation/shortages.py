@@ -35,6 +35,7 @@ from sellerdesk.allocation.events import (
     CLOSED_OUT_OF_STOCK,
     NOTE_SHORT_IN,
     REFUND_SHORT_LINES_DROPPED,
+    TRANSFER_NOTE_STOCKOUT,
     short_lines_dropped_event,
 )
 from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
@@ -352,7 +353,7 @@ def _handle_transfer(
         to_warehouse=order.warehouse,  # type: ignore[arg-type]
         lines=[(skus[sku_id], quantity) for sku_id, quantity in sorted(needed.items())],
         for_order=order.number,
-        note=str(_("stockout of %(number)s") % {"number": order.number}),
+        note=messages.message(TRANSFER_NOTE_STOCKOUT, number=order.number),
         actor=transfer_actor,
         at=at,
     )

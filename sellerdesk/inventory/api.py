@@ -576,7 +576,7 @@ def transfer_out(transfer: Transfer) -> dict[str, Any]:
         "to_warehouse": transfer.to_warehouse.code,
         "status": transfer.status,
         "for_order": transfer.for_order,
-        "note": transfer.note,
+        "note": transfer.note_text,  # in the request's language
         "created_at": transfer.created_at,
         "shipped_at": transfer.shipped_at,
         "received_at": transfer.received_at,

@@ -251,6 +251,9 @@ class Transfer(models.Model):
     # The order number it was made for, when a stockout is solved by a transfer.
     for_order = models.CharField(_("for order"), max_length=20, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # A note the system writes (a stockout's transfer) is a code and parameters, rendered
+    # when read (core.messages); `note` keeps what a person typed.
+    note_data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
@@ -268,6 +271,11 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (a typed note as typed)."""
+        return messages.stored_text(self.note, self.note_data)
 
 
 class TransferLine(models.Model):

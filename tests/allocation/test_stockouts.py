@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from sellerdesk.allocation.actions import after_stock_arrived, allocate_order
 from sellerdesk.allocation.queries import StockoutFilter, stockout_orders
@@ -152,6 +153,23 @@ def test_transfer_ships_units_from_another_warehouse_and_the_order_allocates_on_
     order.refresh_from_db()
     assert (order.status, order.warehouse_id) == ("allocated", main.pk)
     assert shortage_rows(order) == [("TEE", 2, "transfer", "同意从杭州仓调货", True)]
+
+
+def test_a_stockouts_transfer_note_is_a_code_read_in_the_readers_language(main: Any, agent: Any) -> None:
+    east = make_warehouse("east", priority=150)
+    sku = make_sku("TEE", stock=2)
+    put(sku, east, 5)
+    order = short_order(main, ("TEE", 2), missing={"TEE": 2})
+    with translation.override("en"):
+        result = resolve_stockout(
+            order=order, option="transfer", buyer_answer="好", from_warehouse="east", actor=agent, at=T0
+        )
+    transfer = Transfer.objects.get(number=result.transfer_number)
+    assert (transfer.note, transfer.note_data) == ("", {"code": "transfer_note_stockout", "number": order.number})
+    with translation.override("zh-hans"):
+        assert transfer.note_text == f"订单 {order.number} 缺货"
+    with translation.override("en"):
+        assert transfer.note_text == f"stockout of {order.number}"
 
 
 def test_a_transfer_from_a_warehouse_without_the_units_is_refused_and_changes_nothing(main: Any, agent: Any) -> None:

@@ -65,13 +65,14 @@ def create_transfer(
     to_warehouse: Warehouse,
     lines: list[tuple[Sku, int]],
     for_order: str = "",
-    note: str = "",
+    note: messages.Text = "",
     actor: User | None,
     at: datetime | None = None,
 ) -> Transfer:
     """A draft transfer. The same SKU on several lines is one line. The source must have
     the units available now (InsufficientStock otherwise); they leave it only when the
-    transfer is shipped, which checks again."""
+    transfer is shipped, which checks again. `note` is what a person typed, or the code
+    and parameters of a note the system gives (rendered when read)."""
     require(actor, "stock.transfer")
     bad: dict[str, str] = {}
     if from_warehouse.pk == to_warehouse.pk:
@@ -92,7 +93,8 @@ def create_transfer(
         merged[sku.pk] = (sku, quantity + (previous[1] if previous else 0))
     if len(for_order) > 20:
         bad["for_order"] = _("at most %(limit)s characters") % {"limit": 20}
-    if len(note) > 200:
+    typed_note, coded_note = messages.typed_or_coded(note)
+    if len(typed_note) > 200:
         bad["note"] = _("at most %(limit)s characters") % {"limit": 200}
     if bad:
         raise ValidationFailed(bad)
@@ -102,7 +104,8 @@ def create_transfer(
         from_warehouse=from_warehouse,
         to_warehouse=to_warehouse,
         for_order=for_order.strip(),
-        note=note.strip(),
+        note=typed_note.strip(),
+        note_data=coded_note,
         created_at=at,
         created_by=actor,
     )
