@@ -292,6 +292,7 @@ def test_timelines_run_forward_and_nothing_is_overdue(demo: DemoSummary) -> None
         "close_unpaid_orders": 0,
         "retry_carrier_bookings": 0,
         "retry_carrier_stops": 0,
+        "retry_carrier_tracking": 0,
         "review_paid_orders": 0,
         "allocate_approved_orders": 0,
         "poll_tracking": 0,

@@ -234,6 +234,7 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "default_ratings: 0",
         "retry_carrier_bookings: 0",
         "retry_carrier_stops: 0",
+        "retry_carrier_tracking: 0",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -255,6 +256,7 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
         "default_ratings: 0",
         "retry_carrier_bookings: 0",
         "retry_carrier_stops: 0",
+        "retry_carrier_tracking: 0",
     ]
 
 
@@ -285,6 +287,7 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
         "default_ratings: 0",
         "retry_carrier_bookings: 0",
         "retry_carrier_stops: 0",
+        "retry_carrier_tracking: 0",
     ]
 
 
@@ -316,6 +319,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "poll_tracking",
         "retry_carrier_bookings",
         "retry_carrier_stops",
+        "retry_carrier_tracking",
         "review_paid_orders",
     ]
     assert sorted(first) == names == every_job
@@ -336,6 +340,7 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "close_unpaid_orders",
         "retry_carrier_bookings",
         "retry_carrier_stops",
+        "retry_carrier_tracking",
         "review_paid_orders",
     ]
     assert sorted(after_one_minute) == every_minute
@@ -359,6 +364,9 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "retry_carrier_stops",
         "retry_carrier_stops",
         "retry_carrier_stops",
+        "retry_carrier_tracking",
+        "retry_carrier_tracking",
+        "retry_carrier_tracking",
         "review_paid_orders",
         "review_paid_orders",
         "review_paid_orders",

@@ -21,6 +21,7 @@ from sellerdesk.catalog.actions import create_sku
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import Role
+from sellerdesk.demo.logistics import track_at_once
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
 from sellerdesk.payments.actions import record_payment
@@ -158,6 +159,7 @@ def load_demo_dropship(*, rng: random.Random, actor: User, now: datetime | None 
             dropship.ship_dropship_purchase(
                 purchase=purchase, actor=supplier_user, carrier=carrier, tracking_number=tracking, at=shipped
             )
+            track_at_once(order)
             if confirm_after is not None:
                 confirmed = shipped + timedelta(hours=confirm_after)
                 order_actions.confirm_receipt(order=order, actor=actor, at=confirmed)

@@ -41,7 +41,7 @@ from sellerdesk.demo.allocation import load_demo_allocation
 from sellerdesk.demo.dropship import load_demo_dropship
 from sellerdesk.demo.fulfilment import load_demo_fulfilment
 from sellerdesk.demo.inventory import load_demo_inventory
-from sellerdesk.demo.logistics import load_demo_logistics, simulated_scenario
+from sellerdesk.demo.logistics import load_demo_logistics, simulated_scenario, track_at_once
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
 from sellerdesk.demo.purchasing import load_demo_purchasing
 from sellerdesk.inventory.actions import set_on_hand
@@ -358,6 +358,7 @@ def _play(plan: OrderPlan, staff: Staff) -> Order:
                     tracking_number=action.tracking_number,
                     at=action.at,
                 )
+                track_at_once(order)
             case Step.DELIVER:
                 order = order_actions.deliver_order(order=order, actor=actor, at=action.at)
             case Step.CONFIRM:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,7 +28,6 @@ from sellerdesk.logistics.booking import (  # noqa: F401  (the booking steps are
 )
 from sellerdesk.logistics.booking import receiver_of as _receiver
 from sellerdesk.logistics.booking import sender_of as _sender
-from sellerdesk.logistics.carriers.base import ShipmentRequest
 from sellerdesk.logistics.models import (
     Carrier,
     CarrierCoverage,
@@ -39,10 +38,14 @@ from sellerdesk.logistics.models import (
     LogisticsSettings,
     Shipment,
     ShipmentLogType,
-    ShipmentStatus,
 )
 from sellerdesk.logistics.parcels import log_shipment as _log
 from sellerdesk.logistics.parcels import parcel_ref
+from sellerdesk.logistics.shipped_elsewhere import (  # noqa: F401  (tracking an order shipped elsewhere is part of this module's API)
+    carrier_of_order,
+    request_tracking,
+    track_shipped_order,
+)
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.logistics.stopping import request_carrier_stop
 from sellerdesk.orders import states as order_states
@@ -464,78 +467,6 @@ def extend_auto_confirm(
             order, before=before, after=order.auto_confirm_at, days=days, reason=reason.strip(), actor=actor, at=at
         )
     return order
-
-
-def carrier_of_order(order: Order) -> Carrier | None:
-    """The Carrier an order names (by code, or by name as shipped elsewhere: "中通快递")."""
-    name = order.carrier.strip()
-    if not name:
-        return None
-    aliases = {
-        "中国邮政": "EMS",
-        "邮政": "EMS",
-        "顺丰": "SF",
-        "中通": "ZTO",
-        "圆通": "YTO",
-        "韵达": "YUNDA",
-        "申通": "STO",
-    }
-    return (
-        Carrier.objects.filter(code=aliases.get(name, name)).first()
-        or Carrier.objects.filter(code__iexact=name).first()
-        or Carrier.objects.filter(name=name).first()
-    )
-
-
-def track_shipped_order(
-    *, order: Order, actor: User | None, handed_over_at: datetime | None = None, options: dict[str, Any] | None = None
-) -> Shipment:
-    """Start tracking an order shipped outside the warehouse screens (POST /orders/{n}/ship
-    with a carrier and tracking number): a handed-over Shipment with the order's number,
-    its route data from the carrier's adapter."""
-    from sellerdesk.logistics.carriers.registry import adapter_for
-
-    require(actor, "orders.ship")
-    carrier = carrier_of_order(order)
-    if order.status not in order_states.AWAITING_RECEIPT or not order.tracking_number:
-        raise InvalidTransition(current=order.status, action="track")
-    if carrier is None:
-        raise ValidationFailed({"carrier": _("unknown carrier %(code)s") % {"code": order.carrier}})
-    at = handed_over_at or order.shipped_at or timezone.now()
-    is_cod = order.payment_method == "cod"
-    request = ShipmentRequest(
-        reference=order.number,
-        sender=_sender(order),
-        receiver=_receiver(order),
-        cod_amount=order.balance_due if is_cod else Decimal("0.00"),
-        options=dict(options or {}),
-    )
-    created = adapter_for(carrier).create_shipment(request)
-    label = {**created.label.as_json(), "tracking_number": order.tracking_number}
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                shipment = Shipment.objects.create(
-                    order=order,
-                    carrier=carrier,
-                    tracking_number=order.tracking_number,
-                    status=ShipmentStatus.HANDED_OVER,
-                    label=label,
-                    carrier_data=created.carrier_data,
-                    cod_amount=request.cod_amount,
-                    created_at=at,
-                    created_by=actor,
-                    handed_over_at=at,
-                    last_event_at=at,
-                )
-        except IntegrityError:
-            raise Conflict(
-                "duplicate_tracking_number",
-                _("Tracking number %(number)s is tracked already.") % {"number": order.tracking_number},
-                details={"tracking_number": order.tracking_number},
-            ) from None
-        _log(shipment, ShipmentLogType.HANDED_OVER, actor=actor, at=at, tracked_from_order=True)
-    return shipment
 
 
 # Public names for the fulfilment screens (they build labels before booking).

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from sellerdesk.core import hooks
 from sellerdesk.core.errors import DomainError
-from sellerdesk.logistics import actions, booking
+from sellerdesk.logistics import actions, booking, shipped_elsewhere
 from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.hooks import ParcelShipped
 from sellerdesk.logistics.models import Carrier, Shipment
@@ -42,16 +42,18 @@ def intercept_parcels(payload: OrderCancelled) -> None:
 
 def track_shipped_order(payload: OrderShipped) -> None:
     """An order shipped outside the warehouse screens (a shop's system, a dropship
-    supplier) is tracked like a scanned-out parcel and the buyer is told. The warehouse's
-    scan-out books its parcel first and tells the buyer itself: nothing to do."""
+    supplier) is tracked like a scanned-out parcel and the buyer is told. Its tracking is
+    requested in the shipping transaction and the carrier asked once that commits
+    (logistics.shipped_elsewhere). The warehouse's scan-out books its parcel first and
+    tells the buyer itself: nothing to do."""
     order, at = payload.order, payload.at
     if Shipment.objects.filter(order=order, tracking_number=order.tracking_number).exists():
         return
-    carrier = actions.carrier_of_order(order)
+    carrier = shipped_elsewhere.carrier_of_order(order)
     if carrier is not None:
         try:
-            with transaction.atomic():  # a carrier refusing to track must not undo the shipping
-                actions.track_shipped_order(order=order, actor=None, handed_over_at=at)
+            with transaction.atomic():  # a parcel that cannot be tracked must not undo the shipping
+                shipped_elsewhere.request_tracking(order=order, actor=None, handed_over_at=at)
         except DomainError as error:
             logger.warning("order %s shipped but not tracked: %s", order.number, error.message)
     name = carrier.name if carrier is not None else order.carrier

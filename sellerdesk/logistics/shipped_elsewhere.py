@@ -1,0 +1,222 @@
+"""Tracking an order shipped elsewhere: no call to the carrier inside the shipping transaction.
+
+An order marked shipped with a carrier and tracking number outside the warehouse screens
+(POST /orders/{n}/ship, a shop's own system, a dropship supplier) is tracked like a
+scanned-out parcel once its carrier's adapter has given the parcel's route data (nothing
+is booked). That is three short steps, as a booking is (logistics.booking):
+
+1. `request_tracking`, in the shipping transaction: a Shipment in status
+   tracking_requested, with the order's tracking number and the request for the carrier;
+   the carrier is to be asked once that transaction commits.
+2. `register_tracking`, after the commit, with no transaction open: the carrier is asked.
+3. Its answer is recorded in a short transaction of its own: the parcel is handed over and
+   tracked from then on, its route data kept. A carrier that refuses (an address it does
+   not reach) leaves the order untracked, as an unknown carrier does: the request is
+   removed and a warning logged. A carrier that cannot be reached leaves the request.
+
+If the process dies between 1 and 3, or the carrier could not be reached, the worker's
+`logistics.tasks.retry_carrier_tracking` asks again once the request is older than the
+grace period; asking twice for a parcel's route data is harmless.
+
+`track_shipped_order` does all three at once in the caller's transaction, for the demo
+loader, which builds its whole shop in one transaction on purpose.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sellerdesk.core.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import require
+from sellerdesk.logistics import states as shipment_states
+from sellerdesk.logistics.booking import receiver_of, sender_of
+from sellerdesk.logistics.carriers.base import CarrierUnavailable, CreatedShipment, ShipmentRequest
+from sellerdesk.logistics.carriers.registry import adapter_for
+from sellerdesk.logistics.models import Carrier, Shipment, ShipmentLogType, ShipmentStatus
+from sellerdesk.logistics.parcels import log_shipment
+from sellerdesk.logistics.states import ShipmentAction
+from sellerdesk.orders import states as order_states
+from sellerdesk.orders.models import Order
+
+logger = logging.getLogger(__name__)
+
+# A parcel to be tracked whose route data the carrier has not given yet (the table's).
+AWAITING_ROUTE = shipment_states.AWAITING_ROUTE
+
+# Short names shops write for carriers, by carrier code.
+CARRIER_ALIASES = {
+    "中国邮政": "EMS",
+    "邮政": "EMS",
+    "顺丰": "SF",
+    "中通": "ZTO",
+    "圆通": "YTO",
+    "韵达": "YUNDA",
+    "申通": "STO",
+}
+
+
+def carrier_of_order(order: Order) -> Carrier | None:
+    """The Carrier an order names (by code, or by name as shipped elsewhere: "中通快递")."""
+    name = order.carrier.strip()
+    if not name:
+        return None
+    return (
+        Carrier.objects.filter(code=CARRIER_ALIASES.get(name, name)).first()
+        or Carrier.objects.filter(code__iexact=name).first()
+        or Carrier.objects.filter(name=name).first()
+    )
+
+
+def request_tracking(
+    *, order: Order, actor: User | None, handed_over_at: datetime | None = None, options: dict[str, Any] | None = None
+) -> Shipment:
+    """Within the transaction that ships the order (step 1): record that its parcel is to
+    be tracked (a Shipment in status tracking_requested, handed over at `handed_over_at`,
+    else when the order shipped) and ask its carrier once that transaction commits. A
+    request recorded already for the order's parcel is returned as it was asked. Refuses,
+    writing nothing, an order not awaiting receipt or without a tracking number (409), an
+    unknown carrier (422), a tracking number tracked already (409)."""
+    require(actor, "orders.ship")
+    carrier = carrier_of_order(order)
+    if order.status not in order_states.AWAITING_RECEIPT or not order.tracking_number:
+        raise InvalidTransition(current=order.status, action="track")
+    if carrier is None:
+        raise ValidationFailed({"carrier": _("unknown carrier %(code)s") % {"code": order.carrier}})
+    pending = Shipment.objects.filter(
+        order=order, carrier=carrier, tracking_number=order.tracking_number, status__in=AWAITING_ROUTE
+    ).first()
+    if pending is not None:
+        return pending
+    at = handed_over_at or order.shipped_at or timezone.now()
+    is_cod = order.payment_method == "cod"
+    request = ShipmentRequest(
+        reference=order.number,
+        sender=sender_of(order),
+        receiver=receiver_of(order),
+        cod_amount=order.balance_due if is_cod else Decimal("0.00"),
+        options=dict(options or {}),
+    )
+    try:
+        with transaction.atomic():
+            shipment = Shipment.objects.create(
+                order=order,
+                carrier=carrier,
+                tracking_number=order.tracking_number,
+                status=ShipmentStatus.TRACKING_REQUESTED,
+                cod_amount=request.cod_amount,
+                created_at=at,
+                created_by=actor,
+                handed_over_at=at,
+                last_event_at=at,
+                booking_request=request.as_json(),
+                booking_requested_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise Conflict(
+            "duplicate_tracking_number",
+            _("Tracking number %(number)s is tracked already.") % {"number": order.tracking_number},
+            details={"tracking_number": order.tracking_number},
+        ) from None
+    shipment_id = shipment.pk
+    transaction.on_commit(lambda: register_tracking(shipment_id=shipment_id), robust=True)
+    return shipment
+
+
+def register_tracking(*, shipment_id: int) -> bool:
+    """Ask the carrier for the route data of a parcel to be tracked, with no transaction
+    open (step 2), and record its answer (step 3): the parcel handed over and tracked, or,
+    when the carrier refuses, the request removed (the order ships untracked) and a
+    warning logged. Whether the carrier answered; False when there was nothing to ask or it
+    could not be reached (the worker asks again later)."""
+    shipment = Shipment.objects.select_related("carrier", "order").filter(pk=shipment_id).first()
+    if shipment is None or shipment.status not in AWAITING_ROUTE:
+        return False
+    try:
+        created = adapter_for(shipment.carrier).create_shipment(ShipmentRequest.from_json(shipment.booking_request))
+    except CarrierUnavailable as error:
+        logger.info("carrier %s unavailable to track shipment %s: %s", shipment.carrier.code, shipment_id, error)
+        return False
+    except DomainError as refused:
+        _forget_request(shipment_id, refused)
+        return True
+    except Exception as error:
+        logger.warning("carrier %s did not answer tracking shipment %s: %r", shipment.carrier.code, shipment_id, error)
+        return False
+    _record_route(shipment_id, created)
+    return True
+
+
+def _record_route(shipment_id: int, created: CreatedShipment) -> Shipment:
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().select_related("created_by").get(pk=shipment_id)
+        if locked.status not in AWAITING_ROUTE:
+            return locked  # recorded by the other path already
+        locked.status = shipment_states.next_status(locked.status, ShipmentAction.TRACK)
+        # The label shows the number the parcel ships under, not one the carrier would book.
+        locked.label = {**created.label.as_json(), "tracking_number": locked.tracking_number}
+        locked.carrier_data = created.carrier_data
+        locked.save(update_fields=["status", "label", "carrier_data"])
+        at = locked.handed_over_at or locked.created_at
+        log_shipment(locked, ShipmentLogType.HANDED_OVER, actor=locked.created_by, at=at, tracked_from_order=True)
+    return locked
+
+
+def _forget_request(shipment_id: int, refused: DomainError) -> None:
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().select_related("order").filter(pk=shipment_id).first()
+        if locked is None or locked.status not in AWAITING_ROUTE:
+            return
+        locked.delete()
+    logger.warning("order %s shipped but not tracked: %s", locked.order.number, refused.message)
+
+
+def track_shipped_order(
+    *, order: Order, actor: User | None, handed_over_at: datetime | None = None, options: dict[str, Any] | None = None
+) -> Shipment:
+    """Start tracking an order shipped elsewhere at once, in the caller's transaction: the
+    three steps together, taking up the request recorded when the order shipped if there
+    is one. The carrier is called wherever this is called, so it is for the demo loader
+    only; shipping an order requests tracking on its own (logistics.subscribers). Refuses
+    as `request_tracking` does; a refusal by the carrier is raised and nothing is kept."""
+    shipment = request_tracking(order=order, actor=actor, handed_over_at=handed_over_at, options=options)
+    carrier = Carrier.objects.get(pk=shipment.carrier_id)
+    try:
+        created = adapter_for(carrier).create_shipment(ShipmentRequest.from_json(shipment.booking_request))
+    except DomainError as refused:
+        _forget_request(shipment.pk, refused)
+        raise
+    return Shipment.objects.select_related("carrier", "order").get(pk=_record_route(shipment.pk, created).pk)
+
+
+def stale_tracking_requests(*, now: datetime, grace: timedelta, limit: int) -> list[int]:
+    """The ids of parcels still to be tracked `grace` after their last attempt began, oldest first."""
+    return list(
+        Shipment.objects.filter(status__in=AWAITING_ROUTE, booking_requested_at__lte=now - grace)
+        .order_by("booking_requested_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def claim_stale_tracking_request(*, shipment_id: int, now: datetime, grace: timedelta) -> bool:
+    """Claim a stale tracking request for one retry: under a row lock (skipping a row
+    another worker holds), re-checked, its attempt restarted at `now`. False if it is
+    taken, answered, or not stale any more."""
+    with transaction.atomic():
+        found = (
+            Shipment.objects.select_for_update(skip_locked=True)
+            .filter(pk=shipment_id, status__in=AWAITING_ROUTE, booking_requested_at__lte=now - grace)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            return False
+        Shipment.objects.filter(pk=found).update(booking_requested_at=now)
+    return True
