@@ -112,3 +112,5 @@ def test_each_kind_of_scan_moves_a_parcel_on_its_way(kind: str, expected: S | No
     assert status_after_scan(S.CREATED, kind) == expected
     assert status_after_scan(S.INTERCEPTED, kind) is None
     assert status_after_scan(S.CANCELLED, kind) is None
+    # A parcel shipped elsewhere is moved by scans once its route data is recorded.
+    assert status_after_scan(S.TRACKING_REQUESTED, kind) is None

@@ -18,6 +18,7 @@ from sellerdesk.logistics.models import Carrier, Shipment, SimulatedBooking
 from sellerdesk.logistics.tasks import retry_carrier_bookings
 from sellerdesk.orders.models import OrderEvent
 from tests.fulfilment.conftest import picked, sku, state
+from tests.logistics.helpers import assert_called_with_no_transaction_open, watching_the_carrier
 
 
 @pytest.fixture
@@ -98,3 +99,27 @@ def test_the_carrier_is_asked_with_no_transaction_open(order, warehouse_user, mo
 
     order.refresh_from_db()
     assert (seen, order.status, shipment.status) == ([False], "packed", "created")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_cancelled_while_its_print_awaits_the_carrier_gets_no_label_and_its_parcel_voided(
+    order, warehouse_user, agent
+):
+    # given a print cut short after the booking was recorded, then the order cancelled
+    carrier = Carrier.objects.get(code="YUNDA")
+    requested = logistics.request_booking(order=order, carrier=carrier, parcel=logistics.Parcel(), actor=warehouse_user)
+    shipping.cancel_and_intercept(order=order, actor=agent, reason="买家取消")
+    assert Shipment.objects.get(pk=requested.pk).status == "booking_withdrawn"
+
+    # when the worker finishes the booking
+    with watching_the_carrier() as calls:
+        assert retry_carrier_bookings(requested.booking_requested_at + timedelta(minutes=5)) == 1
+
+    # then the carrier's parcel is voided at once, with no transaction open, and no label is printed
+    voided = Shipment.objects.get(pk=requested.pk)
+    assert_called_with_no_transaction_open(calls, f"create {order.number}", f"cancel {voided.tracking_number}")
+    assert (voided.status, voided.label, voided.carrier_stopped_at is not None) == ("cancelled", {}, True)
+    order.refresh_from_db()
+    assert order.status == "closed"
+    with pytest.raises(NotFound):
+        order_label_shipment(order)

@@ -3,10 +3,17 @@ with a booked and handed-over parcel."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
+from django.db import connection
+
+from sellerdesk.core.errors import DomainError
 from sellerdesk.logistics import actions
+from sellerdesk.logistics.carriers.base import CreatedShipment, ParcelRef, ShipmentRequest
 from sellerdesk.logistics.carriers.simulated import SimulatedCarrier
 from sellerdesk.logistics.defaults import load_default_carriers, load_default_rates
 from sellerdesk.logistics.models import Carrier, CarrierCoverage, CarrierRate, Shipment
@@ -68,3 +75,40 @@ def adapter(code: str = "ZTO") -> SimulatedCarrier:
 
 def fresh(shipment: Shipment) -> Shipment:
     return Shipment.objects.get(pk=shipment.pk)
+
+
+# (what the carrier was asked, whether a database transaction was open then)
+CarrierCalls = list[tuple[str, bool]]
+
+
+@contextmanager
+def watching_the_carrier(*, refusal: DomainError | None = None, unreachable: bool = False) -> Iterator[CarrierCalls]:
+    """Every booking or tracking ("create <order number>") and every voiding ("cancel
+    <tracking number>") asked of the simulated carrier meanwhile, with whether a database
+    transaction was open. `refusal` makes it refuse bookings and tracking with that error,
+    `unreachable` fail them like a network error."""
+    calls: CarrierCalls = []
+    create, cancel = SimulatedCarrier.create_shipment, SimulatedCarrier.cancel_shipment
+
+    def spy_create(carrier: SimulatedCarrier, request: ShipmentRequest) -> CreatedShipment:
+        calls.append((f"create {request.reference}", connection.in_atomic_block))
+        if unreachable:
+            raise ConnectionError("connection reset by the carrier")
+        if refusal is not None:
+            raise refusal
+        return create(carrier, request)
+
+    def spy_cancel(carrier: SimulatedCarrier, parcel: ParcelRef) -> None:
+        calls.append((f"cancel {parcel.tracking_number}", connection.in_atomic_block))
+        cancel(carrier, parcel)
+
+    with (
+        mock.patch.object(SimulatedCarrier, "create_shipment", spy_create),
+        mock.patch.object(SimulatedCarrier, "cancel_shipment", spy_cancel),
+    ):
+        yield calls
+
+
+def assert_called_with_no_transaction_open(calls: CarrierCalls, *asked: str) -> None:
+    """The carrier was asked exactly `asked`, in that order, each with no transaction open."""
+    assert calls == [(what, False) for what in asked]
