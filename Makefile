@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
 # The suite runs in parallel (pytest-xdist), each test module whole in one process, so a
-# module-scoped fixture (a loaded demo shop) is set up once. auto: one process per core.
+# module-scoped fixture (a loaded demo shop) is set up once; the slowest modules first
+# (tests/conftest.py), in that order. auto: one process per core.
 TEST_PROCESSES ?= auto
-XDIST := -n $(TEST_PROCESSES) --dist loadscope
+XDIST := -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder
 # Tests run on a test clock (tests/support/clock.py): today's date in the first run
 # (SELLERDESK_TEST_CLOCK overrides it), years ahead in the other two.
 PG_TEST_CLOCK ?= 2030-02-28

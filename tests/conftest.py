@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,19 @@ from tests.support.clock import TEST_NOW, VARIABLE, travel_to_test_now
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"test clock: {TEST_NOW.isoformat()} (repeat with {VARIABLE}={TEST_NOW.isoformat()})"
+
+
+# Modules that take tens of seconds each (threads and processes against PostgreSQL, demo
+# loads, the browser).
+SLOW_MODULES = ("tests/pg/", "tests/test_demo.py", "tests/logistics/test_demo.py", "tests/e2e/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # pytest-xdist (--dist loadscope) hands the modules out in the order collected: a slow
+    # one handed out last keeps one process busy while the others wait. Under xdist the
+    # slow modules go first; a run in one process keeps the files' order.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not item.nodeid.startswith(SLOW_MODULES))
 
 
 @pytest.fixture(scope="session")
