@@ -166,10 +166,11 @@ class _DemoOrders:
 
 def _at_customs(demo: _DemoOrders, supplier: Supplier) -> PurchaseOrder:
     purchase_order = demo.sent(supplier, 2, days_ago=20)
+    year = demo.at(3).year  # the papers carry the year they were made in, as the demo is loaded
     actions.record_customs(
         purchase_order=purchase_order,
         actor=demo.actor,
-        documents="装箱单 PL-2026-118, 商业发票 CI-2026-118, 报关单号 2233 2026 0011 8866",
+        documents=f"装箱单 PL-{year}-118, 商业发票 CI-{year}-118, 报关单号 2233 {year} 0011 8866",
         prepayment=Decimal("3260.00"),
         at=demo.at(3),
     )
@@ -220,7 +221,7 @@ def _cleared(demo: _DemoOrders, supplier: Supplier) -> PurchaseOrder:
     actions.record_customs(
         purchase_order=cleared,
         actor=demo.actor,
-        documents="报关单号 2233 2026 0009 1204",
+        documents=f"报关单号 2233 {demo.at(35).year} 0009 1204",
         prepayment=Decimal("1880.00"),
         at=demo.at(6),
     )
