@@ -1,6 +1,7 @@
 """Carrier bookings on PostgreSQL: a process killed between the carrier's booking and the
-answer being recorded leaves no parcel booked twice or lost, and two workers retrying at
-once ask the carrier once per booking."""
+answer being recorded leaves no parcel booked twice or lost (nor, when the order was
+cancelled meanwhile, a parcel booked and not voided), and two workers retrying at once ask
+the carrier once per booking."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from django.db.models import Sum
 
 from sellerdesk.logistics import actions, booking
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentLog, SimulatedBooking
-from sellerdesk.logistics.tasks import retry_carrier_bookings
+from sellerdesk.logistics.tasks import retry_carrier_bookings, retry_carrier_stops
+from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import OrderEvent
 from tests.logistics.helpers import approved_order, carriers
 from tests.pg.test_concurrency import run_together, url_of_the_test_database
@@ -129,3 +131,57 @@ def test_two_workers_retrying_at_once_ask_the_carrier_once_per_booking(zto: Carr
     assert SimulatedBooking.objects.aggregate(asked=Sum("requests"))["asked"] == 12
     assert Shipment.objects.values("tracking_number").distinct().count() == 12
     assert OrderEvent.objects.filter(type="shipment").count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parcel_booked_for_an_order_cancelled_before_the_answer_is_voided_once(zto: Carrier) -> None:
+    # given a process booking a parcel, killed once the carrier has booked it
+    order = approved_order()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url_of_the_test_database(),
+        "SIMULATED_CARRIER_PAUSE_AFTER_BOOKING": "300",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", BOOK, str(order.pk)],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + WAIT_SECONDS
+    try:
+        while not SimulatedBooking.objects.exists():
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "the carrier was never asked"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=WAIT_SECONDS)
+    # and the order cancelled before anyone recorded the carrier's answer
+    order_actions.cancel_order(order=order, actor=None, reason="买家取消")
+    requested = Shipment.objects.get(order=order)
+    assert (requested.status, requested.tracking_number) == ("booking_withdrawn", "")
+
+    # when two workers retry the booking at once after the grace period, and again later
+    later = requested.booking_requested_at + GRACE
+    outcomes = run_together(threads=2, rounds=1, work=lambda _index: retry_carrier_bookings(later))
+    assert (outcomes.errors, sum(outcomes.results)) == ([], 1)
+    assert retry_carrier_bookings(later + GRACE * 2) == 0
+    assert retry_carrier_stops(later + GRACE * 2) == 0
+
+    # then the carrier booked once, the parcel is voided with no label, and nothing prints
+    carrier_booked = SimulatedBooking.objects.get()
+    shipment = Shipment.objects.get(order=order)
+    assert (shipment.status, shipment.tracking_number, shipment.label) == (
+        "cancelled",
+        carrier_booked.tracking_number,
+        {},
+    )
+    assert (shipment.carrier_stop_requested_at, shipment.carrier_stopped_at is not None) == (None, True)
+    assert carrier_booked.requests == 2
+    actions_on_the_timeline = [
+        event.data["action"] for event in OrderEvent.objects.filter(order=order, type="shipment")
+    ]
+    assert sorted(actions_on_the_timeline) == ["cancelled", "created"]
