@@ -134,6 +134,12 @@ def typed_or_coded(value: Text) -> tuple[str, dict[str, Any]]:
     return "", dict(value)
 
 
+def cleaned(value: Text) -> str | dict[str, Any]:
+    """A text as a JSON field keeps it: what a person typed, stripped, or a plain dict of
+    the code and parameters (read back with `text`)."""
+    return value.strip() if isinstance(value, str) else dict(value)
+
+
 def stored_text(typed: str, coded: Params | None) -> str:
     """What such a pair of fields reads as: the coded text rendered in the active
     language, or else the typed text as typed."""

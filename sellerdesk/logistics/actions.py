@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.core import refcache
+from sellerdesk.core import messages, refcache
 from sellerdesk.core.addresses import canonical_division
 from sellerdesk.core.audit import changes_of
 from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
@@ -379,12 +379,14 @@ def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: 
     return shipment
 
 
-def intercept(*, shipment: Shipment, actor: User | None, reason: str, at: datetime | None = None) -> Shipment:
+def intercept(*, shipment: Shipment, actor: User | None, reason: messages.Text, at: datetime | None = None) -> Shipment:
     """Stop a parcel not yet handed over (截单), e.g. because the buyer cancelled: it can
     no longer be handed over, and once the caller's transaction commits the carrier is told
-    to void its waybill (logistics.stopping), outside any transaction."""
+    to void its waybill (logistics.stopping), outside any transaction. `reason` is what a
+    person typed, or the code and parameters of the system's (its order's close reason),
+    kept so and read in the reader's language."""
     require(actor, "orders.ship")
-    if not reason.strip():
+    if not messages.text(reason).strip():
         raise ValidationFailed({"reason": _("say why the parcel is intercepted")})
     at = at or timezone.now()
     with transaction.atomic():
@@ -401,12 +403,12 @@ def intercept(*, shipment: Shipment, actor: User | None, reason: str, at: dateti
         shipment.cancelled_at = at
         shipment.save(update_fields=["status", "is_intercepted", "cancelled_at"])
         request_carrier_stop(shipment)
-        _log(shipment, ShipmentLogType.INTERCEPTED, actor=actor, at=at, reason=reason.strip())
+        _log(shipment, ShipmentLogType.INTERCEPTED, actor=actor, at=at, reason=messages.cleaned(reason))
         events.parcel_intercepted_event(
             shipment.order,
             shipment_id=shipment.pk,
             tracking_number=shipment.tracking_number,
-            reason=reason,
+            reason=messages.cleaned(reason),
             actor=actor,
             at=at,
         )

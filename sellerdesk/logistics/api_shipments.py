@@ -283,8 +283,8 @@ def exception_out(found: LogisticsException) -> dict[str, Any]:
         "order": found.order.number,
         "carrier": found.shipment.carrier.code,
         "tracking_number": found.shipment.tracking_number,
-        "detail": found.detail,
-        "suggestion": found.suggestion,
+        "detail": found.detail_text,  # in the request's language
+        "suggestion": found.suggestion_text,
         "detected_at": local(found.detected_at),
         "assignee": found.assignee.username if found.assignee else None,
         "contacted_at": local(found.contacted_at),

@@ -9,7 +9,11 @@ class LogisticsConfig(AppConfig):
 
     def ready(self) -> None:
         # The renderers of the order-event codes this app writes (see core.messages).
-        from sellerdesk.logistics import events  # noqa: F401
+        # ... and of the exception desk's suggestions, one per kind.
+        from sellerdesk.logistics import (
+            events,  # noqa: F401
+            exceptions,  # noqa: F401
+        )
 
         # Its subscriptions to lower layers' hooks and the ports it provides (core.hooks).
         from sellerdesk.logistics.subscribers import connect

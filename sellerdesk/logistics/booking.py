@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import messages
 from sellerdesk.core.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -300,7 +301,8 @@ def _void_withdrawn(shipment: Shipment, *, actor: User | None, at: datetime) -> 
         .order_by("-at", "-pk")
         .first()
     )
-    reason = str(withdrawal.data.get("reason", "")) if withdrawal is not None else ""
+    # Typed, or the code and parameters of the system's reason (read in the reader's language).
+    reason = withdrawal.data.get("reason", "") if withdrawal is not None else ""
     # An answer is dated at its request; the label is cancelled no earlier than its order.
     at = max(at, shipment.cancelled_at or at)
     log_shipment(shipment, ShipmentLogType.CANCELLED, actor=actor, at=at, reason=reason)
@@ -315,7 +317,7 @@ def _void_withdrawn(shipment: Shipment, *, actor: User | None, at: datetime) -> 
     stopping.request_carrier_stop(shipment)
 
 
-def withdraw_booking(*, shipment: Shipment, actor: User | None, reason: str, at: datetime) -> Shipment:
+def withdraw_booking(*, shipment: Shipment, actor: User | None, reason: messages.Text, at: datetime) -> Shipment:
     """Within the transaction that closes the shipment's order: withdraw its booking if it
     still awaits the carrier's answer (booking_withdrawn, logged with `reason`), so that the
     answer, when it comes, books no label and a parcel booked is voided. Nothing is asked of
@@ -329,7 +331,7 @@ def withdraw_booking(*, shipment: Shipment, actor: User | None, reason: str, at:
         locked.status = shipment_states.next_status(locked.status, ShipmentAction.WITHDRAW_BOOKING)
         locked.cancelled_at = at
         locked.save(update_fields=["status", "cancelled_at"])
-        log_shipment(locked, ShipmentLogType.BOOKING_WITHDRAWN, actor=actor, at=at, reason=reason.strip())
+        log_shipment(locked, ShipmentLogType.BOOKING_WITHDRAWN, actor=actor, at=at, reason=messages.cleaned(reason))
     return locked
 
 

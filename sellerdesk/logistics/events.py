@@ -78,14 +78,16 @@ register_event_code(
     LABEL_CANCELLED,
     OrderEventType.SHIPMENT,
     gettext_lazy("Label %(number)s cancelled: %(reason)s"),
-    format=lambda data: {"number": data.get("tracking_number", ""), "reason": data.get("reason", "")},
+    # The reason is typed, or the code of the order's close reason (a withdrawn booking).
+    format=lambda data: {"number": data.get("tracking_number", ""), "reason": messages.text(data.get("reason", ""))},
     example={"tracking_number": "SF100", "reason": "换快递"},
 )
 register_event_code(
     PARCEL_INTERCEPTED,
     OrderEventType.SHIPMENT,
     gettext_lazy("Parcel %(number)s intercepted: %(reason)s"),
-    format=lambda data: {"number": data.get("tracking_number", ""), "reason": data.get("reason", "")},
+    # The reason is typed, or the code of the order's close reason (the system intercepted it).
+    format=lambda data: {"number": data.get("tracking_number", ""), "reason": messages.text(data.get("reason", ""))},
     example={"tracking_number": "SF100", "reason": "买家取消"},
 )
 register_event_code(
@@ -101,6 +103,18 @@ messages.register(
     gettext_lazy("No tracking update for %(hours)s hours (last at %(at)s)"),
     format=lambda data: {"hours": data.get("hours", ""), "at": _local_minute(data.get("last_at"))},
     example={"hours": 48, "last_at": "2026-12-04T10:00:00+08:00"},
+)
+# The detail of a troubled scan the carrier described in no words of its own: the scan's
+# kind (its label in the reader's language), after the place it was scanned, if any.
+SCAN_DETAIL = "exception_scan_detail"
+messages.register(
+    SCAN_DETAIL,
+    render=lambda data: (
+        f"{data['location']}: {_label(TrackingKind, data.get('kind', ''))}"
+        if data.get("location")
+        else _label(TrackingKind, data.get("kind", ""))
+    ),
+    example={"kind": "lost", "location": "杭州市"},
 )
 register_event_code(
     EXCEPTION_DETECTED,
@@ -173,7 +187,7 @@ def label_booked_event(
 
 
 def label_cancelled_event(
-    order: Order, *, shipment_id: int, tracking_number: str, reason: str, actor: User | None, at: datetime
+    order: Order, *, shipment_id: int, tracking_number: str, reason: messages.Text, actor: User | None, at: datetime
 ) -> OrderEvent:
     return write_event(
         order,
@@ -189,7 +203,7 @@ def label_cancelled_event(
 
 
 def parcel_intercepted_event(
-    order: Order, *, shipment_id: int, tracking_number: str, reason: str, actor: User | None, at: datetime
+    order: Order, *, shipment_id: int, tracking_number: str, reason: messages.Text, actor: User | None, at: datetime
 ) -> OrderEvent:
     return write_event(
         order,

@@ -86,6 +86,15 @@ SUGGESTIONS = {
 }
 
 
+def suggestion_code(kind: str) -> str:
+    """The code of the suggestion for an exception kind (LogisticsException.suggestion_data)."""
+    return f"exception_suggestion_{kind}"
+
+
+for _kind, _template in SUGGESTIONS.items():
+    messages.register(suggestion_code(_kind), _template)
+
+
 def _require(actor: User | None, permission: str, fallback: str) -> None:
     require(actor, permission if permission in PERMISSIONS else fallback)
 
@@ -98,29 +107,33 @@ def _open(
     shipment: Shipment,
     kind: ExceptionKind,
     *,
-    detail: str,
+    detail: messages.Text,
     at: datetime,
     trigger: TrackingEvent | None,
-    detail_text: dict[str, object] | None = None,
 ) -> LogisticsException:
-    """Open an exception; `detail_text` is the code and parameters of a detail the system
-    worded (the timeline renders it in the reader's language), none for a carrier's words."""
+    """Open an exception. `detail` is a carrier's words, as they came, or the code and
+    parameters of a detail the system worded; the suggestion is its kind's code. Both of
+    the system's are rendered in the reader's language (desk, API, timeline)."""
+    typed, coded = messages.typed_or_coded(detail)
     exception = LogisticsException.objects.create(
         shipment=shipment,
         order_id=shipment.order_id,
         kind=kind,
-        detail=detail[:300],
-        suggestion=str(SUGGESTIONS[kind]),
+        detail=typed[:300],
+        detail_data=coded,
+        suggestion="",
+        suggestion_data=messages.message(suggestion_code(kind)),
         trigger=trigger,
         detected_at=at,
     )
-    _log(exception, ExceptionLogType.DETECTED, actor=None, at=at, kind=kind, detail=exception.detail)
+    stored = coded or exception.detail
+    _log(exception, ExceptionLogType.DETECTED, actor=None, at=at, kind=kind, detail=stored)
     events.exception_detected_event(
         shipment.order,
         exception_id=exception.pk,
         tracking_number=shipment.tracking_number,
         kind=kind,
-        detail=detail_text or exception.detail,
+        detail=stored,
         at=at,
     )
     return exception
@@ -132,9 +145,11 @@ def open_for_event(event: TrackingEvent, *, now: datetime) -> LogisticsException
     if kind is None or LogisticsException.objects.filter(trigger=event).exists():
         return None
     shipment = Shipment.objects.select_related("order").get(pk=event.shipment_id)
-    detail = event.description or str(TrackingKind(event.kind).label)
-    if event.location:
-        detail = f"{event.location}: {detail}"
+    detail: messages.Text
+    if event.description:  # the carrier's own words
+        detail = f"{event.location}: {event.description}" if event.location else event.description
+    else:
+        detail = messages.message(events.SCAN_DETAIL, kind=event.kind, location=event.location)
     return _open(shipment, kind, detail=detail, at=now, trigger=event)
 
 
@@ -170,13 +185,11 @@ def detect_stale(now: datetime) -> int:
             _open(
                 shipment,
                 ExceptionKind.NO_UPDATE,
-                detail=_("No tracking update for %(hours)s hours (last at %(at)s)")
-                % {"hours": hours, "at": timezone.localtime(shipment.last_event_at).strftime("%Y-%m-%d %H:%M")},
-                at=now,
-                trigger=None,
-                detail_text=messages.message(
+                detail=messages.message(
                     events.NO_UPDATE_DETAIL, hours=hours, last_at=shipment.last_event_at.isoformat()
                 ),
+                at=now,
+                trigger=None,
             )
             opened += 1
     return opened

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sellerdesk.core import messages
 from sellerdesk.core.addresses import canonical_division
 
 
@@ -305,10 +306,17 @@ class ShipmentLog(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # data["reason"]: what a person (or a carrier) wrote, or the code and parameters of a
+    # reason the system gives (an order's close reason), rendered when read (core.messages).
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
+
+    @property
+    def reason_text(self) -> str:
+        """Why, in the reader's language (a typed or a carrier's reason as written)."""
+        return messages.text(self.data.get("reason"))
 
 
 # --- the exception desk -------------------------------------------------------------------
@@ -341,6 +349,10 @@ class LogisticsException(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ExceptionKind.choices)
     detail = models.CharField(_("what happened"), max_length=300)
     suggestion = models.TextField(_("suggested action"))
+    # What the system worded (a detail, the suggestion for the kind) is a code and
+    # parameters, rendered when read (core.messages); the text fields keep a carrier's words.
+    detail_data = models.JSONField(default=dict, blank=True)
+    suggestion_data = models.JSONField(default=dict, blank=True)
     # The tracking event that raised it (none for "no update").
     trigger = models.OneToOneField(
         TrackingEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="exception"
@@ -373,6 +385,16 @@ class LogisticsException(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def detail_text(self) -> str:
+        """What happened, in the reader's language (a carrier's words as they came)."""
+        return messages.stored_text(self.detail, self.detail_data)
+
+    @property
+    def suggestion_text(self) -> str:
+        """The suggested action, in the reader's language."""
+        return messages.stored_text(self.suggestion, self.suggestion_data)
 
 
 class ExceptionLogType(models.TextChoices):

@@ -369,7 +369,7 @@ def cancel_order(*, order: Order, actor: User | None, reason: messages.Text, at:
     order = _locked(order)
     at = at or timezone.now()
     # Parcels booked but not handed over are stopped first (logistics, 截单).
-    hooks.emit(OrderCancelled(order=order, before=order.status, reason=messages.text(reason), at=at))
+    hooks.emit(OrderCancelled(order=order, before=order.status, reason=reason, at=at))
     return _close(order, action=OrderAction.CANCEL, actor=actor, at=at, reason=reason)
 
 

@@ -41,7 +41,7 @@ class OrderCancelled(Hook):
 
     order: Order
     before: str
-    reason: str
+    reason: Text  # typed, or a code and its parameters (core.messages): parcels keep it so
     at: datetime
 
 

@@ -9,7 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.utils import translation
 
+from sellerdesk.core import messages
 from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
 from sellerdesk.logistics import actions
 from sellerdesk.logistics.exceptions import assign_exceptions, contact_buyer, resolve_exception
@@ -259,3 +262,39 @@ def test_a_parcel_handed_over_cannot_be_intercepted(agent_api: Any) -> None:
 
     assert_error(response, 409, "shipment_not_interceptable")
     assert (fresh(shipment).status, fresh(shipment).is_intercepted) == ("handed_over", False)
+
+
+@pytest.mark.parametrize(
+    ("language", "suggestion"),
+    [
+        ("zh-hans", "电话联系顾客致歉并补发（或按顾客意愿退款）；向快递索赔。"),
+        ("en", "Phone the buyer, apologise and reship (or refund if they prefer); claim the loss from the carrier."),
+    ],
+)
+def test_the_desk_and_its_api_read_the_suggestion_in_the_readers_language(
+    agent_api: Any, agent: Any, language: str, suggestion: str
+) -> None:
+    # given a lost parcel on the desk: its suggestion kept as a code, the carrier's words as they came
+    found = lost_parcel()
+    assert (found.suggestion, found.suggestion_data) == ("", {"code": "exception_suggestion_lost"})
+    carriers_words = found.detail
+    assert carriers_words.endswith("快件遗失") and found.detail_data == {}
+
+    # when a reader of each language opens the desk and its API
+    client = Client()
+    client.force_login(agent)
+    page = client.get("/logistics/exceptions/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    listed = agent_api.client.get("/api/v1/logistics/exceptions", HTTP_ACCEPT_LANGUAGE=language).json()
+
+    # then each reads the same suggestion in their language, and the carrier's words unchanged
+    assert suggestion in page and carriers_words in page
+    assert [(e["suggestion"], e["detail"]) for e in listed] == [(suggestion, carriers_words)]
+
+
+def test_a_scan_the_carrier_described_in_no_words_reads_in_the_readers_language() -> None:
+    detail = messages.message("exception_scan_detail", kind="lost", location="杭州市")
+
+    with translation.override("zh-hans"):
+        assert messages.render(detail) == "杭州市: 丢失"
+    with translation.override("en"):
+        assert messages.render(detail) == "杭州市: Lost"

@@ -198,7 +198,9 @@ def test_a_troubled_scan_opens_an_exception_of_its_kind(scenario: str, kind: str
         "refused",
         "out_of_area",
     }
-    assert found.suggestion
+    # the suggestion for its kind, kept as a code and read in the reader's language
+    assert found.suggestion_data == {"code": f"exception_suggestion_{kind}"}
+    assert found.suggestion_text
 
 
 def test_the_suggestion_quotes_seed_002_for_out_of_area() -> None:
@@ -206,7 +208,7 @@ def test_the_suggestion_quotes_seed_002_for_out_of_area() -> None:
 
     poll_tracking(T0 + timedelta(days=20))
 
-    assert LogisticsException.objects.get(shipment=shipment).suggestion.startswith(
+    assert LogisticsException.objects.get(shipment=shipment).suggestion_text.startswith(
         "超区 is the hardest problem parcel. Phone the buyer and persuade them to pay the extra freight"
     )
 
@@ -229,7 +231,7 @@ def test_no_update_for_two_days_opens_one_no_update_exception() -> None:
     assert detect_logistics_exceptions(T0 + timedelta(hours=18 + 60)) == 0
 
     found = LogisticsException.objects.get(shipment=shipment)
-    assert (found.kind, found.detail) == (
+    assert (found.kind, found.detail_text) == (
         "no_update",
         f"No tracking update for 48 hours (last at {T0 + timedelta(hours=18):%Y-%m-%d %H:%M})",
     )
