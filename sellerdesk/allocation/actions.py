@@ -58,7 +58,7 @@ from sellerdesk.inventory.queries import (
 )
 from sellerdesk.orders import events
 from sellerdesk.orders.merging import PartLine, split_order
-from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
+from sellerdesk.orders.models import Order, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import OrderAction, OrderStatus, next_status, statuses_allowing, target_of
 
 ALLOCATABLE = statuses_allowing(OrderAction.ALLOCATE)
@@ -237,9 +237,8 @@ def _mark_short(
             for line_id, short in sorted(plan.short.items())
         ]
     )
-    events.status_event(
+    events.stockout_event(
         order,
-        OrderEventType.STOCKOUT,
         actor=actor,
         at=at,
         before=before,

@@ -51,6 +51,36 @@ def build_allocated_event(
     )
 
 
+def stockout_handled_event(
+    order: Order,
+    *,
+    option: str,
+    buyer_answer: str,
+    promised_date: str | None,
+    transfer: str,
+    parts: list[str],
+    refund: str,
+    lines: list[dict[str, Any]],
+    actor: User | None,
+    at: datetime,
+) -> OrderEvent:
+    """An agent handled the stockout with the option the buyer agreed to (what the buyer
+    said is kept as typed); `lines` are the shortages it handled."""
+    return write_event(
+        order,
+        OrderEventType.STOCKOUT_HANDLED,
+        actor=actor,
+        at=at,
+        option=option,
+        buyer_answer=buyer_answer,
+        promised_date=promised_date,
+        transfer=transfer,
+        parts=parts,
+        refund=refund,
+        lines=lines,
+    )
+
+
 def short_lines_dropped_event(
     order: Order,
     *,

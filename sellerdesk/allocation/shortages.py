@@ -37,6 +37,7 @@ from sellerdesk.allocation.events import (
     REFUND_SHORT_LINES_DROPPED,
     TRANSFER_NOTE_STOCKOUT,
     short_lines_dropped_event,
+    stockout_handled_event,
 )
 from sellerdesk.allocation.queries import CustomerRank, customer_ranks, rank_orders
 from sellerdesk.allocation.strategies import get_strategy
@@ -53,7 +54,7 @@ from sellerdesk.orders import events
 from sellerdesk.orders.actions import cancel_order
 from sellerdesk.orders.hooks import RefundOwed
 from sellerdesk.orders.merging import PartLine, split_order
-from sellerdesk.orders.models import Order, OrderEventType, OrderLine, Shortage, ShortageOption
+from sellerdesk.orders.models import Order, OrderLine, Shortage, ShortageOption
 from sellerdesk.orders.states import (
     CLOSING_ACTIONS,
     OrderAction,
@@ -172,9 +173,8 @@ def _take(
     if allows(order.status, OrderAction.SHORT):
         order.status = next_status(order.status, OrderAction.SHORT)
         order.save(update_fields=["status"])
-    events.status_event(
+    events.stockout_event(
         order,
-        OrderEventType.STOCKOUT,
         actor=actor,
         at=at,
         before=before,
@@ -253,9 +253,8 @@ def resolve_stockout(
         Shortage.objects.filter(pk__in=[row.pk for row in shortages]).update(
             option=chosen, buyer_answer=answer, handled_at=at, handled_by=actor
         )
-        events.write_event(
+        stockout_handled_event(
             locked,
-            OrderEventType.STOCKOUT_HANDLED,
             actor=actor,
             at=at,
             option=str(chosen),
@@ -386,9 +385,8 @@ def _handle_backorder(
     later_part.save(update_fields=["status", "warehouse"])
     later_lines = list(OrderLine.objects.filter(order=later_part).order_by("position"))
     _open_backorder_shortages(later_part, later_lines, backorder_of=order, actor=actor, at=at)
-    events.status_event(
+    events.stockout_event(
         later_part,
-        OrderEventType.STOCKOUT,
         actor=actor,
         at=at,
         before=OrderStatus.APPROVED,

@@ -391,9 +391,8 @@ def _short_orders(short_by_line: Mapping[int, int], *, wave: Wave, actor: User |
                 for line in short_lines
             ]
         )
-        events.status_event(
+        events.stockout_event(
             order,
-            OrderEventType.STOCKOUT,
             actor=actor,
             at=at,
             before=before,

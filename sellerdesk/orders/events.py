@@ -100,6 +100,15 @@ def status_event(
     return write_event(order, event_type, actor=actor, at=at, status_before=before, status_after=order.status, **data)
 
 
+def stockout_event(
+    order: Order, *, before: str, lines: list[dict[str, Any]], actor: User | None, at: datetime, **facts: Any
+) -> OrderEvent:
+    """The order went short (allocation, a stock count, a picker, a backorder's waiting
+    part): `lines` are its short lines ({"sku", "position", "short"}), `facts` say where it
+    was found (warehouse_id, document, wave, backorder_of…)."""
+    return status_event(order, OrderEventType.STOCKOUT, actor=actor, at=at, before=before, **facts, lines=lines)
+
+
 def insert_events(rows: list[OrderEvent]) -> None:
     """Insert rows made by the `build_*` writers below in one statement (a batch review)."""
     fastinsert.insert(rows)
