@@ -130,7 +130,7 @@ def shipment_out(shipment: Shipment) -> dict[str, Any]:
         "is_intercepted": shipment.is_intercepted,
         "last_event_at": local(shipment.last_event_at),
         "booking_error": (
-            {"code": shipment.booking_error["code"], "message": shipment.booking_error["message"]}
+            {"code": shipment.booking_error["code"], "message": shipment.booking_error_text}
             if shipment.booking_error
             else None
         ),

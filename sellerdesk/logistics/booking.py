@@ -86,7 +86,9 @@ class BookingFailed(DomainError):
     the carrier's code, status and message as recorded on the shipment."""
 
     def __init__(self, error: dict[str, Any]) -> None:
-        super().__init__(str(error.get("message", "")), details=error.get("details") or {})
+        # A refusal the system worded is read in the asker's language.
+        message = messages.stored_text(str(error.get("message", "")), error.get("message_data"))
+        super().__init__(message, details=error.get("details") or {})
         self.code = str(error.get("code", "booking_failed"))
         self.status = int(error.get("status", 409))
 
@@ -287,7 +289,12 @@ def _record_booked(shipment: Shipment, created: CreatedShipment, *, actor: User 
             % {"carrier": shipment.carrier.name, "number": created.tracking_number},
             details={"tracking_number": created.tracking_number},
         )
-        _record_failure(shipment, duplicate, actor=actor, at=at)
+        worded = messages.message(
+            events.DUPLICATE_TRACKING_NUMBER,
+            carrier_name=shipment.carrier.name,
+            tracking_number=created.tracking_number,
+        )
+        _record_failure(shipment, duplicate, actor=actor, at=at, message=worded)
         raise duplicate from None
     return locked
 
@@ -335,7 +342,13 @@ def withdraw_booking(*, shipment: Shipment, actor: User | None, reason: messages
     return locked
 
 
-def _record_failure(shipment: Shipment, error: DomainError, *, actor: User | None, at: datetime) -> None:
+def _record_failure(
+    shipment: Shipment, error: DomainError, *, actor: User | None, at: datetime, message: messages.Text | None = None
+) -> None:
+    """Record the refusal on the shipment and in its log. `message` is the code and
+    parameters of a refusal the system worded (kept so, read in the reader's language);
+    by default the error's message, a carrier's words, is kept as it came."""
+    typed, coded = messages.typed_or_coded(error.message if message is None else message)
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
         if not shipment_states.TABLE.allows(locked.status, ShipmentAction.FAIL_BOOKING):
@@ -344,11 +357,12 @@ def _record_failure(shipment: Shipment, error: DomainError, *, actor: User | Non
         locked.booking_error = {
             "code": error.code,
             "status": error.status,
-            "message": error.message,
+            "message": typed,
+            **({"message_data": coded} if coded else {}),
             "details": error.details,
         }
         locked.save(update_fields=["status", "booking_error"])
-        log_shipment(locked, ShipmentLogType.BOOKING_FAILED, actor=actor, at=at, code=error.code, reason=error.message)
+        log_shipment(locked, ShipmentLogType.BOOKING_FAILED, actor=actor, at=at, code=error.code, reason=coded or typed)
 
 
 def create_shipment(

@@ -104,6 +104,14 @@ messages.register(
     format=lambda data: {"hours": data.get("hours", ""), "at": _local_minute(data.get("last_at"))},
     example={"hours": 48, "last_at": "2026-12-04T10:00:00+08:00"},
 )
+# A booking refused because the carrier answered with a tracking number in use already.
+DUPLICATE_TRACKING_NUMBER = "booking_duplicate_tracking_number"
+messages.register(
+    DUPLICATE_TRACKING_NUMBER,
+    gettext_lazy("%(carrier)s answered with tracking number %(number)s, which is in use already."),
+    format=lambda data: {"carrier": data.get("carrier_name", ""), "number": data.get("tracking_number", "")},
+    example={"carrier_name": "中通快递", "tracking_number": "ZT100"},
+)
 # The detail of a troubled scan the carrier described in no words of its own: the scan's
 # kind (its label in the reader's language), after the place it was scanned, if any.
 SCAN_DETAIL = "exception_scan_detail"

@@ -228,6 +228,13 @@ class Shipment(models.Model):
     def __str__(self) -> str:
         return f"{self.carrier.code} {self.tracking_number}"
 
+    @property
+    def booking_error_text(self) -> str:
+        """Why the booking was refused, in the reader's language (a carrier's words as they came)."""
+        if not self.booking_error:
+            return ""
+        return messages.stored_text(str(self.booking_error.get("message", "")), self.booking_error.get("message_data"))
+
 
 class SimulatedBooking(models.Model):
     """The simulated carrier's own books (carriers.simulated): each parcel it booked, by

@@ -4,13 +4,14 @@ answer; a booking left unanswered is finished by the worker with the same idempo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.fulfilment.api import order_label_shipment
@@ -398,3 +399,45 @@ def test_a_booking_answered_before_the_order_is_cancelled_is_intercepted_as_befo
 
     assert (fresh(shipment).status, fresh(shipment).is_intercepted) == ("intercepted", True)
     assert shipment_history(shipment) == (["created", "intercepted"], ["created", "intercepted"])
+
+
+class ReusingCarrier(SimulatedCarrier):
+    """A carrier answering with a tracking number given before (`taken`)."""
+
+    name = "reusing"
+    taken = ""
+
+    def create_shipment(self, request: ShipmentRequest) -> CreatedShipment:
+        return dataclasses.replace(super().create_shipment(request), tracking_number=ReusingCarrier.taken)
+
+
+def test_a_tracking_number_in_use_already_is_a_refusal_read_in_the_readers_language(agent_api: Any) -> None:
+    # given a parcel booked, and the carrier answering the next booking with its number
+    ReusingCarrier.taken = fresh(book(approved_order())).tracking_number
+    register_adapter("reusing", ReusingCarrier)
+    Carrier.objects.filter(code="ZTO").update(adapter="reusing")
+
+    # when the next booking is answered, by an English-speaking writer
+    with translation.override("en"), pytest.raises(Conflict) as refused:
+        book(approved_order())
+
+    # then the refusal is kept as a code, not as the writer's sentence
+    assert refused.value.code == "duplicate_tracking_number"
+    shipment = Shipment.objects.get(status="booking_failed")
+    worded = {
+        "code": "booking_duplicate_tracking_number",
+        "carrier_name": "中通快递",
+        "tracking_number": ReusingCarrier.taken,
+    }
+    assert (shipment.booking_error["message"], shipment.booking_error["message_data"]) == ("", worded)
+    log = ShipmentLog.objects.get(shipment=shipment)
+    assert log.data == {"code": "duplicate_tracking_number", "reason": worded}
+    # and a zh-Hans and an en reader each read it in their language (the shipment API too)
+    for language, sentence in (
+        ("zh-hans", f"中通快递 返回的运单号 {ReusingCarrier.taken} 已被使用。"),
+        ("en", f"中通快递 answered with tracking number {ReusingCarrier.taken}, which is in use already."),
+    ):
+        with translation.override(language):
+            assert (shipment.booking_error_text, log.reason_text) == (sentence, sentence)
+        answer = agent_api.client.get(f"/api/v1/shipments/{shipment.pk}", HTTP_ACCEPT_LANGUAGE=language).json()
+        assert answer["booking_error"] == {"code": "duplicate_tracking_number", "message": sentence}

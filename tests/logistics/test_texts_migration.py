@@ -121,3 +121,33 @@ def test_a_parcels_close_reason_becomes_a_code(written_in: str) -> None:
     with translation.override("en"):
         assert (system.reason_text, typed.reason_text) == ("Out of stock; the buyer chose to cancel", "买家取消")
         assert describe_event(event) == "Parcel ZT1 intercepted: Out of stock; the buyer chose to cancel"
+
+
+@pytest.mark.parametrize("written_in", ["zh-hans", "en"])
+def test_a_tracking_number_in_use_already_becomes_a_code(written_in: str) -> None:
+    shipment = shipped()
+    with translation.override(written_in):
+        sentence = _("%(carrier)s answered with tracking number %(number)s, which is in use already.") % {
+            "carrier": "中通快递",
+            "number": "ZT9",
+        }
+    refusal = {"code": "duplicate_tracking_number", "status": 409, "message": sentence, "details": {}}
+    type(shipment).objects.filter(pk=shipment.pk).update(booking_error=refusal)
+    log = ShipmentLog.objects.create(
+        shipment=shipment, type="booking_failed", at=T0, data={"code": "duplicate_tracking_number", "reason": sentence}
+    )
+    carriers_own = ShipmentLog.objects.create(
+        shipment=shipment, type="booking_failed", at=T0, data={"code": "out_of_area", "reason": "超区"}
+    )
+
+    migration.texts_to_codes(apps, None)
+
+    worded = {"code": "booking_duplicate_tracking_number", "carrier_name": "中通快递", "tracking_number": "ZT9"}
+    shipment.refresh_from_db()
+    assert shipment.booking_error == {**refusal, "message": "", "message_data": worded}
+    assert ShipmentLog.objects.get(pk=log.pk).data == {"code": "duplicate_tracking_number", "reason": worded}
+    assert ShipmentLog.objects.get(pk=carriers_own.pk).data == {"code": "out_of_area", "reason": "超区"}
+    with translation.override("zh-hans"):
+        assert shipment.booking_error_text == "中通快递 返回的运单号 ZT9 已被使用。"
+    with translation.override("en"):
+        assert shipment.booking_error_text == "中通快递 answered with tracking number ZT9, which is in use already."

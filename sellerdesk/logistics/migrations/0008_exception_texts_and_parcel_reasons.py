@@ -6,7 +6,9 @@ parameters, rendered when read (core.messages):
   own), also in the exception's DETECTED log and its order event; a carrier's words stay;
 - the reason a parcel was intercepted, cancelled or its booking withdrawn when the system
   cancelled its order (the order's close reason), in the parcel's log and order events;
-  a reason a person typed stays as typed.
+  a reason a person typed stays as typed;
+- a booking refused because the carrier answered with a tracking number in use already
+  (Shipment.booking_error and the parcel's log); a carrier's own refusal stays as it came.
 
 Templates frozen as they were written; read in English and Chinese (the .po catalogue).
 """
@@ -68,6 +70,7 @@ CLOSE_REASONS = [
     ("closed_out_of_stock", "Out of stock; the buyer chose to cancel"),
 ]
 REASON_LOGS = ["intercepted", "cancelled", "booking_withdrawn"]
+DUPLICATE = "%(carrier)s answered with tracking number %(number)s, which is in use already."
 REASON_EVENTS = ["parcel_intercepted", "label_cancelled"]
 
 
@@ -127,11 +130,42 @@ def _close_reason(reason: Any) -> dict[str, Any] | None:
     return found
 
 
+def _duplicate(message: Any) -> dict[str, Any] | None:
+    found = legacy_text.parse(message, DUPLICATE) if isinstance(message, str) and message else None
+    if not found:
+        return None
+    return {
+        "code": "booking_duplicate_tracking_number",
+        "carrier_name": found["carrier"],
+        "tracking_number": found["number"],
+    }
+
+
+def _booking_errors_to_codes(apps: Any) -> None:
+    Shipment = apps.get_model("logistics", "Shipment")
+    ShipmentLog = apps.get_model("logistics", "ShipmentLog")
+    shipments = []
+    for shipment in Shipment.objects.filter(booking_error__code="duplicate_tracking_number").iterator():
+        found = _duplicate(shipment.booking_error.get("message"))
+        if found:
+            shipment.booking_error = {**shipment.booking_error, "message": "", "message_data": found}
+            shipments.append(shipment)
+    Shipment.objects.bulk_update(shipments, ["booking_error"], batch_size=1000)
+    logs = []
+    for log in ShipmentLog.objects.filter(type="booking_failed", data__code="duplicate_tracking_number").iterator():
+        found = _duplicate(log.data.get("reason"))
+        if found:
+            log.data = {**log.data, "reason": found}
+            logs.append(log)
+    ShipmentLog.objects.bulk_update(logs, ["data"], batch_size=1000)
+
+
 def texts_to_codes(apps: Any, schema_editor: Any) -> None:
     ExceptionLog = apps.get_model("logistics", "ExceptionLog")
     ShipmentLog = apps.get_model("logistics", "ShipmentLog")
     OrderEvent = apps.get_model("orders", "OrderEvent")
     details = _exceptions_to_codes(apps)
+    _booking_errors_to_codes(apps)
     logs = []
     for log in ExceptionLog.objects.filter(type="detected", exception_id__in=list(details)).iterator():
         log.data = {**log.data, "detail": details[log.exception_id]}
