@@ -1,7 +1,6 @@
-"""inventory 0007 and logistics 0008: a stockout transfer's note, a logistics exception's
-detail and suggestion, and the reasons of parcel logs written the old way (a sentence in
-the writer's language) become codes and parameters; what a person or a carrier wrote
-stays as written."""
+"""inventory 0007: a stockout transfer's note written the old way (a sentence in the
+writer's language) becomes a code and parameters; a note a person typed stays as typed.
+(logistics 0008 is tested in tests/logistics/test_texts_migration.py.)"""
 
 from __future__ import annotations
 
