@@ -156,7 +156,7 @@ def register_tracking(*, shipment_id: int) -> bool:
 
 def _record_route(shipment_id: int, created: CreatedShipment) -> Shipment:
     with transaction.atomic():
-        locked = Shipment.objects.select_for_update().select_related("created_by").get(pk=shipment_id)
+        locked = Shipment.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=shipment_id)
         if locked.status not in AWAITING_ROUTE:
             return locked  # recorded by the other path already
         locked.status = shipment_states.next_status(locked.status, ShipmentAction.TRACK)
