@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connections
+from django.utils import translation
 
 from sellerdesk.core.errors import DatabaseBusy
 from sellerdesk.core.sqlite.base import DatabaseWrapper
@@ -128,7 +129,7 @@ def test_a_writer_waiting_longer_than_the_timeout_gets_database_busy_and_writes_
 
     # when another writer begins a transaction
     started = time.monotonic()
-    with pytest.raises(DatabaseBusy) as busy:
+    with translation.override("en"), pytest.raises(DatabaseBusy) as busy:
         waiting.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
     waited = time.monotonic() - started
 
