@@ -99,8 +99,7 @@ def test_the_covering_conditions_are_the_python_ones(level: StockLevel, figures:
     rows = StockLevel.objects.filter(pk=level.pk)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*) FROM {StockLevel._meta.db_table} "
-            f"WHERE id = %s AND {availability.free_covers_sql()}",
+            f"SELECT COUNT(*) FROM {StockLevel._meta.db_table} WHERE id = %s AND {availability.free_covers_sql()}",
             [level.pk] + [quantity] * availability.FREE_COVERS_PLACEHOLDERS,
         )
         (raw_free_covers,) = cursor.fetchone()
