@@ -33,11 +33,11 @@ WHERE s.sku_id = d.sku_id AND s.warehouse_id = d.warehouse_id;
 
 INSERT INTO inventory_stockmovement
     (sku_id, warehouse_id, bin_id, kind, on_hand_delta, reserved_delta, defective_delta, in_transit_delta,
-     presale_delta, document, actor_id, note, at)
-SELECT sku_id, source_id, NULL::bigint, 'release', 0, -reserved_quantity, 0, 0, 0, number, NULL::bigint, 'allocation', %(now)s
+     presale_delta, document, actor_id, note, note_data, at)
+SELECT sku_id, source_id, NULL::bigint, 'release', 0, -reserved_quantity, 0, 0, 0, number, NULL::bigint, '', '{"code": "note_allocated"}'::jsonb, %(now)s
 FROM ceiling_move
 UNION ALL
-SELECT sku_id, target_id, NULL, 'allocate', 0, quantity, 0, 0, 0, number, NULL::bigint, 'allocation', %(now)s
+SELECT sku_id, target_id, NULL, 'allocate', 0, quantity, 0, 0, 0, number, NULL::bigint, '', '{"code": "note_allocated"}'::jsonb, %(now)s
 FROM ceiling_move;
 
 UPDATE orders_orderline l SET warehouse_id = m.target_id, reserved_quantity = m.quantity
