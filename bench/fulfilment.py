@@ -259,6 +259,8 @@ def book_labels(template: Any, owner: Any) -> None:
         names = columns(cursor, "logistics_shipment")
         overrides = {
             "order_id": "o.id",
+            # Each booking has its own key (unique): the clones were never asked of a carrier.
+            "idempotency_key": "'bench-' || o.id::text",
             "tracking_number": "'BENCH' || lpad(o.id::text, 10, '0')",
             "label": "jsonb_set(jsonb_set(t.label, '{tracking_number}', "
             "to_jsonb('BENCH' || lpad(o.id::text, 10, '0'))), '{reference}', to_jsonb(o.number))",
