@@ -21,6 +21,7 @@ from sellerdesk.orders.states import (
     statuses_allowing,
     target_of,
 )
+from tests.support.transition_tables import assert_no_other_moves, assert_pair, every_pair
 
 S, A = OrderStatus, OrderAction
 
@@ -43,20 +44,13 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("status", list(S))
-@pytest.mark.parametrize("action", list(A))
+@pytest.mark.parametrize(("status", "action"), every_pair(S, A))
 def test_every_pair_of_status_and_action(status: S, action: A) -> None:
-    expected = EXPECTED[status].get(action)
-    if expected is None:
-        with pytest.raises(InvalidTransition) as raised:
-            next_status(status, action)
-        assert raised.value.details == {"current_status": status.value, "action": action.value}
-    else:
-        assert next_status(status, action) == expected
+    assert_pair(next_status, EXPECTED, status=status, action=action, entity="order")
 
 
 def test_table_has_no_other_moves() -> None:
-    assert {(status, action) for status, moves in EXPECTED.items() for action in moves} == set(TRANSITIONS)
+    assert_no_other_moves(EXPECTED, TRANSITIONS)
 
 
 def test_allowed_actions_list_the_moves_of_a_status() -> None:

@@ -5,6 +5,7 @@ import pytest
 from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.inventory.models import StockCountStatus
 from sellerdesk.inventory.states import COUNT_TRANSITIONS, COUNTS, CountAction, next_count_status
+from tests.support.transition_tables import assert_no_other_moves, assert_pair, every_pair
 
 S, A = StockCountStatus, CountAction
 
@@ -15,21 +16,13 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("status", list(S))
-@pytest.mark.parametrize("action", list(A))
+@pytest.mark.parametrize(("status", "action"), every_pair(S, A))
 def test_every_pair_of_status_and_action(status: S, action: A) -> None:
-    expected = EXPECTED[status].get(action)
-    if expected is None:
-        with pytest.raises(InvalidTransition) as raised:
-            next_count_status(status, action)
-        assert raised.value.details == {"current_status": status.value, "action": action.value}
-        assert "stock count" in raised.value.message
-    else:
-        assert next_count_status(status, action) == expected
+    assert_pair(next_count_status, EXPECTED, status=status, action=action, entity="stock count")
 
 
 def test_table_has_no_other_moves() -> None:
-    assert {(status, action) for status, moves in EXPECTED.items() for action in moves} == set(COUNT_TRANSITIONS)
+    assert_no_other_moves(EXPECTED, COUNT_TRANSITIONS)
 
 
 def test_only_an_open_count_takes_counts() -> None:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.orders.holds import holds_in, open_holds_filter
 from sellerdesk.orders.states import HOLD_TRANSITIONS, HOLDS, HoldAction, HoldStatus, hold_status
+from tests.support.transition_tables import assert_no_other_moves, assert_pair, every_pair
 
 S, A = HoldStatus, HoldAction
 
@@ -14,21 +14,13 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("status", list(S))
-@pytest.mark.parametrize("action", list(A))
+@pytest.mark.parametrize(("status", "action"), every_pair(S, A))
 def test_every_pair_of_status_and_action(status: S, action: A) -> None:
-    expected = EXPECTED[status].get(action)
-    if expected is None:
-        with pytest.raises(InvalidTransition) as raised:
-            HOLDS.next_status(status, action)
-        assert raised.value.details == {"current_status": status.value, "action": action.value}
-        assert "hold" in raised.value.message
-    else:
-        assert HOLDS.next_status(status, action) == expected
+    assert_pair(HOLDS.next_status, EXPECTED, status=status, action=action, entity="hold")
 
 
 def test_table_has_no_other_moves() -> None:
-    assert {(status, action) for status, moves in EXPECTED.items() for action in moves} == set(HOLD_TRANSITIONS)
+    assert_no_other_moves(EXPECTED, HOLD_TRANSITIONS)
 
 
 def test_a_holds_status_is_whether_it_is_resolved() -> None:

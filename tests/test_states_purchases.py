@@ -1,5 +1,7 @@
 """The transition tables of stock purchase orders and dropship purchases, without a database."""
 
+from functools import partial
+
 import pytest
 
 from sellerdesk.core.errors import InvalidTransition
@@ -16,6 +18,7 @@ from sellerdesk.purchasing.states import (
     page_actions,
     status_after_receipt,
 )
+from tests.support.transition_tables import assert_no_other_moves, assert_pair, every_pair
 
 S, A = PurchaseStatus, PurchaseAction
 
@@ -58,22 +61,14 @@ EXPECTED = {PurchaseKind.STOCK: STOCK, PurchaseKind.DROPSHIP: DROPSHIP}
 
 
 @pytest.mark.parametrize("kind", list(PurchaseKind))
-@pytest.mark.parametrize("status", list(S))
-@pytest.mark.parametrize("action", list(A))
+@pytest.mark.parametrize(("status", "action"), every_pair(S, A))
 def test_every_pair_of_status_and_action_of_each_kind(kind: PurchaseKind, status: S, action: A) -> None:
-    expected = EXPECTED[kind][status].get(action)
-    if expected is None:
-        with pytest.raises(InvalidTransition) as raised:
-            next_status(kind, status, action)
-        assert raised.value.details == {"current_status": status.value, "action": action.value}
-        assert "purchase order" in raised.value.message
-    else:
-        assert next_status(kind, status, action) == expected
+    assert_pair(partial(next_status, kind), EXPECTED[kind], status=status, action=action, entity="purchase order")
 
 
 def test_tables_have_no_other_moves() -> None:
-    assert {(status, action) for status, moves in STOCK.items() for action in moves} == set(STOCK_TRANSITIONS)
-    assert {(status, action) for status, moves in DROPSHIP.items() for action in moves} == set(DROPSHIP_TRANSITIONS)
+    assert_no_other_moves(STOCK, STOCK_TRANSITIONS)
+    assert_no_other_moves(DROPSHIP, DROPSHIP_TRANSITIONS)
 
 
 def test_a_delivery_receives_in_part_or_in_full() -> None:

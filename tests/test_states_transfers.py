@@ -5,6 +5,7 @@ import pytest
 from sellerdesk.core.errors import InvalidTransition
 from sellerdesk.inventory.models import TransferStatus
 from sellerdesk.inventory.states import TRANSFER_TRANSITIONS, TRANSFERS, TransferAction, next_transfer_status
+from tests.support.transition_tables import assert_no_other_moves, assert_pair, every_pair
 
 S, A = TransferStatus, TransferAction
 
@@ -16,21 +17,13 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("status", list(S))
-@pytest.mark.parametrize("action", list(A))
+@pytest.mark.parametrize(("status", "action"), every_pair(S, A))
 def test_every_pair_of_status_and_action(status: S, action: A) -> None:
-    expected = EXPECTED[status].get(action)
-    if expected is None:
-        with pytest.raises(InvalidTransition) as raised:
-            next_transfer_status(status, action)
-        assert raised.value.details == {"current_status": status.value, "action": action.value}
-        assert "transfer" in raised.value.message
-    else:
-        assert next_transfer_status(status, action) == expected
+    assert_pair(next_transfer_status, EXPECTED, status=status, action=action, entity="transfer")
 
 
 def test_table_has_no_other_moves() -> None:
-    assert {(status, action) for status, moves in EXPECTED.items() for action in moves} == set(TRANSFER_TRANSITIONS)
+    assert_no_other_moves(EXPECTED, TRANSFER_TRANSITIONS)
 
 
 def test_sets_read_from_the_table() -> None:
