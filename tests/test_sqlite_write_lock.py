@@ -42,6 +42,37 @@ def _lock_is_free(path: Path) -> bool:
         os.close(fd)
 
 
+def _create_table_t(path: Path) -> None:
+    setup = _wrapper(path)
+    setup.cursor().execute("CREATE TABLE t (x INTEGER)")
+    setup.close()
+
+
+def _a_thread_holding_the_write_lock(
+    path: Path, *, at_most_seconds: float, release: threading.Event | None = None, inserting: int | None = None
+) -> threading.Thread:
+    """Starts a thread that begins a transaction on the database at `path` (inserting the
+    row `inserting` into its table t, if given) and holds its write lock until `release`
+    is set or `at_most_seconds` have passed, then commits; returns once the lock is held."""
+    holding = threading.Event()
+    released = release or threading.Event()
+
+    def hold() -> None:
+        database = _wrapper(path)
+        database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+        if inserting is not None:
+            database.cursor().execute("INSERT INTO t VALUES (%s)", [inserting])
+        holding.set()
+        released.wait(at_most_seconds)
+        database.commit()
+        database.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(5)
+    return holder
+
+
 def test_a_transaction_holds_the_lock_until_commit(tmp_path: Path) -> None:
     database = _wrapper(tmp_path / "shop.sqlite3")
     database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
@@ -107,24 +138,11 @@ def test_a_writer_waiting_longer_than_the_timeout_gets_database_busy_and_writes_
 ) -> None:
     # given a table, a 0.3 s wait limit and one thread that holds the write lock for 1.5 s
     settings.SELLERDESK = {**settings.SELLERDESK, "SQLITE_WRITE_LOCK_TIMEOUT_SECONDS": 0.3}
-    setup = _wrapper(tmp_path / "shop.sqlite3")
-    setup.cursor().execute("CREATE TABLE t (x INTEGER)")
-    setup.close()
-    holding = threading.Event()
+    _create_table_t(tmp_path / "shop.sqlite3")
     release = threading.Event()
-
-    def hold() -> None:
-        database = _wrapper(tmp_path / "shop.sqlite3")
-        database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-        database.cursor().execute("INSERT INTO t VALUES (1)")
-        holding.set()
-        release.wait(1.5)
-        database.commit()
-        database.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(5)
+    holder = _a_thread_holding_the_write_lock(
+        tmp_path / "shop.sqlite3", at_most_seconds=1.5, release=release, inserting=1
+    )
     waiting = _wrapper(tmp_path / "shop.sqlite3")
 
     # when another writer begins a transaction
@@ -158,22 +176,8 @@ def test_a_writer_waiting_longer_than_the_timeout_gets_database_busy_and_writes_
 def test_a_writer_that_gets_the_lock_within_the_timeout_waits_for_it(tmp_path: Path, settings: Any) -> None:
     # given a 5 s limit and a thread that holds the write lock for 0.2 s
     settings.SELLERDESK = {**settings.SELLERDESK, "SQLITE_WRITE_LOCK_TIMEOUT_SECONDS": 5}
-    setup = _wrapper(tmp_path / "shop.sqlite3")
-    setup.cursor().execute("CREATE TABLE t (x INTEGER)")
-    setup.close()
-    holding = threading.Event()
-
-    def hold() -> None:
-        database = _wrapper(tmp_path / "shop.sqlite3")
-        database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-        holding.set()
-        time.sleep(0.2)
-        database.commit()
-        database.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(5)
+    _create_table_t(tmp_path / "shop.sqlite3")
+    holder = _a_thread_holding_the_write_lock(tmp_path / "shop.sqlite3", at_most_seconds=0.2)
     waiting = _wrapper(tmp_path / "shop.sqlite3")
 
     # when another writer begins meanwhile
