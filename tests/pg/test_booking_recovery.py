@@ -21,7 +21,7 @@ from sellerdesk.logistics import actions, booking
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentLog, SimulatedBooking
 from sellerdesk.logistics.tasks import retry_carrier_bookings, retry_carrier_stops
 from sellerdesk.orders import actions as order_actions
-from sellerdesk.orders.models import OrderEvent
+from sellerdesk.orders.models import Order, OrderEvent
 from tests.logistics.helpers import approved_order, carriers
 from tests.pg.test_concurrency import run_together, url_of_the_test_database
 
@@ -56,11 +56,10 @@ def zto(shop: Any) -> Carrier:
     return Carrier.objects.get(code="ZTO")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_process_killed_after_the_carrier_booked_leaves_one_parcel(zto: Carrier) -> None:
-    # given an approved order, and a process booking its parcel whose carrier answers
-    # only after a long pause (the simulated carrier's test hook)
-    order = approved_order()
+def kill_a_booking_process_once_the_carrier_booked(order: Order) -> None:
+    """Books a parcel of `order` in a process of its own, as a web request would, whose
+    carrier answers only after a long pause (the simulated carrier's test hook), and kills
+    that process once the carrier has booked, before the answer is recorded."""
     environment = {
         **os.environ,
         "DATABASE_URL": url_of_the_test_database(),
@@ -74,8 +73,6 @@ def test_a_process_killed_after_the_carrier_booked_leaves_one_parcel(zto: Carrie
         stderr=subprocess.PIPE,
         text=True,
     )
-
-    # when the process is killed once the carrier has booked, before the answer is recorded
     deadline = time.monotonic() + WAIT_SECONDS
     try:
         while not SimulatedBooking.objects.exists():
@@ -86,6 +83,16 @@ def test_a_process_killed_after_the_carrier_booked_leaves_one_parcel(zto: Carrie
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=WAIT_SECONDS)
     assert process.returncode == -signal.SIGKILL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_killed_after_the_carrier_booked_leaves_one_parcel(zto: Carrier) -> None:
+    # given an approved order, and a process booking its parcel whose carrier answers
+    # only after a long pause (the simulated carrier's test hook)
+    order = approved_order()
+
+    # when the process is killed once the carrier has booked, before the answer is recorded
+    kill_a_booking_process_once_the_carrier_booked(order)
 
     # then the booking is left requested, with nothing recorded of the carrier's answer
     requested = Shipment.objects.get(order=order)
@@ -137,28 +144,7 @@ def test_two_workers_retrying_at_once_ask_the_carrier_once_per_booking(zto: Carr
 def test_a_parcel_booked_for_an_order_cancelled_before_the_answer_is_voided_once(zto: Carrier) -> None:
     # given a process booking a parcel, killed once the carrier has booked it
     order = approved_order()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url_of_the_test_database(),
-        "SIMULATED_CARRIER_PAUSE_AFTER_BOOKING": "300",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-c", BOOK, str(order.pk)],
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + WAIT_SECONDS
-    try:
-        while not SimulatedBooking.objects.exists():
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "the carrier was never asked"
-            time.sleep(0.05)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=WAIT_SECONDS)
+    kill_a_booking_process_once_the_carrier_booked(order)
     # and the order cancelled before anyone recorded the carrier's answer
     order_actions.cancel_order(order=order, actor=None, reason="买家取消")
     requested = Shipment.objects.get(order=order)
