@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -60,11 +60,10 @@ def track_at_once(order: Order) -> None:
     (logistics.shipped_elsewhere); the demo builds its shop in one transaction, and its
     parcels' stories (simulated_scenario) and polling happen inside it. A parcel whose
     carrier will not track it stays untracked, as after a request."""
-    if not Shipment.objects.filter(order=order, status__in=shipped_elsewhere.AWAITING_ROUTE).exists():
-        return
-    with suppress(DomainError):
-        # The order as it shipped (a caller's copy may predate it), by the system, as when it shipped.
-        actions.track_shipped_order(order=Order.objects.get(pk=order.pk), actor=None)
+    requested = Shipment.objects.filter(order=order, status__in=shipped_elsewhere.AWAITING_ROUTE).first()
+    if requested is not None:
+        # Steps 2 and 3 of the request shipping recorded, here inside the demo's transaction.
+        shipped_elsewhere.register_tracking(shipment_id=requested.pk)
 
 
 def load_demo_logistics(

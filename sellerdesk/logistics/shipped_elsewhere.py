@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,10 +69,14 @@ def carrier_of_order(order: Order) -> Carrier | None:
     name = order.carrier.strip()
     if not name:
         return None
+    code = CARRIER_ALIASES.get(name, name)
+    # One query for the three ways an order names its carrier, then the first that fits, in
+    # that order of preference (shipping an order asks this every time).
+    found = list(Carrier.objects.filter(Q(code=code) | Q(code__iexact=name) | Q(name=name)).order_by("pk"))
     return (
-        Carrier.objects.filter(code=CARRIER_ALIASES.get(name, name)).first()
-        or Carrier.objects.filter(code__iexact=name).first()
-        or Carrier.objects.filter(name=name).first()
+        next((carrier for carrier in found if carrier.code == code), None)
+        or next((carrier for carrier in found if carrier.code.casefold() == name.casefold()), None)
+        or next((carrier for carrier in found if carrier.name == name), None)
     )
 
 
