@@ -24,6 +24,7 @@ from sellerdesk.core.refcache import remembered
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.inventory import actions as stock
 from sellerdesk.inventory import presale
+from sellerdesk.inventory.models import Warehouse
 from sellerdesk.inventory.queries import active_warehouses, free_stock
 from sellerdesk.orders import events, holds, texts
 from sellerdesk.orders.hooks import OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrdersApproved, OrderShipped
@@ -103,8 +104,48 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
     """
     require(actor, "orders.create")
     shop = get_shop(draft.shop)
-    codes = [line.sku for line in draft.lines]
-    skus = sku_facts_by_code(codes)
+    skus = _skus_on_sale(draft)
+    warehouse = stock.default_warehouse()
+    at = draft.placed_at or timezone.now()
+    lines = _draft_lines(draft, skus, warehouse)
+    is_plain = all(skus[line.sku].reserves_stock for line in draft.lines)
+    if not is_plain:
+        _mark_special_lines(lines, skus)
+    promised = None if is_plain else _promised_ship_date(lines, skus)
+    order = _new_order(draft, shop, lines, promised_ship_date=promised, actor=actor, at=at)
+    tried_other_warehouses = False
+    attempt = 0
+    while True:
+        try:
+            with transaction.atomic():
+                _write_placed(order, lines, draft, shop, is_plain=is_plain, default_id=warehouse.pk, actor=actor, at=at)
+            order.placed_lines = lines  # type: ignore[attr-defined]  # lets the caller answer without reading them back
+            return order
+        except IntegrityError as error:
+            _forget_ids(order, lines)
+            if "external_id" in str(error):
+                raise _duplicate(shop, draft.external_id) from None
+            if "number" not in str(error) or attempt == 2:
+                raise
+            attempt += 1
+            order.number = new_order_number(at)
+        except InsufficientStock as error:
+            # The slow path: the default warehouse is short; another may have the goods.
+            _forget_ids(order, lines)
+            is_presale_short = any(skus[short.sku].is_presale for short in error.lines if short.sku in skus)
+            if (
+                tried_other_warehouses
+                or is_presale_short
+                or not _place_in_other_warehouses(lines, skus, default_id=warehouse.pk)
+            ):
+                raise
+            tried_other_warehouses = True
+
+
+def _skus_on_sale(draft: OrderDraft) -> dict[str, SkuFacts]:
+    """The facts of the draft's SKUs, by code; ValidationFailed naming each line whose
+    SKU is unknown or not on sale."""
+    skus = sku_facts_by_code([line.sku for line in draft.lines])
     bad = {
         f"lines[{index}].sku": _("unknown SKU %(code)s") % {"code": line.sku}
         for index, line in enumerate(draft.lines)
@@ -119,10 +160,13 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
     )
     if bad:
         raise ValidationFailed(bad)
-    warehouse = stock.default_warehouse()
-    at = draft.placed_at or timezone.now()
-    status = initial_status(draft.payment_method)
-    lines = [
+    return skus
+
+
+def _draft_lines(draft: OrderDraft, skus: Mapping[str, SkuFacts], warehouse: Warehouse) -> list[OrderLine]:
+    """The order's lines (unsaved), at the list price unless the draft names one, each
+    to be reserved whole at `warehouse`."""
+    return [
         OrderLine(
             position=index + 1,
             sku_id=skus[line.sku].id,
@@ -137,16 +181,27 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
         )
         for index, line in enumerate(draft.lines)
     ]
-    is_plain = all(skus[line.sku].reserves_stock for line in draft.lines)
-    if not is_plain:
-        _mark_special_lines(lines, skus)
+
+
+def _new_order(
+    draft: OrderDraft,
+    shop: Shop,
+    lines: list[OrderLine],
+    *,
+    promised_ship_date: date | None,
+    actor: User | None,
+    at: datetime,
+) -> Order:
+    """The order (unsaved) with its money and first status; an order with nothing to pay
+    (a gift, a replacement) is paid from the start."""
+    status = initial_status(draft.payment_method)
     subtotal = to_money(sum((line.unit_price * line.quantity for line in lines), ZERO))
     shipping_fee = to_money(draft.shipping_fee)
     _check_total(subtotal + shipping_fee)
     is_free = subtotal + shipping_fee == ZERO
     if is_free and status == OrderStatus.UNPAID:
         status = next_status(status, OrderAction.PAY)  # nothing to pay: a gift, a replacement
-    order = Order(
+    return Order(
         number=new_order_number(at),
         shop=shop,
         external_id=draft.external_id,
@@ -177,55 +232,44 @@ def place_order(*, draft: OrderDraft, actor: User | None) -> Order:
         created_at=at,
         created_by=actor,
         paid_at=at if is_free else None,
-        promised_ship_date=None if is_plain else _promised_ship_date(lines, skus),
+        promised_ship_date=promised_ship_date,
     )
-    tried_other_warehouses = False
-    attempt = 0
-    while True:
-        try:
-            with transaction.atomic():
-                order.customer_id = customer_actions.count_order_of_buyer(
-                    shop=shop, name=draft.buyer.name, phone=draft.buyer.phone, nickname=draft.buyer.nickname, at=at
-                )
-                fastinsert.insert([order])
-                if not is_plain:
-                    _reserve_presale(order, lines, actor=actor, at=at)
-                for line in lines:
-                    line.order = order
-                fastinsert.insert(lines)
-                events.order_placed_event(order, lines, actor=actor, at=at)
-                # Last, so that the stock rows stay locked for as short a time as possible.
-                stock.reserve_stock(
-                    lines=[
-                        stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or warehouse.pk, line.quantity)
-                        for line in lines
-                        if is_plain or (line.reserved_quantity and not line.presale_pending)
-                    ],
-                    document=order.number,
-                    actor=actor,
-                    at=at,
-                )
-            order.placed_lines = lines  # type: ignore[attr-defined]  # lets the caller answer without reading them back
-            return order
-        except IntegrityError as error:
-            _forget_ids(order, lines)
-            if "external_id" in str(error):
-                raise _duplicate(shop, draft.external_id) from None
-            if "number" not in str(error) or attempt == 2:
-                raise
-            attempt += 1
-            order.number = new_order_number(at)
-        except InsufficientStock as error:
-            # The slow path: the default warehouse is short; another may have the goods.
-            _forget_ids(order, lines)
-            is_presale_short = any(skus[short.sku].is_presale for short in error.lines if short.sku in skus)
-            if (
-                tried_other_warehouses
-                or is_presale_short
-                or not _place_in_other_warehouses(lines, skus, default_id=warehouse.pk)
-            ):
-                raise
-            tried_other_warehouses = True
+
+
+def _write_placed(
+    order: Order,
+    lines: list[OrderLine],
+    draft: OrderDraft,
+    shop: Shop,
+    *,
+    is_plain: bool,
+    default_id: int,
+    actor: User | None,
+    at: datetime,
+) -> None:
+    """Inside the caller's transaction: count the order to its customer, insert it, its
+    presale reservations, its lines and its event, then reserve its stock."""
+    order.customer_id = customer_actions.count_order_of_buyer(
+        shop=shop, name=draft.buyer.name, phone=draft.buyer.phone, nickname=draft.buyer.nickname, at=at
+    )
+    fastinsert.insert([order])
+    if not is_plain:
+        _reserve_presale(order, lines, actor=actor, at=at)
+    for line in lines:
+        line.order = order
+    fastinsert.insert(lines)
+    events.order_placed_event(order, lines, actor=actor, at=at)
+    # Last, so that the stock rows stay locked for as short a time as possible.
+    stock.reserve_stock(
+        lines=[
+            stock.StockLine(line.sku_id, line.sku_code, line.warehouse_id or default_id, line.quantity)
+            for line in lines
+            if is_plain or (line.reserved_quantity and not line.presale_pending)
+        ],
+        document=order.number,
+        actor=actor,
+        at=at,
+    )
 
 
 def _forget_ids(order: Order, lines: list[OrderLine]) -> None:
