@@ -444,6 +444,39 @@ def split_order(
     require(actor, "orders.split")
     at = at or timezone.now()
     order = _lock([order.pk])[0]
+    _check_splittable(order)
+    lines = {line.position: line for line in order.lines.order_by("position")}
+    _check_parts(order, lines, parts)
+    created, moves = _save_parts(order, _part_lines(order, lines, parts), actor=actor, at=at)
+    OrderLine.objects.filter(order_id=order.pk).update(reserved_quantity=0)
+    _move_reservations(moves, actor=actor, at=at)
+    numbers = [piece.number for piece in created]
+    before = order.status
+    order.status = next_status(order.status, OrderAction.SPLIT)
+    order.closed_at = at
+    order.close_reason = ""
+    order.close_reason_data = messages.message(texts.CLOSED_SPLIT_INTO, numbers=numbers)
+    order.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data"])
+    events.status_event(
+        order,
+        OrderEventType.SPLIT,
+        actor=actor,
+        at=at,
+        before=before,
+        parts=[
+            {"number": piece.number, "total": str(piece.total), "paid_amount": str(piece.paid_amount)}
+            for piece in created
+        ],
+    )
+    for piece in created:
+        events.write_event(
+            piece, OrderEventType.SPLIT, actor=actor, at=at, split_from=order.number, status=piece.status
+        )
+    return created
+
+
+def _check_splittable(order: Order) -> None:
+    """The table lets the order split, and nothing of it has been refunded."""
     if not order_states.allows(order.status, OrderAction.SPLIT) or order.refunded_amount > ZERO:
         raise Conflict(
             "order_not_splittable",
@@ -451,9 +484,13 @@ def split_order(
             % {"number": order.number, "status": order.status},
             details={"number": order.number, "status": order.status},
         )
-    lines = {line.position: line for line in order.lines.order_by("position")}
-    _check_parts(order, lines, parts)
-    # Reservations go with the units: a line's reserved units are handed out part by part.
+
+
+def _part_lines(
+    order: Order, lines: dict[int, OrderLine], parts: Sequence[Sequence[PartLine]]
+) -> list[list[OrderLine]]:
+    """Each part's lines (unsaved), numbered from 1. Reservations go with the units: a
+    line's reserved units are handed out part by part."""
     reserved_left = {position: line.reserved_quantity for position, line in lines.items()}
     part_lines: list[list[OrderLine]] = []
     for requested in parts:
@@ -468,8 +505,17 @@ def split_order(
             reserved_left[position] -= new_line.reserved_quantity
             built.append(new_line)
         part_lines.append(built)
+    return part_lines
+
+
+def _save_parts(
+    order: Order, part_lines: list[list[OrderLine]], *, actor: User | None, at: datetime
+) -> tuple[list[Order], list[tuple[OrderLine, str, str, int]]]:
+    """One order per part, with its lines: the first part carries the shipping fee, what
+    was paid is shared by the parts' totals to the cent, a held order's parts go back to
+    review. Returns the parts and the reservations to move to them."""
     subtotals = [sum((line.unit_price * line.quantity for line in built), ZERO) for built in part_lines]
-    fees = [order.shipping_fee if index == 0 else ZERO for index in range(len(parts))]
+    fees = [order.shipping_fee if index == 0 else ZERO for index in range(len(part_lines))]
     totals = [subtotal + fee for subtotal, fee in zip(subtotals, fees, strict=True)]
     paid = _apportion(order.paid_amount, totals)
     status = OrderStatus.PENDING_REVIEW if order.status == OrderStatus.ON_HOLD else order.status
@@ -514,31 +560,7 @@ def split_order(
             moves.append((line, order.number, piece.number, line.reserved_quantity))
         OrderLine.objects.bulk_create(built)
         created.append(piece)
-    OrderLine.objects.filter(order_id=order.pk).update(reserved_quantity=0)
-    _move_reservations(moves, actor=actor, at=at)
-    numbers = [piece.number for piece in created]
-    before = order.status
-    order.status = next_status(order.status, OrderAction.SPLIT)
-    order.closed_at = at
-    order.close_reason = ""
-    order.close_reason_data = messages.message(texts.CLOSED_SPLIT_INTO, numbers=numbers)
-    order.save(update_fields=["status", "closed_at", "close_reason", "close_reason_data"])
-    events.status_event(
-        order,
-        OrderEventType.SPLIT,
-        actor=actor,
-        at=at,
-        before=before,
-        parts=[
-            {"number": piece.number, "total": str(piece.total), "paid_amount": str(piece.paid_amount)}
-            for piece in created
-        ],
-    )
-    for piece in created:
-        events.write_event(
-            piece, OrderEventType.SPLIT, actor=actor, at=at, split_from=order.number, status=piece.status
-        )
-    return created
+    return created, moves
 
 
 def merge_candidates(*, order: Order) -> list[Order]:
