@@ -8,11 +8,8 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        # The renderers of orders' event codes (timeline), before any event is written or
-        # read; what lower layers ask of orders (core.hooks ports).
-        from sellerdesk.customers.queries import CREDIT_USED
-        from sellerdesk.orders import texts, timeline  # noqa: F401
-        from sellerdesk.orders.queries import credit_used
-        from sellerdesk.orders.review import audit  # noqa: F401
+        # The renderers of orders' event codes, before any event is written or read, and
+        # what lower layers ask of orders (core.hooks ports).
+        from sellerdesk.orders.subscribers import connect
 
-        CREDIT_USED.provide(credit_used)
+        connect()
