@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -81,6 +81,41 @@ def history(object_kind: str, object_ids: Iterable[object]) -> list[AuditEntry]:
 
 
 # --- settings changes: {field: [before, after]} ----------------------------------------------
+
+
+class _Shop(Protocol):
+    code: str
+    name: str
+
+
+def register_settings_code(code: str, template: str, model: type[models.Model], example: dict[str, Any]) -> None:
+    """Declare a "settings of a shop saved" code (kind SHOP_SETTINGS): its sentence is
+    `template` (a msgid with %(shop)s, translated when read) followed by the changed
+    fields as `changes_text(model, …)` renders them."""
+
+    def render(data: messages.Params) -> str:
+        text = _(template) % {"shop": data.get("shop_name", data.get("shop", ""))}
+        changes = changes_text(model, data.get("changes", {}))
+        return f"{text} {changes}" if changes else text
+
+    register_audit_code(code, SHOP_SETTINGS, render=render, example=example)
+
+
+def settings_changed(
+    shop: _Shop, code: str, *, changes: dict[str, list[Any]], actor: User | None, at: datetime
+) -> AuditEvent:
+    """Write one "settings of `shop` saved" event (a code declared with
+    `register_settings_code`), with the changed fields as [before, after] pairs."""
+    return record(
+        object_kind=SHOP_SETTINGS,
+        object_id=shop.code,
+        code=code,
+        actor=actor,
+        at=at,
+        shop=shop.code,
+        shop_name=shop.name,
+        changes=changes,
+    )
 
 
 def changes_of(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

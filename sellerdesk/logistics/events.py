@@ -14,10 +14,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from sellerdesk.core import messages
-from sellerdesk.core.audit import SHOP_SETTINGS, changes_text, record, register_audit_code
+from sellerdesk.core.audit import register_settings_code, settings_changed
 from sellerdesk.core.messages import Params
 from sellerdesk.core.models import AuditEvent, User
 from sellerdesk.logistics.models import ExceptionKind, ExceptionOutcome, LogisticsSettings, TrackingKind
@@ -339,16 +339,10 @@ def auto_confirm_extended_event(
 LOGISTICS_SETTINGS_CHANGED = "logistics_settings_changed"
 
 
-def _rules_saved(data: Params) -> str:
-    text = _("Carrier rules of %(shop)s saved.") % {"shop": data.get("shop_name", data.get("shop", ""))}
-    changes = changes_text(LogisticsSettings, data.get("changes", {}))
-    return f"{text} {changes}" if changes else text
-
-
-register_audit_code(
+register_settings_code(
     LOGISTICS_SETTINGS_CHANGED,
-    SHOP_SETTINGS,
-    render=_rules_saved,
+    gettext_noop("Carrier rules of %(shop)s saved."),
+    LogisticsSettings,
     example={"shop": "main", "shop_name": "主店", "changes": {"stale_after_days": [2, 3]}},
 )
 
@@ -356,13 +350,4 @@ register_audit_code(
 def logistics_settings_changed_event(
     shop: Shop, *, changes: dict[str, list[Any]], actor: User | None, at: datetime
 ) -> AuditEvent:
-    return record(
-        object_kind=SHOP_SETTINGS,
-        object_id=shop.code,
-        code=LOGISTICS_SETTINGS_CHANGED,
-        actor=actor,
-        at=at,
-        shop=shop.code,
-        shop_name=shop.name,
-        changes=changes,
-    )
+    return settings_changed(shop, LOGISTICS_SETTINGS_CHANGED, changes=changes, actor=actor, at=at)
