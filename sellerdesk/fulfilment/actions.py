@@ -405,15 +405,16 @@ def _short_orders(short_by_line: Mapping[int, int], *, wave: Wave, actor: User |
         )
 
 
-def close_wave_if_done(wave_id: int) -> None:
-    """A wave is done once none of its orders is still being picked or packed."""
+def close_wave_if_done(wave_id: int, *, at: datetime) -> None:
+    """A wave is done once none of its orders is still being picked or packed; its closing
+    is recorded at `at`, the time of the scan-out or cancellation that finished it."""
     busy = WaveOrder.objects.filter(wave_id=wave_id, order__status__in=wave_states.ORDERS_IN_WAREHOUSE).exists()
     if not busy:
         closed = Wave.objects.filter(pk=wave_id, status__in=wave_states.statuses_allowing(WaveAction.CLOSE)).update(
             status=wave_states.target_of(WaveAction.CLOSE)
         )
         if closed:
-            wave_closed_event(wave_id, at=timezone.now())
+            wave_closed_event(wave_id, at=at)
 
 
 __all__ = [

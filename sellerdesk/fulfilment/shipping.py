@@ -230,7 +230,7 @@ def scan_out(*, tracking_number: str, actor: User | None, at: datetime | None = 
             order=order, actor=actor, carrier=shipment.carrier.code, tracking_number=shipment.tracking_number, at=at
         )
         for wave_id in WaveOrder.objects.filter(order=order).values_list("wave_id", flat=True):
-            close_wave_if_done(wave_id)
+            close_wave_if_done(wave_id, at=at)
         # The buyer is told on commit (notifications).
         hooks.emit(
             ParcelShipped(
@@ -260,5 +260,5 @@ def cancel_and_intercept(
         ]
         closed = order_actions.cancel_order(order=locked, actor=actor, reason=reason, at=at)
         for wave_id in WaveOrder.objects.filter(order=locked).values_list("wave_id", flat=True):
-            close_wave_if_done(wave_id)
+            close_wave_if_done(wave_id, at=at)
     return closed, intercepted
