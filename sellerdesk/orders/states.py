@@ -120,19 +120,18 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
 OPEN_STATUSES = frozenset(status for (status, _action) in TRANSITIONS)
 
 
+TABLE: TransitionTable[OrderStatus, OrderAction] = TransitionTable(
+    entity="order", statuses=OrderStatus, moves=TRANSITIONS
+)
+
+
 def next_status(current: str, action: OrderAction) -> OrderStatus:
     """The status after `action` from `current`; InvalidTransition naming both if the table
     has no such move. RESUME is never in the table: its target is the status the order had
     before its merge, so it goes through `resumed_status`."""
-    try:
-        return TRANSITIONS[(OrderStatus(current), action)]
-    except (KeyError, ValueError):
-        raise InvalidTransition(current=current, action=action.value) from None
+    return TABLE.next_status(current, action)
 
 
-TABLE: TransitionTable[OrderStatus, OrderAction] = TransitionTable(
-    entity="order", statuses=OrderStatus, moves=TRANSITIONS
-)
 # Sets of statuses read from the table, for checks and `status__in=` filters.
 statuses_allowing = TABLE.statuses_allowing
 target_of = TABLE.target_of
@@ -154,10 +153,11 @@ MERGING_ACTIONS = frozenset({A.MERGE, A.SPLIT, A.UNMERGE, A.RESUME})
 
 
 def allowed_actions(current: str) -> list[OrderAction]:
+    """The moves from `current` a person makes from the order page (its buttons)."""
     return [
         action
-        for (status, action) in TRANSITIONS
-        if status == current and action not in SYSTEM_ACTIONS and action not in MERGING_ACTIONS
+        for action in TABLE.allowed_actions(current)
+        if action not in SYSTEM_ACTIONS and action not in MERGING_ACTIONS
     ]
 
 
