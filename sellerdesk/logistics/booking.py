@@ -29,11 +29,12 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,7 +54,7 @@ from sellerdesk.logistics.carriers.base import (
 )
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentLog, ShipmentLogType, ShipmentStatus
-from sellerdesk.logistics.parcels import log_shipment
+from sellerdesk.logistics.parcels import CarrierRetry, log_shipment
 from sellerdesk.logistics.queries import can_reach
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders.models import Order
@@ -79,6 +80,8 @@ AWAITING_ANSWER = shipment_states.statuses_allowing(ShipmentAction.BOOK)
 REFUSED = shipment_states.TABLE.target_of(ShipmentAction.FAIL_BOOKING)
 # A booking whose order was closed before the carrier answered: what it books is voided.
 WITHDRAWN = shipment_states.TABLE.target_of(ShipmentAction.WITHDRAW_BOOKING)
+# Bookings still awaiting the carrier's answer, asked again by the worker after a grace period.
+BOOKING_RETRY = CarrierRetry(pending=Q(status__in=AWAITING_ANSWER), attempt_field="booking_requested_at")
 
 
 class BookingFailed(DomainError):
@@ -385,29 +388,3 @@ def create_shipment(
         order=order, carrier=carrier, parcel=parcel, actor=actor, at=at, idempotency_key=idempotency_key
     )
     return book_requested(shipment=shipment, actor=actor, at=at)
-
-
-def stale_bookings(*, now: datetime, grace: timedelta, limit: int) -> list[int]:
-    """The ids of bookings still requested `grace` after their last attempt began, oldest first."""
-    return list(
-        Shipment.objects.filter(status__in=AWAITING_ANSWER, booking_requested_at__lte=now - grace)
-        .order_by("booking_requested_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-def claim_stale_booking(*, shipment_id: int, now: datetime, grace: timedelta) -> Shipment | None:
-    """Claim a stale booking for one retry: under a row lock (skipping a row another
-    worker holds), re-checked, its attempt restarted at `now` so that no other worker takes
-    it for another grace period. None if it is taken, answered, or not stale any more."""
-    with transaction.atomic():
-        found = (
-            Shipment.objects.select_for_update(skip_locked=True)
-            .filter(pk=shipment_id, status__in=AWAITING_ANSWER, booking_requested_at__lte=now - grace)
-            .first()
-        )
-        if found is None:
-            return None
-        found.booking_requested_at = now
-        found.save(update_fields=["booking_requested_at"])
-    return found

@@ -25,7 +25,7 @@ loader, which builds its whole shop in one transaction on purpose.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +42,7 @@ from sellerdesk.logistics.booking import receiver_of, sender_of
 from sellerdesk.logistics.carriers.base import CarrierUnavailable, CreatedShipment, ShipmentRequest
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentLogType, ShipmentStatus
-from sellerdesk.logistics.parcels import log_shipment
+from sellerdesk.logistics.parcels import CarrierRetry, log_shipment
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.models import Order
@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 
 # A parcel to be tracked whose route data the carrier has not given yet (the table's).
 AWAITING_ROUTE = shipment_states.AWAITING_ROUTE
+# Tracking requests not answered yet, asked again by the worker after a grace period.
+TRACKING_RETRY = CarrierRetry(pending=Q(status__in=AWAITING_ROUTE), attempt_field="booking_requested_at")
 
 # Short names shops write for carriers, by carrier code.
 CARRIER_ALIASES = {
@@ -199,29 +201,3 @@ def track_shipped_order(
         _forget_request(shipment.pk, refused)
         raise
     return Shipment.objects.select_related("carrier", "order").get(pk=_record_route(shipment.pk, created).pk)
-
-
-def stale_tracking_requests(*, now: datetime, grace: timedelta, limit: int) -> list[int]:
-    """The ids of parcels still to be tracked `grace` after their last attempt began, oldest first."""
-    return list(
-        Shipment.objects.filter(status__in=AWAITING_ROUTE, booking_requested_at__lte=now - grace)
-        .order_by("booking_requested_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-def claim_stale_tracking_request(*, shipment_id: int, now: datetime, grace: timedelta) -> bool:
-    """Claim a stale tracking request for one retry: under a row lock (skipping a row
-    another worker holds), re-checked, its attempt restarted at `now`. False if it is
-    taken, answered, or not stale any more."""
-    with transaction.atomic():
-        found = (
-            Shipment.objects.select_for_update(skip_locked=True)
-            .filter(pk=shipment_id, status__in=AWAITING_ROUTE, booking_requested_at__lte=now - grace)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if found is None:
-            return False
-        Shipment.objects.filter(pk=found).update(booking_requested_at=now)
-    return True

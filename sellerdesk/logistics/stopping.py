@@ -13,18 +13,22 @@ voided the same way.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sellerdesk.core.errors import DomainError
 from sellerdesk.logistics.carriers.base import CarrierUnavailable
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.models import Shipment, ShipmentLogType
-from sellerdesk.logistics.parcels import log_shipment, parcel_ref
+from sellerdesk.logistics.parcels import CarrierRetry, log_shipment, parcel_ref
 
 logger = logging.getLogger(__name__)
+
+# Parcels whose carrier is still to be told, told again by the worker after a grace period.
+STOP_RETRY = CarrierRetry(pending=Q(carrier_stop_requested_at__isnull=False), attempt_field="carrier_stop_requested_at")
 
 
 def request_carrier_stop(shipment: Shipment) -> None:
@@ -72,28 +76,3 @@ def _record(shipment_id: int, *, at: datetime, refused: DomainError | None) -> N
         log_shipment(
             locked, ShipmentLogType.CARRIER_REFUSED_STOP, actor=None, at=at, code=refused.code, reason=refused.message
         )
-
-
-def stale_stops(*, now: datetime, grace: timedelta, limit: int) -> list[int]:
-    """The ids of parcels whose carrier is still to be told, `grace` after the last attempt began."""
-    return list(
-        Shipment.objects.filter(carrier_stop_requested_at__lte=now - grace)
-        .order_by("carrier_stop_requested_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-def claim_stale_stop(*, shipment_id: int, now: datetime, grace: timedelta) -> bool:
-    """Claim one stale stop for a retry, under a row lock (skipping a row another worker
-    holds), restarting its attempt at `now`. False if it is taken or answered."""
-    with transaction.atomic():
-        found = (
-            Shipment.objects.select_for_update(skip_locked=True)
-            .filter(pk=shipment_id, carrier_stop_requested_at__lte=now - grace)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if found is None:
-            return False
-        Shipment.objects.filter(pk=found).update(carrier_stop_requested_at=now)
-    return True
