@@ -802,21 +802,6 @@ def allocate_approved_orders(*, now: datetime, limit: int | None = None) -> int:
 ALLOCATION_BATCH = 200
 
 
-def schedule_allocation(order_ids: Sequence[int]) -> None:
-    """Allocate these orders soon after the current transaction commits (the worker runs
-    it); call it where orders are approved."""
-    ids = list(order_ids)
-    if not ids:
-        return
-
-    def enqueue() -> None:
-        from sellerdesk.allocation.background import allocate_orders
-
-        allocate_orders.enqueue(ids)
-
-    transaction.on_commit(enqueue, robust=True)
-
-
 __all__ = [
     "AllocationResult",
     "BatchResult",
@@ -826,5 +811,4 @@ __all__ = [
     "allocate_in_batches",
     "allocate_order",
     "allocate_order_id",
-    "schedule_allocation",
 ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sellerdesk.allocation import actions, shortages
+from sellerdesk.allocation import actions, background, shortages
 from sellerdesk.allocation.strategies import strategy_names
 from sellerdesk.core import hooks
 from sellerdesk.inventory.hooks import StockArrived, StockShortfall
@@ -12,7 +12,7 @@ from sellerdesk.orders.hooks import ALLOCATION_STRATEGIES, OrdersApproved
 
 def allocate_approved_orders(payload: OrdersApproved) -> None:
     """Approved orders are allocated soon after the approval commits (the worker)."""
-    actions.schedule_allocation(payload.order_ids)
+    background.schedule_allocation(payload.order_ids)
 
 
 def take_arrived_stock(payload: StockArrived) -> None:
