@@ -111,9 +111,7 @@ def render(data: Params | None, *, default_code: str = "") -> str:
     if not data:
         return ""
     code = data.get("code") or default_code
-    if code == LEGACY:
-        return str(data.get(LEGACY_TEXT, ""))
-    renderer = _REGISTRY.get(code)
+    renderer = _REGISTRY.get(code)  # LEGACY is registered below: its renderer shows the old sentence
     if renderer is None:
         return str(data.get(LEGACY_TEXT, ""))
     return renderer(data)
