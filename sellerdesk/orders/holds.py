@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -37,23 +36,13 @@ def open_holds_filter(*, path: str = "") -> Q:
     return holds_in(HOLDS.statuses_allowing(HoldAction.RESOLVE), path=path)
 
 
-def _fields_of(status: HoldStatus, *, actor: User | None, at: datetime, resolution: Text) -> dict[str, Any]:
-    if status == HoldStatus.RESOLVED:
-        typed, coded = typed_or_coded(resolution)
-        return {
-            "resolved_at": at,
-            "resolved_by": actor,
-            "resolution": typed[:MAX_RESOLUTION],
-            "resolution_data": coded,
-        }
-    return {"resolved_at": None, "resolved_by": None, "resolution": "", "resolution_data": {}}
-
-
 def resolve_holds(holds: QuerySet[OrderHold], *, actor: User | None, at: datetime, resolution: Text) -> int:
-    """Resolve the open ones of `holds` in one UPDATE whose sources and target come from the
-    hold table; returns how many."""
-    target = HOLDS.target_of(HoldAction.RESOLVE)
-    return holds.filter(open_holds_filter()).update(**_fields_of(target, actor=actor, at=at, resolution=resolution))
+    """Resolve the open ones of `holds` in one UPDATE (the hold table's one move, RESOLVE:
+    a resolved hold has a resolution time); returns how many."""
+    typed, coded = typed_or_coded(resolution)
+    return holds.filter(open_holds_filter()).update(
+        resolved_at=at, resolved_by=actor, resolution=typed[:MAX_RESOLUTION], resolution_data=coded
+    )
 
 
 def open_hold_reasons(order: Order) -> list[str]:
