@@ -22,14 +22,13 @@ from sellerdesk.core import fastinsert, messages
 from sellerdesk.core.models import User
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement
 from sellerdesk.orders.models import Order, OrderLine
-from sellerdesk.orders.states import OrderStatus
+from sellerdesk.orders.states import CLOSING_ACTIONS, OrderAction, OrderStatus, reachable_from
 
-OPEN_FOR_PRESALE = (
-    OrderStatus.UNPAID,
-    OrderStatus.PENDING_REVIEW,
-    OrderStatus.ON_HOLD,
-    OrderStatus.APPROVED,
-    OrderStatus.STOCKOUT,
+# Orders whose presale lines may still wait for their units: every status an order passes
+# through from placing until it is allocated (a presale order is not allocated while a
+# line waits), read from the order's table.
+OPEN_FOR_PRESALE = reachable_from(
+    OrderStatus.UNPAID, without=CLOSING_ACTIONS | {OrderAction.ALLOCATE, OrderAction.PICK, OrderAction.SHIP}
 )
 
 
