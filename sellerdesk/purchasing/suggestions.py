@@ -32,17 +32,13 @@ from sellerdesk.core.permissions import require
 from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.orders.models import OrderLine, Shortage
-from sellerdesk.orders.states import OrderStatus
+from sellerdesk.orders.states import CLOSING_ACTIONS, OrderAction, OrderStatus, reachable_from
 from sellerdesk.purchasing.models import Supplier, SupplierSku
 
-# Orders whose presale lines still wait for goods.
-_WAITING = (
-    OrderStatus.UNPAID,
-    OrderStatus.PENDING_REVIEW,
-    OrderStatus.ON_HOLD,
-    OrderStatus.APPROVED,
-    OrderStatus.STOCKOUT,
-    OrderStatus.ALLOCATED,
+# Orders whose presale lines still count as demand for goods: every status an order passes
+# through from placing until the warehouse picks it or it ships, read from the order's table.
+PRESALE_DEMAND_STATUSES = reachable_from(
+    OrderStatus.UNPAID, without=CLOSING_ACTIONS | {OrderAction.PICK, OrderAction.SHIP}
 )
 
 
@@ -103,7 +99,7 @@ def _presale() -> dict[Key, int]:
     fallback = default_warehouse().pk
     demand: dict[Key, int] = defaultdict(int)
     rows = (
-        OrderLine.objects.filter(presale_pending=True, order__status__in=_WAITING)
+        OrderLine.objects.filter(presale_pending=True, order__status__in=PRESALE_DEMAND_STATUSES)
         .values("sku_id", "warehouse_id", "order__warehouse_id")
         .annotate(units=Sum("quantity"))
         .order_by()

@@ -13,10 +13,11 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import PermissionDenied, ValidationFailed
 from sellerdesk.inventory.actions import set_on_hand, set_reorder_point
 from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders.states import OrderStatus as S
 from sellerdesk.payments.actions import record_payment
 from sellerdesk.purchasing import actions
 from sellerdesk.purchasing.models import PurchaseOrder
-from sellerdesk.purchasing.suggestions import compute_suggestions
+from sellerdesk.purchasing.suggestions import PRESALE_DEMAND_STATUSES, compute_suggestions
 from tests.factories import make_sku, place
 from tests.purchasing.conftest import make_po
 from tests.support.clock import TEST_NOW
@@ -47,6 +48,10 @@ def rows(groups):
         )
         for group in groups
     ]
+
+
+def test_presale_demand_counts_orders_from_placing_until_they_are_picked_or_ship() -> None:
+    assert {S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED, S.STOCKOUT, S.ALLOCATED} == PRESALE_DEMAND_STATUSES
 
 
 def test_nothing_to_suggest(db, warehouse):
