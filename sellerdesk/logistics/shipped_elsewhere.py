@@ -83,16 +83,23 @@ def carrier_of_order(order: Order) -> Carrier | None:
 
 
 def request_tracking(
-    *, order: Order, actor: User | None, handed_over_at: datetime | None = None, options: dict[str, Any] | None = None
+    *,
+    order: Order,
+    actor: User | None,
+    handed_over_at: datetime | None = None,
+    options: dict[str, Any] | None = None,
+    carrier: Carrier | None = None,
 ) -> Shipment:
     """Within the transaction that ships the order (step 1): record that its parcel is to
     be tracked (a Shipment in status tracking_requested, handed over at `handed_over_at`,
     else when the order shipped) and ask its carrier once that transaction commits. A
     request recorded already for the order's parcel is returned as it was asked. Refuses,
     writing nothing, an order not awaiting receipt or without a tracking number (409), an
-    unknown carrier (422), a tracking number tracked already (409)."""
+    unknown carrier (422), a tracking number tracked already (409). `carrier` is the one
+    `carrier_of_order` found, when the caller has looked it up already."""
     require(actor, "orders.ship")
-    carrier = carrier_of_order(order)
+    # Shipping an order looks its carrier up once, not twice (logistics.subscribers).
+    carrier = carrier or carrier_of_order(order)
     if order.status not in order_states.AWAITING_RECEIPT or not order.tracking_number:
         raise InvalidTransition(current=order.status, action="track")
     if carrier is None:
