@@ -16,8 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core.errors import InsufficientStock, ShortLine
 from sellerdesk.inventory import availability
+from sellerdesk.inventory.actions import StockLine, reserve_stock
 from sellerdesk.inventory.models import StockLevel, Warehouse
+from tests.support.clock import TEST_NOW
 
 PROPERTY = settings(
     max_examples=60,
@@ -127,3 +130,17 @@ def test_free_units_hold_back_what_arrived_presale_lines_are_owed() -> None:
     # Owed more than is available: nothing free, never negative.
     assert availability.free_units(on_hand=3, reserved=2, in_transit=0, presale_reserved=7) == 0
     assert availability.incoming_free_units(in_transit=4, presale_reserved=7) == 0
+
+
+def test_a_refused_reservation_reports_the_free_units_it_was_checked_against(
+    level: StockLevel, tee: Sku, main: Warehouse
+) -> None:
+    # Given 8 available of which presale lines are owed 3 arrived units: 5 free.
+    _store(level, {"on_hand": 10, "reserved": 2, "in_transit": 4, "presale_reserved": 7})
+
+    with pytest.raises(InsufficientStock) as refused:
+        reserve_stock(lines=[StockLine(tee.pk, tee.code, main.pk, 6)], document="T1", actor=None, at=TEST_NOW)
+
+    assert refused.value.lines == [ShortLine(tee.code, 6, 5)]
+    level.refresh_from_db()
+    assert (level.on_hand, level.reserved, level.presale_reserved) == (10, 2, 7)

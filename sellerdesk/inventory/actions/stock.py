@@ -122,8 +122,9 @@ def reserve_stock(*, lines: Sequence[StockLine], document: str, actor: User | No
             if cursor.rowcount != 1:
                 short.append(line)
     if short:
+        # What the refusal reports is what the UPDATE's condition checked: the free units.
         available = {
-            (level.sku_id, level.warehouse_id): level.available
+            (level.sku_id, level.warehouse_id): level.free
             for level in StockLevel.objects.filter(sku_id__in=[line.sku_id for line in short])
         }
         raise InsufficientStock(
