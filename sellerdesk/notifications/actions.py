@@ -79,10 +79,10 @@ def record_order_confirmation(*, order: Order, at: datetime) -> OutgoingMessage 
 
 
 @transaction.atomic
-def record_order_confirmations(*, orders: Sequence[Order], at: datetime) -> int:
+def record_order_confirmations(*, order_ids: Sequence[int], at: datetime) -> int:
     """`record_order_confirmation` for many approved orders at once (a review batch):
     one read of what was recorded already and one INSERT. Returns how many were new."""
-    pks = [order.pk for order in orders]
+    pks = sorted(order_ids)
     locked = list(Order.objects.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk"))
     done = set(
         OutgoingMessage.objects.filter(order_id__in=pks, kind=MessageKind.ORDER_CONFIRMATION).values_list(

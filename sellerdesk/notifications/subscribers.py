@@ -16,8 +16,7 @@ from sellerdesk.orders.models import Order
 
 def confirm_approved_orders(payload: OrdersApproved) -> None:
     """After the approval commits: the buyer's order confirmation, once per order."""
-    orders = list(Order.objects.filter(pk__in=payload.order_ids).only("pk").order_by("pk"))
-    record_order_confirmations(orders=orders, at=payload.at)
+    record_order_confirmations(order_ids=payload.order_ids, at=payload.at)
 
 
 def tell_parcel_shipped(payload: ParcelShipped) -> None:
