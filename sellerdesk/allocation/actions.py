@@ -292,7 +292,7 @@ def allocate_locked(
         _mark_allocated(order, plan.warehouse_id, actor=actor, at=at, moves=moves, code=codes.get(plan.warehouse_id))
         return AllocationResult(order, "allocated")
     if plan.kind == "split" and may_split and order.status == OrderStatus.APPROVED:
-        return _split_and_allocate(order, lines, stock_lines, plan, actor=actor, at=at)
+        return _split_and_allocate(order, lines, stock_lines, plan, actor=actor, at=at, codes=codes)
     if order.status == OrderStatus.STOCKOUT or plan.kind == "split":
         return AllocationResult(order, "waiting")
     targets = [(line, plan.warehouse_id, line.quantity - plan.short.get(line.pk, 0)) for line in stock_lines]
@@ -336,6 +336,7 @@ def _split_and_allocate(
     *,
     actor: User | None,
     at: datetime,
+    codes: dict[int, str],
 ) -> AllocationResult:
     by_id = {line.pk: line for line in lines}
     groups = [(warehouse_id, [by_id[line_id] for line_id in line_ids]) for warehouse_id, line_ids in plan.parts.items()]
@@ -357,7 +358,7 @@ def _split_and_allocate(
             actor=actor,
             at=at,
         )
-        _mark_allocated(part, warehouse_id, actor=actor, at=at, moves=moves)
+        _mark_allocated(part, warehouse_id, actor=actor, at=at, moves=moves, code=codes.get(warehouse_id))
     return AllocationResult(order, "split", parts=list(parts))
 
 
