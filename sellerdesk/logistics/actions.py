@@ -26,8 +26,7 @@ from sellerdesk.logistics.booking import (  # noqa: F401  (the booking steps are
     create_shipment,
     request_booking,
 )
-from sellerdesk.logistics.booking import receiver_of as _receiver
-from sellerdesk.logistics.booking import sender_of as _sender
+from sellerdesk.logistics.carriers.registry import adapter_for, adapter_names
 from sellerdesk.logistics.models import (
     Carrier,
     CarrierCoverage,
@@ -39,8 +38,7 @@ from sellerdesk.logistics.models import (
     Shipment,
     ShipmentLogType,
 )
-from sellerdesk.logistics.parcels import log_shipment as _log
-from sellerdesk.logistics.parcels import parcel_ref
+from sellerdesk.logistics.parcels import log_shipment, parcel_ref
 from sellerdesk.logistics.shipped_elsewhere import (  # noqa: F401  (tracking an order shipped elsewhere is part of this module's API)
     carrier_of_order,
     request_tracking,
@@ -183,8 +181,6 @@ def update_carrier(
     is_active: bool | None = None,
 ) -> Carrier:
     """Change a carrier's adapter, weight limit, usual transit days, COD or use."""
-    from sellerdesk.logistics.carriers.registry import adapter_names
-
     require(actor, "logistics.edit")
     bad: dict[str, str] = {}
     if adapter is not None and adapter not in adapter_names():
@@ -351,8 +347,6 @@ def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: 
     The carrier is told first, with no transaction open, then the cancellation is recorded;
     a refusal by the carrier changes nothing here. Cancelling at a carrier is harmless to
     repeat, so a request cut short in between is simply sent again."""
-    from sellerdesk.logistics.carriers.registry import adapter_for
-
     require(actor, "orders.ship")
     if not reason.strip():
         raise ValidationFailed({"reason": _("say why the shipment is cancelled")})
@@ -367,7 +361,7 @@ def cancel_shipment(*, shipment: Shipment, actor: User | None, reason: str, at: 
         shipment.cancelled_at = at
         shipment.carrier_stopped_at = at  # told above
         shipment.save(update_fields=["status", "cancelled_at", "carrier_stopped_at"])
-        _log(shipment, ShipmentLogType.CANCELLED, actor=actor, at=at, reason=reason.strip())
+        log_shipment(shipment, ShipmentLogType.CANCELLED, actor=actor, at=at, reason=reason.strip())
         events.label_cancelled_event(
             shipment.order,
             shipment_id=shipment.pk,
@@ -403,7 +397,7 @@ def intercept(*, shipment: Shipment, actor: User | None, reason: messages.Text, 
         shipment.cancelled_at = at
         shipment.save(update_fields=["status", "is_intercepted", "cancelled_at"])
         request_carrier_stop(shipment)
-        _log(shipment, ShipmentLogType.INTERCEPTED, actor=actor, at=at, reason=messages.cleaned(reason))
+        log_shipment(shipment, ShipmentLogType.INTERCEPTED, actor=actor, at=at, reason=messages.cleaned(reason))
         events.parcel_intercepted_event(
             shipment.order,
             shipment_id=shipment.pk,
@@ -433,7 +427,7 @@ def mark_handed_over(*, shipment: Shipment, actor: User | None, at: datetime | N
         shipment.handed_over_at = at
         shipment.last_event_at = at
         shipment.save(update_fields=["status", "handed_over_at", "last_event_at"])
-        _log(shipment, ShipmentLogType.HANDED_OVER, actor=actor, at=at)
+        log_shipment(shipment, ShipmentLogType.HANDED_OVER, actor=actor, at=at)
     return shipment
 
 
@@ -469,9 +463,3 @@ def extend_auto_confirm(
             order, before=before, after=order.auto_confirm_at, days=days, reason=reason.strip(), actor=actor, at=at
         )
     return order
-
-
-# Public names for the fulfilment screens (they build labels before booking).
-sender_of = _sender
-receiver_of = _receiver
-log_shipment = _log
