@@ -243,8 +243,10 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
     require(actor, "stock.transfer")
     transfer = _locked(transfer, TransferAction.CANCEL)
     at = at or timezone.now()
+    returned: tuple[int, ...] | None = None  # the SKUs whose units a shipped transfer brings back
     if transfer.status == TransferStatus.SHIPPED:
         lines = _lines(transfer)
+        returned = tuple(line.sku_id for line in lines)
         source, target = transfer.from_warehouse_id, transfer.to_warehouse_id
         levels = lock_levels([(line.sku_id, warehouse_id) for line in lines for warehouse_id in (source, target)])
         movements = []
@@ -263,11 +265,9 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
                 away.note_data = note
                 movements.append(away)
         StockMovement.objects.bulk_create(movements)
-    was_shipped = transfer.status == TransferStatus.SHIPPED
     transfer.status = next_transfer_status(transfer.status, TransferAction.CANCEL)
     transfer.save(update_fields=["status"])
     events.transfer_event(transfer, events.TRANSFER_CANCELLED, actor=actor, at=at)
-    if was_shipped:
-        sku_ids = tuple(transfer.lines.values_list("sku_id", flat=True))
-        hooks.emit(StockArrived(sku_ids=sku_ids, warehouse_id=transfer.from_warehouse_id, actor=actor, at=at))
+    if returned is not None:
+        hooks.emit(StockArrived(sku_ids=returned, warehouse_id=transfer.from_warehouse_id, actor=actor, at=at))
     return transfer
