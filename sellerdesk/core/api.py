@@ -27,8 +27,9 @@ class ErrorOut(Schema):
     details: dict[str, Any]
 
 
-# The error answers every endpoint may give (see `api` below for how errors map to them).
-ERROR_RESPONSES = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422)}
+# The error answers every endpoint may give (see `api` below for how errors map to them);
+# 503: the database is busy (SQLite write lock) or a carrier did not answer.
+ERROR_RESPONSES = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422, 503)}
 
 
 class TokenAuth(HttpBearer):
