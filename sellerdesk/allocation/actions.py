@@ -46,13 +46,12 @@ from sellerdesk.core.errors import InvalidTransition, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory import presale as stock_presale
-from sellerdesk.inventory.availability import FREE_COVERS_PLACEHOLDERS, free_covers_sql
+from sellerdesk.inventory.availability import FREE_COVERS_PLACEHOLDERS, free_covers_sql, free_units
 from sellerdesk.inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
 from sellerdesk.inventory.queries import (
     active_warehouses,
     free_levels,
     free_stock,
-    level_free_units,
     lock_free_stock,
     locked_levels,
 )
@@ -420,18 +419,25 @@ class _Stock:
     so each order is planned on the stock the orders before it left."""
 
     def __init__(self) -> None:
+        # [on_hand, reserved, presale_reserved, in_transit] per (sku_id, warehouse_id)
         self.levels: dict[tuple[int, int], list[int]] = {}
         self.free: dict[tuple[int, int], int] = {}
 
     def load(self, rows: Iterable[tuple[int, int, int, int, int, int]]) -> None:
+        """Take in stock rows read as `inventory.queries.LEVEL_FIELDS`."""
         for sku_id, warehouse_id, on_hand, reserved, presale_reserved, in_transit in rows:
             self.levels[(sku_id, warehouse_id)] = [on_hand, reserved, presale_reserved, in_transit]
-            self.free[(sku_id, warehouse_id)] = level_free_units(on_hand, reserved, presale_reserved, in_transit)
+            self._refresh((sku_id, warehouse_id))
 
     def reserve(self, key: tuple[int, int], delta: int) -> None:
-        level = self.levels.setdefault(key, [0, 0, 0, 0])
-        level[1] += delta
-        self.free[key] = level_free_units(*level)
+        self.levels.setdefault(key, [0, 0, 0, 0])[1] += delta
+        self._refresh(key)
+
+    def _refresh(self, key: tuple[int, int]) -> None:
+        on_hand, reserved, presale_reserved, in_transit = self.levels[key]
+        self.free[key] = free_units(
+            on_hand=on_hand, reserved=reserved, in_transit=in_transit, presale_reserved=presale_reserved
+        )
 
 
 @dataclass

@@ -312,14 +312,12 @@ def active_warehouses() -> list[WarehouseInfo]:
     ]
 
 
-def level_free_units(on_hand: int, reserved: int, presale_reserved: int, in_transit: int) -> int:
-    """Units free for ordinary orders, from figures in `LEVEL_FIELDS` order."""
-    return free_units(on_hand=on_hand, reserved=reserved, in_transit=in_transit, presale_reserved=presale_reserved)
-
-
 def free_of_rows(level_rows: Iterable[tuple[int, int, int, int, int, int]]) -> dict[tuple[int, int], int]:
+    """The free units of stock rows read as `LEVEL_FIELDS`, by (sku_id, warehouse_id)."""
     return {
-        (sku_id, warehouse_id): level_free_units(on_hand, reserved, presale_reserved, in_transit)
+        (sku_id, warehouse_id): free_units(
+            on_hand=on_hand, reserved=reserved, in_transit=in_transit, presale_reserved=presale_reserved
+        )
         for sku_id, warehouse_id, on_hand, reserved, presale_reserved, in_transit in level_rows
     }
 
