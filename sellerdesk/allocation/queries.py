@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Min, QuerySet
 
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -124,13 +124,3 @@ def stockout_orders(*, actor: User | None, filters: StockoutFilter, limit: int =
         order.shortage_rows = by_order.get(pk, [])  # type: ignore[attr-defined]
         result.append(order)
     return result
-
-
-def open_shortages_of(order: Order) -> list[Shortage]:
-    return list(
-        Shortage.objects.filter(order=order, resolved_at__isnull=True).select_related("sku", "line").order_by("pk")
-    )
-
-
-def waiting_filter() -> Q:
-    return Q(status=OrderStatus.STOCKOUT)
