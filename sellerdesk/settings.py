@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "sellerdesk.purchasing",
     "sellerdesk.ratings",
     "sellerdesk.fulfilment",
+    "sellerdesk.aftersales",
+    "sellerdesk.portal",
     "sellerdesk.demo",
 ]
 
@@ -137,6 +139,11 @@ WHITENOISE_USE_FINDERS = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a larger request body is refused (413)
 
+# Uploaded files (after-sales evidence) go through Django's storage API: the default is
+# the local disk under VAR_DIR; S3-compatible storage is a matter of STORAGES["default"].
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -182,6 +189,36 @@ SELLERDESK: dict[str, Any] = {
     # environment ({"SF": "…", "ZTO": "…"}); a carrier without one uses the simulated
     # carrier's key (SIMULATED_CARRIER_SECRET), which a real deployment must set.
     "CARRIER_WEBHOOK_SECRETS": json.loads(os.environ.get("CARRIER_WEBHOOK_SECRETS", "{}")),
+    # After-sales policy defaults (a shop's AfterSalesPolicy row overrides them). Seed 003:
+    # 7 days without reason, from delivery; quality problems' return postage is the
+    # seller's, a no-reason return's the buyer's.
+    "AFTERSALES": {
+        "NO_REASON_DAYS": 7,
+        "WINDOW_DAYS": {
+            "refund_before_shipping": 0,  # 0: until the order ships
+            "refund_only": 15,
+            "return_refund": 15,
+            "exchange": 15,
+            "reissue": 15,
+            "repair": 90,
+            "complaint": 90,
+        },
+        "RETURN_SHIPPING_PAYER": {
+            "no_reason": "buyer",
+            "wrong_size": "buyer",
+            "no_longer_wanted": "buyer",
+            "other": "buyer",
+            "not_as_described": "seller",
+            "quality": "seller",
+            "damaged": "seller",
+            "wrong_item": "seller",
+            "missing_parts": "seller",
+            "not_received": "seller",
+            "service": "seller",
+        },
+        "INSPECTION_REASONS": ["quality", "damaged", "not_as_described", "wrong_item"],
+        "MAX_EVIDENCE_BYTES": 20 * 1024 * 1024,
+    },
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
     ),

@@ -162,11 +162,21 @@ class ShipmentStatus(models.TextChoices):
     TRACKING_REQUESTED = "tracking_requested", _("Tracking requested")
 
 
+class ShipmentDirection(models.TextChoices):
+    OUTBOUND = "outbound", _("To the buyer")
+    # An after-sales return coming back to the warehouse: tracked like any parcel, but its
+    # delivery is the warehouse's receipt, never the order's.
+    RETURN = "return", _("Back from the buyer")
+
+
 class Shipment(models.Model):
     """One parcel of an order with one carrier (运单): its tracking number and the label
     data the carrier returned."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="shipments")
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=ShipmentDirection.choices, default=ShipmentDirection.OUTBOUND
+    )
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments")
     # Blank until the carrier answers a booking.
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)

@@ -26,6 +26,8 @@ class MessageKind(models.TextChoices):
     ORDER_CONFIRMATION = "order_confirmation", _("Order confirmation")
     PARCEL_SHIPPED = "parcel_shipped", _("Parcel shipped")
     PARCEL_PROBLEM = "parcel_problem", _("Parcel problem")
+    AFTERSALES = "aftersales", _("After-sales progress")
+    ONE_TIME_CODE = "one_time_code", _("Sign-in code")
 
 
 class OutgoingMessage(models.Model):

@@ -204,3 +204,98 @@ class PurchaseOrderEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class SupplierReturnStatus(models.TextChoices):
+    OPEN = "open", _("Gathering goods")
+    SENT = "sent", _("Sent back to the supplier")
+    CLOSED = "closed", _("Settled with the supplier")
+
+
+class SupplierReturn(models.Model):
+    """A return to a supplier (退供): defective units gathered from after-sales cases and
+    sent back together (seed 003), each line with the document it came from and the
+    buyer's photos. Sending it takes the units out of defective stock through the ledger."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="returns")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=SupplierReturnStatus.choices, default=SupplierReturnStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    carrier = models.CharField(_("carrier"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    credit_amount = models.DecimalField(
+        _("credited by the supplier"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("return to supplier")
+        verbose_name_plural = _("returns to suppliers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # At most one batch gathering goods per supplier and warehouse.
+            models.UniqueConstraint(
+                fields=["supplier", "warehouse"],
+                condition=models.Q(status="open"),
+                name="supplier_return_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SupplierReturnLine(models.Model):
+    batch = models.ForeignKey(SupplierReturn, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    # The document the units came from (an after-sales case number) and why they are bad.
+    document = models.CharField(_("from document"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Storage names of the buyer's photos (printed on the back of the return form).
+    photos = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="supplier_return_line_quantity_positive")
+        ]
+
+
+class SupplierClaimStatus(models.TextChoices):
+    OPEN = "open", _("Claimed")
+    ACCEPTED = "accepted", _("Accepted by the supplier")
+    SETTLED = "settled", _("Money received")
+    REJECTED = "rejected", _("Rejected by the supplier")
+
+
+class SupplierClaim(models.Model):
+    """Money claimed back from a dropship supplier for an after-sales case on goods it shipped."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="claims")
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="claims")
+    document = models.CharField(_("from document"), max_length=64)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=SupplierClaimStatus.choices, default=SupplierClaimStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("created at"))
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("claim on a supplier")
+        verbose_name_plural = _("claims on suppliers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="supplier_claim_amount_positive"),
+            models.UniqueConstraint(fields=["purchase_order", "document"], name="supplier_claim_once_per_document"),
+        ]
