@@ -243,6 +243,10 @@ class CaseLine(models.Model):
     defective = models.PositiveIntegerField(_("defective"), default=0)
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
     disposition = models.CharField(_("disposition"), max_length=30, choices=Disposition.choices, blank=True)
+    # Exchange (换货): the SKU sent instead (another size or colour); empty means the same SKU.
+    replacement_sku = models.ForeignKey(
+        Sku, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("exchange for")
+    )
     # The goods' money for this line: unit price × quantity unless agreed otherwise.
     refund_amount = models.DecimalField(_("goods refund"), max_digits=14, decimal_places=2, default=ZERO)
 
@@ -286,7 +290,7 @@ class CaseEvent(models.Model):
     @property
     def text(self) -> str:
         """The sentence in the reader's language."""
-        return messages.render({"code": self.code, "params": self.data})
+        return messages.render({**self.data, "code": self.code})
 
 
 class CaseMessage(models.Model):

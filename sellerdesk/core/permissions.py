@@ -73,6 +73,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Parcels' problems (物流异常) and ratings (评价).
     "logistics.exceptions": _SERVICE,
     "ratings.rate": _SERVICE,
+    # After-sales (售后): agents handle cases; amounts above the shop's agent limit, rulings
+    # on disputes and reviews (复盘) need a supervisor; the warehouse receives returns.
+    "aftersales.view": STAFF,
+    "aftersales.handle": _SERVICE,
+    "aftersales.approve_large": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "aftersales.refund": _SERVICE,
+    "aftersales.receive": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE}),
+    "aftersales.arbitrate": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "aftersales.configure": frozenset({Role.OWNER, Role.SUPERVISOR}),
 }
 
 
