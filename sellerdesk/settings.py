@@ -219,6 +219,9 @@ SELLERDESK: dict[str, Any] = {
         "INSPECTION_REASONS": ["quality", "damaged", "not_as_described", "wrong_item"],
         "MAX_EVIDENCE_BYTES": 20 * 1024 * 1024,
     },
+    # The buyer portal shows the sign-in code it recorded on the page: only until SMS is
+    # really sent (issue 13); `make run` sets it for the demo, production never does.
+    "PORTAL_SHOW_CODES": os.environ.get("PORTAL_SHOW_CODES", "0") == "1",
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
     ),
