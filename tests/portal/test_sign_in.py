@@ -59,7 +59,7 @@ def test_five_wrong_codes_kill_the_code(order: Order) -> None:
     asked = auth.request_code(order_number=order.number, phone=PHONE, at=TEST_NOW)
     assert asked.code is not None
     wrong = f"{(int(asked.code) + 1) % 1_000_000:06d}"
-    for attempt in range(4):
+    for _attempt in range(4):
         with pytest.raises(SignInRefused) as error:
             auth.check_code(order_number=order.number, phone=PHONE, code=wrong, at=TEST_NOW)
         assert error.value.retry_at is None
