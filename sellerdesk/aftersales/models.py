@@ -390,6 +390,9 @@ class Refund(models.Model):
     )
     failure = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the last call to the gateway began: the worker asks again for a refund still
+    # pending a while after it (the process that called died), claiming it under a row lock.
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(_("requested at"))
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -113,9 +113,21 @@ def _duplicate_payment(reference: str) -> Conflict:
     )
 
 
-def record_refund(*, order: Order, amount: Decimal, actor: User | None, at: datetime, reason: Text) -> Payment | None:
+def record_refund(
+    *,
+    order: Order,
+    amount: Decimal,
+    actor: User | None,
+    at: datetime,
+    reason: Text,
+    gateway: str = "",
+    reference: str = "",
+) -> Payment | None:
     """Money owed back to the buyer. Runs inside the caller's transaction, order locked.
-    `reason` is what a person typed, or a code and its parameters (rendered when read)."""
+    `reason` is what a person typed, or a code and its parameters (rendered when read).
+    `reference` is the gateway's refund id or the bank transfer's reference: unique per
+    method, so the same refund is never recorded twice (IntegrityError, rolled back by
+    the caller's transaction). Nothing is recorded for an amount of 0 or less."""
     amount = to_money(amount)
     if amount <= ZERO:
         return None
@@ -124,6 +136,8 @@ def record_refund(*, order: Order, amount: Decimal, actor: User | None, at: date
         kind=PaymentKind.REFUND,
         amount=amount,
         method=order.payment_method,
+        gateway=gateway,
+        reference=reference.strip(),
         recorded_by=actor,
         received_at=at,
     )
