@@ -19,7 +19,9 @@ Then, each on its own throwaway PostgreSQL beside its set-based SQL ceiling:
 bench/review.py (the automatic review of --review-orders paid orders; --no-review skips
 it), bench/allocation.py (allocating --allocation-orders approved orders across 5
 warehouses, capped by its --max-seconds; --no-allocation) and bench/fulfilment.py (waves,
-pick lists and labels for --fulfilment-orders allocated orders; --no-fulfilment).
+pick lists and labels for --fulfilment-orders allocated orders; --no-fulfilment) and
+bench/aftersales.py (the after-sales queue and the case page with --aftersales-cases
+cases, beside raw-SQL ceilings of the same queries; --no-aftersales).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ LUA = REPO / "bench" / "orders.lua"
 REVIEW = REPO / "bench" / "review.py"
 ALLOCATION = REPO / "bench" / "allocation.py"
 FULFILMENT = REPO / "bench" / "fulfilment.py"
+AFTERSALES = REPO / "bench" / "aftersales.py"
 HOT_SKU = "HOT-1"
 
 
@@ -92,6 +95,12 @@ def options() -> argparse.Namespace:
     )
     parser.add_argument("--no-fulfilment", action="store_true", help="skip the waves, pick lists and labels benchmark")
     parser.add_argument("--fulfilment-orders", type=int, default=20_000, help="orders the fulfilment benchmark waves")
+    parser.add_argument(
+        "--no-aftersales", action="store_true", help="skip the after-sales queue and case page benchmark"
+    )
+    parser.add_argument(
+        "--aftersales-cases", type=int, default=100_000, help="cases the after-sales benchmark reads (one per order)"
+    )
     parser.add_argument(
         "--app",
         default="sellerdesk.wsgi:application",
@@ -519,6 +528,8 @@ def main() -> None:
         run_script("allocation", ALLOCATION, options_.allocation_orders)
     if not options_.no_fulfilment:
         run_script("fulfilment", FULFILMENT, options_.fulfilment_orders)
+    if not options_.no_aftersales:
+        run_script("aftersales", AFTERSALES, options_.aftersales_cases)
 
 
 if __name__ == "__main__":
