@@ -26,10 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sellerdesk.aftersales import events
-from sellerdesk.aftersales.evidence import canonical_json, order_record
+from sellerdesk.aftersales import events, notices
+from sellerdesk.aftersales.evidence import canonical_json, lock_case, order_record
 from sellerdesk.aftersales.models import Case, CaseStatus, Dispute, Evidence
 from sellerdesk.aftersales.states import CaseAction
+from sellerdesk.core import messages
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -97,6 +98,25 @@ events.register_case_code(
     gettext_lazy("Reviewed: cause %(cause)s. %(note)s"),
     format=lambda p: {"cause": _label(ReviewCause, p.get("cause", "")), "note": p.get("note", "")},
     example={"cause": "packaging", "note": "易碎品加气泡膜"},
+)
+
+
+NOTICE_OPENED = "aftersales_notice_dispute_opened"
+NOTICE_RULED = "aftersales_notice_dispute_ruled"
+_NOTICE_EXAMPLE = {"case": "AS26120112345678", "order": "2612011234567890"}
+messages.register(
+    NOTICE_OPENED,
+    gettext_lazy(
+        "Your after-sales request %(case)s is now a dispute. A supervisor will look at the evidence "
+        "and answer you in writing."
+    ),
+    example=_NOTICE_EXAMPLE,
+)
+messages.register(
+    NOTICE_RULED,
+    gettext_lazy("The dispute about your after-sales request %(case)s was decided %(outcome)s: %(ruling)s"),
+    format=lambda p: {**p, "outcome": _label(RulingOutcome, p.get("outcome", "")).lower()},
+    example={**_NOTICE_EXAMPLE, "outcome": "buyer", "ruling": "同意退货退款"},
 )
 
 
@@ -287,7 +307,7 @@ def open_dispute(
     reason = _text(reason, name="reason", limit=MAX_REASON)
     at = at or timezone.now()
     with transaction.atomic():
-        case = events.locked(case)
+        case = lock_case(case)
         if Dispute.objects.filter(case=case).exists():
             raise Conflict(
                 "dispute_exists",
@@ -306,6 +326,7 @@ def open_dispute(
             reason=reason,
             bundle_sha256=digest,
         )
+        notices.tell_buyer(case, NOTICE_OPENED, at=at)
         return Dispute.objects.create(
             case=case,
             opened_at=at,
@@ -330,7 +351,7 @@ def rule_dispute(*, case: Case, outcome: str, ruling: str, actor: User | None, a
     ruling = _text(ruling, name="ruling", limit=MAX_RULING)
     at = at or timezone.now()
     with transaction.atomic():
-        case = events.locked(case)
+        case = lock_case(case)
         dispute = Dispute.objects.select_for_update().get(pk=_dispute_of(case).pk)
         if dispute.ruled_at is not None:
             raise Conflict(
@@ -352,6 +373,7 @@ def rule_dispute(*, case: Case, outcome: str, ruling: str, actor: User | None, a
         dispute.ruled_at = at
         dispute.ruled_by = actor
         dispute.save(update_fields=["ruling", "ruling_outcome", "ruled_at", "ruled_by"])
+        notices.tell_buyer(case, NOTICE_RULED, at=at, outcome=outcome, ruling=ruling)
         return dispute
 
 
@@ -367,7 +389,7 @@ def record_mediation(
     outcome = _text(outcome, name="outcome", limit=MAX_NOTE)
     at = at or timezone.now()
     with transaction.atomic():
-        case = events.locked(case)
+        case = lock_case(case)
         dispute = Dispute.objects.select_for_update().get(pk=_dispute_of(case).pk)
         dispute.mediation_platform = platform
         dispute.mediation_reference = reference
@@ -396,7 +418,7 @@ def review_case(*, case: Case, cause: str, note: str, actor: User | None, at: da
     note = _text(note, name="note", limit=MAX_NOTE)
     at = at or timezone.now()
     with transaction.atomic():
-        case = events.locked(case)
+        case = lock_case(case)
         if case.status == CaseStatus.DISPUTED:
             raise Conflict(
                 "dispute_not_ruled",

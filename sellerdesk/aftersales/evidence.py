@@ -254,6 +254,15 @@ def _read_limited(upload: UploadedFile, limit: int) -> bytes:
 # --- actions ------------------------------------------------------------------------------
 
 
+def lock_case(case: Case) -> Case:
+    """The case's order, then the case, locked and re-read: the order first, in the same
+    order as opening a case and refunding do, so that two writers never deadlock."""
+    order_id = Case.objects.filter(pk=case.pk).values_list("order_id", flat=True).first()
+    if order_id is not None:
+        Order.objects.select_for_update().filter(pk=order_id).first()
+    return events.locked(case)
+
+
 def _require_staff(actor: User | None) -> None:
     # The warehouse photographs what it receives; agents attach what buyers send.
     if not (has_permission(actor, "aftersales.handle") or has_permission(actor, "aftersales.receive")):
@@ -328,7 +337,7 @@ def add_file(
             )
             names.append(thumbnail)
         with transaction.atomic():
-            case = events.locked(case)
+            case = lock_case(case)
             _check_open(case)
             evidence = Evidence.objects.create(
                 case=case,
@@ -370,7 +379,7 @@ def _text_evidence(
 ) -> Evidence:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with transaction.atomic():
-        case = events.locked(case)
+        case = lock_case(case)
         _check_open(case)
         evidence = Evidence.objects.create(
             case=case,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from sellerdesk.aftersales import disputes, evidence
 from sellerdesk.aftersales.models import Case, CaseEvent, CaseMessage, CaseStatus, Dispute
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from sellerdesk.notifications.models import OutgoingMessage
 from tests.aftersales.evidence_support import image_bytes, make_case, upload
 from tests.factories import make_user
 
@@ -143,6 +144,8 @@ def test_the_supervisors_ruling_moves_the_case(agent, supervisor, outcome, statu
         assert case.closed_at is not None
     event = CaseEvent.objects.filter(case=case).last()
     assert event.code == disputes.RULED_CODE and event.data["ruling"] == ruling
+    told = OutgoingMessage.objects.filter(order=case.order, kind="aftersales").order_by("pk")
+    assert told.count() == 2 and case.number in told.first().text and ruling in told.last().text
 
 
 def test_only_a_supervisor_rules_and_only_in_writing_and_once(agent, supervisor):
