@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sellerdesk.aftersales.api_refunds import router as aftersales_refunds_router
 from sellerdesk.allocation.api import router as stockouts_router
 from sellerdesk.catalog.api import router as catalog_router
 from sellerdesk.core.api import api
@@ -33,6 +34,7 @@ api.add_router("/v1", purchasing_router)
 api.add_router("/v1", dropship_router)
 api.add_router("/v1", ratings_router)
 api.add_router("/v1", fulfilment_router)
+api.add_router("/v1", aftersales_refunds_router)
 
 urlpatterns = [
     path("api/", api.urls),
@@ -47,4 +49,5 @@ urlpatterns = [
     path("logistics/", include("sellerdesk.logistics.urls")),
     path("ratings/", include("sellerdesk.ratings.urls")),
     path("warehouse/", include("sellerdesk.fulfilment.urls")),
+    path("portal/", include("sellerdesk.portal.urls")),
 ]
