@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from tests.factories import make_token, make_user
 from tests.support.clock import TEST_NOW, VARIABLE, travel_to_test_now
@@ -43,6 +43,14 @@ def django_db_modify_db_settings_xdist_suffix(request: pytest.FixtureRequest) ->
         if worker and "sqlite" not in database["ENGINE"]:
             test = database.setdefault("TEST", {})
             test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{worker}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # Uploaded evidence, and the photos every demo load draws, go to a directory of this
+    # run, never to var/media (session-wide: the module-scoped demo loads come first).
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import Role
 from sellerdesk.customers.models import Customer
 from sellerdesk.demo import catalog
+from sellerdesk.demo.aftersales import load_demo_aftersales
 from sellerdesk.demo.allocation import load_demo_allocation
 from sellerdesk.demo.dropship import load_demo_dropship
 from sellerdesk.demo.fulfilment import load_demo_fulfilment
@@ -240,7 +241,7 @@ def _later_capabilities(
     rng: random.Random, staff: Staff, items: list[Item], now: datetime, credentials: list[tuple[str, str]]
 ) -> None:
     """Presale, stockouts handled every way, purchasing in every state, dropship with the
-    supplier's login, parcels with tracking and problems, ratings: each capability's own
+    supplier's login, parcels with tracking and problems, ratings, after-sales: each capability's own
     demo loader, run on the shop the orders above made, every one of them at `now`."""
     # Its orders were allocated over the last two days; the sweep at `now` comes last.
     load_demo_allocation(rng=rng, actor=staff.owner, agent=staff.agent, now=now, sweep=False)
@@ -253,6 +254,8 @@ def _later_capabilities(
         credentials += load_demo_dropship(rng=rng, actor=staff.owner, now=now).credentials
     poll_tracking(now)
     load_demo_logistics(rng=rng, actor=staff.agent, now=now)
+    # After-sales: the seed's stories on orders of their own, a case in every status.
+    load_demo_aftersales(rng=rng, agent=staff.agent, supervisor=staff.supervisor, warehouse=staff.warehouse, now=now)
 
 
 # --- catalogue and stock -----------------------------------------------------------

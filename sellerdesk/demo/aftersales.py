@@ -1,0 +1,449 @@
+"""Demo after-sales (售后): the seed's stories, each on an order of its own made-up buyer,
+played through the real actions with times in the past, and a case in every status.
+
+Called by the demo generator after the orders and the other capabilities' demos exist.
+Each story's order is placed, paid, approved, shipped (tracked) and delivered through the
+order actions, then its case is opened, approved, received, inspected, refunded,
+exchanged, disputed … through aftersales' own actions, so stock, the stock ledger,
+payments (refund rows), the buyer's messages and every timeline agree as they would in a
+shop that has been handling after-sales for a while. The buyer's photos are drawn with
+Pillow at load time (nothing is downloaded).
+
+The stories (`STORIES`: the buyer of each, whose phone finds the case):
+- no_reason: a return without reason (七天无理由) on its way back, the buyer's parcel typed in;
+- exchange: the wrong size exchanged, the other size sent within 2 days of the return;
+- reissue: a parcel damaged in transit, reshipped from the parcel-problem desk (补发);
+- before_shipping: a refund before shipping, refunded through the gateway;
+- complaint: a complaint handled with the checklist, closed, its follow-up call (回访) due;
+- dispute: a refused return disputed by the buyer, its evidence bundle frozen;
+- inspection: a return arrived at the warehouse, waiting at the inspection desk (质检);
+- cod_refund: a cash-on-delivery order's refund waiting for its bank transfer;
+and the other statuses: a new request, an approved complaint, a rejected return, a
+canceled exchange, an exchange inspected and due to go out, a repair under way.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from sellerdesk.aftersales import actions, evidence
+from sellerdesk.aftersales.actions import LineRequest
+from sellerdesk.aftersales.models import Case, CaseSource, CaseType, Reason
+from sellerdesk.catalog.models import Sku
+from sellerdesk.core.models import User
+from sellerdesk.demo.logistics import simulated_scenario, track_at_once
+from sellerdesk.inventory.actions import default_warehouse
+from sellerdesk.inventory.availability import available_expression
+from sellerdesk.inventory.models import StockLevel
+from sellerdesk.logistics.models import Carrier
+from sellerdesk.orders import actions as order_actions
+from sellerdesk.orders.models import Order, OrderLine
+from sellerdesk.payments.actions import record_payment
+
+# A SKU on the shelf has this many units or more; each story takes one (an exchange two).
+SPARE_UNITS = 4
+
+
+@dataclass(frozen=True)
+class StoryBuyer:
+    name: str
+    phone: str
+    nickname: str
+    address: tuple[str, str, str, str]
+
+
+# One made-up buyer per story (names and numbers assembled, as in demo.names), each at an
+# address every default carrier reaches. The phone finds the story's order and case.
+STORIES: dict[str, StoryBuyer] = {
+    "no_reason": StoryBuyer(
+        "苏小雨", "13917720451", "爱吃橘子的小雨", ("上海市", "上海市", "徐汇区", "漕溪北路 88 弄 6 号")
+    ),
+    "exchange": StoryBuyer("周婉婷", "13656781024", "婷婷同学", ("浙江省", "杭州市", "拱墅区", "莫干山路 1021 号")),
+    "reissue": StoryBuyer("何雯", "18768120937", "雯雯吖", ("江苏省", "南京市", "鼓楼区", "中山北路 305 号")),
+    "before_shipping": StoryBuyer("陆佳", "15921346608", "lulu", ("上海市", "上海市", "浦东新区", "张杨路 1500 号")),
+    "complaint": StoryBuyer("梁倩", "13798023317", "安静的布丁", ("广东省", "广州市", "天河区", "天河北路 233 号")),
+    "dispute": StoryBuyer("孟思涵", "18917306652", "思涵宝宝", ("江苏省", "苏州市", "姑苏区", "人民路 1180 号")),
+    "inspection": StoryBuyer("江蕾", "13588109473", "追风的蕾", ("浙江省", "宁波市", "鄞州区", "天童南路 588 号")),
+    "cod_refund": StoryBuyer("韦春燕", "13407715290", "", ("广西壮族自治区", "南宁市", "青秀区", "民族大道 136 号")),
+    "requested": StoryBuyer("段晓晨", "15190438871", "晒太阳的晓晨", ("江苏省", "无锡市", "梁溪区", "中山路 531 号")),
+    "approved": StoryBuyer("邵悦", "13862247015", "yoyo", ("江苏省", "苏州市", "吴中区", "东吴北路 98 号")),
+    "rejected": StoryBuyer("贺丹", "17717893326", "贺丹丹", ("上海市", "上海市", "静安区", "共和新路 1999 号")),
+    "canceled": StoryBuyer("龚雪", "18651129904", "雪梨", ("江苏省", "常州市", "天宁区", "延陵西路 23 号")),
+    "inspected": StoryBuyer("汤怡", "13611862258", "怡宝", ("上海市", "上海市", "闵行区", "七莘路 3155 号")),
+    "repair": StoryBuyer("顾晓", "13816643307", "晓晓", ("浙江省", "杭州市", "滨江区", "江南大道 3688 号")),
+}
+
+
+@dataclass(frozen=True)
+class Staff:
+    agent: User
+    supervisor: User
+    warehouse: User
+
+
+def load_demo_aftersales(
+    *, rng: random.Random, agent: User, supervisor: User, warehouse: User, now: datetime
+) -> dict[str, str]:
+    """Play the stories; returns story → case number (a story whose order could not be
+    made, for want of stock, is left out)."""
+    staff = Staff(agent, supervisor, warehouse)
+    made: dict[str, str] = {}
+    with transaction.atomic():
+        shelf = _Shelf(rng)
+        for story, play in _PLAYS.items():
+            case = play(_Story(rng=rng, staff=staff, now=now, shelf=shelf, buyer=STORIES[story]))
+            if case is not None:
+                made[story] = case.number
+    return made
+
+
+# --- the orders the stories are about --------------------------------------------------------
+
+
+class _Shelf:
+    """SKUs of the default warehouse with units to sell, the least used first (so that
+    the stories' orders, a unit each, cannot run a SKU out between them)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        levels = (
+            StockLevel.objects.filter(
+                warehouse=default_warehouse(),
+                sku__is_active=True,
+                sku__is_dropship=False,
+                sku__is_presale=False,
+                sku__product__isnull=False,
+            )
+            .alias(available_units=available_expression())
+            .filter(available_units__gte=SPARE_UNITS)
+            .select_related("sku")
+            .order_by("sku__code")
+        )
+        self.skus = [level.sku for level in levels]
+        rng.shuffle(self.skus)
+        self.uses: dict[int, int] = {}
+
+    def _by_use(self) -> list[Sku]:
+        return sorted(self.skus, key=lambda sku: self.uses.get(sku.pk, 0))
+
+    def _use(self, *skus: Sku) -> None:
+        for sku in skus:
+            self.uses[sku.pk] = self.uses.get(sku.pk, 0) + 1
+
+    def take(self) -> Sku | None:
+        found = next((sku for sku in self._by_use() if self.uses.get(sku.pk, 0) < SPARE_UNITS - 1), None)
+        if found is not None:
+            self._use(found)
+        return found
+
+    def sized_pair(self) -> tuple[Sku, Sku] | None:
+        """A SKU with 尺码 and another size of the same product and colour (else another
+        variant of the same product, else any other SKU): what a wrong size is exchanged for."""
+        ordered = [sku for sku in self._by_use() if self.uses.get(sku.pk, 0) < SPARE_UNITS - 1]
+        for sku in ordered:
+            if "尺码" not in sku.attributes:
+                continue
+            siblings = [other for other in ordered if other.pk != sku.pk and other.product_id == sku.product_id]
+            same_colour = [other for other in siblings if other.attributes.get("颜色") == sku.attributes.get("颜色")]
+            if same_colour or siblings:
+                other = (same_colour or siblings)[0]
+                self._use(sku, other)
+                return sku, other
+        if len(ordered) >= 2:
+            self._use(ordered[0], ordered[1])
+            return ordered[0], ordered[1]
+        return None
+
+
+@dataclass
+class _Story:
+    rng: random.Random
+    staff: Staff
+    now: datetime
+    shelf: _Shelf
+    buyer: StoryBuyer
+
+    def ago(self, days: float = 0, hours: float = 0) -> datetime:
+        return self.now - timedelta(days=days, hours=hours)
+
+    def order(
+        self,
+        skus: list[tuple[Sku, int]],
+        *,
+        placed: datetime,
+        payment: str = "online",
+        shipped: datetime | None = None,
+        delivered: datetime | None = None,
+        scenario: str = "normal",
+    ) -> Order:
+        """The buyer's order through the order actions: placed, paid (cash on delivery:
+        collected from the carrier a day after delivery), approved an hour after payment,
+        shipped and tracked, delivered."""
+        agent = self.staff.agent
+        name, phone, nickname, (province, city, district, detail) = (
+            self.buyer.name,
+            self.buyer.phone,
+            self.buyer.nickname,
+            self.buyer.address,
+        )
+        cod = payment == "cod"
+        order = order_actions.place_order(
+            draft=order_actions.OrderDraft(
+                buyer=order_actions.Buyer(name, phone, nickname),
+                address=order_actions.Address(province, city, district, detail),
+                lines=[order_actions.LineDraft(sku.code, quantity) for sku, quantity in skus],
+                payment_method=payment,
+                source="cod" if cod else "silent",
+                placed_at=placed,
+            ),
+            actor=None if not cod else agent,
+        )
+        paid = placed + timedelta(minutes=self.rng.randint(2, 30))
+        if not cod:
+            record_payment(
+                order=order,
+                amount=order.total,
+                method="online",
+                reference=f"DEMO-AS-{order.number}",
+                actor=None,
+                gateway="simulated",
+                at=paid,
+            )
+        order = order_actions.approve_order(order=order, actor=agent, at=paid + timedelta(hours=1))
+        if shipped is None:
+            return order
+        carrier = Carrier.objects.filter(is_active=True, supports_cod=True).order_by("pk").first()
+        assert carrier is not None, "the demo loads the default carriers first"
+        with simulated_scenario(scenario):
+            order = order_actions.ship_order(
+                order=order,
+                actor=self.staff.warehouse,
+                carrier=carrier.code,
+                tracking_number=carrier.code + "".join(self.rng.choice("0123456789") for _ in range(12)),
+                at=shipped,
+            )
+            track_at_once(order)
+        if delivered is None:
+            return order
+        order = order_actions.deliver_order(order=order, actor=None, at=delivered)
+        if cod:
+            record_payment(
+                order=order,
+                amount=order.total,
+                method="cod",
+                reference=f"COD-AS-{order.number}",
+                actor=self.staff.supervisor,
+                at=delivered + timedelta(days=1),
+            )
+            order.refresh_from_db()
+        return order
+
+    def delivered_order(
+        self, days_ago: float, *, skus: list[tuple[Sku, int]] | None = None, **kw: object
+    ) -> Order | None:
+        """An order of one SKU from the shelf delivered `days_ago` days ago (placed four days earlier)."""
+        if skus is None:
+            sku = self.shelf.take()
+            if sku is None:
+                return None
+            skus = [(sku, 1)]
+        delivered = self.ago(days=days_ago)
+        return self.order(
+            skus,
+            placed=delivered - timedelta(days=4),
+            shipped=delivered - timedelta(days=3),
+            delivered=delivered,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def lines(self, order: Order, reason: str = "", replacement: Sku | None = None) -> list[LineRequest]:
+        return [
+            LineRequest(
+                order_line_id=line.pk,
+                quantity=line.quantity,
+                reason=reason,
+                replacement_sku_id=replacement.pk if replacement is not None else None,
+            )
+            for line in OrderLine.objects.filter(order=order).order_by("position")
+        ]
+
+    def photo(self, case: Case, *, at: datetime, caption: str, damage: str = "stain") -> None:
+        """The buyer's photo of the goods, drawn here (a garment, and the damage marked)."""
+        evidence.add_file(
+            case=case,
+            upload=SimpleUploadedFile(
+                f"IMG_{self.rng.randint(1000, 9999)}.jpg", _photo(self.rng, damage), "image/jpeg"
+            ),
+            caption=caption,
+            actor=None,
+            from_buyer=True,
+            at=at,
+        )
+
+
+def _photo(rng: random.Random, damage: str) -> bytes:
+    """A phone photo's stand-in: a garment on a table, with a stain, a tear or a crushed box."""
+    width, height = 960, 720
+    table = (rng.randint(180, 220), rng.randint(160, 200), rng.randint(130, 170))
+    image = Image.new("RGB", (width, height), table)
+    draw = ImageDraw.Draw(image)
+    cloth = (rng.randint(40, 220), rng.randint(40, 220), rng.randint(40, 220))
+    if damage == "box":
+        draw.polygon([(180, 200), (760, 160), (800, 560), (220, 600)], fill=(196, 154, 98), outline=(120, 90, 50))
+        draw.line([(300, 180), (420, 420), (380, 590)], fill=(90, 60, 30), width=9)
+        draw.polygon([(560, 300), (700, 270), (690, 420), (600, 380)], fill=(150, 110, 60))
+    else:
+        draw.polygon(
+            [(300, 120), (660, 120), (780, 260), (700, 300), (680, 640), (280, 640), (260, 300), (180, 260)], fill=cloth
+        )
+        draw.line([(480, 120), (480, 640)], fill=tuple(max(c - 40, 0) for c in cloth), width=4)
+        if damage == "tear":
+            draw.line([(520, 380), (560, 430), (540, 470), (590, 520)], fill=(30, 30, 30), width=7)
+        else:
+            draw.ellipse([(520, 380), (610, 450)], fill=(rng.randint(90, 130), rng.randint(60, 90), 40))
+    # A red circle where the buyer points, as buyers do.
+    draw.ellipse([(470, 330), (680, 560)], outline=(230, 30, 30), width=8)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82)
+    return out.getvalue()
+
+
+CHAT = """买家 {name} {day} 20:14：你好，收到的衣服和图片上颜色差很多，图片是浅杏色，实物偏黄
+客服 阿华 {day} 20:16：亲，您好，麻烦拍一下自然光下的照片给我们看看哦
+买家 {name} {day} 20:31：[图片] [图片] 你看，完全不是一个颜色
+客服 阿华 {day} 20:35：亲，这款是同一批次的货，灯光下会有一点色差，详情页也有说明的
+买家 {name} {day} 20:37：色差这么大不能算正常吧，我要退货，运费你们出"""
+
+
+# --- the stories ---------------------------------------------------------------------------------
+
+
+def _no_reason(story: _Story) -> Case | None:
+    """七天无理由: delivered 3 days ago, asked back through the portal the next day, approved
+    (the buyer pays the postage), the buyer's parcel typed in: on its way back."""
+    order = story.delivered_order(3)
+    if order is None:
+        return None
+    case = actions.open_case(
+        order=order,
+        type=CaseType.RETURN_REFUND,
+        reason=Reason.NO_REASON,
+        lines=story.lines(order),
+        description="穿上效果和想象的不一样，七天无理由退货",
+        source=CaseSource.PORTAL,
+        actor=None,
+        by_buyer=True,
+        at=story.ago(days=2, hours=5),
+    )
+    case = actions.approve_case(case=case, actor=story.staff.agent, at=story.ago(days=2, hours=3))
+    return case
+
+
+def _requested(story: _Story) -> Case | None:
+    """A new request from the portal this morning, with a photo: waiting for an agent."""
+    order = story.delivered_order(2)
+    if order is None:
+        return None
+    case = actions.open_case(
+        order=order,
+        type=CaseType.RETURN_REFUND,
+        reason=Reason.QUALITY,
+        lines=story.lines(order),
+        description="领口处开线了，想退货退款",
+        source=CaseSource.PORTAL,
+        actor=None,
+        by_buyer=True,
+        at=story.ago(hours=3),
+    )
+    story.photo(case, at=story.ago(hours=3), caption="领口开线", damage="tear")
+    return case
+
+
+def _rejected(story: _Story) -> Case | None:
+    """A return without reason refused: the tags were cut and the item worn."""
+    order = story.delivered_order(5)
+    if order is None:
+        return None
+    case = actions.open_case(
+        order=order,
+        type=CaseType.RETURN_REFUND,
+        reason=Reason.NO_REASON,
+        lines=story.lines(order),
+        description="不喜欢，退了",
+        source=CaseSource.PORTAL,
+        actor=None,
+        by_buyer=True,
+        at=story.ago(days=3),
+    )
+    actions.post_message(
+        case=case, body="亲，吊牌还在吗？麻烦拍张吊牌的照片哦", actor=story.staff.agent, from_buyer=False,
+        at=story.ago(days=2, hours=22),
+    )  # fmt: skip
+    actions.post_message(
+        case=case, body="吊牌剪了，穿过一次", actor=None, from_buyer=True, at=story.ago(days=2, hours=20)
+    )
+    return actions.reject_case(
+        case=case,
+        actor=story.staff.agent,
+        reason="吊牌已剪且有穿着痕迹，影响二次销售，不符合七天无理由退货条件",
+        at=story.ago(days=2, hours=19),
+    )
+
+
+def _canceled(story: _Story) -> Case | None:
+    """An exchange the buyer withdrew before sending anything back."""
+    pair = story.shelf.sized_pair()
+    if pair is None:
+        return None
+    asked, other = pair
+    order = story.delivered_order(4, skus=[(asked, 1)])
+    assert order is not None
+    case = actions.open_case(
+        order=order,
+        type=CaseType.EXCHANGE,
+        reason=Reason.WRONG_SIZE,
+        lines=story.lines(order, replacement=other),
+        description="想换大一码",
+        source=CaseSource.PORTAL,
+        actor=None,
+        by_buyer=True,
+        at=story.ago(days=3, hours=2),
+    )
+    case = actions.approve_case(case=case, actor=story.staff.agent, at=story.ago(days=3))
+    return actions.cancel_case(case=case, actor=None, by_buyer=True, at=story.ago(days=2))
+
+
+def _approved(story: _Story) -> Case | None:
+    """A complaint about a rude courier, approved and assigned: the agent works through it."""
+    order = story.delivered_order(6)
+    if order is None:
+        return None
+    case = actions.open_case(
+        order=order,
+        type=CaseType.COMPLAINT,
+        reason=Reason.SERVICE,
+        lines=[],
+        description="快递员态度很差，电话里直接挂断，包裹放在门口没人管",
+        actor=story.staff.agent,
+        at=story.ago(days=1, hours=6),
+    )
+    case = actions.approve_case(case=case, actor=story.staff.agent, at=story.ago(days=1, hours=5))
+    return actions.assign_case(
+        case=case, assignee=story.staff.agent, actor=story.staff.supervisor, at=story.ago(days=1, hours=4)
+    )
+
+
+_PLAYS: dict[str, Callable[[_Story], Case | None]] = {
+    "no_reason": _no_reason,
+    "requested": _requested,
+    "rejected": _rejected,
+    "canceled": _canceled,
+    "approved": _approved,
+}
