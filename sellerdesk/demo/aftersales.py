@@ -32,11 +32,12 @@ from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from sellerdesk.aftersales import actions, evidence
+from sellerdesk.aftersales import actions, disputes, evidence
 from sellerdesk.aftersales.actions import LineRequest
-from sellerdesk.aftersales.models import Case, CaseSource, CaseType, Reason
+from sellerdesk.aftersales.models import Case, CaseSource, CaseType, EvidenceKind, Reason
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.demo.logistics import simulated_scenario, track_at_once
@@ -440,7 +441,54 @@ def _approved(story: _Story) -> Case | None:
     )
 
 
+def _dispute(story: _Story) -> Case | None:
+    """纠纷: a colour the buyer says is not as described; her photos, the chat copied in and
+    the order's record attached; the return refused (色差 within the listing's note); the
+    buyer disputes: the evidence bundle is frozen with its hash, for the supervisor to rule."""
+    order = story.delivered_order(4)
+    if order is None:
+        return None
+    opened = story.ago(days=3, hours=20)
+    case = actions.open_case(
+        order=order,
+        type=CaseType.RETURN_REFUND,
+        reason=Reason.NOT_AS_DESCRIBED,
+        lines=story.lines(order),
+        description="实物颜色和图片差很多，图片浅杏色，收到的是黄色",
+        source=CaseSource.PORTAL,
+        actor=None,
+        by_buyer=True,
+        at=opened,
+    )
+    story.photo(case, at=opened + timedelta(minutes=2), caption="自然光下拍的，明显偏黄", damage="stain")
+    story.photo(case, at=opened + timedelta(minutes=3), caption="和详情页截图对比")
+    day = timezone.localtime(opened).date().isoformat()
+    evidence.add_text(
+        case=case,
+        kind=EvidenceKind.CHAT,
+        text=CHAT.format(name=story.buyer.nickname or story.buyer.name, day=day),
+        actor=story.staff.agent,
+        at=opened + timedelta(hours=1),
+    )
+    evidence.attach_order_record(case=case, actor=story.staff.agent, at=opened + timedelta(hours=1, minutes=1))
+    actions.reject_case(
+        case=case,
+        actor=story.staff.agent,
+        reason="同批次商品，灯光下略有色差，详情页已注明色差说明，不属于描述不符",
+        at=opened + timedelta(hours=2),
+    )
+    disputes.open_dispute(
+        case=case,
+        reason="颜色差别这么大不是正常色差，要求退货退款，运费卖家承担",
+        actor=None,
+        by_buyer=True,
+        at=story.ago(days=2, hours=9),
+    )
+    return case
+
+
 _PLAYS: dict[str, Callable[[_Story], Case | None]] = {
+    "dispute": _dispute,
     "no_reason": _no_reason,
     "requested": _requested,
     "rejected": _rejected,

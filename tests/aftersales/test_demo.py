@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 
+from sellerdesk.aftersales.disputes import verify_bundle
 from sellerdesk.aftersales.models import Case, CaseStatus, Refund, RefundStatus
 from sellerdesk.core import demo_credentials
 from sellerdesk.core.addresses import normalize_phone
@@ -101,3 +102,14 @@ def test_every_figure_adds_up(demo: None) -> None:
         rows = Payment.objects.filter(order=order, kind="refund").aggregate(total=Sum("amount"))["total"]
         assert order.refunded_amount == (rows or Decimal("0.00")), order.number
         assert order.refunded_amount <= order.paid_amount
+
+
+def test_the_dispute_has_its_evidence_bundle_frozen(demo: None) -> None:
+    case = story_case("dispute")
+
+    assert case.status == CaseStatus.DISPUTED
+    assert case.dispute.by_buyer
+    kinds = sorted(case.evidence.values_list("kind", flat=True))
+    assert kinds == ["chat", "order_record", "photo", "photo"]
+    assert len(case.dispute.bundle_sha256) == 64
+    assert verify_bundle(case.dispute).is_intact
