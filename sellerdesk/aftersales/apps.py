@@ -9,7 +9,7 @@ class AftersalesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the case timeline's codes (core.messages) and the hooks this app answers.
-        from sellerdesk.aftersales import disputes, events, evidence, subscribers
+        from sellerdesk.aftersales import complaints, disputes, events, evidence, subscribers
 
-        del disputes, events, evidence
+        del complaints, disputes, events, evidence
         subscribers.connect()

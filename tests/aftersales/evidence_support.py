@@ -1,46 +1,51 @@
 """Cases and files for the evidence, dispute, complaint and form tests: a case on a
-delivered order (built through after-sales' open_case once it exists, else directly),
+delivered order (opened through after-sales' open_case),
 real images made with Pillow, and the smallest real video headers."""
 
 from __future__ import annotations
 
 import io
-from itertools import count
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from PIL import Image
 
-from sellerdesk.aftersales.models import Case, CaseLine, CaseType, Reason
+from sellerdesk.aftersales import actions
+from sellerdesk.aftersales.models import Case, CaseStatus, CaseType, Reason
 from sellerdesk.orders.models import Order
 from tests.aftersales.builders import delivered_order
 from tests.factories import make_sku
 
-_numbers = count(1)
-
 
 def make_case(
-    order: Order | None = None, *, type: str = CaseType.RETURN_REFUND, reason: str = Reason.QUALITY, **fields: Any
+    order: Order | None = None,
+    *,
+    type: str = CaseType.RETURN_REFUND,
+    reason: str = Reason.QUALITY,
+    status: str = CaseStatus.REQUESTED,
+    description: str = "收到的杯子有裂纹",
+    **fields: Any,
 ) -> Case:
-    """A requested case on `order` (default: a delivered order of 2 × 59.00), one line
-    asking back one unit."""
+    """A case opened through after-sales' open_case on `order` (default: a delivered
+    order of 2 × 59.00), one line asking back one unit (none for a complaint); then
+    rejected or canceled through the actions when `status` says so. Other `fields` are
+    set on the row directly (what the actions under test do not set)."""
     if order is None:
         order = delivered_order((make_sku().code, 2))
-    case = Case.objects.create(
-        number=f"AS{next(_numbers):010d}",
-        order=order,
-        shop=order.shop,
-        customer=order.customer,
-        type=type,
-        reason=reason,
-        description=fields.pop("description", "收到的杯子有裂纹"),
-        created_at=fields.pop("created_at", timezone.now()),
-        **fields,
-    )
+    lines = []
     if type != CaseType.COMPLAINT:
         line = order.lines.order_by("position").first()
-        CaseLine.objects.create(case=case, order_line=line, sku=line.sku, quantity=1, reason=reason)
+        lines = [actions.LineRequest(order_line_id=line.pk, quantity=1, reason=reason)]
+    case = actions.open_case(order=order, type=type, reason=reason, lines=lines, description=description, actor=None)
+    if status == CaseStatus.REJECTED:
+        case = actions.reject_case(case=case, actor=None, reason=fields.pop("rejection_reason", "人为损坏"))
+    elif status == CaseStatus.CANCELED:
+        case = actions.cancel_case(case=case, actor=None)
+    elif status != CaseStatus.REQUESTED:
+        raise ValueError(f"make_case cannot reach {status}")
+    if fields:
+        Case.objects.filter(pk=case.pk).update(**fields)
+    case.refresh_from_db()
     return case
 
 
