@@ -15,6 +15,7 @@ from sellerdesk.orders.api_changes import router as order_changes_router
 from sellerdesk.orders.api_merging import router as merging_router
 from sellerdesk.orders.api_review import router as review_router
 from sellerdesk.payments.api import router as payments_router
+from sellerdesk.portal.api import router as portal_router
 from sellerdesk.purchasing.api import router as purchasing_router
 from sellerdesk.purchasing.api_dropship import router as dropship_router
 from sellerdesk.ratings.api import router as ratings_router
@@ -34,6 +35,7 @@ api.add_router("/v1", purchasing_router)
 api.add_router("/v1", dropship_router)
 api.add_router("/v1", ratings_router)
 api.add_router("/v1", fulfilment_router)
+api.add_router("/v1", portal_router)
 api.add_router("/v1", aftersales_refunds_router)
 
 urlpatterns = [

@@ -60,3 +60,20 @@ class BuyerToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.customer_id})"
+
+
+class BuyerIdempotencyRecord(models.Model):
+    """The first answer to a buyer API POST with an Idempotency-Key, replayed for repeats
+    (the staff API's core.IdempotencyRecord belongs to staff users; a buyer is a customer)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "key"], name="portal_idempotency_customer_key_unique")
+        ]
