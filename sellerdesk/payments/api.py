@@ -15,6 +15,7 @@ from sellerdesk.core.idempotency import idempotent
 from sellerdesk.orders.queries import get_order
 from sellerdesk.orders.schemas import PaymentIn, PaymentOut, order_out
 from sellerdesk.payments import actions
+from sellerdesk.payments.hooks import REFUND_NOTIFICATIONS
 
 router = Router(tags=["payments"])
 
@@ -33,6 +34,26 @@ def notify(request: HttpRequest, gateway: str) -> Any:
         "status": "duplicate" if result.duplicate else "recorded",
         "order": result.order_number,
         "payment_id": result.payment_id,
+    }
+
+
+class RefundNotifyOut(BaseModel):
+    status: str
+    refund: str
+    refund_status: str
+
+
+@router.post("/payments/{gateway}/refunds/notify", auth=None, response={200: RefundNotifyOut, **ERROR_RESPONSES})
+def notify_refund(request: HttpRequest, gateway: str) -> Any:
+    """A gateway confirms a refund. Signed instead of logged in: the signature is checked
+    before anything is read (401); a replay is a success recorded once (`duplicate`); an
+    unknown refund is 404, an amount not the refund's 409."""
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    result = REFUND_NOTIFICATIONS.get()(gateway_name=gateway, body=request.body, headers=headers)
+    return {
+        "status": "duplicate" if result.duplicate else "recorded",
+        "refund": result.refund_number,
+        "refund_status": result.status,
     }
 
 
