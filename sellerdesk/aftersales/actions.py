@@ -9,7 +9,6 @@ the money in aftersales.refunds.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.aftersales import notices, states
+from sellerdesk.aftersales.common import locked_case, start_refund
 from sellerdesk.aftersales.events import locked, move, register_case_code, write_case_event
 from sellerdesk.aftersales.models import (
     GOODS_COME_BACK,
@@ -36,6 +36,7 @@ from sellerdesk.aftersales.models import (
     Reason,
 )
 from sellerdesk.aftersales.policies import Policy, policy_for
+from sellerdesk.aftersales.replacements import extend_for_exchange, send_replacement
 from sellerdesk.aftersales.states import CaseAction
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import DomainError, ValidationFailed
@@ -199,8 +200,11 @@ def _local_date(at: datetime) -> str:
     return timezone.localtime(at).date().isoformat()
 
 
-def _check_order_allows(order: Order, case_type: str, reason: str, policy: Policy, at: datetime) -> dict[str, str]:
-    """Whether the order is where a case of this type may start, within the policy's time."""
+def _check_order_allows(
+    order: Order, case_type: str, reason: str, policy: Policy, at: datetime, *, check_time: bool = True
+) -> dict[str, str]:
+    """Whether the order is where a case of this type may start, within the policy's time
+    (unless `check_time` is off: the shop itself opens the case, for a parcel problem)."""
     if case_type == CaseType.REFUND_BEFORE_SHIPPING:
         if order.payment_status not in PAID_STATES or order.status not in NOT_YET_SHIPPED:
             return {"type": _("a refund before shipping is only for a paid order that has not shipped")}
@@ -215,6 +219,8 @@ def _check_order_allows(order: Order, case_type: str, reason: str, policy: Polic
             start = order.shipped_at or order.created_at
         else:
             start = order.delivered_at or order.completed_at or order.shipped_at or order.created_at
+    if not check_time:
+        return {}
     days = policy.window_for(case_type)
     if days and at > start + timedelta(days=days):
         return {
@@ -323,6 +329,35 @@ def open_case(
     went out less those in other live cases, a refund asked above what was paid and not
     refunded. The buyer is told. A buyer's own request (`by_buyer`, `actor` None) comes
     through the portal, which has checked the order is theirs."""
+    return _open(
+        order=order,
+        type=type,
+        reason=reason,
+        lines=lines,
+        description=description,
+        requested_amount=requested_amount,
+        source=source,
+        actor=actor,
+        by_buyer=by_buyer,
+        at=at,
+        check_time=True,
+    )
+
+
+def _open(
+    *,
+    order: Order,
+    type: str,
+    reason: str,
+    lines: Sequence[LineRequest],
+    description: str,
+    requested_amount: Decimal | None,
+    source: str,
+    actor: User | None,
+    by_buyer: bool,
+    at: datetime | None,
+    check_time: bool,
+) -> Case:
     require(actor, "aftersales.handle")
     at = at or timezone.now()
     bad: dict[str, str] = {}
@@ -346,7 +381,7 @@ def open_case(
         raise ValidationFailed(bad)
     order = _locked_order(order)
     policy = policy_for(order.shop_id)
-    bad.update(_check_order_allows(order, type, reason, policy, at))
+    bad.update(_check_order_allows(order, type, reason, policy, at, check_time=check_time))
     case_lines, line_problems = _check_lines(order, type, lines, reason)
     bad.update(line_problems)
     if bad:
@@ -406,27 +441,6 @@ def open_case(
     return case
 
 
-def _locked_case(case: Case) -> Case:
-    """The order, then the case, locked (the order first, as open_case and the refunds do)."""
-    order_id = Case.objects.filter(pk=case.pk).values_list("order_id", flat=True).first()
-    if order_id is not None:
-        Order.objects.select_for_update().filter(pk=order_id).first()
-    fresh = locked(case)
-    fresh.order = Order.objects.select_related("shop").get(pk=fresh.order_id)
-    return fresh
-
-
-def _start_refund(case: Case, *, actor: User | None, at: datetime) -> None:
-    """Hand the approved case's money to aftersales.refunds (in this transaction)."""
-    # The refunds module is written by another part of the team; while it is not there
-    # the case waits, approved, for the refund to be started from the case page.
-    if importlib.util.find_spec("sellerdesk.aftersales.refunds") is None:
-        return
-    from sellerdesk.aftersales import refunds
-
-    refunds.start_refund(case=case, actor=actor, at=at)
-
-
 @transaction.atomic
 def approve_case(
     *, case: Case, actor: User | None, amount: Decimal | None = None, note: str = "", at: datetime | None = None
@@ -451,7 +465,7 @@ def approve_case(
     if bad:
         raise ValidationFailed(bad)
     at = at or timezone.now()
-    case = _locked_case(case)
+    case = locked_case(case)
     states.next_status(case.status, CaseAction.APPROVE)  # refuse before anything is checked further
     agreed = to_money(amount) if amount is not None else case.requested_amount
     if agreed > ZERO and agreed > refundable_money(case.order):
@@ -493,14 +507,16 @@ def approve_case(
         notices.tell_buyer(
             case, notices.SEND_IT_BACK, at=at, days=policy.return_arrival_days, payer=case.return_shipping_payer
         )
+        if case.type == CaseType.EXCHANGE:
+            extend_for_exchange(case, actor=actor, at=at)
     else:
         notices.tell_buyer(case, notices.APPROVED, at=at)
     if case.type in (CaseType.REFUND_BEFORE_SHIPPING, CaseType.REFUND_ONLY):
-        _start_refund(case, actor=actor, at=at)
+        start_refund(case, actor=actor, at=at)
+        case.refresh_from_db()
     elif case.type == CaseType.REISSUE:
-        from sellerdesk.aftersales.replacements import send_replacement
-
         send_replacement(case=case, actor=actor, at=at)
+        case.refresh_from_db()
     return case
 
 
@@ -514,7 +530,7 @@ def reject_case(*, case: Case, actor: User | None, reason: str, at: datetime | N
     if len(reason) > MAX_NOTE:
         raise ValidationFailed({"reason": _("at most %(n)s characters") % {"n": MAX_NOTE}})
     at = at or timezone.now()
-    case = _locked_case(case)
+    case = locked_case(case)
     case.rejection_reason = reason
     case.due_at = None
     move(
@@ -536,7 +552,7 @@ def cancel_case(*, case: Case, actor: User | None, by_buyer: bool = False, at: d
     has not arrived): its units are free to be asked again."""
     require(actor, "aftersales.handle")
     at = at or timezone.now()
-    case = _locked_case(case)
+    case = locked_case(case)
     case.due_at = None
     move(case, CaseAction.CANCEL, actor=actor, at=at, by_buyer=by_buyer, update_fields=("due_at",))
     notices.tell_buyer(case, notices.CANCELED, at=at)
@@ -653,12 +669,38 @@ def close_case(*, case: Case, actor: User | None, at: datetime | None = None) ->
     inspection with nothing owed, an approved complaint)."""
     require(actor, "aftersales.handle")
     at = at or timezone.now()
-    case = _locked_case(case)
+    case = locked_case(case)
     case.closed_at = at
     case.due_at = None
     move(case, CaseAction.CLOSE, actor=actor, at=at, update_fields=("closed_at", "due_at"))
     notices.tell_buyer(case, notices.CLOSED, at=at)
     return case
+
+
+@transaction.atomic
+def open_for_parcel_problem(*, order: Order, type: str, reason: str, actor: User | None, at: datetime) -> Case | None:
+    """The parcel-problem desk resolved a parcel of the order as reshipped or refunded: a
+    case of `type` (reissue, refund only) for every unit still askable, opened by the shop
+    (source parcel_problem; the policy's time limits are the buyer's, not the shop's) and
+    approved at once, which places the reissue or starts the refund. None when no unit is
+    left to ask about (other cases have them all)."""
+    lines = [LineRequest(row.order_line_id, row.askable) for row in refundable_lines(order) if row.askable > 0]
+    if not lines:
+        return None
+    case = _open(
+        order=order,
+        type=type,
+        reason=reason,
+        lines=lines,
+        description="",
+        requested_amount=None,
+        source=CaseSource.PARCEL_PROBLEM,
+        actor=actor,
+        by_buyer=False,
+        at=at,
+        check_time=False,
+    )
+    return approve_case(case=case, actor=actor, at=at)
 
 
 __all__ = [

@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sellerdesk.core import messages
+from sellerdesk.core import hooks, messages
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.periodic import periodic
 from sellerdesk.core.permissions import PERMISSIONS, STAFF, require
 from sellerdesk.logistics import events
-from sellerdesk.logistics.hooks import PARCEL_MESSAGES
+from sellerdesk.logistics.hooks import PARCEL_MESSAGES, ParcelProblemResolved
 from sellerdesk.logistics.models import (
     ExceptionKind,
     ExceptionLog,
@@ -358,6 +358,20 @@ def resolve_exception(
             note=locked.outcome_note,
             actor=actor,
             at=at,
+        )
+        # Carried out above (after-sales: a reissue, a refund) in this transaction.
+        hooks.emit(
+            ParcelProblemResolved(
+                order_id=locked.order_id,
+                exception_id=locked.pk,
+                shipment_id=locked.shipment_id,
+                direction=locked.shipment.direction,
+                kind=locked.kind,
+                outcome=outcome,
+                note=locked.outcome_note,
+                actor=actor,
+                at=at,
+            )
         )
     return locked
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sellerdesk.core.hooks import Hook, Port
+from sellerdesk.core.models import User
 from sellerdesk.orders.models import Order
 
 
@@ -18,6 +19,24 @@ class ParcelShipped(Hook):
     order_id: int
     tracking_number: str
     carrier_name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ParcelProblemResolved(Hook):
+    """A parcel problem on the exception desk was closed with an outcome (reship, forward,
+    refund, wait): after-sales carries it out (a reissue, a refund), IN_TRANSACTION, in the
+    transaction that resolved it, so a refusal there leaves the problem open."""
+
+    order_id: int
+    exception_id: int
+    shipment_id: int
+    # "outbound" or "return": a return parcel's problem is the return leg's, not the buyer's goods.
+    direction: str
+    kind: str
+    outcome: str
+    note: str
+    actor: User | None
     at: datetime
 
 

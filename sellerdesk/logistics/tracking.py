@@ -19,7 +19,7 @@ from sellerdesk.logistics.actions import parcel_ref
 from sellerdesk.logistics.carriers.base import BadSignature, CarrierTrackingEvent
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.events import tracking_event
-from sellerdesk.logistics.models import Carrier, Shipment, ShipmentStatus, TrackingEvent
+from sellerdesk.logistics.models import Carrier, Shipment, ShipmentDirection, ShipmentStatus, TrackingEvent
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.actions import deliver_order
 from sellerdesk.orders.states import OrderAction
@@ -106,13 +106,15 @@ def _update_shipment(shipment: Shipment, *, now: datetime) -> None:
             shipment.handed_over_at = first.at if first else latest.at
             fields.append("handed_over_at")
     shipment.save(update_fields=fields)
-    if shipment.status == S.DELIVERED:
+    # Only the parcels going to the buyer move the order: a return parcel's delivery is the
+    # warehouse's receipt of an after-sales return, never the order's.
+    if shipment.status == S.DELIVERED and shipment.direction == ShipmentDirection.OUTBOUND:
         _deliver_order_if_all_delivered(shipment)
 
 
 def _deliver_order_if_all_delivered(shipment: Shipment) -> None:
     order = shipment.order
-    parcels = Shipment.objects.filter(order=order).exclude(status__in=STOPPED)
+    parcels = Shipment.objects.filter(order=order, direction=ShipmentDirection.OUTBOUND).exclude(status__in=STOPPED)
     if not order_states.allows(order.status, OrderAction.DELIVER) or parcels.exclude(status=S.DELIVERED).exists():
         return
     deliver_order(order=order, actor=None, at=shipment.delivered_at)
