@@ -51,5 +51,6 @@ urlpatterns = [
     path("logistics/", include("sellerdesk.logistics.urls")),
     path("ratings/", include("sellerdesk.ratings.urls")),
     path("warehouse/", include("sellerdesk.fulfilment.urls")),
+    path("aftersales/", include("sellerdesk.aftersales.urls")),
     path("portal/", include("sellerdesk.portal.urls")),
 ]

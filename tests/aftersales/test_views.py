@@ -10,13 +10,14 @@ from itertools import count
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.test import Client
+from django.utils import timezone, translation
 
-from sellerdesk.aftersales import queries
-from sellerdesk.aftersales.models import Case, CaseLine, Refund
+from sellerdesk.aftersales import actions, disputes, queries
+from sellerdesk.aftersales.models import Case, CaseEvent, CaseLine, Refund
 from sellerdesk.core.errors import PermissionDenied, ValidationFailed
 from sellerdesk.orders.models import Order
-from tests.aftersales.builders import shipped_order
+from tests.aftersales.builders import delivered_order, shipped_order
 from tests.api.helpers import default_shop  # noqa: F401  (autouse)
 from tests.factories import make_sku, make_user
 
@@ -205,3 +206,232 @@ def test_figures_add_up_on_a_small_data_set(agent: Any) -> None:
     assert (then.cases_opened, then.orders_shipped, then.rate, then.refund_amount) == (1, 1, Decimal("1.0000"), 0)
     assert then.resolved == 0 and then.average_hours_to_resolve is None and then.share_resolved_in_time is None
     assert queries.figures(actor=agent, start=start, end=end, shop_id=999).current.cases_opened == 0
+
+
+# --- the screens ------------------------------------------------------------------------------
+
+
+def client_for(user: Any, language: str = "en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+def opened(order: Order, *, type: str = "return_refund", reason: str = "quality", quantity: int = 1) -> Case:
+    """A case opened through the action, as an agent would from the order page."""
+    line = order.lines.order_by("pk").first()
+    assert line is not None
+    return actions.open_case(
+        order=order,
+        type=type,
+        reason=reason,
+        lines=[actions.LineRequest(order_line_id=line.pk, quantity=quantity)],
+        description="颜色不对",
+        actor=None,
+    )
+
+
+def page_messages(response: Any) -> list[str]:
+    return [str(message) for message in response.context["messages"]] if response.context else []
+
+
+@pytest.fixture
+def supervisor(db: Any) -> Any:
+    return make_user("boss", "supervisor", "主管")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_screen_renders_in_both_languages(language: str, agent: Any, supervisor: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 2))
+    case = opened(order)
+    disputes.open_dispute(case=case, reason="买家不同意", actor=agent)
+    client = client_for(supervisor, language)
+    pages = [
+        "/aftersales/",
+        "/aftersales/?status=all&q=" + order.number,
+        f"/aftersales/cases/{case.number}/",
+        f"/aftersales/cases/{case.number}/dispute/",
+        "/aftersales/inspection/",
+        f"/aftersales/inspection/{case.number}/",
+        "/aftersales/work/",
+        "/aftersales/figures/",
+        "/aftersales/figures/?start=2026-01-01&end=2026-01-31",
+        f"/aftersales/orders/{order.number}/panel/",
+        f"/aftersales/orders/{order.number}/new/",
+        f"/orders/{order.number}/",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Language"] == language, path
+    timeline = client.get(f"/aftersales/cases/{case.number}/").content.decode()
+    with translation.override(language):
+        assert str(CaseEvent.objects.filter(case=case).first().text) in timeline  # type: ignore[union-attr]
+
+
+def test_the_queue_page_lists_overdue_first_and_the_tabs_count(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 3))
+    first = opened(order)
+    second = opened(order)
+    Case.objects.filter(pk=second.pk).update(due_at=timezone.now() - timedelta(hours=1))
+
+    page = client_for(agent).get("/aftersales/").content.decode()
+
+    assert page.index(second.number) < page.index(first.number)
+    assert 'data-testid="tab-overdue"' in page
+    assert "is-overdue" in page
+
+
+def test_an_agent_opens_a_case_from_the_order_page(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 2), ("CAP-BLK", 1))
+    line = order.lines.order_by("pk").first()
+    client = client_for(agent)
+    assert "Open an after-sales case" in client.get(f"/aftersales/orders/{order.number}/panel/").content.decode()
+
+    too_many = client.post(
+        f"/aftersales/orders/{order.number}/new/",
+        {"type": "return_refund", "reason": "quality", f"qty_{line.pk}": "5"},  # type: ignore[union-attr]
+    )
+    assert too_many.status_code == 422
+    assert not Case.objects.exists()
+
+    response = client.post(
+        f"/aftersales/orders/{order.number}/new/",
+        {"type": "return_refund", "reason": "quality", "description": "破了", f"qty_{line.pk}": "1"},  # type: ignore[union-attr]
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/aftersales/cases/{case.number}/"
+    assert (case.type, case.reason, case.description, case.lines.get().quantity) == (
+        "return_refund",
+        "quality",
+        "破了",
+        1,
+    )
+    assert case.number in client.get(f"/aftersales/orders/{order.number}/panel/").content.decode()
+
+
+def test_a_warehouse_user_sees_the_inspection_desk_but_cannot_approve(agent: Any, warehouse_user: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 2))
+    case = opened(order)
+    client = client_for(warehouse_user)
+
+    desk = client.get("/aftersales/inspection/")
+    assert desk.status_code == 200 and 'id="scan-input"' in desk.content.decode()
+    page = client.get(f"/aftersales/cases/{case.number}/").content.decode()
+    assert 'data-testid="approve"' not in page
+    response = client.post(f"/aftersales/cases/{case.number}/do/approve/", {"amount": "", "note": ""}, follow=True)
+
+    assert response.status_code == 200
+    assert any("aftersales.handle" in text for text in page_messages(response))
+    case.refresh_from_db()
+    assert case.status == "requested" and case.approved_at is None
+    # The agent's page shows the button.
+    assert 'data-testid="approve"' in client_for(agent).get(f"/aftersales/cases/{case.number}/").content.decode()
+
+
+def test_above_the_agent_limit_only_a_supervisor_approves(agent: Any, supervisor: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 5))
+    case = opened(order, quantity=4)  # 4 × 59.00 = 236.00, above the 200.00 an agent may approve
+    assert case.requested_amount == Decimal("236.00")
+    agent_page = client_for(agent).get(f"/aftersales/cases/{case.number}/").content.decode()
+    assert 'data-testid="needs-supervisor"' in agent_page and 'data-testid="approve"' not in agent_page
+    refused = client_for(agent).post(f"/aftersales/cases/{case.number}/do/approve/", {"amount": "236.00"}, follow=True)
+    assert any("aftersales.approve_large" in text for text in page_messages(refused))
+    case.refresh_from_db()
+    assert case.status == "requested"
+
+    client_for(supervisor).post(f"/aftersales/cases/{case.number}/do/approve/", {"amount": "236.00", "note": "同意"})
+
+    case.refresh_from_db()
+    assert (case.status, case.approved_amount, case.approval_note) == ("awaiting_return", Decimal("236.00"), "同意")
+
+
+def test_bulk_approve_names_each_refused_case(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 3))
+    first, second, refused = opened(order), opened(order), opened(order)
+    actions.reject_case(case=refused, actor=agent, reason="重复申请")
+
+    response = client_for(agent).post(
+        "/aftersales/bulk/",
+        {"ids": [first.pk, second.pk, refused.pk], "decision": "approve", "next": "/aftersales/?status=all"},
+        follow=True,
+    )
+
+    texts = page_messages(response)
+    assert any(first.number in text and second.number in text for text in texts)
+    refusal = [text for text in texts if text.startswith(refused.number)]
+    assert len(refusal) == 1 and "rejected" in refusal[0]
+    statuses = dict(Case.objects.values_list("number", "status"))
+    assert statuses == {first.number: "awaiting_return", second.number: "awaiting_return", refused.number: "rejected"}
+
+
+def test_bulk_reject_needs_a_reason_and_writes_nothing_without(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order)
+    response = client_for(agent).post("/aftersales/bulk/", {"ids": [case.pk], "decision": "reject"}, follow=True)
+    assert any("reason" in text for text in page_messages(response))
+    case.refresh_from_db()
+    assert case.status == "requested"
+
+
+def test_a_refused_action_is_a_message_not_a_500(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order)
+    actions.reject_case(case=case, actor=agent, reason="no")
+
+    response = client_for(agent).post(f"/aftersales/cases/{case.number}/do/approve/", {}, follow=True)
+
+    assert response.status_code == 200
+    assert page_messages(response)
+    assert client_for(agent).post(f"/aftersales/cases/{case.number}/do/nonsense/").status_code == 404
+
+
+def test_notes_and_replies_from_the_case_page(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order)
+    client = client_for(agent)
+
+    client.post(f"/aftersales/cases/{case.number}/do/note/", {"text": "买家周五寄回"})
+    client.post(f"/aftersales/cases/{case.number}/do/message/", {"body": "您好，请寄回"})
+    empty = client.post(f"/aftersales/cases/{case.number}/do/note/", {"text": ""})
+
+    assert empty.status_code == 422
+    page = client.get(f"/aftersales/cases/{case.number}/").content.decode()
+    assert "买家周五寄回" in page and "您好，请寄回" in page
+    assert case.messages.get().body == "您好，请寄回"
+
+
+def test_inspection_receives_and_grades(agent: Any, warehouse_user: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 2))
+    case = opened(order, quantity=2)
+    actions.approve_case(case=case, actor=agent)
+    line = case.lines.get()
+    client = client_for(warehouse_user)
+
+    scan = client.post("/aftersales/inspection/scan/", {"code": case.number}, HTTP_X_SCAN="1")
+    assert scan.json() == {"ok": True, "message": case.number, "redirect": f"/aftersales/inspection/{case.number}/"}
+    unknown = client.post("/aftersales/inspection/scan/", {"code": "NOPE"}, HTTP_X_SCAN="1")
+    assert unknown.status_code == 404 and unknown.json()["ok"] is False
+
+    wrong = client.post(
+        f"/aftersales/inspection/{case.number}/",
+        {f"received_{line.pk}": "2", f"good_{line.pk}": "2", f"defective_{line.pk}": "1"},
+    )
+    assert wrong.status_code == 422
+    case.refresh_from_db()
+    assert case.status == "awaiting_return"  # nothing received when the grades are refused
+
+    done = client.post(
+        f"/aftersales/inspection/{case.number}/",
+        {
+            f"received_{line.pk}": "2",
+            f"good_{line.pk}": "1",
+            f"defective_{line.pk}": "1",
+            f"disposition_{line.pk}": "defective",
+        },
+    )
+    assert done.status_code == 302
+    case.refresh_from_db()
+    line.refresh_from_db()
+    assert (case.status, case.inspection_result) == ("inspected", "partial")
+    assert (line.received, line.good, line.defective, line.disposition) == (2, 1, 1, "defective")

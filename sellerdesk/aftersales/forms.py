@@ -1,0 +1,242 @@
+"""The forms of the after-sales staff screens. They parse what was typed; the actions
+decide (they check the transition, the permission, the amounts and the windows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sellerdesk.aftersales.models import CaseLine, CaseType, Disposition, Reason
+from sellerdesk.orders.models import OrderLine
+from sellerdesk.shops.models import Shop
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.00")}
+
+
+def _money(label: Any, *, required: bool = False) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "autocomplete": "off"}),
+        **MONEY,  # type: ignore[arg-type]
+    )
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.CharField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Case, order, phone, name or return tracking number")}
+        ),
+    )
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    shop = forms.ChoiceField(label=_("Shop"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", _("All types")), *CaseType.choices]
+        self.fields["shop"].choices = [("", _("All shops"))] + [
+            (str(shop.pk), shop.name) for shop in Shop.objects.order_by("name")
+        ]
+
+
+class BulkForm(forms.Form):
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=True, error_messages={"required": _("Tick the cases.")})
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    reason = forms.CharField(label=_("Why rejected"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any number may be posted; the actions say which case is refused and why.
+        self.fields["ids"].choices = [(value, value) for value in self.data.getlist("ids")] if self.data else []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the cases are rejected."))
+        return data
+
+
+class ApproveForm(forms.Form):
+    amount = _money(_("Amount agreed"))
+    note = forms.CharField(label=_("Approval note (领导批示)"), required=False, max_length=500)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Why rejected"), max_length=500)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Reply to the buyer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AssignForm(forms.Form):
+    assignee = forms.CharField(label=_("Handled by"), required=False, max_length=150)
+
+
+class ReturnParcelForm(forms.Form):
+    carrier_code = forms.CharField(label=_("Carrier"), max_length=50)
+    tracking_number = forms.CharField(label=_("Return tracking number"), max_length=64)
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(label=_("What is disputed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RulingForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Ruled for"),
+        choices=[("buyer", _("The buyer")), ("seller", _("The seller")), ("partial", _("Partly each"))],
+        widget=forms.RadioSelect,
+    )
+    ruling = forms.CharField(label=_("Ruling"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MediationForm(forms.Form):
+    platform = forms.CharField(label=_("Mediated by"), max_length=50)
+    reference = forms.CharField(label=_("Mediation reference"), max_length=100)
+    outcome = forms.CharField(label=_("Mediation outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(forms.Form):
+    cause = forms.ChoiceField(label=_("Cause"))
+    note = forms.CharField(label=_("Review (复盘)"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, causes: Sequence[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cause"].choices = list(causes)
+
+
+class EvidenceForm(forms.Form):
+    upload = forms.FileField(label=_("Photo or video"))
+    caption = forms.CharField(label=_("Caption"), required=False, max_length=200)
+
+
+class ResolveComplaintForm(forms.Form):
+    summary = forms.CharField(label=_("How it was solved"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FollowUpForm(forms.Form):
+    outcome = forms.CharField(label=_("What the buyer said"), max_length=2000)
+    satisfied = forms.TypedChoiceField(
+        label=_("Satisfied"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+    )
+
+
+class TransferForm(forms.Form):
+    reference = forms.CharField(label=_("Bank transfer reference"), max_length=100)
+    proof = forms.FileField(label=_("Proof (photo or PDF)"), required=False)
+
+
+class RefundForm(forms.Form):
+    """The typed amounts of a refund: goods per case line, then shipping, the return
+    postage the buyer bears (deducted), the price difference (补差价) and compensation."""
+
+    shipping = _money(_("Shipping"))
+    buyer_postage = _money(_("Return postage borne by the buyer (买家承担邮费)"))
+    price_difference = forms.DecimalField(
+        label=_("Price difference (补差价)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "autocomplete": "off"}),
+    )
+    compensation = _money(_("Compensation (补偿)"))
+
+    def __init__(self, *args: Any, lines: Sequence[CaseLine] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"goods_{line.pk}"] = _money(line.sku.code)
+
+    def goods_fields(self) -> list[tuple[CaseLine, Any]]:
+        return [(line, self[f"goods_{line.pk}"]) for line in self.lines]
+
+    def goods(self) -> dict[int, Decimal]:
+        data = self.cleaned_data
+        return {line.pk: data.get(f"goods_{line.pk}") or Decimal("0.00") for line in self.lines}
+
+    def amount(self, name: str) -> Decimal:
+        return self.cleaned_data.get(name) or Decimal("0.00")
+
+
+class OpenCaseForm(forms.Form):
+    """A case opened by an agent from the order page: the type, the reason, what the buyer
+    says, and how many units of each order line (0: not in the case)."""
+
+    type = forms.ChoiceField(label=_("Type"), choices=CaseType.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
+    description = forms.CharField(
+        label=_("What the buyer says"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    requested_amount = _money(_("Amount asked"))
+
+    def __init__(self, *args: Any, order_lines: Sequence[OrderLine] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_lines = list(order_lines)
+        for line in self.order_lines:
+            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+                label=line.sku_code,
+                required=False,
+                min_value=0,
+                initial=0,
+                widget=forms.NumberInput(attrs={"min": 0, "max": line.quantity, "inputmode": "numeric"}),
+            )
+
+    def line_fields(self) -> list[tuple[OrderLine, Any]]:
+        return [(line, self[f"qty_{line.pk}"]) for line in self.order_lines]
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data.get(f"qty_{line.pk}") or 0
+            for line in self.order_lines
+            if self.cleaned_data.get(f"qty_{line.pk}")
+        }
+
+
+class FiguresForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    shop = forms.ChoiceField(label=_("Shop"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shop"].choices = [("", _("All shops"))] + [
+            (str(shop.pk), shop.name) for shop in Shop.objects.order_by("name")
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end must be after the start."))
+        return data
+
+    def period(self, *, today: date | None = None, days: int = 30) -> tuple[datetime, datetime]:
+        """[start, end) in local time: the days chosen, both included (default: the last 30 days)."""
+        today = today or timezone.localdate()
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        end_day: date = data.get("end") or today
+        start_day: date = data.get("start") or end_day - timedelta(days=days - 1)
+        start = timezone.make_aware(datetime.combine(start_day, time.min))
+        end = timezone.make_aware(datetime.combine(end_day + timedelta(days=1), time.min))
+        return start, end
+
+
+DISPOSITIONS = Disposition.choices
