@@ -9,7 +9,7 @@ class PurchasingConfig(AppConfig):
 
     def ready(self) -> None:
         # Its subscriptions to lower layers' hooks and the ports it provides (core.hooks).
-        from sellerdesk.purchasing import texts  # noqa: F401  (the renderers of its codes)
+        from sellerdesk.purchasing import returns, texts  # noqa: F401  (the renderers of its codes)
         from sellerdesk.purchasing.subscribers import connect
 
         connect()

@@ -429,6 +429,49 @@ def receive_stock(
     )
 
 
+def remove_defective(
+    *,
+    sku_id: int,
+    warehouse_id: int,
+    quantity: int,
+    document: str,
+    actor: User | None,
+    at: datetime,
+    note_data: dict[str, object] | None = None,
+) -> None:
+    """Defective units leave the warehouse (sent back to a supplier, scrapped):
+    defective -= quantity, ledgered (kind `defective`, a negative defective_delta) under
+    the StockLevel row lock. Conflict if fewer defective units are there. Runs inside the
+    caller's transaction; a caller moving several SKUs calls it in (SKU, warehouse) order."""
+    _check_counts(quantity=quantity)
+    if quantity == 0:
+        return
+    level = lock_levels([(sku_id, warehouse_id)])[(sku_id, warehouse_id)]
+    if level.defective < quantity:
+        raise Conflict(
+            "defective_stock_short",
+            _("Only %(defective)s defective units of this SKU are in the warehouse, not %(quantity)s.")
+            % {"defective": level.defective, "quantity": quantity},
+            details={
+                "sku_id": sku_id,
+                "warehouse_id": warehouse_id,
+                "defective": level.defective,
+                "quantity": quantity,
+            },
+        )
+    StockLevel.objects.filter(pk=level.pk).update(defective=F("defective") - quantity)
+    StockMovement.objects.create(
+        sku_id=sku_id,
+        warehouse_id=warehouse_id,
+        kind=MovementKind.DEFECTIVE,
+        defective_delta=-quantity,
+        document=document[:64],
+        actor=actor,
+        note_data=note_data or {},
+        at=at,
+    )
+
+
 def add_in_transit(
     *, sku_id: int, warehouse_id: int, quantity: int, document: str, actor: User | None, at: datetime, note: str = ""
 ) -> None:
