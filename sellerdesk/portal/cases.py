@@ -18,12 +18,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from sellerdesk.aftersales import actions as case_actions
-from sellerdesk.aftersales import disputes, evidence
+from sellerdesk.aftersales import disputes, evidence, returns
 from sellerdesk.aftersales.actions import LineRequest, RefundableLine
 from sellerdesk.aftersales.models import Case, CaseEvent, CaseMessage, CaseSource, CaseStatus, Dispute, Evidence
 from sellerdesk.aftersales.states import CaseAction, allows
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
+from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.portal.buyer import case_of, case_types_for, order_of
@@ -180,9 +180,10 @@ def post_message(*, customer: Customer, number: str, body: str, at: datetime | N
 def register_return_parcel(
     *, customer: Customer, number: str, carrier_code: str, tracking_number: str, at: datetime | None = None
 ) -> Case:
-    case_of(customer, number)
-    # UNFINISHED: aftersales.returns.register_return_parcel (H1) has not landed yet.
-    raise Conflict("not_available", _("The return parcel cannot be registered here yet."))
+    case = case_of(customer, number)
+    return returns.register_return_parcel(
+        case=case, carrier_code=carrier_code, tracking_number=tracking_number, actor=None, by_buyer=True, at=at
+    )
 
 
 def cancel(*, customer: Customer, number: str, at: datetime | None = None) -> Case:

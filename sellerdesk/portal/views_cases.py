@@ -18,12 +18,11 @@ from sellerdesk.aftersales.actions import LineRequest
 from sellerdesk.aftersales.evidence import open_evidence
 from sellerdesk.core.errors import DomainError, NotFound
 from sellerdesk.core.web import error_text
+from sellerdesk.logistics.models import Carrier
 from sellerdesk.portal import cases
 from sellerdesk.portal.buyer import case_types_for
 from sellerdesk.portal.forms import CaseRequestForm, DisputeForm, MessageForm, ReturnParcelForm
 from sellerdesk.portal.views import buyer_required, current_buyer, order_or_404, page
-
-COMMON_CARRIERS = ["顺丰速运", "中通快递", "圆通速递", "申通快递", "韵达快递", "京东物流", "EMS", "极兔速递"]
 
 
 def _request_form(request: HttpRequest, order: Any, data: Any = None) -> tuple[CaseRequestForm, list[Any]]:
@@ -117,7 +116,8 @@ def _case_page(request: HttpRequest, number: str, status: int = 200, **forms: An
         "parcel_form": forms.get("parcel_form") or ReturnParcelForm(),
         "dispute_form": forms.get("dispute_form") or DisputeForm(),
         "photo_error": forms.get("photo_error", ""),
-        "carriers": COMMON_CARRIERS,
+        # Offered by name; after-sales also takes a carrier's code or usual short name.
+        "carriers": list(Carrier.objects.filter(is_active=True).order_by("code").values_list("name", flat=True)),
     }
     return page(request, "portal/case.html", context, status=status)
 
