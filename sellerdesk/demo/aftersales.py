@@ -35,9 +35,10 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from sellerdesk.aftersales import actions, disputes, evidence
+from sellerdesk.aftersales import actions, complaints, disputes, evidence, refunds, replacements, returns
 from sellerdesk.aftersales.actions import LineRequest
-from sellerdesk.aftersales.models import Case, CaseSource, CaseType, EvidenceKind, Reason
+from sellerdesk.aftersales.models import Case, CaseSource, CaseType, Disposition, EvidenceKind, Reason, RefundStatus
+from sellerdesk.aftersales.policies import policy_for
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.demo.logistics import simulated_scenario, track_at_once
@@ -275,6 +276,63 @@ class _Story:
             for line in OrderLine.objects.filter(order=order).order_by("position")
         ]
 
+    def approve(self, case: Case, *, at: datetime) -> Case:
+        """Approved by the agent, or by the supervisor when the amount is above the agent's limit."""
+        limit = policy_for(case.shop_id).agent_approval_limit
+        actor = self.staff.agent if case.requested_amount <= limit else self.staff.supervisor
+        return actions.approve_case(case=case, actor=actor, at=at)
+
+    def send_back(self, case: Case, *, at: datetime) -> Case:
+        """The buyer posts the goods back and types in the carrier and tracking number."""
+        carrier = Carrier.objects.filter(is_active=True).exclude(code=case.order.carrier).order_by("pk").first()
+        assert carrier is not None
+        number = carrier.code + "".join(self.rng.choice("0123456789") for _ in range(12))
+        return returns.register_return_parcel(
+            case=case, carrier_code=carrier.code, tracking_number=number, actor=None, by_buyer=True, at=at
+        )
+
+    def receive(self, case: Case, *, at: datetime) -> Case:
+        """The warehouse scans the return and counts every unit asked in."""
+        lines = [returns.Received(case_line_id=line.pk, quantity=line.quantity) for line in case.lines.all()]
+        return returns.receive_return(case=case, lines=lines, actor=self.staff.warehouse, at=at)
+
+    def inspect(
+        self, case: Case, *, at: datetime, defective: bool = False, disposition: str = Disposition.RESTOCK
+    ) -> Case:
+        """Every unit received graded good (back on sale), or defective (where `disposition` says)."""
+        grades = [
+            returns.Grade(
+                case_line_id=line.pk,
+                good=0 if defective else line.received,
+                defective=line.received if defective else 0,
+                disposition=disposition,
+            )
+            for line in case.lines.all()
+        ]
+        return returns.inspect_return(case=case, grades=grades, actor=self.staff.warehouse, at=at)
+
+    def send_goods(self, case: Case, *, at: datetime, ship: datetime) -> Order:
+        """The replacement placed as an order (approved, through the spine) and shipped."""
+        order = replacements.send_replacement(case=case, actor=self.staff.agent, at=at)
+        carrier = Carrier.objects.filter(is_active=True).order_by("pk").first()
+        assert carrier is not None
+        with simulated_scenario("normal"):
+            order = order_actions.ship_order(
+                order=order,
+                actor=self.staff.warehouse,
+                carrier=carrier.code,
+                tracking_number=carrier.code + "".join(self.rng.choice("0123456789") for _ in range(12)),
+                at=ship,
+            )
+            track_at_once(order)
+        return order
+
+    def refund_through_gateway(self, case: Case, *, at: datetime) -> None:
+        """The refund the approval started, sent to the (simulated) gateway now rather than
+        after the demo's commit; its signed callback records the money back."""
+        for refund in case.refunds.filter(status=RefundStatus.PENDING):
+            refunds.send_refund(refund_id=refund.pk, at=at)
+
     def photo(self, case: Case, *, at: datetime, caption: str, damage: str = "stain") -> None:
         """The buyer's photo of the goods, drawn here (a garment, and the damage marked)."""
         evidence.add_file(
@@ -343,8 +401,8 @@ def _no_reason(story: _Story) -> Case | None:
         by_buyer=True,
         at=story.ago(days=2, hours=5),
     )
-    case = actions.approve_case(case=case, actor=story.staff.agent, at=story.ago(days=2, hours=3))
-    return case
+    case = story.approve(case, at=story.ago(days=2, hours=3))
+    return story.send_back(case, at=story.ago(days=1, hours=20))
 
 
 def _requested(story: _Story) -> Case | None:
@@ -417,7 +475,7 @@ def _canceled(story: _Story) -> Case | None:
         by_buyer=True,
         at=story.ago(days=3, hours=2),
     )
-    case = actions.approve_case(case=case, actor=story.staff.agent, at=story.ago(days=3))
+    case = story.approve(case, at=story.ago(days=3))
     return actions.cancel_case(case=case, actor=None, by_buyer=True, at=story.ago(days=2))
 
 
@@ -487,7 +545,201 @@ def _dispute(story: _Story) -> Case | None:
     return case
 
 
+def _complaint(story: _Story) -> Case | None:
+    """投诉 ending in a follow-up: slow, careless answers from the shop; the agent works
+    through the seed's checklist (calm, listen, empathise, apologise, solve), resolves it
+    with a coupon and an apology; the follow-up call (回访) is due in a few days."""
+    order = story.delivered_order(9)
+    if order is None:
+        return None
+    opened = story.ago(days=2, hours=7)
+    case = actions.open_case(
+        order=order,
+        type=CaseType.COMPLAINT,
+        reason=Reason.SERVICE,
+        lines=[],
+        description="问了三次什么时候发货都没人回，收到货问尺码也是隔天才回复，态度很敷衍",
+        actor=story.staff.agent,
+        at=opened,
+    )
+    case = actions.assign_case(case=case, assignee=story.staff.agent, actor=story.staff.supervisor, at=opened)
+    for minutes, step in enumerate(complaints.CHECKLIST):
+        case = complaints.tick_step(
+            case=case, step=step, actor=story.staff.agent, at=opened + timedelta(minutes=10 + 6 * minutes)
+        )
+    complaints.resolve_complaint(
+        case=case,
+        summary="电话致歉，说明大促期间咨询量大回复慢，送 10 元无门槛券，已反馈客服主管加排班",
+        actor=story.staff.agent,
+        at=opened + timedelta(hours=1),
+    )
+    return case
+
+
+def _before_shipping(story: _Story) -> Case | None:
+    """发货前退款: paid yesterday, asked back this morning before it shipped; approved, the
+    order cancelled (its stock released) and the money refunded through the gateway."""
+    sku = story.shelf.take()
+    if sku is None:
+        return None
+    order = story.order([(sku, 1)], placed=story.ago(days=1, hours=2))
+    asked = story.ago(hours=9)
+    case = actions.open_case(
+        order=order,
+        type=CaseType.REFUND_BEFORE_SHIPPING,
+        reason=Reason.NO_LONGER_WANTED,
+        lines=story.lines(order),
+        description="拍错颜色了，不要了，麻烦退款",
+        source=CaseSource.PORTAL,
+        actor=None,
+        by_buyer=True,
+        at=asked,
+    )
+    case = story.approve(case, at=asked + timedelta(minutes=40))
+    story.refund_through_gateway(case, at=asked + timedelta(minutes=41))
+    return case
+
+
+def _cod_refund(story: _Story) -> Case | None:
+    """A cash-on-delivery order refunded (仅退款: pilling after one wash, the buyer keeps it):
+    the money goes back by bank transfer, which waits for staff to make it and upload the proof."""
+    sku = story.shelf.take()
+    if sku is None:
+        return None
+    delivered = story.ago(days=6)
+    order = story.order(
+        [(sku, 1)],
+        payment="cod",
+        placed=delivered - timedelta(days=4),
+        shipped=delivered - timedelta(days=3),
+        delivered=delivered,
+    )
+    opened = story.ago(days=2, hours=4)
+    case = actions.open_case(
+        order=order,
+        type=CaseType.REFUND_ONLY,
+        reason=Reason.QUALITY,
+        lines=story.lines(order),
+        description="洗了一次就起球严重，货到付款的，不想寄回了，能退款吗",
+        actor=story.staff.agent,
+        at=opened,
+    )
+    story.photo(case, at=opened + timedelta(minutes=5), caption="洗后起球")
+    return story.approve(case, at=opened + timedelta(hours=2))
+
+
+def _inspection(story: _Story) -> Case | None:
+    """A quality return arrived this morning: counted in at the warehouse, it waits at the
+    inspection desk (质检) before the money goes back."""
+    order = story.delivered_order(6)
+    if order is None:
+        return None
+    opened = story.ago(days=5)
+    case = actions.open_case(
+        order=order,
+        type=CaseType.RETURN_REFUND,
+        reason=Reason.QUALITY,
+        lines=story.lines(order),
+        description="第一次穿袖口就脱线了，要退货",
+        source=CaseSource.PORTAL,
+        actor=None,
+        by_buyer=True,
+        at=opened,
+    )
+    story.photo(case, at=opened + timedelta(minutes=3), caption="袖口脱线", damage="tear")
+    case = story.approve(case, at=opened + timedelta(hours=3))
+    story.send_back(case, at=opened + timedelta(days=1))
+    return story.receive(case, at=story.ago(hours=4))
+
+
+def _exchange(story: _Story) -> Case | None:
+    """换货, the wrong size: the buyer sends it back (her postage, a size is no fault), the
+    warehouse receives and inspects it, the other size goes out as an order the same day,
+    within the 2 working days (seed 003: 在两天时间内重新将新商品回寄给买家)."""
+    pair = story.shelf.sized_pair()
+    if pair is None:
+        return None
+    asked, other = pair
+    order = story.delivered_order(8, skus=[(asked, 1)])
+    assert order is not None
+    opened = story.ago(days=7)
+    case = actions.open_case(
+        order=order,
+        type=CaseType.EXCHANGE,
+        reason=Reason.WRONG_SIZE,
+        lines=story.lines(order, replacement=other),
+        description="偏小一码，想换大一码",
+        source=CaseSource.PORTAL,
+        actor=None,
+        by_buyer=True,
+        at=opened,
+    )
+    case = story.approve(case, at=opened + timedelta(hours=2))
+    story.send_back(case, at=opened + timedelta(hours=20))
+    case = story.receive(case, at=story.ago(days=4, hours=6))
+    case = story.inspect(case, at=story.ago(days=4, hours=5))
+    story.send_goods(case, at=story.ago(days=4, hours=3), ship=story.ago(days=3, hours=22))
+    return case
+
+
+def _inspected(story: _Story) -> Case | None:
+    """Another exchange: inspected this morning, its replacement due within 2 working days
+    (on the late-replacement list if nobody sends it)."""
+    pair = story.shelf.sized_pair()
+    if pair is None:
+        return None
+    asked, other = pair
+    order = story.delivered_order(5, skus=[(asked, 1)])
+    assert order is not None
+    opened = story.ago(days=4)
+    case = actions.open_case(
+        order=order,
+        type=CaseType.EXCHANGE,
+        reason=Reason.WRONG_SIZE,
+        lines=story.lines(order, replacement=other),
+        description="腰围大了，换小一码",
+        actor=story.staff.agent,
+        at=opened,
+    )
+    case = story.approve(case, at=opened + timedelta(hours=1))
+    story.send_back(case, at=opened + timedelta(days=1))
+    case = story.receive(case, at=story.ago(hours=7))
+    return story.inspect(case, at=story.ago(hours=6))
+
+
+def _repair(story: _Story) -> Case | None:
+    """维修: a coat's zip broke after three weeks; sent in, inspected, at the repairer's."""
+    order = story.delivered_order(20)
+    if order is None:
+        return None
+    opened = story.ago(days=9)
+    case = actions.open_case(
+        order=order,
+        type=CaseType.REPAIR,
+        reason=Reason.QUALITY,
+        lines=story.lines(order),
+        description="拉链拉头掉了，拉不上，能修吗",
+        actor=story.staff.agent,
+        at=opened,
+    )
+    story.photo(case, at=opened + timedelta(minutes=20), caption="拉头脱落", damage="tear")
+    case = story.approve(case, at=opened + timedelta(hours=1))
+    story.send_back(case, at=opened + timedelta(days=1))
+    case = story.receive(case, at=story.ago(days=3))
+    case = story.inspect(case, at=story.ago(days=3), defective=True, disposition=Disposition.DEFECTIVE)
+    return replacements.start_repair(
+        case=case, actor=story.staff.agent, note="送拉链师傅换拉头，约 3 天", at=story.ago(days=2, hours=20)
+    )
+
+
 _PLAYS: dict[str, Callable[[_Story], Case | None]] = {
+    "complaint": _complaint,
+    "before_shipping": _before_shipping,
+    "cod_refund": _cod_refund,
+    "inspection": _inspection,
+    "exchange": _exchange,
+    "inspected": _inspected,
+    "repair": _repair,
     "dispute": _dispute,
     "no_reason": _no_reason,
     "requested": _requested,

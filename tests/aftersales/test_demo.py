@@ -4,6 +4,7 @@ buyer's order in the state the story says, and every figure adding up."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,12 +13,14 @@ from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 
+from sellerdesk.aftersales import complaints
 from sellerdesk.aftersales.disputes import verify_bundle
-from sellerdesk.aftersales.models import Case, CaseStatus, Refund, RefundStatus
+from sellerdesk.aftersales.models import Case, CaseEvent, CaseStatus, Refund, RefundStatus
 from sellerdesk.core import demo_credentials
 from sellerdesk.core.addresses import normalize_phone
 from sellerdesk.demo.aftersales import STORIES
 from sellerdesk.demo.generate import DemoConfig, load_demo_shop
+from sellerdesk.inventory.models import StockMovement
 from sellerdesk.orders.models import Order
 from sellerdesk.payments.models import Payment
 from tests.support.clock import TEST_NOW, travel_to_test_now
@@ -51,12 +54,22 @@ def story_case(story: str) -> Case:
     return Case.objects.get(order__buyer_phone=normalize_phone(STORIES[story].phone))
 
 
-def test_every_case_happened_before_now(demo: None) -> None:
+def test_the_demo_has_a_case_in_every_status(demo: None) -> None:
+    # A case's last refund completing closes it in the same transaction (aftersales.refunds):
+    # "refunded" is a status every refunded case passes through, on its timeline, and none stays in.
+    passed_through = set(CaseEvent.objects.values_list("status_after", flat=True))
+    assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values) - {CaseStatus.REFUNDED}
+    assert CaseStatus.REFUNDED in passed_through
+
+
+def test_every_case_happened_before_now_and_its_timeline_ends_in_its_status(demo: None) -> None:
     assert not Case.objects.filter(created_at__gt=TEST_NOW).exists()
     for case in Case.objects.all():
-        assert [event.at for event in case.events.all()] == sorted(event.at for event in case.events.all())
-        assert case.events.last().at <= TEST_NOW
-        assert case.events.last().status_after in ("", case.status) or case.events.filter(status_after=case.status)
+        moves = list(case.events.exclude(status_after="").order_by("at", "pk"))
+        # The gateway's callback is recorded when it comes: at the demo's now (its loaders'
+        # clock ticks a millisecond a call past it).
+        assert case.events.order_by("at", "pk").last().at <= TEST_NOW + timedelta(minutes=1)
+        assert moves[-1].status_after == case.status, case.number
 
 
 def test_the_no_reason_return_is_on_its_way_back(demo: None) -> None:
@@ -113,3 +126,67 @@ def test_the_dispute_has_its_evidence_bundle_frozen(demo: None) -> None:
     assert kinds == ["chat", "order_record", "photo", "photo"]
     assert len(case.dispute.bundle_sha256) == 64
     assert verify_bundle(case.dispute).is_intact
+
+
+def test_the_wrong_size_went_out_in_the_other_size_within_two_working_days(demo: None) -> None:
+    case = story_case("exchange")
+
+    assert (case.type, case.reason, case.status) == ("exchange", "wrong_size", CaseStatus.REPLACEMENT_SHIPPED)
+    line = case.lines.get()
+    assert line.replacement_sku_id not in (None, line.sku_id)
+    assert (line.received, line.good, line.disposition) == (1, 1, "restock")
+    replacement = case.replacement_order
+    assert replacement is not None and replacement.status == "shipped"
+    assert list(replacement.lines.values_list("sku_id", "quantity")) == [(line.replacement_sku_id, 1)]
+    assert case.received_at is not None and case.replacement_due_at is not None
+    assert replacement.shipped_at <= case.replacement_due_at
+    # The returned unit is back on sale through the ledger, under the case's number.
+    assert StockMovement.objects.filter(document=case.number, kind="return", sku_id=line.sku_id).exists()
+
+
+def test_the_refund_before_shipping_went_back_through_the_gateway(demo: None) -> None:
+    case = story_case("before_shipping")
+
+    assert (case.type, case.status) == ("refund_before_shipping", CaseStatus.CLOSED)
+    refund = case.refunds.get()
+    assert (refund.status, refund.method, refund.gateway) == ("succeeded", "gateway", "simulated")
+    order = case.order
+    assert order.shipped_at is None and order.status == "closed"
+    assert refund.amount == order.paid_amount == order.refunded_amount == case.refunded_amount
+
+
+def test_the_complaint_ends_in_a_follow_up_call(demo: None) -> None:
+    case = story_case("complaint")
+
+    assert (case.type, case.status) == ("complaint", CaseStatus.CLOSED)
+    assert list(case.checklist) == list(complaints.CHECKLIST)
+    follow_up = case.follow_ups.get()
+    assert follow_up.done_at is None and follow_up.due_at > TEST_NOW
+
+
+def test_a_return_waits_at_the_inspection_desk(demo: None) -> None:
+    case = story_case("inspection")
+
+    assert (case.type, case.reason, case.status) == ("return_refund", "quality", CaseStatus.RECEIVED)
+    assert case.return_tracking_number and case.return_shipping_payer == "seller"
+    assert [(line.received, line.good, line.defective) for line in case.lines.all()] == [(1, 0, 0)]
+    assert case.evidence.filter(kind="photo", from_buyer=True).exists()
+    assert not case.refunds.exists()
+
+
+def test_the_cash_on_delivery_refund_waits_for_its_bank_transfer(demo: None) -> None:
+    case = story_case("cod_refund")
+
+    assert case.order.payment_method == "cod" and case.order.paid_amount > 0
+    assert case.status == CaseStatus.REFUNDING
+    refund = case.refunds.get()
+    assert (refund.status, refund.method, refund.payment) == ("awaiting_transfer", "bank_transfer", None)
+    assert case.order.refunded_amount == 0
+
+
+def test_the_exchange_inspected_and_the_repair_wait_for_their_next_step(demo: None) -> None:
+    inspected = story_case("inspected")
+    assert (inspected.type, inspected.status, inspected.replacement_order) == ("exchange", "inspected", None)
+    assert inspected.replacement_due_at > TEST_NOW
+    repair = story_case("repair")
+    assert (repair.type, repair.status, repair.inspection_result) == ("repair", CaseStatus.REPAIRING, "fail")
