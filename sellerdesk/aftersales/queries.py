@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, IntegerField, Min, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from sellerdesk.aftersales.models import (
     Refund,
     RefundStatus,
 )
+from sellerdesk.aftersales.policies import policy_for
 from sellerdesk.aftersales.states import OPEN_STATUSES
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.models import User
@@ -340,8 +341,8 @@ class PeriodFigures:
     rate = cases opened ÷ orders shipped in the period (None when nothing shipped);
     refund_amount = refunds that succeeded (completed) in the period; the resolution
     figures are over the cases closed in the period: hours from opening to closing
-    (average and median) and the share closed by their deadline (`due_at`, a case with
-    no deadline counting as on time)."""
+    (average and median) and the share that kept their deadlines (answered within the
+    shop's response hours, a replacement sent by its due time)."""
 
     start: datetime
     end: datetime
@@ -392,6 +393,24 @@ def _tallies(rows: QuerySet[Case], field_name: str, labels: dict[str, str]) -> l
     return sorted(tallies, key=lambda tally: (-tally.count, tally.code))
 
 
+def _met_its_deadlines(
+    response_hours: int,
+    created_at: datetime,
+    closed_at: datetime,
+    answered_at: datetime | None,
+    replacement_due_at: datetime | None,
+    replaced_at: datetime | None,
+) -> bool:
+    """Whether a resolved case kept the shop's deadlines: the request answered within the
+    policy's response hours, and a replacement (exchange) sent by its due time. (The
+    case's running `due_at` is cleared when it closes, so the deadlines are read back
+    from its timeline.)"""
+    answer_by = created_at + timedelta(hours=response_hours)
+    if answered_at is None or answered_at > answer_by:
+        return False
+    return replacement_due_at is None or (replaced_at or closed_at) <= replacement_due_at
+
+
 def _period(start: datetime, end: datetime, shop_id: int | None) -> PeriodFigures:
     cases = Case.objects.all()
     orders = Order.objects.all()
@@ -405,10 +424,17 @@ def _period(start: datetime, end: datetime, shop_id: int | None) -> PeriodFigure
     orders_shipped = orders.filter(shipped_at__gte=start, shipped_at__lt=end).count()
     refunded = refunds.aggregate(total=Sum("amount"), count=Count("pk"))
     closed = list(
-        cases.filter(closed_at__gte=start, closed_at__lt=end).values_list("created_at", "closed_at", "due_at")
+        cases.filter(closed_at__gte=start, closed_at__lt=end)
+        .annotate(
+            # The first move out of "requested" (approved, rejected, canceled, disputed).
+            answered_at=Min("events__at", filter=Q(events__status_before=CaseStatus.REQUESTED)),
+            replaced_at=Min("events__at", filter=Q(events__status_after=CaseStatus.REPLACEMENT_SHIPPED)),
+        )
+        .values_list("shop_id", "created_at", "closed_at", "answered_at", "replacement_due_at", "replaced_at")
     )
-    durations = [(closed_at - created_at).total_seconds() / 3600 for created_at, closed_at, _due in closed]
-    in_time = sum(1 for _created, closed_at, due_at in closed if due_at is None or closed_at <= due_at)
+    durations = [(row[2] - row[1]).total_seconds() / 3600 for row in closed]
+    hours = {shop: policy_for(shop).response_hours for shop in {row[0] for row in closed}}
+    in_time = sum(1 for row in closed if _met_its_deadlines(hours[row[0]], *row[1:]))
     return PeriodFigures(
         start=start,
         end=end,
