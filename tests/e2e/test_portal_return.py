@@ -10,13 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 from PIL import Image
 from playwright.sync_api import expect
 
-from sellerdesk.aftersales import actions as case_actions
-from sellerdesk.aftersales import refunds, returns
-from sellerdesk.aftersales.models import Case, Evidence, Refund
-from sellerdesk.aftersales.states import CaseAction, allows
+from sellerdesk.aftersales.models import Case, CaseStatus, Evidence, Refund
 from sellerdesk.inventory.models import StockLevel, StockMovement, Warehouse
 from sellerdesk.logistics.models import Carrier
 from sellerdesk.orders import actions as order_actions
@@ -51,34 +49,45 @@ def on_hand(code: str) -> int:
 
 
 @pytest.fixture
-def phone_page(live_server: Any) -> Any:
-    """Chromium as a phone: 390×844, touch, Chinese."""
+def browser(live_server: Any) -> Any:
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            yield page
+            yield launched
         finally:
-            context.close()
-            browser.close()
+            launched.close()
+
+
+def new_page(browser: Any, **options: Any) -> Any:
+    context = browser.new_context(locale="zh-CN", **options)
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def staff_page(browser: Any, live_server: Any, username: str) -> Any:
+    """A member of staff at a desktop, logged in."""
+    page = new_page(browser, viewport={"width": 1440, "height": 900})
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(f"pw-{username}")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".whoami")).to_be_visible()
+    return page
 
 
 @pytest.mark.e2e
-def test_a_buyer_returns_a_tshirt_from_the_phone(live_server: Any, phone_page: Any, settings: Any) -> None:
+def test_a_buyer_returns_a_tshirt_from_the_phone(live_server: Any, browser: Any, settings: Any) -> None:
     settings.SELLERDESK = {**settings.SELLERDESK, "PORTAL_SHOW_CODES": True}
     order = a_delivered_order()
     agent = make_user("ahua", "agent", "阿华")
     picker = make_user("picker", "warehouse", "小王")
     stock_before = on_hand("TEE-M")
-    page = phone_page
+    # The buyer's phone: 390×844, touch.
+    page = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
 
     # Sign in: order number, phone, the code (shown on the page while no SMS is sent).
     page.goto(f"{live_server.url}/portal/")
@@ -114,10 +123,16 @@ def test_a_buyer_returns_a_tshirt_from_the_phone(live_server: Any, phone_page: A
     expect(page.locator("#photos-section img")).to_have_count(1)
     assert page.evaluate("document.querySelector('#photos-section img').naturalWidth") > 0
 
-    # The shop approves: the goods are to come back.
-    case_actions.approve_case(case=case, actor=agent)
+    # The agent approves on the after-sales case page: the goods are to come back.
+    desk = staff_page(browser, live_server, agent.username)
+    desk.goto(f"{live_server.url}/aftersales/cases/{case.number}/")
+    desk.get_by_test_id("approve").click()
+    with translation.override("zh-hans"):
+        awaiting = str(CaseStatus.AWAITING_RETURN.label)
+    expect(desk.get_by_test_id("case-status")).to_contain_text(awaiting)
+    assert Case.objects.get(pk=case.pk).status == "awaiting_return"
     page.reload()
-    expect(page.locator("#case-status")).to_contain_text(str(Case.objects.get(pk=case.pk).get_status_display()))
+    expect(page.locator("#case-status")).to_contain_text(awaiting)
 
     # The buyer posts it back and says with what.
     page.locator("#id_carrier_code").fill("顺丰速运")
@@ -125,16 +140,22 @@ def test_a_buyer_returns_a_tshirt_from_the_phone(live_server: Any, phone_page: A
     page.locator("#send-return-parcel").click()
     expect(page.locator("#return-parcel")).to_contain_text("SF7700112233")
 
-    # The warehouse counts it in and finds it good; the agent refunds.
-    case = Case.objects.get(pk=case.pk)
-    case_line = case.lines.get()
-    returns.receive_return(case=case, lines=[returns.Received(case_line.pk, 1)], actor=picker)
-    case = Case.objects.get(pk=case.pk)
-    if allows(case.status, CaseAction.INSPECT):  # quality problems are inspected (policy)
-        returns.inspect_return(
-            case=case, grades=[returns.Grade(case_line.pk, good=1, defective=0, disposition="restock")], actor=picker
-        )
-    refunds.start_refund(case=Case.objects.get(pk=case.pk), actor=agent)
+    # The warehouse counts it in and finds the unit good (the inspection desk); the agent
+    # refunds what the case page proposes.
+    case_line = Case.objects.get(pk=case.pk).lines.get()
+    warehouse = staff_page(browser, live_server, picker.username)
+    warehouse.goto(f"{live_server.url}/aftersales/inspection/{case.number}/")
+    warehouse.locator(f"input[name=received_{case_line.pk}]").fill("1")
+    warehouse.locator(f"input[name=good_{case_line.pk}]").fill("1")
+    warehouse.locator(f"input[name=defective_{case_line.pk}]").fill("0")
+    warehouse.get_by_test_id("save-inspection").click()
+    expect(warehouse.locator(".msg-success")).to_be_visible()
+    assert Case.objects.get(pk=case.pk).status == "inspected"
+
+    desk.goto(f"{live_server.url}/aftersales/cases/{case.number}/")
+    expect(desk.get_by_test_id("refund-total")).to_contain_text("69.00")
+    desk.get_by_test_id("refund").click()
+    expect(desk.get_by_test_id("refunds")).to_be_visible()
 
     page.reload()
     expect(page.locator("#case-refunded")).to_contain_text("¥69.00")
