@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sellerdesk.aftersales import desk_views, views
+from sellerdesk.aftersales import desk_views, files, views
 
 app_name = "aftersales"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("work/follow-ups/<int:pk>/", desk_views.complete_follow_up, name="complete_follow_up"),
     path("work/transfers/<str:number>/", desk_views.complete_transfer, name="complete_transfer"),
     path("figures/", desk_views.figures_page, name="figures"),
+    path("evidence/<int:pk>/", files.evidence_file, name="evidence_file"),
 ]

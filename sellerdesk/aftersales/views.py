@@ -48,7 +48,7 @@ from sellerdesk.core.web import add_refusal_to_form, error_text, form_field_erro
 from sellerdesk.orders.queries import get_order
 
 # H3's permission-checked file view (its path in aftersales/urls.py); empty: no thumbnails.
-EVIDENCE_URL_NAME = ""
+EVIDENCE_URL_NAME = "aftersales:evidence_file"
 
 # Who may be given a case (assign_case refuses anyone else).
 HANDLERS = PERMISSIONS["aftersales.handle"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from PIL import Image
 
 from sellerdesk.aftersales import evidence
@@ -284,3 +285,24 @@ def test_open_evidence_reads_the_stored_file_and_its_thumbnail(agent):
     text = evidence.add_text(case=case, kind="chat", text="hi", actor=agent)
     with pytest.raises(LookupError):
         evidence.open_evidence(text)
+
+
+def test_staff_see_the_files_through_the_permission_checked_view(agent, client):
+    case = make_case()
+    item = evidence.add_file(case=case, upload=upload("a.jpg", image_bytes()), actor=agent)
+    url = reverse("aftersales:evidence_file", args=[item.pk])
+
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(make_user("supplier1", "supplier"))
+    assert client.get(url).status_code == 403
+
+    client.force_login(agent)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == item.sha256
+    thumb = client.get(url, {"variant": "thumbnail"})
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    assert client.get(url, {"variant": "../../etc/passwd"}).status_code == 404
+    assert client.get(reverse("aftersales:evidence_file", args=[item.pk + 999])).status_code == 404
