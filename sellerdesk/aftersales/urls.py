@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<str:number>/", views.case_page, name="case"),
     path("cases/<str:number>/do/<slug:move>/", views.case_action, name="case_action"),
     path("cases/<str:number>/dispute/", desk_views.dispute_page, name="dispute"),
+    path("cases/<str:number>/return-form.pdf", views.return_form, name="return_form"),
     path("orders/<str:number>/panel/", views.order_panel, name="order_panel"),
     path("orders/<str:number>/new/", views.open_case_page, name="open_case"),
     path("inspection/", desk_views.inspection_desk, name="inspection"),

@@ -29,6 +29,7 @@ from sellerdesk.aftersales import (
     actions,
     complaints,
     disputes,
+    documents,
     evidence,
     forms,
     queries,
@@ -46,9 +47,6 @@ from sellerdesk.core.permissions import PERMISSIONS, has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import add_refusal_to_form, error_text, form_field_errors, logged_in_actor, show_refusal
 from sellerdesk.orders.queries import get_order
-
-# H3's permission-checked file view (its path in aftersales/urls.py); empty: no thumbnails.
-EVIDENCE_URL_NAME = "aftersales:evidence_file"
 
 # Who may be given a case (assign_case refuses anyone else).
 HANDLERS = PERMISSIONS["aftersales.handle"]
@@ -223,10 +221,9 @@ def _case_context(request: HttpRequest, view: queries.CaseView, bound: dict[str,
         "return_moves": {"register": True, "pickup": True},
         "replacement_moves": {"repair": True, "send": True},
         "evidence_moves": True,
-        "evidence_url_name": EVIDENCE_URL_NAME,
         "dispute_moves": True,
         "dispute_form": bound.get("dispute") or forms.DisputeForm(),
-        "return_form_pdf": False,
+        "return_form_pdf": True,
     }
     if "refund" in buttons:
         form = bound.get("refund") or refund_form(case, view.lines)
@@ -624,3 +621,13 @@ def _resolve_complaint(request: HttpRequest, case: Case, actor: User) -> str:
     return _("Complaint solved; follow-up call due %(due)s.") % {
         "due": timezone.localtime(follow_up.due_at).strftime("%Y-%m-%d")
     }
+
+
+@staff_required
+@require_GET
+def return_form(request: HttpRequest, number: str) -> HttpResponse:
+    """The seed's return/exchange form (商品退换流程表) of the case, as a PDF."""
+    case = _case_or_404(request, number)
+    response = HttpResponse(documents.return_form_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
+    return response

@@ -13,11 +13,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from sellerdesk.aftersales import actions, disputes, queries
+from sellerdesk.aftersales import actions, complaints, disputes, queries, refunds
 from sellerdesk.aftersales.models import Case, CaseEvent, CaseLine, Refund
 from sellerdesk.core.errors import PermissionDenied, ValidationFailed
 from sellerdesk.orders.models import Order
 from tests.aftersales.builders import delivered_order, shipped_order
+from tests.aftersales.evidence_support import image_bytes, upload
 from tests.api.helpers import default_shop  # noqa: F401  (autouse)
 from tests.factories import make_sku, make_user
 
@@ -429,3 +430,124 @@ def test_inspection_receives_and_grades(agent: Any, warehouse_user: Any) -> None
     line.refresh_from_db()
     assert (case.status, case.inspection_result) == ("inspected", "partial")
     assert (line.received, line.good, line.defective, line.disposition) == (2, 1, 1, "defective")
+
+
+def test_the_refund_form_is_prefilled_and_refunds_the_typed_amounts(agent: Any, warehouse_user: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 2))
+    case = opened(order, quantity=2)
+    actions.approve_case(case=case, actor=agent)
+    line = case.lines.get()
+    client_for(warehouse_user).post(
+        f"/aftersales/inspection/{case.number}/",
+        {f"received_{line.pk}": "2", f"good_{line.pk}": "2", f"defective_{line.pk}": "0"},
+    )
+    case.refresh_from_db()
+    assert case.status == "inspected"
+    client = client_for(agent)
+
+    page = client.get(f"/aftersales/cases/{case.number}/")
+    form = page.context["refund_form"]
+    proposal = refunds.propose_refund(case)
+    assert form.initial[f"goods_{line.pk}"] == proposal.goods[line.pk] == Decimal("118.00")  # type: ignore[index]
+    assert page.context["refund_total"] == Decimal("118.00") + proposal.shipping - proposal.buyer_postage
+    assert 'data-testid="refund-total"' in page.content.decode()
+
+    bad = client.post(f"/aftersales/cases/{case.number}/do/refund/", {f"goods_{line.pk}": "abc"})
+    assert bad.status_code == 422 and not Refund.objects.exists()
+    client.post(
+        f"/aftersales/cases/{case.number}/do/refund/",
+        {f"goods_{line.pk}": "100.00", "shipping": "0", "buyer_postage": "0", "compensation": "5.00"},
+    )
+
+    refund = Refund.objects.get()
+    assert (refund.goods_amount, refund.compensation, refund.amount) == (
+        Decimal("100.00"), Decimal("5.00"), Decimal("105.00"),
+    )  # fmt: skip
+    case.refresh_from_db()
+    assert case.status in ("refunding", "refunded")
+
+
+def test_a_dispute_from_the_case_page_to_its_ruling_and_review(agent: Any, supervisor: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order)
+    actions.reject_case(case=case, actor=agent, reason="人为损坏")
+    agent_client = client_for(agent)
+
+    opened_dispute = agent_client.post(f"/aftersales/cases/{case.number}/do/dispute/", {"reason": "买家说不是人为"})
+    assert opened_dispute["Location"] == f"/aftersales/cases/{case.number}/dispute/"
+    page = agent_client.get(f"/aftersales/cases/{case.number}/dispute/").content.decode()
+    case.refresh_from_db()
+    assert case.status == "disputed" and case.dispute.bundle_sha256 in page
+    assert "The bundle and every file still match their hashes." in page
+    assert "Rule</button>" not in page  # an agent does not rule
+    refused = agent_client.post(
+        f"/aftersales/cases/{case.number}/do/rule/", {"outcome": "buyer", "ruling": "x"}, follow=True
+    )
+    assert any("aftersales.arbitrate" in text for text in page_messages(refused))
+
+    boss = client_for(supervisor)
+    boss.post(f"/aftersales/cases/{case.number}/do/rule/", {"outcome": "seller", "ruling": "照片显示人为损坏"})
+    boss.post(f"/aftersales/cases/{case.number}/do/review/", {"cause": "buyer", "note": "说明书要写清楚"})
+
+    case.refresh_from_db()
+    assert (case.status, case.dispute.ruling_outcome, case.review_cause) == ("closed", "seller", "buyer")
+    assert 'data-testid="review"' in boss.get(f"/aftersales/cases/{case.number}/dispute/").content.decode()
+
+
+def test_a_complaint_ticked_solved_and_followed_up(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 1))
+    case = actions.open_case(order=order, type="complaint", reason="service", lines=[], actor=None)
+    client = client_for(agent)
+
+    for step in complaints.CHECKLIST:
+        client.post(f"/aftersales/cases/{case.number}/do/tick/", {"step": step})
+    client.post(f"/aftersales/cases/{case.number}/do/resolve_complaint/", {"summary": "道歉并补偿优惠券"})
+
+    case.refresh_from_db()
+    assert case.status == "closed" and set(case.checklist) == set(complaints.CHECKLIST)
+    follow_up = case.follow_ups.get()
+    work = client.get("/aftersales/work/").content.decode()
+    assert case.number in work
+    client.post(f"/aftersales/work/follow-ups/{follow_up.pk}/", {"outcome": "满意", "satisfied": "yes"})
+    follow_up.refresh_from_db()
+    assert (follow_up.outcome, follow_up.satisfied, follow_up.done_by) == ("满意", True, agent)
+
+
+def test_evidence_uploaded_shows_in_the_gallery_and_the_form_prints(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order)
+    client = client_for(agent)
+
+    client.post(
+        f"/aftersales/cases/{case.number}/do/evidence/",
+        {"upload": upload("crack.jpg", image_bytes()), "caption": "裂缝"},
+    )
+    refused = client.post(
+        f"/aftersales/cases/{case.number}/do/evidence/", {"upload": upload("x.jpg", b"not an image")}, follow=True
+    )
+
+    photo = case.evidence.get()
+    page = client.get(f"/aftersales/cases/{case.number}/").content.decode()
+    assert f"/aftersales/evidence/{photo.pk}/?variant=thumbnail" in page and "裂缝" in page
+    assert page_messages(refused)
+    pdf = client.get(f"/aftersales/cases/{case.number}/return-form.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_the_work_lists_show_transfers_to_make(agent: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order)
+    Refund.objects.create(
+        number="RF-T1",
+        case=case,
+        order=order,
+        status="awaiting_transfer",
+        method="bank_transfer",
+        amount=Decimal("59.00"),
+        idempotency_key="rf-t1",
+        requested_at=timezone.now(),
+    )
+
+    page = client_for(agent).get("/aftersales/work/").content.decode()
+
+    assert "RF-T1" in page and "¥59.00" in page
