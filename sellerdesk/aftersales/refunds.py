@@ -65,7 +65,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sellerdesk.aftersales import events, states
+from sellerdesk.aftersales import events, notices, states
 from sellerdesk.aftersales.evidence import add_file
 from sellerdesk.aftersales.models import (
     Case,
@@ -139,6 +139,23 @@ events.register_case_code(
     gettext_lazy("The gateway refused refund %(refund)s (%(reason)s); it is to be made by bank transfer"),
     format=lambda p: {"refund": p.get("refund", ""), "reason": p.get("reason", "")},
     example={"refund": "RF26120612345678", "reason": "交易已超过可退款期限"},
+)
+# What the buyer is told (aftersales.notices): the refund is on its way, and it arrived.
+NOTICE_REFUND_STARTED = "aftersales_notice_refund_started"
+NOTICE_REFUNDED = "aftersales_notice_refunded"
+messages.register(
+    NOTICE_REFUND_STARTED,
+    gettext_lazy("Your refund of %(amount)s for after-sales request %(case)s is on its way (%(method)s)."),
+    format=lambda p: {
+        **p,
+        "method": str(_METHOD_LABELS.get(p.get("method", ""), p.get("method", ""))),
+    },
+    example={"case": "AS26120612345678", "order": "2612061234567890", "amount": "118.00", "method": "gateway"},
+)
+messages.register(
+    NOTICE_REFUNDED,
+    gettext_lazy("%(amount)s has been refunded for after-sales request %(case)s."),
+    example={"case": "AS26120612345678", "order": "2612061234567890", "amount": "118.00"},
 )
 messages.register(
     REFUND_REASON,
@@ -468,6 +485,7 @@ def _start(*, case: Case, actor: User | None, amounts: RefundAmounts | None, at:
         amount=str(total),
         method=refund.method,
     )
+    notices.tell_buyer(case, NOTICE_REFUND_STARTED, at=at, amount=str(total), method=refund.method)
     if case.type == CaseType.REFUND_BEFORE_SHIPPING and order.status in NOT_SHIPPED:
         _take_off_the_order(case, order, chosen, actor=actor, at=at)
     claim_dropshipped(
@@ -488,17 +506,17 @@ def _take_off_the_order(case: Case, order: Order, chosen: list[_Line], *, actor:
     for line in chosen:
         refunded[line.case_line.order_line_id] = refunded.get(line.case_line.order_line_id, 0) + line.quantity
     order_lines = list(OrderLine.objects.filter(order=order).order_by("position"))
-    if all(refunded.get(line.pk, 0) >= line.quantity for line in order_lines):
+    if all(refunded.get(kept.pk, 0) >= kept.quantity for kept in order_lines):
         order_actions.cancel_order(
             order=order, actor=actor, reason=messages.message(CANCELLED_FOR_REFUND, case=case.number), at=at
         )
         return
     changes: list[order_changes.LineChange] = []
-    for line in order_lines:
-        units = refunded.get(line.pk, 0)
+    for order_line in order_lines:
+        units = refunded.get(order_line.pk, 0)
         if not units:
             continue
-        if units >= line.quantity:
+        if units >= order_line.quantity:
             # orders.changes deletes a removed line, which the case's line still refers to.
             raise Conflict(
                 "line_not_removable",
@@ -506,10 +524,10 @@ def _take_off_the_order(case: Case, order: Order, chosen: list[_Line], *, actor:
                     "Line %(position)s would leave the order entirely, which a partial refund before shipping "
                     "cannot do: refund the whole order, or refund it after shipping."
                 )
-                % {"position": line.position},
-                details={"field": "goods", "position": line.position},
+                % {"position": order_line.position},
+                details={"field": "goods", "position": order_line.position},
             )
-        changes.append(order_changes.LineChange(line=line.position, quantity=line.quantity - units))
+        changes.append(order_changes.LineChange(line=order_line.position, quantity=order_line.quantity - units))
     if not changes:
         return
     if order.status not in order_changes.CHANGEABLE:
@@ -670,6 +688,8 @@ def _complete(
             fields.append("proof")
         locked.save(update_fields=fields)
         case.refunded_amount = to_money(case.refunded_amount + locked.amount)
+        case.order = order
+        notices.tell_buyer(case, NOTICE_REFUNDED, at=at, amount=str(locked.amount))
         if states.allows(case.status, CaseAction.COMPLETE_REFUND):
             events.move(
                 case,

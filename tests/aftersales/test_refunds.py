@@ -26,6 +26,7 @@ from sellerdesk.aftersales.models import (
 )
 from sellerdesk.aftersales.refunds import RefundAmounts
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from sellerdesk.notifications.models import OutgoingMessage
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
 from sellerdesk.payments import gateways
@@ -130,6 +131,10 @@ def test_an_approved_refund_goes_through_the_gateway_after_commit_and_closes_the
     codes = list(case.events.values_list("code", flat=True))
     assert codes[-3:] == [refunds.REFUND_STARTED, refunds.REFUND_COMPLETED, "case_moved"]
     assert RefundLine.objects.get(refund=refund).quantity == 1
+    # The buyer heard that the refund left and that it arrived.
+    told = list(OutgoingMessage.objects.filter(kind="aftersales").order_by("pk").values_list("text", flat=True))
+    assert all(case.number in text and "59.00" in text for text in told[-2:])
+    assert len(told) == 4  # opened, approved, refund on its way, refunded
 
 
 def test_typed_amounts_add_up_to_the_cent(cap: Any, agent: Any, django_capture_on_commit_callbacks: Any) -> None:
