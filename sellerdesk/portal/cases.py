@@ -15,6 +15,7 @@ from datetime import datetime
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.aftersales import actions as case_actions
@@ -23,7 +24,7 @@ from sellerdesk.aftersales.actions import LineRequest, RefundableLine
 from sellerdesk.aftersales.models import Case, CaseEvent, CaseMessage, CaseSource, CaseStatus, Dispute, Evidence
 from sellerdesk.aftersales.states import CaseAction, allows
 from sellerdesk.catalog.models import Sku
-from sellerdesk.core.errors import NotFound, ValidationFailed
+from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.portal.buyer import case_of, case_types_for, order_of
@@ -151,6 +152,17 @@ class CaseView:
 DISPUTABLE = frozenset({CaseStatus.REJECTED, CaseStatus.INSPECTED, CaseStatus.REFUNDED, CaseStatus.REPLACEMENT_SHIPPED})
 
 
+def may_dispute(case: Case, *, now: datetime | None = None) -> bool:
+    """Whether the buyer may take the case to a supervisor: once the shop has decided, or
+    when the shop let its time to answer the request pass."""
+    if not allows(case.status, CaseAction.DISPUTE):
+        return False
+    if case.status in DISPUTABLE:
+        return True
+    overdue = case.due_at is not None and case.due_at < (now or timezone.now())
+    return case.status == CaseStatus.REQUESTED and overdue
+
+
 def buyer_evidence(case: Case) -> QuerySet[Evidence]:
     """What the buyer sent: the only evidence the portal shows back."""
     return Evidence.objects.filter(case=case, from_buyer=True).exclude(file="").order_by("at", "pk")
@@ -166,7 +178,7 @@ def case_view(customer: Customer, number: str) -> CaseView:
         messages=list(CaseMessage.objects.filter(case=case).order_by("at", "pk")),
         photos=list(buyer_evidence(case)),
         may_cancel=allows(case.status, CaseAction.CANCEL) and case.received_at is None,
-        may_dispute=case.status in DISPUTABLE and allows(case.status, CaseAction.DISPUTE),
+        may_dispute=may_dispute(case),
         needs_return_parcel=case.status == CaseStatus.AWAITING_RETURN and not case.return_tracking_number,
         dispute=Dispute.objects.filter(case=case).first(),
     )
@@ -193,6 +205,13 @@ def cancel(*, customer: Customer, number: str, at: datetime | None = None) -> Ca
 
 def dispute(*, customer: Customer, number: str, reason: str, at: datetime | None = None) -> Dispute:
     case = case_of(customer, number)
+    if not may_dispute(case, now=at):
+        raise Conflict(
+            "not_disputable",
+            _("Case %(number)s is %(status)s: wait for the shop's answer before disputing it.")
+            % {"number": case.number, "status": case.get_status_display()},
+            details={"current_status": case.status},
+        )
     return disputes.open_dispute(case=case, reason=reason, actor=None, by_buyer=True, at=at)
 
 

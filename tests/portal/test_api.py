@@ -275,3 +275,56 @@ def test_the_openapi_document_lists_the_buyer_api(db: Any) -> None:
     assert {"PortalCaseIn", "PortalCaseOut", "PortalOrderOut", "PortalSessionOut"} <= set(
         document["components"]["schemas"]
     )
+
+
+def test_the_return_parcel_and_the_dispute_through_the_api(
+    alice_api: ApiClient, alice_order: Order, agent: Any
+) -> None:
+    from sellerdesk.aftersales.actions import approve_case, reject_case
+    from sellerdesk.logistics.models import Carrier
+
+    Carrier.objects.get_or_create(code="SF", defaults={"name": "顺丰速运"})
+    line = alice_order.lines.get()
+    body = {"type": "return_refund", "reason": "quality", "lines": [{"order_line_id": line.pk, "quantity": 1}]}
+    first = alice_api.post(f"/api/v1/portal/orders/{alice_order.number}/cases", body).json()["number"]
+    early = alice_api.post(
+        f"/api/v1/portal/cases/{first}/return-parcel", {"carrier_code": "SF", "tracking_number": "SF1234567"}
+    )
+    assert early.status_code == 409  # not approved yet
+    approve_case(case=Case.objects.get(number=first), actor=agent)
+
+    bad = alice_api.post(
+        f"/api/v1/portal/cases/{first}/return-parcel", {"carrier_code": "飞鸽", "tracking_number": "X"}
+    )
+    assert bad.status_code == 422 and "carrier_code" in bad.json()["details"]["fields"]
+    posted = alice_api.post(
+        f"/api/v1/portal/cases/{first}/return-parcel", {"carrier_code": "SF", "tracking_number": "SF1234567"}
+    )
+    assert posted.status_code == 200, posted.content
+    assert (posted.json()["return_tracking_number"], posted.json()["needs_return_parcel"]) == ("SF1234567", False)
+
+    second = alice_api.post(f"/api/v1/portal/orders/{alice_order.number}/cases", body).json()["number"]
+    assert alice_api.post(f"/api/v1/portal/cases/{second}/dispute", {"reason": "不同意"}).status_code == 409
+    reject_case(case=Case.objects.get(number=second), actor=agent, reason="照片看不出问题")
+    disputed = alice_api.post(f"/api/v1/portal/cases/{second}/dispute", {"reason": "请再看第二张照片"})
+    assert disputed.status_code == 200, disputed.content
+    assert disputed.json()["status"] == "disputed"
+    assert Case.objects.get(number=second).dispute.by_buyer is True
+
+
+def test_a_request_the_shop_left_unanswered_past_its_time_may_be_disputed(
+    alice_api: ApiClient, alice_order: Order, time_machine: Any
+) -> None:
+    from datetime import timedelta
+
+    line = alice_order.lines.get()
+    body = {"type": "return_refund", "reason": "quality", "lines": [{"order_line_id": line.pk, "quantity": 1}]}
+    number = alice_api.post(f"/api/v1/portal/orders/{alice_order.number}/cases", body).json()["number"]
+    case = Case.objects.get(number=number)
+    assert case.due_at is not None
+    assert alice_api.get(f"/api/v1/portal/cases/{number}").json()["may_dispute"] is False
+
+    time_machine.move_to(case.due_at + timedelta(minutes=1))
+
+    assert alice_api.get(f"/api/v1/portal/cases/{number}").json()["may_dispute"] is True
+    assert alice_api.post(f"/api/v1/portal/cases/{number}/dispute", {"reason": "商家两天没回复"}).status_code == 200

@@ -13,7 +13,9 @@ from django.test import Client
 from django.utils import translation
 from PIL import Image
 
+from sellerdesk.aftersales.actions import approve_case, reject_case
 from sellerdesk.aftersales.models import Case, CaseMessage, Evidence
+from sellerdesk.logistics.models import Carrier
 from sellerdesk.notifications.models import OutgoingMessage
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import OrderStatus
@@ -202,6 +204,7 @@ def test_every_page_renders_in_both_languages(alice: Client, alice_order: Order,
         assert ('lang="zh-Hans"' if language == "zh-hans" else 'lang="en"') in content, path
         assert 'name="viewport" content="width=device-width, initial-scale=1"' in content
         assert "portal.css" in content
+        assert 'name="language" value="en"' in content and 'name="language" value="zh-hans"' in content
         for text in expected:
             assert text in content, (path, text)
 
@@ -281,3 +284,65 @@ def test_the_case_page_takes_a_message_and_a_withdrawal(alice: Client, alice_ord
     assert alice.post(f"/portal/cases/{case.number}/cancel/").status_code == 302
     assert Case.objects.get().status == "canceled"
     assert case.events.filter(by_buyer=True, status_after="canceled").exists()
+
+
+def test_the_buyer_posts_the_return_parcel_once_the_return_is_approved(
+    alice: Client, alice_order: Order, agent: Any
+) -> None:
+    Carrier.objects.get_or_create(code="SF", defaults={"name": "顺丰速运"})
+    ask_return(alice, alice_order)
+    case = Case.objects.get()
+    page = alice.get(f"/portal/cases/{case.number}/").content.decode()
+    assert 'id="return-parcel-form"' not in page  # not before it is approved
+
+    approve_case(case=case, actor=agent)
+    page = alice.get(f"/portal/cases/{case.number}/").content.decode()
+    assert 'id="return-parcel-form"' in page and "顺丰速运" in page  # the carriers offered
+
+    unknown = alice.post(
+        f"/portal/cases/{case.number}/return-parcel/", {"carrier_code": "飞鸽", "tracking_number": "X1"}
+    )
+    assert unknown.status_code == 422 and unknown.context["parcel_form"].errors["carrier_code"]
+    assert Case.objects.get().return_tracking_number == ""
+
+    posted = alice.post(
+        f"/portal/cases/{case.number}/return-parcel/", {"carrier_code": "顺丰速运", "tracking_number": "SF7700112233"}
+    )
+    assert posted.status_code == 302
+    case.refresh_from_db()
+    assert (case.return_carrier, case.return_tracking_number) == ("SF", "SF7700112233")
+    assert case.events.filter(by_buyer=True, buyer_visible=True).count() >= 2
+
+
+def test_the_buyer_disputes_a_rejection(alice: Client, alice_order: Order, agent: Any) -> None:
+    ask_return(alice, alice_order)
+    case = Case.objects.get()
+    assert 'id="dispute"' not in alice.get(f"/portal/cases/{case.number}/").content.decode()
+    reject_case(case=case, actor=agent, reason="超过七天")
+
+    page = alice.get(f"/portal/cases/{case.number}/").content.decode()
+    assert "超过七天" in page and 'id="open-dispute"' in page
+    assert alice.post(f"/portal/cases/{case.number}/dispute/", {"reason": ""}).status_code == 422
+    response = alice.post(f"/portal/cases/{case.number}/dispute/", {"reason": "我在第五天就申请了"})
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "disputed"
+    assert (case.dispute.by_buyer, case.dispute.opened_by, case.dispute.reason) == (True, None, "我在第五天就申请了")
+    assert "我在第五天就申请了" in alice.get(f"/portal/cases/{case.number}/").content.decode()
+
+
+def test_the_order_page_offers_only_what_the_orders_state_allows(alice: Client, tees: Any) -> None:
+    from tests.aftersales.builders import paid_order
+    from tests.portal.conftest import ALICE
+
+    paid = paid_order(("TEE-L", 1), buyer=ALICE)
+    form = alice.get(f"/portal/orders/{paid.number}/after-sales/").context["form"]
+    assert [value for value, _label in form.fields["type"].choices] == ["refund_before_shipping", "complaint"]
+
+    refused = alice.post(
+        f"/portal/orders/{paid.number}/after-sales/",
+        {"type": "return_refund", "reason": "quality", f"qty_{paid.lines.get().pk}": "1"},
+    )
+    assert refused.status_code == 422 and refused.context["form"].errors["type"]
+    assert Case.objects.count() == 0
