@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -28,6 +28,14 @@ def _money(label: Any, *, required: bool = False) -> forms.DecimalField:
     )
 
 
+def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
+    cast(forms.ChoiceField, form.fields[name]).choices = choices
+
+
+def _shops() -> list[tuple[str, str]]:
+    return [(str(shop.pk), shop.name) for shop in Shop.objects.order_by("name")]
+
+
 class QueueFilterForm(forms.Form):
     status = forms.CharField(required=False, widget=forms.HiddenInput)
     q = forms.CharField(
@@ -44,21 +52,29 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", _("All types")), *CaseType.choices]
-        self.fields["shop"].choices = [("", _("All shops"))] + [
-            (str(shop.pk), shop.name) for shop in Shop.objects.order_by("name")
-        ]
+        _choices(self, "type", [("", _("All types")), *CaseType.choices])
+        _choices(self, "shop", [("", _("All shops")), *_shops()])
+
+
+class IdListField(forms.Field):
+    """The ticked cases' ids (any number: the actions say which is refused and why)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, (list, tuple)) else [value]
+        try:
+            return [int(item) for item in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Tick the cases.")) from None
 
 
 class BulkForm(forms.Form):
-    ids = forms.TypedMultipleChoiceField(coerce=int, required=True, error_messages={"required": _("Tick the cases.")})
+    ids = IdListField(error_messages={"required": _("Tick the cases.")})
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     reason = forms.CharField(label=_("Why rejected"), required=False, max_length=500)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Any number may be posted; the actions say which case is refused and why.
-        self.fields["ids"].choices = [(value, value) for value in self.data.getlist("ids")] if self.data else []
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -118,7 +134,7 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args: Any, causes: Sequence[tuple[str, Any]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cause"].choices = list(causes)
+        _choices(self, "cause", list(causes))
 
 
 class EvidenceForm(forms.Form):
@@ -217,9 +233,7 @@ class FiguresForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["shop"].choices = [("", _("All shops"))] + [
-            (str(shop.pk), shop.name) for shop in Shop.objects.order_by("name")
-        ]
+        _choices(self, "shop", [("", _("All shops")), *_shops()])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

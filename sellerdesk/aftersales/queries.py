@@ -8,6 +8,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as When_
@@ -35,7 +36,7 @@ from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
-from sellerdesk.logistics.models import Shipment
+from sellerdesk.logistics.models import Shipment, TrackingEvent
 from sellerdesk.orders.models import Order, OrderLine
 
 CASES_PER_PAGE = 50
@@ -134,6 +135,7 @@ def case_queue(
         )
     )
     statuses = _statuses(status)
+    ordering: list[Any]
     if overdue_only or (statuses is not None and set(statuses) <= set(_OPEN_VALUES)):
         # Every case shown may still move: an earlier deadline is an overdue one first,
         # so the (status, due_at) index orders them without the computed flag.
@@ -145,7 +147,7 @@ def case_queue(
         )
         ordering = ["-is_overdue", "-is_open", F("due_at").asc(nulls_last=True), "-created_at", "-pk"]
     cases = cases.select_related("order", "shop", "assignee").order_by(*ordering)
-    return Paginator(cases, page_size).get_page(page)
+    return cast("Page[Case]", Paginator(cases, page_size).get_page(page))
 
 
 def queue_counts(
@@ -181,7 +183,7 @@ class Parcel:
 
     shipment: Shipment
     is_return: bool
-    scans: list[object]
+    scans: list[TrackingEvent]
 
 
 @dataclass(frozen=True)
@@ -432,9 +434,14 @@ def _period(start: datetime, end: datetime, shop_id: int | None) -> PeriodFigure
         )
         .values_list("shop_id", "created_at", "closed_at", "answered_at", "replacement_due_at", "replaced_at")
     )
-    durations = [(row[2] - row[1]).total_seconds() / 3600 for row in closed]
     hours = {shop: policy_for(shop).response_hours for shop in {row[0] for row in closed}}
-    in_time = sum(1 for row in closed if _met_its_deadlines(hours[row[0]], *row[1:]))
+    durations: list[float] = []
+    in_time = 0
+    for shop, created_at, closed_at, answered_at, replacement_due_at, replaced_at in closed:
+        assert closed_at is not None  # filtered on it
+        durations.append((closed_at - created_at).total_seconds() / 3600)
+        if _met_its_deadlines(hours[shop], created_at, closed_at, answered_at, replacement_due_at, replaced_at):
+            in_time += 1
     return PeriodFigures(
         start=start,
         end=end,
