@@ -217,3 +217,27 @@ def test_a_shipped_orders_own_parcel_still_delivers_it(tee: Any) -> None:
         source="webhook",
     )
     assert Order.objects.get(pk=order.pk).status == "delivered"
+
+
+def test_a_pickup_the_worker_booked_later_reaches_the_case(tee: Any, agent: Any) -> None:
+    from unittest import mock
+
+    from sellerdesk.aftersales.tasks import record_booked_pickups
+    from sellerdesk.logistics.booking import book_requested
+    from sellerdesk.logistics.carriers.base import CarrierUnavailable
+
+    case = awaiting_return(agent)
+    with (
+        mock.patch("sellerdesk.aftersales.returns.book_requested", side_effect=CarrierUnavailable("down")),
+        pytest.raises(CarrierUnavailable),
+    ):
+        returns.book_return_pickup(case=case, actor=agent)
+    case.refresh_from_db()
+    assert case.return_shipment_id and not case.return_tracking_number
+
+    book_requested(shipment=case.return_shipment, actor=None)  # the worker's retry
+    assert record_booked_pickups(timezone.now()) == 1
+
+    case.refresh_from_db()
+    assert case.return_tracking_number == Shipment.objects.get(direction="return").tracking_number
+    assert record_booked_pickups(timezone.now()) == 0
