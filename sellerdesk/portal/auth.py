@@ -258,7 +258,10 @@ def session_customer(request: HttpRequest, *, now: datetime | None = None) -> Cu
     signed_at = parse_datetime(str(stored.get("at", "")))
     if signed_at is None or signed_at + timedelta(hours=session_hours()) <= (now or timezone.now()):
         return None
-    return Customer.objects.filter(pk=stored.get("customer_id")).first()
+    customer_id = stored.get("customer_id")
+    if not isinstance(customer_id, int):
+        return None
+    return Customer.objects.filter(pk=customer_id).first()
 
 
 # --- the API's buyer tokens --------------------------------------------------------------

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,14 +29,14 @@ from sellerdesk.orders.models import Order
 from sellerdesk.portal import auth, buyer
 from sellerdesk.portal.forms import RatingForm, SendCodeForm, SignInForm
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def buyer_required(view: View) -> View:
     """Signed in to the portal (else to its sign-in page); the customer is request.buyer."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         customer = auth.session_customer(request)
         if customer is None:
             return redirect(f"{reverse('portal:sign_in')}?{urlencode({'next': request.get_full_path()})}")
