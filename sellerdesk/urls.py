@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sellerdesk.aftersales.api import router as aftersales_router
+from sellerdesk.aftersales.api_evidence import router as aftersales_evidence_router
 from sellerdesk.aftersales.api_refunds import router as aftersales_refunds_router
 from sellerdesk.allocation.api import router as stockouts_router
 from sellerdesk.catalog.api import router as catalog_router
@@ -39,6 +40,7 @@ api.add_router("/v1", fulfilment_router)
 api.add_router("/v1", portal_router)
 api.add_router("/v1", aftersales_router)
 api.add_router("/v1", aftersales_refunds_router)
+api.add_router("/v1", aftersales_evidence_router)
 
 urlpatterns = [
     path("api/", api.urls),
