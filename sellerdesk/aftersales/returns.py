@@ -13,7 +13,6 @@ shop booked (the refunds read it so: the buyer bears the postage of a pickup).
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,12 +41,13 @@ from sellerdesk.aftersales.states import CaseAction
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.inventory.actions import default_warehouse, receive_stock
+from sellerdesk.inventory.actions import default_warehouse, receive_stock, remove_defective
 from sellerdesk.inventory.models import MovementKind, Warehouse
 from sellerdesk.logistics.booking import book_requested
 from sellerdesk.logistics.models import Shipment
 from sellerdesk.logistics.return_parcels import request_return_pickup, request_return_tracking
 from sellerdesk.logistics.shipped_elsewhere import carrier_of_order
+from sellerdesk.purchasing.returns import add_to_supplier_return
 
 RETURN_REGISTERED = "return_parcel_registered"
 PICKUP_REQUESTED = "return_pickup_requested"
@@ -356,12 +356,6 @@ def receive_return(
     return case
 
 
-def _supplier_returns_ready() -> bool:
-    # purchasing.returns is written by another part of the team; until it is there the
-    # defective units wait in defective stock for a batch to be made by hand.
-    return importlib.util.find_spec("sellerdesk.purchasing.returns") is not None
-
-
 def _buyer_photos(case: Case) -> list[str]:
     return [
         name
@@ -417,7 +411,8 @@ def inspect_return(
         raise ValidationFailed(bad)
     warehouse = _warehouse_of(case)
     total_good = total_defective = 0
-    to_supplier: list[tuple[CaseLine, int]] = []
+    to_supplier: list[tuple[int, CaseLine, int]] = []
+    index_of = {grade.case_line_id: index for index, grade in enumerate(grades)}
     for line_id, grade in sorted(graded.items()):
         line = by_id[line_id]
         line.good, line.defective = grade.good, grade.defective
@@ -447,7 +442,17 @@ def inspect_return(
                 kind=MovementKind.DEFECTIVE,
             )
             if grade.disposition == Disposition.RETURN_TO_SUPPLIER:
-                to_supplier.append((line, grade.defective))
+                to_supplier.append((index_of[line_id], line, grade.defective))
+            elif grade.disposition == Disposition.SCRAP:
+                # Scrapped: written off from defective stock at once, both steps in the ledger.
+                remove_defective(
+                    sku_id=line.sku_id,
+                    warehouse_id=warehouse.pk,
+                    quantity=grade.defective,
+                    document=case.number,
+                    actor=actor,
+                    at=at,
+                )
     result = (
         InspectionResult.PASS
         if total_defective == 0
@@ -472,11 +477,9 @@ def inspect_return(
         good=total_good,
         defective=total_defective,
     )
-    if to_supplier and _supplier_returns_ready():
-        from sellerdesk.purchasing.returns import add_to_supplier_return
-
-        photos = _buyer_photos(case)
-        for line, quantity in to_supplier:
+    photos = _buyer_photos(case) if to_supplier else []
+    for index, line, quantity in to_supplier:
+        try:
             batch = add_to_supplier_return(
                 sku_id=line.sku_id,
                 warehouse_id=warehouse.pk,
@@ -487,16 +490,21 @@ def inspect_return(
                 actor=actor,
                 at=at,
             )
-            write_case_event(
-                case,
-                SUPPLIER_RETURN,
-                actor=actor,
-                at=at,
-                buyer_visible=False,
-                quantity=quantity,
-                sku=line.order_line.sku_code,
-                batch=getattr(batch, "number", str(batch.pk)),
-            )
+        except ValidationFailed as refused:
+            # Named as the grade that chose the supplier (no supplier for the SKU, say).
+            raise ValidationFailed(
+                {f"grades[{index}].{name}": message for name, message in refused.fields.items()}
+            ) from None
+        write_case_event(
+            case,
+            SUPPLIER_RETURN,
+            actor=actor,
+            at=at,
+            buyer_visible=False,
+            quantity=quantity,
+            sku=line.order_line.sku_code,
+            batch=batch.number,
+        )
     notices.tell_buyer(case, notices.INSPECTED, at=at, result=result)
     return case
 

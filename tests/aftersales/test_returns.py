@@ -241,3 +241,53 @@ def test_a_pickup_the_worker_booked_later_reaches_the_case(tee: Any, agent: Any)
     case.refresh_from_db()
     assert case.return_tracking_number == Shipment.objects.get(direction="return").tracking_number
     assert record_booked_pickups(timezone.now()) == 0
+
+
+def test_defective_goods_for_the_supplier_join_its_return_batch_and_scrap_is_written_off(
+    tee: Any, agent: Any, warehouse_user: Any
+) -> None:
+    from decimal import Decimal
+
+    from sellerdesk.purchasing import actions as purchasing
+    from sellerdesk.purchasing.models import SupplierReturnLine
+
+    supplier = purchasing.create_supplier(
+        data=purchasing.SupplierData(code="hz-fushi", name="杭州服饰", contact_name="王经理", phone="0571-88886666"),
+        actor=None,
+    )
+    purchasing.set_supplier_sku(
+        supplier=supplier, sku=tee, data=purchasing.SupplierSkuData(cost=Decimal("20.00")), actor=None
+    )
+    case = awaiting_return(agent, reason="quality", units=2)
+    line = case.lines.get()
+    returns.receive_return(case=case, lines=[Received(line.pk, 2)], actor=warehouse_user)
+    _on_hand, defective_before = level(tee)
+
+    case = returns.inspect_return(case=case, grades=[Grade(line.pk, 0, 2, "return_to_supplier")], actor=warehouse_user)
+
+    assert case.inspection_result == "fail"
+    batch_line = SupplierReturnLine.objects.get()
+    assert (batch_line.quantity, batch_line.document) == (2, case.number)
+    assert level(tee)[1] == defective_before + 2
+    assert case.events.filter(code="return_to_supplier_added").exists()
+
+    scrapped = awaiting_return(agent, reason="quality", units=1)
+    scrap_line = scrapped.lines.get()
+    returns.receive_return(case=scrapped, lines=[Received(scrap_line.pk, 1)], actor=warehouse_user)
+    returns.inspect_return(case=scrapped, grades=[Grade(scrap_line.pk, 0, 1, "scrap")], actor=warehouse_user)
+    movements = StockMovement.objects.filter(document=scrapped.number).order_by("pk")
+    assert [(m.kind, m.defective_delta) for m in movements] == [("defective", 1), ("defective", -1)]
+    assert level(tee)[1] == defective_before + 2
+
+
+def test_a_sku_no_supplier_supplies_cannot_go_back_to_one(tee: Any, agent: Any, warehouse_user: Any) -> None:
+    case = awaiting_return(agent, reason="quality", units=1)
+    line = case.lines.get()
+    returns.receive_return(case=case, lines=[Received(line.pk, 1)], actor=warehouse_user)
+    before = StockMovement.objects.count()
+
+    with pytest.raises(ValidationFailed) as refused:
+        returns.inspect_return(case=case, grades=[Grade(line.pk, 0, 1, "return_to_supplier")], actor=warehouse_user)
+
+    assert list(refused.value.fields) == ["grades[0].disposition"]
+    assert StockMovement.objects.count() == before
