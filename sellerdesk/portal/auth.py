@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -182,13 +182,19 @@ def request_code(*, order_number: str, phone: str, at: datetime | None = None) -
         order = _matching_order(order_number, phone)
         expires_at = now + timedelta(minutes=code_minutes())
         code = f"{secrets.randbelow(1_000_000):06d}" if order is not None else None
-        SignInCode.objects.create(
-            subject=subject,
-            order=order,
-            code_hash=_code_hash(subject, code) if code else "",
-            created_at=now,
-            expires_at=expires_at,
-        )
+        try:
+            with transaction.atomic():
+                SignInCode.objects.create(
+                    subject=subject,
+                    order=order,
+                    code_hash=_code_hash(subject, code) if code else "",
+                    created_at=now,
+                    expires_at=expires_at,
+                    minute=int(now.timestamp()) // 60,
+                )
+        except IntegrityError:
+            # Another request for the pair won the race within this minute.
+            raise TooManyCodes(retry_at=now + ONE_MINUTE, now=now) from None
         if order is not None and code is not None:
             record_one_time_code(order=order, code=code, valid_minutes=code_minutes(), at=now)
     return CodeRequest(expires_at=expires_at, code=code)

@@ -30,12 +30,16 @@ class SignInCode(models.Model):
     expires_at = models.DateTimeField()
     wrong_attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+    # The minute of created_at (seconds since the epoch // 60): two requests racing past
+    # the one-a-minute check on PostgreSQL meet at this unique constraint.
+    minute = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["subject", "created_at"], name="portal_code_subject_idx")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(wrong_attempts__lte=100), name="portal_code_attempts_bounded")
+            models.CheckConstraint(condition=models.Q(wrong_attempts__lte=100), name="portal_code_attempts_bounded"),
+            models.UniqueConstraint(fields=["subject", "minute"], name="portal_code_one_per_minute"),
         ]
 
 

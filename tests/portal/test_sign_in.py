@@ -120,3 +120,14 @@ def test_a_code_of_one_order_does_not_open_another(order: Order) -> None:
 
     with pytest.raises(SignInRefused):
         auth.check_code(order_number=other.number, phone=PHONE, code=asked.code, at=TEST_NOW)
+
+
+def test_two_requests_racing_past_the_check_get_one_code(order: Order, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As if a second request had read the codes before the first one's row was written.
+    monkeypatch.setattr(auth, "next_code_at", lambda subject, *, now: None)
+    auth.request_code(order_number=order.number, phone=PHONE, at=TEST_NOW)
+
+    with pytest.raises(TooManyCodes):
+        auth.request_code(order_number=order.number, phone=PHONE, at=TEST_NOW + timedelta(seconds=1))
+
+    assert (SignInCode.objects.count(), OutgoingMessage.objects.filter(kind="one_time_code").count()) == (1, 1)
