@@ -41,11 +41,14 @@ from sellerdesk.aftersales.models import Case, CaseSource, CaseType, Disposition
 from sellerdesk.aftersales.policies import policy_for
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
-from sellerdesk.demo.logistics import simulated_scenario, track_at_once
+from sellerdesk.demo.logistics import TROUBLE_AGE_HOURS, simulated_scenario, track_at_once
 from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.availability import available_expression
 from sellerdesk.inventory.models import StockLevel
-from sellerdesk.logistics.models import Carrier
+from sellerdesk.logistics import shipped_elsewhere
+from sellerdesk.logistics.exceptions import resolve_exception
+from sellerdesk.logistics.models import Carrier, ExceptionOutcome, LogisticsException, Shipment
+from sellerdesk.logistics.tracking import poll_shipment, poll_tracking
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.payments.actions import record_payment
@@ -104,6 +107,8 @@ def load_demo_aftersales(
             case = play(_Story(rng=rng, staff=staff, now=now, shelf=shelf, buyer=STORIES[story]))
             if case is not None:
                 made[story] = case.number
+        # The carrier's scans of the stories' parcels (theirs, the returns, the replacements) up to now.
+        poll_tracking(now)
     return made
 
 
@@ -235,6 +240,9 @@ class _Story:
         if delivered is None:
             return order
         order = order_actions.deliver_order(order=order, actor=None, at=delivered)
+        if order.auto_confirm_at is not None and order.auto_confirm_at <= self.now:
+            # Delivered long enough ago that the sweep would have confirmed it: the buyer did, the next day.
+            order = order_actions.confirm_receipt(order=order, actor=None, at=delivered + timedelta(days=1))
         if cod:
             record_payment(
                 order=order,
@@ -287,9 +295,17 @@ class _Story:
         carrier = Carrier.objects.filter(is_active=True).exclude(code=case.order.carrier).order_by("pk").first()
         assert carrier is not None
         number = carrier.code + "".join(self.rng.choice("0123456789") for _ in range(12))
-        return returns.register_return_parcel(
+        case = returns.register_return_parcel(
             case=case, carrier_code=carrier.code, tracking_number=number, actor=None, by_buyer=True, at=at
         )
+        # Its route asked for now, inside the demo's transaction, rather than after the
+        # commit (as track_at_once does for the outbound parcels).
+        requested = Shipment.objects.filter(
+            order_id=case.order_id, tracking_number=number, status__in=shipped_elsewhere.AWAITING_ROUTE
+        ).first()
+        if requested is not None:
+            shipped_elsewhere.register_tracking(shipment_id=requested.pk)
+        return case
 
     def receive(self, case: Case, *, at: datetime) -> Case:
         """The warehouse scans the return and counts every unit asked in."""
@@ -732,7 +748,35 @@ def _repair(story: _Story) -> Case | None:
     )
 
 
+def _reissue(story: _Story) -> Case | None:
+    """补发, the damaged parcel: the carrier scanned it damaged on the way; the exception
+    desk phoned the buyer and resolved it as reshipped, which opened a reissue case,
+    approved at once, its goods placed as an order that goes through the warehouse."""
+    sku = story.shelf.take()
+    if sku is None:
+        return None
+    shipped = story.ago(hours=TROUBLE_AGE_HOURS["damaged"] + 6)
+    order = story.order([(sku, 1)], placed=shipped - timedelta(days=1), shipped=shipped, scenario="damaged")
+    shipment = Shipment.objects.filter(order=order).order_by("pk").first()
+    if shipment is None:
+        return None
+    with simulated_scenario("damaged"):
+        poll_shipment(shipment=shipment, now=story.ago(hours=3))
+    problem = LogisticsException.objects.filter(shipment=shipment, closed_at__isnull=True).first()
+    if problem is None:
+        return None
+    resolve_exception(
+        exception=problem,
+        outcome=ExceptionOutcome.RESHIP,
+        note="买家收到外箱压破、衣服沾污，电话致歉，同款补发一件",
+        actor=story.staff.agent,
+        at=story.ago(hours=2),
+    )
+    return Case.objects.filter(order=order, type=CaseType.REISSUE).first()
+
+
 _PLAYS: dict[str, Callable[[_Story], Case | None]] = {
+    "reissue": _reissue,
     "complaint": _complaint,
     "before_shipping": _before_shipping,
     "cod_refund": _cod_refund,
