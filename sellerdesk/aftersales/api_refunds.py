@@ -131,7 +131,8 @@ def _signed_money(value: str) -> Decimal:
         amount = Decimal(str(value).strip())
     except ArithmeticError:
         raise ValidationFailed({"price_difference": _("not an amount of money")}) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or abs(amount) > Decimal("99999999.99"):
+    # The bound first: quantizing a huge exponent would itself fail.
+    if not amount.is_finite() or abs(amount) > Decimal("99999999.99") or amount != amount.quantize(Decimal("0.01")):
         raise ValidationFailed({"price_difference": _("an amount with at most 2 decimal places")})
     return to_money(amount)
 

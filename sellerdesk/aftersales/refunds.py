@@ -292,6 +292,9 @@ def refundable(order: Order) -> Decimal:
 
 # --- checks ---------------------------------------------------------------------------------
 
+# The largest amount a refund column holds (max_digits 14, 2 places).
+MAX_AMOUNT = Decimal("999999999999.99")
+
 
 def _money(value: Decimal | int | str, name: str, bad: dict[str, str], *, signed: bool = False) -> Decimal:
     try:
@@ -299,7 +302,7 @@ def _money(value: Decimal | int | str, name: str, bad: dict[str, str], *, signed
     except ArithmeticError:
         bad[name] = _("not an amount of money")
         return ZERO
-    if not amount.is_finite():
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
         bad[name] = _("not an amount of money")
         return ZERO
     if amount != amount.quantize(Decimal("0.01")):

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sellerdesk.aftersales import actions, refunds
 from sellerdesk.aftersales.actions import LineRequest
@@ -39,6 +41,7 @@ from tests.aftersales.evidence_support import image_bytes, upload
 from tests.conftest import ApiClient
 from tests.dropship.conftest import dropship_sku, make_supplier
 from tests.factories import make_sku, make_token, make_user, place
+from tests.test_fuzz import json_values
 
 pytestmark = pytest.mark.django_db
 
@@ -615,3 +618,60 @@ def test_an_unknown_refund_is_404(agent: Any) -> None:
             body=signed({"refund_number": "RF0", "refund_id": "x", "amount": "1.00", "status": "succeeded"})[0],
             headers=signed({"refund_number": "RF0", "refund_id": "x", "amount": "1.00", "status": "succeeded"})[1],
         )
+
+
+# --- any input ---------------------------------------------------------------------------------
+
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+money_like = st.one_of(
+    json_values, st.sampled_from(["1e999", "-0.01", "0.001", "99999999999999999", "NaN", "-Infinity", "5.5"])
+)
+refund_bodies = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "goods": st.one_of(
+                json_values, st.lists(st.fixed_dictionaries({"case_line_id": json_values, "amount": money_like}))
+            ),
+            "shipping": money_like,
+            "buyer_postage": money_like,
+            "price_difference": money_like,
+            "compensation": money_like,
+        },
+    ),
+)
+
+
+@FUZZ
+@given(body=refund_bodies)
+def test_any_json_as_a_refund_is_answered_and_a_refusal_writes_nothing(tee: Any, agent: Any, body: Any) -> None:
+    case = Case.objects.filter(status=CaseStatus.RECEIVED).first() or received_return(
+        delivered_order(("TEE", 2)), agent, 2
+    )
+    before = (Refund.objects.count(), RefundLine.objects.count(), CaseEvent.objects.count(), Payment.objects.count())
+
+    answer = ApiClient(make_token(agent)).post(f"/api/v1/aftersales/cases/{case.number}/refunds", body)
+
+    assert answer.status_code in (201, 409, 422), answer.content
+    if answer.status_code != 201:
+        after = (Refund.objects.count(), RefundLine.objects.count(), CaseEvent.objects.count(), Payment.objects.count())
+        assert after == before
+
+
+@FUZZ
+@given(body=json_values)
+def test_any_signed_json_as_a_refund_callback_is_answered(anonymous_api: ApiClient, body: Any) -> None:
+    raw = json.dumps(body).encode()
+    signature = gateways.get_gateway("simulated").sign(raw)  # type: ignore[attr-defined]
+
+    answer = anonymous_api.post("/api/v1/payments/simulated/refunds/notify", raw, headers={"X-Signature": signature})
+
+    assert answer.status_code in (404, 409, 422), answer.content
+    assert Payment.objects.filter(kind=PaymentKind.REFUND).count() == 0
