@@ -9,18 +9,22 @@ is as entered.
 
 from __future__ import annotations
 
+import io
 from datetime import date
+from typing import Any
 
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
-from reportlab.platypus import Table
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Image, Table
 
 from sellerdesk.core import pdf
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.money import format_money
-from sellerdesk.purchasing.models import PurchaseOrder
+from sellerdesk.purchasing.models import PurchaseOrder, SupplierReturn
 from sellerdesk.purchasing.queries import supplier_codes
 
 MAX_LABELS = 5000
@@ -214,3 +218,70 @@ def _delivery_lines(purchase_order: PurchaseOrder) -> Table:
         numeric_columns=[0, 5],
         footer=["", _("Total"), "", "", "", sum(line.quantity for line in lines), ""],
     )
+
+
+def supplier_return_pdf(batch: SupplierReturn) -> bytes:
+    """The return to supplier (退供单) packed with the goods: the supplier, what goes back
+    from which document and why, and the buyer's photos of each line after the list."""
+    title = _("Return to supplier")
+    supplier = batch.supplier
+    lines = list(batch.lines.select_related("sku").order_by("pk"))
+    story: list[Any] = [
+        pdf.paragraph(f"{title}  {batch.number}", "title"),
+        pdf.fit_barcode(batch.number, max_width=70 * mm, bar_height=10 * mm),
+        pdf.spacer(),
+        pdf.facts_table(
+            [
+                (_("Supplier"), supplier.name),
+                (_("Contact"), " ".join(filter(None, [supplier.contact_name, supplier.phone])) or "—"),
+                (_("Warehouse"), batch.warehouse.name),
+                (_("Status"), batch.get_status_display()),
+                (_("Carrier"), batch.carrier or "—"),
+                (_("Tracking number"), batch.tracking_number or "—"),
+            ]
+        ),
+        pdf.spacer(),
+        pdf.data_table(
+            [_("#"), _("SKU code"), _("Name"), _("Quantity"), _("Document"), _("Reason")],
+            [
+                [index, line.sku.code, line.sku.name, line.quantity, line.document, line.reason or "—"]
+                for index, line in enumerate(lines, start=1)
+            ],
+            col_widths=[8 * mm, 32 * mm, 52 * mm, 16 * mm, 40 * mm, 32 * mm],
+            numeric_columns=[0, 3],
+            footer=["", _("Total"), "", sum(line.quantity for line in lines), "", ""],
+        ),
+        pdf.spacer(8 * mm),
+        pdf.facts_table([(_("Sent by (signature)"), "____________"), (_("Supplier (signature)"), "____________")]),
+    ]
+    for index, line in enumerate(lines, start=1):
+        pictures = [picture for picture in (_stored_picture(name) for name in line.photos[:6]) if picture is not None]
+        if not pictures:
+            continue
+        story += [
+            pdf.spacer(),
+            pdf.paragraph(f"{index}. {line.sku.code} · {line.document}", "heading"),
+        ]
+        rows = [pictures[start : start + 2] for start in range(0, len(pictures), 2)]
+        story.append(Table([row + [""] * (2 - len(row)) for row in rows], colWidths=[90 * mm, 90 * mm]))
+    printed = date_format(timezone.localtime(), "Y-m-d H:i")
+    page = pdf.Page(
+        title=f"{title} {batch.number}",
+        header=f"sellerdesk · {title} · {batch.number}",
+        footer=_("Printed %(at)s") % {"at": printed},
+        page_label=_("Page %(page)s"),
+    )
+    return pdf.build(page, story)
+
+
+def _stored_picture(name: str) -> Any:
+    """A photo from storage scaled to 85 × 80 mm, or None if it cannot be read (a
+    missing photo must not stop the list from printing)."""
+    try:
+        with default_storage.open(name, "rb") as handle:
+            data = handle.read()
+        width, height = ImageReader(io.BytesIO(data)).getSize()
+    except Exception:
+        return None
+    scale = min(85 * mm / width, 80 * mm / height)
+    return Image(io.BytesIO(data), width=width * scale, height=height * scale)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from sellerdesk.purchasing import views
+from sellerdesk.purchasing import views, views_returns
 
 app_name = "purchasing"
 urlpatterns: list[URLPattern] = [
@@ -32,4 +32,9 @@ urlpatterns: list[URLPattern] = [
     path("suppliers/<slug:code>/skus/", views.supplier_sku, name="supplier_sku"),
     path("suggestions/", views.suggestion_list, name="suggestions"),
     path("import/", views.import_list, name="import"),
+    path("returns/", views_returns.return_list, name="returns"),
+    path("returns/<str:number>/", views_returns.return_detail, name="return"),
+    path("returns/<str:number>/do/<slug:action>/", views_returns.return_action, name="return_action"),
+    path("returns/<str:number>/photos/<int:line_id>/<int:index>/", views_returns.return_photo, name="return_photo"),
+    path("returns/<str:number>/list.pdf", views_returns.return_pdf, name="return_pdf"),
 ]

@@ -3,11 +3,17 @@ back out of defective stock through the ledger, closed with the supplier's credi
 
 from __future__ import annotations
 
+import io
+import subprocess
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from sellerdesk.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from sellerdesk.core.models import AuditEvent
@@ -180,3 +186,91 @@ def test_closing_records_the_credit_once_the_batch_is_sent(supplier, tee, wareho
         .values_list("code", flat=True)
     )
     assert codes == [returns.LINE_ADDED, returns.SENT, returns.CLOSED]
+
+
+# --- the screen ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored_photo(settings, tmp_path) -> str:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), "red").save(buffer, format="JPEG")
+    return default_storage.save("aftersales/2026/12/AS1-photo.jpg", ContentFile(buffer.getvalue()))
+
+
+@pytest.fixture
+def batch(supplier, tee, warehouse, stored_photo):
+    supplies(supplier, tee, "30.00")
+    make_defective(tee, warehouse, 2)
+    return add(tee, warehouse, 2, "AS26120600000001", photos=[stored_photo])
+
+
+def test_the_list_and_the_batch_page(client, purchaser, batch):
+    client.force_login(purchaser)
+
+    listing = client.get(reverse("purchasing:returns"))
+    page = client.get(reverse("purchasing:return", args=[batch.number]))
+
+    assert listing.status_code == 200 and batch.number in listing.text and "杭州服饰有限公司" in listing.text
+    assert page.status_code == 200
+    assert "AS26120600000001" in page.text and "TEE-RED-M" in page.text
+    assert reverse("purchasing:return_photo", args=[batch.number, batch.lines.get().pk, 0]) in page.text
+    assert reverse("purchasing:returns") in client.get(reverse("purchasing:list")).text  # the tab
+
+
+def test_the_photos_of_a_batch_and_nothing_else(client, purchaser, batch):
+    client.force_login(purchaser)
+    line = batch.lines.get()
+
+    photo = client.get(reverse("purchasing:return_photo", args=[batch.number, line.pk, 0]))
+
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert b"".join(photo.streaming_content)[:2] == b"\xff\xd8"
+    assert client.get(reverse("purchasing:return_photo", args=[batch.number, line.pk, 1])).status_code == 404
+
+
+def test_sending_and_closing_from_the_page(client, warehouse_user, purchaser, batch, tee, warehouse):
+    client.force_login(warehouse_user)
+    sent = client.post(
+        reverse("purchasing:return_action", args=[batch.number, "send"]), {"carrier": "SF", "tracking_number": "SF9"}
+    )
+    assert sent.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "sent" and batch.tracking_number == "SF9"
+    assert defective(tee, warehouse) == 0
+    # The warehouse may send but not settle money with the supplier.
+    client.post(reverse("purchasing:return_action", args=[batch.number, "close"]), {"credit_amount": "60.00"})
+    batch.refresh_from_db()
+    assert batch.status == "sent"
+
+    client.force_login(purchaser)
+    refused = client.post(reverse("purchasing:return_action", args=[batch.number, "close"]), {"credit_amount": "-5"})
+    assert refused.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "sent"
+    client.post(reverse("purchasing:return_action", args=[batch.number, "close"]), {"credit_amount": "60.00"})
+    batch.refresh_from_db()
+    assert batch.status == "closed" and batch.credit_amount == Decimal("60.00")
+    page = client.get(reverse("purchasing:return", args=[batch.number]))
+    assert "60.00" in page.text and "SF9" in page.text
+
+
+def test_the_printed_list_has_the_goods_and_the_photos(client, purchaser, batch, tmp_path):
+    client.force_login(purchaser)
+
+    response = client.get(reverse("purchasing:return_pdf", args=[batch.number]))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    path = tmp_path / "batch.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert batch.number in text and "杭州服饰有限公司" in text and "AS26120600000001" in text
+    images = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
+    assert len(images.splitlines()) == 3  # two header lines and the one photo
+
+
+def test_other_roles_do_not_see_the_returns(client, batch, agent):
+    client.force_login(agent)
+    assert client.get(reverse("purchasing:returns")).status_code == 403
+    assert client.get(reverse("purchasing:return", args=[batch.number])).status_code == 403
