@@ -66,7 +66,8 @@ class CaseRequestForm(forms.Form):
     the exchange's SKU (`swap_<line id>`) are added per refundable line of the order."""
 
     type = forms.ChoiceField(label=_("What do you need?"), choices=[], widget=forms.RadioSelect)
-    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
+    # No reason chosen for the buyer: a wrong default would decide who pays the postage.
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *Reason.choices])
     description = forms.CharField(
         label=_("Tell us what happened"), max_length=MAX_TEXT, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )

@@ -6,6 +6,7 @@ message, withdrawing) go through."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -204,6 +205,7 @@ def test_every_page_renders_in_both_languages(alice: Client, alice_order: Order,
         assert ('lang="zh-Hans"' if language == "zh-hans" else 'lang="en"') in content, path
         assert 'name="viewport" content="width=device-width, initial-scale=1"' in content
         assert "portal.css" in content
+        assert re.findall(r"""(?:src|href)=["'](?:https?:)?//""", content) == []  # nothing from outside
         assert 'name="language" value="en"' in content and 'name="language" value="zh-hans"' in content
         for text in expected:
             assert text in content, (path, text)
