@@ -215,8 +215,22 @@ class OpenCaseForm(forms.Form):
                 widget=forms.NumberInput(attrs={"min": 0, "max": line.quantity, "inputmode": "numeric"}),
             )
 
-    def line_fields(self) -> list[tuple[OrderLine, Any]]:
-        return [(line, self[f"qty_{line.pk}"]) for line in self.order_lines]
+            # An exchange (换货) may ask for another size or colour: the SKU code wanted.
+            self.fields[f"swap_{line.pk}"] = forms.CharField(
+                label=_("Exchange for (SKU)"), required=False, max_length=64
+            )
+
+    def line_fields(self) -> list[tuple[OrderLine, Any, Any]]:
+        return [(line, self[f"qty_{line.pk}"], self[f"swap_{line.pk}"]) for line in self.order_lines]
+
+    def replacement_codes(self) -> dict[int, str]:
+        """The SKU code typed per order line for an exchange (only the lines asked about)."""
+        quantities = self.quantities()
+        return {
+            line.pk: code
+            for line in self.order_lines
+            if line.pk in quantities and (code := (self.cleaned_data.get(f"swap_{line.pk}") or "").strip())
+        }
 
     def quantities(self) -> dict[int, int]:
         return {

@@ -41,6 +41,7 @@ from sellerdesk.aftersales import (
 from sellerdesk.aftersales.models import GOODS_COME_BACK, REFUND_TYPES, Case, CaseSource, CaseStatus, CaseType
 from sellerdesk.aftersales.policies import policy_for
 from sellerdesk.aftersales.states import CaseAction
+from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import PERMISSIONS, has_permission
@@ -212,8 +213,6 @@ def _case_context(request: HttpRequest, view: queries.CaseView, bound: dict[str,
         "note_form": bound.get("note") or forms.NoteForm(),
         "message_form": bound.get("message") or forms.MessageForm(),
         "evidence_form": bound.get("evidence") or forms.EvidenceForm(),
-        "assign_form": bound.get("assign")
-        or forms.AssignForm(initial={"assignee": getattr(case.assignee, "username", "")}),
         "staff": User.objects.filter(is_active=True, role__in=[role.value for role in HANDLERS]).order_by("username"),
         "timeline": view.events,  # CaseEvent.text renders in the reader's language
         "is_overdue": bool(case.due_at and case.status in states.OPEN_STATUSES and case.due_at < timezone.now()),
@@ -346,11 +345,22 @@ def open_case_page(request: HttpRequest, number: str) -> HttpResponse:
         status = 422
         if form.is_valid():
             data = form.cleaned_data
+            codes = form.replacement_codes()
+            skus = dict(Sku.objects.filter(code__in=set(codes.values())).values_list("code", "pk"))
             lines = [
-                actions.LineRequest(order_line_id=line_id, quantity=quantity)
+                actions.LineRequest(
+                    order_line_id=line_id, quantity=quantity, replacement_sku_id=skus.get(codes.get(line_id, ""))
+                )
                 for line_id, quantity in form.quantities().items()
             ]
             try:
+                unknown = {
+                    f"swap_{line_id}": _("No SKU %(code)s.") % {"code": code}
+                    for line_id, code in codes.items()
+                    if code not in skus
+                }
+                if unknown:
+                    raise ValidationFailed(unknown)
                 case = actions.open_case(
                     order=order,
                     type=data["type"],
@@ -367,7 +377,7 @@ def open_case_page(request: HttpRequest, number: str) -> HttpResponse:
             else:
                 messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
                 return redirect("aftersales:case", number=case.number)
-    rows = [(line, field, askable.get(line.pk)) for line, field in form.line_fields()]
+    rows = [(line, field, swap, askable.get(line.pk)) for line, field, swap in form.line_fields()]
     return render(request, "aftersales/open_case.html", {"order": order, "form": form, "rows": rows}, status=status)
 
 

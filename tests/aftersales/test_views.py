@@ -551,3 +551,18 @@ def test_the_work_lists_show_transfers_to_make(agent: Any) -> None:
     page = client_for(agent).get("/aftersales/work/").content.decode()
 
     assert "RF-T1" in page and "¥59.00" in page
+
+
+def test_an_exchange_asks_for_another_size(agent: Any) -> None:
+    make_sku("TEE-RED-L", price="59.00")
+    order = delivered_order(("TEE-RED-M", 1))
+    line = order.lines.get()
+    client = client_for(agent)
+    form = {"type": "exchange", "reason": "wrong_size", f"qty_{line.pk}": "1", f"swap_{line.pk}": "NOPE"}
+
+    unknown = client.post(f"/aftersales/orders/{order.number}/new/", form)
+    assert unknown.status_code == 422 and "NOPE" in unknown.content.decode()
+    assert not Case.objects.exists()
+    client.post(f"/aftersales/orders/{order.number}/new/", {**form, f"swap_{line.pk}": "TEE-RED-L"})
+
+    assert Case.objects.get().lines.get().replacement_sku.code == "TEE-RED-L"  # type: ignore[union-attr]
