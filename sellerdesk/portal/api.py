@@ -19,7 +19,7 @@ from typing import Any, Literal, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status, UploadedFile
@@ -27,9 +27,10 @@ from ninja.security import HttpBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from sellerdesk.aftersales.actions import LineRequest
+from sellerdesk.aftersales.evidence import open_evidence
 from sellerdesk.aftersales.models import Case
 from sellerdesk.core.api import ERROR_RESPONSES, ErrorOut, error_response
-from sellerdesk.core.errors import Conflict, ValidationFailed
+from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
 from sellerdesk.portal import auth, buyer, cases
@@ -175,6 +176,14 @@ def open_session(request: HttpRequest, payload: PortalSessionIn) -> Any:
         201,
         {"token": issued.token, "expires_at": _local(issued.expires_at), "customer_name": signed_in.customer.name},
     )
+
+
+@router.delete("/portal/sessions/current", response={204: None, **RESPONSES})
+def close_session(request: HttpRequest) -> Any:
+    """Sign out: the token of this request stops working at once."""
+    raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    auth.revoke_buyer_token(raw)
+    return Status(204, None)
 
 
 # --- orders ----------------------------------------------------------------------------------
@@ -580,6 +589,20 @@ def cancel(request: HttpRequest, number: str) -> Any:
     customer = buyer_of(request)
     cases.cancel(customer=customer, number=number)
     return _case_out(customer, number)
+
+
+@router.get("/portal/cases/{number}/evidence/{evidence_id}", response={200: None, **RESPONSES})
+def evidence_file(request: HttpRequest, number: str, evidence_id: int) -> Any:
+    """One of the buyer's own photos or videos on their own case, as stored."""
+    found = cases.evidence_of(buyer_of(request), number, evidence_id)
+    try:
+        opened = open_evidence(found, "file")
+    except LookupError:
+        raise NotFound(_("No such file."), details={"evidence": evidence_id}) from None
+    response = FileResponse(opened.file, content_type=opened.content_type, filename=opened.filename)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class PortalDisputeIn(BaseModel):

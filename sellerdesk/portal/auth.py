@@ -313,3 +313,12 @@ def customer_of_token(raw: str, *, now: datetime | None = None) -> Customer | No
     if found.last_used_at is None or found.last_used_at < now - ONE_MINUTE:
         BuyerToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.customer
+
+
+def revoke_buyer_token(raw: str, *, at: datetime | None = None) -> bool:
+    """Sign a buyer token out (True if it was live)."""
+    return bool(
+        BuyerToken.objects.filter(key_hash=hash_buyer_token(raw), revoked_at__isnull=True).update(
+            revoked_at=at or timezone.now()
+        )
+    )

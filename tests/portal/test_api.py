@@ -328,3 +328,24 @@ def test_a_request_the_shop_left_unanswered_past_its_time_may_be_disputed(
 
     assert alice_api.get(f"/api/v1/portal/cases/{number}").json()["may_dispute"] is True
     assert alice_api.post(f"/api/v1/portal/cases/{number}/dispute", {"reason": "商家两天没回复"}).status_code == 200
+
+
+def test_the_buyer_downloads_their_photo_and_signs_out(
+    alice_api: ApiClient, alice_order: Order, bob_order: Order
+) -> None:
+    line = alice_order.lines.get()
+    body = {"type": "return_refund", "reason": "quality", "lines": [{"order_line_id": line.pk, "quantity": 1}]}
+    number = alice_api.post(f"/api/v1/portal/orders/{alice_order.number}/cases", body).json()["number"]
+    photo_id = alice_api.client.post(f"/api/v1/portal/cases/{number}/evidence", {"photos": [png_upload()]}).json()[0][
+        "id"
+    ]
+
+    served = alice_api.get(f"/api/v1/portal/cases/{number}/evidence/{photo_id}")
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
+    bob_api = ApiClient(buyer_token(bob_order))
+    assert bob_api.get(f"/api/v1/portal/cases/{number}/evidence/{photo_id}").status_code == 404
+
+    assert alice_api.client.delete("/api/v1/portal/sessions/current").status_code == 204
+    assert alice_api.get("/api/v1/portal/orders").status_code == 401
+    assert bob_api.get("/api/v1/portal/orders").status_code == 200
