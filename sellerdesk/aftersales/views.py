@@ -225,9 +225,18 @@ def _case_context(request: HttpRequest, view: queries.CaseView, bound: dict[str,
         "return_form_pdf": True,
     }
     if "refund" in buttons:
-        form = bound.get("refund") or refund_form(case, view.lines)
-        context["refund_form"] = form
-        context["refund_total"] = refund_total(form)
+        try:
+            form = bound.get("refund") or refund_form(case, view.lines)
+        except DomainError as error:
+            context["refund_refusal"] = error_text(error)
+        else:
+            total = refund_total(form)
+            context["refund_form"] = form
+            context["refund_total"] = total
+            # start_refund asks a supervisor above the agent's limit: say so before the click.
+            context["refund_needs_supervisor"] = total > policy.agent_approval_limit and not has_permission(
+                actor, "aftersales.approve_large"
+            )
     if case.type == CaseType.COMPLAINT:
         done = case.checklist or {}
         context["complaint"] = [
