@@ -507,14 +507,31 @@ def test_a_partial_refund_before_shipping_lowers_the_line_and_counts_the_money_o
     assert Refund.objects.get(case=case).status == RefundStatus.SUCCEEDED
 
 
-def test_cancelling_an_order_while_a_refund_is_under_way_refunds_only_the_rest(
+def test_cancelling_an_order_while_its_refund_is_under_way_refunds_only_the_rest(
     tee: Any, agent: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    order = delivered_order(("TEE", 2))
-    pending_refund(order, agent, django_capture_on_commit_callbacks)
+    order = paid_order(("TEE", 3))
+    case = actions.open_case(
+        order=order,
+        type="refund_before_shipping",
+        reason="no_longer_wanted",
+        lines=[LineRequest(line_of(order), 1)],
+        actor=agent,
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        actions.approve_case(case=case, actor=agent)
+    order.refresh_from_db()
+    assert (refunds.under_way(order), refunds.refundable(order)) == (D("59.00"), D("118.00"))
 
-    assert refunds.under_way(order) == D("59.00")
-    assert refunds.refundable(order) == D("59.00")
+    # The buyer then cancels the rest before the gateway has answered.
+    order_actions.cancel_order(order=order, actor=agent, reason="买家不要了")
+    assert refund_rows(order) == [D("118.00")]
+    for callback in callbacks:
+        callback()
+
+    order.refresh_from_db()
+    assert sorted(refund_rows(order)) == [D("59.00"), D("118.00")]
+    assert (order.refunded_amount, order.paid_amount, order.payment_status) == (D("177.00"), D("177.00"), "refunded")
 
 
 # --- dropship ------------------------------------------------------------------------------------
