@@ -348,3 +348,19 @@ def test_the_order_page_offers_only_what_the_orders_state_allows(alice: Client, 
     )
     assert refused.status_code == 422 and refused.context["form"].errors["type"]
     assert Case.objects.count() == 0
+
+
+def test_signing_in_returns_to_the_page_asked_for(alice_order: Order) -> None:
+    client = Client()
+    asked = f"/portal/orders/{alice_order.number}/"
+    to_sign_in = client.get(asked)
+    assert to_sign_in.status_code == 302
+    page = client.get(to_sign_in["Location"])
+    assert page.context["next"] == asked and f'name="next" value="{asked}"' in page.content.decode()
+
+    body = {"order_number": alice_order.number, "phone": alice_order.buyer_phone, "next": asked}
+    sent = client.post("/portal/sign-in/code/", body)
+    assert f'name="next" value="{asked}"' in sent.content.decode()
+    signed_in = client.post("/portal/sign-in/", {**body, "code": sent.context["shown_code"]})
+
+    assert signed_in["Location"] == asked
