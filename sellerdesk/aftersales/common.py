@@ -13,13 +13,11 @@ from sellerdesk.orders.models import Order
 
 
 def locked_case(case: Case) -> Case:
-    """The order, then the case, locked for the rest of the transaction (the order first,
-    as open_case and the refunds lock them), the case re-read with its order."""
-    order_id = Case.objects.filter(pk=case.pk).values_list("order_id", flat=True).first()
-    if order_id is not None:
-        Order.objects.select_for_update().filter(pk=order_id).first()
+    """The case, then its order, locked for the rest of the transaction (the order that
+    aftersales.refunds locks them in too, so two actions on one case never wait on each
+    other crosswise), the case re-read with its order."""
     fresh = locked(case)
-    fresh.order = Order.objects.select_related("shop").get(pk=fresh.order_id)
+    fresh.order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=fresh.order_id)
     return fresh
 
 
