@@ -60,7 +60,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -555,7 +555,7 @@ def send_refund(*, refund_id: int, at: datetime | None = None) -> Refund:
     refund = Refund.objects.select_related("order").get(pk=refund_id)
     if refund.status != RefundStatus.PENDING:
         return refund
-    Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1, last_attempt_at=timezone.now())
+    Refund.objects.filter(pk=refund.pk).update(attempts=F("attempts") + 1, last_attempt_at=timezone.now())
     gateway = gateways.get_gateway(refund.gateway or "simulated")
     request = gateways.RefundRequest(
         refund_number=refund.number,

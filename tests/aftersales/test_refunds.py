@@ -507,6 +507,34 @@ def test_a_partial_refund_before_shipping_lowers_the_line_and_counts_the_money_o
     assert Refund.objects.get(case=case).status == RefundStatus.SUCCEEDED
 
 
+@pytest.mark.parametrize("approved", [False, True])
+def test_a_partial_refund_before_shipping_the_order_cannot_take_is_refused_and_nothing_is_written(
+    tee: Any, cap: Any, agent: Any, approved: bool
+) -> None:
+    # A whole line out of two (orders.changes would delete a line the case refers to), or
+    # a line of an order the warehouse has (its lines are fixed).
+    order = paid_order(("TEE", 2), ("CAP", 1))
+    if approved:
+        order_actions.approve_order(order=order, actor=None)
+    case = actions.open_case(
+        order=order,
+        type="refund_before_shipping",
+        reason="no_longer_wanted",
+        lines=[LineRequest(line_of(order, 2 if not approved else 1), 1)],
+        actor=agent,
+    )
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.APPROVED)
+
+    with pytest.raises(Conflict) as refused:
+        refunds.start_refund(case=case, actor=agent)
+
+    assert refused.value.code == ("order_lines_fixed" if approved else "line_not_removable")
+    assert refused.value.details["field"] == "goods"
+    assert Refund.objects.count() == 0 and RefundLine.objects.count() == 0
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.APPROVED
+    assert [line.quantity for line in order.lines.order_by("position")] == [2, 1]
+
+
 def test_cancelling_an_order_while_its_refund_is_under_way_refunds_only_the_rest(
     tee: Any, agent: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
