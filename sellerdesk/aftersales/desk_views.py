@@ -5,6 +5,7 @@ action or query, render; refusals are shown as messages."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -273,6 +274,9 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     actor = logged_in_actor(request)
     form = forms.FiguresForm(request.GET or None)
     start, end = form.period()
+    if not form.is_bound:
+        # Show the dates the figures are of.
+        form = forms.FiguresForm(initial={"start": start.date(), "end": (end - timedelta(days=1)).date()})
     shop_id = (
         int(form.cleaned_data["shop"]) if form.is_bound and form.is_valid() and form.cleaned_data["shop"] else None
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -360,6 +360,11 @@ class PeriodFigures:
     median_hours_to_resolve: Decimal | None
     resolved_in_time: int
     share_resolved_in_time: Decimal | None
+
+    @property
+    def last_day(self) -> date:
+        """The period's last day, local time (`end` itself is excluded)."""
+        return timezone.localtime(self.end - timedelta(microseconds=1)).date()
 
     @property
     def rate_percent(self) -> Decimal | None:

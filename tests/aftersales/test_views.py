@@ -566,3 +566,15 @@ def test_an_exchange_asks_for_another_size(agent: Any) -> None:
     client.post(f"/aftersales/orders/{order.number}/new/", {**form, f"swap_{line.pk}": "TEE-RED-L"})
 
     assert Case.objects.get().lines.get().replacement_sku.code == "TEE-RED-L"  # type: ignore[union-attr]
+
+
+def test_the_figures_page_shows_the_days_chosen_both_included(agent: Any) -> None:
+    response = client_for(agent).get("/aftersales/figures/?start=2026-03-01&end=2026-03-10")
+
+    now, then = response.context["now"], response.context["then"]
+    assert (now.start, now.end) == (
+        timezone.make_aware(datetime(2026, 3, 1)), timezone.make_aware(datetime(2026, 3, 11)),
+    )  # fmt: skip
+    assert (then.start.date().isoformat(), then.last_day.isoformat()) == ("2026-02-19", "2026-02-28")
+    assert "2026-03-01 – 2026-03-10" in response.content.decode()
+    assert client_for(agent).get("/aftersales/figures/?start=2026-03-10&end=2026-03-01").status_code == 200
