@@ -27,6 +27,7 @@ from sellerdesk.aftersales.models import (
     RefundStatus,
 )
 from sellerdesk.aftersales.refunds import RefundAmounts
+from sellerdesk.core import periodic
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from sellerdesk.notifications.models import OutgoingMessage
 from sellerdesk.orders import actions as order_actions
@@ -720,3 +721,17 @@ def test_any_signed_json_as_a_refund_callback_is_answered(anonymous_api: ApiClie
 
     assert answer.status_code in (404, 409, 422), answer.content
     assert Payment.objects.filter(kind=PaymentKind.REFUND).count() == 0
+
+
+def test_the_worker_retries_refunds_as_a_periodic_job() -> None:
+    assert "retry_refunds" in {job.name for job in periodic.jobs()}
+
+
+def test_warehouse_staff_may_not_refund(tee: Any, agent: Any, warehouse_user: Any) -> None:
+    order = delivered_order(("TEE", 2))
+    case = received_return(order, agent, 1)
+
+    answer = ApiClient(make_token(warehouse_user)).post(f"/api/v1/aftersales/cases/{case.number}/refunds", {})
+
+    assert answer.status_code == 403
+    assert Refund.objects.count() == 0
