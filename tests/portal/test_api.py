@@ -349,3 +349,23 @@ def test_the_buyer_downloads_their_photo_and_signs_out(
     assert alice_api.client.delete("/api/v1/portal/sessions/current").status_code == 204
     assert alice_api.get("/api/v1/portal/orders").status_code == 401
     assert bob_api.get("/api/v1/portal/orders").status_code == 200
+
+
+def test_a_file_over_the_limit_is_413_naming_it(alice_api: ApiClient, alice_order: Order, settings: Any) -> None:
+    settings.SELLERDESK = {
+        **settings.SELLERDESK,
+        "AFTERSALES": {**settings.SELLERDESK["AFTERSALES"], "MAX_EVIDENCE_BYTES": 200},
+    }
+    line = alice_order.lines.get()
+    body = {"type": "return_refund", "reason": "quality", "lines": [{"order_line_id": line.pk, "quantity": 1}]}
+    number = alice_api.post(f"/api/v1/portal/orders/{alice_order.number}/cases", body).json()["number"]
+    big = io.BytesIO()
+    Image.effect_noise((200, 200), 64).convert("RGB").save(big, format="PNG")
+    big.seek(0)
+    big.name = "big.png"
+
+    response = alice_api.client.post(f"/api/v1/portal/cases/{number}/evidence", {"photos": [png_upload(), big]})
+
+    assert response.status_code == 413
+    assert list(response.json()["details"]["fields"]) == ["photos[1]"]
+    assert Evidence.objects.count() == 0
