@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
@@ -146,7 +146,9 @@ class EvidenceFileQuery(BaseModel):
     response={**ERROR_RESPONSES},
     openapi_extra={"responses": BINARY},
 )
-def evidence_file(request: HttpRequest, number: str, evidence_id: int, query: Query[EvidenceFileQuery]) -> HttpResponse:
+def evidence_file(
+    request: HttpRequest, number: str, evidence_id: int, query: Query[EvidenceFileQuery]
+) -> HttpResponseBase:
     """The stored bytes of a photo or video (or its thumbnail)."""
     case = _case(request, number)
     item = Evidence.objects.filter(case=case, pk=evidence_id).select_related("case").first()

@@ -81,7 +81,7 @@ def _opinion(case: Case) -> str:
 
 def _photo(item: Evidence) -> Flowable | None:
     try:
-        with default_storage.open(item.file.name, "rb") as handle:
+        with default_storage.open(item.file.name or "", "rb") as handle:
             data = handle.read()
         reader = ImageReader(io.BytesIO(data))
         width, height = reader.getSize()

@@ -547,7 +547,7 @@ def open_evidence(evidence: Evidence, variant: Literal["file", "thumbnail"] = "f
     field = evidence.thumbnail if variant == "thumbnail" else evidence.file
     if not field:
         raise LookupError(f"evidence {evidence.pk} has no {variant}")
-    name = field.name
+    name = field.name or ""
     extension = name.rsplit(".", 1)[-1].lower()
     content_type = evidence.content_type if variant == "file" else _TYPES.get(extension, "image/jpeg")
     handle = default_storage.open(name, "rb")

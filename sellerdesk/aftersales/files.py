@@ -40,4 +40,4 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "private, max-age=3600"
     if variant == "file":
         response["ETag"] = f'"{item.sha256}"'
-    return response
+    return response  # type: ignore[return-value]  # streamed; staff_required is typed for HttpResponse
