@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.aftersales.models import CaseLine, CaseType, Disposition, Reason
+from sellerdesk.logistics.models import Carrier
 from sellerdesk.orders.models import OrderLine
 from sellerdesk.shops.models import Shop
 
@@ -105,8 +106,13 @@ class AssignForm(forms.Form):
 
 
 class ReturnParcelForm(forms.Form):
-    carrier_code = forms.CharField(label=_("Carrier"), max_length=50)
+    carrier_code = forms.ChoiceField(label=_("Carrier"))
     tracking_number = forms.CharField(label=_("Return tracking number"), max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        carriers = Carrier.objects.filter(is_active=True).order_by("name")
+        _choices(self, "carrier_code", [(carrier.code, carrier.name) for carrier in carriers])
 
 
 class DisputeForm(forms.Form):

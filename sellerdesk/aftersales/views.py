@@ -38,7 +38,7 @@ from sellerdesk.aftersales import (
     returns,
     states,
 )
-from sellerdesk.aftersales.models import GOODS_COME_BACK, REFUND_TYPES, Case, CaseSource, CaseStatus, CaseType
+from sellerdesk.aftersales.models import REFUND_TYPES, Case, CaseSource, CaseStatus, CaseType
 from sellerdesk.aftersales.policies import policy_for
 from sellerdesk.aftersales.states import CaseAction
 from sellerdesk.catalog.models import Sku
@@ -121,19 +121,19 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
         counts = queries.queue_counts(actor=actor, type=case_type, shop_id=shop_id)
     except DomainError as error:
+        # Shown above an empty queue (a redirect to the queue would loop).
         show_refusal(request, error)
-        return redirect("aftersales:queue")
+        page, counts = None, {}
     kept = {key: value for key, value in request.GET.items() if key not in ("status", "page") and value}
     context = {
         "form": form,
         "page": page,
-        "cases": list(page.object_list),
+        "cases": list(page.object_list) if page else [],
         "tab": tab,
         "tabs": [(key, label, counts.get(key, 0), urlencode({**kept, "status": key})) for key, label in TABS],
         "kept": urlencode({**kept, "status": tab}),
         "here": request.get_full_path(),
         "may_decide": has_permission(actor, "aftersales.handle"),
-        "reject_reason": request.GET.get("reject_reason", ""),
     }
     return render(request, "aftersales/queue.html", context)
 
@@ -163,7 +163,6 @@ MOVE_BUTTONS: dict[CaseAction, Button] = {
     CaseAction.SHIP_REPLACEMENT: Button("replacement", gettext_lazy("Send the replacement"), "aftersales.handle"),
     CaseAction.CLOSE: Button("close", gettext_lazy("Close the case"), "aftersales.handle"),
     CaseAction.DISPUTE: Button("dispute", gettext_lazy("Open a dispute"), "aftersales.handle"),
-    CaseAction.RULE_FOR_BUYER: Button("rule", gettext_lazy("Rule on the dispute"), "aftersales.arbitrate"),
 }
 
 
@@ -205,9 +204,7 @@ def _case_context(request: HttpRequest, view: queries.CaseView, bound: dict[str,
         "policy": policy,
         "needs_supervisor": needs_supervisor,
         "may_handle": has_permission(actor, "aftersales.handle"),
-        "may_receive": has_permission(actor, "aftersales.receive"),
         "may_arbitrate": has_permission(actor, "aftersales.arbitrate"),
-        "goods_come_back": case.type in GOODS_COME_BACK,
         "approve_form": bound.get("approve") or forms.ApproveForm(initial={"amount": asked if asked else None}),
         "reject_form": bound.get("reject") or forms.RejectForm(),
         "note_form": bound.get("note") or forms.NoteForm(),
@@ -217,12 +214,7 @@ def _case_context(request: HttpRequest, view: queries.CaseView, bound: dict[str,
         "timeline": view.events,  # CaseEvent.text renders in the reader's language
         "is_overdue": bool(case.due_at and case.status in states.OPEN_STATUSES and case.due_at < timezone.now()),
         "parcel_form": bound.get("return_parcel") or forms.ReturnParcelForm(),
-        "return_moves": {"register": True, "pickup": True},
-        "replacement_moves": {"repair": True, "send": True},
-        "evidence_moves": True,
-        "dispute_moves": True,
         "dispute_form": bound.get("dispute") or forms.DisputeForm(),
-        "return_form_pdf": True,
     }
     if "refund" in buttons:
         try:
@@ -266,8 +258,9 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
 
 # --- the case's moves: one POST view, one handler per move --------------------------------------
 
-# handler(request, case, actor) → the success message; raises DomainError (shown on the
-# page) or returns a bound invalid form as ("form", form) to show the page again.
+# handler(request, case, actor) → the success message (or a response of its own); raises
+# DomainError (shown on the page as a message) or FormInvalid (the page again, its form
+# with the errors).
 Handler = Callable[[HttpRequest, Case, User], Any]
 CASE_MOVES: dict[str, Handler] = {}
 

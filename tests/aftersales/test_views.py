@@ -21,6 +21,7 @@ from tests.aftersales.builders import delivered_order, shipped_order
 from tests.aftersales.evidence_support import image_bytes, upload
 from tests.api.helpers import default_shop  # noqa: F401  (autouse)
 from tests.factories import make_sku, make_user
+from tests.logistics.helpers import carriers
 
 _numbers = count(1)
 
@@ -578,3 +579,21 @@ def test_the_figures_page_shows_the_days_chosen_both_included(agent: Any) -> Non
     assert (then.start.date().isoformat(), then.last_day.isoformat()) == ("2026-02-19", "2026-02-28")
     assert "2026-03-01 – 2026-03-10" in response.content.decode()
     assert client_for(agent).get("/aftersales/figures/?start=2026-03-10&end=2026-03-01").status_code == 200
+
+
+def test_the_buyers_return_parcel_is_recorded_and_scanned_at_the_desk(agent: Any, warehouse_user: Any) -> None:
+    carriers()
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order)
+    actions.approve_case(case=case, actor=agent)
+    page = client_for(agent).get(f"/aftersales/cases/{case.number}/")
+    code, _name = page.context["parcel_form"].fields["carrier_code"].choices[0]
+
+    client_for(agent).post(
+        f"/aftersales/cases/{case.number}/do/return_parcel/", {"carrier_code": code, "tracking_number": "YT9876543210"}
+    )
+
+    case.refresh_from_db()
+    assert (case.return_carrier, case.return_tracking_number) == (code, "YT9876543210")
+    scan = client_for(warehouse_user).post("/aftersales/inspection/scan/", {"code": "YT9876543210"})
+    assert scan["Location"] == f"/aftersales/inspection/{case.number}/"
