@@ -28,7 +28,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/sellerdesk migrate --noinput -v0
 	$(BIN)/sellerdesk demo --if-empty
-	$(BIN)/sellerdesk serve
+	# Sign-in codes are recorded, not yet sent (no SMS gateway): the portal shows them here.
+	PORTAL_SHOW_CODES=1 $(BIN)/sellerdesk serve
 
 test: test-sqlite test-pg test-later
 
