@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -306,3 +307,33 @@ def test_staff_see_the_files_through_the_permission_checked_view(agent, client):
     assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
     assert client.get(url, {"variant": "../../etc/passwd"}).status_code == 404
     assert client.get(reverse("aftersales:evidence_file", args=[item.pk + 999])).status_code == 404
+
+
+def test_the_order_record_lists_each_parcel_with_its_tracking():
+    from sellerdesk.logistics.models import TrackingEvent
+    from tests.logistics.helpers import T0, carriers, shipped
+
+    carriers()
+    shipment = shipped()
+    TrackingEvent.objects.create(
+        shipment=shipment,
+        carrier=shipment.carrier,
+        carrier_event_id="e1",
+        kind="in_transit",
+        at=T0 + timedelta(hours=5),
+        location="杭州转运中心",
+        description="已到达",
+        source="poll",
+        received_at=T0 + timedelta(hours=5),
+    )
+
+    record = evidence.order_record(shipment.order)
+
+    [parcel] = record["parcels"]
+    assert (parcel["carrier"], parcel["tracking_number"], parcel["direction"]) == (
+        "ZTO",
+        shipment.tracking_number,
+        "outbound",
+    )
+    assert [(row["location"], row["description"]) for row in parcel["tracking"]] == [("杭州转运中心", "已到达")]
+    assert json.loads(evidence.canonical_json(record)) == record
