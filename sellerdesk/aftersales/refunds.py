@@ -434,10 +434,9 @@ def start_refund(
 
 
 def _start(*, case: Case, actor: User | None, amounts: RefundAmounts | None, at: datetime) -> Refund:
-    # The order first, then the case (the lock order of aftersales.actions).
-    order_id = Case.objects.filter(pk=case.pk).values_list("order_id", flat=True).get()
-    order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order_id)
+    # The case, then its order (the lock order of every after-sales action, aftersales.common).
     case = events.locked(case)
+    order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=case.order_id)
     case.order = order
     # The table says whether the case may refund now; asked before anything is computed.
     states.next_status(case.status, CaseAction.REFUND)
@@ -655,8 +654,8 @@ def _complete(
     linked to it, the case refunded (and closed when nothing else of it is under way).
     Returns the refund and whether this call did it (False: done already)."""
     with transaction.atomic():
-        order = Order.objects.select_for_update(of=("self",)).get(pk=refund.order_id)
         case = events.locked(Case(pk=refund.case_id))
+        order = Order.objects.select_for_update(of=("self",)).get(pk=refund.order_id)
         locked = Refund.objects.select_for_update().get(pk=refund.pk)
         if locked.status == RefundStatus.SUCCEEDED:
             return locked, False
