@@ -16,13 +16,13 @@ from typing import Any, Literal
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Status, UploadedFile
+from ninja import Query, Router, Status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from sellerdesk.aftersales import complaints, disputes, documents, evidence, queries
 from sellerdesk.aftersales.models import Case, Dispute, Evidence, FollowUp
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
-from sellerdesk.core.errors import NotFound
+from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.permissions import require
 
 router = Router(tags=["aftersales"])
@@ -106,14 +106,48 @@ def evidence_out(item: Evidence) -> dict[str, Any]:
     }
 
 
-@router.post("/aftersales/cases/{number}/evidence", response={201: CaseEvidenceOut, **ERROR_RESPONSES})
-def add_evidence_file(
-    request: HttpRequest, number: str, file: File[UploadedFile], caption: Form[str] = ""
-) -> Status[Any]:
+# What a multipart body carries besides the file itself (boundaries, headers, the caption).
+MULTIPART_SLACK = 64 * 1024
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "caption": {"type": "string", "maxLength": evidence.MAX_CAPTION},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/aftersales/cases/{number}/evidence",
+    response={201: CaseEvidenceOut, **ERROR_RESPONSES},
+    openapi_extra=UPLOAD_BODY,
+)
+def add_evidence_file(request: HttpRequest, number: str) -> Status[Any]:
     """A photo (JPEG, PNG, WebP, GIF: re-encoded without EXIF/GPS, with a thumbnail) or a
-    video (MP4, MOV, WebM), multipart field `file`. Judged by content, not by name:
-    anything else is 422, a file over the size limit 413."""
-    item = evidence.add_file(case=_case(request, number), upload=file, caption=caption, actor=actor_of(request))
+    video (MP4, MOV, WebM), multipart field `file`, optional `caption`. Judged by content,
+    not by name: anything else is 422, a file over the size limit 413."""
+    case = _case(request, number)
+    # The body is read here, not by the framework before the call: a body declared larger
+    # than the limit is refused before a byte of it is read or spooled to disk.
+    limit = evidence.max_evidence_bytes()
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > limit + MULTIPART_SLACK:
+        raise evidence.EvidenceTooLarge(size=declared, limit=limit)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ValidationFailed({"file": _("send the photo or video as the multipart field file")})
+    caption = request.POST.get("caption", "")
+    item = evidence.add_file(case=case, upload=upload, caption=caption, actor=actor_of(request))
     return Status(201, evidence_out(item))
 
 

@@ -283,6 +283,8 @@ def _caption(caption: str) -> str:
     caption = (caption or "").strip()
     if len(caption) > MAX_CAPTION:
         raise ValidationFailed({"caption": _("at most %(max)s characters") % {"max": MAX_CAPTION}})
+    if "\x00" in caption:
+        raise ValidationFailed({"caption": _("must not contain a NUL character")})
     return caption
 
 

@@ -75,9 +75,34 @@ def test_a_50_mb_file_is_413_and_nothing_is_written(agent_api, media):
     assert not Evidence.objects.exists() and files_in(media) == []
 
 
+def test_a_body_declared_too_large_is_refused_before_it_is_read(agent_api, media):
+    case = make_case()
+
+    response = agent_api.client.generic(
+        "POST",
+        f"/api/v1/aftersales/cases/{case.number}/evidence",
+        b"--x\r\n",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(60 * 1024 * 1024),
+    )
+
+    assert response.status_code == 413 and response.json()["code"] == "file_too_large"
+    assert not Evidence.objects.exists() and files_in(media) == []
+
+
+def test_a_long_caption_is_422(agent_api, media):
+    case = make_case()
+
+    response = post_file(agent_api, case.number, "a.jpg", image_bytes(), caption="长" * 201)
+
+    assert response.status_code == 422 and "caption" in response.json()["details"]["fields"]
+    assert not Evidence.objects.exists() and files_in(media) == []
+
+
 def test_a_missing_file_or_an_unknown_case(agent_api):
     case = make_case()
-    assert agent_api.client.post(f"/api/v1/aftersales/cases/{case.number}/evidence", {}).status_code == 422
+    missing = agent_api.client.post(f"/api/v1/aftersales/cases/{case.number}/evidence", {"caption": "x"})
+    assert missing.status_code == 422 and "file" in missing.json()["details"]["fields"]
     assert post_file(agent_api, "AS-NONE", "a.jpg", image_bytes()).status_code == 404
 
 
