@@ -40,6 +40,7 @@ from sellerdesk.aftersales.actions import LineRequest
 from sellerdesk.aftersales.models import Case, CaseSource, CaseType, Disposition, EvidenceKind, Reason, RefundStatus
 from sellerdesk.aftersales.policies import policy_for
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core.addresses import normalize_phone
 from sellerdesk.core.models import User
 from sellerdesk.demo.logistics import TROUBLE_AGE_HOURS, simulated_scenario, track_at_once
 from sellerdesk.inventory.actions import default_warehouse
@@ -48,10 +49,11 @@ from sellerdesk.inventory.models import StockLevel
 from sellerdesk.logistics import shipped_elsewhere
 from sellerdesk.logistics.exceptions import resolve_exception
 from sellerdesk.logistics.models import Carrier, ExceptionOutcome, LogisticsException, Shipment
-from sellerdesk.logistics.tracking import poll_shipment, poll_tracking
+from sellerdesk.logistics.tracking import TRACKED, poll_shipment
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.payments.actions import record_payment
+from sellerdesk.purchasing.models import SupplierSku
 
 # A SKU on the shelf has this many units or more; each story takes one (an exchange two).
 SPARE_UNITS = 4
@@ -107,8 +109,13 @@ def load_demo_aftersales(
             case = play(_Story(rng=rng, staff=staff, now=now, shelf=shelf, buyer=STORIES[story]))
             if case is not None:
                 made[story] = case.number
-        # The carrier's scans of the stories' parcels (theirs, the returns, the replacements) up to now.
-        poll_tracking(now)
+        # The carrier's scans of the stories' parcels (theirs, the returns, the replacements)
+        # up to now; only theirs: the rest of the shop's parcels were polled before.
+        buyers = [normalize_phone(buyer.phone) for buyer in STORIES.values()]
+        for shipment in Shipment.objects.filter(
+            order__buyer_phone__in=buyers, status__in=TRACKED, handed_over_at__lte=now
+        ).select_related("carrier"):
+            poll_shipment(shipment=shipment, now=now)
     return made
 
 
@@ -136,6 +143,10 @@ class _Shelf:
         self.skus = [level.sku for level in levels]
         rng.shuffle(self.skus)
         self.uses: dict[int, int] = {}
+        # SKUs a supplier supplies: their defective returns can go back to it (退供).
+        self.supplied = set(
+            SupplierSku.objects.filter(supplier__is_active=True, sku__in=self.skus).values_list("sku_id", flat=True)
+        )
 
     def _by_use(self) -> list[Sku]:
         return sorted(self.skus, key=lambda sku: self.uses.get(sku.pk, 0))
@@ -144,8 +155,12 @@ class _Shelf:
         for sku in skus:
             self.uses[sku.pk] = self.uses.get(sku.pk, 0) + 1
 
-    def take(self) -> Sku | None:
-        found = next((sku for sku in self._by_use() if self.uses.get(sku.pk, 0) < SPARE_UNITS - 1), None)
+    def take(self, *, supplied: bool = False) -> Sku | None:
+        """The least used SKU (one a supplier supplies first, if `supplied`)."""
+        ordered = self._by_use()
+        if supplied:
+            ordered.sort(key=lambda sku: sku.pk not in self.supplied)
+        found = next((sku for sku in ordered if self.uses.get(sku.pk, 0) < SPARE_UNITS - 1), None)
         if found is not None:
             self._use(found)
         return found
@@ -256,11 +271,11 @@ class _Story:
         return order
 
     def delivered_order(
-        self, days_ago: float, *, skus: list[tuple[Sku, int]] | None = None, **kw: object
+        self, days_ago: float, *, skus: list[tuple[Sku, int]] | None = None, supplied: bool = False, **kw: object
     ) -> Order | None:
         """An order of one SKU from the shelf delivered `days_ago` days ago (placed four days earlier)."""
         if skus is None:
-            sku = self.shelf.take()
+            sku = self.shelf.take(supplied=supplied)
             if sku is None:
                 return None
             skus = [(sku, 1)]
@@ -568,7 +583,8 @@ def _complaint(story: _Story) -> Case | None:
     order = story.delivered_order(9)
     if order is None:
         return None
-    opened = story.ago(days=2, hours=7)
+    # Resolved just over follow_up_days ago: the follow-up call is due today.
+    opened = story.ago(days=policy_for(order.shop_id).follow_up_days, hours=8)
     case = actions.open_case(
         order=order,
         type=CaseType.COMPLAINT,
@@ -646,8 +662,9 @@ def _cod_refund(story: _Story) -> Case | None:
 
 def _inspection(story: _Story) -> Case | None:
     """A quality return arrived this morning: counted in at the warehouse, it waits at the
-    inspection desk (质检) before the money goes back."""
-    order = story.delivered_order(6)
+    inspection desk (质检) before the money goes back (a SKU a supplier supplies: a defective
+    unit can go back to it)."""
+    order = story.delivered_order(6, supplied=True)
     if order is None:
         return None
     opened = story.ago(days=5)
