@@ -154,7 +154,12 @@ def is_shipped(order: Order) -> bool:
 
 def units_in_live_cases(order: Order, *, excluding: Case | None = None) -> dict[int, int]:
     """Units asked back per order line by the order's cases still counting (not dead)."""
-    rows = CaseLine.objects.filter(case__order=order).exclude(case__in=Case.objects.filter(DEAD))
+    # A complaint's lines say what it is about; it asks no units back.
+    rows = (
+        CaseLine.objects.filter(case__order=order)
+        .exclude(case__type=CaseType.COMPLAINT)
+        .exclude(case__in=Case.objects.filter(DEAD))
+    )
     if excluding is not None:
         rows = rows.exclude(case=excluding)
     return {
@@ -251,6 +256,8 @@ def _check_lines(
         return [], bad
     order_lines = {line.pk: line for line in OrderLine.objects.filter(order=order)}
     askable = {row.order_line_id: row.askable for row in refundable_lines(order)}
+    if case_type == CaseType.COMPLAINT:
+        askable = {line_id: line.quantity for line_id, line in order_lines.items()}
     wanted_skus = {line.replacement_sku_id for line in lines if line.replacement_sku_id is not None}
     active_skus = set(Sku.objects.filter(pk__in=wanted_skus, is_active=True).values_list("pk", flat=True))
     seen: set[int] = set()

@@ -293,3 +293,20 @@ def test_the_policy_is_the_shops_row_over_the_settings_and_its_changes_are_audit
     assert policy.window_for("return_refund") == 15
     event = AuditEvent.objects.get(code="aftersales_policy_saved")
     assert event.data["changes"]["no_reason_days"] == [7, 15]
+
+
+def test_a_complaints_lines_ask_no_units_back(tee: Any, agent: Any) -> None:
+    order = delivered_order(("TEE", 1))
+    actions.open_case(
+        order=order, type="complaint", reason="service", lines=[LineRequest(line_of(order), 1)], actor=agent
+    )
+
+    case = actions.open_case(
+        order=order, type="return_refund", reason="quality", lines=[LineRequest(line_of(order), 1)], actor=agent
+    )
+
+    assert case.lines.get().quantity == 1
+    with pytest.raises(ValidationFailed):
+        actions.open_case(
+            order=order, type="complaint", reason="service", lines=[LineRequest(line_of(order), 2)], actor=agent
+        )
