@@ -126,7 +126,10 @@ def inspect_case(request: HttpRequest, number: str) -> HttpResponse:
                 done = case
                 if receiving:
                     done = returns.receive_return(case=case, lines=counted, actor=actor, note=note)
-                if states.allows(done.status, CaseAction.INSPECT) and inspecting:
+                # Graded on the page (the grade fields were shown): inspect now; else the
+                # case waits, received, for its inspection.
+                graded = any(f"good_{line.pk}" in request.POST for line in view.lines)
+                if graded and states.allows(done.status, CaseAction.INSPECT):
                     done = returns.inspect_return(case=done, grades=grades, actor=actor, note=note)
         except DomainError as error:
             show_refusal(request, error)

@@ -597,3 +597,44 @@ def test_the_buyers_return_parcel_is_recorded_and_scanned_at_the_desk(agent: Any
     assert (case.return_carrier, case.return_tracking_number) == (code, "YT9876543210")
     scan = client_for(warehouse_user).post("/aftersales/inspection/scan/", {"code": "YT9876543210"})
     assert scan["Location"] == f"/aftersales/inspection/{case.number}/"
+
+
+def test_receiving_without_grades_leaves_the_inspection_for_later(agent: Any, warehouse_user: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 2))
+    case = opened(order, quantity=2)
+    actions.approve_case(case=case, actor=agent)
+    line = case.lines.get()
+    client = client_for(warehouse_user)
+
+    client.post(f"/aftersales/inspection/{case.number}/", {f"received_{line.pk}": "1"})
+
+    case.refresh_from_db()
+    line.refresh_from_db()
+    assert (case.status, line.received, line.good) == ("received", 1, 0)
+    page = client.get(f"/aftersales/inspection/{case.number}/").content.decode()
+    assert f'name="good_{line.pk}"' in page and f'name="received_{line.pk}"' not in page
+    graded = client.post(
+        f"/aftersales/inspection/{case.number}/",
+        {f"good_{line.pk}": "0", f"defective_{line.pk}": "1", f"disposition_{line.pk}": "scrap"},
+    )
+    assert graded.status_code == 302, page_messages(graded)
+    case.refresh_from_db()
+    line.refresh_from_db()
+    assert (case.status, case.inspection_result, line.disposition) == ("inspected", "fail", "scrap")
+
+
+def test_a_return_without_reason_goes_back_on_sale_when_received(agent: Any, warehouse_user: Any) -> None:
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order, reason="no_reason")
+    actions.approve_case(case=case, actor=agent)
+    line = case.lines.get()
+    client = client_for(warehouse_user)
+    page = client.get(f"/aftersales/inspection/{case.number}/").content.decode()
+    assert f'name="good_{line.pk}"' not in page  # nothing to grade
+
+    client.post(f"/aftersales/inspection/{case.number}/", {f"received_{line.pk}": "1"})
+
+    case.refresh_from_db()
+    line.refresh_from_db()
+    assert (line.received, line.good, line.disposition) == (1, 1, "restock")
+    assert case.status in ("refunding", "refunded")
