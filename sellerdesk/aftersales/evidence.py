@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, Literal
@@ -168,35 +167,34 @@ def check_image(data: bytes) -> CheckedFile | None:
     """The re-encoded photo and its thumbnail, None when `data` is no image at all.
 
     Raises ValidationFailed for an image that is broken or too large in pixels."""
-    with warnings.catch_warnings():
-        # Pillow only warns below twice its own limit; here a warning is a refusal.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as probe:
-                width, height = probe.size
-                if width * height > _max_pixels():
-                    raise ValidationFailed(
-                        {
-                            "file": _("has %(pixels)s pixels; photos up to %(max)s are accepted")
-                            % {
-                                "pixels": f"{width}×{height}",
-                                "max": f"{_max_pixels() // 1_000_000} MP",
-                            }
+    # Our own pixel limit (below Pillow's) is checked from the header, before decoding;
+    # Pillow itself refuses twice its limit while opening (DecompressionBombError).
+    try:
+        with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as probe:
+            width, height = probe.size
+            if width * height > _max_pixels():
+                raise ValidationFailed(
+                    {
+                        "file": _("has %(pixels)s pixels; photos up to %(max)s are accepted")
+                        % {
+                            "pixels": f"{width}×{height}",
+                            "max": f"{_max_pixels() // 1_000_000} MP",
                         }
-                    )
-                probe.verify()
-            # verify() leaves the image unusable: open it again to decode it.
-            with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as source:
-                source_format = source.format
-                source.seek(0)  # the first frame of an animation
-                upright = ImageOps.exif_transpose(source) or source
-                upright.load()
-        except UnidentifiedImageError:
-            return None
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise ValidationFailed({"file": _("has too many pixels")}) from None
-        except (OSError, SyntaxError, ValueError, EOFError):
-            raise ValidationFailed({"file": _("is a damaged image")}) from None
+                    }
+                )
+            probe.verify()
+        # verify() leaves the image unusable: open it again to decode it.
+        with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as source:
+            source_format = source.format
+            source.seek(0)  # the first frame of an animation
+            upright = ImageOps.exif_transpose(source) or source
+            upright.load()
+    except UnidentifiedImageError:
+        return None
+    except Image.DecompressionBombError:
+        raise ValidationFailed({"file": _("has too many pixels")}) from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ValidationFailed({"file": _("is a damaged image")}) from None
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
     keep_alpha = has_alpha or source_format in ("PNG", "GIF")
     # A new image from the pixels alone: no EXIF, GPS, XMP, ICC or comments travel on.
