@@ -241,7 +241,7 @@ def find_case_to_receive(*, code: str, actor: User | None) -> Case:
     (a case awaiting its return first). NotFound when none."""
     require(actor, "aftersales.receive")
     code = (code or "").strip()
-    if not code or len(code) > 64:
+    if not code or len(code) > 64 or "\x00" in code:
         raise ValidationFailed({"code": _("scan or type a case number or a return tracking number")})
     found = (
         Case.objects.filter(Q(number=code) | Q(return_tracking_number=code) | Q(return_shipment__tracking_number=code))

@@ -9,11 +9,14 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sellerdesk.aftersales.models import Case, CaseEvent
 from sellerdesk.inventory.models import StockMovement
 from sellerdesk.logistics.defaults import load_default_carriers
 from sellerdesk.logistics.models import Carrier, CarrierCoverage
+from sellerdesk.orders.models import Order
 from tests.aftersales.builders import delivered_order
 from tests.api.helpers import assert_error, assert_invalid
 from tests.conftest import ApiClient
@@ -237,3 +240,57 @@ def test_a_buyer_token_or_none_is_refused(tee: Any, anonymous_api: ApiClient) ->
     assert anonymous_api.get("/api/v1/aftersales/cases").status_code == 401
     supplier = ApiClient(make_token(make_user("sup", "supplier")))
     assert_error(supplier.get("/api/v1/aftersales/cases"), 403, "permission_denied")
+
+
+OPEN_FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+    | st.sampled_from(["", "59.00", "-1", "1e999", "return_refund", "quality", "exchange", "TEE"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=10,
+)
+
+
+@OPEN_FUZZ
+@given(
+    field=st.sampled_from(["order", "type", "reason", "lines", "description", "requested_amount", "source", "extra"]),
+    value=JSON,
+    line_field=st.sampled_from(["order_line_id", "quantity", "reason", "replacement_sku", None]),
+)
+def test_arbitrary_json_opening_a_case_is_never_a_500_and_a_refusal_writes_nothing(
+    tee: Any, agent_api: ApiClient, field: str, value: Any, line_field: str | None
+) -> None:
+    order = Order.objects.first() or delivered_order(("TEE", 1))
+    body: dict[str, Any] = {
+        "order": order.number,
+        "type": "return_refund",
+        "reason": "quality",
+        "lines": [{"order_line_id": order.lines.get().pk, "quantity": 1}],
+    }
+    if line_field is not None and field == "lines":
+        body["lines"][0][line_field] = value
+    else:
+        body[field] = value
+    before = (Case.objects.count(), CaseEvent.objects.count())
+
+    response = agent_api.post("/api/v1/aftersales/cases", body)
+
+    assert response.status_code in (201, 400, 409, 422), response.content
+    if response.status_code != 201:
+        assert (Case.objects.count(), CaseEvent.objects.count()) == before
+    else:
+        Case.objects.all().delete()
+
+
+def test_a_nul_in_a_scanned_code_is_422(tee: Any, warehouse_api: ApiClient) -> None:
+    assert warehouse_api.get("/api/v1/aftersales/receiving/AS%00X").status_code in (404, 422)
