@@ -143,6 +143,11 @@ PAID_STATES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
 # without ever being approved (closed after a rejection, or a dispute ruled for the seller).
 DEAD = Q(status__in=[CaseStatus.REJECTED, CaseStatus.CANCELED]) | Q(status=CaseStatus.CLOSED, approved_at__isnull=True)
 
+TAKEN_OFF_THE_ORDER = Q(
+    type=CaseType.REFUND_BEFORE_SHIPPING,
+    status__in=[CaseStatus.REFUNDING, CaseStatus.REFUNDED, CaseStatus.CLOSED],
+)
+
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 500
 MAX_MESSAGE = 2000
@@ -154,11 +159,12 @@ def is_shipped(order: Order) -> bool:
 
 def units_in_live_cases(order: Order, *, excluding: Case | None = None) -> dict[int, int]:
     """Units asked back per order line by the order's cases still counting (not dead)."""
-    # A complaint's lines say what it is about; it asks no units back.
+    # A complaint's lines say what it is about; it asks no units back. A refund before
+    # shipping, once under way, has taken its units off the order's lines (refunds).
     rows = (
         CaseLine.objects.filter(case__order=order)
         .exclude(case__type=CaseType.COMPLAINT)
-        .exclude(case__in=Case.objects.filter(DEAD))
+        .exclude(case__in=Case.objects.filter(DEAD | TAKEN_OFF_THE_ORDER))
     )
     if excluding is not None:
         rows = rows.exclude(case=excluding)

@@ -310,3 +310,20 @@ def test_a_complaints_lines_ask_no_units_back(tee: Any, agent: Any) -> None:
         actions.open_case(
             order=order, type="complaint", reason="service", lines=[LineRequest(line_of(order), 2)], actor=agent
         )
+
+
+def test_a_partial_refund_before_shipping_leaves_the_rest_of_the_line_askable(tee: Any, agent: Any) -> None:
+    order = paid_order(("TEE", 3))
+    case = actions.open_case(
+        order=order,
+        type="refund_before_shipping",
+        reason="no_longer_wanted",
+        lines=[LineRequest(line_of(order), 1)],
+        actor=agent,
+    )
+
+    actions.approve_case(case=case, actor=agent)
+
+    order.refresh_from_db()
+    rows = actions.refundable_lines(order)
+    assert [(r.ordered, r.in_live_cases, r.askable) for r in rows] == [(2, 0, 2)]
