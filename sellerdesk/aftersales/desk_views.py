@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sellerdesk.aftersales import complaints, disputes, forms, queries, refunds, replacements, returns, states
-from sellerdesk.aftersales.models import CaseStatus, CaseType, Disposition, FollowUp, Refund
+from sellerdesk.aftersales.models import CaseStatus, CaseType, Disposition, EvidenceKind, FollowUp, Refund
 from sellerdesk.aftersales.policies import policy_for
 from sellerdesk.aftersales.states import CaseAction
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
@@ -174,11 +174,25 @@ def dispute_page(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound as error:
         raise Http404(error.message) from None
     check = disputes.verify_bundle(view.dispute) if view.dispute else None
+    kinds = dict(EvidenceKind.choices)
+    files = (
+        [(item, kinds.get(item.get("kind"), item.get("kind"))) for item in view.dispute.bundle.get("files", [])]
+        if view.dispute
+        else []
+    )
+    excerpts = (
+        [(item, kinds.get(item.get("kind"), item.get("kind"))) for item in view.dispute.bundle.get("excerpts", [])]
+        if view.dispute
+        else []
+    )
     context = {
         "view": view,
         "case": view.case,
         "dispute": view.dispute,
         "check": check,
+        "files": files,
+        "excerpts": excerpts,
+        "review_cause": dict(disputes.ReviewCause.choices).get(view.case.review_cause, view.case.review_cause),
         "ruling_form": forms.RulingForm(),
         "mediation_form": forms.MediationForm(),
         "review_form": forms.ReviewForm(causes=disputes.ReviewCause.choices),
