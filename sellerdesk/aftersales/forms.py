@@ -203,7 +203,8 @@ class OpenCaseForm(forms.Form):
     says, and how many units of each order line (0: not in the case)."""
 
     type = forms.ChoiceField(label=_("Type"), choices=CaseType.choices)
-    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
+    # No reason chosen in advance: it decides who pays the return postage.
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *Reason.choices])
     description = forms.CharField(
         label=_("What the buyer says"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )

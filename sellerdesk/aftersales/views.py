@@ -341,7 +341,12 @@ def open_case_page(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404(error.message) from None
     order_lines = list(order.lines.order_by("position", "pk"))
     askable = {line.order_line_id: line for line in actions.refundable_lines(order)}
-    form = forms.OpenCaseForm(request.POST or None, order_lines=order_lines)
+    shipped = actions.is_shipped(order)
+    form = forms.OpenCaseForm(
+        request.POST or None,
+        order_lines=order_lines,
+        initial={"type": CaseType.RETURN_REFUND if shipped else CaseType.REFUND_BEFORE_SHIPPING},
+    )
     status = 200
     if request.method == "POST":
         status = 422
