@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.aftersales import notices, states
-from sellerdesk.aftersales.common import locked_case, start_refund
+from sellerdesk.aftersales.common import locked_case
 from sellerdesk.aftersales.events import locked, move, register_case_code, write_case_event
 from sellerdesk.aftersales.models import (
     GOODS_COME_BACK,
@@ -36,6 +36,7 @@ from sellerdesk.aftersales.models import (
     Reason,
 )
 from sellerdesk.aftersales.policies import Policy, policy_for
+from sellerdesk.aftersales.refunds import start_refund
 from sellerdesk.aftersales.replacements import extend_for_exchange, send_replacement
 from sellerdesk.aftersales.states import CaseAction
 from sellerdesk.catalog.models import Sku
@@ -525,7 +526,7 @@ def approve_case(
     else:
         notices.tell_buyer(case, notices.APPROVED, at=at)
     if case.type in (CaseType.REFUND_BEFORE_SHIPPING, CaseType.REFUND_ONLY):
-        start_refund(case, actor=actor, at=at)
+        start_refund(case=case, actor=actor, at=at)
         case.refresh_from_db()
     elif case.type == CaseType.REISSUE:
         send_replacement(case=case, actor=actor, at=at)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.aftersales import notices, states
-from sellerdesk.aftersales.common import locked_case, start_refund
+from sellerdesk.aftersales.common import locked_case
 from sellerdesk.aftersales.events import move, register_case_code, write_case_event
 from sellerdesk.aftersales.models import (
     Case,
@@ -36,6 +36,7 @@ from sellerdesk.aftersales.models import (
     InspectionResult,
 )
 from sellerdesk.aftersales.policies import policy_for
+from sellerdesk.aftersales.refunds import start_refund
 from sellerdesk.aftersales.replacements import replacement_due
 from sellerdesk.aftersales.states import CaseAction
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -351,7 +352,7 @@ def receive_return(
                 line.save(update_fields=["good", "disposition"])
         # The money was agreed when the case was approved; the warehouse may not refund,
         # so the refund the policy calls for is started by the system itself.
-        start_refund(case, actor=None, at=at)
+        start_refund(case=case, actor=None, at=at)
         case.refresh_from_db()
     return case
 
