@@ -19,11 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sellerdesk.core.audit import history
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
-from sellerdesk.core.permissions import require
+from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.core.web import form_field_errors, logged_in_actor, show_refusal
 from sellerdesk.purchasing import documents, returns
 from sellerdesk.purchasing.models import SupplierReturn, SupplierReturnLine, SupplierReturnStatus
-from sellerdesk.purchasing.views import PAGE_SIZE, _can, _pdf, staff_view
+from sellerdesk.purchasing.views import PAGE_SIZE, staff_view
 
 
 class SendForm(forms.Form):
@@ -40,6 +40,10 @@ class CloseForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Leave empty if the supplier credits nothing or it is not known yet."),
     )
+
+
+def _can(request: HttpRequest, permission: str) -> bool:
+    return has_permission(logged_in_actor(request), permission)
 
 
 def _batch(request: HttpRequest, number: str) -> SupplierReturn:
@@ -155,4 +159,6 @@ def return_photo(request: HttpRequest, number: str, line_id: int, index: int) ->
 @require_GET
 def return_pdf(request: HttpRequest, number: str) -> HttpResponse:
     batch = _batch(request, number)
-    return _pdf(documents.supplier_return_pdf(batch), f"{batch.number}.pdf")
+    response = HttpResponse(documents.supplier_return_pdf(batch), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{batch.number}.pdf"'
+    return response
