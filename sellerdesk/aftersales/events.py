@@ -40,6 +40,24 @@ def _status_label(value: str) -> str:
         return value
 
 
+ACTION_LABELS: dict[str, Any] = {
+    CaseAction.APPROVE: gettext_lazy("Approved"),
+    CaseAction.REJECT: gettext_lazy("Rejected"),
+    CaseAction.CANCEL: gettext_lazy("Canceled"),
+    CaseAction.AWAIT_RETURN: gettext_lazy("Waiting for the return"),
+    CaseAction.RECEIVE: gettext_lazy("Return received"),
+    CaseAction.INSPECT: gettext_lazy("Inspected"),
+    CaseAction.REPAIR: gettext_lazy("Sent to repair"),
+    CaseAction.REFUND: gettext_lazy("Refund started"),
+    CaseAction.COMPLETE_REFUND: gettext_lazy("Refund completed"),
+    CaseAction.SHIP_REPLACEMENT: gettext_lazy("Replacement sent"),
+    CaseAction.CLOSE: gettext_lazy("Closed"),
+    CaseAction.DISPUTE: gettext_lazy("Disputed"),
+    CaseAction.RULE_FOR_BUYER: gettext_lazy("Ruled for the buyer"),
+    CaseAction.RULE_FOR_SELLER: gettext_lazy("Ruled for the seller"),
+}
+
+
 register_case_code(
     "case_moved",
     gettext_lazy("%(action)s: %(before)s → %(after)s"),
@@ -56,23 +74,6 @@ register_case_code(
     template=gettext_lazy("Note: %(text)s"),
     example={"text": "买家说周五前寄回"},
 )
-
-ACTION_LABELS = {
-    CaseAction.APPROVE: gettext_lazy("Approved"),
-    CaseAction.REJECT: gettext_lazy("Rejected"),
-    CaseAction.CANCEL: gettext_lazy("Canceled"),
-    CaseAction.AWAIT_RETURN: gettext_lazy("Waiting for the return"),
-    CaseAction.RECEIVE: gettext_lazy("Return received"),
-    CaseAction.INSPECT: gettext_lazy("Inspected"),
-    CaseAction.REPAIR: gettext_lazy("Sent to repair"),
-    CaseAction.REFUND: gettext_lazy("Refund started"),
-    CaseAction.COMPLETE_REFUND: gettext_lazy("Refund completed"),
-    CaseAction.SHIP_REPLACEMENT: gettext_lazy("Replacement sent"),
-    CaseAction.CLOSE: gettext_lazy("Closed"),
-    CaseAction.DISPUTE: gettext_lazy("Disputed"),
-    CaseAction.RULE_FOR_BUYER: gettext_lazy("Ruled for the buyer"),
-    CaseAction.RULE_FOR_SELLER: gettext_lazy("Ruled for the seller"),
-}
 
 
 def locked(case: Case) -> Case:
