@@ -36,7 +36,7 @@ from sellerdesk.aftersales.models import (
     Reason,
 )
 from sellerdesk.aftersales.policies import Policy, policy_for
-from sellerdesk.aftersales.refunds import start_refund
+from sellerdesk.aftersales.refunds import propose_refund, start_refund
 from sellerdesk.aftersales.replacements import extend_for_exchange, send_replacement
 from sellerdesk.aftersales.states import CaseAction
 from sellerdesk.catalog.models import Sku
@@ -526,8 +526,11 @@ def approve_case(
     else:
         notices.tell_buyer(case, notices.APPROVED, at=at)
     if case.type in (CaseType.REFUND_BEFORE_SHIPPING, CaseType.REFUND_ONLY):
-        start_refund(case=case, actor=actor, at=at)
-        case.refresh_from_db()
+        # Nothing left to refund (all of it refunded already): the case stays approved,
+        # and the agent closes it, rather than the approval failing.
+        if propose_refund(case).total > ZERO:
+            start_refund(case=case, actor=actor, at=at)
+            case.refresh_from_db()
     elif case.type == CaseType.REISSUE:
         send_replacement(case=case, actor=actor, at=at)
         case.refresh_from_db()

@@ -36,11 +36,12 @@ from sellerdesk.aftersales.models import (
     InspectionResult,
 )
 from sellerdesk.aftersales.policies import policy_for
-from sellerdesk.aftersales.refunds import start_refund
+from sellerdesk.aftersales.refunds import propose_refund, start_refund
 from sellerdesk.aftersales.replacements import replacement_due
 from sellerdesk.aftersales.states import CaseAction
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from sellerdesk.core.models import User
+from sellerdesk.core.money import ZERO
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory.actions import default_warehouse, receive_stock, remove_defective
 from sellerdesk.inventory.models import MovementKind, Warehouse
@@ -352,8 +353,9 @@ def receive_return(
                 line.save(update_fields=["good", "disposition"])
         # The money was agreed when the case was approved; the warehouse may not refund,
         # so the refund the policy calls for is started by the system itself.
-        start_refund(case=case, actor=None, at=at)
-        case.refresh_from_db()
+        if propose_refund(case).total > ZERO:
+            start_refund(case=case, actor=None, at=at)
+            case.refresh_from_db()
     return case
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sellerdesk.aftersales import actions, refunds
+from sellerdesk.aftersales import actions, refunds, returns
 from sellerdesk.aftersales.actions import LineRequest
 from sellerdesk.aftersales.models import (
     Case,
@@ -735,3 +735,29 @@ def test_warehouse_staff_may_not_refund(tee: Any, agent: Any, warehouse_user: An
 
     assert answer.status_code == 403
     assert Refund.objects.count() == 0
+
+
+def test_a_return_received_when_nothing_is_left_to_refund_is_received_without_a_refund(
+    tee: Any, agent: Any, supervisor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A no-reason return refunds itself when it arrives; if everything paid went back
+    meanwhile with another case, the warehouse still receives the parcel (the case waits,
+    received, for the agent) instead of the receipt failing on a refund of 0."""
+    order = delivered_order(("TEE", 2))
+    back = actions.open_case(
+        order=order, type="return_refund", reason="no_reason", lines=[LineRequest(line_of(order), 1)], actor=agent
+    )
+    actions.approve_case(case=back, actor=agent)
+    other = open_refund_only(order, agent, (1, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.approve_case(case=other, actor=supervisor, amount=D("118.00"))
+    order.refresh_from_db()
+    assert order.refunded_amount == D("118.00")
+
+    received = returns.receive_return(
+        case=back, lines=[returns.Received(back.lines.get().pk, 1)], actor=make_user("wh", "warehouse")
+    )
+
+    assert received.status == CaseStatus.RECEIVED
+    assert not Refund.objects.filter(case=back).exists()
+    assert refunds.propose_refund(received).total == D("0.00")
