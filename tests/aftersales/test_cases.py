@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sellerdesk.aftersales import actions
 from sellerdesk.aftersales.actions import LineRequest
@@ -94,7 +94,7 @@ def test_a_line_of_another_order_is_refused_and_nothing_is_written(tee: Any, age
     order = delivered_order(("TEE", 1))
     other = delivered_order(("TEE", 1))
 
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(ValidationFailed) as refused, translation.override("en"):
         actions.open_case(
             order=order, type="return_refund", reason="quality", lines=[LineRequest(line_of(other), 1)], actor=agent
         )
@@ -153,7 +153,7 @@ def test_refund_before_shipping_only_for_a_paid_order_not_shipped(tee: Any, agen
     )
     assert case.requested_amount == Decimal("118.00")
 
-    with pytest.raises(ValidationFailed) as goods_before_shipping:
+    with pytest.raises(ValidationFailed) as goods_before_shipping, translation.override("en"):
         actions.open_case(
             order=paid, type="return_refund", reason="quality", lines=[LineRequest(line_of(paid), 1)], actor=agent
         )
