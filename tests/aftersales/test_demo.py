@@ -13,11 +13,12 @@ from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 
-from sellerdesk.aftersales import complaints
+from sellerdesk.aftersales import complaints, queries
 from sellerdesk.aftersales.disputes import verify_bundle
 from sellerdesk.aftersales.models import Case, CaseEvent, CaseStatus, Refund, RefundStatus
 from sellerdesk.core import demo_credentials
 from sellerdesk.core.addresses import normalize_phone
+from sellerdesk.core.models import User
 from sellerdesk.demo.aftersales import STORIES
 from sellerdesk.demo.generate import DemoConfig, load_demo_shop
 from sellerdesk.inventory.models import StockMovement
@@ -208,3 +209,18 @@ def test_the_damaged_parcel_is_reissued_from_the_parcel_problem_desk(demo: None)
     assert list(replacement.lines.values_list("sku_id", "quantity")) == list(
         case.lines.values_list("sku_id", "quantity")
     )
+
+
+def test_the_after_sales_figures_are_the_demos_cases_and_refunds(demo: None) -> None:
+    owner = User.objects.get(username="owner")
+    start, end = TEST_NOW - timedelta(days=30), TEST_NOW + timedelta(days=1)
+
+    current = queries.figures(actor=owner, start=start, end=end).current
+
+    assert current.cases_opened == Case.objects.count()
+    assert current.refunds == Refund.objects.filter(status=RefundStatus.SUCCEEDED).count() > 0
+    assert (
+        current.refund_amount
+        == Refund.objects.filter(status=RefundStatus.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
+    )
+    assert sum(tally.count for tally in current.by_type) == Case.objects.count()
