@@ -13,11 +13,12 @@ the case refunds:
 - return and refund, before the goods are inspected: the units received (nothing before
   the return arrives: a case can be received without being refunded yet, but not refunded
   before it is received);
-- inspected as passed: the units received; failed: none (the agent may still type an
-  amount, e.g. a goodwill compensation); partly passed: for a reason whose return postage
-  the seller pays (the seller's fault: quality, damage, wrong item…) the defective units,
-  whose defect the inspection confirmed; for a reason the buyer pays for (no reason, wrong
-  size…) the good units, which came back fit to sell;
+- inspected, by the grades of each line (the inspection result only sums them up): for a
+  reason whose return postage the seller pays (the seller's fault: quality, damage, wrong
+  item…) every unit received — a defective one confirms the claim, a good one came back
+  fit to sell; for a reason the buyer pays for (no reason, wrong size…) the good units
+  only: a unit the buyer damaged is not refunded by default (the agent may still type an
+  amount, e.g. a goodwill compensation);
 - exchange, reissue, repair, complaint: no goods (a replacement goes out instead); only
   typed amounts.
 
@@ -72,7 +73,6 @@ from sellerdesk.aftersales.models import (
     CaseLine,
     CaseType,
     EvidenceKind,
-    InspectionResult,
     Payer,
     Refund,
     RefundLine,
@@ -209,12 +209,8 @@ def _units_refunded(case: Case, line: CaseLine, policy: Policy) -> int:
         return 0
     if not case.inspection_result:
         return line.received
-    if case.inspection_result == InspectionResult.PASS:
-        return line.received
-    if case.inspection_result == InspectionResult.FAIL:
-        return 0
     seller_fault = policy.payer_for(line.reason or case.reason) == Payer.SELLER
-    return line.defective if seller_fault else line.good
+    return line.received if seller_fault else line.good
 
 
 def _case_lines(case: Case) -> list[CaseLine]:

@@ -186,12 +186,34 @@ def test_the_proposal_refunds_the_units_received_and_reimburses_the_buyers_retur
     assert proposal.total == D("76.66")
 
 
-def test_a_failed_inspection_proposes_no_goods(cap: Any, agent: Any) -> None:
+def test_a_no_reason_return_graded_defective_proposes_no_goods(cap: Any, agent: Any) -> None:
+    """The buyer pays for a no-reason return: a unit that came back damaged is not refunded."""
     order = delivered_order(("CAP", 3))
     case = received_return(order, agent, 2, reason="no_reason")
+    CaseLine.objects.filter(case=case).update(good=0, defective=2)
     Case.objects.filter(pk=case.pk).update(status=CaseStatus.INSPECTED, inspection_result="fail")
 
     assert refunds.propose_refund(Case.objects.get(pk=case.pk)).goods == {case.lines.get().pk: D("0.00")}
+
+
+def test_a_quality_return_refunds_every_unit_received_whatever_the_grades(cap: Any, agent: Any) -> None:
+    """The seller's fault: a defective unit confirms the claim, a good one is fit to sell again."""
+    order = delivered_order(("CAP", 3))
+    case = received_return(order, agent, 2, reason="quality")
+    for good, defective, result in ((0, 2, "fail"), (1, 1, "partial"), (2, 0, "pass")):
+        CaseLine.objects.filter(case=case).update(good=good, defective=defective)
+        Case.objects.filter(pk=case.pk).update(status=CaseStatus.INSPECTED, inspection_result=result)
+
+        assert refunds.propose_refund(Case.objects.get(pk=case.pk)).goods == {case.lines.get().pk: D("66.66")}
+
+
+def test_a_no_reason_return_partly_damaged_refunds_the_good_units(cap: Any, agent: Any) -> None:
+    order = delivered_order(("CAP", 3))
+    case = received_return(order, agent, 2, reason="no_reason")
+    CaseLine.objects.filter(case=case).update(good=1, defective=1)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.INSPECTED, inspection_result="partial")
+
+    assert refunds.propose_refund(Case.objects.get(pk=case.pk)).goods == {case.lines.get().pk: D("33.33")}
 
 
 def test_more_than_was_paid_is_refused_naming_the_amount_and_nothing_is_written(tee: Any, agent: Any) -> None:
