@@ -299,6 +299,8 @@ def test_timelines_run_forward_and_nothing_is_overdue(demo: DemoSummary) -> None
         "detect_logistics_exceptions": 0,
         "auto_confirm_receipts": 0,
         "default_ratings": 0,
+        "retry_refunds": 0,
+        "aftersales_record_booked_pickups": 0,
     }
     assert snapshot() == before
 

@@ -3,7 +3,7 @@ pair, against the moves written out here by hand."""
 
 import pytest
 
-from sellerdesk.aftersales.models import CaseStatus
+from sellerdesk.aftersales.models import FINISHED_QUEUE_STATUSES, OPEN_QUEUE_STATUSES, CaseStatus
 from sellerdesk.aftersales.states import OPEN_STATUSES, TRANSITIONS, CaseAction, next_status, statuses_allowing
 from sellerdesk.core.errors import InvalidTransition
 from tests.support.transition_tables import assert_no_other_moves, assert_pair, every_pair
@@ -61,3 +61,9 @@ def test_a_buyer_may_withdraw_only_before_the_goods_arrive() -> None:
 def test_unknown_status_is_an_invalid_transition() -> None:
     with pytest.raises(InvalidTransition):
         next_status("lost_in_space", A.CLOSE)
+
+
+def test_the_queue_indexes_name_the_open_and_finished_statuses_of_the_table() -> None:
+    """The queue's partial indexes spell the lists out (a model cannot read its table)."""
+    assert sorted(OPEN_STATUSES) == OPEN_QUEUE_STATUSES
+    assert sorted(set(S) - OPEN_STATUSES) == FINISHED_QUEUE_STATUSES

@@ -58,6 +58,24 @@ class CaseStatus(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
 
 
+# The statuses a case may still leave (aftersales.states.OPEN_STATUSES) and the others,
+# sorted: the queue's two partial indexes and its queries use these very lists.
+OPEN_QUEUE_STATUSES = [
+    "approved",
+    "awaiting_return",
+    "disputed",
+    "inspected",
+    "received",
+    "refunded",
+    "refunding",
+    "rejected",
+    "repairing",
+    "replacement_shipped",
+    "requested",
+]
+FINISHED_QUEUE_STATUSES = ["canceled", "closed"]
+
+
 class CaseSource(models.TextChoices):
     PORTAL = "portal", _("Buyer portal")
     AGENT = "agent", _("Entered by an agent")
@@ -220,6 +238,21 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at"], name="case_status_due_idx"),
             models.Index(fields=["shop", "status", "created_at"], name="case_shop_status_created_idx"),
             models.Index(fields=["type", "status"], name="case_type_status_idx"),
+            # The queue (aftersales.queries.case_queue): open cases by deadline, then the
+            # finished ones newest first, each read from its own index.
+            # The conditions repeat the queries' lists word for word (PostgreSQL uses a
+            # partial index only for a condition it can match); tests/test_states_aftersales.py
+            # holds them to the transition table's open statuses.
+            models.Index(
+                fields=["due_at", "-created_at", "-id"],
+                condition=models.Q(status__in=OPEN_QUEUE_STATUSES),
+                name="case_open_queue_idx",
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(status__in=FINISHED_QUEUE_STATUSES),
+                name="case_finished_queue_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(refunded_amount__gte=0), name="case_refunded_not_negative"),

@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as When_
@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.aftersales.models import (
+    FINISHED_QUEUE_STATUSES,
+    OPEN_QUEUE_STATUSES,
     Case,
     CaseEvent,
     CaseLine,
@@ -42,7 +44,7 @@ from sellerdesk.orders.models import Order, OrderLine
 CASES_PER_PAGE = 50
 # The queue's tab of every case that may still move (see states.OPEN_STATUSES).
 OPEN = "open"
-_OPEN_VALUES = sorted(str(status) for status in OPEN_STATUSES)
+_OPEN_VALUES = OPEN_QUEUE_STATUSES
 
 
 def _statuses(status: str | None) -> list[str] | None:
@@ -134,20 +136,50 @@ def case_queue(
             output_field=IntegerField(),
         )
     )
+    cases = cases.select_related("order", "shop", "assignee")
+    # Among open cases an earlier deadline is an overdue one first, so the deadline alone
+    # orders them (the open cases' partial index, models.Case); finished cases, whose
+    # deadline no longer runs, come after them, newest first (their own partial index).
+    by_deadline = [F("due_at").asc(nulls_last=True), "-created_at", "-pk"]
     statuses = _statuses(status)
-    ordering: list[Any]
     if overdue_only or (statuses is not None and set(statuses) <= set(_OPEN_VALUES)):
-        # Every case shown may still move: an earlier deadline is an overdue one first,
-        # so the (status, due_at) index orders them without the computed flag.
-        ordering = [F("due_at").asc(nulls_last=True), "-created_at", "-pk"]
-    else:
-        # Then the open cases by deadline, the finished ones (whose deadline no longer runs) last.
-        cases = cases.annotate(
-            is_open=When_(When(status__in=_OPEN_VALUES, then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
-        ordering = ["-is_overdue", "-is_open", F("due_at").asc(nulls_last=True), "-created_at", "-pk"]
-    cases = cases.select_related("order", "shop", "assignee").order_by(*ordering)
-    return cast("Page[Case]", Paginator(cases, page_size).get_page(page))
+        return cast("Page[Case]", Paginator(cases.order_by(*by_deadline), page_size).get_page(page))
+    rows = _OneAfterTheOther(
+        cases.filter(status__in=_OPEN_VALUES).order_by(*by_deadline),
+        cases.filter(status__in=FINISHED_QUEUE_STATUSES).order_by("-created_at", "-pk"),
+    )
+    return cast("Page[Case]", Paginator(rows, page_size).get_page(page))
+
+
+class _OneAfterTheOther:
+    """Two ordered querysets read as one list for the paginator: a page is sliced from
+    the first, the second or both, each with its own index, instead of one sort of every
+    row by a computed key."""
+
+    def __init__(self, first: QuerySet[Case], second: QuerySet[Case]) -> None:
+        self.first, self.second = first, second
+        self._first_count: int | None = None
+
+    def _count_first(self) -> int:
+        if self._first_count is None:
+            self._first_count = self.first.count()
+        return self._first_count
+
+    def count(self) -> int:
+        return self._count_first() + self.second.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Case]:
+        start, stop = window.start or 0, window.stop
+        split = self._count_first()
+        rows: list[Case] = []
+        if start < split:
+            rows.extend(self.first[start : min(stop, split)])
+        if stop > split:
+            rows.extend(self.second[max(start - split, 0) : stop - split])
+        return rows
 
 
 def queue_counts(
