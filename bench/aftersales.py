@@ -373,14 +373,12 @@ ORDER BY {order}
 LIMIT %(limit)s
 """
 COUNT_SQL = "SELECT count(*) FROM aftersales_case c WHERE {where}"
-# The queue's orders (aftersales.queries.case_queue): overdue open cases first, then open
-# ones by deadline, then the finished; a queue of open statuses only orders by deadline.
-EVERY_STATUS_ORDER = (
-    f"CASE WHEN {OPEN_SQL} AND c.due_at < %(now)s THEN 1 ELSE 0 END DESC, "
-    f"CASE WHEN {OPEN_SQL} THEN 1 ELSE 0 END DESC, c.due_at ASC NULLS LAST, "
-    "c.created_at DESC, c.id DESC"
-)
+# The queue's orders (aftersales.queries.case_queue): open cases by deadline (an overdue
+# one has the earliest), then the finished ones newest first — each part from its own
+# partial index, read one after the other, as a page of the queue reads them.
 OPEN_ONLY_ORDER = "c.due_at ASC NULLS LAST, c.created_at DESC, c.id DESC"
+FINISHED_ORDER = "c.created_at DESC, c.id DESC"
+FINISHED_SQL = "c.status = ANY(%(finished)s)"
 
 
 def queue_ceiling(where: str, order: str, parameters: dict[str, Any]) -> Callable[[int], list[int]]:
@@ -401,14 +399,43 @@ def queue_ceiling(where: str, order: str, parameters: dict[str, Any]) -> Callabl
     return call
 
 
+def every_status_ceiling(parameters: dict[str, Any]) -> Callable[[int], list[int]]:
+    """The queue of every case: the two counts, then the open cases' first page, topped
+    up from the finished ones when there are fewer open cases than a page."""
+    from django.db import connection
+
+    statements = [
+        (COUNT_SQL.format(where=OPEN_SQL), QUEUE_SQL.format(where=OPEN_SQL, order=OPEN_ONLY_ORDER)),
+        (COUNT_SQL.format(where=FINISHED_SQL), QUEUE_SQL.format(where=FINISHED_SQL, order=FINISHED_ORDER)),
+    ]
+
+    def call(_index: int) -> list[int]:
+        rows: list[int] = []
+        with connection.cursor() as cursor:
+            for count_sql, _page in statements:
+                cursor.execute(count_sql, parameters)
+                cursor.fetchone()
+            for _count, page_sql in statements:
+                wanted = parameters["limit"] - len(rows)
+                if wanted <= 0:
+                    break
+                cursor.execute(page_sql, {**parameters, "limit": wanted})
+                rows.extend(row[0] for row in cursor.fetchall())
+        return rows
+
+    return call
+
+
 def queue_figures(owner: Any, now: datetime, bounds: dict[str, Any], common: dict[str, Any]) -> list[dict[str, Any]]:
     from sellerdesk.aftersales import queries
+    from sellerdesk.aftersales.models import CaseStatus
     from sellerdesk.aftersales.states import OPEN_STATUSES
 
     open_statuses = sorted(str(status) for status in OPEN_STATUSES)
-    parameters = {"open": open_statuses, "now": now, "limit": queries.CASES_PER_PAGE}
+    finished = sorted(set(CaseStatus.values) - set(open_statuses))
+    parameters = {"open": open_statuses, "finished": finished, "now": now, "limit": queries.CASES_PER_PAGE}
     variants = [
-        ("aftersales_queue_pg", {}, "TRUE", EVERY_STATUS_ORDER),
+        ("aftersales_queue_pg", {}, "", ""),
         ("aftersales_queue_open_pg", {"status": "open"}, OPEN_SQL, OPEN_ONLY_ORDER),
         (
             "aftersales_queue_filtered_pg",
@@ -419,9 +446,8 @@ def queue_figures(owner: Any, now: datetime, bounds: dict[str, Any], common: dic
     ]
     figures = []
     for name, filters, where, order in variants:
-        ceiling, ceiling_rows = timed(
-            f"ceiling_{name}", queue_ceiling(where, order, parameters), **bounds, **common, **filters
-        )
+        reader = every_status_ceiling(parameters) if not where else queue_ceiling(where, order, parameters)
+        ceiling, ceiling_rows = timed(f"ceiling_{name}", reader, **bounds, **common, **filters)
         figures.append(ceiling)
 
         def call(_index: int, filters: dict[str, Any] = filters) -> list[int]:
