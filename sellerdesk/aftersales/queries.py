@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as When_
@@ -140,7 +140,7 @@ def case_queue(
     # Among open cases an earlier deadline is an overdue one first, so the deadline alone
     # orders them (the open cases' partial index, models.Case); finished cases, whose
     # deadline no longer runs, come after them, newest first (their own partial index).
-    by_deadline = [F("due_at").asc(nulls_last=True), "-created_at", "-pk"]
+    by_deadline: list[Any] = [F("due_at").asc(nulls_last=True), "-created_at", "-pk"]
     statuses = _statuses(status)
     if overdue_only or (statuses is not None and set(statuses) <= set(_OPEN_VALUES)):
         return cast("Page[Case]", Paginator(cases.order_by(*by_deadline), page_size).get_page(page))
@@ -148,7 +148,7 @@ def case_queue(
         cases.filter(status__in=_OPEN_VALUES).order_by(*by_deadline),
         cases.filter(status__in=FINISHED_QUEUE_STATUSES).order_by("-created_at", "-pk"),
     )
-    return cast("Page[Case]", Paginator(rows, page_size).get_page(page))
+    return cast("Page[Case]", Paginator(cast(Any, rows), page_size).get_page(page))
 
 
 class _OneAfterTheOther:
