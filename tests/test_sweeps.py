@@ -233,8 +233,10 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "auto_confirm_receipts: 1",
         "default_ratings: 0",
         "retry_carrier_bookings: 0",
+        "aftersales_record_booked_pickups: 0",
         "retry_carrier_stops: 0",
         "retry_carrier_tracking: 0",
+        "retry_refunds: 0",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -255,8 +257,10 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
         "auto_confirm_receipts: 0",
         "default_ratings: 0",
         "retry_carrier_bookings: 0",
+        "aftersales_record_booked_pickups: 0",
         "retry_carrier_stops: 0",
         "retry_carrier_tracking: 0",
+        "retry_refunds: 0",
     ]
 
 
@@ -286,8 +290,10 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
         "auto_confirm_receipts: 0",
         "default_ratings: 0",
         "retry_carrier_bookings: 0",
+        "aftersales_record_booked_pickups: 0",
         "retry_carrier_stops: 0",
         "retry_carrier_tracking: 0",
+        "retry_refunds: 0",
     ]
 
 
@@ -311,6 +317,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
     a_bit_later = enqueue_due_jobs(T0 + timedelta(seconds=30))
 
     every_job = [
+        "aftersales_record_booked_pickups",
         "allocate_approved_orders",
         "auto_confirm_receipts",
         "close_unpaid_orders",
@@ -320,6 +327,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "retry_carrier_bookings",
         "retry_carrier_stops",
         "retry_carrier_tracking",
+        "retry_refunds",
         "review_paid_orders",
     ]
     assert sorted(first) == names == every_job
@@ -336,17 +344,22 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
     after_five_minutes = enqueue_due_jobs(T0 + timedelta(minutes=5))
 
     every_minute = [
+        "aftersales_record_booked_pickups",
         "allocate_approved_orders",
         "close_unpaid_orders",
         "retry_carrier_bookings",
         "retry_carrier_stops",
         "retry_carrier_tracking",
+        "retry_refunds",
         "review_paid_orders",
     ]
     assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
     assert sorted(after_five_minutes) == sorted(["auto_confirm_receipts", *every_minute])
     assert _enqueued() == [
+        "aftersales_record_booked_pickups",
+        "aftersales_record_booked_pickups",
+        "aftersales_record_booked_pickups",
         "allocate_approved_orders",
         "allocate_approved_orders",
         "allocate_approved_orders",
@@ -367,6 +380,9 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "retry_carrier_tracking",
         "retry_carrier_tracking",
         "retry_carrier_tracking",
+        "retry_refunds",
+        "retry_refunds",
+        "retry_refunds",
         "review_paid_orders",
         "review_paid_orders",
         "review_paid_orders",
