@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sellerdesk.ratings",
     "sellerdesk.fulfilment",
     "sellerdesk.aftersales",
+    "sellerdesk.reminders",
     "sellerdesk.portal",
     "sellerdesk.demo",
 ]
