@@ -8,7 +8,7 @@ hold) is what the emitter saves and its caller answers with.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -140,3 +140,18 @@ OPEN_PURCHASES: Port[Callable[[], QuerySet[Any]]] = Port("open purchases of orde
 
 # The allocation strategies a shop may choose (allocation registers them).
 ALLOCATION_STRATEGIES: Port[Callable[[], list[str]]] = Port("allocation strategy names (allocation)")
+
+
+@dataclass(frozen=True)
+class ReminderBadge:
+    """The payment reminder of an order as the order list shows it ("12.04 阿华 已催付"), so
+    that nobody reminds it twice."""
+
+    text: str
+    title: str = ""
+
+
+# For a page of order ids, the reminded ones' badges (reminders provides it; one query).
+REMINDER_BADGES: Port[Callable[[Sequence[int]], Mapping[int, ReminderBadge]]] = Port(
+    "payment reminder badges of orders (reminders)"
+)

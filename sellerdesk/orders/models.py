@@ -245,6 +245,7 @@ class OrderEventType(models.TextChoices):
     PICKING_STARTED = "picking_started", _("Picking started")
     PACKING_CHECKED = "packing_checked", _("Packing check passed")
     PACKED = "packed", _("Packed and labelled")
+    PAYMENT_REMINDED = "payment_reminded", _("Reminded to pay")
 
 
 class OrderEvent(models.Model):

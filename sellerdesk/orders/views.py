@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
+from sellerdesk.core.hooks import PortNotProvided
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
@@ -41,6 +42,7 @@ from sellerdesk.orders.forms import (
     ReleaseForm,
     ShipForm,
 )
+from sellerdesk.orders.hooks import REMINDER_BADGES
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import filter_orders, get_order, search_orders
 from sellerdesk.orders.review import actions as review_actions
@@ -74,6 +76,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
     tabs = [{"value": "", "label": _("All"), "count": sum(counts.values())}]
     tabs += [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in OrderStatus.choices]
+    _attach_reminder_badges(page.object_list)
     context = {
         "form": form,
         "page": page,
@@ -88,6 +91,19 @@ def order_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def _attach_reminder_badges(orders: Any) -> None:
+    """Each order of the page gets `reminder_badge` ("12.04 阿华 已催付") or None: one query
+    for the page, asked of the app that reminds (none when it is not installed)."""
+    try:
+        badges_of = REMINDER_BADGES.get()
+    except PortNotProvided:
+        return
+    orders = list(orders)
+    badges = badges_of([order.pk for order in orders]) if orders else {}
+    for order in orders:
+        order.reminder_badge = badges.get(order.pk)
 
 
 # --- the moves an order page offers ------------------------------------------------------
