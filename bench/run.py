@@ -21,7 +21,9 @@ it), bench/allocation.py (allocating --allocation-orders approved orders across 
 warehouses, capped by its --max-seconds; --no-allocation) and bench/fulfilment.py (waves,
 pick lists and labels for --fulfilment-orders allocated orders; --no-fulfilment) and
 bench/aftersales.py (the after-sales queue and the case page with --aftersales-cases
-cases, beside raw-SQL ceilings of the same queries; --no-aftersales).
+cases, beside raw-SQL ceilings of the same queries; --no-aftersales) and bench/outbox.py
+(--outbox-messages webhook messages delivered by 2 worker processes to a local webhook
+sink, beside the sink's own ceiling measured in the same run; --no-outbox).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ REVIEW = REPO / "bench" / "review.py"
 ALLOCATION = REPO / "bench" / "allocation.py"
 FULFILMENT = REPO / "bench" / "fulfilment.py"
 AFTERSALES = REPO / "bench" / "aftersales.py"
+OUTBOX = REPO / "bench" / "outbox.py"
 HOT_SKU = "HOT-1"
 
 
@@ -100,6 +103,12 @@ def options() -> argparse.Namespace:
     )
     parser.add_argument(
         "--aftersales-cases", type=int, default=100_000, help="cases the after-sales benchmark reads (one per order)"
+    )
+    parser.add_argument(
+        "--no-outbox", action="store_true", help="skip the outbox benchmark (webhook deliveries with 2 workers)"
+    )
+    parser.add_argument(
+        "--outbox-messages", type=int, default=5000, help="webhook messages the outbox benchmark delivers"
     )
     parser.add_argument(
         "--app",
@@ -530,6 +539,8 @@ def main() -> None:
         run_script("fulfilment", FULFILMENT, options_.fulfilment_orders)
     if not options_.no_aftersales:
         run_script("aftersales", AFTERSALES, options_.aftersales_cases)
+    if not options_.no_outbox:
+        run_script("outbox", OUTBOX, options_.outbox_messages)
 
 
 if __name__ == "__main__":
