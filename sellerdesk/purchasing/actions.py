@@ -37,6 +37,7 @@ from sellerdesk.core.schemas import MAX_MONEY
 from sellerdesk.inventory.actions import add_in_transit, default_warehouse, receive_stock, remove_in_transit
 from sellerdesk.inventory.hooks import StockArrived
 from sellerdesk.inventory.models import Bin, Warehouse
+from sellerdesk.purchasing.hooks import PurchaseOrderSent
 from sellerdesk.purchasing.models import (
     PurchaseKind,
     PurchaseOrder,
@@ -463,7 +464,10 @@ def _in_transit_lines(purchase_order: PurchaseOrder) -> list[tuple[int, int]]:
 def send_purchase_order(
     *, purchase_order: PurchaseOrder, actor: User | None, at: datetime | None = None
 ) -> PurchaseOrder:
-    """draft → sent: the ordered units are in transit at the warehouse from now on."""
+    """draft → sent: the purchase order is emailed to the supplier with its PDF (written to
+    the outbox in this transaction, sent after the commit: PurchaseOrderSent) and the
+    ordered units are in transit at the warehouse from now on. A supplier without an email
+    address refuses the send (422 on `supplier.email`) and nothing changes."""
     require(actor, "purchasing.edit")
     at = at or timezone.now()
     with transaction.atomic():
@@ -472,6 +476,16 @@ def send_purchase_order(
         status = next_status(purchase_order.status, PurchaseAction.SEND)
         if purchase_order.warehouse_id is None:
             raise ValidationFailed({"warehouse": _("choose the warehouse the goods go to")})
+        email = purchase_order.supplier.email.strip()
+        if not email:
+            # Sending is emailing the supplier: without an address nothing could go out,
+            # and a purchase order marked sent that the supplier never got is worse.
+            raise ValidationFailed(
+                {
+                    "supplier.email": _("%(supplier)s has no email address: add one to send the purchase order")
+                    % {"supplier": purchase_order.supplier.name}
+                }
+            )
         lines = _in_transit_lines(purchase_order)
         if not lines:
             raise ValidationFailed({"lines": _("add at least one line")})
@@ -486,7 +500,8 @@ def send_purchase_order(
             )
         purchase_order.status, purchase_order.sent_at = status, at
         purchase_order.save(update_fields=["status", "sent_at"])
-        purchase_event(purchase_order, "sent", actor=actor, at=at)
+        purchase_event(purchase_order, "sent", actor=actor, at=at, email=email)
+        hooks.emit(PurchaseOrderSent(purchase_order=purchase_order, email=email, actor=actor, at=at))
     return purchase_order
 
 

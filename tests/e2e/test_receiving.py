@@ -26,7 +26,9 @@ def sent_purchase_order() -> PurchaseOrder:
         sku = make_sku(code, name=name, stock=0)
         sku.barcode = barcode
         sku.save(update_fields=["barcode"])
-    supplier = actions.create_supplier(data=actions.SupplierData(code="hz-fushi", name="杭州服饰"), actor=None)
+    supplier = actions.create_supplier(
+        data=actions.SupplierData(code="hz-fushi", name="杭州服饰", email="sales@hz-fushi.example.cn"), actor=None
+    )
     draft = actions.PurchaseDraft(
         supplier=supplier,
         warehouse=warehouse,

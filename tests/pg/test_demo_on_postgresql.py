@@ -32,7 +32,9 @@ def test_a_stock_purchase_order_is_sent_on_postgresql(shop: Any) -> None:
     # given a draft purchase order of 12 units for the default warehouse
     owner = make_user("boss", "owner")
     sku = make_sku("PG-PO-1", stock=0)
-    supplier = purchasing.create_supplier(data=purchasing.SupplierData(code="s1", name="供应商一"), actor=owner)
+    supplier = purchasing.create_supplier(
+        data=purchasing.SupplierData(code="s1", name="供应商一", email="s1@example.com"), actor=owner
+    )
     draft = purchasing.PurchaseDraft(
         supplier=supplier, warehouse=default_warehouse(), lines=[purchasing.LineDraft(sku.code, 12)]
     )

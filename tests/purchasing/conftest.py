@@ -52,7 +52,11 @@ def bin_a1(warehouse: Warehouse) -> Bin:
 def supplier(db: Any) -> Supplier:
     return actions.create_supplier(
         data=actions.SupplierData(
-            code="hz-fushi", name="杭州服饰有限公司", contact_name="王经理", phone="0571-88886666"
+            code="hz-fushi",
+            name="杭州服饰有限公司",
+            contact_name="王经理",
+            phone="0571-88886666",
+            email="sales@hz-fushi.example.cn",
         ),
         actor=None,
     )
@@ -61,7 +65,10 @@ def supplier(db: Any) -> Supplier:
 @pytest.fixture
 def overseas(db: Any) -> Supplier:
     return actions.create_supplier(
-        data=actions.SupplierData(code="kr-style", name="首尔时装", is_overseas=True, lead_time_days=30), actor=None
+        data=actions.SupplierData(
+            code="kr-style", name="首尔时装", is_overseas=True, lead_time_days=30, email="export@kr-style.example.kr"
+        ),
+        actor=None,
     )
 
 
