@@ -319,7 +319,10 @@ class _Story:
             order_id=case.order_id, tracking_number=number, status__in=shipped_elsewhere.AWAITING_ROUTE
         ).first()
         if requested is not None:
-            shipped_elsewhere.register_tracking(shipment_id=requested.pk)
+            # A return parcel that simply arrives: a drawn scenario (its number is random)
+            # could add a parcel in trouble to the logistics demo's one of each kind.
+            with simulated_scenario("normal"):
+                shipped_elsewhere.register_tracking(shipment_id=requested.pk)
         return case
 
     def receive(self, case: Case, *, at: datetime) -> Case:
