@@ -23,6 +23,32 @@ class ParcelShipped(Hook):
 
 
 @dataclass(frozen=True)
+class ParcelInTransit(Hook):
+    """A parcel going to the buyer was first scanned on its way (its status moved to in
+    transit), in the transaction that stored the carrier's event: the buyer is told
+    (notifications, IN_TRANSACTION, once per parcel). Return parcels never emit it."""
+
+    order: Order
+    shipment_id: int
+    tracking_number: str
+    carrier_name: str
+    location: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ParcelDelivered(Hook):
+    """A parcel going to the buyer was delivered (signed for), in the transaction that
+    stored the carrier's event: the buyer is told (notifications, IN_TRANSACTION)."""
+
+    order: Order
+    shipment_id: int
+    tracking_number: str
+    carrier_name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ParcelProblemResolved(Hook):
     """A parcel problem on the exception desk was closed with an outcome (reship, forward,
     refund, wait): after-sales carries it out (a reissue, a refund), IN_TRANSACTION, in the

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import hooks
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.periodic import periodic
 from sellerdesk.logistics import states
@@ -19,6 +20,7 @@ from sellerdesk.logistics.actions import parcel_ref
 from sellerdesk.logistics.carriers.base import BadSignature, CarrierTrackingEvent
 from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.events import tracking_event
+from sellerdesk.logistics.hooks import ParcelDelivered, ParcelInTransit
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentDirection, ShipmentStatus, TrackingEvent
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.actions import deliver_order
@@ -93,6 +95,7 @@ def _update_shipment(shipment: Shipment, *, now: datetime) -> None:
         return
     fields = ["last_event_at"]
     shipment.last_event_at = max(latest.at, shipment.last_event_at or latest.at)
+    before = shipment.status
     if shipment.status not in STOPPED:
         new_status = states.status_after_scan(shipment.status, latest.kind)
         if new_status is not None and new_status != shipment.status:
@@ -106,10 +109,40 @@ def _update_shipment(shipment: Shipment, *, now: datetime) -> None:
             shipment.handed_over_at = first.at if first else latest.at
             fields.append("handed_over_at")
     shipment.save(update_fields=fields)
-    # Only the parcels going to the buyer move the order: a return parcel's delivery is the
-    # warehouse's receipt of an after-sales return, never the order's.
-    if shipment.status == S.DELIVERED and shipment.direction == ShipmentDirection.OUTBOUND:
+    # Only the parcels going to the buyer move the order and are told to the buyer: a
+    # return parcel's delivery is the warehouse's receipt of an after-sales return.
+    if shipment.direction != ShipmentDirection.OUTBOUND:
+        return
+    if shipment.status != before:
+        _tell_status(shipment, latest)
+    if shipment.status == S.DELIVERED:
         _deliver_order_if_all_delivered(shipment)
+
+
+def _tell_status(shipment: Shipment, latest: TrackingEvent) -> None:
+    """The layers above hear of a parcel to the buyer on its way or delivered (hooks)."""
+    carrier_name = shipment.carrier.name
+    if shipment.status == S.IN_TRANSIT:
+        hooks.emit(
+            ParcelInTransit(
+                order=shipment.order,
+                shipment_id=shipment.pk,
+                tracking_number=shipment.tracking_number,
+                carrier_name=carrier_name,
+                location=latest.location,
+                at=latest.at,
+            )
+        )
+    elif shipment.status == S.DELIVERED:
+        hooks.emit(
+            ParcelDelivered(
+                order=shipment.order,
+                shipment_id=shipment.pk,
+                tracking_number=shipment.tracking_number,
+                carrier_name=carrier_name,
+                at=shipment.delivered_at or latest.at,
+            )
+        )
 
 
 def _deliver_order_if_all_delivered(shipment: Shipment) -> None:
