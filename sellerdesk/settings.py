@@ -159,6 +159,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Email (notifications' email channel) goes through Django's email backends. By default
+# every mail is written as a file under VAR_DIR/mail (the local mail log): nothing is sent
+# until EMAIL_BACKEND names the SMTP backend (or another) in the environment.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sellerdesk <noreply@localhost>")
+
 # --- Domain defaults. Each is the default of a per-shop setting (see shops.Shop). ---
 SELLERDESK: dict[str, Any] = {
     "CURRENCY": "CNY",
@@ -240,6 +254,29 @@ SELLERDESK: dict[str, Any] = {
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
     ),
+    # The channels that send messages (notifications.channels).
+    "NOTIFICATIONS": {
+        # "simulated": written to SMS_LOG, nothing leaves the machine; "aliyun": Aliyun SMS.
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "simulated"),
+        "SMS_LOG": Path(os.environ.get("SMS_LOG", VAR_DIR / "sms.log")),
+        # Tests make the simulated gateway fail: "" (never), "retryable" or "permanent".
+        "SMS_SIMULATED_FAILURE": os.environ.get("SMS_SIMULATED_FAILURE", ""),
+        "ALIYUN_SMS": {
+            "ENDPOINT": os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+            "ACCESS_KEY_ID": os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", ""),
+            "ACCESS_KEY_SECRET": os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+            "SIGN_NAME": os.environ.get("ALIYUN_SMS_SIGN_NAME", ""),
+            "REGION_ID": os.environ.get("ALIYUN_SMS_REGION_ID", "cn-hangzhou"),
+            # Aliyun sends only templates it approved: the template code per message kind,
+            # as JSON ({"paid": "SMS_123", …}); the message's params fill it.
+            "TEMPLATE_CODES": json.loads(os.environ.get("ALIYUN_SMS_TEMPLATE_CODES", "{}")),
+        },
+        # Seconds a provider (SMS gateway, webhook receiver) has to answer.
+        "TIMEOUT_SECONDS": float(os.environ.get("NOTIFICATIONS_TIMEOUT_SECONDS", "10")),
+        # Webhooks to loopback or private addresses (the server itself, the office LAN) are
+        # refused unless this is on: tests and a local receiver during development.
+        "WEBHOOK_ALLOW_LOOPBACK": os.environ.get("WEBHOOK_ALLOW_LOOPBACK", "0") == "1",
+    },
 }
 
 ORDERS_PAGE_SIZE = 50

@@ -1,0 +1,191 @@
+"""Outgoing webhooks: an event POSTed as JSON to another system, signed.
+
+The body is `{"event": …, "id": …, "created_at": …, "data": {…}}`: the message's
+params["event"] (else its kind), its idempotency key, when it was written, and
+params["data"]. Headers:
+
+- X-Sellerdesk-Event: the event's name;
+- X-Sellerdesk-Delivery: the idempotency key again, the same on every retry: a receiver
+  dedupes by it (a retry after a lost answer must not be acted on twice);
+- X-Sellerdesk-Timestamp: Unix seconds when this attempt was signed;
+- X-Sellerdesk-Signature: hex HMAC-SHA256(endpoint secret, f"{timestamp}.{body}"): the
+  receiver recomputes it over the raw body and refuses an old timestamp (a replay).
+
+A 2xx answer is sent; a 4xx (but 408 and 429) will never succeed (not retried); 5xx, 408,
+429, a timeout or a refused connection are tried again by the outbox; a redirect is not
+followed (it could lead to an address we refuse) and counts as a failure for good.
+
+URLs (`check_webhook_url`, shared with notifications.webhooks when an endpoint is saved,
+and checked again before every send since DNS answers change): http or https only, no
+user or password in the URL, and never the server itself, a loopback, private,
+link-local or otherwise internal address, unless WEBHOOK_ALLOW_LOOPBACK is on (tests, a
+receiver on the developer's machine). docs/webhooks.md has a receiver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.notifications.channels.base import SendResult, clip, notification_settings
+
+if TYPE_CHECKING:
+    from sellerdesk.notifications.models import OutgoingMessage
+
+
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The X-Sellerdesk-Signature of `body` sent at `timestamp`."""
+    signed = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def _own_addresses() -> set[str]:
+    """The addresses this machine answers on (best effort: its host name's)."""
+    try:
+        return set(socket.gethostbyname_ex(socket.gethostname())[2])
+    except OSError:
+        return set()
+
+
+def _is_internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def check_webhook_url(url: str, *, allow_loopback: bool | None = None) -> str:
+    """`url` stripped, when a webhook may be sent to it; ValidationFailed({"url": why})
+    when not (see the module's docstring). Resolves the host name."""
+    if allow_loopback is None:
+        allow_loopback = bool(notification_settings().get("WEBHOOK_ALLOW_LOOPBACK", False))
+    url = url.strip()
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationFailed({"url": _("is not a valid URL")}) from None
+    if parts.scheme not in ("http", "https"):
+        raise ValidationFailed({"url": _("must start with http:// or https://")})
+    if parts.username is not None or parts.password is not None:
+        raise ValidationFailed({"url": _("must not contain a user name or password")})
+    host = parts.hostname or ""
+    if not host:
+        raise ValidationFailed({"url": _("must name a host")})
+    if len(url) > 500:
+        raise ValidationFailed({"url": _("must be at most 500 characters")})
+    if allow_loopback:
+        return url
+    if host.rstrip(".").lower() in {h.lstrip(".").lower() for h in settings.ALLOWED_HOSTS if h != "*"}:
+        raise ValidationFailed({"url": _("must not point to this server itself")})
+    try:
+        answers = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        raise ValidationFailed({"url": _("the host %(host)s cannot be resolved") % {"host": host}}) from None
+    own = _own_addresses()
+    for answer in answers:
+        address = str(answer[4][0])
+        if address in own or _is_internal(address):
+            raise ValidationFailed(
+                {"url": _("must not point to this server or an internal address (%(address)s)") % {"address": address}}
+            )
+    return url
+
+
+def payload(message: OutgoingMessage) -> dict[str, Any]:
+    """The JSON the webhook carries for `message`."""
+    params = message.params or {}
+    return {
+        "event": str(params.get("event") or message.kind),
+        "id": message.idempotency_key or f"message:{message.pk}",
+        "created_at": timezone.localtime(message.created_at).isoformat(),
+        "data": params.get("data", {}),
+    }
+
+
+def body_of(message: OutgoingMessage) -> bytes:
+    """The exact bytes POSTed: the same on every attempt (keys sorted, no spaces)."""
+    return json.dumps(
+        payload(message), cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the 3xx answer reaches the caller as an HTTPError
+
+
+class WebhookAdapter:
+    channel = "webhook"
+
+    def __init__(self) -> None:
+        self.timeout = float(notification_settings().get("TIMEOUT_SECONDS", 10))
+        self.opener = urllib.request.build_opener(_NoRedirects)
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        endpoint = message.webhook
+        if endpoint is None or not endpoint.active:
+            return SendResult(ok=False, retryable=False, error=_("The webhook was deleted or switched off."))
+        try:
+            url = check_webhook_url(endpoint.url)
+        except ValidationFailed as error:
+            return SendResult(ok=False, retryable=False, error=clip(f"{endpoint.url}: {error.fields['url']}", 500))
+        body = body_of(message)
+        event = str((message.params or {}).get("event") or message.kind)
+        delivery = message.idempotency_key or f"message:{message.pk}"
+        timestamp = int(time.time())
+        request = urllib.request.Request(  # noqa: S310 (check_webhook_url: http or https only)
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "sellerdesk-webhooks/1",
+                "X-Sellerdesk-Event": event,
+                "X-Sellerdesk-Delivery": delivery,
+                "X-Sellerdesk-Timestamp": str(timestamp),
+                "X-Sellerdesk-Signature": sign(endpoint.secret, timestamp, body),
+            },
+        )
+        try:
+            with self.opener.open(request, timeout=self.timeout) as answer:
+                status, text = answer.status, answer.read(2000).decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read(2000).decode("utf-8", "replace")
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            return SendResult(
+                ok=False, error=clip(_("No answer from %(url)s: %(reason)s") % {"url": url, "reason": reason}, 500)
+            )
+        if 200 <= status < 300:
+            return SendResult(ok=True, provider_message_id=delivery, status_code=status, response=clip(text))
+        retryable = status >= 500 or status in (408, 429)
+        return SendResult(
+            ok=False,
+            status_code=status,
+            retryable=retryable,
+            error=_("The receiver answered %(status)s.") % {"status": status},
+            response=clip(text),
+        )
