@@ -1,0 +1,362 @@
+"""When a message may go out: a shop's sending rules and a buyer's wishes (C13 rules).
+
+`plan` answers for one message about to be written: send now, hold until the morning
+(SMS and payment reminders in quiet hours), or do not send (the shop's switch, the
+buyer's opt-out of non-transactional messages, the daily cap). The outbox (N1's
+`outbox.enqueue`) asks it before writing each row; `channels_for` tells `outbox.notify`
+which channels a kind goes out on.
+
+Quiet hours are local time (settings.TIME_ZONE) and may cross midnight (21:00–08:00 by
+default); on a Chinese public holiday the morning starts at the shop's holiday_quiet_end
+(10:00 by default) instead. One-time codes, purchase orders to suppliers and webhooks to
+other systems are never held nor capped: someone is waiting for them, and none wakes a buyer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from sellerdesk.core.audit import changes_of, register_settings_code, settings_changed
+from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import require
+from sellerdesk.customers.models import Customer
+from sellerdesk.notifications.models import (
+    NON_TRANSACTIONAL_KINDS,
+    BuyerPreference,
+    Channel,
+    MessageKind,
+    MessageStatus,
+    NotificationSettings,
+    OutgoingMessage,
+)
+from sellerdesk.shops.models import Shop
+
+try:  # Chinese public holidays for the years the table below does not cover.
+    import holidays as holidays_package
+except ImportError:  # pragma: no cover - the table covers the years the tests use
+    holidays_package = None
+
+SETTINGS_SAVED = "notification_settings_saved"
+
+register_settings_code(
+    SETTINGS_SAVED,
+    gettext_noop("Notification settings of %(shop)s saved."),
+    NotificationSettings,
+    example={"shop": "main", "shop_name": "主店", "changes": {"daily_cap": [5, 3]}},
+)
+
+# Why a message is held or not sent (Plan.reason).
+REASON_SHOP_OFF = "shop_off"
+REASON_CHANNEL_OFF = "channel_off"
+REASON_OPTED_OUT = "opted_out"
+REASON_DAILY_CAP = "daily_cap"
+REASON_QUIET_HOURS = "quiet_hours"
+
+# Messages the rules never hold nor suppress for a buyer's sake: a sign-in code (the buyer
+# waits for it), a purchase order (to a supplier), an event for another system.
+_UNRULED_KINDS = frozenset({MessageKind.ONE_TIME_CODE, MessageKind.PURCHASE_ORDER, MessageKind.WEBHOOK_EVENT})
+# Kinds that wait for the morning on every channel, not only SMS: a reminder at night is rude.
+_HELD_KINDS = frozenset({MessageKind.PAYMENT_REMINDER})
+# Channels that wake a buyer's phone at night.
+_HELD_CHANNELS = frozenset({Channel.SMS})
+
+# The channels each kind goes out on unless the shop chose otherwise (NotificationSettings.channels).
+_ORDER_STEP = [Channel.IN_SITE, Channel.SMS, Channel.EMAIL]
+DEFAULT_CHANNELS: dict[str, list[str]] = {
+    MessageKind.ORDER_CONFIRMATION: [Channel.IM, Channel.IN_SITE, Channel.EMAIL],
+    MessageKind.PAID: [Channel.IN_SITE, Channel.EMAIL],
+    MessageKind.PARCEL_SHIPPED: _ORDER_STEP,
+    MessageKind.IN_TRANSIT: [Channel.IN_SITE, Channel.EMAIL],
+    MessageKind.DELIVERED: _ORDER_STEP,
+    MessageKind.PARCEL_PROBLEM: _ORDER_STEP,
+    MessageKind.AFTERSALES: _ORDER_STEP,
+    MessageKind.REFUND_DONE: _ORDER_STEP,
+    MessageKind.PAYMENT_REMINDER: [Channel.IM, Channel.SMS],
+    MessageKind.ONE_TIME_CODE: [Channel.SMS],
+    MessageKind.PURCHASE_ORDER: [Channel.EMAIL],
+    MessageKind.WEBHOOK_EVENT: [Channel.WEBHOOK],
+}
+
+# China's public holidays as the State Council announced them (放假调休: the days off,
+# weekends inside a break included; the working weekends 调休上班 are not holidays).
+# The `holidays` package answers for other years.
+_HOLIDAY_RANGES: dict[int, list[tuple[tuple[int, int], tuple[int, int]]]] = {
+    2025: [
+        ((1, 1), (1, 1)),
+        ((1, 28), (2, 4)),
+        ((4, 4), (4, 6)),
+        ((5, 1), (5, 5)),
+        ((5, 31), (6, 2)),
+        ((10, 1), (10, 8)),
+    ],
+    2026: [
+        ((1, 1), (1, 3)),
+        ((2, 15), (2, 23)),
+        ((4, 4), (4, 6)),
+        ((5, 1), (5, 5)),
+        ((6, 19), (6, 21)),
+        ((9, 25), (9, 27)),
+        ((10, 1), (10, 7)),
+    ],
+}
+
+
+def _expand(year: int, ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> set[date]:
+    days = set()
+    for (start_month, start_day), (end_month, end_day) in ranges:
+        day, end = date(year, start_month, start_day), date(year, end_month, end_day)
+        while day <= end:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+HOLIDAYS: dict[int, frozenset[date]] = {
+    year: frozenset(_expand(year, ranges)) for year, ranges in _HOLIDAY_RANGES.items()
+}
+
+
+def is_holiday(day: date) -> bool:
+    """Whether `day` is a Chinese public holiday (a day off of a holiday break)."""
+    table = HOLIDAYS.get(day.year)
+    if table is not None:
+        return day in table
+    if holidays_package is not None:
+        return day in holidays_package.China(years=day.year)
+    # Without the package: the holidays whose dates never move (元旦, 劳动节, 国庆节).
+    return (day.month, day.day) in {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
+
+
+# --- a shop's settings ---------------------------------------------------------------------
+
+
+def settings_for(shop: Shop | None) -> NotificationSettings:
+    """The shop's sending rules, or the defaults (an unsaved row) when it has none."""
+    if shop is not None:
+        row = NotificationSettings.objects.filter(shop=shop).first()
+        if row is not None:
+            return row
+        return NotificationSettings(shop=shop)
+    return NotificationSettings()
+
+
+def channels_for(shop: Shop | None, kind: str, *, settings: NotificationSettings | None = None) -> list[str]:
+    """The channels the shop sends this kind on: its choice, else DEFAULT_CHANNELS; none
+    at all when the shop's switch is off."""
+    current = settings if settings is not None else settings_for(shop)
+    if not current.enabled and kind not in _UNRULED_KINDS:
+        return []
+    chosen = (current.channels or {}).get(kind)
+    return list(chosen) if chosen is not None else list(DEFAULT_CHANNELS.get(kind, []))
+
+
+# --- quiet hours ---------------------------------------------------------------------------
+
+
+def _local(moment: datetime) -> datetime:
+    return timezone.localtime(moment, timezone.get_default_timezone())
+
+
+def _morning(settings: NotificationSettings, day: date) -> time:
+    return settings.holiday_quiet_end if is_holiday(day) else settings.quiet_end
+
+
+def _quiet_until(settings: NotificationSettings, moment: datetime) -> datetime | None:
+    """The end of the quiet hours `moment` falls in (aware, local), or None when it is not quiet."""
+    local = _local(moment)
+    start, today, now = settings.quiet_start, local.date(), local.time()
+    end_today = _morning(settings, today)
+    if start > settings.quiet_end:  # across midnight: the evening, then the next morning
+        if now >= start:
+            morning_day = today + timedelta(days=1)
+        elif now < end_today:
+            morning_day = today
+        else:
+            return None
+    elif start < settings.quiet_end:  # inside one day (a siesta, say)
+        if not start <= now < end_today:
+            return None
+        morning_day = today
+    else:
+        return None
+    end = datetime.combine(morning_day, _morning(settings, morning_day))
+    return timezone.make_aware(end, timezone.get_default_timezone())
+
+
+def is_quiet(shop: Shop | None, moment: datetime, *, settings: NotificationSettings | None = None) -> bool:
+    """Whether `moment` is in the shop's quiet hours (local time; holidays start later)."""
+    return _quiet_until(settings if settings is not None else settings_for(shop), moment) is not None
+
+
+def next_morning(shop: Shop | None, moment: datetime, *, settings: NotificationSettings | None = None) -> datetime:
+    """When a message held at `moment` may go: the end of the quiet hours, or `moment`
+    itself when it is not quiet."""
+    until = _quiet_until(settings if settings is not None else settings_for(shop), moment)
+    return until if until is not None else moment
+
+
+# --- the plan of one message ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """status: "queued" (at send_at) or "suppressed" (reason says which rule)."""
+
+    status: str
+    send_at: datetime
+    reason: str = ""
+
+    @property
+    def is_suppressed(self) -> bool:
+        return self.status == MessageStatus.SUPPRESSED
+
+    @property
+    def is_held(self) -> bool:
+        return self.reason == REASON_QUIET_HOURS
+
+
+def _local_day(moment: datetime) -> tuple[datetime, datetime]:
+    local = _local(moment)
+    start = timezone.make_aware(datetime.combine(local.date(), time(0)), timezone.get_default_timezone())
+    return start, start + timedelta(days=1)
+
+
+def sent_today(customer: Customer, channel: str, now: datetime) -> int:
+    """Messages on `channel` to the buyer written today (local day), not counting those
+    the rules stopped nor the old ones never sent."""
+    start, end = _local_day(now)
+    return (
+        OutgoingMessage.objects.filter(customer=customer, channel=channel, created_at__gte=start, created_at__lt=end)
+        .exclude(status__in=(MessageStatus.SUPPRESSED, MessageStatus.RECORDED))
+        .count()
+    )
+
+
+def plan(
+    *,
+    shop: Shop | None,
+    customer: Customer | None,
+    kind: str,
+    channel: str,
+    transactional: bool | None = None,
+    now: datetime,
+) -> Plan:
+    """What to do with a message about to be written, checked in this order: the shop's
+    switch (all off, or this kind not on this channel) → suppressed; the buyer opted out
+    and the message is not transactional (default: the kind is in NON_TRANSACTIONAL_KINDS)
+    → suppressed; the buyer already got the shop's daily cap of messages on this channel
+    today (local day) → suppressed; an SMS or a payment reminder in quiet hours → queued
+    for the end of the quiet hours; else queued now. One-time codes, purchase orders and
+    webhooks are never held nor capped."""
+    if kind in _UNRULED_KINDS or channel == Channel.WEBHOOK:
+        return Plan(MessageStatus.QUEUED, now)
+    settings = settings_for(shop)
+    if not settings.enabled:
+        return Plan(MessageStatus.SUPPRESSED, now, REASON_SHOP_OFF)
+    if channel not in channels_for(shop, kind, settings=settings):
+        return Plan(MessageStatus.SUPPRESSED, now, REASON_CHANNEL_OFF)
+    if transactional is None:
+        transactional = kind not in NON_TRANSACTIONAL_KINDS
+    if customer is not None:
+        if not transactional and BuyerPreference.objects.filter(customer=customer, opt_out=True).exists():
+            return Plan(MessageStatus.SUPPRESSED, now, REASON_OPTED_OUT)
+        if settings.daily_cap and sent_today(customer, channel, now) >= settings.daily_cap:
+            return Plan(MessageStatus.SUPPRESSED, now, REASON_DAILY_CAP)
+    if channel in _HELD_CHANNELS or kind in _HELD_KINDS:
+        until = _quiet_until(settings, now)
+        if until is not None:
+            return Plan(MessageStatus.QUEUED, until, REASON_QUIET_HOURS)
+    return Plan(MessageStatus.QUEUED, now)
+
+
+# --- changing the settings -----------------------------------------------------------------
+
+EDITABLE = ("enabled", "channels", "quiet_start", "quiet_end", "holiday_quiet_end", "daily_cap")
+
+
+def _time(value: Any) -> time | None:
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    try:
+        return time.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _cleaned(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    clean: dict[str, Any] = {}
+    bad: dict[str, str] = {}
+    for name, value in fields.items():
+        if name not in EDITABLE:
+            bad[name] = _("not a notification setting")
+        elif name == "enabled":
+            if not isinstance(value, bool):
+                bad[name] = _("true or false")
+            else:
+                clean[name] = value
+        elif name in ("quiet_start", "quiet_end", "holiday_quiet_end"):
+            parsed = _time(value)
+            if parsed is None:
+                bad[name] = _("a time of day such as 21:00")
+            else:
+                clean[name] = parsed
+        elif name == "daily_cap":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+                bad[name] = _("a whole number from 0 (no cap) to 100")
+            else:
+                clean[name] = value
+        elif name == "channels":
+            if not isinstance(value, Mapping):
+                bad[name] = _("the channels of each kind")
+                continue
+            chosen: dict[str, list[str]] = {}
+            for kind, channels in value.items():
+                if kind not in MessageKind.values:
+                    bad[f"channels.{kind}"] = _("unknown kind %(kind)s") % {"kind": kind}
+                elif isinstance(channels, str) or not all(channel in Channel.values for channel in channels):
+                    bad[f"channels.{kind}"] = _("channels among %(values)s") % {"values": ", ".join(Channel.values)}
+                else:
+                    chosen[kind] = [channel for channel in Channel.values if channel in set(channels)]
+            clean[name] = chosen
+    return clean, bad
+
+
+def _snapshot(row: NotificationSettings) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in EDITABLE}
+
+
+@transaction.atomic
+def update_settings(
+    *, shop: Shop, fields: Mapping[str, Any], actor: User | None, at: datetime | None = None
+) -> NotificationSettings:
+    """Change the shop's sending rules (notifications.manage): the switch, the channels per
+    kind (the kinds given replace theirs, the others keep theirs), quiet hours, the holiday
+    morning, the daily cap (0: none). Each bad field is named (ValidationFailed, nothing
+    written); the change is audited with each field's before and after."""
+    require(actor, "notifications.manage")
+    clean, bad = _cleaned(fields)
+    if bad:
+        raise ValidationFailed(bad)
+    row = NotificationSettings.objects.select_for_update().filter(shop=shop).first()
+    if row is None:
+        row = NotificationSettings.objects.create(shop=shop)
+    before = _snapshot(row)
+    if "channels" in clean:
+        clean["channels"] = {**row.channels, **clean["channels"]}
+    for name, value in clean.items():
+        setattr(row, name, value)
+    changes = changes_of(before, _snapshot(row))
+    if not changes:
+        return row
+    row.save(update_fields=sorted(clean))
+    settings_changed(shop, SETTINGS_SAVED, changes=changes, actor=actor, at=at or timezone.now())
+    return row
