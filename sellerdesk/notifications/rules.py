@@ -41,9 +41,9 @@ from sellerdesk.notifications.models import (
 from sellerdesk.shops.models import Shop
 
 try:  # Chinese public holidays for the years the table below does not cover.
-    import holidays as holidays_package
+    import holidays as holidays_package  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # pragma: no cover - the table covers the years the tests use
-    holidays_package = None
+    holidays_package = None  # type: ignore[assignment, unused-ignore]
 
 SETTINGS_SAVED = "notification_settings_saved"
 
