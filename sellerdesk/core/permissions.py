@@ -82,6 +82,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "aftersales.receive": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE}),
     "aftersales.arbitrate": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "aftersales.configure": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "notifications.manage": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "reminders.remind": _SERVICE,
     "reminders.report": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "reminders.configure": frozenset({Role.OWNER, Role.SUPERVISOR}),

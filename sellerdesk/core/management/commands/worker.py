@@ -12,6 +12,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
+from sellerdesk.core.periodic import jobs
 from sellerdesk.core.scheduler import enqueue_due_jobs
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
-        period: int = settings.SELLERDESK["SWEEP_INTERVAL_SECONDS"]
+        # Look as often as the most frequent job is due (sending messages: every few seconds).
+        period = min([settings.SELLERDESK["SWEEP_INTERVAL_SECONDS"], *(job.every.total_seconds() for job in jobs())])
 
         def schedule() -> None:
             while not stop.is_set():

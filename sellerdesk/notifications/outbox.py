@@ -1,0 +1,493 @@
+"""The outbox: every message is a row written in its event's transaction, sent after the commit.
+
+1. `enqueue` (or `notify`, for a buyer's message about an order) writes the row in the
+   caller's transaction, once per idempotency key, with the rules' verdict (N3's
+   `rules.plan`): due now, due in the morning (quiet hours), or suppressed. After the
+   commit the worker is woken (`wake_sender`).
+2. `send_due` claims due rows with a lease (status sending, lease_until) in a short
+   transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so N workers share the work; SQLite:
+   the one writer), then calls each row's channel adapter with NO transaction open, then
+   records the attempt (DeliveryAttempt) and the outcome in a second short transaction:
+   sent, retrying after an exponential backoff, or dead after MAX_ATTEMPTS (at once when
+   the channel says retrying cannot help).
+3. A worker that dies mid-send leaves its rows in status sending; when their lease
+   expires another worker claims them again and calls the provider with the same
+   idempotency key, so a receiver that dedupes by it sees each message once.
+4. `resend` puts a dead (or sent) message back in the queue, audited.
+
+The claim counts the attempt (attempts + 1) before the call, so a message that kills its
+worker every time still ends dead, and the attempt number is the fencing token: a worker
+whose lease expired records its attempt but no longer decides the message's status.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sellerdesk.core.audit import record, register_audit_code
+from sellerdesk.core.errors import Conflict, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import require
+from sellerdesk.core.tasks import run_periodic_job
+from sellerdesk.customers.models import Customer
+from sellerdesk.notifications.models import (
+    NON_TRANSACTIONAL_KINDS,
+    PENDING_STATUSES,
+    BuyerPreference,
+    Channel,
+    DeliveryAttempt,
+    MessageKind,
+    MessageStatus,
+    OutgoingMessage,
+    WebhookEndpoint,
+)
+from sellerdesk.orders.models import Order
+from sellerdesk.shops.models import Shop
+
+# N2's channels and N3's rules and templates are written at the same time as this module;
+# until each has landed the outbox works without it (see the fallbacks below).
+try:
+    from sellerdesk.notifications.channels import SendResult, adapter_for
+except ImportError:  # pragma: no cover - until notifications.channels lands
+
+    @dataclass(frozen=True)
+    class SendResult:  # type: ignore[no-redef]
+        ok: bool
+        provider_message_id: str = ""
+        status_code: int | None = None
+        error: str = ""
+        response: str = ""
+        retryable: bool = True
+
+    def adapter_for(channel: str) -> Any:  # type: ignore[misc]
+        raise LookupError(f"no adapter for channel {channel!r} (notifications.channels has not landed)")
+
+
+try:
+    from sellerdesk.notifications import rules
+except ImportError:  # pragma: no cover - until notifications.rules lands
+    rules = None  # type: ignore[assignment]
+
+try:
+    from sellerdesk.notifications import templates
+except ImportError:  # pragma: no cover - until notifications.templates lands
+    templates = None  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+MESSAGE = "outgoing_message"
+MESSAGE_RESENT = "message_resent"
+register_audit_code(
+    MESSAGE_RESENT,
+    MESSAGE,
+    gettext_lazy("Message queued again by hand (it was %(before)s)."),
+    format=lambda data: {"before": MessageStatus(data["before"]).label if data.get("before") else ""},
+    example={"before": "dead"},
+)
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+# Statuses a message may be resent from.
+RESENDABLE = (MessageStatus.DEAD, MessageStatus.SENT)
+
+
+def _settings() -> dict[str, Any]:
+    return dict(settings.SELLERDESK.get("NOTIFICATIONS", {}))
+
+
+def max_attempts() -> int:
+    return int(_settings().get("MAX_ATTEMPTS", 6))
+
+
+def lease_duration() -> timedelta:
+    return timedelta(seconds=float(_settings().get("LEASE_SECONDS", 60)))
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long after failed attempt number `attempt` (1, 2, …) the next one is due,
+    without jitter: BACKOFF_SECONDS · 2^(attempt − 1), at most BACKOFF_MAX_SECONDS."""
+    config = _settings()
+    base = float(config.get("BACKOFF_SECONDS", 60))
+    ceiling = float(config.get("BACKOFF_MAX_SECONDS", 3600))
+    return timedelta(seconds=min(base * 2 ** max(attempt - 1, 0), ceiling))
+
+
+def _jittered(delay: timedelta) -> timedelta:
+    # Up to 10 % more, so that messages failing together (a provider's outage) do not all
+    # come back in the same second.
+    return delay * (1 + random.random() / 10)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    status: str
+    send_at: datetime
+    reason: str = ""
+
+
+def _plan(
+    *, shop: Shop | None, customer: Customer | None, kind: str, channel: str, transactional: bool, at: datetime
+) -> _Verdict:
+    """The rules' verdict (N3's rules.plan): queued now, queued for later, or suppressed."""
+    if rules is None or not hasattr(rules, "plan"):
+        return _Verdict(MessageStatus.QUEUED, at)
+    plan = rules.plan(shop=shop, customer=customer, kind=kind, channel=channel, transactional=transactional, now=at)
+    return _Verdict(str(plan.status), plan.send_at or at, str(plan.reason or ""))
+
+
+def enqueue(
+    *,
+    kind: str,
+    channel: str,
+    recipient: str,
+    key: str,
+    at: datetime,
+    text: str = "",
+    subject: str = "",
+    params: Mapping[str, Any] = _EMPTY,
+    order: Order | None = None,
+    customer: Customer | None = None,
+    shop: Shop | None = None,
+    language: str = "",
+    attachments: Sequence[Mapping[str, Any]] = (),
+    webhook: WebhookEndpoint | None = None,
+    transactional: bool | None = None,
+) -> OutgoingMessage | None:
+    """Write one message to send, in the caller's transaction: queued now, queued for the
+    morning (next_attempt_at) or suppressed, as the shop's rules say. One row per `key`,
+    ever: called again with a key already written (even by a concurrent transaction) it
+    returns that row and writes nothing. None, writing nothing, when there is nobody to
+    send to (an empty recipient). The worker is woken when the transaction commits.
+    `transactional` defaults to the kind's (payment reminders are not)."""
+    if kind not in MessageKind.values:
+        raise ValidationFailed({"kind": _("Unknown kind of message: %(kind)s") % {"kind": kind}})
+    if channel not in Channel.values:
+        raise ValidationFailed({"channel": _("Unknown channel: %(channel)s") % {"channel": channel}})
+    if not key or len(key) > 200:
+        raise ValidationFailed({"key": _("An idempotency key of 1 to 200 characters is required.")})
+    known = OutgoingMessage.objects.filter(idempotency_key=key).first()
+    if known is not None:
+        return known
+    recipient = recipient.strip()
+    if not recipient:
+        return None
+    if order is not None:
+        customer = customer or order.customer
+        shop = shop or order.shop
+    if transactional is None:
+        transactional = kind not in NON_TRANSACTIONAL_KINDS
+    verdict = _plan(shop=shop, customer=customer, kind=kind, channel=channel, transactional=transactional, at=at)
+    row = OutgoingMessage(
+        order=order,
+        customer=customer,
+        shop=shop,
+        channel=channel,
+        recipient=recipient[:500],
+        kind=kind,
+        language=language,
+        subject=subject[:200],
+        text=text,
+        params=dict(params),
+        attachments=[dict(attachment) for attachment in attachments],
+        transactional=transactional,
+        status=verdict.status,
+        idempotency_key=key,
+        next_attempt_at=verdict.send_at if verdict.status == MessageStatus.QUEUED else None,
+        # Why a rule stopped it (a message held for the morning is simply due then).
+        last_error=verdict.reason[:500] if verdict.status == MessageStatus.SUPPRESSED else "",
+        webhook=webhook,
+        created_at=at,
+    )
+    try:
+        # A savepoint: a twin transaction that wrote the key first makes this INSERT fail
+        # (after waiting for it to commit, on PostgreSQL) without spoiling the caller's.
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        known = OutgoingMessage.objects.filter(idempotency_key=key).first()
+        if known is None:
+            raise
+        return known
+    if row.status == MessageStatus.QUEUED:
+        transaction.on_commit(wake_sender)
+    return row
+
+
+def _preference(customer_id: int | None) -> BuyerPreference | None:
+    if customer_id is None:
+        return None
+    return BuyerPreference.objects.filter(customer_id=customer_id).first()
+
+
+def _default_channels(order: Order) -> list[str]:
+    # Today's choice for order messages: the buyer's chat when the order has a nickname.
+    return [Channel.IM if order.buyer_nickname else Channel.SMS]
+
+
+def _channels_of(kind: str, order: Order) -> list[str]:
+    """The channels the order's shop sends this kind on (its NotificationSettings; none
+    when its switch is off)."""
+    if rules is None or not hasattr(rules, "channels_for"):
+        return _default_channels(order)
+    return list(rules.channels_for(order.shop, str(kind)))
+
+
+def _recipient(channel: str, order: Order, preference: BuyerPreference | None) -> str:
+    if channel == Channel.SMS:
+        return order.buyer_phone
+    if channel == Channel.IM:
+        return order.buyer_nickname or str(order.customer_id)
+    if channel == Channel.IN_SITE:
+        return str(order.customer_id)
+    if channel == Channel.EMAIL:
+        return preference.email if preference else ""
+    return ""  # webhooks go to endpoints, not to a buyer
+
+
+def _words(*, kind: str, channel: str, language: str, params: Mapping[str, Any], order: Order) -> tuple[str, str]:
+    """The subject and text from the shop's template (N3's templates.render)."""
+    if templates is not None and hasattr(templates, "render"):
+        rendered = templates.render(kind=kind, channel=channel, language=language, params=params, shop=order.shop)
+        return rendered.subject, rendered.body
+    # Until the templates land: the caller's own text, else the kind and the order.
+    with translation.override(language):
+        label = str(MessageKind(kind).label)
+        text = str(params.get("text") or f"{label}: {order.number}")
+    return str(params.get("subject") or label), text
+
+
+def notify(
+    *,
+    kind: str,
+    order: Order,
+    params: Mapping[str, Any],
+    at: datetime,
+    key: str | None = None,
+    channels: Sequence[str] | None = None,
+) -> list[OutgoingMessage]:
+    """Write the buyer's messages about `order` (in the caller's transaction): one per
+    channel the shop sends `kind` on (or `channels`), in the buyer's language (their
+    preference, else the site's), worded by the shop's template for the kind, channel and
+    language. Each is keyed `{key}:{channel}` (key defaults to `{kind}:{order number}`), so
+    a repeated event writes nothing new. A channel the buyer cannot be reached on (no email
+    address) is skipped. Returns the messages, new or already written."""
+    preference = _preference(order.customer_id)
+    language = (preference.language if preference and preference.language else "") or settings.LANGUAGE_CODE
+    base = key or f"{kind}:{order.number}"
+    written = []
+    for channel in channels if channels is not None else _channels_of(kind, order):
+        recipient = _recipient(channel, order, preference)
+        if not recipient:
+            continue
+        subject, text = _words(kind=kind, channel=channel, language=language, params=params, order=order)
+        message = enqueue(
+            kind=kind,
+            channel=channel,
+            recipient=recipient,
+            key=f"{base}:{channel}",
+            text=text,
+            subject=subject,
+            params=params,
+            order=order,
+            language=language,
+            at=at,
+        )
+        if message is not None:
+            written.append(message)
+    return written
+
+
+# --- waking the worker ---------------------------------------------------------------------
+
+# The periodic job that sends due messages (notifications.tasks).
+SEND_JOB = "send_messages"
+_last_wake = 0.0
+
+
+def wake_sender() -> None:
+    """Ask a worker to send due messages now rather than at its next round: a task on the
+    queue, at most one a second from this process (the periodic job catches the rest)."""
+    global _last_wake
+    moment = time.monotonic()
+    if moment - _last_wake < 1.0:
+        return
+    _last_wake = moment
+    try:
+        run_periodic_job.enqueue(SEND_JOB)
+    except Exception:  # the periodic job sends it anyway; a wake-up is only a shortcut
+        logger.exception("could not wake the message sender")
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+def _claim(*, now: datetime, size: int) -> list[OutgoingMessage]:
+    """Take up to `size` due messages (oldest due first) for this worker: status sending,
+    leased until now + LEASE_SECONDS, the attempt counted. Skips rows another worker is
+    claiming at this moment (PostgreSQL) instead of waiting for them."""
+    until = now + lease_duration()
+    with transaction.atomic():
+        due = (
+            OutgoingMessage.objects.filter(status__in=PENDING_STATUSES)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+        )
+        ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        # next_attempt_at follows the lease, so one condition (and one index) finds both the
+        # messages due and those whose worker died.
+        OutgoingMessage.objects.filter(pk__in=ids).update(
+            status=MessageStatus.SENDING, lease_until=until, next_attempt_at=until, attempts=F("attempts") + 1
+        )
+        return list(
+            OutgoingMessage.objects.filter(pk__in=ids)
+            .select_related("order", "customer", "shop", "webhook")
+            .order_by("next_attempt_at", "pk")
+        )
+
+
+def _release(messages: Sequence[OutgoingMessage], *, now: datetime) -> None:
+    """Give back claimed messages this worker will not call in time (its lease is running
+    out): due again at once, the attempt not counted."""
+    for message in messages:
+        OutgoingMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts).update(
+            status=Case(When(attempts=1, then=Value(MessageStatus.QUEUED)), default=Value(MessageStatus.RETRYING)),
+            attempts=F("attempts") - 1,
+            lease_until=None,
+            next_attempt_at=now,
+        )
+
+
+def _call(message: OutgoingMessage) -> SendResult:
+    """The channel's answer; an adapter that raises is a failure worth retrying."""
+    try:
+        return adapter_for(message.channel).send(message)
+    except Exception as error:
+        logger.exception("sending message %s through %s failed", message.pk, message.channel)
+        return SendResult(ok=False, error=f"{type(error).__name__}: {error}", retryable=True)
+
+
+def _record(message: OutgoingMessage, result: SendResult, *, started_at: datetime, duration_ms: int) -> str:
+    """Write the attempt and the message's outcome; returns the message's status after it."""
+    number = message.attempts
+    finished_at = started_at + timedelta(milliseconds=duration_ms)
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            message=message,
+            number=number,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            ok=result.ok,
+            status_code=result.status_code,
+            provider_message_id=(result.provider_message_id or "")[:200],
+            error=(result.error or "")[:500],
+            response=(result.response or "")[:1000],
+        )
+        if result.ok:
+            # Delivered, even if this worker's lease ran out meanwhile: that is a fact.
+            OutgoingMessage.objects.filter(pk=message.pk, status__in=(*PENDING_STATUSES, MessageStatus.DEAD)).update(
+                status=MessageStatus.SENT,
+                sent_at=finished_at,
+                provider_message_id=(result.provider_message_id or "")[:200],
+                lease_until=None,
+                next_attempt_at=None,
+                last_error="",
+            )
+            return MessageStatus.SENT
+        is_final = not result.retryable or number >= max_attempts()
+        status = MessageStatus.DEAD if is_final else MessageStatus.RETRYING
+        # Only while this worker still holds the message (same attempt): a worker whose
+        # lease expired and was overtaken does not undo the newer attempt.
+        OutgoingMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=number).update(
+            status=status,
+            lease_until=None,
+            next_attempt_at=None if is_final else finished_at + _jittered(retry_delay(number)),
+            last_error=(result.error or _("The channel refused the message."))[:500],
+        )
+        return status
+
+
+def send_due(*, now: datetime, limit: int = 100, worker: str) -> int:
+    """Send up to `limit` messages that are due at `now` (queued or retrying whose time has
+    come, or sending whose worker's lease expired). Each batch is claimed in a short
+    transaction; every channel call happens with no transaction open (call it outside
+    one); each attempt is recorded with its outcome. Returns how many messages were tried.
+    Safe to run in any number of processes at once."""
+    config = _settings()
+    batch = max(1, int(config.get("CLAIM_BATCH", 20)))
+    lease = lease_duration().total_seconds()
+    started = time.monotonic()
+    tried = 0
+    while tried < limit:
+        claimed_at = now + timedelta(seconds=time.monotonic() - started)
+        claimed = _claim(now=claimed_at, size=min(batch, limit - tried))
+        if not claimed:
+            break
+        claimed_clock = time.monotonic()
+        for index, message in enumerate(claimed):
+            # Stop well before the lease ends, so that no other worker takes a message this
+            # one is still about to send.
+            if time.monotonic() - claimed_clock > lease * 0.8:
+                _release(claimed[index:], now=now + timedelta(seconds=time.monotonic() - started))
+                return tried
+            call_started = time.monotonic()
+            result = _call(message)
+            duration_ms = int((time.monotonic() - call_started) * 1000)
+            status = _record(
+                message,
+                result,
+                started_at=now + timedelta(seconds=call_started - started),
+                duration_ms=duration_ms,
+            )
+            tried += 1
+            if not result.ok:
+                logger.info(
+                    "message %s attempt %s by %s: %s (%s)", message.pk, message.attempts, worker, status, result.error
+                )
+    return tried
+
+
+# --- by hand -------------------------------------------------------------------------------
+
+
+def resend(*, message: OutgoingMessage, actor: User | None, at: datetime | None = None) -> OutgoingMessage:
+    """Queue a dead (or sent) message again, due at once, with its idempotency key and its
+    attempts so far (the numbering goes on; a resent message that fails again is dead
+    again, it gets one more try per resend). Audited. Refuses (409) any other status."""
+    require(actor, "notifications.manage")
+    at = at or timezone.now()
+    with transaction.atomic():
+        message = OutgoingMessage.objects.select_for_update().get(pk=message.pk)
+        if message.status not in RESENDABLE:
+            raise Conflict(
+                "invalid_transition",
+                _("Only a message that failed for good or was sent can be sent again; this one is %(status)s.")
+                % {"status": MessageStatus(message.status).label},
+                details={"current_status": message.status, "action": "resend"},
+            )
+        before = message.status
+        message.status = MessageStatus.QUEUED
+        message.next_attempt_at = at
+        message.lease_until = None
+        message.last_error = ""
+        message.save(update_fields=["status", "next_attempt_at", "lease_until", "last_error"])
+        record(object_kind=MESSAGE, object_id=message.pk, code=MESSAGE_RESENT, actor=actor, at=at, before=before)
+        transaction.on_commit(wake_sender)
+    return message
