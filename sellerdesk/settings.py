@@ -234,28 +234,27 @@ SELLERDESK: dict[str, Any] = {
         "INSPECTION_REASONS": ["quality", "damaged", "not_as_described", "wrong_item"],
         "MAX_EVIDENCE_BYTES": 20 * 1024 * 1024,
     },
-    # The notifications outbox (notifications.outbox): a message that failed is tried again
-    # after BACKOFF_SECONDS · 2^(attempt − 1), at most BACKOFF_MAX_SECONDS, and is dead (staff
-    # may resend it) after MAX_ATTEMPTS attempts. A worker holds the messages it sends for
-    # LEASE_SECONDS: a worker that died mid-send leaves them to another after that.
-    "NOTIFICATIONS": {
-        "MAX_ATTEMPTS": int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "6")),
-        "BACKOFF_SECONDS": 60,
-        "BACKOFF_MAX_SECONDS": 3600,
-        "LEASE_SECONDS": int(os.environ.get("NOTIFICATIONS_LEASE_SECONDS", "60")),
-        # How often the worker looks for due messages (those enqueued in a request wake it at once).
-        "SEND_EVERY_SECONDS": float(os.environ.get("NOTIFICATIONS_SEND_EVERY_SECONDS", "2")),
-        # Messages a worker claims at once (one short transaction per batch).
-        "CLAIM_BATCH": 20,
-    },
     # The buyer portal shows the sign-in code it recorded on the page: only until SMS is
     # really sent (issue 13); `make run` sets it for the demo, production never does.
     "PORTAL_SHOW_CODES": os.environ.get("PORTAL_SHOW_CODES", "0") == "1",
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
     ),
-    # The channels that send messages (notifications.channels).
+    # Messages (notifications): the outbox and the channels that send them.
     "NOTIFICATIONS": {
+        # The outbox (notifications.outbox): a message that failed is tried again after
+        # BACKOFF_SECONDS · 2^(attempt − 1), at most BACKOFF_MAX_SECONDS, and is dead (staff may
+        # resend it) after MAX_ATTEMPTS attempts. A worker holds the messages it sends for
+        # LEASE_SECONDS: a worker that died mid-send leaves them to another after that.
+        "MAX_ATTEMPTS": int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "6")),
+        "BACKOFF_SECONDS": 60,
+        "BACKOFF_MAX_SECONDS": 3600,
+        "LEASE_SECONDS": float(os.environ.get("NOTIFICATIONS_LEASE_SECONDS", "60")),
+        # How often the worker looks for due messages (those enqueued in a request wake it at once).
+        "SEND_EVERY_SECONDS": float(os.environ.get("NOTIFICATIONS_SEND_EVERY_SECONDS", "2")),
+        # Messages a worker claims at once (one short transaction per batch).
+        "CLAIM_BATCH": 20,
+        # The channels (notifications.channels):
         # "simulated": written to SMS_LOG, nothing leaves the machine; "aliyun": Aliyun SMS.
         "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "simulated"),
         "SMS_LOG": Path(os.environ.get("SMS_LOG", VAR_DIR / "sms.log")),
