@@ -112,7 +112,7 @@ class SimulatedSms:
         message_id = self.message_id_for(key)
         line = {
             "id": message_id,
-            "at": timezone.now().isoformat(),
+            "at": timezone.localtime().isoformat(),
             "to": number,
             "kind": message.kind,
             "text": message.text,
