@@ -237,6 +237,7 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "retry_carrier_stops: 0",
         "retry_carrier_tracking: 0",
         "retry_refunds: 0",
+        "send_messages: 0",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -261,6 +262,7 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
         "retry_carrier_stops: 0",
         "retry_carrier_tracking: 0",
         "retry_refunds: 0",
+        "send_messages: 0",
     ]
 
 
@@ -294,6 +296,7 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
         "retry_carrier_stops: 0",
         "retry_carrier_tracking: 0",
         "retry_refunds: 0",
+        "send_messages: 0",
     ]
 
 
@@ -329,10 +332,12 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "retry_carrier_tracking",
         "retry_refunds",
         "review_paid_orders",
+        "send_messages",
     ]
     assert sorted(first) == names == every_job
-    assert (second, a_bit_later) == ([], [])
-    assert _enqueued() == names
+    # Only the outbox's sender runs every few seconds.
+    assert (second, a_bit_later) == ([], ["send_messages"])
+    assert _enqueued() == sorted([*names, "send_messages"])
     assert all(result.task_path == "sellerdesk.core.tasks.run_periodic_job" for result in DBTaskResult.objects.all())
 
 
@@ -352,6 +357,7 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "retry_carrier_tracking",
         "retry_refunds",
         "review_paid_orders",
+        "send_messages",
     ]
     assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
@@ -386,6 +392,9 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "review_paid_orders",
         "review_paid_orders",
         "review_paid_orders",
+        "send_messages",
+        "send_messages",
+        "send_messages",
     ]
 
 
