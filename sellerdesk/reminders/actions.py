@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -25,7 +26,9 @@ from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import Role, require
 from sellerdesk.customers.models import Customer
+from sellerdesk.notifications import outbox
 from sellerdesk.notifications.models import BuyerPreference, MessageKind, OutgoingMessage
+from sellerdesk.notifications.templates import goods_text
 from sellerdesk.orders.events import insert_events
 from sellerdesk.orders.models import Order, PaymentMethod
 from sellerdesk.orders.states import OrderStatus, PaymentStatus
@@ -39,11 +42,6 @@ from sellerdesk.reminders.models import (
     UnpaidReason,
 )
 from sellerdesk.shops.models import Shop
-
-try:
-    from sellerdesk.notifications import outbox
-except ImportError:  # pragma: no cover - N1's outbox lands in the same issue
-    outbox = None  # type: ignore[assignment]
 
 CHANNELS = frozenset(ReminderChannel.values)
 # Reminders go out by day only: a shop's windows must lie inside these hours.
@@ -163,16 +161,6 @@ def _check_channel(channel: str) -> None:
 # --- the message ---------------------------------------------------------------------------
 
 
-def goods_description(order: Order) -> str:
-    """The goods as the seed's message names them: "吊带裙 玫红 XS ×1" (colour, size …)."""
-    parts = []
-    for line in order.lines.all():
-        attributes = " ".join(str(value) for value in (line.attributes or {}).values() if value)
-        name = f"{line.name} {attributes}".strip()
-        parts.append(f"{name} ×{line.quantity}")
-    return "、".join(parts)
-
-
 def reminder_params(order: Order) -> dict[str, Any]:
     """The placeholders of the payment_reminder templates (N3's words, seed 002's tone)."""
     pay_by = timezone.localtime(order.pay_deadline) if order.pay_deadline else None
@@ -181,7 +169,9 @@ def reminder_params(order: Order) -> dict[str, Any]:
         "order_number": order.number,
         "buyer_name": order.buyer_name,
         "shop_name": order.shop.name,
-        "goods": goods_description(order),
+        # Name (colour size) × quantity, as every order message names the goods; the lines
+        # are prefetched by the sweep (all(), not a new query per order).
+        "goods": goods_text(sorted(order.lines.all(), key=lambda line: line.position), settings.LANGUAGE_CODE),
         "total": str(order.total),
         "pay_by": pay_by.strftime("%Y-%m-%d %H:%M") if pay_by else "",
         "placed_on": f"{placed.month}.{placed.day:02d}",
@@ -191,8 +181,6 @@ def reminder_params(order: Order) -> dict[str, Any]:
 def _send(order: Order, channel: str, at: datetime) -> OutgoingMessage | None:
     """The reminder into the outbox (one per order: the key), in the caller's
     transaction; None when the outbox wrote nothing."""
-    if outbox is None:
-        return None
     messages = outbox.notify(
         kind=MessageKind.PAYMENT_REMINDER,
         order=order,

@@ -27,7 +27,7 @@ def short_date(moment: datetime) -> str:
 
 def channel_short_label(channel: str) -> str:
     """The channel in a word, for the note and the list's badge."""
-    labels = {"sms": _("SMS"), "im": _("Chat"), "phone": _("Phone")}
+    labels = {"sms": _("SMS"), "im": _("Chat"), "phone": _("Phone call")}
     return labels.get(channel, channel)
 
 

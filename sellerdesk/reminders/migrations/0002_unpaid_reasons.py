@@ -3,20 +3,8 @@ them): price, shipping cost, still comparing, payment trouble, forgot, changed m
 
 from django.db import migrations
 
-REASONS = [
-    ("still_comparing", "拍下考虑一下,对比其他产品", "Still comparing with other products"),
-    ("price_too_high", "价格太贵,再考虑一下", "Price too high"),
-    ("shipping_cost", "运费太贵", "Shipping cost"),
-    ("insufficient_balance", "卡里余额不足或支付受限", "Not enough money on the card, or payment limited"),
-    ("payment_tool_trouble", "支付工具问题(U盾、证书等)", "Payment trouble (security key, certificate …)"),
-    ("pay_later", "时间不够,稍后付款", "No time now, will pay later"),
-    ("forgot", "忘记付款了", "Forgot to pay"),
-    ("changed_mind", "不想要了", "Changed their mind"),
-    ("bought_elsewhere", "已在别处购买", "Bought elsewhere"),
-    ("wrong_details", "信息错误,重新拍下", "Wrong details, ordering again"),
-    ("other", "其他", "Other"),
-]
-
+# The list as the seed gives it (kept in the app so that the tests and the demo install the same).
+from sellerdesk.reminders.reasons import REASONS
 
 def add_reasons(apps, schema_editor):
     UnpaidReason = apps.get_model("reminders", "UnpaidReason")
