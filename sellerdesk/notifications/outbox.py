@@ -22,19 +22,20 @@ whose lease expired records its attempt but no longer decides the message's stat
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,6 +45,8 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.tasks import run_periodic_job
 from sellerdesk.customers.models import Customer
+from sellerdesk.notifications import rules, templates
+from sellerdesk.notifications.channels import SendResult, adapter_for
 from sellerdesk.notifications.models import (
     NON_TRANSACTIONAL_KINDS,
     PENDING_STATUSES,
@@ -57,35 +60,6 @@ from sellerdesk.notifications.models import (
 )
 from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
-
-# N2's channels and N3's rules and templates are written at the same time as this module;
-# until each has landed the outbox works without it (see the fallbacks below).
-try:
-    from sellerdesk.notifications.channels import SendResult, adapter_for
-except ImportError:  # pragma: no cover - until notifications.channels lands
-
-    @dataclass(frozen=True)
-    class SendResult:  # type: ignore[no-redef]
-        ok: bool
-        provider_message_id: str = ""
-        status_code: int | None = None
-        error: str = ""
-        response: str = ""
-        retryable: bool = True
-
-    def adapter_for(channel: str) -> Any:  # type: ignore[misc]
-        raise LookupError(f"no adapter for channel {channel!r} (notifications.channels has not landed)")
-
-
-try:
-    from sellerdesk.notifications import rules
-except ImportError:  # pragma: no cover - until notifications.rules lands
-    rules = None  # type: ignore[assignment]
-
-try:
-    from sellerdesk.notifications import templates
-except ImportError:  # pragma: no cover - until notifications.templates lands
-    templates = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -134,23 +108,6 @@ def _jittered(delay: timedelta) -> timedelta:
 # --- writing -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Verdict:
-    status: str
-    send_at: datetime
-    reason: str = ""
-
-
-def _plan(
-    *, shop: Shop | None, customer: Customer | None, kind: str, channel: str, transactional: bool, at: datetime
-) -> _Verdict:
-    """The rules' verdict (N3's rules.plan): queued now, queued for later, or suppressed."""
-    if rules is None or not hasattr(rules, "plan"):
-        return _Verdict(MessageStatus.QUEUED, at)
-    plan = rules.plan(shop=shop, customer=customer, kind=kind, channel=channel, transactional=transactional, now=at)
-    return _Verdict(str(plan.status), plan.send_at or at, str(plan.reason or ""))
-
-
 def enqueue(
     *,
     kind: str,
@@ -192,7 +149,8 @@ def enqueue(
         shop = shop or order.shop
     if transactional is None:
         transactional = kind not in NON_TRANSACTIONAL_KINDS
-    verdict = _plan(shop=shop, customer=customer, kind=kind, channel=channel, transactional=transactional, at=at)
+    verdict = rules.plan(shop=shop, customer=customer, kind=kind, channel=channel, transactional=transactional, now=at)
+    status = str(verdict.status)
     row = OutgoingMessage(
         order=order,
         customer=customer,
@@ -203,14 +161,14 @@ def enqueue(
         language=language,
         subject=subject[:200],
         text=text,
-        params=dict(params),
+        params=_json_safe(params),
         attachments=[dict(attachment) for attachment in attachments],
         transactional=transactional,
-        status=verdict.status,
+        status=status,
         idempotency_key=key,
-        next_attempt_at=verdict.send_at if verdict.status == MessageStatus.QUEUED else None,
+        next_attempt_at=(verdict.send_at or at) if status == MessageStatus.QUEUED else None,
         # Why a rule stopped it (a message held for the morning is simply due then).
-        last_error=verdict.reason[:500] if verdict.status == MessageStatus.SUPPRESSED else "",
+        last_error=str(verdict.reason or "")[:500] if status == MessageStatus.SUPPRESSED else "",
         webhook=webhook,
         created_at=at,
     )
@@ -229,23 +187,15 @@ def enqueue(
     return row
 
 
+def _json_safe(params: Mapping[str, Any]) -> dict[str, Any]:
+    # Parameters hold amounts (Decimal) and times: stored as the API writes them.
+    return dict(json.loads(json.dumps(dict(params), cls=DjangoJSONEncoder)))
+
+
 def _preference(customer_id: int | None) -> BuyerPreference | None:
     if customer_id is None:
         return None
     return BuyerPreference.objects.filter(customer_id=customer_id).first()
-
-
-def _default_channels(order: Order) -> list[str]:
-    # Today's choice for order messages: the buyer's chat when the order has a nickname.
-    return [Channel.IM if order.buyer_nickname else Channel.SMS]
-
-
-def _channels_of(kind: str, order: Order) -> list[str]:
-    """The channels the order's shop sends this kind on (its NotificationSettings; none
-    when its switch is off)."""
-    if rules is None or not hasattr(rules, "channels_for"):
-        return _default_channels(order)
-    return list(rules.channels_for(order.shop, str(kind)))
 
 
 def _recipient(channel: str, order: Order, preference: BuyerPreference | None) -> str:
@@ -260,18 +210,6 @@ def _recipient(channel: str, order: Order, preference: BuyerPreference | None) -
     return ""  # webhooks go to endpoints, not to a buyer
 
 
-def _words(*, kind: str, channel: str, language: str, params: Mapping[str, Any], order: Order) -> tuple[str, str]:
-    """The subject and text from the shop's template (N3's templates.render)."""
-    if templates is not None and hasattr(templates, "render"):
-        rendered = templates.render(kind=kind, channel=channel, language=language, params=params, shop=order.shop)
-        return rendered.subject, rendered.body
-    # Until the templates land: the caller's own text, else the kind and the order.
-    with translation.override(language):
-        label = str(MessageKind(kind).label)
-        text = str(params.get("text") or f"{label}: {order.number}")
-    return str(params.get("subject") or label), text
-
-
 def notify(
     *,
     kind: str,
@@ -284,26 +222,38 @@ def notify(
     """Write the buyer's messages about `order` (in the caller's transaction): one per
     channel the shop sends `kind` on (or `channels`), in the buyer's language (their
     preference, else the site's), worded by the shop's template for the kind, channel and
-    language. Each is keyed `{key}:{channel}` (key defaults to `{kind}:{order number}`), so
-    a repeated event writes nothing new. A channel the buyer cannot be reached on (no email
-    address) is skipped. Returns the messages, new or already written."""
+    language from the order's own parameters (templates.params_for_order) with `params`
+    over them. Each is keyed `{key}:{channel}` (key defaults to `{kind}:{order number}`),
+    so a repeated event writes nothing new. A channel the buyer cannot be reached on (no
+    email address) is skipped. Returns the messages, new or already written."""
     preference = _preference(order.customer_id)
     language = (preference.language if preference and preference.language else "") or settings.LANGUAGE_CODE
     base = key or f"{kind}:{order.number}"
+    wanted = list(channels) if channels is not None else rules.channels_for(order.shop, str(kind))
+    known = {
+        message.channel: message
+        for message in OutgoingMessage.objects.filter(idempotency_key__in=[f"{base}:{channel}" for channel in wanted])
+    }
+    filled: dict[str, Any] | None = None
     written = []
-    for channel in channels if channels is not None else _channels_of(kind, order):
+    for channel in wanted:
+        if channel in known:
+            written.append(known[channel])
+            continue
         recipient = _recipient(channel, order, preference)
         if not recipient:
             continue
-        subject, text = _words(kind=kind, channel=channel, language=language, params=params, order=order)
+        if filled is None:
+            filled = {**templates.params_for_order(order, language=language), **params}
+        words = templates.render(kind=kind, channel=channel, language=language, params=filled, shop=order.shop)
         message = enqueue(
             kind=kind,
             channel=channel,
             recipient=recipient,
             key=f"{base}:{channel}",
-            text=text,
-            subject=subject,
-            params=params,
+            text=words.body,
+            subject=words.subject,
+            params=filled,
             order=order,
             language=language,
             at=at,

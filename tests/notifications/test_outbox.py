@@ -13,10 +13,18 @@ from django_tasks_db.models import DBTaskResult
 
 from sellerdesk.core.errors import Conflict, PermissionDenied
 from sellerdesk.core.models import AuditEvent, User
-from sellerdesk.notifications import outbox
+from sellerdesk.notifications import outbox, rules, templates
 from sellerdesk.notifications.channels import SendResult
-from sellerdesk.notifications.models import DeliveryAttempt, MessageStatus, OutgoingMessage
-from tests.factories import make_user
+from sellerdesk.notifications.models import (
+    BuyerPreference,
+    DeliveryAttempt,
+    MessageStatus,
+    NotificationSettings,
+    OutgoingMessage,
+)
+from sellerdesk.orders.models import Order
+from tests.api.helpers import assert_error, assert_invalid
+from tests.factories import make_user, place
 
 T0 = timezone.now().replace(microsecond=0)
 
@@ -37,14 +45,29 @@ class FakeAdapter:
         return SendResult(ok=True, provider_message_id=f"P-{message.pk}", status_code=200, response="ok")
 
 
+@dataclass(frozen=True)
+class _Plan:
+    status: str
+    send_at: datetime
+    reason: str = ""
+
+
 FAILED = SendResult(ok=False, status_code=503, error="gateway down", response="busy")
 REFUSED = SendResult(ok=False, status_code=400, error="not a mobile number", retryable=False)
+
+
+class _DueNow:
+    """Rules that let every message go at once."""
+
+    @staticmethod
+    def plan(*, now: datetime, **question: Any) -> Any:
+        return _Plan("queued", now)
 
 
 @pytest.fixture(autouse=True)
 def _no_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine alone: every message due at once (the rules' own tests are theirs)."""
-    monkeypatch.setattr(outbox, "rules", None)
+    monkeypatch.setattr(outbox.rules, "plan", _DueNow.plan)
 
 
 @pytest.fixture
@@ -131,13 +154,6 @@ def test_a_key_written_by_a_twin_transaction_meanwhile_is_returned(monkeypatch: 
     assert OutgoingMessage.objects.count() == 1
 
 
-@dataclass(frozen=True)
-class _Plan:
-    status: str
-    send_at: datetime
-    reason: str = ""
-
-
 class _Rules:
     def __init__(self, plan: _Plan) -> None:
         self.plan_of = plan
@@ -152,7 +168,7 @@ class _Rules:
 def test_a_message_held_by_the_rules_is_due_when_they_say(monkeypatch: pytest.MonkeyPatch) -> None:
     morning = T0 + timedelta(hours=9)
     rules = _Rules(_Plan("queued", morning, "quiet_hours"))
-    monkeypatch.setattr(outbox, "rules", rules)
+    monkeypatch.setattr(outbox.rules, "plan", rules.plan)
 
     row = _row(_enqueue(kind="payment_reminder"))
 
@@ -171,7 +187,7 @@ def test_a_message_held_by_the_rules_is_due_when_they_say(monkeypatch: pytest.Mo
 
 @pytest.mark.django_db
 def test_a_message_suppressed_by_the_rules_is_kept_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(outbox, "rules", _Rules(_Plan("suppressed", T0, "opted_out")))
+    monkeypatch.setattr(outbox.rules, "plan", _Rules(_Plan("suppressed", T0, "opted_out")).plan)
 
     row = _row(_enqueue())
 
@@ -462,3 +478,196 @@ def test_an_agent_may_not_resend(boss: User) -> None:
 
     assert _row(message).status == "dead"
     assert not AuditEvent.objects.exists()
+
+
+# --- notify: a buyer's message about an order ------------------------------------------------
+
+
+@pytest.fixture
+def order(tee: Any) -> Order:
+    return place(("TEE-RED-M", 1))
+
+
+def _words(order: Order, kind: str, channel: str, language: str) -> tuple[str, str]:
+    params = templates.params_for_order(order, language=language)
+    rendered = templates.render(kind=kind, channel=channel, language=language, params=params, shop=order.shop)
+    return rendered.subject, rendered.body
+
+
+@pytest.mark.django_db
+def test_notify_writes_one_message_per_channel_of_the_shop_in_the_buyers_language(order: Order) -> None:
+    BuyerPreference.objects.create(customer=order.customer, language="en", email="zhang@example.cn")
+
+    written = outbox.notify(kind="paid", order=order, params={}, at=T0)
+
+    assert rules.channels_for(order.shop, "paid") == ["in_site", "email"]
+    assert [(m.channel, m.recipient, m.language, m.idempotency_key, m.status) for m in written] == [
+        ("in_site", str(order.customer_id), "en", f"paid:{order.number}:in_site", "queued"),
+        ("email", "zhang@example.cn", "en", f"paid:{order.number}:email", "queued"),
+    ]
+    for message in written:
+        assert (message.subject, message.text) == _words(order, "paid", message.channel, "en")
+        assert (message.order_id, message.customer_id, message.shop_id) == (order.pk, order.customer_id, order.shop_id)
+        assert message.params["order_number"] == order.number
+        assert message.params["total"] == str(order.total)
+
+
+@pytest.mark.django_db
+def test_notify_without_a_preference_writes_in_the_sites_language_and_skips_email(order: Order, settings: Any) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"
+
+    written = outbox.notify(kind="paid", order=order, params={}, at=T0)
+
+    assert [(m.channel, m.language) for m in written] == [("in_site", "zh-hans")]
+    assert written[0].text == _words(order, "paid", "in_site", "zh-hans")[1]
+
+
+@pytest.mark.django_db
+def test_notify_again_for_the_same_event_writes_nothing_new(order: Order) -> None:
+    first = outbox.notify(kind="parcel_shipped", order=order, params={"tracking_number": "SF1"}, at=T0)
+
+    again = outbox.notify(kind="parcel_shipped", order=order, params={"tracking_number": "SF1"}, at=T0)
+
+    assert [m.pk for m in again] == [m.pk for m in first]
+    assert OutgoingMessage.objects.count() == len(first) > 0
+
+
+@pytest.mark.django_db
+def test_notify_on_the_channels_asked_with_the_callers_key(order: Order) -> None:
+    [message] = outbox.notify(
+        kind="payment_reminder", order=order, params={}, at=T0, key=f"reminder:{order.number}", channels=["sms"]
+    )
+
+    assert (message.channel, message.recipient, message.idempotency_key, message.transactional) == (
+        "sms",
+        "13800138000",
+        f"reminder:{order.number}:sms",
+        False,
+    )
+
+
+@pytest.mark.django_db
+def test_notify_writes_nothing_when_the_shop_sends_no_messages(order: Order) -> None:
+    NotificationSettings.objects.create(shop=order.shop, enabled=False)
+
+    assert outbox.notify(kind="paid", order=order, params={}, at=T0) == []
+    assert not OutgoingMessage.objects.exists()
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+MESSAGES = "/api/v1/notifications/messages"
+
+
+@pytest.fixture
+def some_messages(order: Order) -> dict[str, OutgoingMessage]:
+    made = {
+        "sent": _enqueue("k-sent", order=order),
+        "dead": _enqueue("k-dead", channel="email", recipient="a@example.cn"),
+        "queued": _enqueue("k-queued", kind="payment_reminder"),
+    }
+    OutgoingMessage.objects.filter(pk=made["sent"].pk).update(status="sent", attempts=1, provider_message_id="P-1")
+    OutgoingMessage.objects.filter(pk=made["dead"].pk).update(status="dead", attempts=6, last_error="gateway down")
+    DeliveryAttempt.objects.create(
+        message=made["dead"], number=1, started_at=T0, duration_ms=12, status_code=503, error="gateway down"
+    )
+    return made
+
+
+@pytest.mark.django_db
+def test_the_api_lists_messages_newest_first_with_filters(api: Any, some_messages: Any, order: Order) -> None:
+    everything = api.get(MESSAGES)
+    assert everything.status_code == 200
+    body = everything.json()
+    assert (body["count"], body["page"], body["pages"]) == (3, 1, 1)
+    assert [item["idempotency_key"] for item in body["items"]] == ["k-queued", "k-dead", "k-sent"]
+
+    assert [item["id"] for item in api.get(MESSAGES, status="dead").json()["items"]] == [some_messages["dead"].pk]
+    assert [item["id"] for item in api.get(MESSAGES, channel="email").json()["items"]] == [some_messages["dead"].pk]
+    assert [item["id"] for item in api.get(MESSAGES, kind="payment_reminder").json()["items"]] == [
+        some_messages["queued"].pk
+    ]
+    [of_order] = api.get(MESSAGES, order=order.number).json()["items"]
+    assert (of_order["id"], of_order["order"], of_order["status"], of_order["provider_message_id"]) == (
+        some_messages["sent"].pk,
+        order.number,
+        "sent",
+        "P-1",
+    )
+    assert api.get(MESSAGES, order="SO-NONE").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_the_api_shows_a_message_with_its_attempts(api: Any, some_messages: Any) -> None:
+    dead = some_messages["dead"]
+
+    answer = api.get(f"{MESSAGES}/{dead.pk}")
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["status"], body["attempts"], body["last_error"], body["text"]) == (
+        "dead",
+        6,
+        "gateway down",
+        "付款成功",
+    )
+    assert [
+        (a["number"], a["ok"], a["status_code"], a["duration_ms"], a["error"]) for a in body["delivery_attempts"]
+    ] == [(1, False, 503, 12, "gateway down")]
+
+
+@pytest.mark.django_db
+def test_the_api_resends_a_dead_message_once(api: Any, some_messages: Any) -> None:
+    dead = some_messages["dead"]
+
+    answer = api.post(f"{MESSAGES}/{dead.pk}/resend")
+
+    assert answer.status_code == 200, answer.content
+    assert (answer.json()["status"], answer.json()["attempts"]) == ("queued", 6)
+    again = api.post(f"{MESSAGES}/{dead.pk}/resend")
+    assert_error(again, 409, "invalid_transition")
+    assert AuditEvent.objects.filter(code="message_resent").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_agent_may_read_the_outbox_but_not_resend(agent_api: Any, some_messages: Any) -> None:
+    dead = some_messages["dead"]
+
+    assert agent_api.get(MESSAGES).status_code == 200
+    assert_error(agent_api.post(f"{MESSAGES}/{dead.pk}/resend"), 403, "permission_denied")
+    assert _row(dead).status == "dead"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "nonsense"}, "status"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"kind": "gossip"}, "kind"),
+        ({"page": "0"}, "page"),
+        ({"page": "many"}, "page"),
+        ({"order": "x" * 41}, "order"),
+    ],
+)
+def test_the_api_refuses_bad_filters_clearly(api: Any, params: dict[str, str], field: str) -> None:
+    assert_invalid(api.get(MESSAGES, **params), field)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("message_id", ["0", "999999", "99999999999999999999999", "-1"])
+def test_the_api_answers_404_for_a_message_that_does_not_exist(api: Any, message_id: str) -> None:
+    assert_error(api.get(f"{MESSAGES}/{message_id}"), 404, "not_found")
+    assert_error(api.post(f"{MESSAGES}/{message_id}/resend"), 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_the_api_answers_a_non_number_id_without_an_error_page(api: Any) -> None:
+    answer = api.get(f"{MESSAGES}/abc")
+    assert answer.status_code in (404, 422)
+    assert answer.json()["code"] in ("not_found", "validation_error")
+
+
+@pytest.mark.django_db
+def test_the_api_asks_for_a_token(anonymous_api: Any) -> None:
+    assert anonymous_api.get(MESSAGES).status_code == 401
