@@ -146,14 +146,15 @@ class WebhookAdapter:
 
     def send(self, message: OutgoingMessage) -> SendResult:
         endpoint = message.webhook
-        if endpoint is None or not endpoint.active:
+        event = str((message.params or {}).get("event") or message.kind)
+        # A switched-off endpoint gets nothing more, except the test event staff send it by hand.
+        if endpoint is None or (not endpoint.active and event != "ping"):
             return SendResult(ok=False, retryable=False, error=_("The webhook was deleted or switched off."))
         try:
             url = check_webhook_url(endpoint.url)
         except ValidationFailed as error:
             return SendResult(ok=False, retryable=False, error=clip(f"{endpoint.url}: {error.fields['url']}", 500))
         body = body_of(message)
-        event = str((message.params or {}).get("event") or message.kind)
         delivery = message.idempotency_key or f"message:{message.pk}"
         timestamp = int(time.time())
         request = urllib.request.Request(  # noqa: S310 (check_webhook_url: http or https only)
