@@ -12,6 +12,7 @@ from sellerdesk.fulfilment.api import router as fulfilment_router
 from sellerdesk.inventory.api import router as inventory_router
 from sellerdesk.inventory.api_skus import router as skus_router
 from sellerdesk.logistics.api import router as logistics_router
+from sellerdesk.notifications.api_webhooks import router as webhooks_router
 from sellerdesk.notifications.api import router as notifications_router
 from sellerdesk.notifications.api_webhooks import router as webhooks_router
 from sellerdesk.orders.api import router as orders_router
@@ -43,6 +44,7 @@ api.add_router("/v1", portal_router)
 api.add_router("/v1", aftersales_router)
 api.add_router("/v1", aftersales_refunds_router)
 api.add_router("/v1", aftersales_evidence_router)
+api.add_router("/v1", webhooks_router)
 api.add_router("/v1", webhooks_router)
 api.add_router("/v1", notifications_router)
 
