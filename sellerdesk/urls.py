@@ -12,7 +12,6 @@ from sellerdesk.fulfilment.api import router as fulfilment_router
 from sellerdesk.inventory.api import router as inventory_router
 from sellerdesk.inventory.api_skus import router as skus_router
 from sellerdesk.logistics.api import router as logistics_router
-from sellerdesk.notifications.api_webhooks import router as webhooks_router
 from sellerdesk.notifications.api import router as notifications_router
 from sellerdesk.notifications.api_webhooks import router as webhooks_router
 from sellerdesk.orders.api import router as orders_router
@@ -45,8 +44,8 @@ api.add_router("/v1", aftersales_router)
 api.add_router("/v1", aftersales_refunds_router)
 api.add_router("/v1", aftersales_evidence_router)
 api.add_router("/v1", webhooks_router)
-api.add_router("/v1", webhooks_router)
 api.add_router("/v1", notifications_router)
+api.add_router("/v1", "sellerdesk.reminders.api.router")
 
 urlpatterns = [
     path("api/", api.urls),
@@ -59,6 +58,7 @@ urlpatterns = [
     path("purchasing/", include("sellerdesk.purchasing.urls")),
     path("supplier/", include("sellerdesk.purchasing.portal_urls")),
     path("logistics/", include("sellerdesk.logistics.urls")),
+    path("reminders/", include("sellerdesk.reminders.urls")),
     path("ratings/", include("sellerdesk.ratings.urls")),
     path("warehouse/", include("sellerdesk.fulfilment.urls")),
     path("aftersales/", include("sellerdesk.aftersales.urls")),
