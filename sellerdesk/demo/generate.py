@@ -43,6 +43,7 @@ from sellerdesk.demo.dropship import load_demo_dropship
 from sellerdesk.demo.fulfilment import load_demo_fulfilment
 from sellerdesk.demo.inventory import load_demo_inventory
 from sellerdesk.demo.logistics import load_demo_logistics, simulated_scenario, track_at_once
+from sellerdesk.demo.notifications import load_demo_notifications
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
 from sellerdesk.demo.purchasing import load_demo_purchasing
 from sellerdesk.inventory.actions import set_on_hand
@@ -241,7 +242,8 @@ def _later_capabilities(
     rng: random.Random, staff: Staff, items: list[Item], now: datetime, credentials: list[tuple[str, str]]
 ) -> None:
     """Presale, stockouts handled every way, purchasing in every state, dropship with the
-    supplier's login, parcels with tracking and problems, ratings, after-sales: each capability's own
+    supplier's login, parcels with tracking and problems, ratings, after-sales, messages and
+    payment reminders: each capability's own
     demo loader, run on the shop the orders above made, every one of them at `now`."""
     # Its orders were allocated over the last two days; the sweep at `now` comes last.
     load_demo_allocation(rng=rng, actor=staff.owner, agent=staff.agent, now=now, sweep=False)
@@ -256,6 +258,9 @@ def _later_capabilities(
     load_demo_logistics(rng=rng, actor=staff.agent, now=now)
     # After-sales: the seed's stories on orders of their own, a case in every status.
     load_demo_aftersales(rng=rng, agent=staff.agent, supervisor=staff.supervisor, warehouse=staff.warehouse, now=now)
+    # Last: the payment reminders of the last days, the webhook's story, and every message
+    # above marked sent but the newest few (so a fresh `make run` does not send thousands).
+    load_demo_notifications(rng=rng, owner=staff.owner, agent=staff.agent, agent2=staff.agent2, now=now)
 
 
 # --- catalogue and stock -----------------------------------------------------------

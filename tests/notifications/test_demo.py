@@ -1,0 +1,109 @@
+"""The demo shop's messages and payment reminders (issue 13's "Done when"), on a small
+demo loaded once for the module (tests/support/demo.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from sellerdesk.core import demo_credentials
+from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
+from sellerdesk.demo.notifications import LEFT_QUEUED
+from sellerdesk.notifications.models import Channel, DeliveryAttempt, MessageStatus, OutgoingMessage
+from sellerdesk.orders.models import OrderEvent
+from sellerdesk.reminders.models import PaymentReminder, ReminderStatus
+from sellerdesk.reminders.queries import reminder_badges
+from tests.support.clock import TEST_NOW, travel_to_test_now
+from tests.support.demo import Clock, loaded_once
+
+NOW = TEST_NOW
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo_clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, demo_clock: Clock
+) -> Iterator[DemoSummary]:
+    credentials = tmp_path_factory.mktemp("demo") / "demo-credentials.txt"
+
+    def load() -> DemoSummary:
+        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            patch.setattr(demo_credentials, "PATH", Path(credentials))
+            patch.setattr(timezone, "now", demo_clock)
+            with travel_to_test_now():
+                return load_demo_shop(config=DemoConfig(orders=60, sku_limit=24, now=NOW))
+
+    with loaded_once(django_db_blocker, load) as summary:
+        yield summary
+
+
+@pytest.fixture
+def demo(loaded_demo: DemoSummary, db: Any, demo_clock: Clock, monkeypatch: Any) -> DemoSummary:
+    monkeypatch.setattr(timezone, "now", demo_clock)
+    return loaded_demo
+
+
+def local_hour(moment: Any) -> int:
+    return timezone.localtime(moment).hour
+
+
+def test_the_history_is_sent_and_only_the_newest_few_wait_for_the_worker(demo: DemoSummary) -> None:
+    pending = OutgoingMessage.objects.filter(status__in=(MessageStatus.QUEUED, MessageStatus.RETRYING)).exclude(
+        channel=Channel.WEBHOOK
+    )
+    sent = OutgoingMessage.objects.filter(status=MessageStatus.SENT)
+
+    assert 0 < pending.count() <= LEFT_QUEUED
+    assert sent.count() > 50
+    # Each sent message has its attempt, successful, with the provider's id.
+    assert sent.filter(delivery_attempts__isnull=True).count() == 0
+    assert DeliveryAttempt.objects.filter(message__in=sent, ok=True).count() >= sent.count()
+    assert sent.filter(provider_message_id="").count() == 0
+    assert sent.filter(sent_at__isnull=True).count() == 0
+    assert sent.filter(sent_at__gt=NOW).count() == 0
+
+
+def test_unpaid_orders_are_reminded_at_eleven_and_sixteen_never_at_night(demo: DemoSummary) -> None:
+    done = PaymentReminder.objects.filter(status=ReminderStatus.DONE)
+
+    assert done.count() >= 20
+    assert {local_hour(reminder.reminded_at) for reminder in done} == {11, 16}
+    assert not PaymentReminder.objects.filter(created_at__gt=NOW).exists()
+    # By SMS, chat and phone calls made by agents.
+    assert set(done.values_list("channel", flat=True)) == {"sms", "im", "phone"}
+
+
+def test_the_order_list_shows_who_reminded(demo: DemoSummary) -> None:
+    by_agent = PaymentReminder.objects.filter(agent__display_name="阿华").values_list("order_id", flat=True)
+    badges = reminder_badges(list(by_agent))
+
+    assert badges
+    # "12.04 阿华 已催付 (短信)" once the catalogue has the words (the lead merges them).
+    for order_id, badge in badges.items():
+        reminder = PaymentReminder.objects.get(order_id=order_id)
+        day = timezone.localtime(reminder.reminded_at)
+        assert "阿华" in badge.text
+        assert f"{day.month}.{day.day:02d}" in badge.text
+    assert OrderEvent.objects.filter(type="payment_reminded", order_id__in=list(by_agent)).count() == len(by_agent)
+
+
+def test_the_daily_report_has_reasons_and_recoveries(demo: DemoSummary) -> None:
+    reminded = PaymentReminder.objects.filter(status=ReminderStatus.DONE)
+    paid = reminded.filter(paid_at__isnull=False)
+    with_reason = reminded.filter(reason__isnull=False)
+
+    assert 0 < paid.count() < reminded.count()
+    assert all(reminder.paid_at > reminder.reminded_at for reminder in paid)
+    assert with_reason.count() >= 5
+    assert with_reason.values("reason").distinct().count() >= 3
+    assert not with_reason.filter(paid_at__isnull=False, reason_recorded_at__gt=timezone.now()).exists()
