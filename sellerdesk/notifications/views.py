@@ -26,7 +26,6 @@ from sellerdesk.notifications.models import (
     MessageKind,
     MessageStatus,
     OutgoingMessage,
-    WebhookEndpoint,
 )
 from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
@@ -329,38 +328,48 @@ def message_resend(request: HttpRequest, pk: int) -> HttpResponse:
 # --- webhooks ------------------------------------------------------------------------------
 
 
+def _webhook_events() -> list[tuple[str, str]]:
+    if webhooks is None:
+        return []
+    labels = {event: MessageKind(kind).label for kind, event in webhooks.EVENT_OF_KIND.items()}
+    return [(event, str(labels.get(event, _("Test event")))) for event in webhooks.WEBHOOK_EVENTS]
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def webhook_list(request: HttpRequest) -> HttpResponse:
     shop = _shop(request)
+    actor = logged_in_actor(request)
     if request.method == "POST":
         if webhooks is None:
             raise Http404(_("Webhooks cannot be changed here yet."))
-        actor = logged_in_actor(request)
+        action = request.POST.get("do", "add")
         try:
-            if request.POST.get("do") == "remove":
-                endpoint = WebhookEndpoint.objects.filter(pk=request.POST.get("id", "0") or 0).first()
-                if endpoint is None:
-                    raise Http404(_("No such webhook."))
-                webhooks.remove_endpoint(endpoint=endpoint, actor=actor)
-                messages.success(request, _("Webhook removed."))
+            if action in ("remove", "ping"):
+                pk = request.POST.get("id", "")
+                endpoint = webhooks.get_endpoint(pk=int(pk) if pk.isdigit() else 0, actor=actor)
+                if action == "remove":
+                    webhooks.remove_endpoint(endpoint=endpoint, actor=actor)
+                    messages.success(request, _("Webhook removed."))
+                else:
+                    webhooks.send_test_event(endpoint=endpoint, actor=actor)
+                    messages.success(request, _("A test event is on its way; the outbox shows how it went."))
             else:
-                webhooks.add_endpoint(
+                endpoint = webhooks.add_endpoint(
                     shop=shop,
                     url=request.POST.get("url", "").strip(),
                     events=request.POST.getlist("events"),
                     description=request.POST.get("description", "").strip(),
                     actor=actor,
                 )
-                messages.success(request, _("Webhook added."))
+                # The receiver needs the secret to check signatures: shown once, here.
+                messages.success(
+                    request, _("Webhook added. Its signing secret: %(secret)s") % {"secret": endpoint.secret}
+                )
         except DomainError as error:
             show_refusal(request, error)
         return redirect(f"{reverse('notifications:webhooks')}?{urlencode({'shop': shop.code})}")
-    endpoints = WebhookEndpoint.objects.filter(Q(shop=shop) | Q(shop__isnull=True)).order_by("-created_at", "-pk")
-    context = {
-        **_shop_context(shop),
-        "endpoints": endpoints,
-        "may_manage": webhooks is not None and has_permission(logged_in_actor(request), "notifications.manage"),
-        "events": MessageKind.choices,
-    }
+    may_manage = webhooks is not None and has_permission(actor, "notifications.manage")
+    endpoints = list(webhooks.list_endpoints(actor=actor, shop=shop)) if may_manage and webhooks is not None else []
+    context = {**_shop_context(shop), "endpoints": endpoints, "may_manage": may_manage, "events": _webhook_events()}
     return render(request, "notifications/webhooks.html", context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from sellerdesk.portal import views, views_cases
+from sellerdesk.portal import views, views_cases, views_messages
 
 app_name = "portal"
 urlpatterns: list[URLPattern] = [
@@ -13,6 +13,9 @@ urlpatterns: list[URLPattern] = [
     path("sign-in/code/", views.send_code, name="send_code"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("orders/", views.orders, name="orders"),
+    path("messages/", views_messages.message_list, name="messages"),
+    path("messages/<int:pk>/", views_messages.message_detail, name="message"),
+    path("preferences/", views_messages.preferences, name="preferences"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/confirm-receipt/", views.confirm_receipt, name="confirm_receipt"),
     path("orders/<str:number>/rating/", views.rate, name="rate"),

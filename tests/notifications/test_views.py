@@ -181,3 +181,28 @@ def test_a_queued_message_has_no_resend_button(owner: User) -> None:
     client_for(owner).post(f"/notifications/messages/{queued.pk}/resend/")
     queued.refresh_from_db()
     assert queued.status == "queued"
+
+
+def test_webhooks_are_added_tested_and_removed_from_the_screen(owner: User, settings: Any) -> None:
+    from sellerdesk.notifications.models import WebhookEndpoint
+
+    client = client_for(owner)
+    refused = client.post("/notifications/webhooks/", {"url": "ftp://example.com/x", "do": "add"}, follow=True)
+    assert not WebhookEndpoint.objects.exists()
+    assert refused.status_code == 200
+
+    added = client.post(
+        "/notifications/webhooks/",
+        {"url": "https://93.184.215.14/hook", "events": ["order.paid"], "do": "add"},
+        follow=True,
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.events == ["order.paid"]
+    assert endpoint.secret in added.content.decode()
+    assert "https://93.184.215.14/hook" in client.get("/notifications/webhooks/").content.decode()
+
+    client.post("/notifications/webhooks/", {"id": endpoint.pk, "do": "ping"})
+    assert OutgoingMessage.objects.filter(webhook=endpoint).count() == 1
+
+    client.post("/notifications/webhooks/", {"id": endpoint.pk, "do": "remove"})
+    assert not WebhookEndpoint.objects.exists()
