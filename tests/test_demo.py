@@ -290,6 +290,7 @@ def test_timelines_run_forward_and_nothing_is_overdue(demo: DemoSummary) -> None
     before = snapshot()
     assert run_all(now) == {
         "close_unpaid_orders": 0,
+        "remind_unpaid_orders": 0,
         "retry_carrier_bookings": 0,
         "retry_carrier_stops": 0,
         "retry_carrier_tracking": 0,

@@ -226,6 +226,7 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
     assert out.getvalue().splitlines() == [
         f"sweep at {DAY_11}",
         "close_unpaid_orders: 1",
+        "remind_unpaid_orders: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -251,6 +252,7 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
 
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
+        "remind_unpaid_orders: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -285,6 +287,7 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
 
     assert out.getvalue().splitlines()[1:] == [
         "close_unpaid_orders: 0",
+        "remind_unpaid_orders: 0",
         "review_paid_orders: 0",
         "allocate_approved_orders: 0",
         "poll_tracking: 0",
@@ -327,6 +330,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "default_ratings",
         "detect_logistics_exceptions",
         "poll_tracking",
+        "remind_unpaid_orders",
         "retry_carrier_bookings",
         "retry_carrier_stops",
         "retry_carrier_tracking",
@@ -361,7 +365,7 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
     ]
     assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
-    assert sorted(after_five_minutes) == sorted(["auto_confirm_receipts", *every_minute])
+    assert sorted(after_five_minutes) == sorted(["auto_confirm_receipts", "remind_unpaid_orders", *every_minute])
     assert _enqueued() == [
         "aftersales_record_booked_pickups",
         "aftersales_record_booked_pickups",
@@ -377,6 +381,8 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "default_ratings",
         "detect_logistics_exceptions",
         "poll_tracking",
+        "remind_unpaid_orders",
+        "remind_unpaid_orders",
         "retry_carrier_bookings",
         "retry_carrier_bookings",
         "retry_carrier_bookings",
