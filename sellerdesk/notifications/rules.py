@@ -70,7 +70,7 @@ _HELD_KINDS = frozenset({MessageKind.PAYMENT_REMINDER})
 _HELD_CHANNELS = frozenset({Channel.SMS})
 
 # The channels each kind goes out on unless the shop chose otherwise (NotificationSettings.channels).
-_ORDER_STEP = [Channel.IN_SITE, Channel.SMS, Channel.EMAIL]
+_ORDER_STEP: list[str] = [Channel.IN_SITE, Channel.SMS, Channel.EMAIL]
 DEFAULT_CHANNELS: dict[str, list[str]] = {
     MessageKind.ORDER_CONFIRMATION: [Channel.IM, Channel.IN_SITE, Channel.EMAIL],
     MessageKind.PAID: [Channel.IN_SITE, Channel.EMAIL],
