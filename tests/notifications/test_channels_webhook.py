@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from django.utils import timezone, translation
 
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.notifications.channels import adapter_for
-from sellerdesk.notifications.channels.webhook import check_webhook_url, sign
+from sellerdesk.notifications.channels.webhook import check_webhook_url, checked_url, opener_for, sign
 from sellerdesk.notifications.models import OutgoingMessage, WebhookEndpoint
 from tests.notifications.http_stub import Answer, Received, closed_port_url, http_stub
 
@@ -265,3 +267,45 @@ def test_the_docs_receiver_refuses_a_replay_and_a_changed_body() -> None:
     assert check(changed, body.replace(b"paid", b"shipped")) == 401
     assert check(changed, body) == 200
     assert receiver_code["handled"] == [json.loads(body)]
+
+
+# --- DNS: checked once, connected to what was checked --------------------------------------
+
+
+def test_the_connection_goes_to_the_checked_address_whatever_dns_says_later() -> None:
+    # "rebind.test" has no address at all: the request still reaches the address that was
+    # checked (here the local receiver), with the URL's host in the Host header.
+    with http_stub(lambda received: Answer(200)) as receiver:
+        port = receiver.url.rsplit(":", 1)[1].strip("/")
+        request = urllib.request.Request(f"http://rebind.test:{port}/hook", data=b"{}", method="POST")
+        with opener_for("127.0.0.1").open(request, timeout=2) as answer:
+            assert answer.status == 200
+
+    assert receiver.received[0].headers["host"] == f"rebind.test:{port}"
+
+
+def test_a_host_without_an_address_at_send_time_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_answer(*args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_answer)
+
+    result = adapter_for("webhook").send(delivery("https://erp.example.com/hook"))
+
+    assert not result.ok and result.retryable
+    assert result.error == "https://erp.example.com/hook: the host erp.example.com cannot be resolved"
+
+
+def test_every_resolved_address_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    def two_answers(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.9", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_answers)
+
+    with pytest.raises(ValidationFailed) as refused:
+        check_webhook_url("https://erp.example.com/hook", allow_loopback=False)
+    assert refused.value.fields == {"url": "must not point to this server or an internal address (10.0.0.9)"}
+    assert checked_url("https://erp.example.com/x", allow_loopback=True).address is None

@@ -19,20 +19,26 @@ URLs (`check_webhook_url`, shared with notifications.webhooks when an endpoint i
 and checked again before every send since DNS answers change): http or https only, no
 user or password in the URL, and never the server itself, a loopback, private,
 link-local or otherwise internal address, unless WEBHOOK_ALLOW_LOOPBACK is on (tests, a
-receiver on the developer's machine). docs/webhooks.md has a receiver.
+receiver on the developer's machine). The connection goes to the address that was checked
+(not to a second DNS answer, which could point inside: DNS rebinding), without a proxy
+from the environment. A host with no address at send time is tried again later.
+docs/webhooks.md has a receiver.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -76,9 +82,23 @@ def _is_internal(address: str) -> bool:
     )
 
 
-def check_webhook_url(url: str, *, allow_loopback: bool | None = None) -> str:
-    """`url` stripped, when a webhook may be sent to it; ValidationFailed({"url": why})
-    when not (see the module's docstring). Resolves the host name."""
+class UnresolvableHost(ValidationFailed):
+    """The URL's host has no address (now): at send time, DNS may answer later."""
+
+
+@dataclass(frozen=True)
+class CheckedUrl:
+    url: str
+    # The checked address to connect to (None: loopback allowed, not resolved): the
+    # connection goes there, so a DNS answer that changes between the check and the
+    # connection (DNS rebinding) cannot lead it to an internal address.
+    address: str | None
+
+
+def checked_url(url: str, *, allow_loopback: bool | None = None) -> CheckedUrl:
+    """`url` stripped with the address to send to; ValidationFailed({"url": why}) when a
+    webhook may not go there (see the module's docstring), UnresolvableHost when the
+    host has no address. Resolves the host name."""
     if allow_loopback is None:
         allow_loopback = bool(notification_settings().get("WEBHOOK_ALLOW_LOOPBACK", False))
     url = url.strip()
@@ -97,21 +117,27 @@ def check_webhook_url(url: str, *, allow_loopback: bool | None = None) -> str:
     if len(url) > 500:
         raise ValidationFailed({"url": _("must be at most 500 characters")})
     if allow_loopback:
-        return url
+        return CheckedUrl(url, None)
     if host.rstrip(".").lower() in {h.lstrip(".").lower() for h in settings.ALLOWED_HOSTS if h != "*"}:
         raise ValidationFailed({"url": _("must not point to this server itself")})
     try:
         answers = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        raise ValidationFailed({"url": _("the host %(host)s cannot be resolved") % {"host": host}}) from None
+        raise UnresolvableHost({"url": _("the host %(host)s cannot be resolved") % {"host": host}}) from None
     own = _own_addresses()
-    for answer in answers:
-        address = str(answer[4][0])
+    addresses = [str(answer[4][0]) for answer in answers]
+    for address in addresses:
         if address in own or _is_internal(address):
             raise ValidationFailed(
                 {"url": _("must not point to this server or an internal address (%(address)s)") % {"address": address}}
             )
-    return url
+    return CheckedUrl(url, addresses[0])
+
+
+def check_webhook_url(url: str, *, allow_loopback: bool | None = None) -> str:
+    """`url` stripped, when a webhook may be sent to it; ValidationFailed({"url": why})
+    when not (see the module's docstring). Resolves the host name."""
+    return checked_url(url, allow_loopback=allow_loopback).url
 
 
 def payload(message: OutgoingMessage) -> dict[str, Any]:
@@ -137,12 +163,57 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # the 3xx answer reaches the caller as an HTTPError
 
 
+def _pinned(connection: http.client.HTTPConnection, address: str) -> http.client.HTTPConnection:
+    """`connection` opening its socket to `address` (the Host header and TLS's server name
+    stay the URL's host). http.client opens every socket through this attribute."""
+    open_socket = socket.create_connection
+
+    def to_address(target: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        return open_socket((address, target[1]), *args, **kwargs)
+
+    connection._create_connection = to_address  # type: ignore[attr-defined]
+    return connection
+
+
+class _PinnedHttp(urllib.request.HTTPHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        def connect(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+            return _pinned(http.client.HTTPConnection(host, **kwargs), self.address)
+
+        return self.do_open(connect, req)  # type: ignore[arg-type]
+
+
+class _PinnedHttps(urllib.request.HTTPSHandler):
+    def __init__(self, address: str) -> None:
+        super().__init__(context=ssl.create_default_context())
+        self.address = address
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        def connect(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+            return _pinned(http.client.HTTPSConnection(host, **kwargs), self.address)
+
+        return self.do_open(connect, req, context=ssl.create_default_context())  # type: ignore[arg-type]
+
+
+def opener_for(address: str | None) -> urllib.request.OpenerDirector:
+    """Redirects not followed; connections to the checked address, with no proxy from
+    the environment (a proxy would resolve the host again itself)."""
+    if address is None:
+        return urllib.request.build_opener(_NoRedirects)
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _NoRedirects, _PinnedHttp(address), _PinnedHttps(address)
+    )
+
+
 class WebhookAdapter:
     channel = "webhook"
 
     def __init__(self) -> None:
         self.timeout = float(notification_settings().get("TIMEOUT_SECONDS", 10))
-        self.opener = urllib.request.build_opener(_NoRedirects)
 
     def send(self, message: OutgoingMessage) -> SendResult:
         endpoint = message.webhook
@@ -151,9 +222,12 @@ class WebhookAdapter:
         if endpoint is None or (not endpoint.active and event != "ping"):
             return SendResult(ok=False, retryable=False, error=_("The webhook was deleted or switched off."))
         try:
-            url = check_webhook_url(endpoint.url)
+            checked = checked_url(endpoint.url)
+        except UnresolvableHost as error:
+            return SendResult(ok=False, error=clip(f"{endpoint.url}: {error.fields['url']}", 500))
         except ValidationFailed as error:
             return SendResult(ok=False, retryable=False, error=clip(f"{endpoint.url}: {error.fields['url']}", 500))
+        url = checked.url
         body = body_of(message)
         delivery = message.idempotency_key or f"message:{message.pk}"
         timestamp = int(time.time())
@@ -171,7 +245,7 @@ class WebhookAdapter:
             },
         )
         try:
-            with self.opener.open(request, timeout=self.timeout) as answer:
+            with opener_for(checked.address).open(request, timeout=self.timeout) as answer:
                 status, text = answer.status, answer.read(2000).decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read(2000).decode("utf-8", "replace")
