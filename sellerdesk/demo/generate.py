@@ -43,7 +43,7 @@ from sellerdesk.demo.dropship import load_demo_dropship
 from sellerdesk.demo.fulfilment import load_demo_fulfilment
 from sellerdesk.demo.inventory import load_demo_inventory
 from sellerdesk.demo.logistics import load_demo_logistics, simulated_scenario, track_at_once
-from sellerdesk.demo.notifications import load_demo_notifications
+from sellerdesk.demo.notifications import ReminderPlayer, load_demo_notifications
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
 from sellerdesk.demo.purchasing import load_demo_purchasing
 from sellerdesk.inventory.actions import set_on_hand
@@ -119,11 +119,13 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         # The carriers, as a migrated database has them: an order shipped is tracked.
         load_default_carriers(Carrier, CarrierCoverage)
         load_default_rates(Carrier, CarrierRate)
+        # The payment reminders of the orders while they were unpaid (at the good hours).
+        reminding = ReminderPlayer(rng=rng, owner=staff.owner, agents=[staff.agent, staff.agent2], now=now)
         # The history's parcels all arrived (the logistics demo adds the troubled ones),
         # and the tracking sweep has polled them: the carrier's scans up to `now`.
         with simulated_scenario("normal"):
             for plan in plans:
-                _play(plan, staff)
+                _play(plan, staff, reminding)
         poll_tracking(now)
         _allocate_as_approved(until=now - timedelta(hours=1))
         _later_capabilities(rng, staff, items, now, credentials)
@@ -258,8 +260,8 @@ def _later_capabilities(
     load_demo_logistics(rng=rng, actor=staff.agent, now=now)
     # After-sales: the seed's stories on orders of their own, a case in every status.
     load_demo_aftersales(rng=rng, agent=staff.agent, supervisor=staff.supervisor, warehouse=staff.warehouse, now=now)
-    # Last: the payment reminders of the last days, the webhook's story, and every message
-    # above marked sent but the newest few (so a fresh `make run` does not send thousands).
+    # Last: the webhook's story, the reminder sweep at night, and every message above marked
+    # sent but the newest few (so a fresh `make run` does not send thousands).
     load_demo_notifications(rng=rng, owner=staff.owner, agent=staff.agent, agent2=staff.agent2, now=now)
 
 
@@ -322,7 +324,7 @@ def _stock_up(
 # --- playing the plan through the actions --------------------------------------------
 
 
-def _play(plan: OrderPlan, staff: Staff) -> Order:
+def _play(plan: OrderPlan, staff: Staff, reminding: ReminderPlayer) -> Order:
     users = {
         "owner": staff.owner,
         "agent": staff.agent,
@@ -346,6 +348,7 @@ def _play(plan: OrderPlan, staff: Staff) -> Order:
                     order=order, actor=actor, color=action.color, reason=action.text, at=action.at
                 )
             case Step.PAY:
+                reminding.before_payment(order, at=action.at, will_pay=True)
                 # `order` is the latest copy an action returned: its total includes any reprice.
                 record_payment(
                     order=order,
@@ -376,8 +379,10 @@ def _play(plan: OrderPlan, staff: Staff) -> Order:
                 if not order_actions.auto_confirm_receipt(order_id=order.pk, now=action.at):
                     raise RuntimeError(f"demo order {order.number} did not auto-confirm")
             case Step.CANCEL:
+                reminding.before_payment(order, at=action.at, will_pay=False)
                 order = order_actions.cancel_order(order=order, actor=actor, reason=action.text, at=action.at)
             case Step.EXPIRE:
+                reminding.before_payment(order, at=action.at, will_pay=False)
                 if not order_actions.close_expired_order(order_id=order.pk, now=action.at):
                     raise RuntimeError(f"demo order {order.number} did not expire")
     return order

@@ -23,19 +23,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
-from sellerdesk.demo import names
-from sellerdesk.inventory.actions import default_warehouse
-from sellerdesk.inventory.availability import available_expression
-from sellerdesk.inventory.models import StockLevel
 from sellerdesk.notifications.models import (
     BuyerPreference,
     Channel,
@@ -43,11 +38,9 @@ from sellerdesk.notifications.models import (
     MessageStatus,
     OutgoingMessage,
 )
-from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
-from sellerdesk.payments.actions import record_payment
 from sellerdesk.reminders import actions as reminders
-from sellerdesk.reminders.models import PaymentReminder, ReminderChannel, ReminderStatus
+from sellerdesk.reminders.models import PaymentReminder, ReminderChannel, ReminderSettings, ReminderStatus
 from sellerdesk.reminders.reasons import install_reasons
 from sellerdesk.shops.models import Shop
 
@@ -68,7 +61,7 @@ def load_demo_notifications(
 ) -> NotificationsDemo:
     """Play the stories, the reminders and the webhook, then mark the history sent."""
     with transaction.atomic():
-        _play_reminders(rng=rng, owner=owner, agents=[agent, agent2], now=now)
+        _sweep_at_night(now=now)
         marked, left = _mark_history_sent(rng=rng, now=now)
     return NotificationsDemo(marked_sent=marked, left_queued=left)
 
@@ -124,160 +117,124 @@ def _preference(customer_id: int, *, language: str, email: str, now: datetime) -
 
 # --- payment reminders (催付) ---------------------------------------------------------------------
 
-# Days back whose good hours are played (today's too, once they have passed).
-REMINDER_DAYS = 5
-# Unpaid orders placed each of those days before each window: (placed at, by the sweep at).
-_WINDOW_ORDERS = ((time(9, 20), time(11, 3)), (time(13, 40), time(16, 3)))
-ORDERS_PER_WINDOW = 3
-# The share of reminded orders paid within a few hours (seed 002: reminders recover some).
-PAID_SHARE = 0.5
-# The reasons the buyers gave the agents (seed 002's list; codes of reminders.reasons).
+# The shops' way of reminding (the main shop keeps the default, SMS).
+REMINDER_CHANNELS = {"tmall": ReminderChannel.PHONE, "pdd": ReminderChannel.CHAT}
+# The share of orders an agent reminds by hand in the window, before the sweep comes to them.
+BY_HAND_SHARE = 0.2
+# The reasons the buyers gave the agents (seed 002's list: codes of reminders.reasons), with their words.
 _REASONS = (
     ("still_comparing", "还在对比另一家的"),
     ("shipping_cost", "嫌运费贵，问能不能包邮"),
+    ("price_too_high", "说有点贵，等活动"),
     ("insufficient_balance", "花呗额度不够了，月初再付"),
     ("forgot", ""),
     ("changed_mind", "不想要了"),
     ("pay_later", "晚上下班再付"),
+    ("bought_elsewhere", "在实体店买了"),
 )
 
 
-def _at(day: date, moment: time, rng: random.Random, spread_minutes: int = 0) -> datetime:
-    local = datetime.combine(day, moment, tzinfo=timezone.get_default_timezone())
-    return local + timedelta(minutes=rng.randint(0, spread_minutes)) if spread_minutes else local
+class ReminderPlayer:
+    """What the reminder sweep and the agents did while the demo's orders were unpaid.
 
+    The demo generator plays each order's whole story at once; before an unpaid order is
+    paid, closed or cancelled it calls `before_payment`, which plays the reminders of the
+    good hours the order went through unpaid: the sweep at the first window (11:0x or
+    16:0x) after it had been unpaid long enough — or, for some, an agent by hand in the
+    window —, the phone task made by the agent the sweep chose, and for an order that was
+    never paid, the reason the buyer gave. A payment after the reminder is counted by
+    reminders itself (its OrderPaid subscriber): the recovery rate. So the report has two
+    months of figures made of the demo's own orders, and a reminder never falls outside
+    the good hours."""
 
-def _skus_with_stock() -> list[Sku]:
-    levels = (
-        StockLevel.objects.filter(
-            warehouse=default_warehouse(),
-            sku__is_active=True,
-            sku__is_dropship=False,
-            sku__is_presale=False,
-            sku__product__isnull=False,
-        )
-        .alias(available_units=available_expression())
-        .filter(available_units__gte=10)
-        .select_related("sku")
-        .order_by("sku__code")
-    )
-    return [level.sku for level in levels]
-
-
-def _unpaid_order(rng: random.Random, *, shop: Shop, sku: Sku, placed: datetime) -> Order:
-    """An order of a made-up buyer, placed and left unpaid (a unit or two of one SKU)."""
-    where = names.place(rng)
-    return order_actions.place_order(
-        draft=order_actions.OrderDraft(
-            buyer=order_actions.Buyer(
-                names.person_name(rng), names.mobile_phone(rng), names.nickname(rng, shop.platform)
-            ),
-            address=order_actions.Address(where.province, where.city, where.district, names.street_address(rng)),
-            lines=[order_actions.LineDraft(sku.code, rng.choice((1, 1, 2)))],
-            payment_method="online",
-            shop=shop.code,
-            placed_at=placed,
-        ),
-        actor=None,
-    )
-
-
-def _play_reminders(*, rng: random.Random, owner: User, agents: list[User], now: datetime) -> None:
-    """The last days' reminders, in time order: orders left unpaid in the morning and
-    after lunch, the sweep at 11:03 and 16:03 (the main shop by SMS, the pinduoduo shop by
-    chat, the tmall shop as phone calls in the agents' queues, made twenty minutes later),
-    a few reminded by hand, half paid within hours (the recovery), the others' reasons
-    recorded by the agent, closed when their time to pay ran out; and the sweep at 23:03,
-    which reminds nobody (outside the good hours)."""
-    shops = {shop.code: shop for shop in Shop.objects.filter(code__in=("main", "tmall", "pdd"))}
-    if len(shops) < 3:
-        return
-    for code, channel in (("tmall", ReminderChannel.PHONE), ("pdd", ReminderChannel.CHAT)):
-        current = reminders.settings_for(shops[code])
-        reminders.update_settings(
-            shop=shops[code],
-            actor=owner,
-            enabled=True,
-            windows=current.windows,
-            channel=channel,
-            min_unpaid_minutes=current.min_unpaid_minutes,
-            cod_zero_reputation_daily_cap=current.cod_zero_reputation_daily_cap,
-        )
-    skus = _skus_with_stock()
-    if not skus:
-        return
-    today = timezone.localtime(now).date()
-    install_reasons()  # as a migrated database has them (the tests run without migrations)
-    reasons = {code: reminders.reason_by_code(code) for code, _note in _REASONS}
-    for back in range(REMINDER_DAYS, -1, -1):
-        day = today - timedelta(days=back)
-        for placed_at, swept_at in _WINDOW_ORDERS:
-            sweep = _at(day, swept_at, rng)
-            if sweep + timedelta(hours=1) > now:
-                continue  # today's window still to come: the worker's sweep will do it
-            placed = [
-                _unpaid_order(rng, shop=shops[code], sku=rng.choice(skus), placed=_at(day, placed_at, rng, 50))
-                for code in ("main", "tmall", "pdd")[:ORDERS_PER_WINDOW]
-            ]
-            # One placed just before the sweep (too new for it): an agent reminds it by hand.
-            by_hand = _unpaid_order(rng, shop=shops["main"], sku=rng.choice(skus), placed=sweep - timedelta(minutes=10))
-            reminders.sweep_reminders(now=sweep)
-            agent = agents[back % len(agents)]
-            reminders.remind_order(
-                order=by_hand,
-                channel=ReminderChannel.CHAT,
-                actor=agent,
-                at=sweep + timedelta(minutes=rng.randint(25, 40)),
-            )
-            _outcomes(rng, [*placed, by_hand], agents=agents, reasons=reasons, sweep=sweep, now=now)
-        # Late in the evening the sweep finds the good hours over: nobody is reminded.
-        late = _at(day, time(23, 3), rng)
-        if late <= now:
-            reminders.sweep_reminders(now=late)
-
-
-def _outcomes(
-    rng: random.Random,
-    orders: list[Order],
-    *,
-    agents: list[User],
-    reasons: dict[str, object],
-    sweep: datetime,
-    now: datetime,
-) -> None:
-    """What became of the reminded orders: calls made, payments, reasons, closings."""
-    for order in orders:
-        reminder = PaymentReminder.objects.filter(order=order).first()
-        if reminder is None:
-            continue
-        if reminder.channel == ReminderChannel.PHONE and reminder.status == ReminderStatus.PENDING:
-            agent = reminder.assignee or agents[0]
-            reminder = reminders.complete_phone_task(
-                reminder=reminder, actor=agent, at=sweep + timedelta(minutes=rng.randint(15, 35))
-            )
-        if rng.random() < PAID_SHARE:
-            paid_at = sweep + timedelta(minutes=rng.randint(20, 240))
-            if paid_at < now:
-                order.refresh_from_db()
-                record_payment(
-                    order=order,
-                    amount=order.total - order.paid_amount,
-                    method="online",
-                    reference=f"DEMO-RM-{order.number}",
-                    actor=None,
-                    gateway="simulated",
-                    at=paid_at,
+    def __init__(self, *, rng: random.Random, owner: User, agents: list[User], now: datetime) -> None:
+        self.rng = rng
+        self.agents = agents
+        self.now = now
+        install_reasons()  # as a migrated database has them (the tests run without migrations)
+        self.reasons = {code: reminders.reason_by_code(code) for code, _words in _REASONS}
+        self.settings: dict[int, ReminderSettings] = {}
+        for shop in Shop.objects.order_by("pk"):
+            current = reminders.settings_for(shop)
+            channel = REMINDER_CHANNELS.get(shop.code)
+            if channel is not None and current.channel != channel:
+                current = reminders.update_settings(
+                    shop=shop,
+                    actor=owner,
+                    enabled=True,
+                    windows=current.windows,
+                    channel=channel,
+                    min_unpaid_minutes=current.min_unpaid_minutes,
+                    cod_zero_reputation_daily_cap=current.cod_zero_reputation_daily_cap,
                 )
-                continue
-        code, note = rng.choice(_REASONS)
-        asked = reminder.reminded_at or sweep
-        reminders.record_reason(
-            reminder=reminder,
-            actor=reminder.agent or agents[0],
-            reason=reasons[code],  # type: ignore[arg-type]
-            note=note,
-            at=asked + timedelta(minutes=rng.randint(5, 50)),
-        )
-        order.refresh_from_db()
-        if order.pay_deadline is not None and order.pay_deadline < now:
-            order_actions.close_expired_order(order_id=order.pk, now=order.pay_deadline + timedelta(minutes=1))
+            self.settings[shop.pk] = current
+
+    def _first_window(self, order: Order, *, before: datetime) -> datetime | None:
+        """The first moment of the shop's good hours after the order had been unpaid long
+        enough (a few minutes into the window, when the sweep runs), if before `before`."""
+        settings = self.settings.get(order.shop_id)
+        if settings is None or not settings.enabled:
+            return None
+        earliest = order.created_at + timedelta(minutes=settings.min_unpaid_minutes)
+        local = timezone.localtime(earliest)
+        windows = reminders.parse_windows(settings.windows)
+        for day in range(4):
+            date_ = local.date() + timedelta(days=day)
+            for start, _end in windows:
+                moment = datetime.combine(date_, start, tzinfo=local.tzinfo) + timedelta(minutes=3)
+                if moment < earliest:
+                    continue
+                if moment >= before or moment > self.now or (order.pay_deadline and moment >= order.pay_deadline):
+                    return None
+                return moment
+        return None
+
+    def before_payment(self, order: Order, *, at: datetime, will_pay: bool) -> None:
+        """The reminders of `order`, unpaid until `at` (paid then if `will_pay`, else closed)."""
+        if order.status != "unpaid" or order.payment_method == "cod":
+            return
+        sweep = self._first_window(order, before=at)
+        if sweep is None:
+            return
+        rng = self.rng
+        if rng.random() < BY_HAND_SHARE:
+            agent = rng.choice(self.agents)
+            by_hand = sweep + timedelta(minutes=rng.randint(0, 40))
+            if by_hand < at:
+                channel = rng.choice((ReminderChannel.CHAT, ReminderChannel.SMS))
+                reminders.remind_order(order=order, channel=channel, actor=agent, at=by_hand)
+        if not PaymentReminder.objects.filter(order_id=order.pk).exists():
+            reminders.sweep_reminders(now=sweep)
+        reminder = PaymentReminder.objects.filter(order_id=order.pk).select_related("assignee", "agent").first()
+        if reminder is None:
+            return
+        if reminder.channel == ReminderChannel.PHONE and reminder.status == ReminderStatus.PENDING:
+            called = sweep + timedelta(minutes=rng.randint(10, 45))
+            if called >= at:
+                return  # paid before the call was made: it leaves the queue
+            reminder = reminders.complete_phone_task(
+                reminder=reminder, actor=reminder.assignee or self.agents[0], at=called
+            )
+        if will_pay or reminder.status != ReminderStatus.DONE or reminder.reminded_at is None:
+            return
+        # The buyer answered the chat or the call: why they have not paid (seed 002's list).
+        answered = reminder.reminded_at + timedelta(minutes=rng.randint(5, 50))
+        if answered < at and rng.random() < 0.8:
+            code, words = rng.choice(_REASONS)
+            reminders.record_reason(
+                reminder=reminder,
+                actor=reminder.agent or rng.choice(self.agents),
+                reason=self.reasons[code],
+                note=words,
+                at=answered,
+            )
+
+
+def _sweep_at_night(*, now: datetime) -> None:
+    """The sweep runs around the clock; at 23:0x it finds the good hours over and
+    reminds nobody (the last few nights, as the worker's log would show)."""
+    today = timezone.localtime(now).date()
+    for back in range(3, 0, -1):
+        late = datetime.combine(today - timedelta(days=back), time(23, 3), tzinfo=timezone.localtime(now).tzinfo)
+        if reminders.sweep_reminders(now=late):
+            raise RuntimeError(f"the reminder sweep reminded orders at {late}")

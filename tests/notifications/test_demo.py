@@ -64,7 +64,7 @@ def test_the_history_is_sent_and_only_the_newest_few_wait_for_the_worker(demo: D
     sent = OutgoingMessage.objects.filter(status=MessageStatus.SENT)
 
     assert 0 < pending.count() <= LEFT_QUEUED
-    assert sent.count() > 50
+    assert sent.count() > 30
     # Each sent message has its attempt, successful, with the provider's id.
     assert sent.filter(delivery_attempts__isnull=True).count() == 0
     assert DeliveryAttempt.objects.filter(message__in=sent, ok=True).count() >= sent.count()
@@ -76,7 +76,7 @@ def test_the_history_is_sent_and_only_the_newest_few_wait_for_the_worker(demo: D
 def test_unpaid_orders_are_reminded_at_eleven_and_sixteen_never_at_night(demo: DemoSummary) -> None:
     done = PaymentReminder.objects.filter(status=ReminderStatus.DONE)
 
-    assert done.count() >= 20
+    assert done.count() >= 10
     assert {local_hour(reminder.reminded_at) for reminder in done} == {11, 16}
     assert not PaymentReminder.objects.filter(created_at__gt=NOW).exists()
     # By SMS, chat and phone calls made by agents.
@@ -104,6 +104,6 @@ def test_the_daily_report_has_reasons_and_recoveries(demo: DemoSummary) -> None:
 
     assert 0 < paid.count() < reminded.count()
     assert all(reminder.paid_at > reminder.reminded_at for reminder in paid)
-    assert with_reason.count() >= 5
-    assert with_reason.values("reason").distinct().count() >= 3
+    assert with_reason.count() >= 2
+    assert with_reason.values("reason").distinct().count() >= 2
     assert not with_reason.filter(paid_at__isnull=False, reason_recorded_at__gt=timezone.now()).exists()
