@@ -45,6 +45,8 @@ api.add_router("/v1", aftersales_refunds_router)
 api.add_router("/v1", aftersales_evidence_router)
 api.add_router("/v1", webhooks_router)
 api.add_router("/v1", notifications_router)
+api.add_router("/v1", "sellerdesk.notifications.api_templates.router")
+api.add_router("/v1", "sellerdesk.portal.api_messages.router")
 api.add_router("/v1", "sellerdesk.reminders.api.router")
 
 urlpatterns = [

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from sellerdesk.notifications.models import BuyerPreference, OutgoingMessage
 from sellerdesk.orders.models import Order
+from tests.conftest import ApiClient
+from tests.portal.test_api import buyer_token
 
 
 def _message(
@@ -108,3 +110,26 @@ def test_the_pages_render_in_both_languages(alice: Client, alice_order: Order, l
         assert page.status_code == 200, url
     english = alice.get("/portal/preferences/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Language of messages" in english
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def test_the_buyer_api_lists_reads_and_saves_preferences(alice_order: Order, bob_order: Order) -> None:
+    api = ApiClient(buyer_token(alice_order))
+    mine = _message(alice_order)
+    theirs = _message(bob_order)
+
+    listed = api.get("/api/v1/portal/messages").json()
+    assert (listed["unread"], [item["id"] for item in listed["items"]]) == (1, [mine.pk])
+
+    read = api.post(f"/api/v1/portal/messages/{mine.pk}/read")
+    assert read.status_code == 200 and read.json()["read_at"]
+    assert api.get("/api/v1/portal/messages").json()["unread"] == 0
+    assert api.post(f"/api/v1/portal/messages/{theirs.pk}/read").status_code == 404
+
+    refused = api.put("/api/v1/portal/preferences", {"email": "nope", "language": "en", "opt_out": True})
+    assert refused.status_code == 422
+    assert not BuyerPreference.objects.exists()
+    saved = api.put("/api/v1/portal/preferences", {"email": "a@example.com", "language": "en", "opt_out": True})
+    assert saved.json() == {"email": "a@example.com", "language": "en", "opt_out": True}
