@@ -23,7 +23,9 @@ pick lists and labels for --fulfilment-orders allocated orders; --no-fulfilment)
 bench/aftersales.py (the after-sales queue and the case page with --aftersales-cases
 cases, beside raw-SQL ceilings of the same queries; --no-aftersales) and bench/outbox.py
 (--outbox-messages webhook messages delivered by 2 worker processes to a local webhook
-sink, beside the sink's own ceiling measured in the same run; --no-outbox).
+sink, beside the sink's own ceiling measured in the same run; --no-outbox) and
+bench/reminders.py (the payment-reminder sweep over --reminder-orders unpaid orders beside a
+raw-SQL ceiling of the same selection and insert, bounded by its --max-seconds; --no-reminders).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ ALLOCATION = REPO / "bench" / "allocation.py"
 FULFILMENT = REPO / "bench" / "fulfilment.py"
 AFTERSALES = REPO / "bench" / "aftersales.py"
 OUTBOX = REPO / "bench" / "outbox.py"
+REMINDERS = REPO / "bench" / "reminders.py"
 HOT_SKU = "HOT-1"
 
 
@@ -109,6 +112,10 @@ def options() -> argparse.Namespace:
     )
     parser.add_argument(
         "--outbox-messages", type=int, default=5000, help="webhook messages the outbox benchmark delivers"
+    )
+    parser.add_argument("--no-reminders", action="store_true", help="skip the payment-reminder sweep benchmark")
+    parser.add_argument(
+        "--reminder-orders", type=int, default=100_000, help="unpaid orders the reminder sweep benchmark reminds"
     )
     parser.add_argument(
         "--app",
@@ -541,6 +548,8 @@ def main() -> None:
         run_script("aftersales", AFTERSALES, options_.aftersales_cases)
     if not options_.no_outbox:
         run_script("outbox", OUTBOX, options_.outbox_messages)
+    if not options_.no_reminders:
+        run_script("reminders", REMINDERS, options_.reminder_orders)
 
 
 if __name__ == "__main__":
