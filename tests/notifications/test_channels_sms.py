@@ -68,7 +68,7 @@ def sms_log(settings: Any, tmp_path: Path) -> Path:
 
 
 def test_segments_are_70_characters_alone_and_67_per_part_when_longer() -> None:
-    assert segments("") == 1
+    assert segments("") == 0
     assert segments("好" * 70) == 1
     assert segments("好" * 71) == 2
     assert segments("好" * 134) == 2

@@ -8,7 +8,8 @@ mainland mobile number can (core.addresses.normalize_phone, then the number's ty
 landline or a foreign number is refused with a clear error).
 
 Length: a Chinese SMS carries 70 characters (the shop's sign 【…】 counts); a longer one is
-sent as parts of 67 characters each, each part billed as one SMS (`segments`).
+sent as parts of 67 characters each, each part billed as one SMS (`segments`, counted by
+notifications.templates.sms_segments, which the template editor shows too).
 
 - The simulated gateway appends one JSON line per message to SMS_LOG (VAR_DIR/sms.log):
   the id, the time, the number, the text, the segments, the idempotency key. Its message id
@@ -32,7 +33,6 @@ import base64
 import hashlib
 import hmac
 import json
-import math
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -48,19 +48,16 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.core.addresses import normalize_phone
 from sellerdesk.notifications.channels.base import ChannelAdapter, SendResult, clip, notification_settings
+from sellerdesk.notifications.templates import sms_segments
 
 if TYPE_CHECKING:
     from sellerdesk.notifications.models import OutgoingMessage
 
-SINGLE_SMS_CHARS = 70
-PART_CHARS = 67
-
 
 def segments(text: str) -> int:
-    """How many SMS `text` is billed as: one up to 70 characters, else one per 67."""
-    if len(text) <= SINGLE_SMS_CHARS:
-        return 1
-    return math.ceil(len(text) / PART_CHARS)
+    """How many SMS `text` is billed as (notifications.templates counts them: 70 Chinese
+    characters in one, 67 per part when longer; 160 and 153 for plain Latin text)."""
+    return sms_segments(text)
 
 
 def mobile_number(recipient: str) -> str | None:
