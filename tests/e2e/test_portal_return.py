@@ -121,7 +121,12 @@ def test_a_buyer_returns_a_tshirt_from_the_phone(live_server: Any, browser: Any,
     # Readable on the phone: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     expect(page.locator("#photos-section img")).to_have_count(1)
-    assert page.evaluate("document.querySelector('#photos-section img').naturalWidth") > 0
+    # The photo is served and decodes (waited for: the page may show before the image loads).
+    page.wait_for_function(
+        "() => { const img = document.querySelector('#photos-section img');"
+        " return img.complete && img.naturalWidth > 0; }",
+        timeout=10_000,
+    )
 
     # The agent approves on the after-sales case page: the goods are to come back.
     desk = staff_page(browser, live_server, agent.username)
