@@ -110,7 +110,7 @@ def test_every_event_type_is_written_by_some_action(tee: Sku, agent: User) -> No
 
 # Written by the capabilities built on the spine, each tested in its own suite: allocation
 # and stockouts (tests/allocation), dropship (tests/dropship), parcels (tests/logistics),
-# the warehouse (tests/fulfilment).
+# the warehouse (tests/fulfilment), payment reminders (tests/reminders).
 LATER_TYPES = {
     "allocated",
     "stockout",
@@ -127,6 +127,7 @@ LATER_TYPES = {
     "picking_started",
     "packing_checked",
     "packed",
+    "payment_reminded",
 }
 
 
