@@ -53,6 +53,19 @@ def _media_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sms_log_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # What the simulated SMS gateway "sends" goes to a log of this run, never to var/sms.log.
+    from django.conf import settings
+
+    notifications = {
+        **settings.SELLERDESK.get("NOTIFICATIONS", {}),
+        "SMS_LOG": tmp_path_factory.mktemp("sms") / "sms.log",
+    }
+    with override_settings(SELLERDESK={**settings.SELLERDESK, "NOTIFICATIONS": notifications}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _test_clock() -> Iterator[None]:
     # Every test starts at the same moment, whatever the machine's date (see
