@@ -648,6 +648,7 @@ def test_an_agent_may_read_the_outbox_but_not_resend(agent_api: Any, some_messag
         ({"page": "0"}, "page"),
         ({"page": "many"}, "page"),
         ({"order": "x" * 41}, "order"),
+        ({"order": "SO\x00"}, "order"),
     ],
 )
 def test_the_api_refuses_bad_filters_clearly(api: Any, params: dict[str, str], field: str) -> None:

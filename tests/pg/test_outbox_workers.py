@@ -267,3 +267,40 @@ def test_two_workers_at_once_never_claim_the_same_message(shop: Any, monkeypatch
     assert sorted(sent) == sorted(f"k{index}" for index in range(60))
     assert sum(outcomes.results) == 60
     assert OutgoingMessage.objects.filter(status="sent").count() == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_enqueued_in_a_request_wakes_a_worker_at_once(shop: Any) -> None:
+    # given a worker whose periodic send is 30 s away (it ran once when it started)
+    environment = clocked_environment(
+        {
+            **os.environ,
+            "DATABASE_URL": url_of_the_test_database(),
+            "NOTIFICATIONS_SEND_EVERY_SECONDS": "30",
+            "WEBHOOK_ALLOW_LOOPBACK": "1",
+        }
+    )
+    deadline = time.monotonic() + WAIT_SECONDS
+    with Sink() as sink:
+        endpoint = WebhookEndpoint.objects.create(url=sink.url, secret="sink-secret", events=["order.paid"])
+        workers = [_start_worker(environment)]
+        try:
+            _wait_for(
+                lambda: DBTaskResult.objects.filter(status="SUCCESSFUL", args_kwargs__args=[outbox.SEND_JOB]).exists(),
+                "the worker's first send run ",
+                deadline,
+            )
+
+            # when a message is written in a transaction that commits
+            outbox._last_wake = 0.0
+            with transaction.atomic():
+                _enqueue_webhooks(endpoint, 1)
+            committed = time.monotonic()
+
+            # then the sink has it within a few seconds, long before the periodic run
+            _wait_for(lambda: sink.count() == 1, "the message to reach the sink", deadline)
+            assert time.monotonic() - committed < 10
+            _wait_for(lambda: OutgoingMessage.objects.get().status == "sent", "the message to be sent", deadline)
+        finally:
+            errors = _stop(workers)
+    assert all("Traceback" not in error for error in errors), errors
