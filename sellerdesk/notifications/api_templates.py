@@ -194,7 +194,8 @@ def _rules_out(shop: Shop, current: NotificationSettings) -> dict[str, Any]:
         "shop": shop.code,
         "enabled": current.enabled,
         "channels": {
-            kind: list(current.channels.get(kind, rules.DEFAULT_CHANNELS.get(kind, []))) for kind in MessageKind.values
+            kind: list(current.channels.get(kind, rules.DEFAULT_CHANNELS.get(kind, [])))
+            for kind in rules.CONFIGURABLE_KINDS
         },
         "quiet_start": current.quiet_start,
         "quiet_end": current.quiet_end,

@@ -64,6 +64,9 @@ REASON_QUIET_HOURS = "quiet_hours"
 # Messages the rules never hold nor suppress for a buyer's sake: a sign-in code (the buyer
 # waits for it), a purchase order (to a supplier), an event for another system.
 _UNRULED_KINDS = frozenset({MessageKind.ONE_TIME_CODE, MessageKind.PURCHASE_ORDER, MessageKind.WEBHOOK_EVENT})
+# The kinds a shop chooses channels for, and the channels it chooses among (a buyer's).
+CONFIGURABLE_KINDS: tuple[str, ...] = tuple(kind for kind in MessageKind.values if kind not in _UNRULED_KINDS)
+BUYER_CHANNELS: tuple[str, ...] = (Channel.IN_SITE, Channel.IM, Channel.SMS, Channel.EMAIL)
 # Kinds that wait for the morning on every channel, not only SMS: a reminder at night is rude.
 _HELD_KINDS = frozenset({MessageKind.PAYMENT_REMINDER})
 # Channels that wake a buyer's phone at night.
@@ -152,8 +155,10 @@ def settings_for(shop: Shop | None) -> NotificationSettings:
 def channels_for(shop: Shop | None, kind: str, *, settings: NotificationSettings | None = None) -> list[str]:
     """The channels the shop sends this kind on: its choice, else DEFAULT_CHANNELS; none
     at all when the shop's switch is off."""
+    if kind in _UNRULED_KINDS:  # a code, a purchase order, a webhook: always on their own channel
+        return list(DEFAULT_CHANNELS.get(kind, []))
     current = settings if settings is not None else settings_for(shop)
-    if not current.enabled and kind not in _UNRULED_KINDS:
+    if not current.enabled:
         return []
     chosen = (current.channels or {}).get(kind)
     return list(chosen) if chosen is not None else list(DEFAULT_CHANNELS.get(kind, []))
@@ -320,12 +325,12 @@ def _cleaned(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
                 continue
             chosen: dict[str, list[str]] = {}
             for kind, channels in value.items():
-                if kind not in MessageKind.values:
-                    bad[f"channels.{kind}"] = _("unknown kind %(kind)s") % {"kind": kind}
-                elif isinstance(channels, str) or not all(channel in Channel.values for channel in channels):
-                    bad[f"channels.{kind}"] = _("channels among %(values)s") % {"values": ", ".join(Channel.values)}
+                if kind not in CONFIGURABLE_KINDS:
+                    bad[f"channels.{kind}"] = _("one of %(values)s") % {"values": ", ".join(CONFIGURABLE_KINDS)}
+                elif isinstance(channels, str) or not all(channel in BUYER_CHANNELS for channel in channels):
+                    bad[f"channels.{kind}"] = _("channels among %(values)s") % {"values": ", ".join(BUYER_CHANNELS)}
                 else:
-                    chosen[kind] = [channel for channel in Channel.values if channel in set(channels)]
+                    chosen[kind] = [channel for channel in BUYER_CHANNELS if channel in set(channels)]
             clean[name] = chosen
     return clean, bad
 

@@ -224,7 +224,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "quiet_start": request.POST.get("quiet_start", ""),
             "quiet_end": request.POST.get("quiet_end", ""),
             "holiday_quiet_end": request.POST.get("holiday_quiet_end", ""),
-            "channels": {kind: request.POST.getlist(f"channels-{kind}") for kind in MessageKind.values},
+            "channels": {kind: request.POST.getlist(f"channels-{kind}") for kind in rules.CONFIGURABLE_KINDS},
         }
         cap = request.POST.get("daily_cap", "").strip()
         fields["daily_cap"] = int(cap) if cap.isdigit() else cap
@@ -238,15 +238,16 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     current = rules.settings_for(shop)
     grid = [
         {
-            "kind": kind.value,
-            "label": kind.label,
+            "kind": kind,
+            "label": MessageKind(kind).label,
             "channels": [
-                {"value": channel.value, "label": channel.label, "on": channel.value in chosen} for channel in Channel
+                {"value": channel, "label": Channel(channel).label, "on": channel in chosen}
+                for channel in rules.BUYER_CHANNELS
             ],
         }
-        for kind in MessageKind
+        for kind in rules.CONFIGURABLE_KINDS
         # The channels chosen, shown even while the shop's switch is off.
-        for chosen in [set((current.channels or {}).get(kind.value, rules.DEFAULT_CHANNELS.get(kind.value, [])))]
+        for chosen in [set((current.channels or {}).get(kind, rules.DEFAULT_CHANNELS.get(kind, [])))]
     ]
     context = {
         **_shop_context(shop),

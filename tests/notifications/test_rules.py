@@ -161,6 +161,8 @@ def test_the_shops_switches(shop: Shop, buyer: Customer) -> None:
         "suppressed", noon, rules.REASON_SHOP_OFF
     )
     assert rules.channels_for(shop, "parcel_shipped") == []
+    # A sign-in code still goes by SMS.
+    assert rules.channels_for(shop, "one_time_code") == ["sms"]
 
 
 def test_update_settings_is_checked_and_audited(shop: Shop) -> None:
@@ -168,10 +170,20 @@ def test_update_settings_is_checked_and_audited(shop: Shop) -> None:
     with pytest.raises(ValidationFailed) as refused:
         rules.update_settings(
             shop=shop,
-            fields={"quiet_start": "25:00", "daily_cap": -1, "channels": {"paid": ["fax"]}},
+            fields={
+                "quiet_start": "25:00",
+                "daily_cap": -1,
+                "channels": {"paid": ["fax"], "one_time_code": [], "delivered": ["webhook"]},
+            },
             actor=owner,
         )
-    assert set(refused.value.fields) == {"quiet_start", "daily_cap", "channels.paid"}
+    assert set(refused.value.fields) == {
+        "quiet_start",
+        "daily_cap",
+        "channels.paid",
+        "channels.one_time_code",
+        "channels.delivered",
+    }
     assert not NotificationSettings.objects.exists()
 
     row = rules.update_settings(
@@ -180,6 +192,6 @@ def test_update_settings_is_checked_and_audited(shop: Shop) -> None:
         actor=owner,
         at=at(2026, 12, 4, 12, 0),
     )
-    assert (row.quiet_start, row.daily_cap, row.channels) == (time(22, 0), 3, {"paid": ["sms", "in_site"]})
+    assert (row.quiet_start, row.daily_cap, row.channels) == (time(22, 0), 3, {"paid": ["in_site", "sms"]})
     event = AuditEvent.objects.get(code=rules.SETTINGS_SAVED)
     assert event.data["changes"]["daily_cap"] == [5, 3]

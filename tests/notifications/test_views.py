@@ -141,7 +141,7 @@ def test_the_sending_rules_form(owner: User) -> None:
     assert answer.status_code == 302
     row = NotificationSettings.objects.get()
     assert (str(row.quiet_start), str(row.quiet_end), row.daily_cap) == ("22:00:00", "08:30:00", 3)
-    assert row.channels["parcel_shipped"] == ["sms", "in_site"]
+    assert row.channels["parcel_shipped"] == ["in_site", "sms"]
     assert row.channels["paid"] == []
 
 
