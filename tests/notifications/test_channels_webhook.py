@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 import socket
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -182,6 +183,8 @@ def test_an_internal_url_is_refused_at_send_time_too(settings: Any) -> None:
         ("https://token@93.184.216.34/hook", "must not contain a user name or password"),
         ("https:///hook", "must name a host"),
         ("http://93.184.216.34:99999/", "is not a valid URL"),
+        ("http://93.184.216.34/a b", "is not a valid URL"),
+        ("http://93.184.216.34/a\r\nX-Injected: 1", "is not a valid URL"),
         ("http://testserver/hook", "must not point to this server itself"),
         ("http://localhost:8000/api", "must not point to this server itself"),
         ("http://127.0.0.1:8000/api", "must not point to this server itself"),
@@ -309,3 +312,24 @@ def test_every_resolved_address_is_checked(monkeypatch: pytest.MonkeyPatch) -> N
         check_webhook_url("https://erp.example.com/hook", allow_loopback=False)
     assert refused.value.fields == {"url": "must not point to this server or an internal address (10.0.0.9)"}
     assert checked_url("https://erp.example.com/x", allow_loopback=True).address is None
+
+
+def test_a_receiver_that_does_not_speak_http_is_retried(loopback: None) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+
+        def babble() -> None:
+            connection, _address = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"hello, this is not HTTP\r\n\r\n")
+
+        thread = threading.Thread(target=babble, daemon=True)
+        thread.start()
+        result = adapter_for("webhook").send(delivery(f"http://127.0.0.1:{port}/"))
+        thread.join(5)
+
+    assert not result.ok and result.retryable
+    assert result.error.startswith(f"No answer from http://127.0.0.1:{port}/: ")

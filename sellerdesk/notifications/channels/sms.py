@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -209,7 +210,7 @@ class AliyunSms:
                 status, text = answer.status, answer.read(64_000).decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read(64_000).decode("utf-8", "replace")
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             return SendResult(ok=False, error=clip(_("Aliyun SMS did not answer: %(error)s") % {"error": error}, 500))
         return self._result(status, text)
 

@@ -102,6 +102,8 @@ def checked_url(url: str, *, allow_loopback: bool | None = None) -> CheckedUrl:
     if allow_loopback is None:
         allow_loopback = bool(notification_settings().get("WEBHOOK_ALLOW_LOOPBACK", False))
     url = url.strip()
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise ValidationFailed({"url": _("is not a valid URL")})
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
@@ -249,7 +251,7 @@ class WebhookAdapter:
                 status, text = answer.status, answer.read(2000).decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             status, text = error.code, error.read(2000).decode("utf-8", "replace")
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             reason = getattr(error, "reason", error)
             return SendResult(
                 ok=False, error=clip(_("No answer from %(url)s: %(reason)s") % {"url": url, "reason": reason}, 500)
