@@ -91,7 +91,8 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
 
 # China's public holidays as the State Council announced them (放假调休: the days off,
 # weekends inside a break included; the working weekends 调休上班 are not holidays).
-# The `holidays` package answers for other years.
+# 2026: 国务院办公厅关于2026年部分节假日安排的通知 (4 Nov 2025). The `holidays` package
+# answers for other years; without it, the holidays whose dates never move.
 _HOLIDAY_RANGES: dict[int, list[tuple[tuple[int, int], tuple[int, int]]]] = {
     2025: [
         ((1, 1), (1, 1)),

@@ -79,6 +79,8 @@ def test_holidays_from_the_table() -> None:
     assert rules.is_holiday(date(2025, 1, 29))
     assert not rules.is_holiday(date(2026, 2, 14))  # a working Saturday before the Spring Festival
     assert not rules.is_holiday(date(2026, 12, 4))
+    # A year beyond the table: National Day all the same (the package, or the fixed dates).
+    assert rules.is_holiday(date(2027, 10, 1))
 
 
 def test_quiet_hours_inside_one_day(shop: Shop) -> None:
