@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sellerdesk.core.errors import DomainError, ValidationFailed
+from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import error_text, logged_in_actor, show_refusal
-from sellerdesk.notifications import outbox, rules, templates
+from sellerdesk.notifications import outbox, queries, rules, templates
 from sellerdesk.notifications.models import (
     Channel,
     MessageKind,
@@ -299,14 +299,15 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    message = OutgoingMessage.objects.select_related("order", "shop", "customer", "webhook").filter(pk=pk).first()
-    if message is None:
-        raise Http404(_("No such message."))
+    actor = logged_in_actor(request)
+    try:
+        message = queries.get_message(message_id=pk, actor=actor)
+    except NotFound:
+        raise Http404(_("No such message.")) from None
     context = {
         "message": message,
-        "attempts": list(message.delivery_attempts.order_by("number", "pk")),
-        "may_resend": message.status in (MessageStatus.DEAD, MessageStatus.SENT)
-        and has_permission(logged_in_actor(request), "notifications.manage"),
+        "attempts": list(queries.attempts_of(message)),
+        "may_resend": message.status in outbox.RESENDABLE and has_permission(actor, "notifications.manage"),
     }
     return render(request, "notifications/message.html", context)
 
@@ -314,11 +315,13 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def message_resend(request: HttpRequest, pk: int) -> HttpResponse:
-    message = OutgoingMessage.objects.filter(pk=pk).first()
-    if message is None:
-        raise Http404(_("No such message."))
+    actor = logged_in_actor(request)
     try:
-        outbox.resend(message=message, actor=logged_in_actor(request))
+        message = queries.get_message(message_id=pk, actor=actor)
+    except NotFound:
+        raise Http404(_("No such message.")) from None
+    try:
+        outbox.resend(message=message, actor=actor)
     except DomainError as error:
         show_refusal(request, error)
     else:
