@@ -250,8 +250,9 @@ SELLERDESK: dict[str, Any] = {
         "BACKOFF_SECONDS": 60,
         "BACKOFF_MAX_SECONDS": 3600,
         "LEASE_SECONDS": float(os.environ.get("NOTIFICATIONS_LEASE_SECONDS", "60")),
-        # How often the worker looks for due messages (those enqueued in a request wake it at once).
-        "SEND_EVERY_SECONDS": float(os.environ.get("NOTIFICATIONS_SEND_EVERY_SECONDS", "2")),
+        # How often a worker looks for due messages: retries and those held for the morning (a
+        # message written in a request wakes a worker when its transaction commits).
+        "SEND_EVERY_SECONDS": float(os.environ.get("NOTIFICATIONS_SEND_EVERY_SECONDS", "5")),
         # Messages a worker claims at once (one short transaction per batch).
         "CLAIM_BATCH": 20,
         # The channels (notifications.channels):
