@@ -161,7 +161,7 @@ def enqueue(
         language=language,
         subject=subject[:200],
         text=text,
-        params=_json_safe(params),
+        params=json_safe(params),
         attachments=[dict(attachment) for attachment in attachments],
         transactional=transactional,
         status=status,
@@ -187,18 +187,22 @@ def enqueue(
     return row
 
 
-def _json_safe(params: Mapping[str, Any]) -> dict[str, Any]:
-    # Parameters hold amounts (Decimal) and times: stored as the API writes them.
+def json_safe(params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` as stored on a message: amounts (Decimal) and times as the API writes them."""
     return dict(json.loads(json.dumps(dict(params), cls=DjangoJSONEncoder)))
 
 
-def _preference(customer_id: int | None) -> BuyerPreference | None:
+def buyer_preference(customer_id: int | None) -> BuyerPreference | None:
+    """What the buyer chose in the portal (email, language, opt-out), if anything."""
     if customer_id is None:
         return None
     return BuyerPreference.objects.filter(customer_id=customer_id).first()
 
 
-def _recipient(channel: str, order: Order, preference: BuyerPreference | None) -> str:
+def recipient_of(channel: str, order: Order, preference: BuyerPreference | None) -> str:
+    """Where a buyer's message about `order` goes on `channel`: the phone for SMS, the
+    nickname for chat, the customer for in-site, the preference's address for email; ""
+    when the buyer cannot be reached there (no email address; webhooks are not for buyers)."""
     if channel == Channel.SMS:
         return order.buyer_phone
     if channel == Channel.IM:
@@ -226,7 +230,7 @@ def notify(
     over them. Each is keyed `{key}:{channel}` (key defaults to `{kind}:{order number}`),
     so a repeated event writes nothing new. A channel the buyer cannot be reached on (no
     email address) is skipped. Returns the messages, new or already written."""
-    preference = _preference(order.customer_id)
+    preference = buyer_preference(order.customer_id)
     language = (preference.language if preference and preference.language else "") or settings.LANGUAGE_CODE
     base = key or f"{kind}:{order.number}"
     wanted = list(channels) if channels is not None else rules.channels_for(order.shop, str(kind))
@@ -240,7 +244,7 @@ def notify(
         if channel in known:
             written.append(known[channel])
             continue
-        recipient = _recipient(channel, order, preference)
+        recipient = recipient_of(channel, order, preference)
         if not recipient:
             continue
         if filled is None:
@@ -261,6 +265,10 @@ def notify(
         if message is not None:
             written.append(message)
     return written
+
+
+# The names events.py used before these were public (until it moves to the public ones).
+_json_safe, _preference, _recipient = json_safe, buyer_preference, recipient_of
 
 
 # --- waking the worker ---------------------------------------------------------------------
