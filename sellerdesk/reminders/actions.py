@@ -27,7 +27,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import Role, require
 from sellerdesk.customers.models import Customer
 from sellerdesk.notifications import outbox
-from sellerdesk.notifications.models import BuyerPreference, MessageKind, OutgoingMessage
+from sellerdesk.notifications.models import BuyerPreference, MessageKind, MessageStatus, OutgoingMessage
 from sellerdesk.notifications.templates import goods_text
 from sellerdesk.orders.events import insert_events
 from sellerdesk.orders.models import Order, PaymentMethod
@@ -76,6 +76,28 @@ class BuyerNotToRemind(Conflict):
         super().__init__(
             "buyer_not_to_remind",
             _("The buyer of order %(number)s is on the do-not-remind list.") % {"number": order.number},
+            details={"order": order.number},
+        )
+
+
+class BuyerOptedOut(Conflict):
+    def __init__(self, order: Order) -> None:
+        super().__init__(
+            "buyer_opted_out",
+            _("The buyer of order %(number)s asked for no reminders.") % {"number": order.number},
+            details={"order": order.number},
+        )
+
+
+class ReminderNotSent(Conflict):
+    def __init__(self, order: Order, message: OutgoingMessage | None) -> None:
+        super().__init__(
+            "reminder_not_sent",
+            _("The reminder of order %(number)s was not sent: %(why)s")
+            % {
+                "number": order.number,
+                "why": (message.last_error if message else "") or _("no channel reaches the buyer"),
+            },
             details={"order": order.number},
         )
 
@@ -194,7 +216,7 @@ def _send(order: Order, channel: str, at: datetime) -> OutgoingMessage | None:
 
 def _status_after_sending(message: OutgoingMessage | None) -> str:
     # A message the outbox's rules suppressed (opt-out, the daily cap) did not remind anyone.
-    if message is not None and message.status == "suppressed":
+    if message is not None and message.status == MessageStatus.SUPPRESSED:
         return ReminderStatus.FAILED
     return ReminderStatus.DONE
 
@@ -397,8 +419,9 @@ def sweep_reminders(*, now: datetime, limit_per_shop: int | None = None) -> int:
 def remind_order(*, order: Order, channel: str, actor: User, at: datetime | None = None) -> PaymentReminder:
     """An agent reminds the order now, by the channel they choose: SMS or chat through the
     outbox, or "phone" for a call they made. Still once per order (409 when reminded
-    already, paid or closed, or the buyer is on the do-not-remind list; 422 for a bad
-    channel). The note is written on the order with the agent's name."""
+    already, paid or closed, the buyer is on the do-not-remind list or opted out, or the
+    outbox's rules refuse the message; 422 for a bad channel; nothing written then).
+    The note is written on the order with the agent's name."""
     require(actor, "reminders.remind")
     _check_channel(channel)
     at = at or timezone.now()
@@ -410,6 +433,8 @@ def remind_order(*, order: Order, channel: str, actor: User, at: datetime | None
             raise AlreadyReminded(locked)
         if DoNotRemind.objects.filter(customer_id=locked.customer_id).exists():
             raise BuyerNotToRemind(locked)
+        if BuyerPreference.objects.filter(customer_id=locked.customer_id, opt_out=True).exists():
+            raise BuyerOptedOut(locked)
         try:
             with transaction.atomic():
                 reminder = PaymentReminder.objects.create(
@@ -426,8 +451,11 @@ def remind_order(*, order: Order, channel: str, actor: User, at: datetime | None
             raise AlreadyReminded(locked) from None
         if channel != ReminderChannel.PHONE:
             reminder.message = _send(locked, channel, at)
-            reminder.status = _status_after_sending(reminder.message)
-            reminder.save(update_fields=["message", "status"])
+            if _status_after_sending(reminder.message) != ReminderStatus.DONE:
+                # The outbox's rules refused it (the buyer's daily cap …): nothing is kept,
+                # so the order may still be reminded another way.
+                raise ReminderNotSent(locked, reminder.message)
+            reminder.save(update_fields=["message"])
         payment_reminded_event(locked, actor=actor, at=at, channel=channel)
     return reminder
 
@@ -536,7 +564,9 @@ def get_reminder(pk: int) -> PaymentReminder:
 __all__ = [
     "AlreadyReminded",
     "BuyerNotToRemind",
+    "BuyerOptedOut",
     "OrderNotRemindable",
+    "ReminderNotSent",
     "add_do_not_remind",
     "complete_phone_task",
     "record_payment",

@@ -123,7 +123,7 @@ def _figures(reminders: list[PaymentReminder], key: str | None) -> dict[str, Fig
         target = grouped[str(getattr(reminder, key) or "") if key else ""]
         target.reminded += 1
         target.paid_after += reminder.paid_at is not None
-        if reminder.reason_id is not None:
+        if reminder.reason is not None:
             target.reasons[reminder.reason.code] += 1
         elif reminder.reason_note:
             target.reasons[NOTE_ONLY] += 1

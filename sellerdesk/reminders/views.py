@@ -55,7 +55,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         show_refusal(request, error)
         return redirect("orders:list")
     for reminder in recent:
-        reminder.reason_text = queries.reason_text(reminder)
+        reminder.reason_text = queries.reason_text(reminder)  # type: ignore[attr-defined]
     context = {
         "tasks": tasks,
         "recent": recent,

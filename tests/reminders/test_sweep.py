@@ -392,3 +392,13 @@ def test_do_not_remind_by_hand_too(tee: Sku, agent: User) -> None:
         actions.remind_order(order=order, channel="sms", actor=agent, at=at(11))
     assert DoNotRemind.objects.count() == 1
     assert actions.remove_do_not_remind(customer=order.customer, actor=agent) is True
+
+
+def test_by_hand_an_opted_out_buyer_is_refused(tee: Sku, agent: User) -> None:
+    order = unpaid()
+    BuyerPreference.objects.create(customer=order.customer, opt_out=True)
+
+    with pytest.raises(actions.BuyerOptedOut):
+        actions.remind_order(order=order, channel="sms", actor=agent, at=at(11))
+    assert PaymentReminder.objects.count() == 0
+    assert not OutgoingMessage.objects.filter(kind="payment_reminder").exists()
