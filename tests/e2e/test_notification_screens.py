@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from sellerdesk.inventory.models import Warehouse
@@ -19,6 +20,7 @@ def _no_sideways_scroll(page: Any) -> None:
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
+@pytest.mark.e2e
 def test_the_owner_edits_a_template_on_a_phone_and_resends_a_dead_message(live_server: Any, browser_page: Any) -> None:
     Warehouse.objects.get_or_create(code="main", defaults={"name": "主仓", "is_default": True})
     Shop.objects.get_or_create(code="main", defaults={"name": "主店", "is_default": True})
