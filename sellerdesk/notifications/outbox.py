@@ -306,7 +306,20 @@ def _claim(*, now: datetime, size: int) -> list[OutgoingMessage]:
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
         )
-        ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:size])
+        rows = list(due.select_for_update(skip_locked=True).values_list("pk", "status", "attempts")[:size])
+        # A message still "sending" after its lease had a worker that died mid-send; one that
+        # used its last attempt so is dead rather than tried again (it may kill every worker).
+        abandoned = [
+            pk for pk, status, attempts in rows if status == MessageStatus.SENDING and attempts >= max_attempts()
+        ]
+        if abandoned:
+            OutgoingMessage.objects.filter(pk__in=abandoned).update(
+                status=MessageStatus.DEAD,
+                lease_until=None,
+                next_attempt_at=None,
+                last_error=_("The worker sending it stopped before it had an answer, on the last attempt."),
+            )
+        ids = [pk for pk, _status, _attempts in rows if pk not in abandoned]
         if not ids:
             return []
         # next_attempt_at follows the lease, so one condition (and one index) finds both the

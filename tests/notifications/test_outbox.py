@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from sellerdesk.core.errors import Conflict, PermissionDenied
@@ -672,3 +672,34 @@ def test_the_api_answers_a_non_number_id_without_an_error_page(api: Any) -> None
 @pytest.mark.django_db
 def test_the_api_asks_for_a_token(anonymous_api: Any) -> None:
     assert anonymous_api.get(MESSAGES).status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("few_attempts")
+def test_a_message_whose_worker_died_on_the_last_attempt_is_dead_not_tried_again(adapter: FakeAdapter) -> None:
+    # given a message whose third and last attempt was claimed by a worker that died
+    message = _enqueue()
+    OutgoingMessage.objects.filter(pk=message.pk).update(
+        status="sending", attempts=3, lease_until=T0, next_attempt_at=T0
+    )
+
+    with translation.override("en"):
+        assert outbox.send_due(now=T0 + timedelta(seconds=1), worker="w2") == 0
+
+    row = _row(message)
+    assert (row.status, row.attempts, row.next_attempt_at, row.lease_until) == ("dead", 3, None, None)
+    assert row.last_error == "The worker sending it stopped before it had an answer, on the last attempt."
+    assert adapter.keys == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("few_attempts")
+def test_a_resent_message_past_its_attempts_still_gets_its_try(adapter: FakeAdapter, boss: User) -> None:
+    message = _enqueue()
+    OutgoingMessage.objects.filter(pk=message.pk).update(status="dead", attempts=3)
+
+    outbox.resend(message=message, actor=boss, at=T0)
+    outbox.send_due(now=T0, worker="w1")
+
+    assert (_row(message).status, _row(message).attempts) == ("sent", 4)
+    assert adapter.keys == ["paid:SO1:sms"]
