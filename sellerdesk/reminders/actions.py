@@ -10,6 +10,7 @@ task in an agent's queue. Once done it is written on the order: "12.04 阿华 �
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from sellerdesk.reminders.models import (
     UnpaidReason,
 )
 from sellerdesk.shops.models import Shop
+
+logger = logging.getLogger(__name__)
 
 CHANNELS = frozenset(ReminderChannel.values)
 # Reminders go out by day only: a shop's windows must lie inside these hours.
@@ -404,7 +407,14 @@ def sweep_reminders(*, now: datetime, limit_per_shop: int | None = None) -> int:
     reminded = 0
     for shop_id in shops:
         reminder_settings = stored.get(shop_id) or ReminderSettings(shop_id=shop_id)
-        if not reminder_settings.enabled or not in_window(reminder_settings, now):
+        try:
+            open_now = reminder_settings.enabled and in_window(reminder_settings, now)
+        except ValidationFailed:
+            # Windows saved around the checks (the admin, the database): that shop waits
+            # until they are fixed; the other shops are still reminded.
+            logger.warning("shop %s: reminder windows %r are invalid", shop_id, reminder_settings.windows)
+            continue
+        if not open_now:
             continue
         candidates = due_candidates(reminder_settings, now=now, limit=limit_per_shop)
         candidates = _within_cap(candidates, cap=reminder_settings.cod_zero_reputation_daily_cap, now=now)

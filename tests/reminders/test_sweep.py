@@ -402,3 +402,14 @@ def test_by_hand_an_opted_out_buyer_is_refused(tee: Sku, agent: User) -> None:
         actions.remind_order(order=order, channel="sms", actor=agent, at=at(11))
     assert PaymentReminder.objects.count() == 0
     assert not OutgoingMessage.objects.filter(kind="payment_reminder").exists()
+
+
+def test_a_shop_with_broken_windows_waits_and_the_others_are_reminded(tee: Sku) -> None:
+    other = Shop.objects.create(code="second", name="二店")
+    ReminderSettings.objects.create(shop=main_shop(), windows=[["23:00", "02:00"]])  # saved around the checks
+    order = unpaid()
+    Order.objects.filter(pk=order.pk).update(shop=other)
+    unpaid()
+
+    assert remind_unpaid_orders(at(11)) == 1
+    assert reminded_ids() == [order.pk]
