@@ -413,3 +413,15 @@ def test_a_shop_with_broken_windows_waits_and_the_others_are_reminded(tee: Sku) 
 
     assert remind_unpaid_orders(at(11)) == 1
     assert reminded_ids() == [order.pk]
+
+
+def test_a_reminder_by_hand_at_night_waits_for_the_morning_in_the_outbox(tee: Sku, agent: User) -> None:
+    order = unpaid()
+
+    actions.remind_order(order=order, channel="sms", actor=agent, at=at(23))
+
+    message = OutgoingMessage.objects.get(order=order, kind="payment_reminder")
+    morning = timezone.localtime(message.next_attempt_at)
+    assert message.status == "queued"
+    assert morning.date() == (at(23) + timedelta(days=1)).date()
+    assert 8 <= morning.hour <= 10  # the shop's quiet hours end (later on a public holiday)
