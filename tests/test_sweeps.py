@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.periodic import jobs
 from sellerdesk.core.scheduler import enqueue_due_jobs
+from sellerdesk.notifications.models import PENDING_STATUSES, OutgoingMessage
 from sellerdesk.orders import actions
 from sellerdesk.orders.models import Order, OrderEvent
 from sellerdesk.orders.tasks import auto_confirm_receipts, close_unpaid_orders
@@ -223,6 +224,9 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
 
     call_command("sweep", at=DAY_11, stdout=out)
 
+    # the messages the orders' steps wrote are sent last, every one of them
+    sent = OutgoingMessage.objects.filter(status="sent").count()
+    assert not OutgoingMessage.objects.filter(status__in=PENDING_STATUSES).exists()
     assert out.getvalue().splitlines() == [
         f"sweep at {DAY_11}",
         "close_unpaid_orders: 1",
@@ -238,7 +242,7 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "retry_carrier_stops: 0",
         "retry_carrier_tracking: 0",
         "retry_refunds: 0",
-        "send_messages: 0",
+        f"send_messages: {sent}",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
