@@ -88,6 +88,7 @@ from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.periodic import periodic
 from sellerdesk.core.permissions import require
+from sellerdesk.notifications.aftersales import record_refund_done
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import changes as order_changes
 from sellerdesk.orders import states as order_states
@@ -140,7 +141,8 @@ events.register_case_code(
     format=lambda p: {"refund": p.get("refund", ""), "reason": p.get("reason", "")},
     example={"refund": "RF26120612345678", "reason": "交易已超过可退款期限"},
 )
-# What the buyer is told (aftersales.notices): the refund is on its way, and it arrived.
+# What the buyer is told (aftersales.notices): the refund is on its way. (That it arrived
+# is notifications' refund_done message; NOTICE_REFUNDED renders the messages written before.)
 NOTICE_REFUND_STARTED = "aftersales_notice_refund_started"
 NOTICE_REFUNDED = "aftersales_notice_refunded"
 messages.register(
@@ -687,7 +689,11 @@ def _complete(
         locked.save(update_fields=fields)
         case.refunded_amount = to_money(case.refunded_amount + locked.amount)
         case.order = order
-        notices.tell_buyer(case, NOTICE_REFUNDED, at=at, amount=str(locked.amount))
+        # The buyer hears it as "refund done" (its own kind of message, the amount and the
+        # case), rather than as one more after-sales step.
+        record_refund_done(
+            order=order, case_number=case.number, refund_number=locked.number, amount=locked.amount, at=at
+        )
         if states.allows(case.status, CaseAction.COMPLETE_REFUND):
             events.move(
                 case,

@@ -271,7 +271,7 @@ def buyer_told_event(
     order: Order,
     *,
     exception_id: int,
-    message_id: int,
+    message_id: int | None,
     tracking_number: str,
     text: str,
     actor: User | None,

@@ -68,9 +68,10 @@ class ParcelProblemResolved(Hook):
 
 @dataclass(frozen=True)
 class BuyerMessage:
-    """A message recorded for the buyer: its id and its text as sent."""
+    """A message written for the buyer: its id (None when the shop sends this kind on no
+    channel) and its text as sent."""
 
-    id: int
+    id: int | None
     text: str
 
 

@@ -1,95 +1,83 @@
-"""Messages to buyers about their parcels (recorded; sending them is C13)."""
+"""Messages to buyers about their parcels: shipped, in transit, delivered, in trouble.
+
+The words are the shop's templates' (notifications.templates); what is said here is the
+short name of a parcel's trouble, the `problem` the template puts in its sentence."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from sellerdesk.notifications.events import (
+    buyer_language,
+    tell_parcel_problem,
+    tell_parcel_shipped,
+)
 from sellerdesk.notifications.models import Channel, MessageKind, OutgoingMessage
 from sellerdesk.orders.models import Order
 
-# Kinds of message (to be added to notifications.models.MessageKind).
-PARCEL_SHIPPED = "parcel_shipped"
-PARCEL_PROBLEM = "parcel_problem"
+# Kinds of message (notifications.models.MessageKind).
+PARCEL_SHIPPED = MessageKind.PARCEL_SHIPPED
+PARCEL_PROBLEM = MessageKind.PARCEL_PROBLEM
+
+# A parcel's trouble as the buyer reads it inside the template's sentence ("the parcel of
+# your order … {problem}"), by the exception desk's kind (logistics.models.ExceptionKind).
+PROBLEMS = {
+    "no_update": gettext_lazy("has had no tracking update for a while"),
+    "out_of_area": gettext_lazy("is outside the carrier's delivery area"),
+    "overload": gettext_lazy("is delayed: the carrier's sorting centres are overloaded"),
+    "weather": gettext_lazy("is delayed by bad weather"),
+    "accident": gettext_lazy("is delayed by an accident on the road"),
+    "lost": gettext_lazy("was lost by the carrier"),
+    "damaged": gettext_lazy("was damaged on the way"),
+    "refused": gettext_lazy("was refused at the door and is coming back to us"),
+}
 
 
-def _problem_text(order: Order, kind: str, tracking_number: str, carrier_name: str) -> str:
-    texts = {
-        "no_update": _(
-            "Hello %(name)s, the tracking of your parcel %(number)s (%(carrier)s) has not moved for a while. "
-            "Remote areas are scanned again only at the local station; we are checking with the carrier "
-            "and will tell you as soon as there is news."
-        ),
-        "out_of_area": _(
-            "Hello %(name)s, %(carrier)s has no delivery point at your address (parcel %(number)s). "
-            "We can forward it with another carrier; please reply to agree on the extra freight, "
-            "or tell us a pick-up address that suits you."
-        ),
-        "overload": _(
-            "Hello %(name)s, the sales festival has overloaded %(carrier)s's sorting centres, so your parcel "
-            "%(number)s will arrive a little later. Thank you for your patience."
-        ),
-        "weather": _(
-            "Hello %(name)s, bad weather has delayed delivery of your parcel %(number)s (%(carrier)s). "
-            "It will be delivered as soon as the weather improves."
-        ),
-        "accident": _(
-            "Hello %(name)s, the %(carrier)s vehicle carrying your parcel %(number)s had an accident. "
-            "We are sorry: we will send your goods again."
-        ),
-        "lost": _(
-            "Hello %(name)s, %(carrier)s has lost your parcel %(number)s. We are sorry: we will send your "
-            "goods again or refund you, as you prefer."
-        ),
-        "damaged": _(
-            "Hello %(name)s, %(carrier)s reports that your parcel %(number)s was damaged on the way. Please "
-            "check it before signing; we will send the goods again or refund you."
-        ),
-        "refused": _(
-            "Hello %(name)s, the cash-on-delivery parcel %(number)s was refused at your door and is coming "
-            "back to us. May we ask why? If it was a mistake we can send it again."
-        ),
-    }
-    template = texts.get(kind, texts["no_update"])
-    return template % {"name": order.buyer_name, "number": tracking_number, "carrier": carrier_name}
+def problem_words(kind: str, language: str) -> str:
+    """The short words for a parcel's trouble of `kind` in `language` (an unknown kind
+    reads as a parcel without news)."""
+    with translation.override(language):
+        return str(PROBLEMS.get(kind, PROBLEMS["no_update"]))
 
 
-def _record(order: Order, kind: str, text: str, at: datetime) -> OutgoingMessage:
-    return OutgoingMessage.objects.create(
-        order=order,
-        customer_id=order.customer_id,
-        channel=Channel.IM if order.buyer_nickname else Channel.SMS,
-        recipient=order.buyer_nickname or order.buyer_phone,
-        kind=kind,
-        text=text,
-        created_at=at,
-    )
+def _shown_first(messages: list[OutgoingMessage]) -> OutgoingMessage | None:
+    # The one staff see as "the message": the portal's, else the first channel's.
+    for message in messages:
+        if message.channel == Channel.IN_SITE:
+            return message
+    return messages[0] if messages else None
 
 
 def record_parcel_problem(
     *, order: Order, kind: str, tracking_number: str, carrier_name: str, at: datetime, text: str = ""
-) -> OutgoingMessage:
-    """The message an agent sends about a parcel in trouble: `text` as written, or the
-    standard wording for the exception kind in the shop's language."""
-    if not text:
-        with translation.override(settings.LANGUAGE_CODE):
-            text = _problem_text(order, kind, tracking_number, carrier_name)
-    return _record(order, PARCEL_PROBLEM, text, at)
+) -> OutgoingMessage | None:
+    """The buyer's messages about a parcel in trouble, on the shop's channels for the kind:
+    `text` as the agent wrote it, or the template with the trouble's words for the
+    exception kind, in the buyer's language. Returns the one staff see (the portal's),
+    None when the shop sends none."""
+    messages = tell_parcel_problem(
+        order=order,
+        problem=problem_words(kind, buyer_language(order)),
+        code=kind,
+        tracking_number=tracking_number,
+        carrier_name=carrier_name,
+        at=at,
+        text=text,
+    )
+    return _shown_first(messages)
 
 
-def record_parcel_shipped(*, order: Order, tracking_number: str, carrier_name: str, at: datetime) -> OutgoingMessage:
-    """'Your parcel is on its way' with the carrier and tracking number (for the scan-out)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("Hello %(name)s, your order %(order)s has shipped with %(carrier)s, tracking number %(number)s.") % {
-            "name": order.buyer_name,
-            "order": order.number,
-            "carrier": carrier_name,
-            "number": tracking_number,
-        }
-    return _record(order, PARCEL_SHIPPED, text, at)
+def record_parcel_shipped(
+    *, order: Order, tracking_number: str, carrier_name: str, at: datetime
+) -> OutgoingMessage | None:
+    """'Your parcel is on its way' with the carrier and tracking number (for the scan-out),
+    once per parcel."""
+    return _shown_first(
+        tell_parcel_shipped(order=order, tracking_number=tracking_number, carrier_name=carrier_name, at=at)
+    )
 
 
-__all__ = ["MessageKind", "record_parcel_problem", "record_parcel_shipped"]
+__all__ = ["PROBLEMS", "MessageKind", "problem_words", "record_parcel_problem", "record_parcel_shipped"]

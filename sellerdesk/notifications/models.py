@@ -120,10 +120,12 @@ class OutgoingMessage(models.Model):
             models.Index(fields=["status", "created_at"], name="outgoing_status_created_idx"),
         ]
         constraints = [
+            # One confirmation per order and channel (the shop may send it on several);
+            # the idempotency key says the same for new rows, this also guards the old ones.
             models.UniqueConstraint(
-                fields=["order"],
+                fields=["order", "channel"],
                 condition=models.Q(kind="order_confirmation"),
-                name="one_confirmation_per_order",
+                name="one_confirmation_per_order_channel",
             )
         ]
 

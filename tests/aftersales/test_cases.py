@@ -54,8 +54,15 @@ def test_a_return_opens_with_its_lines_due_within_the_response_hours(tee: Any, a
     line = case.lines.get()
     assert (line.quantity, line.reason, line.refund_amount) == (1, "quality", Decimal("59.00"))
     assert [event.code for event in case.events.all()] == ["case_opened"]
-    message = OutgoingMessage.objects.get(kind="aftersales")
-    assert message.channel == "in_site" and case.number in message.text
+    message = OutgoingMessage.objects.get(kind="aftersales", channel="in_site")
+    assert message.status == "queued" and case.number in message.text
+    # and on the shop's other channels for after-sales news (SMS by default)
+    assert list(
+        OutgoingMessage.objects.filter(kind="aftersales").order_by("channel").values_list("channel", flat=True)
+    ) == [
+        "in_site",
+        "sms",
+    ]
 
 
 def test_more_units_than_went_out_less_other_live_cases_is_refused(tee: Any, agent: Any) -> None:
@@ -269,7 +276,9 @@ def test_assign_note_and_message(tee: Any, agent: Any, warehouse_user: Any) -> N
     case.refresh_from_db()
     assert case.assignee == agent
     assert [(m.from_buyer, m.body) for m in case.messages.all()] == [(False, "您好，我们正在处理。"), (True, "好的")]
-    assert OutgoingMessage.objects.filter(kind="aftersales").count() == 2  # opened, the shop's message
+    # opened, the shop's message: each in the portal and by SMS
+    assert OutgoingMessage.objects.filter(kind="aftersales", channel="in_site").count() == 2
+    assert OutgoingMessage.objects.filter(kind="aftersales").count() == 4
     assert not case.events.get(code="case_note").buyer_visible
 
 

@@ -147,7 +147,7 @@ def test_the_supervisors_ruling_moves_the_case(agent, supervisor, outcome, statu
         assert case.closed_at is not None
     event = CaseEvent.objects.filter(case=case).last()
     assert event.code == disputes.RULED_CODE and event.data["ruling"] == ruling
-    told = list(OutgoingMessage.objects.filter(order=case.order, kind="aftersales").order_by("pk"))
+    told = list(OutgoingMessage.objects.filter(order=case.order, kind="aftersales", channel="in_site").order_by("pk"))
     assert len(told) == 3  # the case opened, the dispute opened, the ruling
     assert case.number in told[1].text and ruling in told[2].text
 

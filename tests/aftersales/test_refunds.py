@@ -135,10 +135,22 @@ def test_an_approved_refund_goes_through_the_gateway_after_commit_and_closes_the
     codes = list(case.events.values_list("code", flat=True))
     assert codes[-3:] == [refunds.REFUND_STARTED, refunds.REFUND_COMPLETED, "case_moved"]
     assert RefundLine.objects.get(refund=refund).quantity == 1
-    # The buyer heard that the refund left and that it arrived.
-    told = list(OutgoingMessage.objects.filter(kind="aftersales").order_by("pk").values_list("text", flat=True))
-    assert all(case.number in text and "59.00" in text for text in told[-2:])
-    assert len(told) == 4  # opened, approved, refund on its way, refunded
+    # The buyer heard that the refund left (an after-sales step) and that it arrived (refund
+    # done), each in the portal and by SMS.
+    told = list(
+        OutgoingMessage.objects.filter(kind="aftersales", channel="in_site")
+        .order_by("pk")
+        .values_list("text", flat=True)
+    )
+    assert case.number in told[-1] and "59.00" in told[-1]
+    assert len(told) == 3  # opened, approved, refund on its way
+    done = OutgoingMessage.objects.filter(kind="refund_done").order_by("channel")
+    assert [(m.channel, m.idempotency_key) for m in done] == [
+        ("in_site", f"refund_done:{refund.number}:in_site"),
+        ("sms", f"refund_done:{refund.number}:sms"),
+    ]
+    assert all(case.number in m.text and "59.00" in m.text for m in done)
+    assert done[0].params["refund_amount"] == "59.00"
 
 
 def test_typed_amounts_add_up_to_the_cent(cap: Any, agent: Any, django_capture_on_commit_callbacks: Any) -> None:

@@ -38,9 +38,14 @@ def test_the_scan_out_ships_the_order_and_tells_the_buyer(labelled, warehouse_us
     level = StockLevel.objects.get(sku__code="CAP")
     assert (level.on_hand, level.reserved) == (52, 0)
     assert BinStock.objects.get(bin__code="A-01").quantity == 2
-    message = OutgoingMessage.objects.get(order=order)
-    assert message.kind == "parcel_shipped"
-    assert shipment.tracking_number in message.text
+    # "On its way" in the portal and by SMS (the shop's default channels), keyed by the parcel.
+    earlier_steps = ("paid", "order_confirmation")  # told before the warehouse's work
+    told = OutgoingMessage.objects.filter(order=order).exclude(kind__in=earlier_steps).order_by("channel")
+    assert [(m.kind, m.channel, m.status, m.idempotency_key) for m in told] == [
+        ("parcel_shipped", channel, "queued", f"shipped:{order.number}:{shipment.tracking_number}:{channel}")
+        for channel in ("in_site", "sms")
+    ]
+    assert all(shipment.tracking_number in message.text for message in told)
     assert OrderEvent.objects.filter(order=order, type="shipped").count() == 1
     assert Wave.objects.get().status == "done"
 

@@ -54,8 +54,14 @@ def test_assign_contact_resolve(agent: Any, owner: Any) -> None:
     assert (found.assignee, found.outcome, found.outcome_note, found.closed_by) == (agent, "reship", "补发一件", agent)
     assert found.contacted_at == T0 + timedelta(days=21, hours=1)
     assert found.closed_at == T0 + timedelta(days=22)
-    message = OutgoingMessage.objects.get(order=found.order, kind="parcel_problem")
-    assert message.text.startswith("Hello 张三, 中通快递 has lost your parcel " + found.shipment.tracking_number)
+    # The shop's template with the trouble's words, in the portal and by SMS.
+    told = list(OutgoingMessage.objects.filter(order=found.order, kind="parcel_problem").order_by("channel"))
+    assert [(message.channel, message.status) for message in told] == [("in_site", "queued"), ("sms", "queued")]
+    for message in told:
+        assert message.params["problem"] == "was lost by the carrier"
+        assert "Hello 张三" in message.text
+        assert "was lost by the carrier" in message.text and found.order.number in message.text
+    assert "中通快递 " + found.shipment.tracking_number in told[0].text
     assert list(ExceptionLog.objects.filter(exception=found).values_list("type", flat=True)) == [
         "detected", "assigned", "contacted", "resolved",
     ]  # fmt: skip
@@ -139,7 +145,11 @@ def test_the_desk_by_api(agent_api: Any, agent: Any) -> None:
     assert assigned.json()[0]["assignee"] == "agent"
     assert contacted.json()["contacted_at"] is not None
     assert (resolved.json()["outcome"], resolved.json()["closed_at"] is not None) == ("reship", True)
-    assert OutgoingMessage.objects.get(kind="parcel_problem").text == "您的包裹丢了，马上补发"
+    told = OutgoingMessage.objects.filter(kind="parcel_problem").order_by("channel")
+    assert [(message.channel, message.text) for message in told] == [
+        ("in_site", "您的包裹丢了，马上补发"),
+        ("sms", "您的包裹丢了，马上补发"),
+    ]
     assert agent_api.get("/api/v1/logistics/exceptions").json() == []
 
 

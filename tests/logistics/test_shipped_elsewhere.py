@@ -59,8 +59,9 @@ def test_a_known_carrier_starts_tracking_and_the_buyer_is_told(
     assert response.status_code == 200
     shipment = Shipment.objects.get(order=order)
     assert (shipment.carrier.code, shipment.tracking_number, shipment.status) == ("ZTO", "ZT123456789", "handed_over")
-    message = OutgoingMessage.objects.get(order=order, kind="parcel_shipped")
-    assert "ZT123456789" in message.text
+    told = OutgoingMessage.objects.filter(order=order, kind="parcel_shipped").order_by("channel")
+    assert [message.channel for message in told] == ["in_site", "sms"]  # the shop's default channels
+    assert all("ZT123456789" in message.text for message in told)
 
 
 def test_an_unknown_carrier_ships_untracked_but_the_buyer_is_still_told(
@@ -73,7 +74,12 @@ def test_an_unknown_carrier_ships_untracked_but_the_buyer_is_still_told(
 
     assert (response.status_code, response.json()["status"]) == (200, "shipped")
     assert Shipment.objects.filter(order=order).count() == 0
-    assert list(OutgoingMessage.objects.filter(order=order).values_list("kind", flat=True)) == ["parcel_shipped"]
+    earlier_steps = ("paid", "order_confirmation")  # told before the shipping
+    told = OutgoingMessage.objects.filter(order=order).exclude(kind__in=earlier_steps).order_by("channel")
+    assert list(told.values_list("kind", "channel")) == [
+        ("parcel_shipped", "in_site"),
+        ("parcel_shipped", "sms"),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -157,7 +163,12 @@ def test_a_parcel_its_carrier_refuses_to_track_ships_untracked_and_the_buyer_is_
     assert len(calls) == 1
     assert Order.objects.get(pk=order.pk).status == "shipped"
     assert Shipment.objects.filter(order=order).count() == 0
-    assert list(OutgoingMessage.objects.filter(order=order).values_list("kind", flat=True)) == ["parcel_shipped"]
+    earlier_steps = ("paid", "order_confirmation")  # told before the shipping
+    told = OutgoingMessage.objects.filter(order=order).exclude(kind__in=earlier_steps).order_by("channel")
+    assert list(told.values_list("kind", "channel")) == [
+        ("parcel_shipped", "in_site"),
+        ("parcel_shipped", "sms"),
+    ]
     assert retry_carrier_tracking(timezone.now() + GRACE * 2) == 0
 
 

@@ -51,7 +51,14 @@ def test_the_review_sweep_merges_two_paid_orders_of_one_buyer(
 
     merged.refresh_from_db()
     assert (reviewed_later, merged.status) == (1, "approved")
-    assert list(OutgoingMessage.objects.values_list("order_id", "kind")) == [(merged.pk, "order_confirmation")]
+    # The merged order's confirmation (chat, portal); the originals only heard "payment received".
+    assert list(OutgoingMessage.objects.exclude(kind="paid").values_list("order_id", "kind", "channel")) == [
+        (merged.pk, "order_confirmation", "im"),
+        (merged.pk, "order_confirmation", "in_site"),
+    ]
+    assert sorted(OutgoingMessage.objects.filter(kind="paid").values_list("order_id", flat=True)) == sorted(
+        [first.pk, second.pk]
+    )
 
 
 def test_without_the_setting_both_orders_are_held_as_merge_candidates(tee: Sku, default_shop: Shop) -> None:

@@ -1,4 +1,5 @@
-"""The buyer's confirmation message: recorded once when an order becomes approved."""
+"""The buyer's confirmation message: written to the outbox once (per channel) when an order
+becomes approved, in the approval's transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.test import Client
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
+from sellerdesk.notifications import templates
 from sellerdesk.notifications.actions import record_order_confirmation
 from sellerdesk.notifications.models import OutgoingMessage
 from sellerdesk.orders import actions
@@ -24,25 +26,58 @@ def english(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
 
 
-def _messages(order: Order) -> list[tuple[str, str, str, str, Any, Any]]:
+def _messages(order: Order) -> list[tuple[str, str, str, str, Any, Any, str]]:
     return list(
-        OutgoingMessage.objects.filter(order=order)
+        OutgoingMessage.objects.filter(order=order, kind="order_confirmation")
         .order_by("pk")
-        .values_list("kind", "channel", "recipient", "status", "customer_id", "created_at")
+        .values_list("kind", "channel", "recipient", "status", "customer_id", "created_at", "idempotency_key")
     )
 
 
-def _expected_text(order: Order, wishes: str = "") -> str:
-    lines = [
-        f"Hello 张三, thank you for your order {order.number}. Please check the details:",
-        "红色T恤 M × 2",
-        f"Total: ¥{order.total}",
-        "Ship to: 浙江省 杭州市 西湖区 文三路 90 号, 张三, 13800138000",
+def _expected_messages(order: Order) -> list[tuple[str, str, str, str, Any, Any, str]]:
+    """The shop's default channels for a confirmation: the buyer's chat and the portal
+    (email only for a buyer who gave an address), queued in the outbox, keyed by the event."""
+    return [
+        (
+            "order_confirmation",
+            channel,
+            recipient,
+            "queued",
+            order.customer_id,
+            AFTER_BUFFER,
+            f"confirmed:{order.number}:{channel}",
+        )
+        for channel, recipient in (("im", order.buyer_nickname), ("in_site", str(order.customer_id)))
     ]
-    if wishes:
-        lines.append(f"Your wishes: {wishes}")
-    lines.append("If anything is wrong, please reply to this message before the order ships.")
-    return "\n".join(lines)
+
+
+def _facts(order: Order, wishes: str = "") -> dict[str, str]:
+    # What the buyer is asked to check (the words around them are the shop's template).
+    return {
+        "buyer_name": "张三",
+        "order_number": order.number,
+        "goods": "红色T恤 M × 2",
+        "total": str(order.total),
+        "address": "浙江省 杭州市 西湖区 文三路 90 号",
+        "wishes": wishes,
+    }
+
+
+def _assert_the_words(order: Order, wishes: str = "") -> None:
+    for message in OutgoingMessage.objects.filter(order=order, kind="order_confirmation"):
+        assert {name: message.params[name] for name in _facts(order)} == _facts(order, wishes)
+        rendered = templates.render(
+            kind="order_confirmation", channel=message.channel, language="en", params=message.params
+        )
+        assert (message.language, message.subject, message.text) == ("en", rendered.subject, rendered.body)
+        for fact in (
+            "Hello 张三",
+            order.number,
+            "红色T恤 M × 2",
+            f"¥{order.total}",
+            "浙江省 杭州市 西湖区 文三路 90 号",
+        ):
+            assert fact in message.text
 
 
 @pytest.mark.usefixtures("english")
@@ -54,10 +89,8 @@ def test_approval_by_hand_records_one_confirmation(
     with django_capture_on_commit_callbacks(execute=True):
         actions.approve_order(order=order, actor=owner, at=AFTER_BUFFER)
 
-    assert _messages(order) == [
-        ("order_confirmation", "im", order.buyer_nickname, "recorded", order.customer_id, AFTER_BUFFER)
-    ]
-    assert OutgoingMessage.objects.get(order=order).text == _expected_text(order)
+    assert _messages(order) == _expected_messages(order)
+    _assert_the_words(order)
 
 
 @pytest.mark.usefixtures("english")
@@ -71,12 +104,8 @@ def test_automatic_approval_records_one_confirmation_with_the_wishes(
 
     order.refresh_from_db()
     assert verdict is not None and order.status == "approved"
-    assert _messages(order) == [
-        ("order_confirmation", "im", order.buyer_nickname, "recorded", order.customer_id, AFTER_BUFFER)
-    ]
-    assert OutgoingMessage.objects.get(order=order).text == _expected_text(
-        order, "No price slip in the parcel; Fragile; Reinforce the packaging"
-    )
+    assert _messages(order) == _expected_messages(order)
+    _assert_the_words(order, "No price slip in the parcel; Fragile; Reinforce the packaging")
 
 
 @pytest.mark.usefixtures("english")
@@ -93,10 +122,8 @@ def test_release_records_one_confirmation_and_a_second_approval_path_none(
     again = record_order_confirmation(order=order, at=AFTER_BUFFER)
 
     assert again is None
-    assert _messages(order) == [
-        ("order_confirmation", "im", order.buyer_nickname, "recorded", order.customer_id, AFTER_BUFFER)
-    ]
-    assert OutgoingMessage.objects.get(order=order).text == _expected_text(order)
+    assert _messages(order) == _expected_messages(order)
+    _assert_the_words(order)
 
 
 def test_the_confirmation_is_in_the_shops_language(tee: Sku, django_capture_on_commit_callbacks: Any) -> None:
@@ -105,7 +132,10 @@ def test_the_confirmation_is_in_the_shops_language(tee: Sku, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         review.review_order(order_id=order.pk, now=AFTER_BUFFER)
 
-    assert "包裹内不放价格单" in OutgoingMessage.objects.get(order=order).text
+    told = OutgoingMessage.objects.filter(order=order, kind="order_confirmation")
+    assert {message.language for message in told} == {"zh-hans"}
+    assert all(message.params["wishes"] == "包裹内不放价格单" for message in told)
+    assert all("请核对订单" in message.text for message in told)
 
 
 def test_a_held_order_records_no_confirmation(tee: Sku, django_capture_on_commit_callbacks: Any) -> None:
@@ -116,7 +146,7 @@ def test_a_held_order_records_no_confirmation(tee: Sku, django_capture_on_commit
 
     order.refresh_from_db()
     assert order.status == "on_hold"
-    assert OutgoingMessage.objects.count() == 0
+    assert OutgoingMessage.objects.filter(kind="order_confirmation").count() == 0
 
 
 def test_a_closed_order_records_no_confirmation(tee: Sku, owner: User, django_capture_on_commit_callbacks: Any) -> None:
@@ -127,7 +157,7 @@ def test_a_closed_order_records_no_confirmation(tee: Sku, owner: User, django_ca
 
     order.refresh_from_db()
     assert order.status == "closed"
-    assert OutgoingMessage.objects.count() == 0
+    assert OutgoingMessage.objects.filter(kind="order_confirmation").count() == 0
 
 
 @pytest.mark.usefixtures("english")
@@ -142,5 +172,5 @@ def test_the_order_page_shows_the_recorded_confirmation(
     page = client.get(f"/orders/{order.number}/").content.decode()
 
     assert 'id="outgoing-messages"' in page
-    assert f"Hello 张三, thank you for your order {order.number}. Please check the details:<br>" in page
+    assert f"Hello 张三, thank you for your order at 主店! Please check order {order.number}:<br>" in page
     assert "红色T恤 M × 2" in page

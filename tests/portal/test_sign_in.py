@@ -32,6 +32,9 @@ def test_a_code_is_recorded_as_an_sms_and_signs_the_buyer_in(order: Order) -> No
 
     message = OutgoingMessage.objects.get(kind="one_time_code")
     assert (message.channel, message.recipient, message.order_id) == ("sms", PHONE, order.pk)
+    # Queued in the outbox, due at once (never held for quiet hours), once per request.
+    assert (message.status, message.next_attempt_at, message.transactional) == ("queued", TEST_NOW, True)
+    assert message.idempotency_key.startswith(f"one_time_code:{order.number}:")
     assert asked.code is not None and len(asked.code) == 6 and asked.code in message.text
     assert asked.expires_at == TEST_NOW + timedelta(minutes=10)
     stored = SignInCode.objects.get()

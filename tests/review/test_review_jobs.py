@@ -47,7 +47,11 @@ def test_a_batch_approves_clean_orders_and_holds_the_others_like_one_by_one(
         == ["pending_review>approved"] * 3
     )
     assert all(e.data["automatic"] and "stock" in e.data["rules_passed"] for e in approved_events)
-    assert sorted(OutgoingMessage.objects.values_list("order_id", flat=True)) == sorted(o.pk for o in clean)
+    # One confirmation per approved order on each of the shop's channels (chat, portal).
+    confirmations = OutgoingMessage.objects.filter(kind="order_confirmation")
+    assert sorted(confirmations.values_list("order_id", "channel")) == sorted(
+        (o.pk, channel) for o in clean for channel in ("im", "in_site")
+    )
     assert list(OrderHold.objects.values_list("order_id", "reason")) == [(large.pk, "large_order")]
 
 
@@ -61,7 +65,8 @@ def test_a_batch_twice_reviews_nothing_twice(tee: Sku, django_capture_on_commit_
 
     assert (again.approved, again.held, again.reviewed) == (0, 0, 0)
     assert OrderEvent.objects.filter(order=order, type="approved").count() == 1
-    assert OutgoingMessage.objects.filter(order=order).count() == 1
+    assert OutgoingMessage.objects.filter(order=order, kind="order_confirmation").count() == 2  # chat, portal
+    assert OutgoingMessage.objects.filter(order=order).count() == 3  # and "payment received" (portal)
 
 
 def test_a_shop_without_auto_approve_only_marks_clean_orders_reviewed(tee: Sku) -> None:
