@@ -120,7 +120,9 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         load_default_carriers(Carrier, CarrierCoverage)
         load_default_rates(Carrier, CarrierRate)
         # The payment reminders of the orders while they were unpaid (at the good hours).
-        reminding = ReminderPlayer(rng=rng, owner=staff.owner, agents=[staff.agent, staff.agent2], now=now)
+        reminding = ReminderPlayer(
+            rng=random.Random(config.seed + 13), owner=staff.owner, agents=[staff.agent, staff.agent2], now=now
+        )
         # The history's parcels all arrived (the logistics demo adds the troubled ones),
         # and the tracking sweep has polled them: the carrier's scans up to `now`.
         with simulated_scenario("normal"):

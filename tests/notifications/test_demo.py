@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from sellerdesk.core import demo_credentials
 from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
-from sellerdesk.demo.notifications import LEFT_QUEUED
+from sellerdesk.demo.notifications import LEFT_QUEUED, REMINDING_DAYS
 from sellerdesk.notifications.models import Channel, DeliveryAttempt, MessageStatus, OutgoingMessage
 from sellerdesk.orders.models import OrderEvent
 from sellerdesk.reminders.models import PaymentReminder, ReminderStatus
@@ -41,7 +41,8 @@ def loaded_demo(
             patch.setattr(demo_credentials, "PATH", Path(credentials))
             patch.setattr(timezone, "now", demo_clock)
             with travel_to_test_now():
-                return load_demo_shop(config=DemoConfig(orders=60, sku_limit=24, now=NOW))
+                # Three weeks: the weeks the demo's shop has been reminding (REMINDING_DAYS).
+                return load_demo_shop(config=DemoConfig(orders=80, days=REMINDING_DAYS, sku_limit=24, now=NOW))
 
     with loaded_once(django_db_blocker, load) as summary:
         yield summary
