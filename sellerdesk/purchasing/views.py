@@ -21,12 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.errors import PermissionDenied as DomainPermissionDenied
+from sellerdesk.core.hooks import PortNotProvided
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import add_refusal_to_form, error_text, form_field_errors, logged_in_actor, show_refusal
 from sellerdesk.inventory.models import Bin, Warehouse
 from sellerdesk.purchasing import actions, documents, forms, importer, queries, suggestions
+from sellerdesk.purchasing.hooks import SUPPLIER_DELIVERIES, SupplierDelivery
 from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus, Supplier
 from sellerdesk.purchasing.states import STOCK, PurchaseAction
 
@@ -171,8 +173,17 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             }
         ),
         "clear_form": forms.ClearForm(),
+        "deliveries": _supplier_deliveries(purchase_order.number),
     }
     return render(request, "purchasing/order_detail.html", context)
+
+
+def _supplier_deliveries(number: str) -> list[SupplierDelivery]:
+    """How the purchase order's email to the supplier went (notifications keeps it)."""
+    try:
+        return list(SUPPLIER_DELIVERIES.get().for_purchase_order(number))
+    except PortNotProvided:
+        return []
 
 
 @staff_view
