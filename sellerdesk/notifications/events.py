@@ -166,11 +166,15 @@ def tell_paid(*, order: Order, at: datetime) -> list[OutgoingMessage]:
     )
 
 
+# The key's first word per parcel message ("shipped:SO123:YT1").
+_PARCEL_KEYS: dict[str, str] = {K.PARCEL_SHIPPED: "shipped", K.IN_TRANSIT: "in_transit", K.DELIVERED: "delivered"}
+
+
 def _parcel_event(
     kind: str, *, order: Order, tracking_number: str, carrier_name: str, at: datetime, **extra: Any
 ) -> list[OutgoingMessage]:
     params = {"tracking_number": tracking_number, "carrier": carrier_name, **extra}
-    prefix = {K.PARCEL_SHIPPED: "shipped", K.IN_TRANSIT: "in_transit", K.DELIVERED: "delivered"}[kind]
+    prefix = _PARCEL_KEYS[kind]
     return _order_event(
         kind=kind,
         order=order,
