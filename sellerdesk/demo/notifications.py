@@ -25,12 +25,16 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.test import override_settings
 from django.utils import timezone
 
 from sellerdesk.core.models import User
+from sellerdesk.notifications import outbox, webhooks
+from sellerdesk.notifications.events import post_webhooks
 from sellerdesk.notifications.models import (
     BuyerPreference,
     Channel,
@@ -62,6 +66,7 @@ def load_demo_notifications(
     """Play the stories, the reminders and the webhook, then mark the history sent."""
     with transaction.atomic():
         _sweep_at_night(now=now)
+        _webhook_story(rng=rng, owner=owner, now=now)
         marked, left = _mark_history_sent(rng=rng, now=now)
     return NotificationsDemo(marked_sent=marked, left_queued=left)
 
@@ -251,3 +256,127 @@ def _sweep_at_night(*, now: datetime) -> None:
         late = datetime.combine(today - timedelta(days=back), time(23, 3), tzinfo=timezone.localtime(now).tzinfo)
         if reminders.sweep_reminders(now=late):
             raise RuntimeError(f"the reminder sweep reminded orders at {late}")
+
+
+# --- the webhook: an ERP that was down for a while ------------------------------------------------
+
+# A made-up receiver (.example never resolves: nothing leaves the machine).
+ERP_URL = "https://erp.nuanyang.example/hooks/sellerdesk"
+# It was added this long ago.
+ERP_ADDED_HOURS = 48
+
+
+def _webhook_story(*, rng: random.Random, owner: User, now: datetime) -> None:
+    """The main shop's ERP hears of payments. It was down for a while: the deliveries of
+    those hours failed and were retried with the outbox's backoff; the late
+    ones got through when it came back, the early ones ran out of attempts (dead) and the
+    owner resent one by hand. Then the owner switched the endpoint off (its host is made
+    up, so that a running demo does not keep failing to reach it).
+
+    The endpoint and its messages through the real actions; the attempts are seed data
+    written directly (each as the worker would have recorded it: the backoff from
+    outbox.retry_delay, dead after outbox.max_attempts), as the receiver never existed."""
+    main = Shop.objects.filter(code="main").first()
+    if main is None:
+        return
+    added = now - timedelta(hours=ERP_ADDED_HOURS)
+    # add_endpoint resolves the host; the demo's is made up, so it is added the way a
+    # developer adds a local receiver (the switch the setting documents).
+    relaxed = {**settings.SELLERDESK["NOTIFICATIONS"], "WEBHOOK_ALLOW_LOOPBACK": True}
+    with override_settings(SELLERDESK={**settings.SELLERDESK, "NOTIFICATIONS": relaxed}):
+        endpoint = webhooks.add_endpoint(
+            url=ERP_URL,
+            actor=owner,
+            events=["order.paid"],
+            shop=main,
+            description="仓库 ERP（演示）",
+            at=added,
+        )
+    messages = []
+    for order in Order.objects.filter(shop=main, paid_at__gte=added, paid_at__lte=now).order_by("paid_at", "pk"):
+        data = {
+            "order": order.number,
+            "shop": main.code,
+            "status": order.status,
+            "payment_status": order.payment_status,
+            "total": f"{order.total:.2f}",
+            "paid_amount": f"{order.paid_amount:.2f}",
+        }
+        assert order.paid_at is not None
+        messages += post_webhooks(kind="paid", order=order, key=f"paid:{order.number}", at=order.paid_at, data=data)
+    if len(messages) < 2:
+        return
+    down_from, down_until = _outage([message.next_attempt_at or message.created_at for message in messages])
+    dead = [message for message in messages if _deliver(message, rng=rng, down=(down_from, down_until))]
+    if dead:
+        resent = outbox.resend(message=dead[0], actor=owner, at=down_until + timedelta(minutes=40))
+        _deliver(resent, rng=rng, down=(down_from, down_from), first_number=resent.attempts + 1)
+    webhooks.update_endpoint(endpoint=endpoint, actor=owner, active=False, at=now - timedelta(hours=2))
+
+
+def _outage(due: list[datetime]) -> tuple[datetime, datetime]:
+    """When the ERP was down: from just before a third of the deliveries were due, until
+    10 minutes after the first delivery due once the first one affected has used up all its
+    attempts. So the deliveries due early in the outage are dead, and those due later
+    (within the retries' span of its end) get through on a retry."""
+    retries = sum((outbox.retry_delay(number) for number in range(1, outbox.max_attempts())), timedelta())
+    first = due[len(due) // 3]
+    later = [moment for moment in due if moment > first + retries + timedelta(minutes=1)]
+    until = (later[0] if later else first + retries) + timedelta(minutes=10)
+    return first - timedelta(seconds=1), until
+
+
+def _deliver(
+    message: OutgoingMessage, *, rng: random.Random, down: tuple[datetime, datetime], first_number: int = 1
+) -> bool:
+    """The worker's attempts at `message` (due at its next_attempt_at) while the receiver
+    was down in `down`: each failed one retried after the backoff, until one gets through
+    or the last allowed one fails. Returns whether the message ended dead."""
+    down_from, down_until = down
+    moment = message.next_attempt_at or message.created_at
+    number = first_number
+    attempts = []
+    while True:
+        moment += timedelta(seconds=rng.uniform(0.5, 3))
+        duration = rng.randint(30, 250)
+        is_down = down_from <= moment < down_until
+        attempts.append(
+            DeliveryAttempt(
+                message=message,
+                number=number,
+                started_at=moment,
+                duration_ms=10_000 if is_down else duration,
+                ok=not is_down,
+                status_code=(503 if number % 2 else None) if is_down else 200,
+                provider_message_id="" if is_down else message.idempotency_key or "",
+                error=(
+                    ("The receiver answered 503." if number % 2 else f"No answer from {ERP_URL}: timed out")
+                    if is_down
+                    else ""
+                ),
+                response='{"error": "maintenance"}' if is_down and number % 2 else ("" if is_down else '{"ok": true}'),
+            )
+        )
+        if not is_down:
+            _finish(message, attempts, status=MessageStatus.SENT, at=moment + timedelta(milliseconds=duration))
+            return False
+        if number >= outbox.max_attempts():
+            _finish(message, attempts, status=MessageStatus.DEAD, at=moment)
+            return True
+        moment += outbox.retry_delay(number)
+        number += 1
+
+
+def _finish(message: OutgoingMessage, attempts: list[DeliveryAttempt], *, status: str, at: datetime) -> None:
+    DeliveryAttempt.objects.bulk_create(attempts)
+    last = attempts[-1]
+    OutgoingMessage.objects.filter(pk=message.pk).update(
+        status=status,
+        attempts=last.number,
+        sent_at=at if status == MessageStatus.SENT else None,
+        provider_message_id=last.provider_message_id,
+        last_error=last.error,
+        next_attempt_at=None,
+        lease_until=None,
+    )
+    message.refresh_from_db()

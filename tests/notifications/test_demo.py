@@ -3,6 +3,7 @@ demo loaded once for the module (tests/support/demo.py)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from sellerdesk.core import demo_credentials
+from sellerdesk.core.models import AuditEvent
 from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
-from sellerdesk.demo.notifications import LEFT_QUEUED, REMINDING_DAYS
-from sellerdesk.notifications.models import Channel, DeliveryAttempt, MessageStatus, OutgoingMessage
+from sellerdesk.demo.notifications import ERP_URL, LEFT_QUEUED, REMINDING_DAYS
+from sellerdesk.notifications.models import Channel, DeliveryAttempt, MessageStatus, OutgoingMessage, WebhookEndpoint
+from sellerdesk.notifications.outbox import max_attempts
 from sellerdesk.orders.models import OrderEvent
 from sellerdesk.reminders.models import PaymentReminder, ReminderStatus
 from sellerdesk.reminders.queries import reminder_badges
@@ -108,3 +111,30 @@ def test_the_daily_report_has_reasons_and_recoveries(demo: DemoSummary) -> None:
     assert with_reason.count() >= 2
     assert with_reason.values("reason").distinct().count() >= 2
     assert not with_reason.filter(paid_at__isnull=False, reason_recorded_at__gt=timezone.now()).exists()
+
+
+def test_the_erp_webhook_failed_was_retried_went_dead_and_one_was_resent_by_hand(demo: DemoSummary) -> None:
+    endpoint = WebhookEndpoint.objects.get(url=ERP_URL)
+    deliveries = OutgoingMessage.objects.filter(webhook=endpoint)
+    resent_ids = set(
+        AuditEvent.objects.filter(object_kind="outgoing_message", code="message_resent").values_list(
+            "object_id", flat=True
+        )
+    )
+
+    assert deliveries.filter(status=MessageStatus.SENT, attempts=1).exists()  # before and after the outage
+    retried = deliveries.filter(status=MessageStatus.SENT, attempts__gt=1).exclude(pk__in=resent_ids)
+    assert retried.exists()
+    for message in retried:
+        attempts = list(message.delivery_attempts.order_by("number"))
+        assert [attempt.ok for attempt in attempts] == [False] * (len(attempts) - 1) + [True]
+        gaps = [later.started_at - earlier.started_at for earlier, later in itertools.pairwise(attempts)]
+        assert gaps == sorted(gaps)  # the backoff grows
+    dead = deliveries.filter(status=MessageStatus.DEAD)
+    assert dead.exists()
+    assert all(message.attempts == max_attempts() and message.last_error for message in dead)
+    resent = deliveries.filter(pk__in=resent_ids)
+    assert resent.count() == 1
+    assert resent.get().status == MessageStatus.SENT
+    assert resent.get().delivery_attempts.filter(ok=True).count() == 1
+    assert not endpoint.active  # switched off afterwards: a running demo does not call its made-up host
