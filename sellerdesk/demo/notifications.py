@@ -6,8 +6,9 @@ Called by the demo generator last, after the orders and every other capability's
 (their events wrote the buyers' messages into the outbox as they happened):
 
 - two story buyers (`STORIES`) whose order went through every step — one of them reads
-  English (her BuyerPreference), so her messages are in English — with the portal inbox
-  of each partly read;
+  English (her preference), so her messages are in English —, sent by the outbox's own
+  loop through the simulated channels (the SMS log, the mail log, the portal), with the
+  portal inbox of each partly read;
 - history: every message older than the newest few is marked sent through its channel's
   simulated provider, with its delivery attempt, so that a fresh `make run` does not
   start by sending thousands; the newest `LEFT_QUEUED` stay queued, for the worker to
@@ -32,17 +33,27 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.test import override_settings
 from django.utils import timezone
 
+from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
+from sellerdesk.customers.models import Customer
+from sellerdesk.demo.logistics import simulated_scenario, track_at_once
+from sellerdesk.inventory.actions import default_warehouse
+from sellerdesk.inventory.availability import available_expression
+from sellerdesk.inventory.models import StockLevel
+from sellerdesk.logistics.models import Carrier, Shipment
+from sellerdesk.logistics.tracking import poll_shipment
 from sellerdesk.notifications import outbox, webhooks
 from sellerdesk.notifications.events import post_webhooks
 from sellerdesk.notifications.models import (
-    BuyerPreference,
     Channel,
     DeliveryAttempt,
     MessageStatus,
     OutgoingMessage,
 )
+from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
+from sellerdesk.payments.actions import record_payment
+from sellerdesk.portal.inbox import inbox_of, open_message, save_preferences
 from sellerdesk.reminders import actions as reminders
 from sellerdesk.reminders.models import PaymentReminder, ReminderChannel, ReminderSettings, ReminderStatus
 from sellerdesk.reminders.reasons import install_reasons
@@ -67,23 +78,29 @@ def load_demo_notifications(
     with transaction.atomic():
         _sweep_at_night(now=now)
         _webhook_story(rng=rng, owner=owner, now=now)
-        marked, left = _mark_history_sent(rng=rng, now=now)
+        buyers = [_story_order(rng=rng, buyer=buyer, agent=agent, now=now) for buyer in STORIES]
+        customers = [customer_id for customer_id in buyers if customer_id is not None]
+        marked, left = _mark_history_sent(rng=rng, now=now, keep_customers=customers)
+        _send_stories(customers, now=now)
+        _read_some(rng=rng, customers=customers, now=now)
     return NotificationsDemo(marked_sent=marked, left_queued=left)
 
 
 # --- the history: sent through the simulated providers -------------------------------------------
 
 
-def _mark_history_sent(*, rng: random.Random, now: datetime) -> tuple[int, int]:
+def _mark_history_sent(*, rng: random.Random, now: datetime, keep_customers: list[int]) -> tuple[int, int]:
     """Every pending message but the newest LEFT_QUEUED sent a few seconds after it was due,
     at the first attempt, with the simulated provider's message id (webhooks apart: their
     story has its own attempts). Seed data written in bulk: sending each through the worker
     would take minutes, and the providers are simulated anyway."""
-    pending = OutgoingMessage.objects.filter(status__in=(MessageStatus.QUEUED, MessageStatus.RETRYING)).exclude(
-        channel=Channel.WEBHOOK
+    pending = (
+        OutgoingMessage.objects.filter(status__in=(MessageStatus.QUEUED, MessageStatus.RETRYING))
+        .exclude(channel=Channel.WEBHOOK)
+        .exclude(customer_id__in=keep_customers)
     )
     newest = list(pending.order_by("-created_at", "-pk").values_list("pk", flat=True)[:LEFT_QUEUED])
-    history = pending.exclude(pk__in=newest)
+    history = pending.exclude(pk__in=newest).filter(next_attempt_at__lte=now)
     due = Coalesce(F("next_attempt_at"), F("created_at"))
     marked = history.update(
         status=MessageStatus.SENT,
@@ -113,11 +130,132 @@ def _mark_history_sent(*, rng: random.Random, now: datetime) -> tuple[int, int]:
     return marked, len(newest)
 
 
-def _preference(customer_id: int, *, language: str, email: str, now: datetime) -> None:
-    # Seed data: what the buyer chose in the portal's preferences page.
-    BuyerPreference.objects.update_or_create(
-        customer_id=customer_id, defaults={"language": language, "email": email, "updated_at": now}
+# --- the story buyers: every step of an order, in their language ------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryBuyer:
+    name: str
+    phone: str
+    nickname: str
+    email: str
+    language: str
+    address: tuple[str, str, str, str]
+
+
+# Made-up buyers (names and numbers assembled, as in demo.names); the phone signs in to the
+# portal. 林安琪 reads English: her messages are in English.
+STORIES = (
+    StoryBuyer(
+        "林安琪",
+        "13764520918",
+        "angela_lin",
+        "angela.lin@example.com",
+        "en",
+        ("上海市", "上海市", "长宁区", "仙霞路 99 号"),
+    ),
+    StoryBuyer(
+        "许晴",
+        "15800732641",
+        "晴天小许",
+        "xuqing@example.com",
+        "zh-hans",
+        ("浙江省", "杭州市", "西湖区", "文三路 478 号"),
+    ),
+)
+STORY_DAYS = 6
+
+
+def _shelf_sku() -> Sku | None:
+    level = (
+        StockLevel.objects.filter(
+            warehouse=default_warehouse(), sku__is_active=True, sku__is_dropship=False, sku__is_presale=False
+        )
+        .alias(available_units=available_expression())
+        .filter(available_units__gte=5, sku__product__isnull=False)
+        .select_related("sku")
+        .order_by("sku__code")
+        .first()
     )
+    return level.sku if level is not None else None
+
+
+def _story_order(*, rng: random.Random, buyer: StoryBuyer, agent: User, now: datetime) -> int | None:
+    """The buyer's order through every step, each a message in her language: confirmed,
+    paid, shipped, in transit, delivered (and received). She chose her language and email
+    address in the portal right after placing it. Returns her customer id."""
+    sku = _shelf_sku()
+    carrier = Carrier.objects.filter(is_active=True).order_by("pk").first()
+    if sku is None or carrier is None:
+        return None
+    placed = now - timedelta(days=STORY_DAYS, hours=rng.uniform(0, 3))
+    province, city, district, detail = buyer.address
+    order = order_actions.place_order(
+        draft=order_actions.OrderDraft(
+            buyer=order_actions.Buyer(buyer.name, buyer.phone, buyer.nickname),
+            address=order_actions.Address(province, city, district, detail),
+            lines=[order_actions.LineDraft(sku.code, 1)],
+            payment_method="online",
+            source="silent",
+            placed_at=placed,
+        ),
+        actor=None,
+    )
+    assert order.customer is not None
+    save_preferences(customer=order.customer, email=buyer.email, language=buyer.language, opt_out=False, at=placed)
+    paid = placed + timedelta(minutes=rng.randint(3, 20))
+    record_payment(
+        order=order,
+        amount=order.total,
+        method="online",
+        reference=f"DEMO-NT-{order.number}",
+        actor=None,
+        gateway="simulated",
+        at=paid,
+    )
+    order = order_actions.approve_order(order=order, actor=agent, at=paid + timedelta(hours=1))
+    shipped = paid + timedelta(hours=20)
+    with simulated_scenario("normal"):
+        order = order_actions.ship_order(
+            order=order,
+            actor=None,
+            carrier=carrier.code,
+            tracking_number=carrier.code + "".join(rng.choice("0123456789") for _ in range(12)),
+            at=shipped,
+        )
+        track_at_once(order)
+        # The tracking sweep's polls: picked up and in transit the next day, then delivered.
+        for shipment in Shipment.objects.filter(order=order).select_related("carrier"):
+            for polled in (shipped + timedelta(hours=12), shipped + timedelta(hours=30), now):
+                poll_shipment(shipment=shipment, now=polled)
+    order.refresh_from_db()
+    if order.status == "shipped":
+        order = order_actions.deliver_order(order=order, actor=None, at=shipped + timedelta(days=2))
+    if order.status == "delivered":
+        order_actions.confirm_receipt(order=order, actor=None, at=(order.delivered_at or now) + timedelta(hours=5))
+    return order.customer_id
+
+
+def _send_stories(customers: list[int], *, now: datetime) -> None:
+    """The story buyers' messages sent by the outbox's own loop through the simulated
+    channels (SMS into the SMS log, email through Django's backend — the mail log —,
+    in-site and chat into the portal), each at the moment it was due."""
+    story = OutgoingMessage.objects.filter(
+        customer_id__in=customers, status__in=(MessageStatus.QUEUED, MessageStatus.RETRYING)
+    ).exclude(next_attempt_at__gt=now)
+    for due in sorted(set(story.values_list("next_attempt_at", flat=True))):
+        # The history was marked sent first: the story's messages are the only ones due then.
+        outbox.send_due(now=due, limit=story.filter(next_attempt_at=due).count(), worker="demo")
+
+
+def _read_some(*, rng: random.Random, customers: list[int], now: datetime) -> None:
+    """The story buyers opened their older messages in the portal; the newest are unread."""
+    for customer in Customer.objects.filter(pk__in=customers):
+        messages = list(inbox_of(customer))
+        for message in messages[2:]:
+            if message.sent_at is not None:
+                opened = min(message.sent_at + timedelta(minutes=rng.randint(3, 180)), now)
+                open_message(customer=customer, pk=message.pk, at=opened)
 
 
 # --- payment reminders (催付) ---------------------------------------------------------------------
