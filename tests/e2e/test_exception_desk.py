@@ -60,4 +60,6 @@ def test_agent_assigns_contacts_and_resolves_an_exception(live_server: Any, brow
     found.refresh_from_db()
     assert (found.assignee.username, found.outcome, found.outcome_note) == ("xiaomei", "reship", "补发一件")
     assert found.contacted_at is not None and found.closed_at is not None
-    assert OutgoingMessage.objects.filter(order=found.order, kind="parcel_problem").count() == 1
+    # one message on each of the shop's channels for parcel problems (the portal, SMS)
+    told = OutgoingMessage.objects.filter(order=found.order, kind="parcel_problem")
+    assert sorted(told.values_list("channel", flat=True)) == ["in_site", "sms"]
