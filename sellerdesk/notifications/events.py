@@ -120,7 +120,8 @@ def _order_event(
 
 
 def _wishes(order: Order, language: str) -> str:
-    """The buyer's recognised wishes, in their language, joined (the confirmation repeats them)."""
+    """The confirmation's line of the buyer's recognised wishes in their language (the
+    template's {wishes}: a line of its own, empty when there are none)."""
     wishes = order.buyer_instructions
     found: list[str] = []
     with translation.override(language):
@@ -137,7 +138,10 @@ def _wishes(order: Order, language: str) -> str:
         if wishes.preferred_carrier:
             found.append(_("Ship with %(carrier)s") % {"carrier": wishes.preferred_carrier})
     found.extend(wishes.delivery_notes)
-    return ("；" if language == "zh-hans" else "; ").join(found)
+    if not found:
+        return ""
+    with translation.override(language):
+        return "\n" + _("Your wishes: %(wishes)s") % {"wishes": ("；" if language == "zh-hans" else "; ").join(found)}
 
 
 def confirmation_key(order: Order) -> str:

@@ -89,7 +89,8 @@ _ORDER = frozenset({"buyer_name", "order_number", "shop_name"})
 _PARCEL = _ORDER | {"goods", "carrier", "tracking_number"}
 
 PLACEHOLDERS: dict[str, frozenset[str]] = {
-    MessageKind.ORDER_CONFIRMATION: _ORDER | {"goods", "total", "address"},
+    # wishes: the buyer's wishes as a line of their own ("\n您的要求：…"), empty when none.
+    MessageKind.ORDER_CONFIRMATION: _ORDER | {"goods", "total", "address", "wishes"},
     MessageKind.PAID: _ORDER | {"goods", "total"},
     MessageKind.PARCEL_SHIPPED: _PARCEL,
     MessageKind.IN_TRANSIT: _PARCEL | {"location"},
@@ -112,6 +113,7 @@ EXAMPLE_PARAMS: dict[str, dict[str, str]] = {
             "goods": "吊带裙（玫红 XS）× 1",
             "total": "128.00",
             "address": "浙江省 杭州市 西湖区 文三路 1 号",
+            "wishes": "\n您的要求：包裹内不放价格单",
         },
         MessageKind.PAID: {"goods": "吊带裙（玫红 XS）× 1", "total": "128.00"},
         MessageKind.PARCEL_SHIPPED: {
@@ -250,14 +252,14 @@ _WORDS: dict[tuple[str, str], tuple[str, str, str]] = {
         "请确认您的订单 {order_number}",
         "【{shop_name}】{buyer_name}您好，您的订单{order_number}已确认，共¥{total}。如信息有误请尽快联系我们。",
         "{buyer_name}您好，感谢您在{shop_name}下单！请核对订单{order_number}：\n{goods}\n合计：¥{total}\n"
-        "收货地址：{address}\n如有任何问题，请在发货前回复我们，我们会马上为您处理。",
+        "收货地址：{address}{wishes}\n如有任何问题，请在发货前回复我们，我们会马上为您处理。",
     ),
     (MessageKind.ORDER_CONFIRMATION, "en"): (
         "Please check your order {order_number}",
         "{shop_name}: Hello {buyer_name}, your order {order_number} (¥{total}) is confirmed. "
         "Anything wrong? Please tell us soon.",
         "Hello {buyer_name}, thank you for your order at {shop_name}! Please check order {order_number}:\n"
-        "{goods}\nTotal: ¥{total}\nShip to: {address}\n"
+        "{goods}\nTotal: ¥{total}\nShip to: {address}{wishes}\n"
         "If anything is wrong, please reply before the order ships and we will put it right.",
     ),
     (MessageKind.PAID, "zh-hans"): (
