@@ -106,6 +106,19 @@ def test_a_warehouse_user_may_receive_but_not_edit(warehouse_api, supplier, ware
     assert PurchaseOrder.objects.count() == 1
 
 
+def test_a_supplier_without_an_email_refuses_the_send_and_nothing_changes(purchaser_api, supplier, warehouse, tee):
+    # Sending is emailing the purchase order (with its PDF) to the supplier: no address, no send.
+    Supplier.objects.filter(pk=supplier.pk).update(email="")
+    po = make_po(supplier, warehouse, ("TEE-RED-M", 10, "25.00"))
+
+    refused = purchaser_api.post(f"/api/v1/purchase-orders/{po.number}/send")
+
+    assert refused.status_code == 422
+    assert list(refused.json()["details"]["fields"]) == ["supplier.email"]
+    assert PurchaseOrder.objects.get(pk=po.pk).status == "draft"
+    assert level(tee, warehouse) == (0, 0, 0, 0)
+
+
 def test_unknown_skus_and_suppliers_are_named_by_path(purchaser_api, supplier, tee):
     answer = purchaser_api.post(
         "/api/v1/purchase-orders",
