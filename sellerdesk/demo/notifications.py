@@ -29,7 +29,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, F, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat, Least
 from django.test import override_settings
 from django.utils import timezone
 
@@ -40,7 +40,8 @@ from sellerdesk.demo.logistics import simulated_scenario, track_at_once
 from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.availability import available_expression
 from sellerdesk.inventory.models import StockLevel
-from sellerdesk.logistics.models import Carrier, Shipment
+from sellerdesk.logistics.exceptions import contact_buyer
+from sellerdesk.logistics.models import Carrier, LogisticsException, Shipment
 from sellerdesk.logistics.tracking import poll_shipment
 from sellerdesk.notifications import outbox, webhooks
 from sellerdesk.notifications.events import post_webhooks
@@ -78,6 +79,7 @@ def load_demo_notifications(
     with transaction.atomic():
         _sweep_at_night(now=now)
         _webhook_story(rng=rng, owner=owner, now=now)
+        _tell_parcel_problems(rng=rng, agent=agent, now=now)
         buyers = [_story_order(rng=rng, buyer=buyer, agent=agent, now=now) for buyer in STORIES]
         customers = [customer_id for customer_id in buyers if customer_id is not None]
         marked, left = _mark_history_sent(rng=rng, now=now, keep_customers=customers)
@@ -105,7 +107,8 @@ def _mark_history_sent(*, rng: random.Random, now: datetime, keep_customers: lis
     marked = history.update(
         status=MessageStatus.SENT,
         attempts=1,
-        sent_at=due + timedelta(seconds=3),
+        # A few seconds after it was due, never after `now`.
+        sent_at=Least(due + timedelta(seconds=3), Value(now)),
         next_attempt_at=None,
         lease_until=None,
         provider_message_id=Concat(Value("SIM"), Cast("pk", output_field=CharField())),
@@ -128,6 +131,21 @@ def _mark_history_sent(*, rng: random.Random, now: datetime, keep_customers: lis
     ]
     DeliveryAttempt.objects.bulk_create(attempts, batch_size=500)
     return marked, len(newest)
+
+
+def _tell_parcel_problems(*, rng: random.Random, agent: User, now: datetime) -> None:
+    """The parcel-problem desk told the buyers of the older half of the open problems
+    (delayed, stuck, damaged …) with the standard message of each kind, as soon as it
+    could; the newer half wait for an agent (the desk's work today)."""
+    open_problems = list(
+        LogisticsException.objects.filter(contacted_at__isnull=True, closed_at__isnull=True)
+        .select_related("order", "shipment__carrier")
+        .order_by("detected_at", "pk")
+    )
+    for problem in open_problems[: (len(open_problems) + 1) // 2]:
+        # (The logistics demo's problems were detected by the sweep at `now`: told at once.)
+        told = max(min(problem.detected_at + timedelta(minutes=rng.randint(20, 90)), now), problem.detected_at)
+        contact_buyer(exception=problem, actor=agent, at=told)
 
 
 # --- the story buyers: every step of an order, in their language ------------------------------------

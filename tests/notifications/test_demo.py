@@ -78,6 +78,19 @@ def test_the_history_is_sent_and_only_the_newest_few_wait_for_the_worker(demo: D
     assert sent.filter(provider_message_id="").count() == 0
     assert sent.filter(sent_at__isnull=True).count() == 0
     assert sent.filter(sent_at__gt=NOW).count() == 0
+    # Every step of the orders has its messages, the parcel-problem desk's and after-sales' too.
+    written = OutgoingMessage.objects.exclude(status=MessageStatus.SUPPRESSED)
+    assert set(written.values_list("kind", flat=True)) >= {
+        "order_confirmation",
+        "paid",
+        "parcel_shipped",
+        "in_transit",
+        "delivered",
+        "parcel_problem",
+        "aftersales",
+        "payment_reminder",
+        "webhook_event",
+    }
 
 
 def test_unpaid_orders_are_reminded_at_eleven_and_sixteen_never_at_night(demo: DemoSummary) -> None:
