@@ -28,7 +28,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, F, Value
+from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Least
 from django.test import override_settings
 from django.utils import timezone
@@ -111,24 +111,30 @@ def _mark_history_sent(*, rng: random.Random, now: datetime, keep_customers: lis
         sent_at=Least(due + timedelta(seconds=3), Value(now)),
         next_attempt_at=None,
         lease_until=None,
-        provider_message_id=Concat(Value("SIM"), Cast("pk", output_field=CharField())),
+        # In the shape each simulated channel gives its ids (the SMS gateway's are hashes of
+        # the key; the number is enough for a message that was never really sent).
+        provider_message_id=Case(
+            When(channel__in=(Channel.IN_SITE, Channel.IM), then=Concat(Value("in_site:"), Cast("pk", CharField()))),
+            When(channel=Channel.EMAIL, then=Concat(Value("<demo."), Cast("pk", CharField()), Value("@localhost>"))),
+            default=Concat(Value("SIM"), Cast("pk", CharField())),
+        ),
     )
-    attempts = [
-        DeliveryAttempt(
-            message_id=pk,
-            number=1,
-            started_at=sent_at - timedelta(milliseconds=duration),
-            duration_ms=duration,
-            ok=True,
-            provider_message_id=provider_id,
+    attempts = []
+    for pk, sent_at, provider_id in OutgoingMessage.objects.filter(
+        status=MessageStatus.SENT, delivery_attempts__isnull=True
+    ).values_list("pk", "sent_at", "provider_message_id"):
+        assert sent_at is not None
+        duration = rng.randint(40, 400)
+        attempts.append(
+            DeliveryAttempt(
+                message_id=pk,
+                number=1,
+                started_at=sent_at - timedelta(milliseconds=duration),
+                duration_ms=duration,
+                ok=True,
+                provider_message_id=provider_id,
+            )
         )
-        for pk, sent_at, provider_id, duration in (
-            (pk, sent_at, provider_id, rng.randint(40, 400))
-            for pk, sent_at, provider_id in OutgoingMessage.objects.filter(
-                status=MessageStatus.SENT, delivery_attempts__isnull=True
-            ).values_list("pk", "sent_at", "provider_message_id")
-        )
-    ]
     DeliveryAttempt.objects.bulk_create(attempts, batch_size=500)
     return marked, len(newest)
 
@@ -261,7 +267,8 @@ def _send_stories(customers: list[int], *, now: datetime) -> None:
     story = OutgoingMessage.objects.filter(
         customer_id__in=customers, status__in=(MessageStatus.QUEUED, MessageStatus.RETRYING)
     ).exclude(next_attempt_at__gt=now)
-    for due in sorted(set(story.values_list("next_attempt_at", flat=True))):
+    moments = {moment for moment in story.values_list("next_attempt_at", flat=True) if moment is not None}
+    for due in sorted(moments):
         # The history was marked sent first: the story's messages are the only ones due then.
         outbox.send_due(now=due, limit=story.filter(next_attempt_at=due).count(), worker="demo")
 
