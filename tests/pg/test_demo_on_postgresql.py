@@ -15,6 +15,7 @@ from django.utils import timezone
 from sellerdesk.core import demo_credentials
 from sellerdesk.core.periodic import run_all
 from sellerdesk.demo.generate import DemoConfig, load_demo_shop
+from sellerdesk.demo.notifications import LEFT_QUEUED
 from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.inventory.models import StockLevel, StockMovement
 from sellerdesk.orders.models import Order
@@ -70,4 +71,5 @@ def test_the_demo_loads_on_postgresql(
     for level in StockLevel.objects.all():
         assert (level.on_hand, level.reserved) == ledger.get((level.sku_id, level.warehouse_id), (0, 0))
     assert Order.objects.count() > 120
-    assert {job: done for job, done in run_all(NOW).items() if done} == {}
+    # Nothing is overdue but the newest messages, left queued on purpose for the worker.
+    assert {job: done for job, done in run_all(NOW).items() if done} == {"send_messages": LEFT_QUEUED}
