@@ -186,6 +186,19 @@ def sink_process(scratch: Path) -> Iterator[str]:
             process.wait(timeout=10)
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent busy (all cores, all processes), from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _busy_cores(busy_before: float, started: float) -> float:
+    """Cores (of the machine's) busy on average since `started`: this run's processes and
+    any other work on the machine; near the core count, a figure is bounded by the CPU."""
+    return round((machine_busy_seconds() - busy_before) / max(time.time() - started, 1e-6), 2)
+
+
 def _span(stats: dict[str, Any]) -> float:
     """Seconds from the sink's first POST to its last: the processes' start-up (Python,
     Django) is left out of both figures alike, so a rate is (POSTs − 1) / span."""
@@ -221,6 +234,7 @@ def run_client(url: str, count: int, deadline: float) -> None:
 def ceiling(base: str, options: argparse.Namespace) -> dict[str, Any]:
     sink_stats(base, reset=True)
     per_client = -(-options.messages // options.workers)
+    busy_before = machine_busy_seconds()
     started = time.time()
     deadline = started + options.ceiling_seconds
     clients = [
@@ -241,6 +255,7 @@ def ceiling(base: str, options: argparse.Namespace) -> dict[str, Any]:
     ]
     for client in clients:
         client.wait(timeout=options.ceiling_seconds + 60)
+    busy = _busy_cores(busy_before, started)
     stats = sink_stats(base)
     seconds = _span(stats)
     return {
@@ -250,6 +265,7 @@ def ceiling(base: str, options: argparse.Namespace) -> dict[str, Any]:
         "clients": options.workers,
         "client": "urllib, a new connection per POST",
         "seconds": round(seconds, 2),
+        "machine_busy_cores": busy,
     }
 
 
@@ -322,6 +338,7 @@ def outbox_figure(base: str, options: argparse.Namespace, ceiling_figure: dict[s
     setup(options.messages, base)
     connections.close_all()
     sink_stats(base, reset=True)
+    busy_before = machine_busy_seconds()
     started = time.time()
     deadline = started + options.max_seconds
     workers = [
@@ -342,6 +359,7 @@ def outbox_figure(base: str, options: argparse.Namespace, ceiling_figure: dict[s
     ]
     for worker in workers:
         worker.wait(timeout=options.max_seconds + 60)
+    busy = _busy_cores(busy_before, started)
     stats = sink_stats(base)
     seconds = _span(stats)
     by_status: dict[str, int] = {}
@@ -362,6 +380,8 @@ def outbox_figure(base: str, options: argparse.Namespace, ceiling_figure: dict[s
         "workers": options.workers,
         "batch": options.batch,
         "seconds": round(seconds, 2),
+        "machine_busy_cores": busy,
+        "cores": os.cpu_count(),
         "ratio_to_ceiling_webhook_sink": round(per_second / ceiling_figure["requests_per_s"], 3)
         if ceiling_figure["requests_per_s"]
         else None,
