@@ -130,8 +130,9 @@ def test_the_sweep_command_prints_the_review_count(tee: Sku) -> None:
 
     call_command("sweep", at=AFTER_BUFFER.isoformat(), stdout=out)
 
-    assert out.getvalue().splitlines()[1:4] == [
+    assert out.getvalue().splitlines()[1:5] == [
         "close_unpaid_orders: 0",
+        "remind_unpaid_orders: 0",
         "review_paid_orders: 1",
         "allocate_approved_orders: 1",  # the order it approved
     ]
