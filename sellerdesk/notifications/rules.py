@@ -28,6 +28,7 @@ from sellerdesk.core.audit import changes_of, register_settings_code, settings_c
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.core.refcache import remembered
 from sellerdesk.customers.models import Customer
 from sellerdesk.notifications.models import (
     NON_TRANSACTIONAL_KINDS,
@@ -144,13 +145,17 @@ def is_holiday(day: date) -> bool:
 
 
 def settings_for(shop: Shop | None) -> NotificationSettings:
-    """The shop's sending rules, or the defaults (an unsaved row) when it has none."""
+    """The shop's sending rules, or the defaults (an unsaved row) when it has none;
+    remembered per process for REFERENCE_CACHE_SECONDS (core.refcache), as every event
+    that tells a buyer asks for them. Do not change the row returned."""
     if shop is not None:
-        row = NotificationSettings.objects.filter(shop=shop).first()
-        if row is not None:
-            return row
-        return NotificationSettings(shop=shop)
+        return remembered(("notification_settings", shop.pk), lambda: _load_settings(shop))
     return NotificationSettings()
+
+
+def _load_settings(shop: Shop) -> NotificationSettings:
+    row = NotificationSettings.objects.filter(shop=shop).first()
+    return row if row is not None else NotificationSettings(shop=shop)
 
 
 def channels_for(shop: Shop | None, kind: str, *, settings: NotificationSettings | None = None) -> list[str]:

@@ -30,6 +30,7 @@ from sellerdesk.core.audit import SHOP_SETTINGS, record, register_audit_code
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.core.refcache import remembered
 from sellerdesk.logistics.models import Carrier
 from sellerdesk.notifications.models import Channel, MessageKind, MessageTemplate
 from sellerdesk.orders.models import Order, OrderLine
@@ -440,6 +441,15 @@ def template_for(*, kind: str, channel: str, language: str, shop: Shop | None = 
     """The template in force and whether it is the shop's own: the shop's, else one saved
     for every shop (shop empty), else the shipped default."""
     language = normalize_language(language)
+    # Remembered per process for REFERENCE_CACHE_SECONDS (core.refcache): every message
+    # written asks for its template; an edit reaches every process within that time.
+    return remembered(
+        ("message_template", kind, channel, language, shop.pk if shop is not None else None),
+        lambda: _load_template(kind=kind, channel=channel, language=language, shop=shop),
+    )
+
+
+def _load_template(*, kind: str, channel: str, language: str, shop: Shop | None) -> tuple[Template, bool]:
     rows = MessageTemplate.objects.filter(kind=kind, channel=channel, language=language)
     own = None
     if shop is not None:

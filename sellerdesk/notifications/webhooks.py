@@ -30,6 +30,7 @@ from sellerdesk.core.audit import record, register_audit_code
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.core.refcache import remembered
 from sellerdesk.notifications import outbox
 from sellerdesk.notifications.channels.webhook import check_webhook_url
 from sellerdesk.notifications.models import Channel, MessageKind, OutgoingMessage, WebhookEndpoint
@@ -234,16 +235,23 @@ def enqueue_event(
     if event not in WEBHOOK_EVENTS:
         raise ValidationFailed({"event": _("unknown events: %(events)s") % {"events": event}})
     shop = shop or (order.shop if order is not None else None)
-    endpoints = WebhookEndpoint.objects.filter(active=True)
-    endpoints = endpoints.filter(Q(shop=shop) | Q(shop__isnull=True)) if shop is not None else endpoints
+    shop_id = shop.pk if shop is not None else None
     queued = []
-    for endpoint in endpoints.order_by("pk"):
+    for endpoint in _active_endpoints():
+        if shop_id is not None and endpoint.shop_id not in (None, shop_id):
+            continue
         if endpoint.events and event not in endpoint.events:
             continue
         message = _queue(endpoint=endpoint, event=event, data=data, key=key, at=at, order=order)
         if message is not None:
             queued.append(message)
     return queued
+
+
+def _active_endpoints() -> list[WebhookEndpoint]:
+    """The active endpoints, in order; remembered per process for REFERENCE_CACHE_SECONDS
+    (core.refcache): every order event asks, and endpoints change rarely."""
+    return remembered(("webhook_endpoints",), lambda: list(WebhookEndpoint.objects.filter(active=True).order_by("pk")))
 
 
 def send_test_event(*, endpoint: WebhookEndpoint, actor: User | None, at: datetime | None = None) -> OutgoingMessage:
