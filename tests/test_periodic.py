@@ -25,6 +25,8 @@ def test_every_apps_jobs_are_found_and_run_in_the_order_they_declare() -> None:
 
 ORDERED = [
     "close_unpaid_orders",
+    # Reminders run after the unpaid orders past their deadline are closed (never reminded).
+    "remind_unpaid_orders",
     "review_paid_orders",
     "allocate_approved_orders",
     "poll_tracking",

@@ -350,7 +350,7 @@ def test_order_page_shows_lines_totals_buyer_message_and_timeline(agent_client: 
     assert "TEE-RED-M" in html and "纯棉T恤" in html and "颜色: 红" in html and "尺码: M" in html
     assert "¥118.00" in html and "¥59.00" in html
     assert "张三" in html and "13800138000" in html and "浙江省 杭州市 西湖区" in html and "文三路 90 号" in html
-    assert "<blockquote>请尽快发货，谢谢</blockquote>" in html
+    assert '<blockquote id="buyer-message">请尽快发货，谢谢</blockquote>' in html
     assert [(entry.title, entry.actor) for entry in response.context["timeline"]] == [
         ("下单", "系统"),
         ("收款", "系统"),

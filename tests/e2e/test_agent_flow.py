@@ -95,7 +95,7 @@ def test_agent_finds_approves_and_ships_an_order_then_switches_to_english(live_s
 
     # Open it and approve.
     expect(page.get_by_role("heading", name=f"订单 {order.number}")).to_be_visible()
-    expect(page.locator("blockquote")).to_have_text("麻烦发顺丰，谢谢！")
+    expect(page.locator("#buyer-message")).to_have_text("麻烦发顺丰，谢谢！")
     page.get_by_role("button", name="审核通过").click()
     expect(page.locator(".msg-success")).to_have_text("订单已审核。")
     expect(page.get_by_test_id("order-status")).to_have_text("已审核")
