@@ -5,6 +5,7 @@ window) reaches every process within that time."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 _entries: dict[Hashable, tuple[float, Any]] = {}
 _lock = threading.Lock()
@@ -37,3 +39,17 @@ def remembered(key: Hashable, load: Callable[[], T]) -> T:
 def forget_all() -> None:
     with _lock:
         _entries.clear()
+
+
+def forgets(action: F) -> F:
+    """For an action that changes rows remembered here: once it returns (or fails) this
+    process reads them again; other processes see the change within REFERENCE_CACHE_SECONDS."""
+
+    @functools.wraps(action)
+    def changing(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return action(*args, **kwargs)
+        finally:
+            forget_all()
+
+    return changing  # type: ignore[return-value]

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from sellerdesk.core import refcache
 from sellerdesk.core.audit import changes_of, register_settings_code, settings_changed
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
@@ -346,6 +347,7 @@ def _snapshot(row: NotificationSettings) -> dict[str, Any]:
 
 
 @transaction.atomic
+@refcache.forgets
 def update_settings(
     *, shop: Shop, fields: Mapping[str, Any], actor: User | None, at: datetime | None = None
 ) -> NotificationSettings:

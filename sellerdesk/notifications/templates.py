@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.core import refcache
 from sellerdesk.core.audit import SHOP_SETTINGS, record, register_audit_code
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
@@ -569,6 +570,7 @@ def _checked_key(kind: str, channel: str, language: str) -> str:
 
 
 @transaction.atomic
+@refcache.forgets
 def save_template(
     *,
     shop: Shop,
@@ -626,6 +628,7 @@ def save_template(
 
 
 @transaction.atomic
+@refcache.forgets
 def reset_template(
     *, shop: Shop, kind: str, channel: str, language: str, actor: User | None, at: datetime | None = None
 ) -> bool:

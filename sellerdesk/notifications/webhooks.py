@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.core import refcache
 from sellerdesk.core.audit import record, register_audit_code
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.models import User
@@ -99,6 +100,7 @@ def _check_description(description: str) -> str:
     return description.strip()
 
 
+@refcache.forgets
 def add_endpoint(
     *,
     url: str,
@@ -134,6 +136,7 @@ def add_endpoint(
     return endpoint
 
 
+@refcache.forgets
 def update_endpoint(
     *,
     endpoint: WebhookEndpoint,
@@ -172,6 +175,7 @@ def update_endpoint(
     return endpoint
 
 
+@refcache.forgets
 def remove_endpoint(*, endpoint: WebhookEndpoint, actor: User | None, at: datetime | None = None) -> None:
     """Delete the endpoint. Its deliveries stay (without it); one still queued fails for
     good when its turn comes (the endpoint is gone)."""
