@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sellerdesk.catalog.models import ATTRIBUTE_ORDER
 from sellerdesk.core import refcache
 from sellerdesk.core.audit import SHOP_SETTINGS, record, register_audit_code
 from sellerdesk.core.errors import ValidationFailed
@@ -522,7 +523,11 @@ def goods_text(lines: Iterable[OrderLine], language: str) -> str:
     joined by "；" ("; " in English)."""
     parts = []
     for line in lines:
-        attributes = " ".join(str(value) for value in (line.attributes or {}).values() if value)
+        values = line.attributes or {}
+        # The usual attributes first, in the order sellers write them (colour, then size):
+        # PostgreSQL's jsonb does not keep the order keys were written in.
+        keys = sorted(values, key=lambda key: (ATTRIBUTE_ORDER.get(key, len(ATTRIBUTE_ORDER)), key))
+        attributes = " ".join(str(values[key]) for key in keys if values[key])
         name = line.name if not attributes or attributes in line.name else f"{line.name}（{attributes}）"
         parts.append(f"{name} × {line.quantity}")
     return ("；" if normalize_language(language) == "zh-hans" else "; ").join(parts)
