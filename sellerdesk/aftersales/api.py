@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sellerdesk.aftersales import actions, policies, queries, replacements, returns
 from sellerdesk.aftersales.models import Case, CaseLine, CaseSource, CaseType, Disposition, Reason
+from sellerdesk.catalog.models import Sku
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
@@ -308,8 +309,6 @@ def _order(number: str) -> Order:
 
 
 def _replacement_sku_ids(lines: list[CaseLineStaffIn]) -> dict[int, int]:
-    from sellerdesk.catalog.models import Sku
-
     codes = {line.replacement_sku for line in lines if line.replacement_sku}
     found = dict(Sku.objects.filter(code__in=codes).values_list("code", "pk"))
     bad = {

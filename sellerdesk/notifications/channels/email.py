@@ -36,6 +36,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from sellerdesk.notifications.channels.base import SendResult, clip
+from sellerdesk.purchasing.documents import purchase_order_pdf
+from sellerdesk.purchasing.models import PurchaseOrder
 
 if TYPE_CHECKING:
     from sellerdesk.notifications.models import OutgoingMessage
@@ -55,9 +57,6 @@ def register_attachment_maker(kind: str, maker: AttachmentMaker) -> None:
 
 
 def _purchase_order_pdf(description: Mapping[str, Any]) -> bytes:
-    from sellerdesk.purchasing.documents import purchase_order_pdf
-    from sellerdesk.purchasing.models import PurchaseOrder
-
     return purchase_order_pdf(PurchaseOrder.objects.get(number=str(description.get("document", ""))))
 
 
