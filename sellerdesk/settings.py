@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "sellerdesk.aftersales",
     "sellerdesk.reminders",
     "sellerdesk.portal",
+    "sellerdesk.service",
     "sellerdesk.demo",
 ]
 

@@ -48,6 +48,16 @@ api.add_router("/v1", notifications_router)
 api.add_router("/v1", "sellerdesk.notifications.api_templates.router")
 api.add_router("/v1", "sellerdesk.portal.api_messages.router")
 api.add_router("/v1", "sellerdesk.reminders.api.router")
+# The service desk: conversations, the fixed-shape classify and check-draft endpoints,
+# quick replies, calendars/SLA/routing, care (complaints, follow-ups, surveys, handovers,
+# archive), the marketplace push and the buyer's web chat.
+api.add_router("/v1", "sellerdesk.service.api_nlp.router")  # before /service/{id} paths
+api.add_router("/v1", "sellerdesk.service.api_replies.router")
+api.add_router("/v1", "sellerdesk.service.api_admin.router")
+api.add_router("/v1", "sellerdesk.service.api_care.router")
+api.add_router("/v1", "sellerdesk.service.api_inbound.router")
+api.add_router("/v1", "sellerdesk.service.api_portal.router")
+api.add_router("/v1", "sellerdesk.service.api.router")
 
 urlpatterns = [
     path("api/", api.urls),
@@ -66,4 +76,5 @@ urlpatterns = [
     path("aftersales/", include("sellerdesk.aftersales.urls")),
     path("portal/", include("sellerdesk.portal.urls")),
     path("notifications/", include("sellerdesk.notifications.urls")),
+    path("service/", include("sellerdesk.service.urls")),
 ]

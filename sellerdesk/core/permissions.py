@@ -75,6 +75,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ratings.rate": _SERVICE,
     # After-sales (售后): agents handle cases; amounts above the shop's agent limit, rulings
     # on disputes and reviews (复盘) need a supervisor; the warehouse receives returns.
+    # The service desk (客服): agents answer conversations; supervisors reassign, see every
+    # agent's figures and the unacknowledged handovers; owners and supervisors edit the
+    # quick replies of the shop, the forbidden phrases, calendars, SLAs and routing.
+    "service.view": _SERVICE,
+    "service.reply": _SERVICE,
+    "service.supervise": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "service.configure": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "aftersales.view": STAFF,
     "aftersales.handle": _SERVICE,
     "aftersales.approve_large": frozenset({Role.OWNER, Role.SUPERVISOR}),

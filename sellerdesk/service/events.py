@@ -1,0 +1,1 @@
+"""The conversation's timeline codes (core.messages); see service.conversations."""
