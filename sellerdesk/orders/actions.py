@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
 from sellerdesk.core import fastinsert, hooks, messages
-from sellerdesk.core.errors import Conflict, DomainError, InsufficientStock, ValidationFailed
+from sellerdesk.core.errors import Conflict, DomainError, InsufficientStock, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.numbers import dated_number
@@ -541,6 +541,49 @@ def auto_confirm_receipt(*, order_id: int, now: datetime) -> bool:
         return True
 
 
+# The longest a receipt confirmation may be pushed back at once (延长收货), in days.
+MAX_RECEIPT_EXTENSION_DAYS = 30
+
+
+@transaction.atomic
+def extend_receipt(
+    *, order: Order, actor: User | None, days: int, reason: str = "", at: datetime | None = None
+) -> Order:
+    """Push a shipped order's automatic receipt confirmation `days` later (延长收货, 1 to
+    MAX_RECEIPT_EXTENSION_DAYS), e.g. while the buyer waits for a delayed parcel. Written
+    on the order's timeline (the before and after times, the days, why). 422 for a bad
+    number of days; 409 for an order not awaiting receipt; nothing written then."""
+    require(actor, "orders.confirm_receipt")
+    reason = reason.strip()
+    bad: dict[str, str] = {}
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_RECEIPT_EXTENSION_DAYS:
+        bad["days"] = _("between 1 and %(max)s") % {"max": MAX_RECEIPT_EXTENSION_DAYS}
+    if len(reason) > 200:
+        bad["reason"] = _("at most 200 characters")
+    if bad:
+        raise ValidationFailed(bad)
+    order = _locked(order)
+    if order.status not in AWAITING_RECEIPT or order.auto_confirm_at is None:
+        raise InvalidTransition(current=order.status, action="extend_receipt")
+    at = at or timezone.now()
+    before = order.auto_confirm_at
+    order.auto_confirm_at = before + timedelta(days=days)
+    order.save(update_fields=["auto_confirm_at"])
+    # The same event as logistics' extension (延长收货 from the parcel desk), so the
+    # order's timeline reads one way whoever extended it.
+    events.write_event(
+        order,
+        OrderEventType.AUTO_CONFIRM_EXTENDED,
+        actor=actor,
+        at=at,
+        before=before.isoformat(),
+        after=order.auto_confirm_at.isoformat(),
+        days=days,
+        reason=reason,
+    )
+    return order
+
+
 @transaction.atomic
 def change_line_prices(
     *, order: Order, actor: User | None, prices: Mapping[int, Decimal], reason: str = "", at: datetime | None = None
@@ -665,6 +708,7 @@ __all__ = [
     "close_expired_order",
     "confirm_receipt",
     "deliver_order",
+    "extend_receipt",
     "get_shop",
     "mark_paid",
     "place_order",
