@@ -146,6 +146,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a larger request body is refused (4
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
+# Real time (the service desk's chat, service.realtime): the in-memory channel layer
+# delivers within one web process, which is what `sellerdesk serve` runs without Redis;
+# with REDIS_URL (production, several web processes) the events go through Redis.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CHANNEL_LAYERS: dict[str, Any] = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # A socket that stopped reading loses its oldest events after this many
+                # (it catches up from the database on reconnect), not the server's memory.
+                "capacity": 500,
+                "expiry": 30,
+            },
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 500, "expiry": 30}}}
+)
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
