@@ -25,7 +25,10 @@ cases, beside raw-SQL ceilings of the same queries; --no-aftersales) and bench/o
 (--outbox-messages webhook messages delivered by 2 worker processes to a local webhook
 sink, beside the sink's own ceiling measured in the same run; --no-outbox) and
 bench/reminders.py (the payment-reminder sweep over --reminder-orders unpaid orders beside a
-raw-SQL ceiling of the same selection and insert, bounded by its --max-seconds; --no-reminders).
+raw-SQL ceiling of the same selection and insert, bounded by its --max-seconds; --no-reminders)
+and bench/service_nlp.py (intent classification accuracy, per-intent recall and messages/s,
+forbidden-phrase recall and clean drafts flagged, on the held-out sets of bench/data/; no
+database; --no-service-nlp).
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ FULFILMENT = REPO / "bench" / "fulfilment.py"
 AFTERSALES = REPO / "bench" / "aftersales.py"
 OUTBOX = REPO / "bench" / "outbox.py"
 REMINDERS = REPO / "bench" / "reminders.py"
+SERVICE_NLP = REPO / "bench" / "service_nlp.py"
 HOT_SKU = "HOT-1"
 
 
@@ -114,6 +118,9 @@ def options() -> argparse.Namespace:
         "--outbox-messages", type=int, default=5000, help="webhook messages the outbox benchmark delivers"
     )
     parser.add_argument("--no-reminders", action="store_true", help="skip the payment-reminder sweep benchmark")
+    parser.add_argument(
+        "--no-service-nlp", action="store_true", help="skip the intent classification and forbidden-phrase benchmark"
+    )
     parser.add_argument(
         "--reminder-orders", type=int, default=100_000, help="unpaid orders the reminder sweep benchmark reminds"
     )
@@ -550,6 +557,8 @@ def main() -> None:
         run_script("outbox", OUTBOX, options_.outbox_messages)
     if not options_.no_reminders:
         run_script("reminders", REMINDERS, options_.reminder_orders)
+    if not options_.no_service_nlp:
+        run_script("service_nlp", SERVICE_NLP, 0)
 
 
 if __name__ == "__main__":
