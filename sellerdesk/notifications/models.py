@@ -64,6 +64,8 @@ class MessageKind(models.TextChoices):
     ONE_TIME_CODE = "one_time_code", _("Sign-in code")
     PURCHASE_ORDER = "purchase_order", _("Purchase order to a supplier")
     WEBHOOK_EVENT = "webhook_event", _("Event for another system")
+    # A message of the service desk to the buyer (an agent's reply by email, the survey).
+    SERVICE_MESSAGE = "service_message", _("Customer-service message")
 
 
 # Kinds a buyer may opt out of (all others are transactional: about an order they placed).

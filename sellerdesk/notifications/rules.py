@@ -65,7 +65,10 @@ REASON_QUIET_HOURS = "quiet_hours"
 
 # Messages the rules never hold nor suppress for a buyer's sake: a sign-in code (the buyer
 # waits for it), a purchase order (to a supplier), an event for another system.
-_UNRULED_KINDS = frozenset({MessageKind.ONE_TIME_CODE, MessageKind.PURCHASE_ORDER, MessageKind.WEBHOOK_EVENT})
+# A service-desk message answers the buyer who wrote: never held, capped or switched off.
+_UNRULED_KINDS = frozenset(
+    {MessageKind.ONE_TIME_CODE, MessageKind.PURCHASE_ORDER, MessageKind.WEBHOOK_EVENT, MessageKind.SERVICE_MESSAGE}
+)
 # The kinds a shop chooses channels for, and the channels it chooses among (a buyer's).
 CONFIGURABLE_KINDS: tuple[str, ...] = tuple(kind for kind in MessageKind.values if kind not in _UNRULED_KINDS)
 BUYER_CHANNELS: tuple[str, ...] = (Channel.IN_SITE, Channel.IM, Channel.SMS, Channel.EMAIL)

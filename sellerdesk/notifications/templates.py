@@ -105,6 +105,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     MessageKind.ONE_TIME_CODE: frozenset({"code", "minutes", "shop_name"}),
     MessageKind.PURCHASE_ORDER: frozenset({"supplier_name", "po_number", "total", "shop_name"}),
     MessageKind.WEBHOOK_EVENT: frozenset({"event", "order_number", "shop_name"}),
+    # What the agent wrote, as written (the service desk composes it).
+    MessageKind.SERVICE_MESSAGE: frozenset({"text", "shop_name"}),
 }
 
 # Parameters every kind renders with in the tests, the editor's help and the preview when
@@ -147,6 +149,7 @@ EXAMPLE_PARAMS: dict[str, dict[str, str]] = {
         MessageKind.ONE_TIME_CODE: {"code": "428613", "minutes": "10"},
         MessageKind.PURCHASE_ORDER: {"supplier_name": "义乌服饰厂", "po_number": "PO000042", "total": "3600.00"},
         MessageKind.WEBHOOK_EVENT: {"event": "order.paid", "order_number": "SO000123"},
+        MessageKind.SERVICE_MESSAGE: {"text": "亲，您的包裹已经发出，请留意查收。"},
     }.items()
 }
 for _kind, _values in EXAMPLE_PARAMS.items():
@@ -401,6 +404,8 @@ _WORDS: dict[tuple[str, str], tuple[str, str, str]] = {
         "{shop_name}: event {event} on order {order_number}.",
         "Order {order_number} of {shop_name}: event {event}.",
     ),
+    (MessageKind.SERVICE_MESSAGE, "zh-hans"): ("{shop_name}客服的回复", "【{shop_name}】{text}", "{text}"),
+    (MessageKind.SERVICE_MESSAGE, "en"): ("Reply from {shop_name} customer service", "{shop_name}: {text}", "{text}"),
 }
 
 _SIGNATURE = {"zh-hans": "\n\n{shop_name}", "en": "\n\n{shop_name}"}

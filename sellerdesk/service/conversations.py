@@ -269,6 +269,39 @@ def conversation_for_buyer(*, customer: Customer, order: Order | None = None, at
         )
 
 
+def conversation_for_notice(
+    *, customer: Customer, order: Order | None = None, at: datetime | None = None
+) -> Conversation:
+    """Where a notification sent by chat goes: the buyer's latest web conversation, in
+    whatever status (a notice neither opens nor resolves anything), else a new one kept
+    resolved — a notice is no question to answer, so it does not sit in an inbox or
+    start a clock; the buyer's reply opens it like any resolved conversation."""
+    at = _now(at)
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        found = (
+            Conversation.objects.filter(customer=customer, channel=ConversationChannel.WEB)
+            .order_by("-last_message_at", "-pk")
+            .first()
+        )
+        if found is not None:
+            return found
+        conversation = Conversation.objects.create(
+            shop=_shop_of_buyer(customer, order),
+            customer=customer,
+            order=order,
+            channel=ConversationChannel.WEB,
+            contact=customer.phone,
+            contact_name=_clip(customer.name, 100),
+            status=ConversationStatus.RESOLVED,
+            created_at=at,
+            last_message_at=at,
+            resolved_at=at,
+        )
+        events.record_event(conversation=conversation, code=events.OPENED, at=at, channel=ConversationChannel.WEB)
+    return conversation
+
+
 # --- the buyer writes ------------------------------------------------------------------------
 
 
