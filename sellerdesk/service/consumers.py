@@ -27,8 +27,8 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.customers.models import Customer
 from sellerdesk.portal import auth as portal_auth
-from sellerdesk.service import realtime, routing
-from sellerdesk.service.models import AgentProfile, Conversation, Message, Presence
+from sellerdesk.service import access, queries, realtime, routing
+from sellerdesk.service.models import Conversation, Presence
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +53,9 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def visible_shop_ids(user: User) -> set[int] | None:
-    """The shops whose conversations the agent may see (None: every shop)."""
-    shop_ids = set(AgentProfile.shops.through.objects.filter(agentprofile__user=user).values_list("shop_id", flat=True))
-    return shop_ids or None
-
-
-def _messages_after(conversation_id: int, after: int, kinds: tuple[str, ...] | None) -> list[dict[str, Any]]:
-    found = Message.objects.filter(conversation_id=conversation_id, pk__gt=after)
-    if kinds is not None:
-        found = found.filter(kind__in=kinds)
-    rows = found.select_related("author").prefetch_related("attachments").order_by("pk")[:CATCH_UP_LIMIT]
-    return [realtime.message_json(message) for message in rows]
+def _messages_after(conversation: Conversation, after: int, *, for_buyer: bool) -> list[dict[str, Any]]:
+    found = queries.messages_since(conversation, after, include_notes=not for_buyer, limit=CATCH_UP_LIMIT)
+    return [realtime.message_json(message) for message in found if not for_buyer or message.kind in BUYER_KINDS]
 
 
 class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -107,7 +98,7 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         kind = content.get("type")
         if kind == "ping":
-            await self.send_json({"type": "pong"})
+            await self.heartbeat()
         elif kind == "subscribe":
             await self.subscribe(content)
         elif kind == "typing":
@@ -115,6 +106,19 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif kind == "presence":
             await self.presence(content)
         # Anything else is ignored: an old or newer client must not lose its socket.
+
+    async def heartbeat(self) -> None:
+        """Join the groups again on every ping: a Redis that restarted has forgotten them,
+        and the socket would stay open and silent (Chatwoot #14703). A layer that cannot
+        be reached closes the socket: the client reconnects and catches up."""
+        try:
+            for group in self.joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            logger.warning("realtime: the channel layer is unreachable; closing the socket", exc_info=True)
+            await self.close(code=1011)
+            return
+        await self.send_json({"type": "pong"})
 
     async def subscribe(self, content: dict[str, Any]) -> None:
         conversation_id = _int(content.get("conversation"))
@@ -128,7 +132,9 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         after = _int(content.get("after"))
         missed: list[dict[str, Any]] = []
         if after is not None:
-            missed = await database_sync_to_async(_messages_after)(conversation_id, after, self.kinds())
+            missed = await database_sync_to_async(_messages_after)(
+                conversation, after, for_buyer=self.kinds() is not None
+            )
         for message in missed:
             self.delivered.append(message["id"])
             await self.send_json({"type": "message", "conversation": conversation_id, "message": message})
@@ -203,7 +209,7 @@ class StaffConsumer(_Consumer):
             return
         self.user: User = user
         self.name = user.display_name or user.get_full_name() or user.username
-        self.shop_ids = await database_sync_to_async(visible_shop_ids)(user)
+        self.shop_ids = await database_sync_to_async(access.agent_shop_ids)(user)
         shop_groups = (
             [realtime.ALL_SHOPS_GROUP]
             if self.shop_ids is None
