@@ -10,7 +10,7 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         # Registers the conversation timeline's codes (core.messages) and the hooks and
         # ports this app answers (the outbox's chat channel posts into conversations).
-        from sellerdesk.service import events, order_actions, subscribers
+        from sellerdesk.service import events, handover, order_actions, quickreplies, subscribers
 
-        del events, order_actions
+        del events, handover, order_actions, quickreplies
         subscribers.connect()

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path  # noqa: F401  (the owners add their screens)
 
-from sellerdesk.service import views_portal
+from sellerdesk.service import views, views_care, views_portal
 
 app_name = "service"
 
 urlpatterns: list[URLPattern] = [
     # desk (H5)
+    path("", views.desk, name="desk"),
+    path("c/<int:pk>/", views.desk, name="conversation"),
+    path("c/<int:pk>/send/", views.send, name="send"),
+    path("c/<int:pk>/note/", views.note, name="note"),
+    path("c/<int:pk>/move/", views.move, name="move"),
+    path("c/<int:pk>/orders/<str:number>/<str:what>/", views.order_action, name="order_action"),
+    path("c/<int:pk>/quick-replies/", views.quick_replies, name="quick_replies"),
+    path("c/<int:pk>/quick-reply/", views.quick_reply_text, name="quick_reply_text"),
     # care (H6)
+    path("survey/<str:token>/", views_care.survey, name="survey"),
     # portal chat (H2)
     path("chat/", views_portal.chat, name="portal_chat"),
     path("chat/messages/", views_portal.messages_after, name="portal_chat_messages"),
