@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from sellerdesk.core import refcache
 from sellerdesk.service.models import BusinessCalendar, CalendarDay, DayKind, WorkingPeriod
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_CALENDAR_NAME = "默认工作时间"
 # What a Taobao shop's desk keeps (the seed's 在线客服 answers within 30–60 s while it is
 # open): every day of the week, 09:00–12:00 and 13:30–24:00, the lunch break off;
