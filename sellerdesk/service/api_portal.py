@@ -25,10 +25,10 @@ from sellerdesk.service.api import (
     AttachmentOut,
     Body,
     Strict,
-    form_text,
-    local_time,
     attachment_out,
     file_response,
+    form_text,
+    local_time,
     read_files,
 )
 from sellerdesk.service.models import Attachment, Conversation, ConversationChannel, Message, MessageKind
@@ -101,7 +101,7 @@ def chat_messages(request: HttpRequest, query: Query[ChatMessagesQuery]) -> Any:
     conversation = current_chat(buyer_of(request))
     if conversation is None:
         return []
-    messages = queries.messages_since(conversation, query.after, include_notes=False).exclude(kind=MessageKind.CALL)
+    messages = queries.messages_since(conversation, query.after, include_notes=False)
     return [chat_message_out(message) for message in messages]
 
 

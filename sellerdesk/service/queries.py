@@ -161,10 +161,12 @@ def messages_since(
     conversation: Conversation, after_id: int = 0, *, include_notes: bool = True, limit: int = CATCH_UP_LIMIT
 ) -> QuerySet[Message]:
     """The conversation's messages with an id above `after_id` in order (catching up after
-    a reconnect), with their attachments and authors; the buyer's side leaves the notes out."""
+    a reconnect), with their attachments and authors; the buyer's side (include_notes
+    False) leaves the notes and call logs out."""
     messages = Message.objects.filter(conversation=conversation, pk__gt=max(0, int(after_id)))
     if not include_notes:
-        messages = messages.exclude(kind="note")
+        # The buyer's side: private notes and the agents' call logs are not theirs to read.
+        messages = messages.exclude(kind__in=["note", "call"])
     return messages.select_related("author").prefetch_related("attachments").order_by("pk")[:limit]
 
 
