@@ -243,6 +243,9 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "retry_carrier_tracking: 0",
         "retry_refunds: 0",
         f"send_messages: {sent}",
+        "service.snoozes: 0",
+        "service.sla: 0",
+        "service.routing: 0",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -269,6 +272,9 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
         "retry_carrier_tracking: 0",
         "retry_refunds: 0",
         "send_messages: 0",
+        "service.snoozes: 0",
+        "service.sla: 0",
+        "service.routing: 0",
     ]
 
 
@@ -304,6 +310,9 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
         "retry_carrier_tracking: 0",
         "retry_refunds: 0",
         "send_messages: 0",
+        "service.snoozes: 0",
+        "service.sla: 0",
+        "service.routing: 0",
     ]
 
 
@@ -341,6 +350,9 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "retry_refunds",
         "review_paid_orders",
         "send_messages",
+        "service.routing",
+        "service.sla",
+        "service.snoozes",
     ]
     assert sorted(first) == names == every_job
     # Only the outbox's sender runs every few seconds.
@@ -366,6 +378,9 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "retry_refunds",
         "review_paid_orders",
         "send_messages",
+        "service.routing",
+        "service.sla",
+        "service.snoozes",
     ]
     assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
@@ -405,6 +420,15 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "send_messages",
         "send_messages",
         "send_messages",
+        "service.routing",
+        "service.routing",
+        "service.routing",
+        "service.sla",
+        "service.sla",
+        "service.sla",
+        "service.snoozes",
+        "service.snoozes",
+        "service.snoozes",
     ]
 
 
