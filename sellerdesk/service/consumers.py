@@ -12,10 +12,11 @@ kept anything.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections import Counter, deque
+from collections import deque
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,7 +28,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.customers.models import Customer
 from sellerdesk.portal import auth as portal_auth
-from sellerdesk.service import access, queries, realtime, routing
+from sellerdesk.service import access, queries, realtime, routing, sockets
 from sellerdesk.service.models import Conversation, Presence
 
 logger = logging.getLogger(__name__)
@@ -42,11 +43,6 @@ MAX_FRAME_CHARS = 4096
 TYPING_EVERY_SECONDS = 1.0
 # What a buyer may see of a conversation: never a private note or a phone-call summary.
 BUYER_KINDS = ("buyer", "agent", "system")
-
-# Open staff sockets per user in this process: the last one closing makes the agent
-# offline. With several web processes each counts its own; an agent is offline when the
-# last process lets go (see docs/websocket.md).
-_staff_sockets: Counter[int] = Counter()
 
 
 def _int(value: Any) -> int | None:
@@ -217,19 +213,31 @@ class StaffConsumer(_Consumer):
         )
         await self.join(realtime.STAFF_GROUP, realtime.agent_group(user.pk), *shop_groups)
         await self.accept()
-        _staff_sockets[user.pk] += 1
-        if _staff_sockets[user.pk] == 1:
-            await database_sync_to_async(set_presence)(user, Presence.ONLINE)
+        await sockets.registry().opened(user.pk, self.channel_name)
+        # Online at once (a reload within the grace never went offline: nothing changes).
+        await database_sync_to_async(set_presence)(user, Presence.ONLINE)
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
         user = getattr(self, "user", None)
         if user is None:
             return
-        _staff_sockets[user.pk] -= 1
-        if _staff_sockets[user.pk] <= 0:
-            del _staff_sockets[user.pk]
+        registry = sockets.registry()
+        await registry.closed(user.pk, self.channel_name)
+        # Offline hands the agent's waiting conversations to others (routing): only when
+        # no desk of theirs came back within the grace, in this process or another.
+        await asyncio.sleep(sockets.offline_grace_seconds())
+        if await registry.count(user.pk) == 0:
             await database_sync_to_async(set_presence)(user, Presence.OFFLINE)
+
+    async def heartbeat(self) -> None:
+        try:
+            await sockets.registry().heard(self.user.pk, self.channel_name)
+        except Exception:
+            logger.warning("realtime: cannot note the socket; closing it", exc_info=True)
+            await self.close(code=1011)
+            return
+        await super().heartbeat()
 
     async def presence(self, content: dict[str, Any]) -> None:
         # offline is what closing the socket says; a client may only choose these two.

@@ -3,6 +3,7 @@ channel layer: who may connect, what reaches whom, typing, catching up."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -86,6 +87,11 @@ async def drain(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
     while not await communicator.receive_nothing(timeout=0.2):
         events.append(await communicator.receive_json_from(timeout=2))
     return events
+
+
+@pytest.fixture(autouse=True)
+def _short_offline_grace(settings: Any) -> None:
+    settings.SELLERDESK = {**settings.SELLERDESK, "SERVICE": {"OFFLINE_GRACE_SECONDS": 0.2}}
 
 
 @pytest.fixture
@@ -340,8 +346,37 @@ def test_presence_goes_online_on_connect_and_offline_with_the_last_socket(agent:
         await first.send_json_to({"type": "presence", "presence": "away"})
         assert await _next_presence(watcher, agent.pk) == "away"
         await first.disconnect()
+        assert [event for event in await drain(watcher) if event["type"] == "presence"] == []
         await second.disconnect()
         assert await _next_presence(watcher, agent.pk) == "offline"
+        profile = await _db(lambda: AgentProfile.objects.get(user=agent))
+        assert profile.presence == "offline"
+        await watcher.disconnect()
+
+    run(scenario)
+
+
+def test_a_desk_reloading_within_the_grace_never_goes_offline(agent: User, settings: Any) -> None:
+    settings.SELLERDESK = {**settings.SELLERDESK, "SERVICE": {"OFFLINE_GRACE_SECONDS": 1.0}}
+    supervisor_session = staff_cookie(make_user("boss", "supervisor", "主管"))
+    agent_session = staff_cookie(agent)
+
+    async def scenario() -> None:
+        watcher = socket("/ws/service/", supervisor_session)
+        assert (await watcher.connect())[0]
+        before = socket("/ws/service/", agent_session)
+        assert (await before.connect())[0]
+        assert await _next_presence(watcher, agent.pk) == "online"
+
+        # The page navigates: its socket closes and the next page's opens.
+        closing = asyncio.ensure_future(before.disconnect(timeout=3))
+        await asyncio.sleep(0.1)
+        after = socket("/ws/service/", agent_session)
+        assert (await after.connect())[0]
+        await closing
+
+        assert [event for event in await drain(watcher) if event["type"] == "presence"] == []
+        await after.disconnect(timeout=3)
         await watcher.disconnect()
 
     run(scenario)
