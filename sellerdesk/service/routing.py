@@ -141,11 +141,17 @@ def candidates(conversation: Conversation) -> list[AgentProfile]:
 
 
 def _claim(profile_id: int, *, at: datetime) -> bool:
-    """Count one more conversation against the agent, if they are online and have room."""
+    """Count one more conversation against the agent, if they are online and have room.
+
+    One table and no join on purpose: PostgreSQL re-checks a single-table UPDATE's WHERE
+    on the row a concurrent transaction just changed, so the cap holds; with a join
+    Django writes `WHERE id IN (subquery)`, whose answer is not re-checked, and two
+    workers could both pass `open_count < max_chats` (the PostgreSQL test caught it).
+    Whether the user is active is checked by the callers."""
     return (
-        AgentProfile.objects.filter(
-            pk=profile_id, presence=Presence.ONLINE, open_count__lt=F("max_chats"), user__is_active=True
-        ).update(open_count=F("open_count") + 1, last_assigned_at=at)
+        AgentProfile.objects.filter(pk=profile_id, presence=Presence.ONLINE, open_count__lt=F("max_chats")).update(
+            open_count=F("open_count") + 1, last_assigned_at=at
+        )
         == 1
     )
 
@@ -197,7 +203,9 @@ def route(conversation: Conversation, *, at: datetime) -> User | None:
             conversation.save(update_fields=["skill"])
         last = conversation.last_assignee_id
         if last is not None:
-            profile_id = AgentProfile.objects.filter(user_id=last).values_list("pk", flat=True).first()
+            profile_id = (
+                AgentProfile.objects.filter(user_id=last, user__is_active=True).values_list("pk", flat=True).first()
+            )
             if profile_id is not None and _claim(profile_id, at=at):
                 user = User.objects.get(pk=last)
                 _set_assignee(conversation, user, at=at, reason="reopened")
@@ -222,7 +230,9 @@ def on_reopened(conversation: Conversation, *, at: datetime) -> None:
     """A resolved conversation came back: counts against its agent again, or is routed."""
     agent_id = conversation.assignee_id or conversation.last_assignee_id
     if conversation.assignee_id is not None:
-        profile_id = AgentProfile.objects.filter(user_id=agent_id).values_list("pk", flat=True).first()
+        profile_id = (
+            AgentProfile.objects.filter(user_id=agent_id, user__is_active=True).values_list("pk", flat=True).first()
+        )
         if profile_id is not None and _claim(profile_id, at=at):
             return
         # Offline or full: back to the queue; they stay its last agent.
