@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -83,14 +83,15 @@ def schedule(
     *, conversation: Conversation, due_at: datetime, at: datetime, note: str = "", actor: User | None = None
 ) -> FollowUpTask:
     """A follow-up for the conversation, due at `due_at`, for its agent (the assignee, else
-    the last one) — or the open one it already has (never two). In the caller's
+    the last one, else the agent scheduling it) — or the open one it already has (never
+    two). In the caller's
     transaction, on the timeline."""
     known = FollowUpTask.objects.filter(conversation=conversation, done_at__isnull=True).first()
     if known is not None:
         return known
     task = FollowUpTask.objects.create(
         conversation=conversation,
-        assignee_id=conversation.assignee_id or conversation.last_assignee_id,
+        assignee_id=conversation.assignee_id or conversation.last_assignee_id or (actor.pk if actor else None),
         due_at=due_at,
         note=note[:MAX_NOTE],
         created_at=at,
@@ -166,13 +167,15 @@ def follow_ups(
     *, actor: User, mine: bool = True, done: bool = False, due_before: datetime | None = None
 ) -> QuerySet[FollowUpTask]:
     """The follow-ups of the shops the actor serves, the soonest due first: open ones (or
-    done ones), only the actor's own when `mine` (a supervisor may see everyone's)."""
+    done ones); the actor's own and the unassigned ones when `mine` (a supervisor may see
+    everyone's)."""
     require(actor, "service.view")
     rows = FollowUpTask.objects.select_related("conversation", "conversation__shop", "assignee").filter(
         done_at__isnull=not done
     )
     if mine or not has_permission(actor, "service.supervise"):
-        rows = rows.filter(assignee=actor)
+        # An agent's own, and those nobody has yet (whoever calls back takes them).
+        rows = rows.filter(Q(assignee=actor) | Q(assignee__isnull=True))
     shops = agent_shop_ids(actor)
     if shops is not None:
         rows = rows.filter(conversation__shop_id__in=shops)

@@ -41,6 +41,7 @@ from sellerdesk.logistics.models import Carrier, Shipment, ShipmentDirection
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import PaymentStatus
 from sellerdesk.purchasing.importer import read_table
+from sellerdesk.service.access import agent_shop_ids
 from sellerdesk.service.models import AgentProfile, Conversation, QuickReply, QuickReplyScope, Team
 from sellerdesk.shops.models import Shop
 
@@ -357,12 +358,6 @@ def agent_team_id(actor: User) -> int | None:
     return AgentProfile.objects.filter(user=actor).values_list("team_id", flat=True).first()
 
 
-def agent_shop_ids(actor: User) -> set[int] | None:
-    """The shops the agent works for (None: every shop)."""
-    shops = set(AgentProfile.shops.through.objects.filter(agentprofile__user=actor).values_list("shop_id", flat=True))
-    return shops or None
-
-
 def visible_replies(*, actor: User, shop_id: int | None = None) -> QuerySet[QuickReply]:
     """The replies an agent may insert: shop-wide ones (of every shop, or of `shop_id` —
     or of the agent's shops when no shop is given), their team's, and their own."""
@@ -415,6 +410,21 @@ def record_use(reply_ids: Iterable[int]) -> None:
         by_count.setdefault(times, []).append(reply_id)
     for times, ids in sorted(by_count.items()):
         QuickReply.objects.filter(pk__in=ids).update(usage_count=F("usage_count") + times)
+
+
+def search(
+    rows: QuerySet[QuickReply], *, q: str | None = None, scope: str | None = None, language: str | None = None
+) -> QuerySet[QuickReply]:
+    """`rows` narrowed to words in the title, text, shortcut or category, a scope, a language."""
+    if q:
+        rows = rows.filter(
+            Q(title__icontains=q) | Q(body__icontains=q) | Q(shortcut__icontains=q) | Q(category__icontains=q)
+        )
+    if scope:
+        rows = rows.filter(scope=scope)
+    if language:
+        rows = rows.filter(language=language)
+    return rows
 
 
 def can_edit(actor: User, reply: QuickReply) -> bool:
