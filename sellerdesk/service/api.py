@@ -631,10 +631,10 @@ def timeline(request: HttpRequest, conversation_id: Path[int]) -> Any:
 
 def file_response(item: Attachment) -> HttpResponseBase:
     try:
-        opened = default_storage.open(item.file.name, "rb")
+        opened = default_storage.open(item.file.name or "", "rb")
     except (OSError, ValueError):
         raise NotFound(_("No such file."), details={"attachment": item.pk}) from None
-    response = FileResponse(opened, content_type=item.content_type, filename=item.original_name or None)
+    response = FileResponse(opened, content_type=item.content_type, filename=item.original_name or f"{item.pk}")
     # Checked and re-encoded when stored; still, never let a browser guess another type.
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

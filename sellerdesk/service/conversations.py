@@ -504,7 +504,8 @@ def send_reply(
     override_reason = (override_reason or "").replace("\x00", "").strip()
     if len(override_reason) > MAX_OVERRIDE_REASON:
         raise ValidationFailed({"override_reason": _("at most %(count)s characters") % {"count": MAX_OVERRIDE_REASON}})
-    reply_ids = sorted({int(pk) for pk in quick_reply_ids})
+    # A reply inserted twice in one message counts twice (quickreplies.record_use).
+    reply_ids = [int(pk) for pk in quick_reply_ids]
     hits = forbidden.check_draft(body) if body else []
     if hits and not override_reason:
         with transaction.atomic():
@@ -556,7 +557,7 @@ def send_reply(
             conversation.save(update_fields=fields)
             sla.on_agent_reply(conversation, at=at)
             if reply_ids:
-                _record_quick_replies(reply_ids)
+                quickreplies.record_use(reply_ids)
             _deliver(conversation, message, at=at)
             realtime.publish_message(message)
             realtime.publish_conversation(conversation)
@@ -564,13 +565,6 @@ def send_reply(
         attachment_files.discard(stored)
         raise
     return message
-
-
-def _record_quick_replies(reply_ids: Sequence[int]) -> None:
-    # service.quickreplies (H6) counts their use; until its record_use lands, nothing.
-    record_use = getattr(quickreplies, "record_use", None)
-    if record_use is not None:
-        record_use(reply_ids)
 
 
 def add_note(*, conversation: Conversation, actor: User, body: str, at: datetime | None = None) -> Message:
