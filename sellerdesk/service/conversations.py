@@ -10,15 +10,12 @@ through the notifications outbox (email replies). Bad input raises a domain erro
 anything is written.
 """
 
-from __future__ import annotations
-
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import Conflict, ValidationFailed
@@ -28,25 +25,34 @@ from sellerdesk.notifications import outbox
 from sellerdesk.orders.models import Order
 from sellerdesk.service import (
     adapters,
-    calendars,
     complaints,
     events,
     figures,
-    followups,
     forbidden,
     intents,
     quickreplies,
     realtime,
     routing,
     sla,
-    states,
-    surveys,
 )
-from sellerdesk.service import (
-    attachments as attachment_files,
-)
+from sellerdesk.service import attachments as attachment_files
 from sellerdesk.service.access import require_access
 from sellerdesk.service.attachments import IncomingFile
+from sellerdesk.service.lifecycle import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    MAX_CALL_SECONDS,
+    MAX_EXTERNAL_ID,
+    MAX_OVERRIDE_REASON,
+    MAX_SNOOZE,
+    business_seconds_since,
+    clean_body,
+    clip,
+    locked,
+    max_message_chars,
+    now,
+    preview,
+    reopen_locked,
+)
 from sellerdesk.service.models import (
     PRE_SALE_INTENTS,
     UNCLASSIFIED,
@@ -60,15 +66,19 @@ from sellerdesk.service.models import (
     Priority,
     Skill,
 )
-from sellerdesk.service.states import ACTIVE_STATUSES, ConversationAction
+from sellerdesk.service.moves import (
+    buyer_read,
+    mark_complaint,
+    mark_read,
+    reopen,
+    resolve,
+    set_priority,
+    snooze,
+    wait_for_buyer,
+)
+from sellerdesk.service.states import ACTIVE_STATUSES
 from sellerdesk.shops.models import Shop, default_shop
 
-DEFAULT_MAX_MESSAGE_CHARS = 5000
-MAX_OVERRIDE_REASON = 300
-MAX_EXTERNAL_ID = 200
-MAX_SNOOZE = timedelta(days=90)
-MAX_CALL_SECONDS = 24 * 3600
-PREVIEW_CHARS = 200
 # The outbox's kind for a desk message sent by email (notifications.models.MessageKind).
 EMAIL_KIND = "service_message"
 
@@ -92,82 +102,6 @@ class ForbiddenPhrases(Conflict):
         self.hits = list(hits)
 
 
-def _service_setting(name: str, default: int) -> int:
-    return int(settings.SELLERDESK.get("SERVICE", {}).get(name, default))
-
-
-def max_message_chars() -> int:
-    """The longest message body accepted (SERVICE["MAX_MESSAGE_CHARS"])."""
-    return _service_setting("MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS)
-
-
-def _now(at: datetime | None) -> datetime:
-    return at or timezone.now()
-
-
-def _clean_body(body: str, *, field: str = "body", required: bool = True) -> str:
-    body = (body or "").replace("\x00", "").strip()
-    if required and not body:
-        raise ValidationFailed({field: _("may not be empty")})
-    limit = max_message_chars()
-    if len(body) > limit:
-        raise ValidationFailed(
-            {field: _("is %(length)s characters long; at most %(limit)s") % {"length": len(body), "limit": limit}}
-        )
-    return body
-
-
-def _clip(text: str, limit: int) -> str:
-    text = (text or "").replace("\x00", "").strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _preview(body: str, attachment_count: int) -> str:
-    line = " ".join(body.split())
-    if not line and attachment_count:
-        line = _("[image]")
-    return _clip(line, PREVIEW_CHARS)
-
-
-def locked(conversation: Conversation) -> Conversation:
-    """The conversation's row, locked for the rest of the transaction and read again."""
-    return Conversation.objects.select_for_update().get(pk=conversation.pk)
-
-
-def _move(
-    conversation: Conversation,
-    action: ConversationAction,
-    *,
-    actor: User | None,
-    at: datetime,
-    fields: Iterable[str] = (),
-) -> None:
-    """Move a locked conversation (InvalidTransition when the table has no such move),
-    save the status with `fields`, write the event and tell the clocks."""
-    before = conversation.status
-    conversation.status = states.next_status(before, action)
-    conversation.save(update_fields=sorted({"status", *fields}))
-    events.record_event(
-        conversation=conversation,
-        code=events.MOVED,
-        actor=actor,
-        at=at,
-        action=str(action.value),
-        status_before=before,
-        status_after=conversation.status,
-    )
-    sla.on_status(conversation, before=before, after=conversation.status, at=at)
-
-
-def _reopen(conversation: Conversation, *, actor: User | None, at: datetime) -> None:
-    was_resolved = conversation.status == ConversationStatus.RESOLVED
-    conversation.resolved_at = None
-    conversation.snoozed_until = None
-    _move(conversation, ConversationAction.REOPEN, actor=actor, at=at, fields=("resolved_at", "snoozed_until"))
-    if was_resolved:
-        routing.on_reopened(conversation, at=at)
-
-
 # --- opening --------------------------------------------------------------------------------
 
 
@@ -187,7 +121,7 @@ def open_conversation(
     """A new open conversation with a buyer on `channel` (its clocks started, counted in
     the day's figures). The buyer is `customer`, else the order's; an order of another
     buyer or shop is refused (422)."""
-    at = _now(at)
+    at = now(at)
     bad: dict[str, str] = {}
     if channel not in ConversationChannel.values:
         bad["channel"] = _("one of %(values)s") % {"values": ", ".join(ConversationChannel.values)}
@@ -215,9 +149,9 @@ def open_conversation(
             order=order,
             channel=channel,
             external_thread=external_thread,
-            contact=_clip(contact, 200),
-            contact_name=_clip(contact_name or (customer.name if customer else ""), 100),
-            subject=_clip(subject, 200),
+            contact=clip(contact, 200),
+            contact_name=clip(contact_name or (customer.name if customer else ""), 100),
+            subject=clip(subject, 200),
             language=language,
             status=ConversationStatus.OPEN,
             created_at=at,
@@ -240,7 +174,7 @@ def conversation_for_buyer(*, customer: Customer, order: Order | None = None, at
     """The buyer's web chat: their active (open, pending or snoozed) web conversation,
     else their latest resolved one of the last day (reopened when they write), else a
     new one. `order` becomes the conversation's current order when it is the buyer's."""
-    at = _now(at)
+    at = now(at)
     if order is not None and order.customer_id != customer.pk:
         raise ValidationFailed({"order": _("is not your order")})
     with transaction.atomic():
@@ -276,7 +210,7 @@ def conversation_for_notice(
     whatever status (a notice neither opens nor resolves anything), else a new one kept
     resolved — a notice is no question to answer, so it does not sit in an inbox or
     start a clock; the buyer's reply opens it like any resolved conversation."""
-    at = _now(at)
+    at = now(at)
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
         found = (
@@ -292,7 +226,7 @@ def conversation_for_notice(
             order=order,
             channel=ConversationChannel.WEB,
             contact=customer.phone,
-            contact_name=_clip(customer.name, 100),
+            contact_name=clip(customer.name, 100),
             status=ConversationStatus.RESOLVED,
             created_at=at,
             last_message_at=at,
@@ -323,8 +257,8 @@ def receive_buyer_message(
     message and changes nothing. A pending, snoozed or resolved conversation opens again;
     the message's intent is classified (a complaint starts the complaint procedure); the
     reply clock starts; unassigned conversations are routed; the desk is told live."""
-    at = _now(at)
-    body = _clean_body(body, required=not attachments)
+    at = now(at)
+    body = clean_body(body, required=not attachments)
     external_id = (external_id or "").replace("\x00", "").strip()
     if len(external_id) > MAX_EXTERNAL_ID:
         raise ValidationFailed({"external_id": _("at most %(count)s characters") % {"count": MAX_EXTERNAL_ID}})
@@ -367,7 +301,7 @@ def receive_buyer_message(
 
 def _after_buyer_message(conversation: Conversation, message: Message, *, at: datetime) -> None:
     if conversation.status != ConversationStatus.OPEN:
-        _reopen(conversation, actor=None, at=at)
+        reopen_locked(conversation, actor=None, at=at)
     prediction = intents.classify(message.body) if message.body else intents.Prediction(UNCLASSIFIED, 0.0)
     message.intent = prediction.intent
     message.intent_confidence = prediction.confidence
@@ -381,7 +315,7 @@ def _after_buyer_message(conversation: Conversation, message: Message, *, at: da
             conversation.skill = Skill.PRE_SALE if prediction.intent in PRE_SALE_INTENTS else Skill.AFTER_SALE
     conversation.unread_agent += 1
     conversation.last_message_at = at
-    conversation.last_message_preview = _preview(message.body, message.attachments.count())
+    conversation.last_message_preview = preview(message.body, message.attachments.count())
     if conversation.waiting_since is None:
         conversation.waiting_since = at
     conversation.save(
@@ -437,14 +371,6 @@ def _first_buyer_message_at(conversation: Conversation) -> datetime:
     return first or conversation.created_at
 
 
-def business_seconds_since(conversation: Conversation, start: datetime, end: datetime) -> int:
-    """Business seconds from `start` to `end` on the calendar of the conversation's
-    service-level policy (none: wall-clock seconds)."""
-    policy = conversation.sla_policy
-    calendar = policy.calendar if policy is not None else None
-    return calendars.business_seconds_between(calendar, start, end)
-
-
 def _deliver(conversation: Conversation, message: Message, *, at: datetime) -> None:
     """Send an agent's message to the buyer on the conversation's channel: web chat and
     phone need nothing more than the live publish; a marketplace reply goes out after
@@ -498,9 +424,9 @@ def send_reply(
     says why it is sent anyway (then recorded with the reason on the hit, the message
     and the timeline). A resolved conversation opens again. The first reply counts in
     the figures; the reply clock is met; the buyer gets it on the conversation's channel."""
-    at = _now(at)
+    at = now(at)
     require_access(actor, conversation, "service.reply")
-    body = _clean_body(body, required=not attachments)
+    body = clean_body(body, required=not attachments)
     override_reason = (override_reason or "").replace("\x00", "").strip()
     if len(override_reason) > MAX_OVERRIDE_REASON:
         raise ValidationFailed({"override_reason": _("at most %(count)s characters") % {"count": MAX_OVERRIDE_REASON}})
@@ -516,7 +442,7 @@ def send_reply(
         with transaction.atomic():
             conversation = locked(conversation)
             if conversation.status == ConversationStatus.RESOLVED:
-                _reopen(conversation, actor=actor, at=at)
+                reopen_locked(conversation, actor=actor, at=at)
             message = Message.objects.create(
                 conversation=conversation,
                 kind=MessageKind.AGENT,
@@ -552,7 +478,7 @@ def send_reply(
                 )
             conversation.unread_buyer += 1
             conversation.last_message_at = at
-            conversation.last_message_preview = _preview(body, len(stored))
+            conversation.last_message_preview = preview(body, len(stored))
             conversation.waiting_since = None
             conversation.save(update_fields=fields)
             sla.on_agent_reply(conversation, at=at)
@@ -569,9 +495,9 @@ def send_reply(
 
 def add_note(*, conversation: Conversation, actor: User, body: str, at: datetime | None = None) -> Message:
     """A private note on the conversation: agents see it, the buyer never does."""
-    at = _now(at)
+    at = now(at)
     require_access(actor, conversation, "service.reply")
-    body = _clean_body(body)
+    body = clean_body(body)
     with transaction.atomic():
         conversation = locked(conversation)
         message = Message.objects.create(
@@ -608,7 +534,7 @@ def log_call(
 ) -> Message:
     """Log a phone call the agent had with a buyer (number, duration, what was said): a
     call message in `conversation`, or in a new phone conversation of `shop`."""
-    at = _now(at)
+    at = now(at)
     number = _clean_number(number)
     bad: dict[str, str] = {}
     if not isinstance(duration_seconds, int) or not 0 <= duration_seconds <= MAX_CALL_SECONDS:
@@ -617,7 +543,7 @@ def log_call(
         bad["conversation"] = _("is a conversation of another shop")
     if bad:
         raise ValidationFailed(bad)
-    summary = _clean_body(summary, field="summary")
+    summary = clean_body(summary, field="summary")
     if conversation is not None:
         require_access(actor, conversation, "service.reply")
     else:
@@ -654,7 +580,7 @@ def log_call(
             message_id=message.pk,
         )
         conversation.last_message_at = at
-        conversation.last_message_preview = _preview(summary, 0)
+        conversation.last_message_preview = preview(summary, 0)
         fields = ["last_message_at", "last_message_preview"]
         if conversation.first_response_at is None:
             # A call is the agent speaking with the buyer: the first response.
@@ -666,170 +592,14 @@ def log_call(
     return message
 
 
-# --- moves ------------------------------------------------------------------------------------
-
-
-def wait_for_buyer(*, conversation: Conversation, actor: User, at: datetime | None = None) -> Conversation:
-    """Pending: the agent waits for the buyer's answer (the clocks pause)."""
-    at = _now(at)
-    require_access(actor, conversation, "service.reply")
-    with transaction.atomic():
-        conversation = locked(conversation)
-        if conversation.status == ConversationStatus.PENDING:
-            return conversation
-        conversation.snoozed_until = None
-        _move(conversation, ConversationAction.WAIT, actor=actor, at=at, fields=("snoozed_until",))
-        realtime.publish_conversation(conversation)
-    return conversation
-
-
-def snooze(*, conversation: Conversation, actor: User, until: datetime, at: datetime | None = None) -> Conversation:
-    """Snoozed until `until` (later than now, within 90 days): the service.snoozes job
-    wakes it then, or the buyer's next message does."""
-    at = _now(at)
-    require_access(actor, conversation, "service.reply")
-    if timezone.is_naive(until):
-        raise ValidationFailed({"until": _("needs a time zone")})
-    if until <= at:
-        raise ValidationFailed({"until": _("must be later than now")})
-    if until - at > MAX_SNOOZE:
-        raise ValidationFailed({"until": _("at most %(days)s days from now") % {"days": MAX_SNOOZE.days}})
-    with transaction.atomic():
-        conversation = locked(conversation)
-        conversation.snoozed_until = until
-        if conversation.status == ConversationStatus.SNOOZED:
-            conversation.save(update_fields=["snoozed_until"])
-        else:
-            _move(conversation, ConversationAction.SNOOZE, actor=actor, at=at, fields=("snoozed_until",))
-        realtime.publish_conversation(conversation)
-    return conversation
-
-
-def resolve(*, conversation: Conversation, actor: User | None, at: datetime | None = None) -> Conversation:
-    """Resolved: the clocks end, the agent's load goes down, the figures count the
-    resolution, the survey is sent (once) and a follow-up scheduled where it helps."""
-    at = _now(at)
-    require_access(actor, conversation, "service.reply")
-    with transaction.atomic():
-        conversation = locked(conversation)
-        if conversation.status == ConversationStatus.RESOLVED:
-            return conversation
-        conversation.resolved_at = at
-        conversation.snoozed_until = None
-        conversation.waiting_since = None
-        if conversation.assignee_id is not None:
-            conversation.last_assignee_id = conversation.assignee_id
-        _move(
-            conversation,
-            ConversationAction.RESOLVE,
-            actor=actor,
-            at=at,
-            fields=("resolved_at", "snoozed_until", "waiting_since", "last_assignee"),
-        )
-        routing.on_finished(conversation, at=at)
-        figures.resolved(
-            conversation, business_seconds=business_seconds_since(conversation, conversation.created_at, at), at=at
-        )
-        surveys.send_survey(conversation, at=at)
-        followups.on_resolved(conversation, at=at)
-        realtime.publish_conversation(conversation)
-    return conversation
-
-
-def reopen(*, conversation: Conversation, actor: User | None, at: datetime | None = None) -> Conversation:
-    """Open again (from pending, snoozed or resolved); a resolved one counts against its
-    agent again or is routed."""
-    at = _now(at)
-    require_access(actor, conversation, "service.reply")
-    with transaction.atomic():
-        conversation = locked(conversation)
-        if conversation.status == ConversationStatus.OPEN:
-            return conversation
-        _reopen(conversation, actor=actor, at=at)
-        realtime.publish_conversation(conversation)
-    return conversation
-
-
-def set_priority(*, conversation: Conversation, actor: User, priority: int, at: datetime | None = None) -> Conversation:
-    """Change the priority (low, normal, high, urgent), on the timeline."""
-    at = _now(at)
-    require_access(actor, conversation, "service.reply")
-    if priority not in Priority.values:
-        raise ValidationFailed({"priority": _("one of %(values)s") % {"values": ", ".join(map(str, Priority.values))}})
-    with transaction.atomic():
-        conversation = locked(conversation)
-        before = conversation.priority
-        if before == priority:
-            return conversation
-        conversation.priority = priority
-        conversation.save(update_fields=["priority"])
-        events.record_event(
-            conversation=conversation, code=events.PRIORITY, actor=actor, at=at, before=before, after=priority
-        )
-        realtime.publish_conversation(conversation)
-    return conversation
-
-
-def mark_complaint(*, conversation: Conversation, actor: User, at: datetime | None = None) -> Conversation:
-    """The agent marks the conversation a complaint: high priority, the complaint
-    procedure started (once)."""
-    at = _now(at)
-    require_access(actor, conversation, "service.reply")
-    with transaction.atomic():
-        conversation = locked(conversation)
-        if conversation.intent == "complaint":
-            return conversation
-        conversation.intent = "complaint"
-        conversation.skill = Skill.AFTER_SALE
-        conversation.priority = max(conversation.priority, Priority.HIGH)
-        conversation.save(update_fields=["intent", "skill", "priority"])
-        events.record_event(conversation=conversation, code=events.COMPLAINT, actor=actor, at=at)
-        complaints.on_complaint(conversation, at=at)
-        realtime.publish_conversation(conversation)
-    return conversation
-
-
-def mark_read(*, conversation: Conversation, actor: User, at: datetime | None = None) -> Conversation:
-    """The agent has read the buyer's messages: their unread count goes to zero."""
-    at = _now(at)
-    require_access(actor, conversation, "service.view")
-    with transaction.atomic():
-        conversation = locked(conversation)
-        if conversation.unread_agent == 0:
-            return conversation
-        Message.objects.filter(conversation=conversation, kind=MessageKind.BUYER, read_at__isnull=True).update(
-            read_at=at
-        )
-        conversation.unread_agent = 0
-        conversation.save(update_fields=["unread_agent"])
-        realtime.publish_conversation(conversation)
-    return conversation
-
-
-def buyer_read(*, conversation: Conversation, at: datetime | None = None) -> Conversation:
-    """The buyer has read the agents' messages (their portal chat was open)."""
-    at = _now(at)
-    with transaction.atomic():
-        conversation = locked(conversation)
-        if conversation.unread_buyer == 0:
-            return conversation
-        Message.objects.filter(
-            conversation=conversation, kind__in=[MessageKind.AGENT, MessageKind.SYSTEM], read_at__isnull=True
-        ).update(read_at=at)
-        conversation.unread_buyer = 0
-        conversation.save(update_fields=["unread_buyer"])
-        realtime.publish_conversation(conversation)
-    return conversation
-
-
 def post_system_message(
     *, conversation: Conversation, body: str, at: datetime | None = None, outgoing_message_id: int | None = None
 ) -> Message:
     """A message the system writes to the buyer in the conversation (a notification sent
     by chat, the survey's link): shown to both sides, unread for the buyer. The same
     outbox message posted twice is stored once."""
-    at = _now(at)
-    body = _clean_body(body)
+    at = now(at)
+    body = clean_body(body)
     with transaction.atomic():
         conversation = locked(conversation)
         if outgoing_message_id is not None:
@@ -846,7 +616,7 @@ def post_system_message(
         )
         conversation.unread_buyer += 1
         conversation.last_message_at = at
-        conversation.last_message_preview = _preview(body, 0)
+        conversation.last_message_preview = preview(body, 0)
         conversation.save(update_fields=["unread_buyer", "last_message_at", "last_message_preview"])
         realtime.publish_message(message)
         realtime.publish_conversation(conversation)
@@ -854,13 +624,22 @@ def post_system_message(
 
 
 __all__ = [
+    "DEFAULT_MAX_MESSAGE_CHARS",
+    "MAX_CALL_SECONDS",
+    "MAX_EXTERNAL_ID",
+    "MAX_OVERRIDE_REASON",
+    "MAX_SNOOZE",
     "ForbiddenPhrases",
     "add_note",
+    "business_seconds_since",
     "buyer_read",
     "conversation_for_buyer",
+    "conversation_for_notice",
+    "locked",
     "log_call",
     "mark_complaint",
     "mark_read",
+    "max_message_chars",
     "open_conversation",
     "post_system_message",
     "receive_buyer_message",
