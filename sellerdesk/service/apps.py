@@ -10,7 +10,16 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         # Registers the conversation timeline's codes (core.messages) and the hooks and
         # ports this app answers (the outbox's chat channel posts into conversations).
-        from sellerdesk.service import events, handover, order_actions, quickreplies, subscribers
+        from sellerdesk.service import (
+            admin_actions,
+            events,
+            handover,
+            order_actions,
+            quickreplies,
+            routing,
+            sla,
+            subscribers,
+        )
 
-        del events, handover, order_actions, quickreplies
+        del admin_actions, events, handover, order_actions, quickreplies, routing, sla
         subscribers.connect()
