@@ -308,6 +308,7 @@ def test_timelines_run_forward_and_nothing_is_overdue(demo: DemoSummary) -> None
         "service.snoozes": 0,
         "service.sla": 0,
         "service.routing": 0,
+        "service.retention": 0,
     }
     assert snapshot() == before
 
