@@ -259,6 +259,17 @@ SELLERDESK: dict[str, Any] = {
     # The buyer portal shows the sign-in code it recorded on the page: only until SMS is
     # really sent (issue 13); `make run` sets it for the demo, production never does.
     "PORTAL_SHOW_CODES": os.environ.get("PORTAL_SHOW_CODES", "0") == "1",
+    # The service desk (客服, issue 14); every key is optional (each module has its default).
+    "SERVICE": {
+        # The chat archive (seed 000: 聊天记录存档 as evidence in disputes): resolved
+        # conversations are kept this long after their last message, then purged.
+        "RETENTION_DAYS": int(os.environ.get("SERVICE_RETENTION_DAYS", "730")),
+        # Follow-ups (回访): after a resolved after-sale problem, and after a complaint's solution.
+        "FOLLOW_UP_HOURS": 48,
+        "COMPLAINT_FOLLOW_UP_HOURS": 24,
+        # Where buyers reach this installation: the survey's link is built on it.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
+    },
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
     ),
