@@ -19,7 +19,8 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
 from sellerdesk.portal.api import RESPONSES, BuyerTokenAuth, buyer_of
 from sellerdesk.service import conversations, queries
-from sellerdesk.service.api import (
+from sellerdesk.service.models import Attachment, Conversation, ConversationChannel, Message, MessageKind
+from sellerdesk.service.schemas import (
     MAX_ID,
     UPLOAD_BODY,
     AttachmentOut,
@@ -31,7 +32,6 @@ from sellerdesk.service.api import (
     local_time,
     read_files,
 )
-from sellerdesk.service.models import Attachment, Conversation, ConversationChannel, Message, MessageKind
 
 router = Router(tags=["buyer portal"], auth=[BuyerTokenAuth()])
 

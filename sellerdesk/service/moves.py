@@ -154,6 +154,7 @@ def mark_read(*, conversation: Conversation, actor: User, at: datetime | None = 
         conversation.unread_agent = 0
         conversation.save(update_fields=["unread_agent"])
         realtime.publish_conversation(conversation)
+        realtime.publish_read(conversation, by="agent")
     return conversation
 
 
@@ -170,4 +171,5 @@ def buyer_read(*, conversation: Conversation, at: datetime | None = None) -> Con
         conversation.unread_buyer = 0
         conversation.save(update_fields=["unread_buyer"])
         realtime.publish_conversation(conversation)
+        realtime.publish_read(conversation, by="buyer")
     return conversation
