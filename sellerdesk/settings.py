@@ -269,6 +269,14 @@ SELLERDESK: dict[str, Any] = {
         "COMPLAINT_FOLLOW_UP_HOURS": 24,
         # Where buyers reach this installation: the survey's link is built on it.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
+        # Messages: the longest text accepted, and images (up to 5 a message) up to this size.
+        "MAX_MESSAGE_CHARS": 5000,
+        "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+        # The marketplace's message push (service.adapters): the adapter ("simulated" ships)
+        # and the shared secret its pushes are signed with (none: every push is refused).
+        "MARKETPLACE_ADAPTER": os.environ.get("SERVICE_MARKETPLACE_ADAPTER", "simulated"),
+        "MARKETPLACE_SECRET": os.environ.get("SERVICE_MARKETPLACE_SECRET", ""),
+        "MARKETPLACE_LOG": VAR_DIR / "marketplace.log",
     },
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
