@@ -28,7 +28,9 @@ bench/reminders.py (the payment-reminder sweep over --reminder-orders unpaid ord
 raw-SQL ceiling of the same selection and insert, bounded by its --max-seconds; --no-reminders)
 and bench/service_nlp.py (intent classification accuracy, per-intent recall and messages/s,
 forbidden-phrase recall and clean drafts flagged, on the held-out sets of bench/data/; no
-database; --no-service-nlp).
+database; --no-service-nlp) and bench/service_inbox.py (the desk's inbox views and counts
+over --service-conversations conversations beside raw-SQL ceilings of the same rows, and
+routing a queue of waiting conversations; --no-service-inbox).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ AFTERSALES = REPO / "bench" / "aftersales.py"
 OUTBOX = REPO / "bench" / "outbox.py"
 REMINDERS = REPO / "bench" / "reminders.py"
 SERVICE_NLP = REPO / "bench" / "service_nlp.py"
+SERVICE_INBOX = REPO / "bench" / "service_inbox.py"
 HOT_SKU = "HOT-1"
 
 
@@ -120,6 +123,12 @@ def options() -> argparse.Namespace:
     parser.add_argument("--no-reminders", action="store_true", help="skip the payment-reminder sweep benchmark")
     parser.add_argument(
         "--no-service-nlp", action="store_true", help="skip the intent classification and forbidden-phrase benchmark"
+    )
+    parser.add_argument(
+        "--no-service-inbox", action="store_true", help="skip the service desk's inbox and routing benchmark"
+    )
+    parser.add_argument(
+        "--service-conversations", type=int, default=100_000, help="conversations the inbox benchmark reads"
     )
     parser.add_argument(
         "--reminder-orders", type=int, default=100_000, help="unpaid orders the reminder sweep benchmark reminds"
@@ -559,6 +568,8 @@ def main() -> None:
         run_script("reminders", REMINDERS, options_.reminder_orders)
     if not options_.no_service_nlp:
         run_script("service_nlp", SERVICE_NLP, 0)
+    if not options_.no_service_inbox:
+        run_script("service_inbox", SERVICE_INBOX, options_.service_conversations)
 
 
 if __name__ == "__main__":
