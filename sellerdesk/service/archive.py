@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -396,7 +397,7 @@ def _parse(data: bytes) -> list[_Conversation]:
         if not isinstance(item, dict):
             errors[path] = _("must be an object")
             continue
-        shop_id = shops.get(item.get("shop"))
+        shop_id = shops.get(str(item.get("shop", "")))
         if shop_id is None:
             errors[f"{path}.shop"] = _("no shop with the code %(code)s") % {"code": item.get("shop")}
         channel = item.get("channel")
@@ -408,8 +409,9 @@ def _parse(data: bytes) -> list[_Conversation]:
         resolved_at = _aware(item.get("resolved_at")) if item.get("resolved_at") else None
         if item.get("resolved_at") and resolved_at is None:
             errors[f"{path}.resolved_at"] = _("a date and time with its offset (ISO 8601)")
-        customer = item.get("customer") if isinstance(item.get("customer"), dict) else {}
-        identity = customer.get("identity", "") if isinstance(customer.get("identity", ""), str) else ""
+        customer = item.get("customer")
+        identity = customer.get("identity", "") if isinstance(customer, dict) else ""
+        identity = identity if isinstance(identity, str) else ""
         language = _text(item, "language", 10, errors, path) or "zh-hans"
         messages_data = item.get("messages")
         if not isinstance(messages_data, list):
@@ -604,7 +606,7 @@ def purge(*, now: datetime) -> int:
                 return deleted
             files = list(Attachment.objects.filter(message__conversation_id__in=ids).values_list("file", flat=True))
             Conversation.objects.filter(pk__in=ids).delete()
-            transaction.on_commit(lambda names=files: _delete_files(names))
+            transaction.on_commit(partial(_delete_files, files))
             deleted += len(ids)
 
 

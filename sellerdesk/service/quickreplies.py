@@ -772,7 +772,7 @@ def import_file(*, data: bytes, filename: str, actor: User, at: datetime | None 
         for key, why in problems.items():
             row_errors.setdefault(key, why)
         if not row_errors:
-            key = (
+            place = (
                 values["scope"],
                 values["shop_id"],
                 values["team_id"],
@@ -781,11 +781,11 @@ def import_file(*, data: bytes, filename: str, actor: User, at: datetime | None 
                 values["shortcut"] or "",
                 "" if values["shortcut"] else values["title"],
             )
-            if key in seen:
+            if place in seen:
                 column = "shortcut" if values["shortcut"] else "title"
-                row_errors[prefix + column] = _("The same quick reply as line %(line)s.") % {"line": seen[key]}
+                row_errors[prefix + column] = _("The same quick reply as line %(line)s.") % {"line": seen[place]}
             else:
-                seen[key] = line
+                seen[place] = line
                 rows.append((line, values))
         errors.update(row_errors)
     if errors:
