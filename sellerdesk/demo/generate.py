@@ -46,6 +46,7 @@ from sellerdesk.demo.logistics import load_demo_logistics, simulated_scenario, t
 from sellerdesk.demo.notifications import ReminderPlayer, load_demo_notifications
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
 from sellerdesk.demo.purchasing import load_demo_purchasing
+from sellerdesk.demo.service import load_demo_service
 from sellerdesk.inventory.actions import set_on_hand
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.logistics.defaults import load_default_carriers, load_default_rates
@@ -246,8 +247,8 @@ def _later_capabilities(
     rng: random.Random, staff: Staff, items: list[Item], now: datetime, credentials: list[tuple[str, str]]
 ) -> None:
     """Presale, stockouts handled every way, purchasing in every state, dropship with the
-    supplier's login, parcels with tracking and problems, ratings, after-sales, messages and
-    payment reminders: each capability's own
+    supplier's login, parcels with tracking and problems, ratings, after-sales, the service
+    desk, messages and payment reminders: each capability's own
     demo loader, run on the shop the orders above made, every one of them at `now`."""
     # Its orders were allocated over the last two days; the sweep at `now` comes last.
     load_demo_allocation(rng=rng, actor=staff.owner, agent=staff.agent, now=now, sweep=False)
@@ -262,6 +263,12 @@ def _later_capabilities(
     load_demo_logistics(rng=rng, actor=staff.agent, now=now)
     # After-sales: the seed's stories on orders of their own, a case in every status.
     load_demo_aftersales(rng=rng, agent=staff.agent, supervisor=staff.supervisor, warehouse=staff.warehouse, now=now)
+    # The service desk on a working morning: its conversations are about the orders above;
+    # its email replies and surveys are outbox history like every other message. A copy of
+    # the generator, so that the stages after it draw the same numbers as before it came.
+    service_rng = random.Random()
+    service_rng.setstate(rng.getstate())
+    load_demo_service(rng=service_rng, agent=staff.agent, agent2=staff.agent2, supervisor=staff.supervisor, now=now)
     # Last: the webhook's story, the reminder sweep at night, and every message above marked
     # sent but the newest few (so a fresh `make run` does not send thousands).
     load_demo_notifications(rng=rng, owner=staff.owner, agent=staff.agent, agent2=staff.agent2, now=now)
