@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from sellerdesk.notifications.models import OutgoingMessage
@@ -267,3 +269,76 @@ def test_archive_over_the_api(api: ApiClient, agent_api: ApiClient, agent: Any, 
     }
     assert Client().get("/api/v1/service/archive").status_code == 401
     assert timedelta(0) == timedelta(0)
+
+
+# --- anything at the write calls: never a 500, a refusal writes nothing ------------------------
+
+FUZZ = settings(
+    max_examples=160,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30)
+    | st.sampled_from(
+        ["", "{buyer_name}", "{nope", "shop", "team", "calm", "solve", "2099-01-01T00:00:00+08:00", "\u0000"]
+    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=10,
+)
+FIELDS = ["title", "body", "scope", "shortcut", "language", "shop", "team", "reply_ids", "separator", "step", "note"]
+FIELDS += ["due_at", "outcome", "score", "comment", "to_agent", "notes", "items", "unexpected"]
+
+
+def _counts() -> tuple[int, ...]:
+    from sellerdesk.service.models import ComplaintProcedure, ConversationEvent, HandoverItem, Survey
+
+    return (
+        QuickReply.objects.count(),
+        FollowUpTask.objects.count(),
+        Handover.objects.count(),
+        HandoverItem.objects.count(),
+        Survey.objects.filter(answered_at__isnull=False).count(),
+        ConversationEvent.objects.count(),
+        len(str(list(ComplaintProcedure.objects.values_list("steps", flat=True)))),
+    )
+
+
+@FUZZ
+@given(which=st.integers(min_value=0, max_value=7), field=st.sampled_from(FIELDS), value=json_values, whole=json_values)
+def test_any_json_at_the_care_and_reply_calls(
+    api: ApiClient, agent: Any, chat: Conversation, which: int, field: str, value: Any, whole: Any
+) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        conversations.mark_complaint(conversation=chat, actor=agent)
+        reply = QuickReply.objects.create(title="t", body="b", scope="personal", created_at=T0, updated_at=T0)
+        task = FollowUpTask.objects.create(conversation=chat, due_at=T0, created_at=T0)
+        paths = [
+            ("post", "/api/v1/service/quick-replies"),
+            ("put", f"/api/v1/service/quick-replies/{reply.pk}"),
+            ("post", f"/api/v1/service/conversations/{chat.pk}/quick-replies/fill"),
+            ("post", f"/api/v1/service/conversations/{chat.pk}/complaint/steps"),
+            ("post", f"/api/v1/service/conversations/{chat.pk}/follow-ups"),
+            ("post", f"/api/v1/service/follow-ups/{task.pk}/complete"),
+            ("post", "/api/v1/service/surveys/some-token"),
+            ("post", "/api/v1/service/handovers"),
+        ]
+        method, path = paths[which]
+        body = whole if isinstance(whole, dict) and which % 2 else {field: value}
+        before = _counts()
+        data = json.dumps(body)
+        response = getattr(api.client, method)(path, data=data, content_type="application/json")
+        assert response.status_code != 500, response.content[:300]
+        assert response.status_code in {200, 201, 403, 404, 409, 422}, (response.status_code, response.content[:300])
+        if response.status_code >= 300:
+            assert set(response.json()) == {"code", "message", "details"}
+            assert _counts() == before
+        transaction.set_rollback(True)
