@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
-from sellerdesk.notifications import outbox
+from sellerdesk.notifications import outbox, templates
 from sellerdesk.notifications.models import Channel, MessageKind
 from sellerdesk.service import events, figures
 from sellerdesk.service.models import Conversation, ConversationChannel, Survey
@@ -110,6 +110,16 @@ def send_survey(conversation: Conversation, *, at: datetime) -> None:
     with transaction.atomic():
         survey = Survey.objects.create(conversation=conversation, token_hash=hash_token(token), sent_at=at)
         text = survey_text(conversation, survey_link(token))
+        params = {"text": text, "shop_name": conversation.shop.name}
+        # The channel's wording of a desk message (an SMS signed 【shop】 as Chinese
+        # gateways require, an email with the shop's signature), the shop's own if it has one.
+        words = templates.render(
+            kind=MessageKind.SERVICE_MESSAGE,
+            channel=route.channel,
+            language=conversation.language,
+            params=params,
+            shop=conversation.shop,
+        )
         with override(conversation.language or settings.LANGUAGE_CODE):
             subject = _("How did we do? %(shop)s customer service") % {"shop": conversation.shop.name}
         message = outbox.enqueue(
@@ -118,9 +128,9 @@ def send_survey(conversation: Conversation, *, at: datetime) -> None:
             recipient=route.recipient,
             key=f"service:survey:{conversation.pk}",
             at=at,
-            text=text,
+            text=words.body or text,
             subject=subject,
-            params={"text": text, "shop_name": conversation.shop.name},
+            params=params,
             order=conversation.order,
             customer=conversation.customer,
             shop=conversation.shop,

@@ -311,3 +311,14 @@ def test_a_bad_handover_is_refused_whole(web: Conversation, hua: Any) -> None:
     assert not Handover.objects.exists()
     with pytest.raises(ValidationFailed):
         handover.write_handover(from_agent=hua, notes="  ")  # nothing open, nothing written
+
+
+def test_a_phone_buyer_gets_the_survey_by_sms_signed_by_the_shop(db: Any, hua: Any) -> None:
+    call = conversations.log_call(
+        shop=default_shop(), actor=hua, number="13800138000", duration_seconds=60, summary="问发货", at=T0
+    )
+    resolve(call.conversation, hua)
+    message = OutgoingMessage.objects.get(idempotency_key=f"service:survey:{call.conversation.pk}")
+    assert (message.channel, message.recipient) == ("sms", "13800138000")
+    assert message.text.startswith(f"【{default_shop().name}】")
+    assert "/service/survey/" in message.text
