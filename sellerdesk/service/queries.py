@@ -4,6 +4,7 @@ reconnect). Every read is limited to the shops the actor serves (service.access)
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from django.db.models import Q, QuerySet, Sum
@@ -108,8 +109,9 @@ def inbox(
             | Q(subject__icontains=term)
             | Q(customer__name__icontains=term)
         )
-        if term.lstrip("#").isdigit() and len(term) < 12:
-            match |= Q(pk=int(term.lstrip("#")))
+        number = re.fullmatch(r"#?([0-9]{1,12})", term)
+        if number:
+            match |= Q(pk=int(number.group(1)))
         conversations = conversations.filter(match)
     return conversations.select_related("shop", "customer", "assignee", "order").order_by("-last_message_at", "-pk")[
         :INBOX_LIMIT

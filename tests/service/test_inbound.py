@@ -15,8 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
+from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.notifications import outbox
 from sellerdesk.notifications.channels.registry import adapter_for
 from sellerdesk.notifications.models import OutgoingMessage
@@ -198,3 +202,45 @@ def test_a_chat_notification_is_posted_into_the_buyers_conversation(default_shop
     again = adapter_for("im").send(row)
     assert again.provider_message_id == result.provider_message_id
     assert email_in.mailbox_for([]) is None
+
+
+MAIL_PARTS = st.sampled_from(
+    [
+        b"From: a@example.com\r\n",
+        b"From: =?utf-8?b?5L2g5aW9?= <b@example.com>\r\n",
+        b"From: <>\r\n",
+        b"Message-ID: <x@y>\r\n",
+        b"In-Reply-To: <<<>>>\r\n",
+        b"Subject: =?gbk?b?////?=\r\n",
+        b"Content-Type: multipart/mixed; boundary=zz\r\n",
+        b"Content-Type: text/html; charset=unknown-8bit\r\n",
+        b"Content-Transfer-Encoding: base64\r\n",
+        b"\r\n",
+        b"--zz\r\n",
+        b"--zz--\r\n",
+        b"hello \xff\xfe\x00 world\r\n",
+        b"<p>hi</p>\r\n",
+        b"Content-Disposition: attachment; filename=a.png\r\n",
+    ]
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(parts=st.lists(MAIL_PARTS | st.binary(max_size=40), max_size=14))
+def test_any_bytes_as_a_mail_are_stored_or_refused_cleanly(db: Any, parts: list[bytes]) -> None:
+    shop, _created = Shop.objects.get_or_create(code="main", defaults={"name": "主店", "is_default": True})
+    Mailbox.objects.get_or_create(shop=shop, address="kefu@shop.example")
+    with transaction.atomic():
+        try:
+            received = email_in.receive_email(raw=b"".join(parts), recipients=["kefu@shop.example"])
+        except ValidationFailed:
+            received = None
+        if received is not None:
+            assert received.message.kind == "buyer"
+        transaction.set_rollback(True)

@@ -135,64 +135,49 @@ def _answered(shop: Shop, references: list[str]) -> Conversation | None:
     return ours.conversation if ours is not None else None
 
 
-def _conversation(
-    shop: Shop, mail: EmailMessage, sender: str, name: str, message_id: str, at: datetime
-) -> Conversation:
-    references = _ids(str(mail.get("In-Reply-To", ""))) + _ids(str(mail.get("References", "")))
-    found = _answered(shop, references)
-    if found is not None:
-        return found
-    found = (
-        Conversation.objects.filter(
-            shop=shop, channel=ConversationChannel.EMAIL, contact=sender, status__in=list(ACTIVE_STATUSES)
-        )
-        .order_by("-last_message_at", "-pk")
-        .first()
-    )
-    if found is not None:
-        return found
-    preference = (
-        BuyerPreference.objects.filter(email__iexact=sender, customer__shop=shop).select_related("customer").first()
-    )
-    return conversations.open_conversation(
-        shop=shop,
-        channel=ConversationChannel.EMAIL,
-        customer=preference.customer if preference is not None else None,
-        contact=sender,
-        contact_name=name or sender,
-        subject=str(mail.get("Subject", "") or "").replace("\n", " ").replace("\r", " ")[:200],
-        external_thread=message_id[:200],
-        at=at,
-    )
+@dataclass(frozen=True)
+class ParsedMail:
+    """What the desk keeps of a mail."""
+
+    sender: str
+    name: str
+    message_id: str
+    subject: str
+    references: list[str]
+    text: str
+    images: list[IncomingFile]
 
 
-def receive_email(*, raw: bytes, recipients: Iterable[str], at: datetime | None = None) -> Received | None:
-    """Store a mail delivered to an inbound address among `recipients`; None when none of
-    them is one (the SMTP server refuses such recipients before the data). ValidationFailed
-    for a mail without a sender address or with nothing in it."""
-    at = at or timezone.now()
-    mailbox = mailbox_for(recipients)
-    if mailbox is None:
-        return None
-    if len(raw) > MAX_MAIL_BYTES:
-        raise ValidationFailed({"mail": _("at most %(count)s bytes") % {"count": MAX_MAIL_BYTES}})
-    mail = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(mail, EmailMessage)
-    name, sender = parseaddr(str(mail.get("From", "") or ""))
-    if not sender or "@" not in sender:
-        addresses = getaddresses([str(mail.get("Reply-To", "") or "")])
-        name, sender = addresses[0] if addresses else ("", "")
+# What a malformed mail may raise from the standard library's parser and accessors.
+_UNREADABLE = (ValueError, TypeError, LookupError, IndexError, AttributeError, UnicodeError, AssertionError)
+
+
+def _header(mail: EmailMessage, name: str) -> str:
+    return str(mail.get(name, "") or "").replace("\x00", "")
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """The sender, ids, subject, text and images of a raw mail. ValidationFailed for a
+    mail that cannot be read, has no sender address, or has neither text nor image."""
+    try:
+        mail = email.message_from_bytes(raw, policy=email.policy.default)
+        if not isinstance(mail, EmailMessage):
+            raise TypeError("not an EmailMessage")
+        name, sender = parseaddr(_header(mail, "From"))
+        if not sender or "@" not in sender:
+            addresses = getaddresses([_header(mail, "Reply-To")])
+            name, sender = addresses[0] if addresses else ("", "")
+        ids = _ids(_header(mail, "Message-ID"))
+        references = _ids(_header(mail, "In-Reply-To")) + _ids(_header(mail, "References"))
+        subject = " ".join(_header(mail, "Subject").split())
+        text = _body_text(mail)
+        images, skipped = _images(mail)
+    except _UNREADABLE:
+        raise ValidationFailed({"mail": _("cannot be read as an email")}) from None
     sender = sender.strip().lower()[:200]
     if not sender or "@" not in sender:
         raise ValidationFailed({"from": _("the mail has no sender address")})
-    ids = _ids(str(mail.get("Message-ID", "") or ""))
-    message_id = ids[0] if ids else "<sha256:" + hashlib.sha256(raw).hexdigest() + ">"
-    message_id = message_id[:200]
-    known = Message.objects.filter(channel=ConversationChannel.EMAIL, external_id=message_id).first()
-    if known is not None:
-        return Received(known, True)
-    text = _body_text(mail)
-    images, skipped = _images(mail)
+    message_id = (ids[0] if ids else "<sha256:" + hashlib.sha256(raw).hexdigest() + ">")[:200]
     if skipped:
         text += "\n\n" + _("(%(count)s attached files that are not images were left out.)") % {"count": skipped}
         text = text.strip()
@@ -201,13 +186,68 @@ def receive_email(*, raw: bytes, recipients: Iterable[str], at: datetime | None 
         text = text[: limit - 1] + "…"
     if not text and not images:
         raise ValidationFailed({"body": _("the mail has no text and no image")})
+    return ParsedMail(
+        sender=sender,
+        name=name.replace("\x00", "").strip()[:100],
+        message_id=message_id,
+        subject=subject[:200],
+        references=references,
+        text=text,
+        images=images,
+    )
+
+
+def _conversation(shop: Shop, mail: ParsedMail, *, at: datetime) -> Conversation:
+    found = _answered(shop, mail.references)
+    if found is not None:
+        return found
+    found = (
+        Conversation.objects.filter(
+            shop=shop, channel=ConversationChannel.EMAIL, contact=mail.sender, status__in=list(ACTIVE_STATUSES)
+        )
+        .order_by("-last_message_at", "-pk")
+        .first()
+    )
+    if found is not None:
+        return found
+    preference = (
+        BuyerPreference.objects.filter(email__iexact=mail.sender, customer__shop=shop)
+        .select_related("customer")
+        .first()
+    )
+    return conversations.open_conversation(
+        shop=shop,
+        channel=ConversationChannel.EMAIL,
+        customer=preference.customer if preference is not None else None,
+        contact=mail.sender,
+        contact_name=mail.name or mail.sender,
+        subject=mail.subject,
+        external_thread=mail.message_id,
+        at=at,
+    )
+
+
+def receive_email(*, raw: bytes, recipients: Iterable[str], at: datetime | None = None) -> Received | None:
+    """Store a mail delivered to an inbound address among `recipients`; None when none of
+    them is one (the SMTP server refuses such recipients before the data). ValidationFailed
+    for a mail that cannot be read, without a sender address or with nothing in it."""
+    at = at or timezone.now()
+    mailbox = mailbox_for(recipients)
+    if mailbox is None:
+        return None
+    if len(raw) > MAX_MAIL_BYTES:
+        raise ValidationFailed({"mail": _("at most %(count)s bytes") % {"count": MAX_MAIL_BYTES}})
+    mail = parse_mail(raw)
+    known = Message.objects.filter(channel=ConversationChannel.EMAIL, external_id=mail.message_id).first()
+    if known is not None:
+        return Received(known, True)
     with transaction.atomic():
         Shop.objects.select_for_update().filter(pk=mailbox.shop_id).first()
-        known = Message.objects.filter(channel=ConversationChannel.EMAIL, external_id=message_id).first()
+        known = Message.objects.filter(channel=ConversationChannel.EMAIL, external_id=mail.message_id).first()
         if known is not None:
             return Received(known, True)
-        conversation = _conversation(mailbox.shop, mail, sender, name.strip(), message_id, at)
+        conversation = _conversation(mailbox.shop, mail, at=at)
         message = conversations.receive_buyer_message(
-            conversation=conversation, body=text, external_id=message_id, attachments=images, at=at
+            conversation=conversation, body=mail.text, external_id=mail.message_id, attachments=mail.images, at=at
         )
     return Received(message, False)
