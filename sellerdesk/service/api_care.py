@@ -394,10 +394,12 @@ def write_handover(request: HttpRequest, payload: HandoverIn) -> Status[Any]:
 
 
 @router.post("/service/handovers/{handover_id}/acknowledge", response={200: HandoverOut, **ERROR_RESPONSES})
-def acknowledge_handover(request: HttpRequest, handover_id: Id) -> Any:
+def acknowledge_handover(request: HttpRequest, handover_id: Id, take_over: bool = False) -> Any:
     """The next agent acknowledges ("交清接明"): 403 for a handover written for someone
-    else or by the caller, 409 when already acknowledged."""
-    row = handover.acknowledge(handover=_handover(handover_id), actor=actor_of(request))
+    else or by the caller, 409 when already acknowledged. With take_over=true the
+    conversations the writer still has become the caller's (as far as routing allows:
+    online, their shop, room under their cap)."""
+    row = handover.acknowledge(handover=_handover(handover_id), actor=actor_of(request), take_over=take_over)
     return handover_out(_handover(row.pk))
 
 

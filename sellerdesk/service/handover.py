@@ -8,6 +8,7 @@ for the supervisor.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sellerdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sellerdesk.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission, require
-from sellerdesk.service import events
+from sellerdesk.service import events, routing
 from sellerdesk.service.access import may_serve_shop
 from sellerdesk.service.models import Conversation, Handover, HandoverItem
 from sellerdesk.service.states import ACTIVE_STATUSES
@@ -141,10 +142,13 @@ def write_handover(
     return handover
 
 
-def acknowledge(*, handover: Handover, actor: User, at: datetime | None = None) -> Handover:
+def acknowledge(*, handover: Handover, actor: User, at: datetime | None = None, take_over: bool = False) -> Handover:
     """The next agent confirms they received the handover ("交清接明"): their name and the
     time are kept. Only the agent it was written for (or, when it names none, any agent
-    but its writer) may; acknowledging twice is refused (409)."""
+    but its writer) may; acknowledging twice is refused (409). With `take_over`, the
+    handed-over conversations the writer still has (and that are still open) become the
+    acknowledging agent's, as far as routing allows (online, their shop, room under their
+    cap); those it refuses stay where they are, and the acknowledgement stands."""
     at = at or timezone.now()
     require(actor, "service.reply")
     with transaction.atomic():
@@ -161,7 +165,7 @@ def acknowledge(*, handover: Handover, actor: User, at: datetime | None = None) 
         conversation_ids = list(
             handover.items.filter(conversation__isnull=False).values_list("conversation_id", flat=True)
         )
-        for conversation in Conversation.objects.filter(pk__in=conversation_ids):
+        for conversation in Conversation.objects.filter(pk__in=conversation_ids).order_by("pk"):
             events.record_event(
                 conversation=conversation,
                 code=HANDOVER_ACKNOWLEDGED,
@@ -170,6 +174,16 @@ def acknowledge(*, handover: Handover, actor: User, at: datetime | None = None) 
                 by_name=actor.signature,
                 handover=handover.pk,
             )
+            if (
+                take_over
+                and conversation.assignee_id == handover.from_agent_id
+                and conversation.status in ACTIVE_STATUSES
+            ):
+                # On the handover's authority (the system's, not the agent's: an agent may
+                # not take a conversation another agent has), in a savepoint each; refused
+                # (offline, another shop, no room): the conversation stays with its agent.
+                with suppress(DomainError):
+                    routing.assign(conversation=conversation, agent=actor, actor=None, at=at)
     return handover
 
 

@@ -262,7 +262,9 @@ def handover_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if row is None:
         raise Http404
     try:
-        handover.acknowledge(handover=row, actor=logged_in_actor(request))
+        handover.acknowledge(
+            handover=row, actor=logged_in_actor(request), take_over=request.POST.get("take_over") == "on"
+        )
         messages.success(request, _("Handover acknowledged."))
     except DomainError as error:
         show_refusal(request, error)

@@ -322,3 +322,33 @@ def test_a_phone_buyer_gets_the_survey_by_sms_signed_by_the_shop(db: Any, hua: A
     assert (message.channel, message.recipient) == ("sms", "13800138000")
     assert message.text.startswith(f"【{default_shop().name}】")
     assert "/service/survey/" in message.text
+
+
+def test_acknowledging_may_take_over_the_conversations(hua: Any, mei: Any) -> None:
+    from sellerdesk.service import routing
+    from sellerdesk.service.models import AgentProfile
+
+    AgentProfile.objects.create(user=hua, presence="online", max_chats=5)
+    AgentProfile.objects.create(user=mei, max_chats=5)
+    routing.set_presence(user=mei, presence="online", at=T0)
+    chats = [
+        conversations.open_conversation(shop=default_shop(), channel="web", contact_name=name, at=T0)
+        for name in ("甲", "乙")
+    ]
+    for chat in chats:
+        routing.assign(conversation=chat, agent=hua, actor=None, at=T0)
+    conversations.resolve(conversation=chats[1], actor=hua, at=T0)
+    written = handover.write_handover(
+        from_agent=hua,
+        to_agent=mei,
+        notes="",
+        items=[handover.ItemDraft(conversation_id=chat.pk) for chat in chats],
+        at=T0,
+    )
+
+    handover.acknowledge(handover=written, actor=mei, at=T0 + timedelta(minutes=5), take_over=True)
+
+    assert Conversation.objects.get(pk=chats[0].pk).assignee == mei
+    assert Conversation.objects.get(pk=chats[1].pk).assignee != mei  # resolved: not handed on
+    assert AgentProfile.objects.get(user=mei).open_count == 1
+    assert AgentProfile.objects.get(user=hua).open_count == 0
