@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path  # noqa: F401  (the owners add their screens)
 
-from sellerdesk.service import views, views_care, views_portal
+from sellerdesk.service import views, views_admin, views_care, views_portal
 
 app_name = "service"
 
@@ -35,6 +35,13 @@ urlpatterns: list[URLPattern] = [
     path("care/follow-ups/<int:pk>/done/", views_care.follow_up_complete, name="care_follow_up_complete"),
     path("care/complaint/<int:pk>/", views_care.complaint, name="care_complaint"),
     path("care/archive/", views_care.archive_page, name="care_archive"),
+    # admin (H4)
+    path("figures/", views_admin.figures_page, name="figures"),
+    path("admin/calendars/", views_admin.calendar_list, name="admin_calendars"),
+    path("admin/calendars/<int:pk>/", views_admin.calendar_detail, name="admin_calendar"),
+    path("admin/sla/", views_admin.policy_list, name="admin_policies"),
+    path("admin/agents/", views_admin.agent_list, name="admin_agents"),
+    path("admin/presence/", views_admin.my_presence, name="admin_presence"),
     # portal chat (H2)
     path("chat/", views_portal.chat, name="portal_chat"),
     path("chat/messages/", views_portal.messages_after, name="portal_chat_messages"),
