@@ -288,7 +288,13 @@ def _render_desk(
         template = "service/partials/inbox.html"
     elif request.htmx and request.htmx.target == "desk-thread" and conversation is not None:
         template = "service/partials/thread.html"
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if request.htmx and template == "service/desk.html":
+        # A boosted form's answer (a redirect followed, or the composer put back with its
+        # warning) is shown at the desk's own address, so that reloading it reads the
+        # page again instead of repeating (or refusing) the POST.
+        response["HX-Push-Url"] = _desk_url(conversation.pk if conversation else None, filters)
+    return response
 
 
 def _marked(draft: str, hits: list[dict[str, Any]]) -> list[tuple[str, bool]]:
