@@ -244,3 +244,23 @@ def test_any_bytes_as_a_mail_are_stored_or_refused_cleanly(db: Any, parts: list[
         if received is not None:
             assert received.message.kind == "buyer"
         transaction.set_rollback(True)
+
+
+def test_an_answer_to_our_email_reply_continues_its_conversation(default_shop: Shop) -> None:  # noqa: F811
+    Mailbox.objects.create(shop=default_shop, address="kefu@shop.example")
+    conversation = conversations.open_conversation(
+        shop=default_shop, channel="email", contact="buyer@example.com", subject="发票", at=T0
+    )
+    agent = make_user("hua", "agent")
+    reply = conversations.send_reply(conversation=conversation, actor=agent, body="发票已开好")
+    OutgoingMessage.objects.filter(pk=reply.outgoing_message_id).update(provider_message_id="<ours@shop.example>")
+    conversations.resolve(conversation=conversation, actor=agent)
+    answer = (
+        b"From: buyer@example.com\r\nTo: kefu@shop.example\r\nSubject: Re: \xe5\x8f\x91\xe7\xa5\xa8\r\n"
+        b"Message-ID: <theirs@example.com>\r\nIn-Reply-To: <ours@shop.example>\r\n\r\nthanks\r\n"
+    )
+    received = email_in.receive_email(raw=answer, recipients=["kefu@shop.example"])
+    assert received is not None and received.message.conversation_id == conversation.pk
+    conversation.refresh_from_db()
+    assert conversation.status == "open"
+    assert email_in.receive_email(raw=answer, recipients=["other@shop.example"]) is None
