@@ -264,3 +264,14 @@ def test_an_answer_to_our_email_reply_continues_its_conversation(default_shop: S
     conversation.refresh_from_db()
     assert conversation.status == "open"
     assert email_in.receive_email(raw=answer, recipients=["other@shop.example"]) is None
+
+
+def test_the_buyer_answering_a_chat_notice_opens_its_conversation(default_shop: Shop) -> None:  # noqa: F811
+    make_sku("TEE", price="59.00")
+    order = place(("TEE", 1))
+    conversation = conversations.conversation_for_notice(customer=order.customer, order=order, at=T0)
+    conversations.post_system_message(conversation=conversation, body="您的订单已发货", at=T0)
+    conversations.receive_buyer_message(conversation=conversation, body="好的，谢谢", at=T0)
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.unread_agent, conversation.unread_buyer) == ("open", 1, 1)
+    assert conversations.conversation_for_buyer(customer=order.customer).pk == conversation.pk
