@@ -155,7 +155,10 @@ CHANNEL_LAYERS: dict[str, Any] = (
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s timeout by default, as long as the layer's
+                # own blocking pop (BZPOPMIN, 5 s): an idle socket's read would time out
+                # and end its consumer. Longer than the pop, still finding a dead Redis.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
                 # A socket that stopped reading loses its oldest events after this many
                 # (it catches up from the database on reconnect), not the server's memory.
                 "capacity": 500,

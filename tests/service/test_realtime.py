@@ -76,7 +76,7 @@ async def nothing_more(communicator: WebsocketCommunicator) -> bool:
 async def next_of(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
     """The next event of this type (the others, e.g. presence, are passed over)."""
     while True:
-        event = await communicator.receive_json_from(timeout=2)
+        event = await communicator.receive_json_from(timeout=5)
         if event["type"] == kind:
             return dict(event)
 
@@ -85,7 +85,7 @@ async def drain(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
     """Every event still on its way (nothing for 0.2 s ends it)."""
     events = []
     while not await communicator.receive_nothing(timeout=0.2):
-        events.append(await communicator.receive_json_from(timeout=2))
+        events.append(await communicator.receive_json_from(timeout=5))
     return events
 
 
@@ -234,7 +234,7 @@ def test_typing_reaches_the_other_side_not_oneself(agent: User, customer: Custom
         assert not [event for event in await drain(desk) if event["type"] == "typing"]
 
         await desk.send_json_to({"type": "typing", "conversation": conversation.pk})
-        assert await buyer.receive_json_from(timeout=2) == {
+        assert await buyer.receive_json_from(timeout=5) == {
             "type": "typing",
             "conversation": conversation.pk,
             "who": "agent",
@@ -259,10 +259,10 @@ def test_a_client_back_from_a_broken_connection_catches_up_from_its_last_id(agen
         buyer = socket("/ws/chat/", buyer_session)
         assert (await buyer.connect())[0]
         await buyer.send_json_to({"type": "subscribe", "conversation": conversation.pk, "after": seen.pk})
-        event = await buyer.receive_json_from(timeout=2)
+        event = await buyer.receive_json_from(timeout=5)
         assert (event["type"], event["message"]["id"]) == ("message", missed[0].pk)
         # The note is the staff's: the buyer never gets it, not even catching up.
-        assert await buyer.receive_json_from(timeout=2) == {
+        assert await buyer.receive_json_from(timeout=5) == {
             "type": "subscribed",
             "conversation": conversation.pk,
             "complete": True,
@@ -295,7 +295,7 @@ def test_nobody_subscribes_to_a_conversation_they_may_not_see(agent: User, custo
         assert (await buyer.connect())[0] and (await desk.connect())[0]
 
         await buyer.send_json_to({"type": "subscribe", "conversation": theirs.pk, "after": 0})
-        assert await buyer.receive_json_from(timeout=2) == {
+        assert await buyer.receive_json_from(timeout=5) == {
             "type": "error",
             "code": "not_found",
             "conversation": theirs.pk,
@@ -400,7 +400,7 @@ def test_the_api_answers_through_the_lean_asgi_stack_and_pages_through_the_full_
 
 async def _next_presence(watcher: WebsocketCommunicator, user_id: int) -> str:
     while True:
-        event = await watcher.receive_json_from(timeout=2)
+        event = await watcher.receive_json_from(timeout=5)
         if event["type"] == "presence" and event["user"] == user_id:
             return str(event["presence"])
 

@@ -70,16 +70,20 @@ def _wait_for(port: int, what: str, processes: list[subprocess.Popen[bytes]]) ->
         time.sleep(0.1)
 
 
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+def _stop(processes: list[subprocess.Popen[bytes]]) -> str:
+    """Stop each by its pid; what they wrote to stderr."""
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
+    errors = []
     for process in processes:
         try:
-            process.wait(timeout=20)
+            _out, err = process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            _out, err = process.communicate()
+        errors.append((err or b"").decode(errors="replace"))
+    return "\n".join(errors)
 
 
 @pytest.fixture
@@ -119,7 +123,7 @@ def _post(url: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, An
         return response.status, json.loads(response.read())
 
 
-async def _next_of(socket_: ClientConnection, kind: str, timeout: float = 10) -> dict[str, Any]:
+async def _next_of(socket_: ClientConnection, kind: str, timeout: float = 30) -> dict[str, Any]:
     async with asyncio.timeout(timeout):
         while True:
             event = json.loads(await socket_.recv())
@@ -175,16 +179,19 @@ def test_a_reply_sent_through_one_process_reaches_the_buyer_on_the_other(
             "Origin": f"http://127.0.0.1:{second}",
         }
         async with (
-            connect(f"ws://127.0.0.1:{first}/ws/chat/", additional_headers=buyer_headers) as buyer,
-            connect(f"ws://127.0.0.1:{second}/ws/service/", additional_headers=agent_headers) as desk,
+            connect(f"ws://127.0.0.1:{first}/ws/chat/", additional_headers=buyer_headers, open_timeout=60) as buyer,
+            connect(f"ws://127.0.0.1:{second}/ws/service/", additional_headers=agent_headers, open_timeout=60) as desk,
         ):
             await desk.send(json.dumps({"type": "subscribe", "conversation": conversation.pk}))
             await _next_of(desk, "subscribed")
             await buyer.send(json.dumps({"type": "subscribe", "conversation": conversation.pk, "after": 0}))
             await _next_of(buyer, "subscribed")
 
+            # An idle while longer than redis-py's default read timeout (5 s): the sockets'
+            # consumers, blocked in the layer's pop, must still be there afterwards.
+            await asyncio.sleep(6)
+
             # when the agent replies through the second process's API
-            sent_at = time.monotonic()
             status, sent = await asyncio.to_thread(
                 _post,
                 f"http://127.0.0.1:{second}/api/v1/service/conversations/{conversation.pk}/messages",
@@ -192,8 +199,9 @@ def test_a_reply_sent_through_one_process_reaches_the_buyer_on_the_other(
                 {"body": "亲，今天下午就给您发货"},
             )
             assert status == 201
+            answered_at = time.monotonic()
             delivered = await _next_of(buyer, "message")
-            latency = time.monotonic() - sent_at
+            latency = time.monotonic() - answered_at
             # and the buyer types on the first process
             await buyer.send(json.dumps({"type": "typing", "conversation": conversation.pk}))
             typing = await _next_of(desk, "typing")
@@ -203,8 +211,10 @@ def test_a_reply_sent_through_one_process_reaches_the_buyer_on_the_other(
         for port in ports:
             _wait_for(port, f"the web process on {port}", processes)
         sent, delivered, typing, latency = asyncio.run(scenario())
-    finally:
-        _stop(processes)
+    except BaseException:
+        print(_stop(processes)[-5000:], file=sys.stderr)
+        raise
+    _stop(processes)
 
     # then the buyer's socket on the first process got the reply, the desk on the second
     # the typing
@@ -215,5 +225,7 @@ def test_a_reply_sent_through_one_process_reaches_the_buyer_on_the_other(
         "阿华",
     )
     assert typing == {"type": "typing", "conversation": conversation.pk, "who": "buyer", "name": "xiaoli"}
-    # Measured, not a benchmark: a generous bound that still fails a queue-paced delivery.
-    assert latency < 5.0
+    # Measured from the API's answer (the first request of a process is slow: it loads the
+    # phrase list and the intent model). Not a benchmark: a bound that still fails a
+    # queue-paced delivery.
+    assert latency < 2.0

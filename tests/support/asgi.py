@@ -66,7 +66,7 @@ class HttpCommunicator(ApplicationCommunicator):  # type: ignore[misc]
         }
         super().__init__(application, scope)
 
-    async def get_response(self, timeout: float = 5) -> dict[str, Any]:
+    async def get_response(self, timeout: float = 30) -> dict[str, Any]:
         await self.send_input({"type": "http.request", "body": b""})
         start = await self.receive_output(timeout)
         assert start["type"] == "http.response.start", start
