@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
+from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
@@ -201,16 +202,27 @@ def send_reply(request: HttpRequest, conversation_id: Path[int], payload: ReplyI
     """The agent's reply to the buyer, on the conversation's channel. A resolved
     conversation opens again. 409 forbidden_phrases when the draft holds a forbidden
     phrase and no override_reason is given (details.forbidden lists each with its polite
-    wording); 422 over the size limit."""
+    wording); 422 over the size limit. With an Idempotency-Key, a retry answers the
+    first reply again and sends nothing."""
     conversation = _conversation(request, conversation_id, permission="service.reply")
-    message = conversations.send_reply(
-        conversation=conversation,
-        actor=actor_of(request),
-        body=payload.body,
-        override_reason=payload.override_reason,
-        quick_reply_ids=payload.quick_reply_ids,
+    actor = actor_of(request)
+    # The catch of a forbidden phrase is kept even though the reply is refused: checked
+    # before the idempotent transaction, which a refusal rolls back.
+    conversations.check_forbidden(
+        conversation=conversation, actor=actor, body=payload.body, override_reason=payload.override_reason
     )
-    return Status(201, message_out(message))
+
+    def produce() -> tuple[int, Any]:
+        message = conversations.send_reply(
+            conversation=conversation,
+            actor=actor,
+            body=payload.body,
+            override_reason=payload.override_reason,
+            quick_reply_ids=payload.quick_reply_ids,
+        )
+        return 201, message_out(message)
+
+    return idempotent(request, produce)
 
 
 @router.post(
@@ -242,8 +254,12 @@ class NoteIn(Strict):
 def add_note(request: HttpRequest, conversation_id: Path[int], payload: NoteIn) -> Status[Any]:
     """A private note: agents see it, the buyer never does."""
     conversation = _conversation(request, conversation_id, permission="service.reply")
-    message = conversations.add_note(conversation=conversation, actor=actor_of(request), body=payload.body)
-    return Status(201, message_out(message))
+
+    def produce() -> tuple[int, Any]:
+        message = conversations.add_note(conversation=conversation, actor=actor_of(request), body=payload.body)
+        return 201, message_out(message)
+
+    return idempotent(request, produce)
 
 
 class CallIn(Strict):
@@ -275,17 +291,21 @@ def log_call(request: HttpRequest, payload: CallIn) -> Status[Any]:
         order = Order.objects.filter(number=payload.order, shop=shop).first()
         if order is None:
             raise ValidationFailed({"order": _("no such order in this shop")})
-    message = conversations.log_call(
-        shop=shop,
-        actor=actor,
-        number=payload.number,
-        duration_seconds=payload.duration_seconds,
-        summary=payload.summary,
-        inbound=payload.inbound,
-        conversation=conversation,
-        order=order,
-    )
-    return Status(201, message_out(message))
+
+    def produce() -> tuple[int, Any]:
+        message = conversations.log_call(
+            shop=shop,
+            actor=actor,
+            number=payload.number,
+            duration_seconds=payload.duration_seconds,
+            summary=payload.summary,
+            inbound=payload.inbound,
+            conversation=conversation,
+            order=order,
+        )
+        return 201, message_out(message)
+
+    return idempotent(request, produce)
 
 
 # --- moves ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
-from sellerdesk.portal.api import RESPONSES, BuyerTokenAuth, buyer_of
+from sellerdesk.portal.api import RESPONSES, BuyerTokenAuth, buyer_of, idempotent
 from sellerdesk.service import conversations, queries
 from sellerdesk.service.models import Attachment, Conversation, ConversationChannel, Message, MessageKind
 from sellerdesk.service.schemas import (
@@ -124,12 +124,17 @@ def _order_of(customer: Customer, number: str | None) -> Order | None:
 
 @router.post("/portal/chat/messages", response={201: ChatMessageOut, **RESPONSES})
 def send_chat_message(request: HttpRequest, payload: ChatMessageIn) -> Status[Any]:
-    """Write to the shop: opens a conversation when you have none active."""
+    """Write to the shop: opens a conversation when you have none active. With an
+    Idempotency-Key, a retry answers the first message again and sends nothing."""
     customer = buyer_of(request)
     order = _order_of(customer, payload.order)
-    conversation = conversations.conversation_for_buyer(customer=customer, order=order)
-    message = conversations.receive_buyer_message(conversation=conversation, body=payload.body)
-    return Status(201, chat_message_out(message))
+
+    def produce() -> tuple[int, Any]:
+        conversation = conversations.conversation_for_buyer(customer=customer, order=order)
+        message = conversations.receive_buyer_message(conversation=conversation, body=payload.body)
+        return 201, chat_message_out(message)
+
+    return idempotent(request, produce)
 
 
 @router.post("/portal/chat/attachments", response={201: ChatMessageOut, **RESPONSES}, openapi_extra=UPLOAD_BODY)
@@ -143,9 +148,13 @@ def send_chat_images(request: HttpRequest) -> Status[Any]:
     order = _order_of(customer, number)
     files = read_files(request)
     body = form_text(request, "body")
-    conversation = conversations.conversation_for_buyer(customer=customer, order=order)
-    message = conversations.receive_buyer_message(conversation=conversation, body=body, attachments=files)
-    return Status(201, chat_message_out(message))
+
+    def produce() -> tuple[int, Any]:
+        conversation = conversations.conversation_for_buyer(customer=customer, order=order)
+        message = conversations.receive_buyer_message(conversation=conversation, body=body, attachments=files)
+        return 201, chat_message_out(message)
+
+    return idempotent(request, produce)
 
 
 @router.post("/portal/chat/read", response={200: ChatOut, **RESPONSES})

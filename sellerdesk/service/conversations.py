@@ -405,6 +405,24 @@ def _deliver(conversation: Conversation, message: Message, *, at: datetime) -> N
             message.save(update_fields=["outgoing_message_id"])
 
 
+def check_forbidden(
+    *, conversation: Conversation, actor: User, body: str, override_reason: str = "", at: datetime | None = None
+) -> list[forbidden.Hit]:
+    """The forbidden phrases in an agent's draft. With hits and no `override_reason`, the
+    catch is recorded (ForbiddenHit, sent_anyway False, committed whatever the caller's
+    transaction does next) and ForbiddenPhrases is raised; otherwise the hits are
+    answered (recorded with the reason when the reply is sent). Callers that wrap
+    send_reply in a transaction of their own (an Idempotency-Key) call this first."""
+    at = now(at)
+    body = (body or "").replace("\x00", "").strip()
+    hits = forbidden.check_draft(body) if body else []
+    if hits and not (override_reason or "").strip():
+        with transaction.atomic():
+            _record_hits(conversation=conversation, actor=actor, draft=body, hits=hits, reason="", at=at)
+        raise ForbiddenPhrases(hits)
+    return hits
+
+
 def send_reply(
     *,
     conversation: Conversation,
@@ -432,11 +450,7 @@ def send_reply(
         raise ValidationFailed({"override_reason": _("at most %(count)s characters") % {"count": MAX_OVERRIDE_REASON}})
     # A reply inserted twice in one message counts twice (quickreplies.record_use).
     reply_ids = [int(pk) for pk in quick_reply_ids]
-    hits = forbidden.check_draft(body) if body else []
-    if hits and not override_reason:
-        with transaction.atomic():
-            _record_hits(conversation=conversation, actor=actor, draft=body, hits=hits, reason="", at=at)
-        raise ForbiddenPhrases(hits)
+    hits = check_forbidden(conversation=conversation, actor=actor, body=body, override_reason=override_reason, at=at)
     stored = attachment_files.store(attachments, at=at)
     try:
         with transaction.atomic():
@@ -633,6 +647,7 @@ __all__ = [
     "add_note",
     "business_seconds_since",
     "buyer_read",
+    "check_forbidden",
     "conversation_for_buyer",
     "conversation_for_notice",
     "locked",

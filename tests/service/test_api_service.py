@@ -368,3 +368,25 @@ def test_any_json_in_a_signed_push(db: Any, field: str, value: Any) -> None:
             assert set(response.json()) == {"code", "message", "details"}
             assert _written() == before
         transaction.set_rollback(True)
+
+
+def test_an_idempotency_key_sends_a_reply_once(hua_api: ApiClient, conversation: Conversation) -> None:
+    url = f"/api/v1/service/conversations/{conversation.pk}/messages"
+    first = hua_api.post(url, {"body": "马上发货"}, headers={"Idempotency-Key": "reply-1"})
+    again = hua_api.post(url, {"body": "马上发货"}, headers={"Idempotency-Key": "reply-1"})
+    other = hua_api.post(url, {"body": "别的话"}, headers={"Idempotency-Key": "reply-1"})
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 409)
+    assert again.json() == first.json()
+    assert Message.objects.filter(kind="agent").count() == 1
+    stopped = hua_api.post(url, {"body": "不知道"}, headers={"Idempotency-Key": "reply-2"})
+    assert stopped.status_code == 409
+    # The catch is kept even though the keyed request's transaction was refused.
+    assert ForbiddenHit.objects.filter(sent_anyway=False).count() == 1
+
+
+def test_an_idempotency_key_sends_a_buyers_message_once(alice_chat: ApiClient) -> None:
+    first = alice_chat.post("/api/v1/portal/chat/messages", {"body": "在吗"}, headers={"Idempotency-Key": "k1"})
+    again = alice_chat.post("/api/v1/portal/chat/messages", {"body": "在吗"}, headers={"Idempotency-Key": "k1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert Message.objects.count() == 1
