@@ -184,6 +184,8 @@
     if (!form) return;
     var box = replyBox();
     if (box && !box.value.trim()) return;
+    // The answer replaces the page: the reply box has the focus again there.
+    try { window.sessionStorage.setItem("desk-refocus", String(conversationId())); } catch (error) { /* private mode */ }
     if (form.requestSubmit) form.requestSubmit(); else form.submit();
   }
   function clickKeyAction(name) {
@@ -330,7 +332,15 @@
     scrollThreadToEnd();
     var box = replyBox();
     var stop = document.querySelector("[data-forbidden]");
-    if (box && stop) box.focus();
+    var refocus = null;
+    try {
+      refocus = window.sessionStorage.getItem("desk-refocus");
+      window.sessionStorage.removeItem("desk-refocus");
+    } catch (error) { /* private mode */ }
+    if (box && (stop || refocus === String(id))) {
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+    }
   }
 
   window.sellerdeskDesk = {setUp: setUp, refresh: refresh};
