@@ -30,7 +30,9 @@ and bench/service_nlp.py (intent classification accuracy, per-intent recall and 
 forbidden-phrase recall and clean drafts flagged, on the held-out sets of bench/data/; no
 database; --no-service-nlp) and bench/service_inbox.py (the desk's inbox views and counts
 over --service-conversations conversations beside raw-SQL ceilings of the same rows, and
-routing a queue of waiting conversations; --no-service-inbox).
+routing a queue of waiting conversations; --no-service-inbox) and bench/service_chat.py
+(message delivery to --service-chats concurrent chats' sockets through the Redis channel
+layer and through the HTTP API, beside a bare websocket echo server; --no-service-chat).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ OUTBOX = REPO / "bench" / "outbox.py"
 REMINDERS = REPO / "bench" / "reminders.py"
 SERVICE_NLP = REPO / "bench" / "service_nlp.py"
 SERVICE_INBOX = REPO / "bench" / "service_inbox.py"
+SERVICE_CHAT = REPO / "bench" / "service_chat.py"
 HOT_SKU = "HOT-1"
 
 
@@ -130,6 +133,10 @@ def options() -> argparse.Namespace:
     parser.add_argument(
         "--service-conversations", type=int, default=100_000, help="conversations the inbox benchmark reads"
     )
+    parser.add_argument(
+        "--no-service-chat", action="store_true", help="skip the chat delivery benchmark (sockets, Redis layer)"
+    )
+    parser.add_argument("--service-chats", type=int, default=200, help="concurrent chats the chat benchmark opens")
     parser.add_argument(
         "--reminder-orders", type=int, default=100_000, help="unpaid orders the reminder sweep benchmark reminds"
     )
@@ -570,6 +577,8 @@ def main() -> None:
         run_script("service_nlp", SERVICE_NLP, 0)
     if not options_.no_service_inbox:
         run_script("service_inbox", SERVICE_INBOX, options_.service_conversations)
+    if not options_.no_service_chat:
+        run_script("service_chat", SERVICE_CHAT, options_.service_chats)
 
 
 if __name__ == "__main__":
