@@ -24,7 +24,8 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
 from sellerdesk.service import conversations, queries, states
 from sellerdesk.service.access import require_access
-from sellerdesk.service.models import Attachment, Conversation, ConversationEvent
+from sellerdesk.service.inbound import email as inbound_email
+from sellerdesk.service.models import Attachment, Conversation, ConversationEvent, Mailbox
 from sellerdesk.service.schemas import (
     BINARY,
     MAX_ID,
@@ -405,3 +406,45 @@ def attachment_file(request: HttpRequest, attachment_id: Path[int]) -> HttpRespo
         raise NotFound(_("No such file."), details={"attachment": attachment_id})
     require_access(actor_of(request), item.message.conversation, "service.view")
     return file_response(item)
+
+
+# --- inbound mailboxes ------------------------------------------------------------------------
+
+
+class MailboxOut(BaseModel):
+    id: int
+    shop: str
+    address: str
+
+
+class MailboxIn(Strict):
+    shop: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] = Field(
+        description="shop code"
+    )
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)] = Field(
+        description="the address `sellerdesk mailin` receives for"
+    )
+
+
+@router.get("/service/mailboxes", response={200: list[MailboxOut], **ERROR_RESPONSES})
+def list_mailboxes(request: HttpRequest) -> Any:
+    """The shops' inbound email addresses."""
+    require(actor_of(request), "service.view")
+    return [
+        {"id": box.pk, "shop": box.shop.code, "address": box.address}
+        for box in Mailbox.objects.select_related("shop").order_by("address")[:500]
+    ]
+
+
+@router.post("/service/mailboxes", response={201: MailboxOut, **ERROR_RESPONSES})
+def add_mailbox(request: HttpRequest, payload: MailboxIn) -> Status[Any]:
+    """Receive email for a new address (service.configure); 409 when it is taken."""
+    box = inbound_email.add_mailbox(shop_code=payload.shop, address=payload.address, actor=actor_of(request))
+    return Status(201, {"id": box.pk, "shop": box.shop.code, "address": box.address})
+
+
+@router.delete("/service/mailboxes/{mailbox_id}", response={204: None, **ERROR_RESPONSES})
+def remove_mailbox(request: HttpRequest, mailbox_id: Path[int]) -> Status[None]:
+    """Stop receiving for an address (its conversations stay)."""
+    inbound_email.remove_mailbox(mailbox_id=mailbox_id, actor=actor_of(request))
+    return Status(204, None)

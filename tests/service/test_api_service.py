@@ -21,6 +21,7 @@ from sellerdesk.orders.models import Order
 from sellerdesk.service import adapters, conversations, forbidden, intents
 from sellerdesk.service.models import AgentProfile, Conversation, ConversationEvent, ForbiddenHit, Message
 from sellerdesk.shops.models import Shop
+from tests.api.helpers import default_shop  # noqa: F401  (autouse: the default shop and warehouse)
 from tests.conftest import ApiClient
 from tests.factories import make_token, make_user
 from tests.portal.conftest import _show_codes, alice_order, bob_order, tees  # noqa: F401
@@ -390,3 +391,15 @@ def test_an_idempotency_key_sends_a_buyers_message_once(alice_chat: ApiClient) -
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert Message.objects.count() == 1
+
+
+def test_inbound_mailboxes(api: ApiClient, hua_api: ApiClient) -> None:
+    added = api.post("/api/v1/service/mailboxes", {"shop": "main", "address": " KeFu@Shop.example "})
+    assert added.status_code == 201 and added.json()["address"] == "kefu@shop.example"
+    assert api.post("/api/v1/service/mailboxes", {"shop": "main", "address": "kefu@shop.example"}).status_code == 409
+    bad = api.post("/api/v1/service/mailboxes", {"shop": "nope", "address": "not-an-address"})
+    assert bad.status_code == 422 and set(bad.json()["details"]["fields"]) == {"shop", "address"}
+    assert hua_api.post("/api/v1/service/mailboxes", {"shop": "main", "address": "x@shop.example"}).status_code == 403
+    assert [box["address"] for box in hua_api.get("/api/v1/service/mailboxes").json()] == ["kefu@shop.example"]
+    assert api.client.delete(f"/api/v1/service/mailboxes/{added.json()['id']}").status_code == 204
+    assert api.client.delete(f"/api/v1/service/mailboxes/{added.json()['id']}").status_code == 404

@@ -23,12 +23,16 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.aftersales.evidence import check_image
-from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
+from sellerdesk.core.models import User
+from sellerdesk.core.permissions import require
 from sellerdesk.notifications.models import BuyerPreference, OutgoingMessage
 from sellerdesk.service import conversations
 from sellerdesk.service.attachments import MAX_ATTACHMENTS, IncomingFile, max_attachment_bytes
@@ -251,3 +255,40 @@ def receive_email(*, raw: bytes, recipients: Iterable[str], at: datetime | None 
             conversation=conversation, body=mail.text, external_id=mail.message_id, attachments=mail.images, at=at
         )
     return Received(message, False)
+
+
+# --- the mailboxes ----------------------------------------------------------------------------
+
+
+def add_mailbox(*, shop_code: str, address: str, actor: User | None) -> Mailbox:
+    """Receive email for `address` in the shop (service.configure). 422 for a bad address
+    or shop, 409 when another mailbox has the address."""
+    require(actor, "service.configure")
+    address = (address or "").strip().lower()
+    bad: dict[str, str] = {}
+    try:
+        validate_email(address)
+    except DjangoValidationError:
+        bad["address"] = _("is not an email address")
+    shop = Shop.objects.filter(code=shop_code).first()
+    if shop is None:
+        bad["shop"] = _("no shop has the code %(code)s") % {"code": shop_code}
+    if bad:
+        raise ValidationFailed(bad)
+    try:
+        with transaction.atomic():
+            return Mailbox.objects.create(shop=shop, address=address)
+    except IntegrityError:
+        raise Conflict(
+            "mailbox_taken", _("The address %(address)s is already an inbound mailbox.") % {"address": address}
+        ) from None
+
+
+def remove_mailbox(*, mailbox_id: int, actor: User | None) -> None:
+    """Stop receiving for the mailbox (its conversations stay). 404 when there is none."""
+    require(actor, "service.configure")
+    deleted = 0
+    if 1 <= mailbox_id <= 2**63 - 1:
+        deleted, _rows = Mailbox.objects.filter(pk=mailbox_id).delete()
+    if not deleted:
+        raise NotFound(_("No such mailbox."), details={"mailbox": mailbox_id})
