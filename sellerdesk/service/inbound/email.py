@@ -273,7 +273,7 @@ def add_mailbox(*, shop_code: str, address: str, actor: User | None) -> Mailbox:
     shop = Shop.objects.filter(code=shop_code).first()
     if shop is None:
         bad["shop"] = _("no shop has the code %(code)s") % {"code": shop_code}
-    if bad:
+    if bad or shop is None:
         raise ValidationFailed(bad)
     try:
         with transaction.atomic():
