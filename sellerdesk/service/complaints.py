@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
-from sellerdesk.service import events, followups
+from sellerdesk.service import events, followups, routing
 from sellerdesk.service.access import require_access
 from sellerdesk.service.models import ComplaintProcedure, ComplaintStep, Conversation
 
@@ -84,6 +84,9 @@ def on_complaint(conversation: Conversation, *, at: datetime) -> None:
     )
     if created:
         events.record_event(conversation=conversation, code=PROCEDURE_STARTED, at=at)
+        # A complaint is escalated to a supervisor at once (service.routing; once per
+        # conversation, nothing when there is no supervisor or owner).
+        routing.escalate(conversation=conversation, reason="complaint", at=at)
 
 
 def checklist(procedure: ComplaintProcedure) -> list[StepState]:

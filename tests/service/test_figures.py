@@ -17,6 +17,7 @@ from sellerdesk.service.models import (
     SlaState,
 )
 from sellerdesk.shops.models import default_shop
+from tests.factories import make_user
 from tests.service.h4_builders import agent, at, office_policy, profile
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,16 @@ def test_the_day_is_shanghais() -> None:
     assert ServiceDailyFigure.objects.get().day == date(2026, 6, 2)
     with pytest.raises(ValueError):
         figures.add(day=date(2026, 6, 2), shop_id=shop.pk, agent_id=None, bogus=1)
+
+
+def test_a_complaint_is_escalated_to_a_supervisor_at_once() -> None:
+    office_policy()
+    hua = agent("hua")
+    boss = make_user("boss", "supervisor", "主管")
+    conv = conversations.open_conversation(shop=default_shop(), channel="web", at=T)
+    conversations.receive_buyer_message(conversation=conv, body="你们这什么服务", at=T)
+    conversations.mark_complaint(conversation=conv, actor=hua, at=T + timedelta(minutes=1))
+    conv.refresh_from_db()
+    assert (conv.escalated_to, conv.escalated_at) == (boss, T + timedelta(minutes=1))
+    codes = list(conv.events.values_list("code", flat=True))
+    assert codes.count("conversation_escalated") == 1
