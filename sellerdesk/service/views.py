@@ -134,7 +134,7 @@ def _inbox(actor: User, filters: dict[str, str]) -> tuple[forms.InboxFilterForm,
     if view not in queries.VIEWS:
         view = "mine"
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    problems = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()] if form.is_bound else []
+    problems = [f"{name}: {reason}" for name, reason in form_field_errors(form).items()] if form.is_bound else []
     try:
         rows = list(
             queries.inbox(
@@ -283,13 +283,8 @@ def _render_desk(
                 **_buyer_panel(conversation, actor),
             }
         )
-    template = "service/desk.html"
-    if request.htmx and request.htmx.target == "desk-inbox":
-        template = "service/partials/inbox.html"
-    elif request.htmx and request.htmx.target == "desk-thread" and conversation is not None:
-        template = "service/partials/thread.html"
-    response = render(request, template, context, status=status)
-    if request.htmx and template == "service/desk.html":
+    response = render(request, "service/desk.html", context, status=status)
+    if getattr(request, "htmx", None):
         # A boosted form's answer (a redirect followed, or the composer put back with its
         # warning) is shown at the desk's own address, so that reloading it reads the
         # page again instead of repeating (or refusing) the POST.
