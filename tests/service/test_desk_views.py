@@ -370,3 +370,37 @@ def test_an_order_note_and_an_unknown_action(tee: Any, hua: User, client_of: Cli
 
     assert OrderEvent.objects.filter(order=order, type="note_added").count() == 1
     assert (unknown.status_code, missing.status_code) == (404, 404)
+
+
+def test_the_page_costs_the_same_queries_for_more_conversations_and_messages(
+    tee: Any, hua: User, client_of: Client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = chat(place(("TEE", 1)), assignee=hua)
+    conversations.mark_read(conversation=first, actor=hua)
+    client_of.get(reverse("service:conversation", args=[first.pk]))  # warm caches
+    with CaptureQueriesContext(connection) as few:
+        page(client_of, first, view="all")
+    for _ in range(4):
+        chat(place(("TEE", 1)), assignee=hua)
+    for text in ("还在吗", "快点发货", "谢谢"):
+        conversations.receive_buyer_message(conversation=first, body=text)
+    conversations.add_note(conversation=first, actor=hua, body="备注")
+    conversations.mark_read(conversation=first, actor=hua)
+    with CaptureQueriesContext(connection) as many:
+        page(client_of, first, view="all")
+
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_boosted_answer_is_shown_at_the_desks_address(tee: Any, hua: User, client_of: Client) -> None:
+    conversation = chat(place(("TEE", 1)), assignee=hua)
+
+    response = client_of.post(
+        reverse("service:send", args=[conversation.pk]), {"body": FORBIDDEN, "view": "all"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 409
+    assert response["HX-Push-Url"] == reverse("service:conversation", args=[conversation.pk]) + "?view=all"
