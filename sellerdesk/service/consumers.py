@@ -64,7 +64,7 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.joined: list[str] = []
         # A socket in several groups (the conversation's, its agent's) hears a message
         # more than once: the ids delivered lately, so that each reaches it once.
-        self.delivered: deque[int] = deque(maxlen=DELIVERED_MEMORY)
+        self.delivered: deque[Any] = deque(maxlen=DELIVERED_MEMORY)
 
     async def join(self, *groups: str) -> None:
         for group in groups:
@@ -171,9 +171,10 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             message = event.get("message") or {}
             if self.kinds() is not None and message.get("kind") not in BUYER_KINDS:
                 return
-            if message.get("id") in self.delivered:
+            message_id = message.get("id")
+            if message_id in self.delivered:
                 return
-            self.delivered.append(message.get("id"))
+            self.delivered.append(message_id)
         await self.send_json(event)
 
     # The side's rules.
