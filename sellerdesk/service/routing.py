@@ -228,8 +228,8 @@ def on_finished(conversation: Conversation, *, at: datetime) -> None:
 
 def on_reopened(conversation: Conversation, *, at: datetime) -> None:
     """A resolved conversation came back: counts against its agent again, or is routed."""
-    agent_id = conversation.assignee_id or conversation.last_assignee_id
-    if conversation.assignee_id is not None:
+    agent_id = conversation.assignee_id
+    if agent_id is not None:
         profile_id = (
             AgentProfile.objects.filter(user_id=agent_id, user__is_active=True).values_list("pk", flat=True).first()
         )

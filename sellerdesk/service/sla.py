@@ -461,7 +461,7 @@ def sweep(*, now: datetime) -> int:
             if conversation.escalated_to_id is None:
                 routing.escalate(conversation=conversation, reason="sla_breach", at=now)
             else:
-                transaction.on_commit(lambda c=conversation: realtime.publish_conversation(c))
+                realtime.publish_conversation(conversation)
             breached += 1
     _mark_due_soon(now=now)
     return breached
