@@ -173,12 +173,12 @@ def _on_day(now: datetime, days_ago: int, hour: int, minute: int) -> datetime:
 # --- orders the conversations are about --------------------------------------------------------
 
 
-def _order(status: str, *, shop_code: str = "main", exclude: set[int] | None = None) -> Order | None:
-    """The newest order of the shop in `status` with a known buyer, not used yet."""
-    taken = exclude or set()
+def _order(status: str, *, shop_code: str = "main", buyers: set[int]) -> Order | None:
+    """The newest order of the shop in `status` of a buyer no story has used yet (a buyer
+    has one web chat: two stories on one buyer would be one conversation)."""
     return (
         Order.objects.filter(status=status, shop__code=shop_code, customer__isnull=False)
-        .exclude(pk__in=taken)
+        .exclude(customer_id__in=buyers)
         .select_related("customer", "shop")
         .order_by("-created_at", "-pk")
         .first()
@@ -313,15 +313,15 @@ class _Today:
     rng: random.Random
     staff: DeskStaff
     now: datetime
-    taken: set[int]
+    taken: set[int]  # the buyers the stories have used
 
     def ago(self, minutes: float) -> datetime:
         return self.now - timedelta(minutes=minutes)
 
     def order(self, status: str, shop_code: str = "main") -> Order | None:
-        order = _order(status, shop_code=shop_code, exclude=self.taken)
-        if order is not None:
-            self.taken.add(order.pk)
+        order = _order(status, shop_code=shop_code, buyers=self.taken)
+        if order is not None and order.customer_id is not None:
+            self.taken.add(order.customer_id)
         return order
 
     def web_chat(self, order: Order, minutes_ago: float) -> Conversation:

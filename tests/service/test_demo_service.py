@@ -86,7 +86,9 @@ def test_conversations_in_every_state_on_every_channel(demo: DemoSummary) -> Non
     assert set(conversations.values_list("channel", flat=True)) == set(ConversationChannel.values)
     # Web chats are with buyers of the shop's orders; open ones are about orders still open.
     web = conversations.filter(channel=ConversationChannel.WEB, status__in=ACTIVE_STATUSES)
-    assert web.exists()
+    # The held order, the one waiting to ship, the parcel, the return, the complaint: each
+    # its own buyer's chat.
+    assert web.count() == 5
     assert web.filter(order__isnull=True).count() == 0
     assert web.filter(order__status__in=["on_hold", "pending_review"]).exists()  # the address to change
     assert web.filter(order__status="shipped").exists()
