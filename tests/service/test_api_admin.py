@@ -9,6 +9,9 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sellerdesk.core.models import AuditEvent
 from sellerdesk.service import figures, forbidden, intents
@@ -247,3 +250,90 @@ def test_unknown_ids_are_not_found(boss_api: ApiClient) -> None:
     assert boss_api.patch("/api/v1/service/sla-policies/99", {"name": "x"}).status_code == 404
     assert boss_api.put("/api/v1/service/agents/99999", {"max_chats": 3}).status_code == 404
     assert not CalendarDay.objects.exists()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+    | st.sampled_from(["", "24:00", "09:00", "25:61", "2026-10-01", "web", "holiday", "\x00", "main", "-1"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+FIELDS = [
+    "name",
+    "timezone",
+    "periods",
+    "seed_years",
+    "weekday",
+    "start",
+    "end",
+    "kind",
+    "years",
+    "shop",
+    "channel",
+    "calendar_id",
+    "first_reply_seconds",
+    "active",
+    "team_id",
+    "shops",
+    "skills",
+    "max_chats",
+    "presence",
+    "agent_id",
+    "reason",
+]
+
+
+@given(
+    body=st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=5) | json_values,
+    target=st.sampled_from(
+        [
+            ("post", "/api/v1/service/calendars"),
+            ("put", "/api/v1/service/calendars/{calendar}/periods"),
+            ("put", "/api/v1/service/calendars/{calendar}/days/2031-10-01"),
+            ("post", "/api/v1/service/calendars/{calendar}/seed"),
+            ("post", "/api/v1/service/sla-policies"),
+            ("patch", "/api/v1/service/sla-policies/{policy}"),
+            ("put", "/api/v1/service/agents/{agent}"),
+            ("post", "/api/v1/service/presence"),
+            ("post", "/api/v1/service/conversations/{conversation}/assign"),
+        ]
+    ),
+)
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_any_json_is_never_a_500_and_a_refusal_writes_nothing(
+    boss_api: ApiClient, hua: Any, body: Any, target: tuple[str, str]
+) -> None:
+    with transaction.atomic():
+        calendar = BusinessCalendar.objects.get_or_create(name="fuzz")[0]
+        policy = SlaPolicy.objects.get_or_create(name="fuzz", defaults={"calendar": calendar})[0]
+        conv = Conversation.objects.filter(contact="fuzz").first() or conversation(
+            when=at("2026-06-02 10:00"), contact="fuzz"
+        )
+        before = _state()
+        method, path = target
+        url = path.format(calendar=calendar.pk, policy=policy.pk, agent=hua.pk, conversation=conv.pk)
+        response = getattr(boss_api, method)(url, body)
+        assert response.status_code < 500, response.content
+        if response.status_code >= 400:
+            assert _state() == before
+        transaction.set_rollback(True)
+
+
+def _state() -> Any:
+    return (
+        sorted(BusinessCalendar.objects.values_list("pk", "name", "timezone")),
+        sorted(CalendarDay.objects.values_list("pk", "date", "kind")),
+        sorted(SlaPolicy.objects.values_list("pk", "name", "first_reply_seconds", "active")),
+        sorted(AgentProfile.objects.values_list("pk", "max_chats", "presence", "open_count")),
+        sorted(Conversation.objects.values_list("pk", "assignee_id", "escalated_to_id")),
+    )
