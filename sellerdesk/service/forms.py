@@ -14,7 +14,14 @@ from sellerdesk.orders.actions import MAX_RECEIPT_EXTENSION_DAYS
 from sellerdesk.orders.changes import NewAddress
 from sellerdesk.orders.models import Order
 from sellerdesk.reminders.models import ReminderChannel
-from sellerdesk.service.models import INTENTS, UNCLASSIFIED, ConversationChannel, ConversationStatus, SlaState
+from sellerdesk.service.models import (
+    INTENTS,
+    UNCLASSIFIED,
+    ConversationChannel,
+    ConversationStatus,
+    Priority,
+    SlaState,
+)
 from sellerdesk.shops.models import Shop
 
 MAX_REASON = 300
@@ -134,3 +141,38 @@ class OpenCaseForm(forms.Form):
 
 class OrderNoteForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("Note on the order"), max_length=500)
+
+
+class CallForm(forms.Form):
+    """A phone call the agent had: the number, how long (seconds, or minutes:seconds), what was said."""
+
+    number = forms.CharField(label=gettext_lazy("Number"), max_length=32)
+    duration = forms.CharField(
+        label=gettext_lazy("Duration (m:ss)"), max_length=8, widget=forms.TextInput(attrs={"placeholder": "3:20"})
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("What was said"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    inbound = forms.BooleanField(label=gettext_lazy("The buyer called"), required=False, initial=True)
+    shop = forms.TypedChoiceField(label=gettext_lazy("Shop"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shop"].choices = [(str(shop.pk), shop.name) for shop in Shop.objects.order_by("name")]  # type: ignore[attr-defined]
+
+    def clean_duration(self) -> int:
+        raw = self.cleaned_data["duration"].strip().replace("：", ":")
+        minutes, _colon, seconds = raw.rpartition(":")
+        if not seconds.isdigit() or (minutes and not minutes.isdigit()) or (minutes and int(seconds) >= 60):
+            raise forms.ValidationError(gettext_lazy("seconds, or minutes:seconds (3:20)"))
+        return int(minutes or 0) * 60 + int(seconds)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=gettext_lazy("Priority"), coerce=int, choices=Priority.choices)
+
+
+class IntentForm(forms.Form):
+    intent = forms.ChoiceField(
+        label=gettext_lazy("Intent"), choices=[(value, value) for value in (*INTENTS, UNCLASSIFIED)]
+    )

@@ -4,7 +4,7 @@ Each owner adds their paths in their own block."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401  (the owners add their screens)
+from django.urls import URLPattern, path
 
 from sellerdesk.service import views, views_admin, views_care, views_portal
 
@@ -20,6 +20,9 @@ urlpatterns: list[URLPattern] = [
     path("c/<int:pk>/orders/<str:number>/<str:what>/", views.order_action, name="order_action"),
     path("c/<int:pk>/quick-replies/", views.quick_replies, name="quick_replies"),
     path("c/<int:pk>/quick-reply/", views.quick_reply_text, name="quick_reply_text"),
+    path("c/<int:pk>/messages/<int:message_id>/intent/", views.correct_intent, name="correct_intent"),
+    path("c/<int:pk>/call/", views.log_call, name="log_call"),
+    path("call/", views.log_call, name="log_new_call"),
     # care (H6)
     path("survey/<str:token>/", views_care.survey, name="survey"),
     path("care/replies/", views_care.replies, name="care_replies"),

@@ -40,17 +40,20 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.orders.changes import CHANGEABLE, SHIPPING_CHANGEABLE
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import AWAITING_RECEIPT, OrderStatus, PaymentStatus
-from sellerdesk.service import conversations, forms, order_actions, queries, quickreplies
+from sellerdesk.service import conversations, forms, intents, order_actions, queries, quickreplies
 from sellerdesk.service.conversations import ForbiddenPhrases
 from sellerdesk.service.models import (
     INTENTS,
     UNCLASSIFIED,
+    ComplaintProcedure,
     Conversation,
     ConversationEvent,
     ConversationStatus,
     Message,
+    MessageKind,
     SlaState,
 )
+from sellerdesk.shops.models import Shop
 
 # What the inbox calls each intent (the codes are the classifier's labels).
 INTENT_LABELS: dict[str, Any] = {
@@ -263,6 +266,8 @@ def _render_desk(
         "conversation": conversation,
         "now": timezone.now(),
         "may_reply": has_permission(actor, "service.reply"),
+        "may_supervise": has_permission(actor, "service.supervise"),
+        "new_call_form": forms.CallForm(),
     }
     if conversation is not None:
         thread = _thread(conversation)
@@ -278,6 +283,10 @@ def _render_desk(
                 "snooze_form": forms.SnoozeForm(),
                 "cancel_form": forms.CancelForm(),
                 "order_note_form": forms.OrderNoteForm(),
+                "call_form": forms.CallForm(initial={"number": conversation.contact}),
+                "priority_form": forms.PriorityForm(initial={"priority": conversation.priority}),
+                "has_complaint": ComplaintProcedure.objects.filter(conversation=conversation).exists(),
+                "intent_choices": list(INTENT_LABELS.items()),
                 "statuses": ConversationStatus,
                 "sla_states": SlaState,
                 **_buyer_panel(conversation, actor),
@@ -384,13 +393,14 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, conversation)
 
 
-MOVES = ("resolve", "wait", "reopen", "snooze")
+MOVES = ("resolve", "wait", "reopen", "snooze", "priority", "complaint")
 
 
 @staff_required
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
-    """Resolve, wait for the buyer (pending), snooze for some hours, or reopen."""
+    """Resolve, wait for the buyer (pending), snooze for some hours, reopen; the priority;
+    mark it a complaint (the complaint checklist starts)."""
     actor = _actor(request)
     conversation = _conversation_or_404(actor, pk)
     action = request.POST.get("action", "")
@@ -408,6 +418,11 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
                 raise ValidationFailed(form_field_errors(form))
             until = timezone.now() + timedelta(hours=form.cleaned_data["hours"])
             conversations.snooze(conversation=conversation, actor=actor, until=until)
+        elif action == "priority":
+            priority = _bound(forms.PriorityForm(request.POST))["priority"]
+            conversations.set_priority(conversation=conversation, actor=actor, priority=priority)
+        elif action == "complaint":
+            conversations.mark_complaint(conversation=conversation, actor=actor)
         else:
             raise ValidationFailed({"action": _("one of %(values)s") % {"values": ", ".join(MOVES)}})
     except DomainError as error:
@@ -492,6 +507,52 @@ def order_action(request: HttpRequest, pk: int, number: str, what: str) -> HttpR
     except DomainError as error:
         show_refusal(request, error)
     return _back(request, conversation)
+
+
+@staff_required
+@require_POST
+def correct_intent(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """The agent corrects the intent of a buyer message (kept for retraining)."""
+    actor = _actor(request)
+    conversation = _conversation_or_404(actor, pk)
+    message = Message.objects.filter(pk=message_id, conversation=conversation, kind=MessageKind.BUYER).first()
+    if message is None:
+        raise Http404(_("No such message."))
+    try:
+        intents.correct_intent(message=message, intent=_bound(forms.IntentForm(request.POST))["intent"], actor=actor)
+    except DomainError as error:
+        show_refusal(request, error)
+    return _back(request, conversation)
+
+
+@staff_required
+@require_POST
+def log_call(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Log a phone call: into this conversation, or (from the inbox) as a new phone
+    conversation of the shop chosen."""
+    actor = _actor(request)
+    conversation = _conversation_or_404(actor, pk) if pk is not None else None
+    form = forms.CallForm(request.POST)
+    try:
+        data = _bound(form)
+        shop = conversation.shop if conversation is not None else Shop.objects.filter(pk=data["shop"]).first()
+        if shop is None:
+            raise ValidationFailed({"shop": _("choose the shop")})
+        message = conversations.log_call(
+            shop=shop,
+            actor=actor,
+            number=data["number"],
+            duration_seconds=data["duration"],
+            summary=data["summary"],
+            inbound=data["inbound"],
+            conversation=conversation,
+            customer=conversation.customer if conversation is not None else None,
+        )
+    except DomainError as error:
+        show_refusal(request, error)
+        return _back(request, conversation)
+    messages.success(request, _("Call logged."))
+    return redirect(_desk_url(message.conversation_id, _filters(request)))
 
 
 # --- quick replies --------------------------------------------------------------------------------

@@ -19,9 +19,11 @@ from sellerdesk.service import conversations, forbidden
 from sellerdesk.service import order_actions as desk_actions
 from sellerdesk.service.models import (
     AgentProfile,
+    ComplaintProcedure,
     Conversation,
     ConversationEvent,
     ForbiddenHit,
+    IntentCorrection,
     Message,
     QuickReply,
 )
@@ -404,3 +406,59 @@ def test_a_boosted_answer_is_shown_at_the_desks_address(tee: Any, hua: User, cli
 
     assert response.status_code == 409
     assert response["HX-Push-Url"] == reverse("service:conversation", args=[conversation.pk]) + "?view=all"
+
+
+# --- intents, priority, complaints, calls ---------------------------------------------------------
+
+
+def test_an_agent_corrects_the_intent_of_a_buyer_message(tee: Any, hua: User, client_of: Client) -> None:
+    conversation = chat(place(("TEE", 1)), assignee=hua, text="能便宜点吗")
+    message = Message.objects.get(conversation=conversation, kind="buyer")
+
+    client_of.post(reverse("service:correct_intent", args=[conversation.pk, message.pk]), {"intent": "price_bargain"})
+    bad = client_of.post(
+        reverse("service:correct_intent", args=[conversation.pk, message.pk]), {"intent": "gossip"}, follow=True
+    )
+
+    assert Message.objects.get(pk=message.pk).intent == "price_bargain"
+    assert IntentCorrection.objects.filter(message=message, corrected="price_bargain", by=hua).count() == 1
+    assert [str(note) for note in bad.context["messages"]]
+    assert IntentCorrection.objects.count() == 1
+
+
+def test_priority_and_complaint_from_the_desk(tee: Any, hua: User, client_of: Client) -> None:
+    conversation = chat(place(("TEE", 1)), assignee=hua)
+
+    client_of.post(reverse("service:move", args=[conversation.pk]), {"action": "priority", "priority": "3"})
+    client_of.post(reverse("service:move", args=[conversation.pk]), {"action": "complaint"})
+
+    assert Conversation.objects.get(pk=conversation.pk).priority >= 2
+    assert ComplaintProcedure.objects.filter(conversation=conversation).exists()
+    assert 'data-testid="complaint-checklist"' in page(client_of, conversation).content.decode()
+
+
+def test_a_call_is_logged_in_the_conversation_or_as_a_new_one(tee: Any, hua: User, client_of: Client) -> None:
+    conversation = chat(place(("TEE", 1)), assignee=hua)
+    shop = Shop.objects.get(code="main")
+
+    client_of.post(
+        reverse("service:log_call", args=[conversation.pk]),
+        {"number": "13800138000", "duration": "3:20", "summary": "买家来电问发货", "inbound": "on"},
+    )
+    response = client_of.post(
+        reverse("service:log_new_call"),
+        {"shop": shop.pk, "number": "13900139000", "duration": "45", "summary": "咨询尺码"},
+    )
+    refused = client_of.post(
+        reverse("service:log_new_call"),
+        {"shop": shop.pk, "number": "13900139000", "duration": "3:75", "summary": "x"},
+        follow=True,
+    )
+
+    call = Message.objects.get(conversation=conversation, kind="call")
+    assert (call.body, call.call.duration_seconds) == ("买家来电问发货", 200)
+    new = Message.objects.get(kind="call", body="咨询尺码")
+    assert new.conversation.channel == "phone" and new.call.duration_seconds == 45 and new.call.inbound is False
+    assert response["Location"].startswith(reverse("service:conversation", args=[new.conversation_id]))
+    assert [str(note) for note in refused.context["messages"]]
+    assert Message.objects.filter(kind="call").count() == 2

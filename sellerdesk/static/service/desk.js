@@ -246,6 +246,7 @@
     var item = target.closest("[data-picker-list] [data-reply-id]");
     if (item) { choose(item); return; }
     if (target.closest("[data-open-picker]")) { openPicker(); return; }
+    if (target.closest("[data-open-help]")) { var help = document.querySelector("[data-help]"); if (help) help.showModal(); return; }
     if (target.closest("[data-use-polite]")) { usePolite(); return; }
     if (target.closest("[data-send-anyway]")) { sendAnyway(); }
   });
