@@ -11,8 +11,7 @@ anything is written.
 """
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,6 +39,7 @@ from sellerdesk.service.access import require_access
 from sellerdesk.service.attachments import IncomingFile
 from sellerdesk.service.lifecycle import (
     DEFAULT_MAX_MESSAGE_CHARS,
+    DEFAULT_REOPEN_WITHIN_HOURS,
     MAX_CALL_SECONDS,
     MAX_EXTERNAL_ID,
     MAX_OVERRIDE_REASON,
@@ -52,6 +52,7 @@ from sellerdesk.service.lifecycle import (
     now,
     preview,
     reopen_locked,
+    service_setting,
 )
 from sellerdesk.service.models import (
     PRE_SALE_INTENTS,
@@ -170,23 +171,24 @@ def _shop_of_buyer(customer: Customer, order: Order | None) -> Shop:
     return customer.shop if customer.shop_id else default_shop()
 
 
-def conversation_for_buyer(*, customer: Customer, order: Order | None = None, at: Any = None) -> Conversation:
+def conversation_for_buyer(
+    *, customer: Customer, order: Order | None = None, at: datetime | None = None
+) -> Conversation:
     """The buyer's web chat: their active (open, pending or snoozed) web conversation,
-    else their latest resolved one of the last day (reopened when they write), else a
-    new one. `order` becomes the conversation's current order when it is the buyer's."""
+    else their latest one with a message in the last SERVICE["REOPEN_WITHIN_HOURS"] (24)
+    hours — resolved, it opens again when they write — else a new one. `order` becomes
+    the conversation's current order when it is the buyer's."""
     at = now(at)
     if order is not None and order.customer_id != customer.pk:
         raise ValidationFailed({"order": _("is not your order")})
     with transaction.atomic():
         # The buyer's row serialises two first messages sent at once: one conversation.
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
-        found = (
-            Conversation.objects.filter(
-                customer=customer, channel=ConversationChannel.WEB, status__in=list(ACTIVE_STATUSES)
-            )
-            .order_by("-last_message_at", "-pk")
-            .first()
-        )
+        chats = Conversation.objects.filter(customer=customer, channel=ConversationChannel.WEB)
+        found = chats.filter(status__in=list(ACTIVE_STATUSES)).order_by("-last_message_at", "-pk").first()
+        if found is None:
+            recent = at - timedelta(hours=service_setting("REOPEN_WITHIN_HOURS", DEFAULT_REOPEN_WITHIN_HOURS))
+            found = chats.filter(last_message_at__gte=recent).order_by("-last_message_at", "-pk").first()
         if found is not None:
             if order is not None and found.order_id != order.pk:
                 found.order = order

@@ -24,6 +24,8 @@ MAX_EXTERNAL_ID = 200
 MAX_SNOOZE = timedelta(days=90)
 MAX_CALL_SECONDS = 24 * 3600
 PREVIEW_CHARS = 200
+# A buyer writing again within this many hours of the last message continues that chat.
+DEFAULT_REOPEN_WITHIN_HOURS = 24
 
 
 def service_setting(name: str, default: int) -> int:

@@ -28,7 +28,7 @@ from sellerdesk.service.models import (
 )
 from sellerdesk.shops.models import Shop
 from tests.api.helpers import default_shop  # noqa: F401  (autouse)
-from tests.factories import make_user
+from tests.factories import make_sku, make_user, place
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=SHANGHAI)
@@ -262,3 +262,16 @@ def test_inbox_views_and_counts(web: Conversation, agent_user: Any, default_shop
     assert [c.pk for c in queries.inbox(actor=agent_user, view="all", channel="email")] == [mine.pk]
     with pytest.raises(ValidationFailed):
         queries.inbox(actor=agent_user, view="nobody")
+
+
+def test_a_buyer_writing_again_the_same_day_continues_the_resolved_chat(agent_user: Any) -> None:
+    make_sku("TEE", price="59.00")
+    order = place(("TEE", 1))
+    first = conversations.conversation_for_buyer(customer=order.customer, order=order, at=T0)
+    conversations.receive_buyer_message(conversation=first, body="在吗", at=T0)
+    conversations.resolve(conversation=first, actor=agent_user, at=T0 + timedelta(minutes=5))
+
+    same_day = conversations.conversation_for_buyer(customer=order.customer, at=T0 + timedelta(hours=20))
+    assert same_day.pk == first.pk
+    next_week = conversations.conversation_for_buyer(customer=order.customer, at=T0 + timedelta(days=7))
+    assert next_week.pk != first.pk and next_week.status == "open"
