@@ -169,7 +169,7 @@ def messages_since(
     if not include_notes:
         # The buyer's side: private notes and the agents' call logs are not theirs to read.
         messages = messages.exclude(kind__in=["note", "call"])
-    return messages.select_related("author").prefetch_related("attachments").order_by("pk")[:limit]
+    return messages.select_related("author", "call").prefetch_related("attachments").order_by("pk")[:limit]
 
 
 def may_supervise(actor: User | None) -> bool:

@@ -403,3 +403,19 @@ def test_inbound_mailboxes(api: ApiClient, hua_api: ApiClient) -> None:
     assert [box["address"] for box in hua_api.get("/api/v1/service/mailboxes").json()] == ["kefu@shop.example"]
     assert api.client.delete(f"/api/v1/service/mailboxes/{added.json()['id']}").status_code == 204
     assert api.client.delete(f"/api/v1/service/mailboxes/{added.json()['id']}").status_code == 404
+
+
+def test_the_inbox_and_the_messages_take_a_fixed_number_of_queries(
+    hua_api: ApiClient, conversation: Conversation, hua: Any, django_assert_max_num_queries: Any
+) -> None:
+    shop = Shop.objects.get(code="main")
+    for index in range(15):
+        other = conversations.open_conversation(shop=shop, channel="email", contact=f"b{index}@example.com")
+        conversations.receive_buyer_message(conversation=other, body=f"问题{index}")
+        conversations.log_call(
+            shop=shop, actor=hua, number="13800138000", duration_seconds=5, summary="s", conversation=conversation
+        )
+    with django_assert_max_num_queries(8):
+        assert len(hua_api.get("/api/v1/service/conversations", view="all").json()) == 16
+    with django_assert_max_num_queries(8):
+        assert len(hua_api.get(f"/api/v1/service/conversations/{conversation.pk}/messages").json()) == 16
