@@ -39,6 +39,10 @@ CATCH_UP_LIMIT = 200
 DELIVERED_MEMORY = 256
 # The client sends small commands only; anything longer is not one.
 MAX_FRAME_CHARS = 4096
+MAX_ID = 2**63 - 1
+# Conversations one socket watches at once (a desk shows one or a few); subscribing to
+# more lets the oldest go.
+MAX_SUBSCRIPTIONS = 20
 # A socket's typing events are passed on at most this often per conversation.
 TYPING_EVERY_SECONDS = 1.0
 # What a buyer may see of a conversation: never a private note or a phone-call summary.
@@ -46,7 +50,10 @@ BUYER_KINDS = ("buyer", "agent", "system")
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    """An id from a client's frame, or None (not an integer, negative, beyond a database id)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return value
+    return None
 
 
 def _messages_after(conversation: Conversation, after: int, *, for_buyer: bool) -> list[dict[str, Any]]:
@@ -62,6 +69,7 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         self.typed_at: dict[int, float] = {}
         self.joined: list[str] = []
+        self.watched: list[str] = []  # the conversations' groups, the oldest first
         # A socket in several groups (the conversation's, its agent's) hears a message
         # more than once: the ids delivered lately, so that each reaches it once.
         self.delivered: deque[Any] = deque(maxlen=DELIVERED_MEMORY)
@@ -124,7 +132,16 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if conversation is None:
             await self.send_json({"type": "error", "code": "not_found", "conversation": conversation_id})
             return
-        await self.join(*self.groups_of(conversation))
+        groups = self.groups_of(conversation)
+        await self.join(*groups)
+        for group in groups:
+            if group in self.watched:
+                self.watched.remove(group)
+            self.watched.append(group)
+        while len(self.watched) > MAX_SUBSCRIPTIONS:
+            oldest = self.watched.pop(0)
+            await self.channel_layer.group_discard(oldest, self.channel_name)
+            self.joined.remove(oldest)
         after = _int(content.get("after"))
         missed: list[dict[str, Any]] = []
         if after is not None:

@@ -18,7 +18,7 @@ from sellerdesk.asgi import application
 from sellerdesk.core.models import User
 from sellerdesk.customers.models import Customer
 from sellerdesk.portal import auth as portal_auth
-from sellerdesk.service import realtime
+from sellerdesk.service import consumers, realtime
 from sellerdesk.service.models import AgentProfile, Conversation, Message
 from sellerdesk.shops.models import Shop
 from tests.api.helpers import default_shop  # noqa: F401  (autouse)
@@ -322,6 +322,8 @@ def test_ping_is_answered_and_nonsense_is_ignored(agent: User) -> None:
         await desk.send_to(text_data="not json at all")
         await desk.send_json_to(["a", "list"])
         await desk.send_json_to({"type": "subscribe", "conversation": "1; drop table"})
+        await desk.send_json_to({"type": "subscribe", "conversation": 10**30, "after": -1})
+        await desk.send_json_to({"type": "typing", "conversation": 10**30})
         await desk.send_json_to({"type": "ping"})
         assert await next_of(desk, "pong") == {"type": "pong"}
         await desk.disconnect()
@@ -409,3 +411,25 @@ async def _db(function: Callable[..., Any], *args: Any) -> Any:
     from channels.db import database_sync_to_async
 
     return await database_sync_to_async(function)(*args)
+
+
+def test_a_socket_watches_a_bounded_number_of_conversations_the_oldest_let_go(agent: User, customer: Customer) -> None:
+    chats = [web_chat(customer) for _ in range(consumers.MAX_SUBSCRIPTIONS + 1)]
+    agent_session = staff_cookie(agent)
+
+    async def scenario() -> None:
+        desk = socket("/ws/service/", agent_session)
+        assert (await desk.connect())[0]
+        for chat in chats:
+            await desk.send_json_to({"type": "subscribe", "conversation": chat.pk})
+            await next_of(desk, "subscribed")
+
+        for chat in (chats[0], chats[-1]):
+            message = await _db(add_message, chat, "buyer", "在吗")
+            await _db(realtime.publish_message, message)
+
+        heard = [event["conversation"] for event in await drain(desk) if event["type"] == "message"]
+        assert heard == [chats[-1].pk]
+        await desk.disconnect()
+
+    run(scenario)
