@@ -9,8 +9,9 @@ Setup (bounded, set-based): on a throwaway PostgreSQL with its default settings,
 two shops, AGENTS agents in two teams with profiles, a supervisor; ONE conversation
 opened through `service.conversations.open_conversation`, then cloned N-1 times with
 INSERT … SELECT generate_series (every column as the model writes it): a year of
-conversations, one every few minutes, most resolved (RESOLVED_PERCENT), the rest open,
-pending or snoozed, a few unassigned; over the four channels, the 12 intents and
+conversations, one every few minutes; the newest ACTIVE_PERCENT are the desk's work
+(mostly open, some pending or snoozed, a tenth unassigned), the older ones resolved;
+over the four channels, the 12 intents and
 unclassified, both shops; SLA states met / breached / running. ANALYZE last.
 
 Figures (p50/p95/max in ms of at most --requests calls within --max-seconds, after
@@ -45,7 +46,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import clone, django_on_throwaway_postgres, emit, log  # noqa: E402
 
 AGENTS = 20
-RESOLVED_PERCENT = 95
+ACTIVE_PERCENT = 6
 WARM_UP = 5
 MINUTES_APART = 5
 INTENTS_SQL = (
@@ -94,10 +95,14 @@ def setup(count: int, now: datetime) -> dict[str, Any]:
     template = conversations.open_conversation(
         shop=shops[0], channel="web", contact="13800138000", contact_name="王小丽", subject="咨询", at=now
     )
+    # The newest ACTIVE_PERCENT of the conversations are the desk's work now (most of
+    # them open, some pending or snoozed, a few resolved already); the older ones resolved.
+    recent = f"g <= {max(1, count * ACTIVE_PERCENT // 100)}"
     active_sql = (
-        f"CASE WHEN mod(g, 100) < {RESOLVED_PERCENT} THEN 'resolved' "
-        "WHEN mod(g, 100) < 98 THEN 'open' WHEN mod(g, 100) = 98 THEN 'pending' ELSE 'snoozed' END"
+        f"CASE WHEN NOT ({recent}) OR mod(g, 20) >= 18 THEN 'resolved' "
+        "WHEN mod(g, 20) < 15 THEN 'open' WHEN mod(g, 20) < 17 THEN 'pending' ELSE 'snoozed' END"
     )
+    is_resolved = f"(NOT ({recent}) OR mod(g, 20) >= 18)"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE bench_agent (k int, id int, team_id int)")
         cursor.executemany(
@@ -108,7 +113,7 @@ def setup(count: int, now: datetime) -> dict[str, Any]:
         # The only parameter of clone's statement is the count and the template id; the
         # moment is spliced as a literal.
         moment = moment.replace("%s", f"'{now.isoformat()}'")
-        unassigned = f"mod(g, 100) IN ({RESOLVED_PERCENT}, {RESOLVED_PERCENT + 1})"
+        unassigned = f"({recent} AND mod(g, 20) < 2)"
         clone(
             cursor,
             "service_conversation",
@@ -127,19 +132,18 @@ def setup(count: int, now: datetime) -> dict[str, Any]:
                 "last_message_preview": "'在吗？我的快递到哪了 ' || g",
                 "created_at": f"{moment} - interval '10 minutes'",
                 "last_message_at": moment,
-                "waiting_since": f"CASE WHEN mod(g, 100) >= {RESOLVED_PERCENT} THEN {moment} ELSE NULL END",
-                "resolved_at": f"CASE WHEN mod(g, 100) < {RESOLVED_PERCENT} THEN {moment} ELSE NULL END",
+                "waiting_since": f"CASE WHEN {is_resolved} THEN NULL ELSE {moment} END",
+                "resolved_at": f"CASE WHEN {is_resolved} THEN {moment} ELSE NULL END",
                 "sla_state": (
-                    f"CASE WHEN mod(g, 100) < {RESOLVED_PERCENT} THEN "
+                    f"CASE WHEN {is_resolved} THEN "
                     "(CASE WHEN mod(g, 10) = 0 THEN 'breached' ELSE 'met' END) "
                     "WHEN mod(g, 7) = 0 THEN 'breached' ELSE 'running' END"
                 ),
-                "sla_due_at": f"CASE WHEN mod(g, 100) >= {RESOLVED_PERCENT} THEN {moment} + interval '1 minute' END",
+                "sla_due_at": f"CASE WHEN {is_resolved} THEN NULL ELSE {moment} + interval '1 minute' END",
                 "unread_agent": "mod(g, 3)",
             },
-            # By the hundred, so that every agent has active conversations (the active
-            # ones are the last few of each hundred).
-            extra=f"JOIN bench_agent a ON a.k = mod(g / 100, {AGENTS})",
+            # By the twenty, so that the agents' share of each status is the same.
+            extra=f"JOIN bench_agent a ON a.k = mod(g / 20, {AGENTS})",
         )
     connection.cursor().execute("ANALYZE")
     seconds = time.monotonic() - started
