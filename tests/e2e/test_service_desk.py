@@ -177,6 +177,7 @@ def test_buyer_and_agent_chat_live_with_a_quick_reply_and_a_forbidden_phrase(
     code = buyer.locator("#shown-code .code-shown").inner_text().strip()
     buyer.locator("#id_code").fill(code)
     buyer.locator("#sign-in").click()
+    buyer.wait_for_url(lambda url: "/sign-in/" not in url)
     buyer.goto(f"{asgi_server}/service/chat/?order={order.number}")
     buyer.locator("#chat-body").fill("你好，我的快递到哪了？")
     buyer.locator("#chat-send").click()
