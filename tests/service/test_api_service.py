@@ -419,3 +419,24 @@ def test_the_inbox_and_the_messages_take_a_fixed_number_of_queries(
         assert len(hua_api.get("/api/v1/service/conversations", view="all").json()) == 16
     with django_assert_max_num_queries(8):
         assert len(hua_api.get(f"/api/v1/service/conversations/{conversation.pk}/messages").json()) == 16
+
+
+@pytest.mark.parametrize("raw", ['{"body": "\\ud800"}', '{"body": "a\\u0000b"}', '{"body": ', "[1]", '"text"', "{}"])
+def test_bad_bodies_are_refused_cleanly(hua_api: ApiClient, conversation: Conversation, raw: str) -> None:
+    for url in (
+        f"/api/v1/service/conversations/{conversation.pk}/messages",
+        f"/api/v1/service/conversations/{conversation.pk}/notes",
+    ):
+        response = hua_api.post(url, raw)
+        assert response.status_code in (400, 422), (url, raw, response.content[:200])
+        assert set(response.json()) == {"code", "message", "details"}
+    assert Message.objects.filter(kind__in=["agent", "note"]).count() == 0
+
+
+def test_bad_query_strings_are_refused_cleanly(hua_api: ApiClient, alice_chat: ApiClient) -> None:
+    for query in ("q=a%00b", "q=%ED%A0%80", "view=" + "x" * 1000, "q=%23" + "9" * 40, "status=open&status=x"):
+        response = hua_api.client.get(f"/api/v1/service/conversations?{query}")
+        assert response.status_code in (200, 422), (query, response.content[:200])
+    for query in ("after=1e9", "after=-1", "after=" + "9" * 30):
+        response = alice_chat.client.get(f"/api/v1/portal/chat/messages?{query}")
+        assert response.status_code == 422, (query, response.content[:200])
