@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -278,6 +279,15 @@ async def through_the_layer(
 
     layer = get_channel_layer()
     sent: dict[Any, float] = {}
+    # As many sends at once as the layer's connection pool takes (web processes publish
+    # from a few request threads at a time, never hundreds at once).
+    gate = asyncio.Semaphore(16)
+
+    async def send(group: str, key: str, event: dict[str, Any]) -> None:
+        async with gate:
+            sent[key] = time.time()
+            await layer.group_send(group, {"type": realtime.EVENT_TYPE, "event": event})
+
     for round_ in range(rounds):
         if time.monotonic() > deadline:
             break
@@ -298,10 +308,7 @@ async def through_the_layer(
                 },
             }
             keys.append(key)
-            sent[key] = time.time()
-            sends.append(
-                layer.group_send(realtime.buyer_group(customer), {"type": realtime.EVENT_TYPE, "event": event})
-            )
+            sends.append(send(realtime.buyer_group(customer), key, event))
         await asyncio.gather(*sends)
         await chats.wait_for(keys, min(deadline, time.monotonic() + 10))
     latencies = [chats.arrivals[key] - at for key, at in sent.items() if key in chats.arrivals]
@@ -425,6 +432,7 @@ def main() -> None:
         if web is not None:
             stop(web)
         stop(redis)
+        shutil.rmtree(scratch, ignore_errors=True)
 
     def ratio(figure: dict[str, Any], name: str) -> float | None:
         return round(figure[name] / echo[name], 2) if echo[name] else None

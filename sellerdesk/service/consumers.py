@@ -74,6 +74,13 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # more than once: the ids delivered lately, so that each reaches it once.
         self.delivered: deque[Any] = deque(maxlen=DELIVERED_MEMORY)
 
+    async def refuse(self) -> None:
+        # Accepted, then closed with the application's code: a refused handshake reaches
+        # the browser as a bare 1006, which a client cannot tell from a network failure
+        # (live.js stops retrying on 4401 only).
+        await self.accept()
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
     async def join(self, *groups: str) -> None:
         for group in groups:
             if group not in self.joined:
@@ -219,7 +226,7 @@ class StaffConsumer(_Consumer):
         await super().connect()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not has_permission(user, "service.view"):
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse()
             return
         self.user: User = user
         self.name = user.display_name or user.get_full_name() or user.username
@@ -288,7 +295,7 @@ class BuyerConsumer(_Consumer):
         await super().connect()
         customer = await database_sync_to_async(self.session_customer)()
         if customer is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.refuse()
             return
         self.customer = customer
         self.name = customer.nickname or customer.name
