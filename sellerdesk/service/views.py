@@ -40,11 +40,12 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.orders.changes import CHANGEABLE, SHIPPING_CHANGEABLE
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import AWAITING_RECEIPT, OrderStatus, PaymentStatus
-from sellerdesk.service import conversations, forms, intents, order_actions, queries, quickreplies
+from sellerdesk.service import conversations, forms, intents, order_actions, queries, quickreplies, routing
 from sellerdesk.service.conversations import ForbiddenPhrases
 from sellerdesk.service.models import (
     INTENTS,
     UNCLASSIFIED,
+    AgentProfile,
     ComplaintProcedure,
     Conversation,
     ConversationEvent,
@@ -233,6 +234,15 @@ def _buyer_panel(conversation: Conversation, actor: User) -> dict[str, Any]:
     }
 
 
+def _agents(actor: User) -> list[AgentProfile]:
+    """Who a supervisor may give a conversation to (the routing refuses the offline)."""
+    if not has_permission(actor, "service.supervise"):
+        return []
+    return list(
+        AgentProfile.objects.select_related("user").filter(user__is_active=True).order_by("user__username")[:200]
+    )
+
+
 def _conversation_or_404(actor: User, pk: int) -> Conversation:
     try:
         return queries.conversation_for(actor, pk)
@@ -286,6 +296,7 @@ def _render_desk(
                 "call_form": forms.CallForm(initial={"number": conversation.contact}),
                 "priority_form": forms.PriorityForm(initial={"priority": conversation.priority}),
                 "has_complaint": ComplaintProcedure.objects.filter(conversation=conversation).exists(),
+                "agents": _agents(actor),
                 "intent_choices": list(INTENT_LABELS.items()),
                 "statuses": ConversationStatus,
                 "sla_states": SlaState,
@@ -393,14 +404,15 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, conversation)
 
 
-MOVES = ("resolve", "wait", "reopen", "snooze", "priority", "complaint")
+MOVES = ("resolve", "wait", "reopen", "snooze", "priority", "complaint", "take", "assign")
 
 
 @staff_required
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
     """Resolve, wait for the buyer (pending), snooze for some hours, reopen; the priority;
-    mark it a complaint (the complaint checklist starts)."""
+    mark it a complaint (the complaint checklist starts); take an unassigned one, or (a
+    supervisor) give it to another agent or back to the queue (service.routing.assign)."""
     actor = _actor(request)
     conversation = _conversation_or_404(actor, pk)
     action = request.POST.get("action", "")
@@ -423,6 +435,14 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             conversations.set_priority(conversation=conversation, actor=actor, priority=priority)
         elif action == "complaint":
             conversations.mark_complaint(conversation=conversation, actor=actor)
+        elif action == "take":
+            routing.assign(conversation=conversation, agent=actor, actor=actor)
+        elif action == "assign":
+            agent_id = request.POST.get("agent", "")
+            agent = User.objects.filter(pk=int(agent_id)).first() if agent_id.isdigit() else None
+            if agent_id and agent is None:
+                raise ValidationFailed({"agent": _("No such agent.")})
+            routing.assign(conversation=conversation, agent=agent, actor=actor, reason=request.POST.get("reason", ""))
         else:
             raise ValidationFailed({"action": _("one of %(values)s") % {"values": ", ".join(MOVES)}})
     except DomainError as error:

@@ -462,3 +462,25 @@ def test_a_call_is_logged_in_the_conversation_or_as_a_new_one(tee: Any, hua: Use
     assert response["Location"].startswith(reverse("service:conversation", args=[new.conversation_id]))
     assert [str(note) for note in refused.context["messages"]]
     assert Message.objects.filter(kind="call").count() == 2
+
+
+def test_an_agent_takes_an_unassigned_conversation_and_a_supervisor_gives_it_back(
+    tee: Any, hua: User, client_of: Client
+) -> None:
+    from sellerdesk.service.models import Presence
+
+    conversation = chat(place(("TEE", 1)))
+    Conversation.objects.filter(pk=conversation.pk).update(assignee=None)
+    AgentProfile.objects.create(user=hua, presence=Presence.ONLINE)
+    boss = make_user("boss", "supervisor", "老王")
+    supervisor = Client()
+    supervisor.force_login(boss)
+
+    client_of.post(reverse("service:move", args=[conversation.pk]), {"action": "take"})
+    assert Conversation.objects.get(pk=conversation.pk).assignee == hua
+    assert [profile.user for profile in page(supervisor, conversation).context["agents"]] == [hua]
+    assert page(client_of, conversation).context["agents"] == []
+
+    supervisor.post(reverse("service:move", args=[conversation.pk]), {"action": "assign", "agent": ""})
+
+    assert Conversation.objects.get(pk=conversation.pk).assignee is None
