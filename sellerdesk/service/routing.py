@@ -24,6 +24,7 @@ supervisor's decision) puts a supervisor on the conversation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -101,43 +102,58 @@ def _serves_shop(profile: AgentProfile, shop_id: int) -> bool:
     return not shops or shop_id in shops
 
 
-def _language_fits(profile: AgentProfile, language: str) -> bool:
-    # No languages listed: the shop's own language (zh-hans) only.
-    languages = profile.languages or ["zh-hans"]
-    return language in languages
+@dataclass(frozen=True)
+class Candidate:
+    """What routing reads of an online agent with room: plain values, no model objects
+    (the hot path of every new conversation)."""
+
+    profile_id: int
+    user_id: int
+    skills: tuple[str, ...]
+    intents: tuple[str, ...]
+    languages: tuple[str, ...]
+    open_count: int
+    max_chats: int
+    last_assigned_at: datetime | None
 
 
-def _skill_fits(profile: AgentProfile, skill: str) -> bool:
-    return not skill or not profile.skills or skill in profile.skills
-
-
-def candidates(conversation: Conversation) -> list[AgentProfile]:
+def candidates(conversation: Conversation) -> list[Candidate]:
     """The online agents with room who serve the conversation's shop, best first (one
     query for the profiles, one for their shops; no counting)."""
     skill = conversation.skill or skill_for(conversation.intent)
-    profiles = [
-        profile
-        for profile in AgentProfile.objects.filter(presence=Presence.ONLINE, open_count__lt=F("max_chats"))
-        .select_related("user")
-        .prefetch_related("shops")
-        if profile.user.is_active and _serves_shop(profile, conversation.shop_id)
+    rows = list(
+        AgentProfile.objects.filter(
+            presence=Presence.ONLINE, open_count__lt=F("max_chats"), user__is_active=True
+        ).values_list("pk", "user_id", "skills", "intents", "languages", "open_count", "max_chats", "last_assigned_at")
+    )
+    shops: dict[int, set[int]] = {}
+    for profile_id, shop_id in AgentProfile.shops.through.objects.filter(
+        agentprofile_id__in=[row[0] for row in rows]
+    ).values_list("agentprofile_id", "shop_id"):
+        shops.setdefault(profile_id, set()).add(shop_id)
+    found = [
+        Candidate(pk, user_id, tuple(skills or ()), tuple(intents or ()), tuple(languages or ()), load, cap, last)
+        for pk, user_id, skills, intents, languages, load, cap, last in rows
+        # No shops listed: every shop.
+        if not shops.get(pk) or conversation.shop_id in shops[pk]
     ]
     epoch = datetime.min.replace(tzinfo=timezone.get_current_timezone())
 
-    def rank(profile: AgentProfile) -> tuple[Any, ...]:
-        language_fits = _language_fits(profile, conversation.language)
-        skill_fits = _skill_fits(profile, skill)
-        prefers_intent = bool(conversation.intent) and conversation.intent in (profile.intents or [])
+    def rank(candidate: Candidate) -> tuple[Any, ...]:
+        # No languages listed: the shop's own language (zh-hans) only.
+        language_fits = conversation.language in (candidate.languages or ("zh-hans",))
+        skill_fits = not skill or not candidate.skills or skill in candidate.skills
+        prefers_intent = bool(conversation.intent) and conversation.intent in candidate.intents
         return (
             not language_fits,
             not skill_fits,
             not prefers_intent,
-            profile.open_count / max(profile.max_chats, 1),
-            profile.last_assigned_at or epoch,
-            profile.pk,
+            candidate.open_count / max(candidate.max_chats, 1),
+            candidate.last_assigned_at or epoch,
+            candidate.profile_id,
         )
 
-    return sorted(profiles, key=rank)
+    return sorted(found, key=rank)
 
 
 def _claim(profile_id: int, *, at: datetime) -> bool:
@@ -210,10 +226,11 @@ def route(conversation: Conversation, *, at: datetime) -> User | None:
                 user = User.objects.get(pk=last)
                 _set_assignee(conversation, user, at=at, reason="reopened")
                 return user
-        for profile in candidates(conversation):
-            if _claim(profile.pk, at=at):
-                _set_assignee(conversation, profile.user, at=at, reason="route")
-                return profile.user
+        for candidate in candidates(conversation):
+            if _claim(candidate.profile_id, at=at):
+                user = User.objects.get(pk=candidate.user_id)
+                _set_assignee(conversation, user, at=at, reason="route")
+                return user
     return None
 
 
