@@ -276,11 +276,13 @@
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
-        ["desk-inbox", "desk-thread"].forEach(function (id) {
-          var fresh = page.getElementById(id);
-          var old = document.getElementById(id);
+        // The views' counts, the list and the thread; never the filters or a form being filled.
+        [".desk-views", "[data-inbox]", "#desk-thread"].forEach(function (selector) {
+          var fresh = page.querySelector(selector);
+          var old = document.querySelector(selector);
           if (!fresh || !old) return;
-          var focusedRow = id === "desk-inbox" && document.activeElement && old.contains(document.activeElement)
+          if (selector === "#desk-thread" && old.querySelector("details[open]")) return;
+          var focusedRow = selector === "[data-inbox]" && document.activeElement && old.contains(document.activeElement)
             ? document.activeElement.closest("[data-inbox-row]") : null;
           var focusedId = focusedRow && focusedRow.getAttribute("data-conversation-id");
           old.replaceWith(document.importNode(fresh, true));
