@@ -16,6 +16,7 @@
   "use strict";
 
   var HEARTBEAT_MS = 25000;
+  var CATCH_UP_EVERY_BEATS = 4;
   var PONG_TIMEOUT_MS = 10000;
   var TYPING_EVERY_MS = 2000;
   var AWAY_AFTER_MS = 5 * 60 * 1000;
@@ -135,10 +136,19 @@
 
   Live.prototype.heartbeat = function () {
     var self = this;
+    var beats = 0;
     clearInterval(this.timers.ping);
     this.timers.ping = setInterval(function () {
       if (!self.socket || self.socket.readyState !== 1) return;
       self.send({type: "ping"});
+      // Now and then catch up although the socket stayed open: an event the server could
+      // not publish (its Redis was away a moment) is in the database all the same.
+      beats += 1;
+      if (beats % CATCH_UP_EVERY_BEATS === 0) {
+        for (var id in self.conversations) {
+          if (Object.prototype.hasOwnProperty.call(self.conversations, id)) self.sendSubscribe(+id);
+        }
+      }
       clearTimeout(self.timers.pong);
       self.timers.pong = setTimeout(function () {
         // Nothing heard since the ping: the connection is dead without having said so.
