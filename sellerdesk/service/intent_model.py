@@ -40,7 +40,11 @@ class Prediction:
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS_CSV = DATA / "intent_corpus.csv"
 MODEL_FILE = DATA / "intent_model.joblib"
-DEFAULT_THRESHOLD = 0.45
+# Chit-chat is a label of its own, so the threshold only catches messages the model
+# hesitates on; 0.25 (with C=30) was chosen by cross-validation on the corpus grouped by
+# hand-written message with its varied copies (so that no copy of a test message is
+# trained on), never on bench/data's sets.
+DEFAULT_THRESHOLD = 0.25
 # Longer messages add nothing the first sentences do not say, and cost time.
 MAX_CHARS = 400
 LABELS = (*INTENTS, UNCLASSIFIED)
@@ -77,6 +81,7 @@ def read_corpus(path: Path = CORPUS_CSV) -> list[tuple[str, str]]:
 def build_pipeline() -> Any:
     """The untrained pipeline (scikit-learn imported here: only training and loading
     need it)."""
+    import numpy
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -91,10 +96,10 @@ def build_pipeline() -> Any:
                     min_df=2,
                     sublinear_tf=True,
                     max_features=30000,
-                    dtype=__import__("numpy").float32,
+                    dtype=numpy.float32,
                 ),
             ),
-            ("model", LogisticRegression(C=12.0, max_iter=2000)),
+            ("model", LogisticRegression(C=30.0, max_iter=3000)),
         ]
     )
 
