@@ -15,7 +15,7 @@ How a draft is matched:
 2. Punctuation, spaces and emoji become one clause boundary mark "|" (a run of them one
    mark), so that "公司，规定 是这样！" reads "公司|规定|是这样|".
 3. Each wording is compiled to a regular expression whose characters may be separated by
-   a clause mark and by one filler word (的 了 啊 呀 吧 呢 哦 嘛 都 也 就 还 真 可): "公司的规定
+   a clause mark and by one filler word (的 了 啊 呀 吧 呢 哦 嘛 啦 咯 哟 嘞 都 也 就 还 真 可): "公司的规定
    就是这样" matches "公司规定是这样". `(甲|乙)` gives alternatives, `?` makes the previous
    character or group optional, `…` allows a gap of up to six characters within the
    clause, and `$` requires the clause to end there (only fillers may follow before the
@@ -50,9 +50,9 @@ SEED_CSV = Path(__file__).resolve().parent / "data" / "forbidden_phrases.csv"
 
 BOUNDARY = "|"
 # Words that may stand between the words of a phrase without changing what it says.
-FILLERS = "的了啊呀吧呢哦嘛都也就还真可"
+FILLERS = "的了啊呀吧呢哦嘛啦咯哟嘞都也就还真可"
 _GLUE = rf"(?:\{BOUNDARY}?[{FILLERS}]?\{BOUNDARY}?)"
-_CLAUSE_END = rf"(?=[{FILLERS}哈呐喔滴嗯]*(?:\{BOUNDARY}|$))"
+_CLAUSE_END = rf"(?=[{FILLERS}哈呐喔滴嗯诶欸亲]*(?:\{BOUNDARY}|$))"
 _CLAUSE_START = rf"(?:(?<=\{BOUNDARY})|^)"
 _GAP = rf"[^\{BOUNDARY}]{{0,6}}?"
 _PRONOUNS = str.maketrans({"你": "您", "妳": "您", "咱": "我", "俺": "我"})
