@@ -25,11 +25,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.service import intent_model
+from sellerdesk.service import events, intent_model
 from sellerdesk.service.intent_model import LABELS, Prediction
 from sellerdesk.service.models import INTENTS, UNCLASSIFIED, IntentCorrection, Message, MessageKind
 
@@ -37,7 +38,42 @@ from sellerdesk.service.models import INTENTS, UNCLASSIFIED, IntentCorrection, M
 # the bench run without a database); they must be the models' labels.
 assert intent_model.INTENTS == INTENTS and intent_model.UNCLASSIFIED == UNCLASSIFIED
 
-__all__ = ["Prediction", "classify", "classify_many", "correct_intent", "correction_rows"]
+__all__ = ["INTENT_LABELS", "Prediction", "classify", "classify_many", "correct_intent", "correction_rows", "label"]
+
+# How the desk names each intent (the codes are the API's and stay English).
+INTENT_LABELS: dict[str, Any] = {
+    "where_is_my_order": gettext_lazy("Where is my order"),
+    "urge_shipping": gettext_lazy("Hurry the shipping"),
+    "change_address": gettext_lazy("Change the address"),
+    "change_item": gettext_lazy("Change colour or size"),
+    "cancel_order": gettext_lazy("Cancel the order"),
+    "refund_request": gettext_lazy("Refund"),
+    "return_exchange": gettext_lazy("Return or exchange"),
+    "damaged_or_wrong": gettext_lazy("Damaged or wrong goods"),
+    "price_bargain": gettext_lazy("Price and discounts"),
+    "product_question": gettext_lazy("Product question"),
+    "payment_problem": gettext_lazy("Payment problem"),
+    "complaint": gettext_lazy("Complaint"),
+    UNCLASSIFIED: gettext_lazy("Unclassified"),
+}
+assert set(INTENT_LABELS) == set(LABELS)
+
+INTENT_CORRECTED = "service_intent_corrected"
+
+
+def label(intent: str) -> str:
+    """The intent's name in the current language ("" for none, the code when unknown)."""
+    if not intent:
+        return ""
+    return str(INTENT_LABELS.get(intent, intent))
+
+
+events.register_code(
+    INTENT_CORRECTED,
+    gettext_lazy("Intent corrected: %(before)s → %(after)s"),
+    format=lambda p: {"before": label(p.get("before", "")) or "—", "after": label(p.get("after", ""))},
+    example={"message": 1, "before": "product_question", "after": "return_exchange"},
+)
 
 _model: Any = None
 _lock = threading.Lock()
@@ -99,8 +135,9 @@ def correct_intent(*, message: Message, intent: str, actor: User, at: datetime |
     """An agent corrects the intent of a buyer message: the message takes the new intent
     (confidence 1.0), and so does its conversation when its intent was this message's;
     an IntentCorrection keeps the text with the predicted and corrected labels for
-    retraining. `intent` must be one of the twelve labels or "unclassified"
-    (ValidationFailed otherwise); PermissionDenied outside the agent's shops."""
+    retraining; the conversation's timeline says who corrected what. `intent` must be one
+    of the twelve labels or "unclassified" (ValidationFailed otherwise); PermissionDenied
+    outside the agent's shops."""
     from sellerdesk.service import access
 
     require(actor, "service.reply")
@@ -126,4 +163,13 @@ def correct_intent(*, message: Message, intent: str, actor: User, at: datetime |
             conversation.intent = intent
             conversation.intent_confidence = 1.0
             conversation.save(update_fields=["intent", "intent_confidence"])
+        events.record_event(
+            conversation=conversation,
+            code=INTENT_CORRECTED,
+            actor=actor,
+            at=moment,
+            message=locked.pk,
+            before=previous,
+            after=intent,
+        )
     return locked
