@@ -29,6 +29,8 @@ router = Router(tags=["service desk"])
 # Far above any chat message (the desk's limit is SERVICE MAX_MESSAGE_CHARS); the matcher
 # and the model are linear, this only bounds the work one request can ask for.
 MAX_TEXT = 20000
+# Ids beyond a database integer are no row (and would make SQLite raise OverflowError).
+MAX_ID = 2**63 - 1
 
 
 class Strict(BaseModel):
@@ -151,7 +153,7 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _phrase(phrase_id: int) -> ForbiddenPhrase:
-    row = ForbiddenPhrase.objects.filter(pk=phrase_id).first()
+    row = ForbiddenPhrase.objects.filter(pk=phrase_id).first() if 0 < phrase_id <= MAX_ID else None
     if row is None:
         raise NotFound(_("No forbidden phrase %(id)s.") % {"id": phrase_id}, details={"id": phrase_id})
     return row
@@ -225,7 +227,7 @@ class HitCountOut(BaseModel):
 class HitCountQuery(BaseModel):
     start: datetime
     end: datetime
-    shop_id: int | None = None
+    shop_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @router.get("/service/forbidden-hits/by-agent", response={200: list[HitCountOut], **ERROR_RESPONSES})
@@ -257,7 +259,7 @@ def correct_intent(request: HttpRequest, message_id: int, payload: IntentIn) -> 
     agent's shops); the correction is kept for retraining (scripts/train_intents.py)."""
     actor = actor_of(request)
     require(actor, "service.reply")
-    message = Message.objects.filter(pk=message_id).first()
+    message = Message.objects.filter(pk=message_id).first() if 0 < message_id <= MAX_ID else None
     if message is None:
         raise NotFound(_("No message %(id)s.") % {"id": message_id}, details={"id": message_id})
     message = intents.correct_intent(message=message, intent=payload.intent, actor=actor)

@@ -166,3 +166,12 @@ def test_a_bad_correction_changes_nothing(agent_api: ApiClient, warehouse_user: 
     assert IntentCorrection.objects.count() == 0
     message.refresh_from_db()
     assert message.intent == "unclassified"
+
+
+def test_ids_beyond_the_database_are_not_found(supervisor_api: ApiClient, agent_api: ApiClient) -> None:
+    huge = 2**70
+    assert supervisor_api.get(f"/api/v1/service/forbidden-phrases/{huge}").status_code == 404
+    assert supervisor_api.patch(f"/api/v1/service/forbidden-phrases/{huge}", {"active": False}).status_code == 404
+    assert agent_api.post(f"/api/v1/service/messages/{huge}/intent", {"intent": "complaint"}).status_code == 404
+    query = f"?start=2026-06-02T00:00:00%2B08:00&end=2026-06-03T00:00:00%2B08:00&shop_id={huge}"
+    assert supervisor_api.get("/api/v1/service/forbidden-hits/by-agent" + query).status_code == 422
