@@ -83,3 +83,29 @@ def test_training_without_the_file_gives_the_same_labels(tmp_path: Any) -> None:
     shipped = intents.model()
     texts = [intent_model.normalise(text) for text in EXAMPLES.values()]
     assert list(model.predict(texts)) == list(shipped.predict(texts))
+
+
+def test_the_retrain_script_learns_the_corrections(db: Any, tmp_path: Any) -> None:
+    import importlib.util
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sellerdesk.service.models import IntentCorrection
+
+    spec = importlib.util.spec_from_file_location("train_intents", "scripts/train_intents.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    text = "蓝莓味的还有吗"  # a question about the goods, corrected to a complaint on purpose
+    for minute in range(3):
+        IntentCorrection.objects.create(
+            text=text,
+            predicted="product_question",
+            corrected="complaint",
+            at=datetime(2026, 6, 2, 10, minute, tzinfo=ZoneInfo("Asia/Shanghai")),
+        )
+    output = tmp_path / "model.joblib"
+    assert script.main(["--output", str(output)]) == 0
+    retrained = intent_model.load(output)
+    assert list(retrained.predict([intent_model.normalise(text)])) == ["complaint"]
+    assert intents.classify(text).intent == "product_question"  # the shipped model is untouched
