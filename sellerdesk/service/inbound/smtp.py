@@ -50,9 +50,7 @@ def _store(raw: bytes, recipients: list[str]) -> str:
 class MailinHandler:
     """aiosmtpd handler: RCPT checks the mailbox, DATA stores the mail."""
 
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         if not await sync_to_async(_accepts, thread_sensitive=False)(address):
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
