@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from sellerdesk.core.errors import Conflict, ValidationFailed
+from sellerdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.customers.models import Customer
 from sellerdesk.notifications import outbox
@@ -459,6 +459,8 @@ def send_reply(
             conversation = locked(conversation)
             if conversation.status == ConversationStatus.RESOLVED:
                 reopen_locked(conversation, actor=actor, at=at)
+            if conversation.assignee_id is None:
+                _take_on_reply(conversation, actor=actor, at=at)
             message = Message.objects.create(
                 conversation=conversation,
                 kind=MessageKind.AGENT,
@@ -507,6 +509,18 @@ def send_reply(
         attachment_files.discard(stored)
         raise
     return message
+
+
+def _take_on_reply(conversation: Conversation, *, actor: User, at: datetime) -> None:
+    """An agent who answers an unassigned conversation takes it, as agents of the desks
+    they come from expect (the reply and the figures are theirs), when routing lets them:
+    an agent profile, online, serving the shop, room under the cap. Otherwise the reply
+    still goes and the conversation stays in the queue."""
+    try:
+        routing.assign(conversation=conversation, agent=actor, actor=actor, at=at, reason="replied")
+    except (Conflict, ValidationFailed, PermissionDenied):
+        return
+    conversation.refresh_from_db(fields=["assignee", "last_assignee", "team"])
 
 
 def add_note(*, conversation: Conversation, actor: User, body: str, at: datetime | None = None) -> Message:

@@ -59,6 +59,7 @@ REASON_LABELS: dict[str, Any] = {
     "reopened": gettext_lazy("back to their agent"),
     "reassign": gettext_lazy("reassigned"),
     "take": gettext_lazy("taken"),
+    "replied": gettext_lazy("answered it"),
     "offline": gettext_lazy("agent went offline"),
     "sla_breach": gettext_lazy("service level breached"),
     "complaint": gettext_lazy("complaint"),

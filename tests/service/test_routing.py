@@ -242,3 +242,24 @@ def test_an_agent_coming_online_gets_the_queue_from_the_routing_job() -> None:
     with pytest.raises(ValidationFailed):
         routing.set_presence(user=newcomer, presence="asleep", at=T)
     assert AgentProfile.objects.get(user=newcomer).presence == Presence.ONLINE
+
+
+def test_an_agent_answering_an_unassigned_conversation_takes_it_when_routing_lets_them(monkeypatch) -> None:
+    from sellerdesk.service import conversations, forbidden
+
+    monkeypatch.setattr(forbidden, "check_draft", lambda text: [])
+    online = agent("online", max_chats=2)
+    full = agent("full", max_chats=1, open_count=1)
+    first, second = waiting(), waiting()
+
+    conversations.send_reply(conversation=first, actor=online, body="您好，在的", at=T)
+    conversations.send_reply(conversation=second, actor=full, body="您好，在的", at=T)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.assignee == online and profile(online).open_count == 1
+    event = ConversationEvent.objects.filter(conversation=first, code="conversation_assigned").get()
+    assert event.data["reason"] == "replied"
+    # At their cap: the reply went, the conversation stays in the queue for others.
+    assert second.assignee is None and profile(full).open_count == 1
+    assert second.messages.filter(kind="agent").count() == 1
