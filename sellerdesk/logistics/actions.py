@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from sellerdesk.core import messages, refcache
 from sellerdesk.core.addresses import canonical_division
 from sellerdesk.core.audit import changes_of
-from sellerdesk.core.errors import Conflict, InvalidTransition, ValidationFailed
+from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.logistics import events
@@ -46,7 +46,7 @@ from sellerdesk.logistics.shipped_elsewhere import (  # noqa: F401  (tracking an
 )
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.logistics.stopping import request_carrier_stop
-from sellerdesk.orders import states as order_states
+from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
 
@@ -433,33 +433,19 @@ def mark_handed_over(*, shipment: Shipment, actor: User | None, at: datetime | N
 
 # --- receipt auto-confirmation -------------------------------------------------------------
 
-MAX_EXTENSION_DAYS = 30
+MAX_EXTENSION_DAYS = order_actions.MAX_RECEIPT_EXTENSION_DAYS
 
 
 def extend_auto_confirm(
     *, order: Order, days: int, reason: str, actor: User | None, at: datetime | None = None
 ) -> Order:
     """Push the order's automatic receipt confirmation `days` later (延长收货), e.g. while a
-    parcel is delayed or an exchange is under way. Audited on the order's timeline."""
+    parcel is delayed or an exchange is under way: orders.actions.extend_receipt, with
+    the parcel desk's rule that a reason is always given. Audited on the order's timeline."""
     require(actor, "orders.confirm_receipt")
-    bad: dict[str, str] = {}
-    if not 1 <= days <= MAX_EXTENSION_DAYS:
-        bad["days"] = _("between 1 and %(max)s") % {"max": MAX_EXTENSION_DAYS}
     if not reason.strip():
-        bad["reason"] = _("say why the confirmation is extended")
-    elif len(reason.strip()) > 200:
-        bad["reason"] = _("at most 200 characters")
-    if bad:
+        bad: dict[str, str] = {"reason": _("say why the confirmation is extended")}
+        if not 1 <= days <= MAX_EXTENSION_DAYS:
+            bad["days"] = _("between 1 and %(max)s") % {"max": MAX_EXTENSION_DAYS}
         raise ValidationFailed(bad)
-    at = at or timezone.now()
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status not in order_states.AWAITING_RECEIPT or order.auto_confirm_at is None:
-            raise InvalidTransition(current=order.status, action="extend_auto_confirm")
-        before = order.auto_confirm_at
-        order.auto_confirm_at = before + timedelta(days=days)
-        order.save(update_fields=["auto_confirm_at"])
-        events.auto_confirm_extended_event(
-            order, before=before, after=order.auto_confirm_at, days=days, reason=reason.strip(), actor=actor, at=at
-        )
-    return order
+    return order_actions.extend_receipt(order=order, actor=actor, days=days, reason=reason, at=at)

@@ -319,21 +319,6 @@ def exception_resolved_event(
     )
 
 
-def auto_confirm_extended_event(
-    order: Order, *, before: datetime, after: datetime, days: int, reason: str, actor: User | None, at: datetime
-) -> OrderEvent:
-    return write_event(
-        order,
-        OrderEventType.AUTO_CONFIRM_EXTENDED,
-        actor=actor,
-        at=at,
-        before=before.isoformat(),
-        after=after.isoformat(),
-        days=days,
-        reason=reason,
-    )
-
-
 # --- a shop's carrier rules (core.audit, kind "shop_settings") -------------------------------
 
 LOGISTICS_SETTINGS_CHANGED = "logistics_settings_changed"
