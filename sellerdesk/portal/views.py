@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,6 +43,9 @@ def buyer_required(view: View) -> View:
         request.buyer = customer  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
+    # Marks a buyer's page wherever it is served (the service desk's chat page too):
+    # signing in may return to it (_safe_next).
+    guarded.portal_buyer_page = True  # type: ignore[attr-defined]
     return guarded
 
 
@@ -66,8 +69,19 @@ def order_or_404(request: HttpRequest, number: str) -> Order:
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a page of the portal itself: never a redirect to another site or the staff side.
-    return target if target.startswith("/portal/") and not target.startswith("//") else reverse("portal:orders")
+    # Only a buyer's page of this site (a view behind buyer_required): never a redirect
+    # to another site or to the staff side.
+    if target.startswith("/") and not target.startswith("//") and _is_buyer_page(target):
+        return target
+    return reverse("portal:orders")
+
+
+def _is_buyer_page(target: str) -> bool:
+    try:
+        match = resolve(urlsplit(target).path)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "portal_buyer_page", False))
 
 
 @require_GET

@@ -125,6 +125,30 @@ def test_next_never_leaves_the_portal(alice_order: Order) -> None:
     assert response["Location"] == "/portal/orders/"
 
 
+@pytest.mark.parametrize(
+    ("target", "lands_on"),
+    [
+        ("/service/chat/", "/service/chat/"),  # a buyer's page served by the service desk
+        ("/portal/orders/", "/portal/orders/"),
+        ("/service/", "/portal/orders/"),  # the staff desk is not a buyer's page
+        ("/admin/", "/portal/orders/"),
+        ("//evil.example/service/chat/", "/portal/orders/"),
+        ("/no/such/page/", "/portal/orders/"),
+    ],
+)
+def test_signing_in_returns_to_the_buyers_page_that_asked(alice_order: Order, target: str, lands_on: str) -> None:
+    client = Client()
+    sent = client.post(
+        f"/portal/sign-in/code/?next={target}",
+        {"order_number": alice_order.number, "phone": alice_order.buyer_phone},
+    )
+    response = client.post(
+        f"/portal/sign-in/?next={target}",
+        {"order_number": alice_order.number, "phone": alice_order.buyer_phone, "code": sent.context["shown_code"]},
+    )
+    assert response["Location"] == lands_on
+
+
 # --- nobody else's data --------------------------------------------------------------------
 
 
