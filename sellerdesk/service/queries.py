@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import NotFound, ValidationFailed
@@ -122,7 +122,17 @@ def counts(actor: User) -> dict[str, int]:
     """How many active conversations each inbox view holds for `actor`."""
     require(actor, "service.view")
     active = _visible(actor).filter(status__in=list(ACTIVE_STATUSES))
-    return {view: _view(active, actor, view).count() for view in VIEWS}
+    # One pass over the active rows, one COUNT … FILTER per view (not a query per view).
+    team = _team_id(actor)
+    aggregates = {
+        "mine": Count("pk", filter=Q(assignee_id=actor.pk)),
+        "unassigned": Count("pk", filter=Q(assignee__isnull=True)),
+        "all": Count("pk"),
+    }
+    if team is not None:
+        aggregates["team"] = Count("pk", filter=Q(team_id=team))
+    found = active.aggregate(**aggregates)
+    return {view: int(found.get(view) or 0) for view in VIEWS}
 
 
 def unread_total(actor: User) -> int:

@@ -83,13 +83,13 @@ def test_a_calendar_made_seeded_and_edited_on_screen(boss_client: Client) -> Non
 
 
 def test_bad_periods_are_shown_and_nothing_changes(boss_client: Client) -> None:
-    with translation.override("en"):
-        created = boss_client.post("/service/admin/calendars/", {"name": "客服", **week()})
-        calendar = BusinessCalendar.objects.get()
-        bad = boss_client.post(
-            f"/service/admin/calendars/{calendar.pk}/",
-            {"what": "periods", "name": "客服", **week("09:00-12:00, 11:00-13:00"), "day6": "lunch"},
-        )
+    created = boss_client.post("/service/admin/calendars/", {"name": "客服", **week()})
+    calendar = BusinessCalendar.objects.get()
+    bad = boss_client.post(
+        f"/service/admin/calendars/{calendar.pk}/",
+        {"what": "periods", "name": "客服", **week("09:00-12:00, 11:00-13:00"), "day6": "lunch"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert created.status_code == 302
     assert bad.status_code == 422
     body = bad.content.decode()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from sellerdesk.core.models import User
 from sellerdesk.orders.models import Order, OrderEvent
@@ -67,9 +67,12 @@ def chat(order: Order, *, assignee: User | None = None, text: str = "我的快�
     return Conversation.objects.get(pk=conversation.pk)
 
 
-def page(client: Client, conversation: Conversation | None = None, **params: str) -> Any:
+def page(client: Client, conversation: Conversation | None = None, language: str = "", **params: str) -> Any:
+    """The desk (or one conversation on it), in `language` when given (the reader's
+    Accept-Language: translation.override does not reach the test client's request)."""
     url = reverse("service:conversation", args=[conversation.pk]) if conversation else reverse("service:desk")
-    return client.get(url, params)
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    return client.get(url, params, **headers)
 
 
 # --- the inbox ------------------------------------------------------------------------------------
@@ -79,8 +82,7 @@ def test_the_desk_lists_my_conversations_with_counts_and_unread_marks(tee: Any, 
     mine = chat(place(("TEE", 1)), assignee=hua)
     waiting = chat(place(("TEE", 1)))
 
-    with translation.override("en"):
-        response = page(client_of)
+    response = page(client_of, language="en")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -142,8 +144,7 @@ def test_opening_a_conversation_shows_the_thread_and_the_buyer_and_reads_it(
     conversation = chat(order, assignee=hua)
     conversations.add_note(conversation=conversation, actor=hua, body="买家是老客户")
 
-    with translation.override("en"):
-        response = page(client_of, conversation)
+    response = page(client_of, conversation, language="en")
 
     html = response.content.decode()
     assert response.status_code == 200

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from sellerdesk.core.models import User
 from sellerdesk.orders.models import Order
@@ -42,8 +41,7 @@ def test_the_page_asks_a_stranger_to_sign_in_to_the_portal(db: Any, agent: User)
 def test_the_buyers_first_message_opens_their_web_chat_and_comes_back_as_the_socket_has_it(
     alice: Client, alice_order: Order
 ) -> None:
-    with translation.override("en"):
-        empty = alice.get("/service/chat/")
+    empty = alice.get("/service/chat/", HTTP_ACCEPT_LANGUAGE="en")
     assert empty.status_code == 200
     assert "Ask us anything about your order" in empty.content.decode()
 
@@ -106,8 +104,7 @@ def test_reading_the_page_marks_the_agents_messages_read(alice: Client, agent: U
 
 
 def test_a_refused_message_says_why_and_writes_nothing(alice: Client) -> None:
-    with translation.override("en"):
-        response = alice.post("/service/chat/send/", {"body": "   "}, **JSON)
+    response = alice.post("/service/chat/send/", {"body": "   "}, HTTP_ACCEPT_LANGUAGE="en", **JSON)
 
     assert response.status_code == 422
     assert "body" in str(response.json()["details"])
