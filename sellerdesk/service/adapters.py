@@ -28,6 +28,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.utils import timezone
 
+from sellerdesk.service import config
+
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Sellerdesk-Signature"
@@ -72,7 +74,7 @@ class MarketplaceAdapter(Protocol):
 
 def service_settings() -> dict[str, Any]:
     """settings.SELLERDESK["SERVICE"] (every key optional)."""
-    return dict(settings.SELLERDESK.get("SERVICE", {}))
+    return config.service_settings()
 
 
 def sign(body: bytes, secret: str) -> str:

@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -40,6 +39,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
+from sellerdesk.service import config
 from sellerdesk.service.access import agent_shop_ids
 from sellerdesk.service.models import (
     Attachment,
@@ -584,7 +584,7 @@ def import_archive(*, data: bytes, actor: User | None) -> ImportResult:
 def retention_days() -> int:
     """How long resolved conversations are kept after their last message (SERVICE
     RETENTION_DAYS, two years by default: long enough for any marketplace dispute)."""
-    return int(settings.SELLERDESK.get("SERVICE", {}).get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    return int(config.setting("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
 
 def purge(*, now: datetime) -> int:

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from sellerdesk.aftersales.evidence import EvidenceTooLarge, check_image
 from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.service import config
 from sellerdesk.service.models import Attachment, Message
 
 MAX_ATTACHMENTS = 5
@@ -51,7 +51,7 @@ class StoredFile:
 
 
 def max_attachment_bytes() -> int:
-    return int(settings.SELLERDESK.get("SERVICE", {}).get("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_BYTES))
+    return int(config.setting("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_BYTES))
 
 
 def read_upload(upload: IO[bytes], *, name: str, declared_size: int | None = None) -> IncomingFile:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from sellerdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission, require
-from sellerdesk.service import events
+from sellerdesk.service import config, events
 from sellerdesk.service.access import agent_shop_ids, require_access
 from sellerdesk.service.models import PRE_SALE_INTENTS, UNCLASSIFIED, Conversation, FollowUpTask
 
@@ -55,7 +54,7 @@ def events_time(value: Any) -> str:
 
 
 def _service_setting(name: str, default: float) -> float:
-    return float(settings.SELLERDESK.get("SERVICE", {}).get(name, default))
+    return float(config.setting(name, default))
 
 
 def follow_up_delay() -> timedelta:

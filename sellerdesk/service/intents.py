@@ -11,7 +11,7 @@ trained from the corpus on first use (about two seconds).
 
 A message is "unclassified" when the model says so (the chit-chat label) or when its
 confidence (the probability of the best label) is below settings
-SERVICE["INTENT_THRESHOLD"] (intent_model.DEFAULT_THRESHOLD by default).
+SELLERDESK["SERVICE"]["INTENT_THRESHOLD"] (intent_model.DEFAULT_THRESHOLD by default).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.service import events, intent_model
+from sellerdesk.service import config, events, intent_model
 from sellerdesk.service.intent_model import LABELS, Prediction
 from sellerdesk.service.models import INTENTS, UNCLASSIFIED, IntentCorrection, Message, MessageKind
 
@@ -97,7 +96,7 @@ def use_model(pipeline: Any) -> None:
 
 def threshold() -> float:
     """Below this confidence a message is "unclassified"."""
-    return float(getattr(settings, "SERVICE", {}).get("INTENT_THRESHOLD", intent_model.DEFAULT_THRESHOLD))
+    return float(config.setting("INTENT_THRESHOLD", intent_model.DEFAULT_THRESHOLD))
 
 
 def classify(text: str) -> Prediction:

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
-from sellerdesk.service import calendars, events, routing, sla, states
+from sellerdesk.service import calendars, config, events, routing, sla, states
 from sellerdesk.service.models import Conversation, ConversationStatus
 from sellerdesk.service.states import ConversationAction
 
@@ -29,7 +28,7 @@ DEFAULT_REOPEN_WITHIN_HOURS = 24
 
 
 def service_setting(name: str, default: int) -> int:
-    return int(settings.SELLERDESK.get("SERVICE", {}).get(name, default))
+    return int(config.setting(name, default))
 
 
 def max_message_chars() -> int:

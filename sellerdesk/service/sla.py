@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.core import refcache
-from sellerdesk.service import calendars, events, figures
+from sellerdesk.service import calendars, config, events, figures
 from sellerdesk.service.calendars import Schedule
 from sellerdesk.service.models import (
     Conversation,
@@ -60,7 +60,7 @@ events.register_code(
 
 
 def _service_settings() -> dict[str, Any]:
-    return dict(settings.SELLERDESK.get("SERVICE", {}))
+    return config.service_settings()
 
 
 def due_soon_seconds() -> int:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import redis.asyncio
 from django.conf import settings
 
+from sellerdesk.service import config
+
 # A socket not heard of for this long is gone (three missed heartbeats).
 SOCKET_TTL_SECONDS = 90.0
 KEY_PREFIX = "sellerdesk:service:sockets:"
@@ -24,7 +26,7 @@ KEY_PREFIX = "sellerdesk:service:sockets:"
 def offline_grace_seconds() -> float:
     """How long after an agent's last socket closed they are still online (a page
     reload, a desk navigating to another conversation, a network blip)."""
-    return float(settings.SELLERDESK.get("SERVICE", {}).get("OFFLINE_GRACE_SECONDS", 15))
+    return float(config.setting("OFFLINE_GRACE_SECONDS", 15))
 
 
 class SocketRegistry(Protocol):

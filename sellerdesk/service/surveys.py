@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, override
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.notifications import outbox, templates
 from sellerdesk.notifications.models import Channel, MessageKind
-from sellerdesk.service import events, figures
+from sellerdesk.service import config, events, figures
 from sellerdesk.service.models import Conversation, ConversationChannel, Survey
 
 SURVEY_SENT = "service_survey_sent"
@@ -60,7 +60,7 @@ def hash_token(token: str) -> str:
 
 def public_url() -> str:
     """Where buyers reach this installation (SERVICE PUBLIC_URL, e.g. https://shop.example)."""
-    configured = settings.SELLERDESK.get("SERVICE", {}).get("PUBLIC_URL", "http://127.0.0.1:8000")
+    configured = config.setting("PUBLIC_URL", "http://127.0.0.1:8000")
     return str(configured).rstrip("/")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from sellerdesk.service import intent_model, intents
@@ -63,7 +64,8 @@ def test_traditional_and_full_width_read_as_simplified() -> None:
 def test_below_the_threshold_the_answer_is_unclassified() -> None:
     text = EXAMPLES["refund_request"]
     confidence = intents.classify(text).confidence
-    with override_settings(SERVICE={"INTENT_THRESHOLD": min(confidence + 0.01, 1.01)}):
+    service = {**settings.SELLERDESK["SERVICE"], "INTENT_THRESHOLD": min(confidence + 0.01, 1.01)}
+    with override_settings(SELLERDESK={**settings.SELLERDESK, "SERVICE": service}):
         answer = intents.classify(text)
     assert answer.intent == UNCLASSIFIED
     assert answer.confidence == confidence
