@@ -355,9 +355,10 @@ def assign(
 def set_presence(*, user: User, presence: str, at: datetime | None = None) -> AgentProfile:
     """The agent is online, away or offline (the desk's socket, or the agent's choice).
     Going offline hands the conversations that wait for this agent's reply back to the
-    queue and routes them to others at once. An agent coming online gets the next new
-    conversations, and the queue through the "service.routing" job (within its minute):
-    connecting a desk does not reshuffle conversations under the agent's eyes."""
+    queue and routes them to others at once. An agent coming online is given the queue's
+    longest-waiting conversations at once, as many as they have room for (a first reply
+    is due within a minute: the "service.routing" job would come too late); nothing
+    already assigned moves."""
     at = at or timezone.now()
     if presence not in Presence.values:
         raise ValidationFailed({"presence": _("Unknown presence: %(presence)s") % {"presence": presence}})
@@ -381,6 +382,8 @@ def set_presence(*, user: User, presence: str, at: datetime | None = None) -> Ag
     transaction.on_commit(lambda: realtime.publish_presence(profile))
     if released:
         route_waiting(now=at, limit=len(released))
+    elif presence == Presence.ONLINE and profile.open_count < profile.max_chats:
+        route_waiting(now=at, limit=profile.max_chats - profile.open_count)
     profile.refresh_from_db()
     return profile
 

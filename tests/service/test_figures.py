@@ -83,7 +83,7 @@ def test_snoozed_conversations_wake_and_their_clocks_resume() -> None:
     assert (resolution.state, resolution.due_at) == (SlaState.RUNNING, T + timedelta(hours=1, seconds=3540))
 
 
-def test_the_routing_job_serves_the_queue_when_an_agent_comes_online() -> None:
+def test_the_queue_is_served_the_moment_an_agent_comes_online() -> None:
     office_policy()
     conv = conversations.open_conversation(shop=default_shop(), channel="web", at=T)
     conversations.receive_buyer_message(conversation=conv, body="有人吗", at=T)
@@ -92,9 +92,9 @@ def test_the_routing_job_serves_the_queue_when_an_agent_comes_online() -> None:
     late = agent("late", presence=Presence.OFFLINE)
     assert tasks.route_waiting(T + timedelta(minutes=1)) == 0
     routing.set_presence(user=late, presence=Presence.ONLINE, at=T + timedelta(minutes=2))
-    assert tasks.route_waiting(T + timedelta(minutes=3)) == 1
     conv.refresh_from_db()
     assert conv.assignee == late
+    assert tasks.route_waiting(T + timedelta(minutes=3)) == 0  # nothing left for the job
 
 
 def test_csat_and_forbidden_hits_are_counted_for_the_agent() -> None:

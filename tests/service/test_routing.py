@@ -231,14 +231,15 @@ def test_going_offline_hands_waiting_conversations_to_another_agent() -> None:
     assert profile(first).presence == Presence.OFFLINE
 
 
-def test_an_agent_coming_online_gets_the_queue_from_the_routing_job() -> None:
-    conv = waiting()
+def test_an_agent_coming_online_gets_the_longest_waiting_of_the_queue_at_once_up_to_the_cap() -> None:
+    newest, older, oldest = waiting(1), waiting(5), waiting(9)
     newcomer = make_user("newcomer", "agent", "新人")
+    AgentProfile.objects.create(user=newcomer, max_chats=2)
     result = routing.set_presence(user=newcomer, presence=Presence.ONLINE, at=T)
-    assert (result.presence, result.presence_at, result.open_count) == (Presence.ONLINE, T, 0)
-    assert routing.route_waiting(now=T) == 1
-    conv.refresh_from_db()
-    assert conv.assignee == newcomer
+    assert (result.presence, result.presence_at, result.open_count) == (Presence.ONLINE, T, 2)
+    assignees = {conv.pk: conv.assignee_id for conv in Conversation.objects.all()}
+    assert assignees == {oldest.pk: newcomer.pk, older.pk: newcomer.pk, newest.pk: None}
+    assert routing.route_waiting(now=T) == 0  # at the cap: the newest waits for someone
     with pytest.raises(ValidationFailed):
         routing.set_presence(user=newcomer, presence="asleep", at=T)
     assert AgentProfile.objects.get(user=newcomer).presence == Presence.ONLINE
