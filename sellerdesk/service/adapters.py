@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +29,6 @@ from django.utils import timezone
 
 from sellerdesk.service import config
 
-logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Sellerdesk-Signature"
 
@@ -126,15 +124,6 @@ def marketplace_adapter() -> MarketplaceAdapter:
     """The configured adapter, fresh per call so that a change of settings shows at once."""
     name = str(service_settings().get("MARKETPLACE_ADAPTER") or "simulated")
     return _ADAPTERS.get(name, SimulatedMarketplace)()
-
-
-def deliver_reply(reply: OutboundReply) -> None:
-    """Send a reply after its transaction committed. A marketplace that cannot be
-    reached is logged; the reply stays in the conversation for the agent to see."""
-    try:
-        marketplace_adapter().send_reply(reply)
-    except OSError:
-        logger.exception("marketplace reply %s not delivered", reply.message_id)
 
 
 def payload_text(payload: Mapping[str, Any], key: str) -> str:

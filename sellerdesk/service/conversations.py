@@ -22,8 +22,8 @@ from sellerdesk.core.models import User
 from sellerdesk.customers.models import Customer
 from sellerdesk.notifications import outbox
 from sellerdesk.orders.models import Order
+from sellerdesk.service import attachments as attachment_files
 from sellerdesk.service import (
-    adapters,
     complaints,
     events,
     figures,
@@ -34,7 +34,6 @@ from sellerdesk.service import (
     routing,
     sla,
 )
-from sellerdesk.service import attachments as attachment_files
 from sellerdesk.service.access import require_access
 from sellerdesk.service.attachments import IncomingFile
 from sellerdesk.service.lifecycle import (
@@ -80,8 +79,13 @@ from sellerdesk.service.moves import (
 from sellerdesk.service.states import ACTIVE_STATUSES
 from sellerdesk.shops.models import Shop, default_shop
 
-# The outbox's kind for a desk message sent by email (notifications.models.MessageKind).
+# The outbox's kind for a desk message sent by email or to a marketplace
+# (notifications.models.MessageKind).
 EMAIL_KIND = "service_message"
+# The outbox key of a reply to a marketplace thread: sent on the outbox's chat channel,
+# which hands it to service.subscribers (the marketplace adapter), with the outbox's
+# retries, recorded attempts and dead letters.
+MARKETPLACE_REPLY_KEY = "service:marketplace:"
 
 
 class ForbiddenPhrases(Conflict):
@@ -375,17 +379,26 @@ def _first_buyer_message_at(conversation: Conversation) -> datetime:
 
 def _deliver(conversation: Conversation, message: Message, *, at: datetime) -> None:
     """Send an agent's message to the buyer on the conversation's channel: web chat and
-    phone need nothing more than the live publish; a marketplace reply goes out after
-    the commit; an email reply is an outbox row in this transaction."""
+    phone need nothing more than the live publish; a marketplace or an email reply is an
+    outbox row in this transaction (sent after the commit, retried until it goes)."""
     if conversation.channel == ConversationChannel.MARKETPLACE:
-        reply = adapters.OutboundReply(
-            shop_code=conversation.shop.code,
-            thread_id=conversation.external_thread,
-            buyer_nick=conversation.contact,
-            message_id=message.pk,
+        # No customer on the row: the portal's inbox lists chat messages of a customer,
+        # and this one lives in the marketplace's thread.
+        row = outbox.enqueue(
+            kind=EMAIL_KIND,
+            channel="im",
+            recipient=conversation.external_thread or conversation.contact,
+            key=f"{MARKETPLACE_REPLY_KEY}{message.pk}",
+            at=at,
             text=message.body,
+            params={"text": message.body, "shop_name": conversation.shop.name},
+            shop=conversation.shop,
+            language=conversation.language,
+            transactional=True,
         )
-        transaction.on_commit(lambda: adapters.deliver_reply(reply))
+        if row is not None:
+            message.outgoing_message_id = row.pk
+            message.save(update_fields=["outgoing_message_id"])
     elif conversation.channel == ConversationChannel.EMAIL and conversation.contact:
         subject = conversation.subject or _("Your message to %(shop)s") % {"shop": conversation.shop.name}
         row = outbox.enqueue(

@@ -308,7 +308,9 @@ def escalate(
 
 
 def _locked(conversation: Conversation) -> Conversation:
-    return Conversation.objects.select_for_update().select_related("team").get(pk=conversation.pk)
+    # Only the conversation's row: PostgreSQL refuses FOR UPDATE on the nullable side of
+    # the outer join select_related("team") makes.
+    return Conversation.objects.select_for_update(of=("self",)).select_related("team").get(pk=conversation.pk)
 
 
 def assign(

@@ -95,9 +95,11 @@ def test_replies_racing_a_resolve_keep_the_counts(shop: Any) -> None:
     assert conversation.unread_buyer == 3
     assert Message.objects.filter(kind="agent").count() == 3
     moves = list(
-        ConversationEvent.objects.filter(conversation=conversation, code="conversation_moved").values_list(
-            "data__action", flat=True
-        )
+        # In the order they were written under the row's lock (pk), not by their `at`:
+        # each thread read the clock before it waited for the lock.
+        ConversationEvent.objects.filter(conversation=conversation, code="conversation_moved")
+        .order_by("pk")
+        .values_list("data__action", flat=True)
     )
     # Every reply that came after the resolve opened it again: the moves alternate.
     assert moves[0] == "resolve"

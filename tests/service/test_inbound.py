@@ -89,20 +89,53 @@ def test_an_unsigned_or_bad_push_stores_nothing(default_shop: Shop) -> None:  # 
     assert Message.objects.count() == 0 and Conversation.objects.count() == 0
 
 
-def test_a_reply_on_the_marketplace_goes_back_through_the_adapter_after_commit(
+def test_a_reply_on_the_marketplace_goes_back_through_the_outbox_and_the_adapter(
     default_shop: Shop,  # noqa: F811
-    django_capture_on_commit_callbacks: Any,
     tmp_path: Path,
 ) -> None:
     body = push_body()
     received = marketplace.receive_push(body=body, signature=adapters.sign(body, SECRET), at=T0)
     agent = make_user("hua", "agent")
-    with django_capture_on_commit_callbacks(execute=True):
-        reply = conversations.send_reply(conversation=received.message.conversation, actor=agent, body="今天发出")
+    reply = conversations.send_reply(conversation=received.message.conversation, actor=agent, body="今天发出", at=T0)
+
+    row = OutgoingMessage.objects.get(pk=reply.outgoing_message_id)
+    assert (row.channel, row.kind, row.recipient, row.customer_id) == ("im", "service_message", "T-100", None)
+    assert not (tmp_path / "marketplace.log").exists()  # nothing leaves inside the transaction
+    assert outbox.send_due(now=T0, worker="test") == 1
+
     lines = [json.loads(line) for line in (tmp_path / "marketplace.log").read_text().splitlines()]
     assert [(line["thread"], line["to"], line["text"], line["id"]) for line in lines] == [
         ("T-100", "xiaoli", "今天发出", f"SIMREPLY{reply.pk}")
     ]
+    row.refresh_from_db()
+    assert (row.status, row.provider_message_id) == ("sent", f"marketplace:SIMREPLY{reply.pk}")
+
+
+def test_an_unreachable_marketplace_is_tried_again_and_the_attempts_are_recorded(
+    default_shop: Shop,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    body = push_body()
+    received = marketplace.receive_push(body=body, signature=adapters.sign(body, SECRET), at=T0)
+    reply = conversations.send_reply(
+        conversation=received.message.conversation, actor=make_user("hua", "agent"), body="稍等", at=T0
+    )
+
+    def unreachable(self: adapters.SimulatedMarketplace, outbound: adapters.OutboundReply) -> str:
+        raise ConnectionRefusedError("marketplace down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(adapters.SimulatedMarketplace, "send_reply", unreachable)
+        assert outbox.send_due(now=T0, worker="test") == 1
+    row = OutgoingMessage.objects.get(pk=reply.outgoing_message_id)
+    assert (row.status, row.delivery_attempts.count()) == ("retrying", 1)
+    assert "marketplace down" in row.delivery_attempts.get().error
+
+    assert outbox.send_due(now=row.next_attempt_at, worker="test") == 1
+    row.refresh_from_db()
+    assert row.status == "sent" and row.delivery_attempts.count() == 2
+    assert "稍等" in (tmp_path / "marketplace.log").read_text()
 
 
 def test_an_email_reply_is_an_outbox_message_to_the_sender(default_shop: Shop) -> None:  # noqa: F811

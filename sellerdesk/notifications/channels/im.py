@@ -34,7 +34,9 @@ class ImAdapter:
             posted = deliver(message)
         except DomainError as error:
             return SendResult(ok=False, retryable=False, error=clip(error.message, 500))
-        except DatabaseError as error:
+        except (DatabaseError, OSError) as error:
+            # The database was busy, or the far end (a marketplace's chat) unreachable:
+            # worth another try later.
             return SendResult(ok=False, error=clip(str(error), 500))
         if posted is None:
             return SendResult(ok=True, provider_message_id=f"in_site:{message.pk}")
