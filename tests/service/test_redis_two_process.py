@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -151,12 +152,10 @@ def a_chat(shop: Shop) -> Chat:
 def web_processes(count: int, redis_url: str, directory: Path) -> Iterator[list[int]]:
     """`count` web processes as `sellerdesk serve` starts them (one uvicorn worker each) on
     a copy of the test's database and one Redis; their ports. Stopped by their pids."""
-    database = directory / "sellerdesk.sqlite3"
-    _copy_of_the_test_database(database)
     environment = clocked_environment(
         {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": _database_for_the_processes(directory),
             "SELLERDESK_VAR_DIR": str(directory),
             "REDIS_URL": redis_url,
         }
@@ -193,6 +192,20 @@ def _reply(port: int, chat: Chat, body: str) -> dict[str, Any]:
     )
     assert status == 201
     return sent
+
+
+def _database_for_the_processes(directory: Path) -> str:
+    """The processes' DATABASE_URL: on PostgreSQL the test's own database (the test is
+    transactional: its rows are committed); on SQLite, in memory, a file with its rows."""
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        credentials = quote(db["USER"] or "", safe="") + (
+            f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+        )
+        return f"postgresql://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT']}/{db['NAME']}"
+    database = directory / "sellerdesk.sqlite3"
+    _copy_of_the_test_database(database)
+    return f"sqlite:///{database}"
 
 
 def _copy_of_the_test_database(target: Path) -> None:
