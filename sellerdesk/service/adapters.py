@@ -29,7 +29,6 @@ from django.utils import timezone
 
 from sellerdesk.service import config
 
-
 SIGNATURE_HEADER = "X-Sellerdesk-Signature"
 
 
