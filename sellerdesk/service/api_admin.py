@@ -25,6 +25,7 @@ from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.service import admin_actions, calendars, figures, queries, routing, sla
 from sellerdesk.service.access import agent_shop_ids
 from sellerdesk.service.admin_actions import UNCHANGED, PeriodInput
+from sellerdesk.service.intent_model import IntentLabel
 from sellerdesk.service.models import (
     AgentProfile,
     BusinessCalendar,
@@ -42,20 +43,6 @@ ChannelName = Literal["web", "phone", "marketplace", "email"]
 SkillName = Literal["pre_sale", "after_sale"]
 PresenceName = Literal["online", "away", "offline"]
 DayKindName = Literal["holiday", "workday"]
-IntentLabel = Literal[
-    "where_is_my_order",
-    "urge_shipping",
-    "change_address",
-    "change_item",
-    "cancel_order",
-    "refund_request",
-    "return_exchange",
-    "damaged_or_wrong",
-    "price_bargain",
-    "product_question",
-    "payment_problem",
-    "complaint",
-]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 ShopCode = Annotated[str, StringConstraints(max_length=20)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]

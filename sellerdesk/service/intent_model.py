@@ -9,12 +9,13 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import zhconv
 
-# The labels of service.models.INTENTS (checked equal there at import) and the fallback.
-INTENTS = (
+# The intent labels, exactly as the classify endpoint answers them (the one list: the
+# models, the API's schemas and the retrain script read it from here), and the fallback.
+IntentLabel = Literal[
     "where_is_my_order",
     "urge_shipping",
     "change_address",
@@ -27,7 +28,8 @@ INTENTS = (
     "product_question",
     "payment_problem",
     "complaint",
-)
+]
+INTENTS: tuple[str, ...] = get_args(IntentLabel)
 UNCLASSIFIED = "unclassified"
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from sellerdesk.core import messages
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
+from sellerdesk.service import intent_model
 from sellerdesk.shops.models import Shop
 
 
@@ -54,22 +55,8 @@ class Presence(models.TextChoices):
     OFFLINE = "offline", _("Offline")
 
 
-# The intent labels, exactly as the classify endpoint answers them, and the fallback.
-INTENTS = (
-    "where_is_my_order",
-    "urge_shipping",
-    "change_address",
-    "change_item",
-    "cancel_order",
-    "refund_request",
-    "return_exchange",
-    "damaged_or_wrong",
-    "price_bargain",
-    "product_question",
-    "payment_problem",
-    "complaint",
-)
-UNCLASSIFIED = "unclassified"
+# The intent labels and the fallback (service.intent_model holds the one list).
+INTENTS, UNCLASSIFIED = intent_model.INTENTS, intent_model.UNCLASSIFIED
 # Intents a pre-sale agent answers; every other intent is after-sale work.
 PRE_SALE_INTENTS = frozenset({"price_bargain", "product_question", "payment_problem"})
 

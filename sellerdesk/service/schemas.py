@@ -17,6 +17,7 @@ from sellerdesk.aftersales.evidence import EvidenceTooLarge
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.service import attachments as attachment_files
 from sellerdesk.service import conversations
+from sellerdesk.service.intent_model import IntentLabel
 from sellerdesk.service.models import (
     INTENTS,
     UNCLASSIFIED,
@@ -36,21 +37,7 @@ ChannelName = Literal["web", "phone", "marketplace", "email"]
 StatusName = Literal["open", "pending", "snoozed", "resolved"]
 ViewName = Literal["mine", "unassigned", "team", "all"]
 SlaStateName = Literal["running", "paused", "due_soon", "breached", "met"]
-IntentName = Literal[
-    "where_is_my_order",
-    "urge_shipping",
-    "change_address",
-    "change_item",
-    "cancel_order",
-    "refund_request",
-    "return_exchange",
-    "damaged_or_wrong",
-    "price_bargain",
-    "product_question",
-    "payment_problem",
-    "complaint",
-    "unclassified",
-]
+IntentName = Literal[IntentLabel, "unclassified"]
 assert set(ChannelName.__args__) == set(ConversationChannel.values)  # type: ignore[attr-defined]
 assert set(StatusName.__args__) == set(ConversationStatus.values)  # type: ignore[attr-defined]
 assert set(IntentName.__args__) == {*INTENTS, UNCLASSIFIED}  # type: ignore[attr-defined]
