@@ -1,8 +1,7 @@
 """The ASGI application (gunicorn's uvicorn workers serve it, `sellerdesk serve`).
 
-HTTP: as in wsgi.py, the API under /api/v1/ goes through the lean middleware stack
-(settings.API_MIDDLEWARE: no sessions, messages, CSRF, htmx or static files), everything
-else through the full stack of settings.MIDDLEWARE.
+HTTP: as in wsgi.py (core.handlers), the API under /api/v1/ goes through the lean
+middleware stack (settings.API_MIDDLEWARE), everything else through the full stack.
 
 WebSocket (service.ws_urls, docs/websocket.md): the session and the staff login from the
 cookies (channels' AuthMiddlewareStack; the buyer's portal session is in the same
@@ -23,29 +22,19 @@ site = get_asgi_application()  # sets Django up before the imports below touch m
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
+from sellerdesk.core.handlers import api_handler, is_api  # noqa: E402
 from sellerdesk.service.ws_urls import websocket_urlpatterns  # noqa: E402
-
-
-class ApiHandler(ASGIHandler):
-    def load_middleware(self, is_async: bool = False) -> None:
-        full_stack = settings.MIDDLEWARE
-        settings.MIDDLEWARE = settings.API_MIDDLEWARE
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = full_stack
 
 
 class HttpApplication:
     def __init__(self) -> None:
         self.site = site
-        self.api = ApiHandler()
+        self.api = api_handler(ASGIHandler)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        handler = self.api if scope.get("path", "").startswith("/api/v1/") else self.site
+        handler = self.api if is_api(scope.get("path", "")) else self.site
         await handler(scope, receive, send)
 
 
