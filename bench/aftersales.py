@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -44,7 +43,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clone, columns, django_on_throwaway_postgres, emit, log  # noqa: E402
+from bench.common import clone, columns, django_on_throwaway_postgres, emit, log, timed  # noqa: E402
 
 SKUS = 20
 STOCK = 1_000_000
@@ -314,33 +313,6 @@ def setup(count: int, now: datetime) -> dict[str, Any]:
 
 
 # --- measuring ------------------------------------------------------------------------------
-
-
-def timed(
-    name: str, call: Callable[[int], Any], *, requests: int, max_seconds: float, **facts: Any
-) -> tuple[dict[str, Any], Any]:
-    """`call(i)` WARM_UP times, then up to `requests` times within `max_seconds`: the
-    figure (p50/p95/max in ms) and the last call's answer."""
-    answer = None
-    for index in range(WARM_UP):
-        answer = call(index)
-    spent: list[float] = []
-    deadline = time.monotonic() + max_seconds
-    while len(spent) < requests and time.monotonic() < deadline:
-        started = time.perf_counter()
-        answer = call(len(spent))
-        spent.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(spent)
-    figure = {
-        "bench": name,
-        "requests": len(spent),
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
-        "max_ms": round(ordered[-1], 2),
-        "seconds": round(sum(spent) / 1000, 2),
-        **facts,
-    }
-    return figure, answer
 
 
 def with_ratio(figure: dict[str, Any], ceiling: dict[str, Any]) -> dict[str, Any]:

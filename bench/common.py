@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -70,3 +72,36 @@ def django_on_throwaway_postgres(name: str) -> Iterator[None]:
             yield
         finally:
             connections.close_all()
+
+
+def timed(
+    name: str,
+    call: Callable[[int], Any],
+    *,
+    requests: int,
+    max_seconds: float,
+    warm_up: int = 5,
+    **facts: Any,
+) -> tuple[dict[str, Any], Any]:
+    """`call(i)` `warm_up` times, then up to `requests` times within `max_seconds`: the
+    figure (p50/p95/max in ms) and the last call's answer."""
+    answer = None
+    for index in range(warm_up):
+        answer = call(index)
+    spent: list[float] = []
+    deadline = time.monotonic() + max_seconds
+    while len(spent) < requests and time.monotonic() < deadline:
+        started = time.perf_counter()
+        answer = call(len(spent))
+        spent.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(spent)
+    figure = {
+        "bench": name,
+        "requests": len(spent),
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
+        "max_ms": round(ordered[-1], 2),
+        "seconds": round(sum(spent) / 1000, 2),
+        **facts,
+    }
+    return figure, answer

@@ -15,7 +15,7 @@ over the four channels, the 12 intents and
 unclassified, both shops; SLA states met / breached / running. ANALYZE last.
 
 Figures (p50/p95/max in ms of at most --requests calls within --max-seconds, after
-WARM_UP calls; the ceilings likewise):
+5 warm-up calls; the ceilings likewise):
 - service_inbox_mine_pg: an agent's "mine" view (the active conversations assigned to
   them, newest message first, at most 200, with shop, buyer, agent and order joined);
 - service_inbox_unassigned_pg, service_inbox_all_pg (a supervisor's every active
@@ -32,7 +32,6 @@ WARM_UP calls; the ceilings likewise):
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -43,11 +42,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import clone, django_on_throwaway_postgres, emit, log  # noqa: E402
+from bench.common import clone, django_on_throwaway_postgres, emit, log, timed  # noqa: E402
 
 AGENTS = 20
 ACTIVE_PERCENT = 6
-WARM_UP = 5
 MINUTES_APART = 5
 INTENTS_SQL = (
     "ARRAY['where_is_my_order','urge_shipping','change_address','change_item','cancel_order','refund_request',"
@@ -156,32 +154,6 @@ def setup(count: int, now: datetime) -> dict[str, Any]:
         "setup_seconds": round(seconds, 1),
         "conversations": total,
     }
-
-
-def timed(
-    name: str, call: Callable[[int], Any], *, requests: int, max_seconds: float, **facts: Any
-) -> tuple[dict[str, Any], Any]:
-    """`call(i)` WARM_UP times, then up to `requests` times within `max_seconds`: the
-    figure (p50/p95/max in ms) and the last call's answer."""
-    answer = None
-    for index in range(WARM_UP):
-        answer = call(index)
-    spent: list[float] = []
-    deadline = time.monotonic() + max_seconds
-    while len(spent) < requests and time.monotonic() < deadline:
-        started = time.perf_counter()
-        answer = call(len(spent))
-        spent.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(spent)
-    figure = {
-        "bench": name,
-        "requests": len(spent),
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
-        "max_ms": round(ordered[-1], 2),
-        **facts,
-    }
-    return figure, answer
 
 
 def with_ratio(figure: dict[str, Any], ceiling: dict[str, Any]) -> dict[str, Any]:
