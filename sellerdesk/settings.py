@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "sellerdesk.reminders",
     "sellerdesk.portal",
     "sellerdesk.service",
+    "sellerdesk.crm",
+    "sellerdesk.analytics",
     "sellerdesk.demo",
 ]
 

@@ -21,6 +21,13 @@ class CustomerLevel(models.Model):
     name = models.CharField(_("name"), max_length=50)
     # Higher is better; lists and menus sort by it.
     rank = models.PositiveSmallIntegerField(_("rank"), default=0)
+    # Thresholds that move a customer up to this level automatically (customers.tiers):
+    # reached when the customer has spent at least `min_spent` OR placed `min_orders`.
+    # Both empty: the level is given by hand only.
+    min_spent = models.DecimalField(
+        _("spent at least"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    min_orders = models.PositiveIntegerField(_("orders at least"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer level")
@@ -34,6 +41,32 @@ class CustomerLevel(models.Model):
                 fields=["code"], condition=models.Q(shop__isnull=True), name="customer_level_global_code_unique"
             ),
         ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransportMode(models.TextChoices):
+    """How goods reach the customer (seed 000: 适合的运输方式、车辆形态)."""
+
+    EXPRESS = "express", _("Express parcel")
+    POST = "post", _("Post")
+    FREIGHT = "freight", _("Freight (less than truckload)")
+    TRUCK = "truck", _("Dedicated truck")
+    PICKUP = "pickup", _("Picked up by the customer")
+
+
+class CustomerTag(models.Model):
+    """A label a seller puts on customers (会员标签): "VIP", "爱砍价", "批发意向" …"""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    color = models.CharField(_("colour"), max_length=7, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer tag")
+        verbose_name_plural = _("customer tags")
+        ordering = ["name", "pk"]
 
     def __str__(self) -> str:
         return self.name
@@ -95,15 +128,116 @@ class Customer(models.Model):
         _("if an order is delayed"), max_length=300, blank=True, default="", db_default=""
     )
 
+    # CRM (issue 15). Same rule as above: nullable or with a database default.
+    # The seller's own customer number (客户编号); empty: shown as C + id (display_number).
+    number = models.CharField(_("customer number"), max_length=30, blank=True, default="", db_default="")
+    # Where the customer comes in the delivery round (客户配送路径的顺序), lowest first.
+    route_order = models.PositiveIntegerField(_("route order"), null=True, blank=True)
+    transport_mode = models.CharField(
+        _("transport mode"), max_length=20, choices=TransportMode.choices, blank=True, default="", db_default=""
+    )
+    vehicle = models.CharField(_("vehicle"), max_length=50, blank=True, default="", db_default="")
+    # The last order placed (intake keeps it, customers.actions.count_order_of_buyer):
+    # the recency of segments ("not in 90 days").
+    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
+    # A level given by hand that the automatic tiers must not move, and why.
+    level_locked = models.BooleanField(_("level set by hand"), default=False, db_default=False)
+    level_reason = models.CharField(_("why this level"), max_length=200, blank=True, default="", db_default="")
+    tags = models.ManyToManyField(CustomerTag, blank=True, related_name="customers", verbose_name=_("tags"))
+    # A duplicate merged into another customer of the same shop (crm.merging): it keeps
+    # its identity so that new orders of that identity reach the customer it was merged into.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         constraints = [
             models.UniqueConstraint(fields=["shop", "identity"], name="customer_shop_identity_unique"),
+            models.UniqueConstraint(
+                fields=["shop", "number"], condition=~models.Q(number=""), name="customer_shop_number_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "last_order_at"], name="customer_shop_last_order_idx"),
+            models.Index(fields=["nickname"], name="customer_nickname_idx"),
         ]
 
     def __str__(self) -> str:
         return self.nickname or self.name
+
+    @property
+    def display_number(self) -> str:
+        """The seller's customer number, else C + the id padded to six digits."""
+        return self.number or f"C{self.pk:06d}"
+
+
+class CustomerAddress(models.Model):
+    """One address of the customer's address book (收货地址): the orders' addresses are
+    copies; this is what an agent picks from when entering an order."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(_("label"), max_length=40, blank=True)
+    name = models.CharField(_("recipient"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=32)
+    province = models.CharField(_("province"), max_length=50)
+    city = models.CharField(_("city"), max_length=50)
+    district = models.CharField(_("district"), max_length=50, blank=True)
+    detail = models.CharField(_("street address"), max_length=300)
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("customer address")
+        verbose_name_plural = _("customer addresses")
+        ordering = ["-is_default", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=models.Q(is_default=True), name="customer_address_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province}{self.city}{self.district}{self.detail}"
+
+
+class CustomerNote(models.Model):
+    """A note about the customer written by staff (对不同买家进行不同备注)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.CharField(_("note"), max_length=1000)
+    pinned = models.BooleanField(_("pinned"), default=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("customer note")
+        verbose_name_plural = _("customer notes")
+        ordering = ["-pinned", "-at", "-pk"]
+
+
+class CustomerGroup(models.Model):
+    """A buyer group (买家群 / 会员群) the seller keeps by hand, e.g. the WeChat group of
+    regular buyers: a named list of customers, unlike a segment, which is a rule."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    members = models.ManyToManyField(Customer, blank=True, related_name="groups", verbose_name=_("members"))
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("buyer group")
+        verbose_name_plural = _("buyer groups")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def customer_identity(*, nickname: str, phone: str) -> str:
@@ -112,6 +246,19 @@ def customer_identity(*, nickname: str, phone: str) -> str:
 
 class CustomerEventType(models.TextChoices):
     PROFILE_CHANGED = "profile_changed", _("Profile or terms changed")
+    LEVEL_CHANGED = "level_changed", _("Level changed")
+    TAGGED = "tagged", _("Tag added")
+    UNTAGGED = "untagged", _("Tag removed")
+    NOTE_ADDED = "note_added", _("Note added")
+    ADDRESS_ADDED = "address_added", _("Address added")
+    ADDRESS_CHANGED = "address_changed", _("Address changed")
+    ADDRESS_REMOVED = "address_removed", _("Address removed")
+    GROUP_JOINED = "group_joined", _("Added to a buyer group")
+    GROUP_LEFT = "group_left", _("Removed from a buyer group")
+    IMPORTED = "imported", _("Imported")
+    # On the customer kept: other customers merged into it; on each duplicate: merged away.
+    MERGED = "merged", _("Duplicates merged in")
+    MERGED_INTO = "merged_into", _("Merged into another customer")
 
 
 class CustomerEvent(models.Model):
