@@ -58,6 +58,13 @@ api.add_router("/v1", "sellerdesk.service.api_care.router")
 api.add_router("/v1", "sellerdesk.service.api_inbound.router")
 api.add_router("/v1", "sellerdesk.service.api_portal.router")
 api.add_router("/v1", "sellerdesk.service.api.router")
+# Customers (CRM: the customer's page, merges, segments, buyer groups, Excel), the one
+# search box and the dashboards.
+api.add_router("/v1", "sellerdesk.crm.api_search.router")
+api.add_router("/v1", "sellerdesk.crm.api_segments.router")
+api.add_router("/v1", "sellerdesk.crm.api_merge.router")
+api.add_router("/v1", "sellerdesk.crm.api.router")
+api.add_router("/v1", "sellerdesk.analytics.api.router")
 
 urlpatterns = [
     path("api/", api.urls),
@@ -77,4 +84,7 @@ urlpatterns = [
     path("portal/", include("sellerdesk.portal.urls")),
     path("notifications/", include("sellerdesk.notifications.urls")),
     path("service/", include("sellerdesk.service.urls")),
+    path("customers/", include("sellerdesk.crm.urls")),
+    path("search/", include("sellerdesk.crm.urls_search")),
+    path("dashboard/", include("sellerdesk.analytics.urls")),
 ]

@@ -56,6 +56,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "logistics.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "customers.view": STAFF,
     "customers.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    # The CRM: agents keep the customers they talk to (notes, tags, addresses, buyer
+    # groups); merging duplicates, importing, exporting and editing segments is the
+    # owner's or a supervisor's; the dashboards are theirs too.
+    "customers.note": _SERVICE,
+    "customers.merge": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "customers.import": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "customers.export": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "segments.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    "dashboard.view": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "prices.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
     # Warehouses, stock, allocation and stockouts.
     "stock.view": STAFF,

@@ -1,0 +1,7 @@
+"""The dashboards under /dashboard/."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "analytics"
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""The one search box's page, /search/."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "search"
+
+urlpatterns: list = []
