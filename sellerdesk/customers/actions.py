@@ -14,25 +14,67 @@ from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import to_money
 from sellerdesk.core.permissions import Role, require
-from sellerdesk.customers.models import Customer, CustomerEvent, CustomerEventType, CustomerLevel, customer_identity
+from sellerdesk.customers.models import (
+    Customer,
+    CustomerEvent,
+    CustomerEventType,
+    CustomerLevel,
+    TransportMode,
+    customer_identity,
+)
 from sellerdesk.shops.models import Shop
 
 
 def count_order_of_buyer(*, shop: Shop, name: str, phone: str, nickname: str, at: datetime) -> int:
     """The id of the shop's customer for this buyer (by nickname, else by phone), created
-    if new, with one more order counted — in a single statement, race-free."""
+    if new, with one more order counted and `at` as its last order if later — in a single
+    statement, race-free.
+
+    An identity merged into another customer (crm.merging) counts the order to the
+    customer it was merged into, and returns that one's id: a second statement, only then.
+    """
     table = Customer._meta.db_table
+    # Adapted as the ORM stores it, so that ORM filters on these columns compare alike.
+    when = connection.ops.adapt_datetimefield_value(at)
+    later = (
+        f"CASE WHEN {table}.last_order_at IS NULL OR {table}.last_order_at < %s THEN %s ELSE {table}.last_order_at END"
+    )
     with connection.cursor() as cursor:
+        # The WHERE leaves a merged duplicate's row alone (no row is returned); on
+        # PostgreSQL the conflicting row is locked and read at its latest committed
+        # version, so a merge that committed meanwhile is seen.
         cursor.execute(
-            f"INSERT INTO {table} (shop_id, identity, nickname, name, phone, order_count, total_spent, created_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, 1, 0, %s) "
-            f"ON CONFLICT (shop_id, identity) DO UPDATE SET order_count = {table}.order_count + 1 "
+            f"INSERT INTO {table} (shop_id, identity, nickname, name, phone, order_count, total_spent, created_at, "  # noqa: S608
+            "last_order_at) VALUES (%s, %s, %s, %s, %s, 1, 0, %s, %s) "
+            f"ON CONFLICT (shop_id, identity) DO UPDATE SET order_count = {table}.order_count + 1, "
+            f"last_order_at = {later} WHERE {table}.merged_into_id IS NULL "
             "RETURNING id",
-            [shop.pk, customer_identity(nickname=nickname, phone=phone), nickname, name, phone, at],
+            [shop.pk, customer_identity(nickname=nickname, phone=phone), nickname, name, phone, when, when, when, when],
         )
         row = cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+        if row is not None:
+            return int(row[0])
+        cursor.execute(
+            f"SELECT merged_into_id FROM {table} WHERE shop_id = %s AND identity = %s",  # noqa: S608
+            [shop.pk, customer_identity(nickname=nickname, phone=phone)],
+        )
+        target = cursor.fetchone()[0]
+        # A merge chain is one step long (a merge repoints earlier merges), but the kept
+        # customer may itself be merged while we look: follow it, a few steps at most.
+        for _step in range(10):
+            cursor.execute(
+                f"UPDATE {table} SET order_count = order_count + 1, last_order_at = {later} "  # noqa: S608
+                "WHERE id = %s AND merged_into_id IS NULL RETURNING id",
+                [when, when, target],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return int(row[0])
+            cursor.execute(f"SELECT merged_into_id FROM {table} WHERE id = %s", [target])  # noqa: S608
+            target = cursor.fetchone()[0]
+    raise RuntimeError(
+        f"customer merge chain too long from {shop.pk}/{customer_identity(nickname=nickname, phone=phone)}"
+    )
 
 
 def add_spending(*, customer_id: int, amount: Decimal) -> None:
@@ -53,7 +95,12 @@ EDITABLE_FIELDS: dict[str, str] = {
     "unloading_notes": "customers.edit",
     "delivery_requirements": "customers.edit",
     "delayed_order_handling": "customers.edit",
+    "number": "customers.edit",
+    "route_order": "customers.edit",
+    "transport_mode": "customers.edit",
+    "vehicle": "customers.edit",
 }
+MAX_ROUTE_ORDER = 999_999
 MAX_PAYMENT_TERMS_DAYS = 365
 MAX_CREDIT_LIMIT = Decimal("99999999.99")
 _AGENT_ROLES = frozenset({Role.OWNER, Role.SUPERVISOR, Role.AGENT})
@@ -113,6 +160,25 @@ def _validated_change(customer: Customer, field: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PAYMENT_TERMS_DAYS:
             raise ValueError(_("must be a whole number of days from 0 to %(max)s") % {"max": MAX_PAYMENT_TERMS_DAYS})
         return value
+    if field == "route_order":
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ROUTE_ORDER
+        ):
+            raise ValueError(_("must be a whole number from 0 to %(max)s, or empty") % {"max": MAX_ROUTE_ORDER})
+        return value
+    if field == "transport_mode":
+        if value not in ("", *TransportMode.values):
+            raise ValueError(_("unknown transport mode %(mode)s") % {"mode": value})
+        return value
+    if field == "number":
+        if not isinstance(value, str):
+            raise ValueError(_("must be text"))
+        value = value.strip()
+        if len(value) > 30 or not all(char.isalnum() or char in "-_" for char in value):
+            raise ValueError(_("use at most 30 letters, digits, - or _"))
+        if value and Customer.objects.filter(shop_id=customer.shop_id, number=value).exclude(pk=customer.pk).exists():
+            raise ValueError(_("another customer of this shop has the number %(number)s") % {"number": value})
+        return value
     # The free-text profile fields.
     if not isinstance(value, str):
         raise ValueError(_("must be text"))
@@ -167,7 +233,14 @@ def update_customer(*, customer: Customer, actor: User | None, changes: Mapping[
                 setattr(customer, field, value)
         if not diff:
             return customer
-        customer.save(update_fields=sorted(diff))
+        try:
+            with transaction.atomic():
+                customer.save(update_fields=sorted(diff))
+        except IntegrityError:
+            # The number was taken between the check above and this write.
+            raise ValidationFailed(
+                {"number": _("another customer of this shop has the number %(number)s") % {"number": customer.number}}
+            ) from None
         CustomerEvent.objects.create(
             customer=customer,
             type=CustomerEventType.PROFILE_CHANGED,
