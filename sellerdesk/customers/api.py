@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -56,6 +57,13 @@ class CustomerOut(BaseModel):
     unloading_notes: str
     delivery_requirements: str
     delayed_order_handling: str
+    number: str
+    # The seller's number, else C + the id: what the pages show.
+    display_number: str
+    route_order: int | None
+    transport_mode: str
+    vehicle: str
+    last_order_at: datetime | None
 
 
 class CustomerDetailOut(CustomerOut):
@@ -84,6 +92,11 @@ class CustomerPatch(BaseModel):
     unloading_notes: str | None = Field(default=None, max_length=300)
     delivery_requirements: str | None = Field(default=None, max_length=300)
     delayed_order_handling: str | None = Field(default=None, max_length=300)
+    number: str | None = Field(default=None, max_length=30)
+    # null clears it: the customer has no place in the delivery round.
+    route_order: StrictInt | None = Field(default=None, ge=0, le=actions.MAX_ROUTE_ORDER)
+    transport_mode: str | None = Field(default=None, max_length=20)
+    vehicle: str | None = Field(default=None, max_length=50)
 
 
 def level_out(level: CustomerLevel) -> dict[str, Any]:
@@ -109,6 +122,12 @@ def customer_out(customer: Customer) -> dict[str, Any]:
         "unloading_notes": customer.unloading_notes,
         "delivery_requirements": customer.delivery_requirements,
         "delayed_order_handling": customer.delayed_order_handling,
+        "number": customer.number,
+        "display_number": customer.display_number,
+        "route_order": customer.route_order,
+        "transport_mode": customer.transport_mode,
+        "vehicle": customer.vehicle,
+        "last_order_at": customer.last_order_at,
     }
 
 
@@ -156,7 +175,7 @@ def _changes(customer: Customer, payload: CustomerPatch) -> dict[str, Any]:
             value = User.objects.filter(username=value).first()
             if value is None:
                 errors[field] = _("unknown user %(username)s") % {"username": getattr(payload, field)}
-        elif value is None and field not in ("level", "agent"):
+        elif value is None and field not in ("level", "agent", "route_order"):
             errors[field] = _("must not be null")
         changes[field] = value
     if errors:

@@ -55,6 +55,8 @@ def test_patch_terms_then_read_them_back_with_credit(api: Any, owner: Any, li: C
     # then they are stored and shown with the credit used by the unpaid order
     assert response.status_code == 200, response.json()
     answer = response.json()
+    # (the last order's time is the intake's, tested with it)
+    assert answer.pop("last_order_at") == api.get(f"/api/v1/customers/{li.pk}").json()["last_order_at"]
     assert answer == {
         "id": li.pk,
         "shop": "main",
@@ -65,10 +67,17 @@ def test_patch_terms_then_read_them_back_with_credit(api: Any, owner: Any, li: C
         "total_spent": "0.00",
         "level": {"code": "gold", "name": "金卡", "rank": 3, "shop": None},
         **{key: value for key, value in change.items() if key != "level"},
+        "number": "",
+        "display_number": f"C{li.pk:06d}",
+        "route_order": None,
+        "transport_mode": "",
+        "vehicle": "",
         "credit_used": "118.00",
         "remaining_credit": "882.00",
     }
-    assert api.get(f"/api/v1/customers/{li.pk}").json() == answer
+    assert {
+        key: value for key, value in api.get(f"/api/v1/customers/{li.pk}").json().items() if key != "last_order_at"
+    } == answer
     # and one event says who changed what, before and after
     event = CustomerEvent.objects.get()
     assert (event.customer_id, event.type, event.actor_id) == (li.pk, "profile_changed", owner.pk)
@@ -113,6 +122,14 @@ def test_a_patch_that_changes_nothing_writes_no_event(api: Any, li: Customer) ->
         ({"agent": "picker"}, "agent"),  # warehouse staff cannot be in charge of a customer
         ({"discount_note": "折" * 201}, "discount_note"),
         ({"name": "改名"}, "name"),
+        ({"number": "K 1"}, "number"),
+        ({"number": "K" * 31}, "number"),
+        ({"number": None}, "number"),
+        ({"route_order": -1}, "route_order"),
+        ({"route_order": "3"}, "route_order"),
+        ({"route_order": 1_000_000}, "route_order"),
+        ({"transport_mode": "rocket"}, "transport_mode"),
+        ({"vehicle": "车" * 51}, "vehicle"),
     ],
 )
 def test_invalid_changes_are_422_naming_the_field_and_change_nothing(
@@ -237,3 +254,35 @@ def test_update_customer_action_checks_permission_before_anything(li: Customer, 
         )
     assert sorted(refused.value.fields) == ["credit_limit", "payment_terms_days"]
     assert state(li) == before
+
+
+def test_patch_the_crm_profile_fields_and_clear_the_route_order(api: Any, li: Customer) -> None:
+    change = {"number": "HZ-0007", "route_order": 12, "transport_mode": "truck", "vehicle": "4.2 米厢货"}
+
+    response = api.patch(f"/api/v1/customers/{li.pk}", change)
+
+    assert response.status_code == 200, response.json()
+    assert {key: response.json()[key] for key in [*change, "display_number"]} == {**change, "display_number": "HZ-0007"}
+    assert CustomerEvent.objects.get().data["changes"] == {
+        "number": {"before": "", "after": "HZ-0007"},
+        "route_order": {"before": None, "after": 12},
+        "transport_mode": {"before": "", "after": "truck"},
+        "vehicle": {"before": "", "after": "4.2 米厢货"},
+    }
+    cleared = api.patch(f"/api/v1/customers/{li.pk}", {"route_order": None, "number": ""})
+    assert (cleared.json()["route_order"], cleared.json()["display_number"]) == (None, f"C{li.pk:06d}")
+
+
+def test_a_customer_number_is_unique_in_its_shop_only(api: Any, li: Customer, default_shop: Shop) -> None:
+    other = Customer.objects.create(shop=default_shop, identity="wang", name="王五", number="HZ-0007")
+    jd = Shop.objects.create(code="jd", name="京东店")
+    elsewhere = Customer.objects.create(shop=jd, identity="zhao", name="赵六")
+    before = state(li)
+
+    response = api.patch(f"/api/v1/customers/{li.pk}", {"number": "HZ-0007", "vehicle": "面包车"})
+
+    assert response.status_code == 422
+    assert list(response.json()["details"]["fields"]) == ["number"]
+    assert state(li) == before
+    assert api.patch(f"/api/v1/customers/{elsewhere.pk}", {"number": "HZ-0007"}).status_code == 200
+    assert api.patch(f"/api/v1/customers/{other.pk}", {"number": "HZ-0007"}).status_code == 200  # its own
