@@ -283,6 +283,9 @@ SELLERDESK: dict[str, Any] = {
         "MARKETPLACE_SECRET": os.environ.get("SERVICE_MARKETPLACE_SECRET", ""),
         "MARKETPLACE_LOG": VAR_DIR / "marketplace.log",
     },
+    # The dashboards' daily facts (analytics): the periodic job rebuilds this many days,
+    # today included, every 10 minutes; older days by `sellerdesk rebuild-facts --from … --to …`.
+    "ANALYTICS": {"REFRESH_DAYS": int(os.environ.get("ANALYTICS_REFRESH_DAYS", "14"))},
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
     ),

@@ -247,6 +247,8 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "service.snoozes: 0",
         "service.sla: 0",
         "service.routing: 0",
+        # the fact rows of the two orders' days in the last 14 (placed, closed, completed …)
+        "analytics.facts: 2",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -277,6 +279,7 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
         "service.snoozes: 0",
         "service.sla: 0",
         "service.routing: 0",
+        "analytics.facts: 0",
     ]
 
 
@@ -316,6 +319,7 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
         "service.snoozes: 0",
         "service.sla: 0",
         "service.routing: 0",
+        "analytics.facts: 0",
     ]
 
 
@@ -341,6 +345,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
     every_job = [
         "aftersales_record_booked_pickups",
         "allocate_approved_orders",
+        "analytics.facts",
         "auto_confirm_receipts",
         "close_unpaid_orders",
         "default_ratings",
@@ -396,6 +401,7 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "allocate_approved_orders",
         "allocate_approved_orders",
         "allocate_approved_orders",
+        "analytics.facts",
         "auto_confirm_receipts",
         "auto_confirm_receipts",
         "close_unpaid_orders",
