@@ -1,7 +1,12 @@
 """The dashboards under /dashboard/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sellerdesk.analytics import views
 
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("export.xlsx", views.export, name="export"),
+]

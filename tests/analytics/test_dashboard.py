@@ -258,3 +258,58 @@ def test_only_owners_and_supervisors(world: dict) -> None:
     with pytest.raises(PermissionDenied):
         build_dashboard(actor=world["ann"], query=parse_query())
     build_dashboard(actor=make_user("sue", "supervisor"), query=parse_query())
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def test_the_page_shows_every_metric_with_its_previous_value(world: dict, client) -> None:
+    client.force_login(world["owner"])
+
+    response = client.get(
+        "/dashboard/", {"period": "day", "start": "2026-03-02", "end": "2026-03-04"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for code in METRICS:
+        assert f'data-testid="total-{code}"' in page
+        assert f'data-testid="previous-{code}"' in page
+        assert f"metric={code}" in page  # its export link
+    assert '<span data-testid="previous-lost_rate">10.0%</span>' in page
+    assert 'data-testid="total-lost_rate">25.0%</span>' in page
+    assert "/static/vendor/chartjs/chart.umd.min.js" in page
+    assert 'id="dashboard-data"' in page
+    assert "The figures have not been computed yet." in page
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"start": "2026-03-04", "end": "2026-03-01"}, "end"),
+        ({"start": "2016-03-04", "end": "2026-03-04"}, "end"),
+        ({"shop": "nowhere"}, "shop"),
+        ({"agent": "nobody"}, "agent"),
+        ({"period": "decade"}, "period"),
+        ({"start": "03/01/2026"}, "start"),
+    ],
+)
+def test_the_page_names_a_bad_field(world: dict, client, query: dict, field: str) -> None:
+    client.force_login(world["owner"])
+
+    response = client.get("/dashboard/", query, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'data-field="{field}"' in page
+    assert "Some fields are invalid." in page
+    assert 'id="dashboard-data"' not in page
+    exported = client.get("/dashboard/export.xlsx", query, HTTP_ACCEPT_LANGUAGE="en")
+    assert exported.status_code == 400
+    assert field in exported.content.decode()
+
+
+def test_agents_may_not_open_the_dashboard(world: dict, client) -> None:
+    client.force_login(world["ann"])
+    assert client.get("/dashboard/").status_code == 403
+    assert client.get("/dashboard/export.xlsx").status_code == 403
