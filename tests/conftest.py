@@ -66,6 +66,16 @@ def _sms_log_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    # Staff users are made in most tests and logged in in many: the production hasher
+    # (PBKDF2, about a quarter of a second a hash by design) was a large share of the
+    # suite's time. Tests hash with a fast one; tests/test_security_settings.py checks
+    # that the product itself keeps the slow, salted hashers.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _test_clock() -> Iterator[None]:
     # Every test starts at the same moment, whatever the machine's date (see
