@@ -54,6 +54,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
@@ -137,7 +138,7 @@ def _closed_by_reshaping() -> Q:
     """Closed by a merge (its goods went on in the merged order), a split (in the parts)
     or an unmerge (in the originals): not a cancellation."""
     parts = Order.objects.filter(split_from_id=OuterRef("pk"))
-    return Q(merged_into__isnull=False) | Q(Exists(parts)) | Q(close_reason_data__code=CLOSED_SPLIT_BACK)
+    return Q(merged_into__isnull=False) | Q(Exists(parts)) | Q(close_code=CLOSED_SPLIT_BACK)
 
 
 # --- the grouped reads ------------------------------------------------------------------
@@ -211,6 +212,8 @@ def _order_facts(start: datetime, end: datetime) -> Iterable[tuple[Key, dict[str
     cancelled = (
         Order.objects.filter(_in_range("closed_at", start, end), status=OrderStatus.CLOSED)
         .filter(Q(paid_at__isnull=False) | Q(payment_method=PaymentMethod.COD))
+        # A typed reason has no code: '' rather than NULL, or NOT (… OR NULL) drops the row.
+        .annotate(close_code=Coalesce(KT("close_reason_data__code"), Value(""), output_field=CharField()))
         .exclude(_closed_by_reshaping())
     )
     for day, shop_id, agent_id, count in _grouped(cancelled, "closed_at", shop, agent, cancelled=Count("pk")):
