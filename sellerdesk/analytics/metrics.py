@@ -26,11 +26,13 @@ class Unit(StrEnum):
     MONEY = "money"  # a plain sum of an amount column, two decimals
 
 
+# (multiplier, divisor, places): value = numerator × multiplier ÷ (denominator × divisor),
+# one division, so that an exact half (18.875 h) rounds up and never drifts below it.
 _SCALE = {
-    Unit.PERCENT: (Decimal(100), Decimal("0.1")),
-    Unit.HOURS: (Decimal(1) / Decimal(3600), Decimal("0.1")),
-    Unit.MINUTES: (Decimal(1) / Decimal(60), Decimal("0.1")),
-    Unit.SCORE: (Decimal(1), Decimal("0.01")),
+    Unit.PERCENT: (Decimal(100), Decimal(1), Decimal("0.1")),
+    Unit.HOURS: (Decimal(1), Decimal(3600), Decimal("0.1")),
+    Unit.MINUTES: (Decimal(1), Decimal(60), Decimal("0.1")),
+    Unit.SCORE: (Decimal(1), Decimal(1), Decimal("0.01")),
 }
 
 
@@ -62,8 +64,8 @@ class Metric:
         bottom = sum((Decimal(sums.get(name) or 0) for name in self.denominator), Decimal(0))
         if not bottom:
             return None
-        scale, places = _SCALE[self.unit]
-        return (top * scale / bottom).quantize(places, rounding=ROUND_HALF_UP)
+        multiplier, divisor, places = _SCALE[self.unit]
+        return (top * multiplier / (bottom * divisor)).quantize(places, rounding=ROUND_HALF_UP)
 
 
 METRICS: dict[str, Metric] = {
@@ -120,6 +122,9 @@ METRICS: dict[str, Metric] = {
             Unit.PERCENT,
             ("resolutions",),
             ("conversations",),
+            # A conversation is counted opened under whoever had it then (mostly nobody:
+            # service.figures) and resolved under who resolved it: no ratio per agent.
+            by_agent=False,
         ),
         Metric(
             "satisfaction",
