@@ -151,7 +151,7 @@ def list_customers(request: HttpRequest, filters: Query[queries.CustomerFilters]
     }
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerDetailOut, **ERROR_RESPONSES})
+@router.get("/customers/{int:customer_id}", response={200: CustomerDetailOut, **ERROR_RESPONSES})
 def get_customer(request: HttpRequest, customer_id: int) -> Any:
     return customer_detail_out(queries.get_customer(customer_id=customer_id, actor=actor_of(request)))
 
@@ -183,7 +183,7 @@ def _changes(customer: Customer, payload: CustomerPatch) -> dict[str, Any]:
     return changes
 
 
-@router.patch("/customers/{customer_id}", response={200: CustomerDetailOut, **ERROR_RESPONSES})
+@router.patch("/customers/{int:customer_id}", response={200: CustomerDetailOut, **ERROR_RESPONSES})
 def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
     customer = queries.get_customer(customer_id=customer_id, actor=actor_of(request))
     require(actor_of(request), "customers.edit")  # before looking up what the body names

@@ -193,3 +193,10 @@ def set_thresholds(
             after=after,
         )
     return level
+
+
+def level_by_code(*, shop_id: int, code: str) -> CustomerLevel | None:
+    """The level `code` a customer of this shop may hold: the shop's own level wins over a
+    global one with the same code; None when there is neither."""
+    found = [level for level in CustomerLevel.objects.filter(code=code) if level.shop_id in (None, shop_id)]
+    return min(found, key=lambda level: level.shop_id is None, default=None)
