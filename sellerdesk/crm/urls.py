@@ -2,6 +2,11 @@
 
 from django.urls import path  # noqa: F401
 
+from sellerdesk.crm import views
+
 app_name = "crm"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.customer_list, name="list"),
+    path("<int:pk>/", views.customer_page, name="customer"),
+]
