@@ -119,6 +119,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # less parsing in PostgreSQL and less quoting in Python on the hot paths.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
 
+# The dashboards may read their fact rows from a read replica (analytics.routers): the
+# replica's URL in REPORTS_DATABASE_URL. In tests it mirrors the default database.
+if os.environ.get("REPORTS_DATABASE_URL"):
+    DATABASES["reports"] = dj_database_url.parse(os.environ["REPORTS_DATABASE_URL"], conn_max_age=600)
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["sellerdesk.analytics.routers.ReportsRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
