@@ -144,8 +144,8 @@ def _closed_by_reshaping() -> Q:
 # --- the grouped reads ------------------------------------------------------------------
 
 
-def _grouped(rows: QuerySet[Any], day: str, shop: str, agent: str, **aggregates: Any) -> list[dict[str, Any]]:
-    """One dict per (day, shop, agent) with the aggregates: a GROUP BY in the database."""
+def _grouped(rows: QuerySet[Any], day: str, shop: str, agent: str, **aggregates: Any) -> list[tuple[Any, ...]]:
+    """(day, shop id, agent id, *aggregates) per group: a GROUP BY in the database."""
     return list(
         rows.annotate(fact_day=_day(day))
         .values("fact_day", shop, agent)
