@@ -97,6 +97,7 @@ def test_one_shop_and_one_agent(world: dict) -> None:
     ann = _dashboard(world, start="2026-03-02", end="2026-03-04", agent="ann")
     assert _series(ann, "orders_placed").total == Decimal("15")
     assert _series(ann, "completion_rate").total == Decimal("75.0")  # 6 / 8
+    assert _series(ann, "resolution_rate").total is None  # no per-agent figure
     assert [(line.name, line.values["orders_placed"]) for line in ann.by_agent] == [
         ("Ann", (Decimal("15"), Decimal("4")))
     ]
@@ -112,7 +113,13 @@ def test_per_shop_and_per_agent_tables(world: dict) -> None:
     by_agent = {line.name: line.values for line in dashboard.by_agent}
     assert by_agent["Bob"]["completion_rate"] == (Decimal("100.0"), None)
     assert by_agent["Bob"]["reminder_recovery"] == (None, Decimal("100.0"))
-    assert by_agent["No agent"]["resolution_rate"] == (Decimal("70.0"), None)
+    assert by_agent["No agent"]["first_response"] == (Decimal("1.5"), None)
+    # a metric without a per-agent figure (METRICS[code].by_agent false) shows none
+    no_agent_figure = [code for code, metric in METRICS.items() if not metric.by_agent]
+    assert no_agent_figure
+    for code in no_agent_figure:
+        assert {line.values[code] for line in dashboard.by_agent} == {(None, None)}
+    assert by_shop[str(world["main"].pk)]["resolution_rate"] == (Decimal("70.0"), None)
 
 
 def test_reasons_for_not_paying(world: dict) -> None:
