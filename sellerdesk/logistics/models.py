@@ -223,6 +223,9 @@ class Shipment(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "last_event_at"], name="shipment_status_last_idx"),
+            # The order search by a parcel's tracking number, whatever its carrier (the
+            # unique constraint leads with the carrier).
+            models.Index(fields=["tracking_number"], name="shipment_tracking_idx"),
             models.Index(
                 fields=["booking_requested_at"],
                 condition=models.Q(status__in=["booking_requested", "booking_withdrawn", "tracking_requested"]),

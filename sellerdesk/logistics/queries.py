@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from sellerdesk.core import refcache
@@ -9,9 +13,15 @@ from sellerdesk.core.addresses import MUNICIPALITIES, ParsedAddress, canonical_d
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.logistics.models import Carrier, CarrierCoverage
+from sellerdesk.logistics.models import Carrier, CarrierCoverage, Shipment
 
 Area = tuple[str, str, str]
+
+
+def order_ids_by_tracking(numbers: Sequence[str]) -> QuerySet[Any]:
+    """The ids of the orders with a parcel (outbound or a return) carrying one of these
+    tracking numbers, as a subquery (`order_id` values; index shipment_tracking_idx)."""
+    return Shipment.objects.filter(tracking_number__in=list(numbers)).values("order_id").order_by()
 
 
 def list_carriers(*, actor: User | None) -> list[Carrier]:

@@ -14,9 +14,9 @@ from sellerdesk.logistics import actions, booking, shipped_elsewhere
 from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.hooks import ParcelShipped
 from sellerdesk.logistics.models import Carrier, Shipment
-from sellerdesk.logistics.queries import covers
+from sellerdesk.logistics.queries import covers, order_ids_by_tracking
 from sellerdesk.logistics.states import ShipmentAction
-from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo, OrderCancelled, OrderShipped
+from sellerdesk.orders.hooks import CARRIER_COVERAGE, ORDERS_BY_TRACKING, CarrierInfo, OrderCancelled, OrderShipped
 from sellerdesk.orders.states import MAY_HAVE_PARCELS_NOT_HANDED_OVER
 
 logger = logging.getLogger(__name__)
@@ -89,3 +89,4 @@ def connect() -> None:
     hooks.subscribe(OrderCancelled, intercept_parcels, when=hooks.IN_TRANSACTION)
     hooks.subscribe(OrderShipped, track_shipped_order, when=hooks.IN_TRANSACTION)
     CARRIER_COVERAGE.provide(Coverage())
+    ORDERS_BY_TRACKING.provide(order_ids_by_tracking)

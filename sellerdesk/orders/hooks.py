@@ -151,6 +151,13 @@ class ReminderBadge:
     title: str = ""
 
 
+# The orders with a parcel carrying one of these tracking numbers (logistics provides it):
+# a queryset of order ids, so that the order search stays one statement
+# (orders.queries.filter_orders). Without logistics, only the order's own number is searched.
+ORDERS_BY_TRACKING: Port[Callable[[Sequence[str]], QuerySet[Any]]] = Port(
+    "orders by parcel tracking number (logistics)"
+)
+
 # For a page of order ids, the reminded ones' badges (reminders provides it; one query).
 REMINDER_BADGES: Port[Callable[[Sequence[int]], Mapping[int, ReminderBadge]]] = Port(
     "payment reminder badges of orders (reminders)"

@@ -11,6 +11,7 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core import messages
 from sellerdesk.customers.models import Customer
 from sellerdesk.inventory.models import Warehouse
+from sellerdesk.orders.expressions import PhoneTail
 from sellerdesk.orders.instructions import Instructions
 from sellerdesk.orders.states import OrderStatus, PaymentStatus
 from sellerdesk.shops.models import Shop
@@ -59,9 +60,11 @@ class Order(models.Model):
     shipping_method = models.CharField(_("shipping method"), max_length=20, choices=ShippingMethod.choices)
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
-    buyer_name = models.CharField(_("buyer name"), max_length=100)
+    # Searched exactly and as a prefix (orders.queries.matching_order_ids): db_index gives
+    # PostgreSQL its varchar_pattern_ops index too, which LIKE 'x%' needs.
+    buyer_name = models.CharField(_("buyer name"), max_length=100, db_index=True)
     buyer_phone = models.CharField(_("buyer phone"), max_length=32, db_index=True)
-    buyer_nickname = models.CharField(_("buyer nickname"), max_length=100, blank=True)
+    buyer_nickname = models.CharField(_("buyer nickname"), max_length=100, blank=True, db_index=True)
     province = models.CharField(_("province"), max_length=50)
     city = models.CharField(_("city"), max_length=50)
     district = models.CharField(_("district"), max_length=50, blank=True)
@@ -143,8 +146,9 @@ class Order(models.Model):
             models.Index(fields=["status", "pay_deadline"], name="order_status_deadline_idx"),
             models.Index(fields=["status", "auto_confirm_at"], name="order_status_autoconfirm_idx"),
             models.Index(fields=["shop", "status", "created_at"], name="order_shop_status_created_idx"),
-            models.Index(fields=["buyer_name"], name="order_buyer_name_idx"),
             models.Index(fields=["external_id"], name="order_external_id_idx"),
+            # The search by the last 4 digits of a phone (same expression as the query's).
+            models.Index(PhoneTail("buyer_phone"), name="order_phone_tail_idx"),
         ]
 
     def __str__(self) -> str:
@@ -198,6 +202,8 @@ class OrderLine(models.Model):
             models.UniqueConstraint(fields=["order", "position"], name="order_line_position_unique"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="order_line_quantity_positive"),
         ]
+        # The order search by SKU code (orders.queries.matching_order_ids).
+        indexes = [models.Index(fields=["sku_code"], name="order_line_sku_code_idx")]
 
     @property
     def line_total(self) -> Decimal:

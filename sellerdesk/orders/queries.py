@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,11 +17,14 @@ from ninja import Schema
 from pydantic import Field
 
 from sellerdesk.core.errors import NotFound
+from sellerdesk.core.hooks import PortNotProvided
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.models import Customer
-from sellerdesk.orders.models import Order
+from sellerdesk.orders.expressions import PHONE_TAIL_DIGITS, PhoneTail
+from sellerdesk.orders.hooks import ORDERS_BY_TRACKING
+from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import OPEN_STATUSES, OrderStatus
 
 
@@ -47,6 +52,8 @@ def _day_start(day: date) -> datetime:
 
 
 def filter_orders(filters: OrderFilters) -> QuerySet[Order]:
+    """The orders the filters select (unordered by intent: callers order them); `q` as
+    `matching_order_ids` says."""
     orders = Order.objects.all()
     if filters.status:
         orders = orders.filter(status=filters.status)
@@ -56,23 +63,96 @@ def filter_orders(filters: OrderFilters) -> QuerySet[Order]:
         orders = orders.filter(created_at__gte=_day_start(filters.date_from))
     if filters.date_to:
         orders = orders.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
-    text = filters.q.strip()
-    if text:
-        orders = orders.filter(
-            Q(number=text)
-            | Q(external_id=text)
-            | Q(buyer_phone=text)
-            | Q(tracking_number=text)
-            | Q(buyer_name=text)
-            | Q(buyer_nickname=text)
-            | (Q(buyer_name__startswith=text) if len(text) >= 2 else Q(pk__in=[]))
-            | (Q(buyer_phone__endswith=text) if len(text) >= 4 and text.isdigit() else Q(pk__in=[]))
-        )
+    ids = matching_order_ids(filters.q)
+    if ids is not None:
+        orders = orders.filter(pk__in=ids)
     return orders
 
 
+# The shortest prefix of a name or nickname searched as a prefix (one CJK character or one
+# letter would select a large part of the orders and help nobody).
+MIN_PREFIX = 2
+_PHONE_SEPARATORS = str.maketrans("", "", " -()")
+
+
+def phone_digits(text: str) -> str:
+    """The digits of a phone number as typed ("138 0013-8000", "+86 138 0013 8000"),
+    without China's country code before a mobile number: "" if it is not one."""
+    digits = text.translate(_PHONE_SEPARATORS).removeprefix("+")
+    if not digits.isdigit():
+        return ""
+    for code in ("0086", "86"):
+        if digits.startswith(code) and len(digits) == len(code) + 11:
+            return digits[len(code) :]
+    return digits
+
+
+def _prefix(field: str, text: str) -> Q:
+    """`field` starts with `text`, in the form the database's index serves: LIKE 'x%' on
+    PostgreSQL (the varchar_pattern_ops index of db_index), a range on SQLite (its LIKE is
+    case-blind and uses no index on a case-sensitive column; UTF-8 sorts a prefix's
+    extensions below the prefix followed by the highest code point)."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": text})
+
+
+def matching_order_ids(q: str) -> QuerySet[Any] | None:
+    """The ids of the orders `q` finds, as one subquery; None for a blank `q` (no filter).
+
+    The one search semantics of the order list and the search box: `q` (trimmed) is
+    - the order number, the external (marketplace) order id, exactly;
+    - the buyer's nickname or name, exactly or as a prefix (MIN_PREFIX characters or more);
+    - the buyer's phone: exactly as stored; its last 4 digits; 5 or more digits as the
+      end of the number (separators and a leading + are ignored);
+    - a tracking number, of the order or of any of its parcels (logistics, through the
+      ORDERS_BY_TRACKING port), exactly or in capitals;
+    - a SKU code of one of its lines, exactly or in capitals.
+
+    Each kind is its own indexed SELECT and the subquery is their UNION, so that every
+    branch uses its index on PostgreSQL and SQLite alike (an OR of them would not: one
+    branch without an index or a subquery turns it into a scan of every order). The
+    indexes are in orders migration 0018 and logistics' shipment_tracking_idx.
+    """
+    text = q.strip()
+    if not text:
+        return None
+    if "\x00" in text:  # PostgreSQL refuses NUL in a string: nobody's key has one
+        return Order.objects.none().values("pk")
+    codes = sorted({text, text.upper()})
+    own = Order.objects.order_by()
+    branches: list[QuerySet[Any]] = [
+        own.filter(number=text).values("pk"),
+        own.filter(external_id=text).values("pk"),
+        own.filter(buyer_nickname=text).values("pk"),
+        own.filter(buyer_name=text).values("pk"),
+        own.filter(buyer_phone=text).values("pk"),
+        own.filter(tracking_number__in=codes).values("pk"),
+        OrderLine.objects.order_by().filter(sku_code__in=codes).values("order_id"),
+    ]
+    if len(text) >= MIN_PREFIX:
+        branches.append(own.filter(_prefix("buyer_nickname", text)).values("pk"))
+        branches.append(own.filter(_prefix("buyer_name", text)).values("pk"))
+    digits = phone_digits(text)
+    if len(digits) >= PHONE_TAIL_DIGITS:
+        # The last 4 digits are indexed (order_phone_tail_idx); a longer tail is found
+        # through them and checked whole.
+        tail = own.alias(phone_tail=PhoneTail("buyer_phone")).filter(phone_tail=digits[-PHONE_TAIL_DIGITS:])
+        if len(digits) > PHONE_TAIL_DIGITS:
+            tail = tail.filter(buyer_phone__endswith=digits)
+        branches.append(tail.values("pk"))
+    try:
+        by_tracking = ORDERS_BY_TRACKING.get()
+    except PortNotProvided:
+        pass
+    else:
+        branches.append(by_tracking(codes))
+    first, *others = branches
+    return first.union(*others)
+
+
 def search_orders(*, filters: OrderFilters, actor: User | None, page_size: int | None = None) -> Page[Order]:
-    """Newest first; `q` matches number, external id, buyer name, phone or tracking number."""
+    """Newest first; `q` as `matching_order_ids` says."""
     require(actor, "orders.view")
     orders = filter_orders(filters).select_related("shop").prefetch_related("lines").order_by("-created_at", "-pk")
     paginator = Paginator(orders, page_size or settings.ORDERS_PAGE_SIZE)
