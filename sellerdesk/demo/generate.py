@@ -39,6 +39,7 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.demo import catalog
 from sellerdesk.demo.aftersales import load_demo_aftersales
 from sellerdesk.demo.allocation import load_demo_allocation
+from sellerdesk.demo.crm import CrmStaff, crm_order_plans, load_demo_crm
 from sellerdesk.demo.dropship import load_demo_dropship
 from sellerdesk.demo.fulfilment import load_demo_fulfilment
 from sellerdesk.demo.inventory import load_demo_inventory
@@ -114,7 +115,13 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         shops = _set_up_shops()
         items = _create_catalogue(rng, staff.owner, config.sku_limit)
         plans = OrderPlanner(rng, now, config.days, shops, items).plan(config.orders)
-        _stock_up(rng, items, plans, staff.warehouse, counted_at=now - timedelta(days=config.days + 1))
+        # The CRM's wholesale customers (some lapsed months ago) and a buyer known twice,
+        # from a generator of their own so the orders above stay as they were.
+        plans += crm_order_plans(rng=random.Random(config.seed + 15), now=now, items=items)
+        plans.sort(key=lambda plan: plan.draft.placed_at or now)
+        first_placed = min((plan.draft.placed_at or now for plan in plans), default=now)
+        counted_at = min(now - timedelta(days=config.days), first_placed) - timedelta(days=1)
+        _stock_up(rng, items, plans, staff.warehouse, counted_at=counted_at)
         # 上海 (the default), 广州 and 北京, with bins, counts and transfers, before any order.
         load_demo_inventory(rng=rng, skus=[item.sku for item in items], actor=staff.owner, now=now)
         # The carriers, as a migrated database has them: an order shipped is tracked.
@@ -136,6 +143,14 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         # allocation of what that approved.
         _review(shops, staff, now)
         allocate_approved_orders(now=now)
+        # Customers' levels, tags, books, groups, the saved segment, the dashboard's weeks
+        # of history, and its fact rows rebuilt over every day of the demo.
+        load_demo_crm(
+            rng=random.Random(config.seed + 17),
+            staff=CrmStaff(staff.owner, staff.agent, staff.agent2, staff.supervisor),
+            now=now,
+            days=config.days,
+        )
     if credentials:
         write_credentials(credentials)
     by_status = Counter(Order.objects.values_list("status", flat=True))

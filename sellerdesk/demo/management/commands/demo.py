@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sellerdesk.demo.crm import HISTORY_DAYS
 from sellerdesk.demo.generate import (
     DEFAULT_SEED,
     MIN_DAYS,
@@ -24,7 +25,12 @@ class Command(BaseCommand):
             help="do nothing (and succeed) when the database already has orders or SKUs",
         )
         parser.add_argument("--orders", type=int, default=2000, help="how many orders (default 2000)")
-        parser.add_argument("--days", type=int, default=60, help="spread the orders over this many days (default 60)")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=HISTORY_DAYS,
+            help=f"spread the orders over this many days (default {HISTORY_DAYS}: 13 weeks, the dashboard's trends)",
+        )
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help="random seed; the same seed gives the same shop"
         )

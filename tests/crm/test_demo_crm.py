@@ -1,0 +1,187 @@
+"""Issue 15's "done when", on the demo shop (loaded once for the module, tests/support/demo.py):
+the owner opens the dashboard and sees every figure with its trend; finds an order by
+the last 4 digits of a phone and by a tracking number; exports the saved segment
+"bought over ¥500, not in 90 days" to Excel and opens it. And the CRM's demo data: levels
+with thresholds, agents in charge, business terms, address books, tags, notes, buyer
+groups, a duplicate pair to merge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db.models import Sum
+from django.test import override_settings
+from django.utils import timezone
+
+from sellerdesk.aftersales.models import Case, Reason
+from sellerdesk.analytics.models import DailyFact, FactRefresh
+from sellerdesk.core import demo_credentials
+from sellerdesk.core.models import User
+from sellerdesk.crm import merging, segments
+from sellerdesk.crm.models import Segment
+from sellerdesk.customers.models import (
+    Customer,
+    CustomerAddress,
+    CustomerEvent,
+    CustomerGroup,
+    CustomerLevel,
+    CustomerNote,
+    CustomerTag,
+)
+from sellerdesk.demo.crm import ACTIVE_BUYERS, DUPLICATE, HISTORY_DAYS, LAPSED_BUYERS, LAPSED_SEGMENT
+from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
+from sellerdesk.orders.models import Order
+from sellerdesk.shops.models import Shop
+from tests.support.clock import TEST_NOW, travel_to_test_now
+from tests.support.demo import Clock, loaded_once
+
+NOW = TEST_NOW
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo_clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, demo_clock: Clock
+) -> Iterator[DemoSummary]:
+    credentials = tmp_path_factory.mktemp("demo") / "demo-credentials.txt"
+
+    def load() -> DemoSummary:
+        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            patch.setattr(demo_credentials, "PATH", Path(credentials))
+            patch.setattr(timezone, "now", demo_clock)
+            with travel_to_test_now():
+                # The command's 13 weeks, with fewer orders and SKUs than `sellerdesk demo`.
+                return load_demo_shop(config=DemoConfig(orders=400, days=HISTORY_DAYS, sku_limit=40, now=NOW))
+
+    with loaded_once(django_db_blocker, load) as summary:
+        yield summary
+
+
+@pytest.fixture
+def demo(loaded_demo: DemoSummary, db: Any, demo_clock: Clock, monkeypatch: Any) -> DemoSummary:
+    monkeypatch.setattr(timezone, "now", demo_clock)
+    return loaded_demo
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+# --- the CRM's demo data -------------------------------------------------------------------------
+
+
+def test_levels_with_thresholds_and_the_wholesale_level_given_by_hand(demo: DemoSummary) -> None:
+    levels = {level.code: level for level in CustomerLevel.objects.filter(shop__isnull=True)}
+
+    assert set(levels) == {"member", "silver", "gold", "wholesale"}
+    assert (levels["silver"].min_spent, levels["silver"].min_orders) == (500, 3)
+    assert (levels["gold"].min_spent, levels["gold"].min_orders) == (2000, 6)
+    assert levels["wholesale"].min_spent is None and levels["wholesale"].min_orders is None
+    wholesale = Customer.objects.filter(is_b2b=True)
+    assert wholesale.count() == len(LAPSED_BUYERS) + len(ACTIVE_BUYERS)
+    assert set(wholesale.values_list("level__code", flat=True)) == {"wholesale"}
+
+
+def test_every_customer_has_an_agent_in_charge(demo: DemoSummary) -> None:
+    assert not Customer.objects.filter(agent__isnull=True).exists()
+    assert set(Customer.objects.values_list("agent__username", flat=True)) == {"agent", "xiaomei"}
+    assert set(Customer.objects.filter(shop__code="tmall").values_list("agent__username", flat=True)) == {"agent"}
+
+
+def test_business_customers_have_their_terms_and_an_address_book(demo: DemoSummary) -> None:
+    buyer = ACTIVE_BUYERS[0]
+    customer = Customer.objects.get(shop__code="main", phone=buyer.phone)
+
+    assert customer.display_number == buyer.number
+    assert (customer.credit_limit, customer.payment_terms_days) == (buyer.credit_limit, buyer.payment_terms_days)
+    assert (customer.route_order, customer.transport_mode, customer.vehicle) == (
+        buyer.route_order,
+        buyer.transport_mode,
+        buyer.vehicle,
+    )
+    for field in ("discount_note", "delivery_area", "unloading_notes", "delivery_requirements"):
+        assert getattr(customer, field), field
+    assert customer.delayed_order_handling == buyer.delayed_order_handling
+    assert customer.order_count == len(buyer.orders_days_ago)
+    default = CustomerAddress.objects.get(customer=customer, is_default=True)
+    assert default.detail == buyer.address[3]
+    assert CustomerNote.objects.filter(customer=customer, pinned=True).exists()
+    # Each change is on the customer's timeline.
+    assert CustomerEvent.objects.filter(customer=customer, type="profile_changed").exists()
+    assert CustomerEvent.objects.filter(customer=customer, type="address_added").exists()
+
+
+def test_tags_notes_and_buyer_groups(demo: DemoSummary) -> None:
+    tags = {tag.name: tag for tag in CustomerTag.objects.all()}
+
+    assert {"VIP", "老客户", "批发", "爱砍价"} <= set(tags)
+    assert all(tag.color for tag in tags.values())
+    assert tags["VIP"].customers.count() >= 1
+    assert CustomerNote.objects.count() >= 5
+    groups = {group.name: group for group in CustomerGroup.objects.all()}
+    assert groups["批发客户群"].members.count() == len(LAPSED_BUYERS) + len(ACTIVE_BUYERS)
+    assert groups["暖阳老客户群"].members.count() >= 3
+    assert CustomerEvent.objects.filter(type="group_joined").count() == sum(
+        group.members.count() for group in groups.values()
+    )
+    # The regulars' books: a default address each, from their last order.
+    assert CustomerAddress.objects.filter(is_default=True).count() >= 5
+
+
+def test_a_duplicate_pair_ready_to_merge(demo: DemoSummary) -> None:
+    main = Shop.objects.get(code="main")
+    pair = Customer.objects.filter(shop=main, phone=DUPLICATE.phone)
+
+    assert sorted(pair.values_list("identity", flat=True)) == sorted([DUPLICATE.nickname, f"tel:{DUPLICATE.phone}"])
+    candidates = merging.duplicate_candidates(shop=main, actor=user("owner"))
+    assert any(
+        {customer.pk for customer in group.customers} == set(pair.values_list("pk", flat=True)) for group in candidates
+    )
+    assert not Customer.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_the_lapsed_segment_has_the_wholesale_buyers_who_stopped(demo: DemoSummary) -> None:
+    segment = Segment.objects.get(name=LAPSED_SEGMENT)
+    members = segments.segment_customers(segment=segment, actor=user("owner"))
+
+    assert {customer.phone for customer in members} >= {buyer.phone for buyer in LAPSED_BUYERS}
+    for customer in members:
+        assert customer.total_spent >= 500
+        assert customer.last_order_at is not None and customer.last_order_at < NOW - timedelta(days=90)
+
+
+# --- the dashboard's history ------------------------------------------------------------------------
+
+
+def test_thirteen_weeks_of_orders_cases_and_desk_figures_in_the_facts(demo: DemoSummary) -> None:
+    today = timezone.localtime(NOW).date()
+    facts = DailyFact.objects.filter(day__gt=today - timedelta(days=HISTORY_DAYS))
+
+    assert FactRefresh.objects.exists()
+    weeks = {(today - fact.day).days // 7 for fact in facts.filter(orders_placed__gt=0)}
+    assert weeks == set(range(13))
+    for column in (
+        "orders_completed",
+        "orders_shipped",
+        "parcels_delivered",
+        "aftersales_opened",
+        "first_responses",
+        "csat_count",
+    ):
+        weeks = {(today - fact.day).days // 7 for fact in facts.filter(**{f"{column}__gt": 0})}
+        assert len(weeks) >= 10, column
+    damaged = Case.objects.filter(reason=Reason.DAMAGED, created_at__lt=NOW - timedelta(days=14))
+    assert damaged.exists()
+    assert facts.aggregate(total=Sum("parcels_damaged"))["total"] >= damaged.count()
+    # Every order's facts go to an agent in charge.
+    assert not facts.filter(agent__isnull=True, orders_placed__gt=0).exists()
+    assert Order.objects.filter(created_at__lt=NOW - timedelta(days=90)).exists()
