@@ -134,20 +134,22 @@ def _fold_single(model: type[models.Model], field: str, keep_id: int, duplicate_
     return 1
 
 
+def _move_links(through: Any, other: str, keep_id: int, duplicate_id: int) -> int:
+    """The duplicate's rows of one many-to-many table become the kept customer's (once
+    each); returns how many the duplicate had."""
+    theirs = set(through.objects.filter(customer_id=duplicate_id).values_list(other, flat=True))
+    ours = set(through.objects.filter(customer_id=keep_id).values_list(other, flat=True))
+    through.objects.bulk_create([through(customer_id=keep_id, **{other: pk}) for pk in sorted(theirs - ours)])
+    through.objects.filter(customer_id=duplicate_id).delete()
+    return len(theirs)
+
+
 def _move_many_to_many(keep_id: int, duplicate_id: int) -> dict[str, int]:
-    """Tags and buyer groups of the duplicate become the kept customer's (once each)."""
-    moved: dict[str, int] = {}
-    for through, other in (
-        (Customer.tags.through, "customertag_id"),
-        (CustomerGroup.members.through, "customergroup_id"),
-    ):
-        kind = "tags" if through is Customer.tags.through else "groups"
-        theirs = set(through.objects.filter(customer_id=duplicate_id).values_list(other, flat=True))
-        ours = set(through.objects.filter(customer_id=keep_id).values_list(other, flat=True))
-        through.objects.bulk_create([through(customer_id=keep_id, **{other: pk}) for pk in sorted(theirs - ours)])
-        through.objects.filter(customer_id=duplicate_id).delete()
-        moved[kind] = len(theirs)
-    return moved
+    """Tags and buyer groups of the duplicate become the kept customer's."""
+    return {
+        "tags": _move_links(Customer.tags.through, "customertag_id", keep_id, duplicate_id),
+        "groups": _move_links(CustomerGroup.members.through, "customergroup_id", keep_id, duplicate_id),
+    }
 
 
 def _move_rows(keep_id: int, duplicate_id: int) -> dict[str, int]:
@@ -227,7 +229,13 @@ def merge_customers(
             )
             merges.append(
                 CustomerMerge.objects.create(
-                    kept=kept, merged=duplicate, reason=reason, moved=moved, at=now, actor=actor
+                    kept=kept,
+                    merged=duplicate,
+                    reason=reason,
+                    moved=moved,
+                    at=now,
+                    # CustomerMerge.actor becomes nullable (the system) with the lead's crm migration.
+                    actor=actor,  # type: ignore[misc]
                 )
             )
             for kind, count in moved.items():
