@@ -46,7 +46,8 @@
             backgroundColor: bars ? "rgba(107,114,128,.35)" : muted,
             borderDash: [6, 4],
             borderWidth: bars ? 1 : 2,
-            pointRadius: 0,
+            // A lone point between gaps is drawn only as a point.
+            pointRadius: metric.labels.length > 40 ? 0 : 2,
             spanGaps: false,
             tension: 0.2
           }
