@@ -49,7 +49,10 @@ class CustomerMerge(models.Model):
     reason = models.CharField(_("reason"), max_length=300)
     moved = models.JSONField(default=dict)
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty: the system merged (an importer, a job).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("customer merge")
