@@ -3,7 +3,7 @@ actions (customers.actions, customers.book) decide what is allowed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -32,11 +32,24 @@ class CustomerFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
-        self.fields["shop"].choices = everything + list(Shop.objects.order_by("name").values_list("code", "name"))
+        cast(forms.ChoiceField, self.fields["shop"]).choices = everything + list(
+            Shop.objects.order_by("name").values_list("code", "name")
+        )
         levels = CustomerLevel.objects.order_by("rank", "code").values_list("code", "name").distinct()
-        self.fields["level"].choices = everything + list(dict(levels).items())
-        self.fields["tag"].choices = everything + list(CustomerTag.objects.values_list("pk", "name"))
-        self.fields["group"].choices = everything + list(CustomerGroup.objects.values_list("pk", "name"))
+        cast(forms.ChoiceField, self.fields["level"]).choices = everything + list(dict(levels).items())
+        cast(forms.ChoiceField, self.fields["tag"]).choices = everything + list(
+            CustomerTag.objects.values_list("pk", "name")
+        )
+        cast(forms.ChoiceField, self.fields["group"]).choices = everything + list(
+            CustomerGroup.objects.values_list("pk", "name")
+        )
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    """Staff by the name they sign with (阿华), not their login."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.signature)
 
 
 class ProfileForm(forms.Form):
@@ -44,7 +57,7 @@ class ProfileForm(forms.Form):
 
     number = forms.CharField(label=_("Customer number"), required=False, max_length=30)
     level = forms.ModelChoiceField(label=_("Level"), queryset=CustomerLevel.objects.none(), required=False)
-    agent = forms.ModelChoiceField(label=_("Agent in charge"), queryset=User.objects.none(), required=False)
+    agent = AgentChoiceField(label=_("Agent in charge"), queryset=User.objects.none(), required=False)
     is_b2b = forms.BooleanField(label=_("Business customer"), required=False)
     credit_limit = forms.DecimalField(label=_("Credit limit"), min_value=0, max_digits=10, decimal_places=2)
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0, max_value=365)
@@ -69,7 +82,7 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.customer = customer
         if with_level:
-            self.fields["level"].queryset = CustomerLevel.objects.filter(
+            cast(forms.ModelChoiceField, self.fields["level"]).queryset = CustomerLevel.objects.filter(
                 Q(shop__isnull=True) | Q(shop_id=customer.shop_id)
             ).order_by("rank", "code")
         else:  # the level has its own form (with a reason), see crm/_level_form.html
@@ -77,9 +90,8 @@ class ProfileForm(forms.Form):
         agents = User.objects.filter(is_active=True, role__in=[Role.OWNER, Role.SUPERVISOR, Role.AGENT])
         if customer.agent_id:  # someone no longer active stays selectable until changed
             agents = agents | User.objects.filter(pk=customer.agent_id)
-        self.fields["agent"].queryset = agents.order_by("username")
-        self.fields["agent"].label_from_instance = lambda user: user.signature
-        self.fields["transport_mode"].choices = [("", "—"), *TransportMode.choices]
+        cast(forms.ModelChoiceField, self.fields["agent"]).queryset = agents.order_by("username")
+        cast(forms.ChoiceField, self.fields["transport_mode"]).choices = [("", "—"), *TransportMode.choices]
 
     def changes(self) -> dict[str, Any]:
         """The cleaned values as customers.actions.update_customer takes them."""

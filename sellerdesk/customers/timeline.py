@@ -67,7 +67,7 @@ def _field_value(names: _Names, field: str, value: Any) -> str:
 
 def _field_label(field: str) -> str:
     try:
-        return str(Customer._meta.get_field(field).verbose_name)
+        return str(getattr(Customer._meta.get_field(field), "verbose_name", field))
     except FieldDoesNotExist:
         return field
 
