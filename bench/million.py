@@ -15,7 +15,8 @@ generate_series (bench.common.clone), so every column is what the models write; 
 last. Everything is a pure function of g (the clone's number), so two runs of the same
 size give the same data.
 
-The data (order g = 1 is the newest, one every SPAN / N back from `now`):
+The data (order g = N is the newest, one every SPAN / N back from `now`, so that ids
+grow with time):
 - shops: SHOPS (the first the default web shop, the others marketplace stores whose
   orders carry an external id); customers: one per ORDERS_PER_CUSTOMER orders, each of
   one shop with an agent in charge (Customer.agent), nickname, name and a distinct phone;
@@ -226,8 +227,9 @@ def generate(*, orders: int, now: datetime | None = None, migrate: bool = True) 
         log(f"million: {customers} customers in {seconds['customers']:.1f} s")
 
         started = time.monotonic()
-        at = f"({_literal(now)} - (g - 1) * interval '{step_seconds:.6f} seconds')"
-        age_days = f"((g - 1) * {step_seconds / 86400:.9f})"
+        # Order g = N is the newest: ids grow with time, as they do in a shop.
+        at = f"({_literal(now)} - ({orders} - g) * interval '{step_seconds:.6f} seconds')"
+        age_days = f"(({orders} - g) * {step_seconds / 86400:.9f})"
         # A bucket 0..99 spread over g, so that neighbours differ.
         bucket = "mod(g * 37, 100)"
         kind = (

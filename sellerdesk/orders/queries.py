@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field
 
+from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.hooks import PortNotProvided
 from sellerdesk.core.models import User
@@ -72,6 +73,7 @@ def filter_orders(filters: OrderFilters) -> QuerySet[Order]:
 # The shortest prefix of a name or nickname searched as a prefix (one CJK character or one
 # letter would select a large part of the orders and help nobody).
 MIN_PREFIX = 2
+PREFIX_LIMIT = 500
 _PHONE_SEPARATORS = str.maketrans("", "", " -()")
 
 
@@ -107,7 +109,9 @@ def matching_order_ids(q: str) -> QuerySet[Any] | None:
       end of the number (separators and a leading + are ignored);
     - a tracking number, of the order or of any of its parcels (logistics, through the
       ORDERS_BY_TRACKING port), exactly or in capitals;
-    - a SKU code of one of its lines, exactly or in capitals.
+    - a SKU code of one of its lines, exactly or in capitals, when the catalog has
+      that code;
+    a prefix finds at most PREFIX_LIMIT orders on PostgreSQL.
 
     Each kind is its own indexed SELECT and the subquery is their UNION, so that every
     branch uses its index on PostgreSQL and SQLite alike (an OR of them would not: one
@@ -128,11 +132,23 @@ def matching_order_ids(q: str) -> QuerySet[Any] | None:
         own.filter(buyer_name=text).values("pk"),
         own.filter(buyer_phone=text).values("pk"),
         own.filter(tracking_number__in=codes).values("pk"),
-        OrderLine.objects.order_by().filter(sku_code__in=codes).values("order_id"),
     ]
+    # A SKU code matches thousands of lines; asked only when the catalog has it (one
+    # unique-index lookup), so that PostgreSQL does not plan every other search for
+    # thousands of rows (it would scan the orders instead of reading a few by id).
+    skus = list(Sku.objects.filter(code__in=codes).values_list("code", flat=True))
+    if skus:
+        branches.append(OrderLine.objects.order_by().filter(sku_code__in=skus).values("order_id"))
     if len(text) >= MIN_PREFIX:
-        branches.append(own.filter(_prefix("buyer_nickname", text)).values("pk"))
-        branches.append(own.filter(_prefix("buyer_name", text)).values("pk"))
+        for field in ("buyer_nickname", "buyer_name"):
+            prefixed = own.filter(_prefix(field, text)).values("pk")
+            if connection.features.supports_slicing_ordering_in_compound:
+                # A short prefix may be shared by a large part of the buyers ("tb…" is
+                # every Taobao default nickname): at most PREFIX_LIMIT orders of it, the
+                # first in that field's order. SQLite cannot limit inside a UNION; a small
+                # shop's prefixes are cheap there.
+                prefixed = prefixed.order_by(field, "pk")[:PREFIX_LIMIT]
+            branches.append(prefixed)
     digits = phone_digits(text)
     if len(digits) >= PHONE_TAIL_DIGITS:
         # The last 4 digits are indexed (order_phone_tail_idx); a longer tail is found
