@@ -55,7 +55,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from sellerdesk.aftersales.models import Case as AfterSalesCase
@@ -258,32 +258,33 @@ def _parcel_facts(start: datetime, end: datetime) -> Iterable[tuple[Key, dict[st
 
     # Damaged: one per order, on the day its damage was first reported — by the carrier's
     # scan (an exception of kind damaged on a parcel to the buyer) or by the buyer (an
-    # after-sales case for a damaged item), whichever came first.
+    # after-sales case for a damaged item), whichever came first (at the same moment, the
+    # buyer's). Read from the reports of the range, each kept only if it is its order's
+    # first: the orders table is never scanned for the few damaged ones.
     by_carrier = LogisticsException.objects.filter(
         kind=ExceptionKind.DAMAGED, shipment__direction=ShipmentDirection.OUTBOUND
     )
     by_buyer = AfterSalesCase.objects.filter(reason=Reason.DAMAGED)
-    carrier_first = Subquery(_first(by_carrier.filter(order_id=OuterRef("pk")), "detected_at"))
-    buyer_first = Subquery(_first(by_buyer.filter(order_id=OuterRef("pk")), "created_at"))
-    damaged = (
-        Order.objects.filter(
-            Q(pk__in=by_carrier.filter(_in_range("detected_at", start, end)).values("order_id"))
-            | Q(pk__in=by_buyer.filter(_in_range("created_at", start, end)).values("order_id"))
-        )
-        .annotate(
-            # LEAST is NULL on SQLite when either side is: each side falls back on the other.
-            damaged_at=Least(
-                Coalesce(carrier_first, buyer_first, output_field=DateTimeField()),
-                Coalesce(buyer_first, carrier_first, output_field=DateTimeField()),
-                output_field=DateTimeField(),
+    first_by_carrier = by_carrier.filter(_in_range("detected_at", start, end)).filter(
+        ~Exists(
+            by_carrier.filter(order_id=OuterRef("order_id")).filter(
+                Q(detected_at__lt=OuterRef("detected_at"))
+                | Q(detected_at=OuterRef("detected_at"), pk__lt=OuterRef("pk"))
             )
-        )
-        .filter(_in_range("damaged_at", start, end))
+        ),
+        ~Exists(by_buyer.filter(order_id=OuterRef("order_id"), created_at__lte=OuterRef("detected_at"))),
     )
-    for day, shop_id, agent_id, count in _grouped(
-        damaged, "damaged_at", "shop_id", "customer__agent_id", n=Count("pk")
-    ):
-        yield (day, shop_id, agent_id), {"parcels_damaged": count}
+    first_by_buyer = by_buyer.filter(_in_range("created_at", start, end)).filter(
+        ~Exists(
+            by_buyer.filter(order_id=OuterRef("order_id")).filter(
+                Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+            )
+        ),
+        ~Exists(by_carrier.filter(order_id=OuterRef("order_id"), detected_at__lt=OuterRef("created_at"))),
+    )
+    for reports, moment in ((first_by_carrier, "detected_at"), (first_by_buyer, "created_at")):
+        for day, shop_id, agent_id, count in _grouped(reports, moment, shop, agent, n=Count("pk")):
+            yield (day, shop_id, agent_id), {"parcels_damaged": count}
 
     opened = AfterSalesCase.objects.filter(_in_range("created_at", start, end))
     for day, shop_id, agent_id, count in _grouped(opened, "created_at", shop, agent, opened=Count("pk")):

@@ -179,7 +179,29 @@ def test_the_command_refuses_bad_days(db: Any, arguments: list[str], message: st
 
 
 def test_the_rebuild_reads_with_a_few_grouped_queries(data: DataSet, django_assert_max_num_queries: Any) -> None:
-    # Set-based: 15 grouped reads, then the write (savepoint, old rows, 2 deletes, 3 inserts);
+    # Set-based: 16 grouped reads, then the write (savepoint, old rows, 2 deletes, 3 inserts);
     # the number does not grow with the orders.
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):
         facts.rebuild(first_day=D1 - timedelta(days=30), last_day=D4 + timedelta(days=5))
+
+
+def test_damage_reported_only_by_the_buyer_counts_on_the_case_s_day(data: DataSet) -> None:
+    from sellerdesk.aftersales.actions import LineRequest, open_case
+    from sellerdesk.orders.models import Order
+
+    # P1 (a split part, shipped without a booked parcel): no carrier scan, the buyer's case only.
+    part_1 = Order.objects.get(split_from__isnull=False, status="shipped")
+    open_case(
+        order=part_1,
+        type="refund_only",
+        reason="damaged",
+        lines=[LineRequest(order_line_id=part_1.lines.get().pk, quantity=1)],
+        requested_amount=Decimal("10.00"),
+        actor=data.ahua,
+        at=at(D3, 9),
+    )
+
+    facts.rebuild(first_day=D1, last_day=D4)
+
+    assert fact_rows()[(D3, None)] == {"parcels_damaged": 1, "aftersales_opened": 1}
+    assert column_sums()["parcels_damaged"] == 2  # A (the carrier's scan) and P1
