@@ -3,7 +3,7 @@ analytics.metrics over a range of days, weeks or months, for all shops or one sh
 all agents or one agent, with the previous period of the same length beside it; the
 same figures per shop and per agent; the buyers' reasons for not paying.
 
-It reads only the daily fact rows (DailyFact, DailyReasonFact): four grouped queries
+It reads only the daily fact rows (DailyFact, DailyReasonFact): three grouped queries
 whatever the number of orders, and every value is `METRICS[code].value(sums)`, so the
 page, the API and the XLSX export show the same numbers. `parse_query` is the one place
 the input is checked; a bad range or an unknown shop or agent is a ValidationFailed
@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -251,46 +251,63 @@ def _value(
     return metric.value(sums)
 
 
-def _split_sums(rows: Sequence[Mapping[str, Any]], key: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """Rows of `now_<column>` / `before_<column>` sums → {key: (now sums, before sums)}."""
-    found = {}
+def _by_shop_and_agent(query: DashboardQuery) -> dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]]:
+    """Column sums per (shop, agent) of this period and of the previous one, from ONE
+    statement grouped by shop, agent and which period a row falls in (a few dozen rows
+    back; both tables below are added up from them)."""
+    zero: dict[str, Any] = dict.fromkeys(COLUMNS, 0)
+    found: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+    rows = (
+        _facts(query)
+        .annotate(is_current=Case(When(day__gte=query.start, then=Value(1)), default=Value(0)))
+        .values("shop", "agent", "is_current")
+        .annotate(**{column: Sum(column) for column in COLUMNS})
+        .order_by()
+    )
     for row in rows:
-        now = {column: row[f"now_{column}"] or 0 for column in COLUMNS}
-        before = {column: row[f"before_{column}"] or 0 for column in COLUMNS}
-        found[str(row[key] or "")] = (now, before)
+        key = (str(row["shop"]), str(row["agent"] or ""))
+        now, before = found.setdefault(key, (dict(zero), dict(zero)))
+        target = now if row["is_current"] else before
+        for column in COLUMNS:
+            target[column] += row[column] or 0
     return found
 
 
-def _lines(query: DashboardQuery, key: str, names: Mapping[str, str], *, per_agent: bool) -> list[Line]:
-    sums: dict[str, Any] = {}
-    for column in COLUMNS:
-        sums[f"now_{column}"] = Sum(column, filter=Q(day__gte=query.start))
-        sums[f"before_{column}"] = Sum(column, filter=Q(day__lt=query.start))
-    rows = list(_facts(query).values(key).annotate(**sums).order_by(key))
-    grouped = _split_sums(rows, key)
-    lines = []
-    for value in sorted(grouped, key=lambda item: (item == "", names.get(item, item))):
-        now, before = grouped[value]
-        lines.append(
-            Line(
-                key=value,
-                name=names.get(value, value),
-                values={
-                    code: (
-                        _value(metric, now, query, per_agent=per_agent),
-                        _value(metric, before, query, per_agent=per_agent),
-                    )
-                    for code, metric in METRICS.items()
-                },
-            )
+def _lines(
+    grouped: Mapping[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]],
+    index: int,
+    names: Mapping[str, str],
+    query: DashboardQuery,
+    *,
+    per_agent: bool,
+) -> list[Line]:
+    """One line per shop (index 0) or agent (index 1) of the (shop, agent) sums."""
+    totals: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for key, (now, before) in grouped.items():
+        line_now, line_before = totals.setdefault(key[index], (dict.fromkeys(COLUMNS, 0), dict.fromkeys(COLUMNS, 0)))
+        for column in COLUMNS:
+            line_now[column] += now[column]
+            line_before[column] += before[column]
+    return [
+        Line(
+            key=value,
+            name=names.get(value, value),
+            values={
+                code: (
+                    _value(metric, now, query, per_agent=per_agent),
+                    _value(metric, before, query, per_agent=per_agent),
+                )
+                for code, metric in METRICS.items()
+            },
         )
-    return lines
+        for value, (now, before) in totals.items()
+    ]
 
 
 def build_dashboard(*, actor: User | None, query: DashboardQuery) -> Dashboard:
     """Every metric over `query`'s buckets beside the previous period's, per shop and per
     agent, and the reasons for not paying. Needs `dashboard.view`. Reads only the fact
-    rows (four grouped queries) and the names of the shops and agents they mention."""
+    rows (three grouped queries) and the names of the shops and agents they mention."""
     require(actor, "dashboard.view")
 
     per_bucket: dict[date, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
@@ -327,17 +344,14 @@ def build_dashboard(*, actor: User | None, query: DashboardQuery) -> Dashboard:
         for metric in METRICS.values()
     ]
 
+    grouped = _by_shop_and_agent(query)
     shop_names = {str(pk): name for pk, name in Shop.objects.values_list("pk", "name")}
-    by_shop = _lines(query, "shop", shop_names, per_agent=False)
-    by_agent_rows = _lines(query, "agent", {}, per_agent=True)
-    agent_ids = [int(line.key) for line in by_agent_rows if line.key]
-    agents = {str(user.pk): user.signature for user in User.objects.filter(pk__in=agent_ids)}
+    by_shop = sorted(_lines(grouped, 0, shop_names, query, per_agent=False), key=lambda line: line.name)
+    agent_ids = sorted({int(agent) for _shop, agent in grouped if agent})
     # Rows without an agent: the system's reminders, conversations nobody took, buyers
     # nobody is in charge of.
-    by_agent = [
-        Line(key=line.key, name=agents.get(line.key, line.key) if line.key else _("No agent"), values=line.values)
-        for line in by_agent_rows
-    ]
+    agents = {str(user.pk): user.signature for user in User.objects.filter(pk__in=agent_ids)} | {"": _("No agent")}
+    by_agent = _lines(grouped, 1, agents, query, per_agent=True)
     by_agent.sort(key=lambda line: (line.key == "", line.name))
 
     reasons = DailyReasonFact.objects.filter(day__gte=query.previous_start, day__lt=query.end)
