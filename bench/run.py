@@ -32,7 +32,10 @@ database; --no-service-nlp) and bench/service_inbox.py (the desk's inbox views a
 over --service-conversations conversations beside raw-SQL ceilings of the same rows, and
 routing a queue of waiting conversations; --no-service-inbox) and bench/service_chat.py
 (message delivery to --service-chats concurrent chats' sockets through the Redis channel
-layer and through the HTTP API, beside a bare websocket echo server; --no-service-chat).
+layer and through the HTTP API, beside a bare websocket echo server; --no-service-chat)
+and bench/dashboard.py (the owner's dashboard over --dashboard-orders orders: the facts'
+rebuild, then three queries' p95 — API work and page — beside the bare SQL over the same
+fact rows; --no-dashboard).
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ REMINDERS = REPO / "bench" / "reminders.py"
 SERVICE_NLP = REPO / "bench" / "service_nlp.py"
 SERVICE_INBOX = REPO / "bench" / "service_inbox.py"
 SERVICE_CHAT = REPO / "bench" / "service_chat.py"
+DASHBOARD = REPO / "bench" / "dashboard.py"
 HOT_SKU = "HOT-1"
 
 
@@ -137,6 +141,10 @@ def options() -> argparse.Namespace:
         "--no-service-chat", action="store_true", help="skip the chat delivery benchmark (sockets, Redis layer)"
     )
     parser.add_argument("--service-chats", type=int, default=200, help="concurrent chats the chat benchmark opens")
+    parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard benchmark (bench/dashboard.py)")
+    parser.add_argument(
+        "--dashboard-orders", type=int, default=1_000_000, help="orders the dashboard benchmark's facts are built from"
+    )
     parser.add_argument(
         "--reminder-orders", type=int, default=100_000, help="unpaid orders the reminder sweep benchmark reminds"
     )
@@ -579,6 +587,8 @@ def main() -> None:
         run_script("service_inbox", SERVICE_INBOX, options_.service_conversations)
     if not options_.no_service_chat:
         run_script("service_chat", SERVICE_CHAT, options_.service_chats)
+    if not options_.no_dashboard:
+        run_script("dashboard", DASHBOARD, options_.dashboard_orders)
 
 
 if __name__ == "__main__":
