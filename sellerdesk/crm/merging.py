@@ -25,6 +25,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.aftersales.models import Case
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -195,7 +196,10 @@ def merge_customers(
     require(actor, "customers.merge")
     duplicate_ids, reason = _validate(keep, duplicates, reason)
     with transaction.atomic():
-        # Orders first, customers second: the order in which a payment takes them.
+        # After-sales cases, then orders, then customers: the order in which a refund
+        # (case, order, the customer's spending) and a payment (order, customer) take them,
+        # so a merge waits for those and never deadlocks with them.
+        list(Case.objects.select_for_update().filter(customer_id__in=duplicate_ids).order_by("pk").values_list("pk"))
         list(Order.objects.select_for_update().filter(customer_id__in=duplicate_ids).order_by("pk").values_list("pk"))
         locked = {
             customer.pk: customer
@@ -206,6 +210,7 @@ def merge_customers(
         }
         _check_not_merged(locked, keep.pk, duplicate_ids)
         kept = locked[keep.pk]
+        level_before = kept.level
         now = timezone.now()
         merges: list[CustomerMerge] = []
         total_moved: dict[str, int] = {}
@@ -241,6 +246,20 @@ def merge_customers(
             for kind, count in moved.items():
                 total_moved[kind] = total_moved.get(kind, 0) + count
         kept.save(update_fields=["order_count", "total_spent", "last_order_at", "level"])
+        if kept.level != level_before:
+            # The buyer keeps the better level of a duplicate: audited like any level change.
+            CustomerEvent.objects.create(
+                customer=kept,
+                type=CustomerEventType.LEVEL_CHANGED,
+                actor=actor,
+                at=now,
+                data={
+                    "before": level_before.code if level_before else None,
+                    "after": kept.level.code if kept.level else None,
+                    "reason": reason,
+                    "automatic": False,
+                },
+            )
         CustomerEvent.objects.create(
             customer=kept,
             type=CustomerEventType.MERGED,

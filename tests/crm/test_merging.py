@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
+from sellerdesk.aftersales.models import Case
 from sellerdesk.core.errors import PermissionDenied, ValidationFailed
 from sellerdesk.crm.merging import MANY_TO_MANY, RELATED_ROWS, duplicate_candidates, merge_customers, relation_key
 from sellerdesk.crm.models import CustomerMerge
@@ -29,6 +30,8 @@ from sellerdesk.payments.actions import record_payment
 from sellerdesk.reminders.models import DoNotRemind
 from sellerdesk.service.models import Conversation
 from sellerdesk.shops.models import Shop
+from tests.aftersales.builders import delivered_order
+from tests.aftersales.evidence_support import make_case
 from tests.api.helpers import default_shop  # noqa: F401  (autouse: the default shop and warehouse)
 from tests.factories import make_sku, make_user, place
 
@@ -206,6 +209,16 @@ def test_merge_keeps_the_better_level_unless_the_kept_one_was_set_by_hand(tee: A
     merge_customers(keep=keep, duplicates=[duplicate], actor=owner, reason="同一个人")
     keep.refresh_from_db()
     assert keep.level == gold
+    event = CustomerEvent.objects.get(customer=keep, type="level_changed")
+    assert event.data == {"before": None, "after": "gold", "reason": "同一个人", "automatic": False}
+    assert event.actor_id == owner.pk
+    # a level set by hand stays
+    silver = CustomerLevel.objects.create(code="silver", name="银卡", rank=10)
+    third = Customer.objects.create(shop=keep.shop, identity="third", name="张三", level=silver, level_locked=True)
+    merge_customers(keep=third, duplicates=[keep], actor=owner, reason="还是同一个人")
+    third.refresh_from_db()
+    assert third.level == silver
+    assert not CustomerEvent.objects.filter(customer=third, type="level_changed").exists()
 
 
 @pytest.mark.parametrize(
@@ -267,3 +280,15 @@ def test_duplicate_candidates_are_customers_sharing_a_phone(tee: Any, owner: Any
     assert [c.identity for c in group.customers] == ["zhang_tb", "tel:13800138000"]  # most orders first
     merge_customers(keep=group.customers[0], duplicates=group.customers[1:], actor=owner, reason="同一个人")
     assert duplicate_candidates(shop=shop, actor=owner) == []
+
+
+def test_an_after_sales_case_of_the_duplicate_moves_with_its_order(tee: Any, owner: Any) -> None:
+    place(("TEE", 1), buyer=TAOBAO)
+    case = make_case(delivered_order(("TEE", 1), buyer=BY_PHONE))
+    keep, duplicate = customer("zhang_tb"), customer("tel:13800138000")
+    assert case.customer_id == duplicate.pk
+    [merge] = merge_customers(keep=keep, duplicates=[duplicate], actor=owner, reason="同一个人")
+    assert Case.objects.get(pk=case.pk).customer_id == keep.pk
+    assert (merge.moved["aftersales_cases"], merge.moved["orders"]) == (1, 1)
+    keep.refresh_from_db()
+    assert (keep.order_count, keep.total_spent) == (2, case.order.total)
