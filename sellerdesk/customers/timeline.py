@@ -109,6 +109,14 @@ def _moved_label(kind: str, count: int) -> str:
         "notes": lambda n: ngettext("%(count)d note", "%(count)d notes", n),
         "tags": lambda n: ngettext("%(count)d tag", "%(count)d tags", n),
         "groups": lambda n: ngettext("%(count)d buyer group", "%(count)d buyer groups", n),
+        "outgoing_messages": lambda n: ngettext("%(count)d message sent", "%(count)d messages sent", n),
+        "portal_tokens": lambda n: ngettext("%(count)d buyer portal link", "%(count)d buyer portal links", n),
+        "message_preference": lambda n: ngettext("%(count)d message preference", "%(count)d message preferences", n),
+        "do_not_remind": lambda n: ngettext("%(count)d do-not-remind mark", "%(count)d do-not-remind marks", n),
+        "merged_customers": lambda n: ngettext(
+            "%(count)d customer merged earlier", "%(count)d customers merged earlier", n
+        ),
+        "events": lambda n: ngettext("%(count)d timeline entry", "%(count)d timeline entries", n),
     }
     label = labels.get(kind)
     return label(count) % {"count": count} if label else f"{kind}: {count}"

@@ -427,3 +427,14 @@ def test_a_buyer_may_not_open_the_list(db: Any, shop: Shop) -> None:
     buyer = make_user("buyer1", "buyer")
 
     assert client_of(buyer).get("/customers/").status_code == 403
+
+
+def test_every_kind_of_row_a_merge_moves_has_a_name_in_the_timeline() -> None:
+    from sellerdesk.crm.merging import RELATED_ROWS
+    from sellerdesk.customers.timeline import _moved_label
+
+    kinds = {kind for handling, kind in RELATED_ROWS.values() if handling not in ("history", "special")}
+    kinds |= {"tags", "groups", "merged_customers"}
+
+    with translation.override("en"):
+        assert [kind for kind in sorted(kinds) if _moved_label(kind, 2).startswith(f"{kind}:")] == []
