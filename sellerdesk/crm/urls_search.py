@@ -1,7 +1,11 @@
 """The one search box's page, /search/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sellerdesk.crm import views_search
 
 app_name = "search"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_search.search, name="search"),
+]

@@ -6,12 +6,29 @@
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
-    var search = document.getElementById("id_q");
+    // The page's own search box if it has one (the order list), else the top bar's.
+    var search = document.getElementById("id_q") || document.getElementById("topbar-q");
     if (search) {
       event.preventDefault();
       search.focus();
       search.select();
     }
+  });
+})();
+
+// The top bar's "More" links close when a click lands elsewhere or on Escape.
+(function () {
+  "use strict";
+  function closeMore(except) {
+    document.querySelectorAll("details.more[open]").forEach(function (more) {
+      if (more !== except) more.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMore(event.target.closest ? event.target.closest("details.more") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMore(null);
   });
 })();
 
