@@ -99,7 +99,7 @@ def rebuild_facts(first_day: date, last_day: date) -> dict[str, Any]:
 
 
 def figures_for(
-    name: str, params: dict[str, str], owner: Any, bounds: dict[str, Any], common: dict[str, Any]
+    name: str, params: dict[str, Any], owner: Any, bounds: dict[str, Any], common: dict[str, Any]
 ) -> list[dict[str, Any]]:
     from django.db import connection
     from django.test import Client

@@ -15,11 +15,11 @@ from __future__ import annotations
 import io
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Case, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
@@ -264,7 +264,8 @@ def _by_shop_and_agent(query: DashboardQuery) -> dict[tuple[str, str], tuple[dic
         .annotate(**{column: Sum(column) for column in COLUMNS})
         .order_by()
     )
-    for row in rows:
+    # (The stubs type these rows by the grouped names only; the sums are there too.)
+    for row in cast("Iterable[Mapping[str, Any]]", rows):
         key = (str(row["shop"]), str(row["agent"] or ""))
         now, before = found.setdefault(key, (dict(zero), dict(zero)))
         target = now if row["is_current"] else before
@@ -312,7 +313,7 @@ def build_dashboard(*, actor: User | None, query: DashboardQuery) -> Dashboard:
 
     per_bucket: dict[date, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
     per_day = _facts(query).values("day").annotate(**{column: Sum(column) for column in COLUMNS}).order_by("day")
-    for row in per_day:
+    for row in cast("Iterable[Mapping[str, Any]]", per_day):
         target = per_bucket[period_start(row["day"], query.period)]
         for column in COLUMNS:
             target[column] += row[column] or 0
