@@ -156,7 +156,7 @@ def customer_profile(*, customer_id: int, actor: User | None) -> CustomerProfile
 @dataclass(frozen=True)
 class CustomerListFilters:
     """The customer list's filters, as parsed from the page's query string: `q` as in
-    customers.queries.search_customers (nickname, name, phone, customer number), the
+    customers.queries.search_customers, plus the customer number (or C + id), the
     shop's code, the level's code, a tag's and a buyer group's id."""
 
     q: str = ""
@@ -186,5 +186,7 @@ def customer_list(*, filters: CustomerListFilters, actor: User | None) -> QueryS
             match |= Q(name__startswith=text) | Q(nickname__startswith=text)
         if len(text) >= 4 and text.isdigit():
             match |= Q(phone__endswith=text)
+        if text[:1] in "Cc" and text[1:].isdigit():  # the number shown for a customer without one
+            match |= Q(pk=int(text[1:]), number="")
         customers = customers.filter(match)
     return customers.order_by("-created_at", "-pk")

@@ -394,6 +394,8 @@ def test_the_list_filters_by_search_shop_level_tag_and_group(li: Customer, owner
     assert listed(client, tag=tag.pk) == ["李四"]
     assert listed(client, group=group.pk) == ["李四"]
     assert listed(client, q="nobody") == []
+    wang = Customer.objects.get(identity="wangwu")
+    assert listed(client, q=wang.display_number) == ["王五"]
 
 
 def test_a_merged_duplicate_is_not_listed(li: Customer, owner: Any, shop: Shop) -> None:
