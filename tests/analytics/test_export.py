@@ -4,10 +4,13 @@ numbers are the chart data's, bucket for bucket; and the API's JSON answers and 
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from sellerdesk.analytics.dashboard import build_dashboard, chart_data, dashboard_xlsx, parse_query
@@ -187,3 +190,30 @@ def test_api_export_unknown_metric_is_422(owner_api: ApiClient) -> None:
 def test_api_agents_are_refused(world: dict, path: str) -> None:
     response = ApiClient(make_token(world["ann"])).get(path)
     assert response.status_code == 403
+
+
+@given(
+    query=st.fixed_dictionaries(
+        {},
+        optional={
+            "period": st.sampled_from(["day", "week", "month", "year", "", "DAY"]) | st.text(max_size=8),
+            "start": st.dates(min_value=date(1990, 1, 1), max_value=date(2110, 1, 1)).map(str) | st.text(max_size=12),
+            "end": st.dates(min_value=date(1990, 1, 1), max_value=date(2110, 1, 1)).map(str) | st.text(max_size=12),
+            "shop": st.sampled_from(["main", "second", "nowhere"]) | st.text(max_size=8),
+            "agent": st.sampled_from(["ann", "boss", "nobody"]) | st.text(max_size=8),
+        },
+    )
+)
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_api_any_query_is_an_answer_or_a_named_field(owner_api: ApiClient, query: dict[str, str]) -> None:
+    response = owner_api.get("/api/v1/dashboard", **query)
+
+    assert response.status_code in (200, 422), (query, response.content)
+    if response.status_code == 422:
+        assert set(response.json()["details"]["fields"]) <= {"period", "start", "end", "shop", "agent"}
