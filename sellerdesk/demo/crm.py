@@ -8,13 +8,15 @@ Two parts, both played through the real actions:
   members of the segment "bought over ¥500, not in 90 days"), wholesale customers who
   order every fortnight, and one buyer who ordered once under her nickname and once by
   phone — two customers of one shop sharing a phone, ready to merge.
+- `load_demo_aftersales_history`, after the after-sales demo: three cases a week over the
+  weeks before that demo's own.
 - `load_demo_crm`, run last: level thresholds and the tiers' automatic move up, a
   wholesale level given by hand with its reason, the agent in charge of every customer,
   the business customers' terms (number, credit, payment terms, route, transport,
   unloading), address books, tags, notes, buyer groups, the saved segment; the weeks of
-  after-sales cases and of the service desk's daily figures before the other demos'
-  own (which cover the last days only), so each dashboard figure has a trend; and, at
-  the end, the daily fact rows rebuilt over the whole history.
+  the service desk's daily figures before the service demo's own (its last days), so
+  each dashboard figure has a trend; and, at the end, the daily fact rows rebuilt over
+  the whole history.
 
 The desk's history is written as its daily figures only (service.figures.add, the
 counters the desk keeps as things happen): playing thirteen weeks of conversations
@@ -44,7 +46,7 @@ from sellerdesk.analytics import facts
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.crm import segments
-from sellerdesk.customers import book, groups
+from sellerdesk.customers import book, groups, tiers
 from sellerdesk.customers.actions import create_customer_level, update_customer
 from sellerdesk.customers.models import Customer, CustomerLevel, CustomerTag, TransportMode
 from sellerdesk.demo import names
@@ -276,6 +278,11 @@ def crm_order_plans(*, rng: random.Random, now: datetime, items: Sequence[Item])
     return plans
 
 
+def crm_order_count() -> int:
+    """How many orders `crm_order_plans` adds to the history."""
+    return sum(len(buyer.orders_days_ago) for buyer in (*LAPSED_BUYERS, *ACTIVE_BUYERS)) + 2
+
+
 # --- the customers ------------------------------------------------------------------------------
 
 
@@ -303,17 +310,16 @@ def load_demo_crm(*, rng: random.Random, staff: CrmStaff, now: datetime, days: i
         rules=LAPSED_RULES,
         at=now - timedelta(days=2),
     )
-    _aftersales_history(rng, staff, now, days)
     _desk_history(rng, staff, now, days)
     first = Order.objects.order_by("created_at").values_list("created_at", flat=True).first() or now
     facts.rebuild(first_day=timezone.localtime(first).date(), last_day=timezone.localtime(now).date())
 
 
 def _levels(staff: CrmStaff) -> None:
-    """The shop's tiers (every shop): 普通会员, 银卡 and 金卡 reached automatically, 批发客户
-    given by hand."""
+    """The shop's tiers (every shop): 普通会员 from the first order, 银卡 and 金卡 reached by
+    spending or orders, 批发客户 given by hand only."""
     thresholds = {
-        "member": ("普通会员", 0, None, None),
+        "member": ("普通会员", 0, None, 1),
         "silver": ("银卡会员", 10, Decimal("500.00"), 3),
         "gold": ("金卡会员", 20, Decimal("2000.00"), 6),
         "wholesale": ("批发客户", 30, None, None),
@@ -321,8 +327,7 @@ def _levels(staff: CrmStaff) -> None:
     for code, (name, rank, min_spent, min_orders) in thresholds.items():
         level = create_customer_level(actor=staff.owner, code=code, name=name, rank=rank, shop=None)
         if min_spent is not None or min_orders is not None:
-            # TODO(H5): customers.tiers' threshold action when it lands.
-            CustomerLevel.objects.filter(pk=level.pk).update(min_spent=min_spent, min_orders=min_orders)
+            tiers.set_thresholds(level=level, actor=staff.owner, min_spent=min_spent, min_orders=min_orders)
 
 
 def _agents_in_charge(staff: CrmStaff) -> None:
@@ -471,12 +476,12 @@ def _tags_notes_groups(rng: random.Random, staff: CrmStaff, now: datetime) -> No
 
 
 def _tiers(staff: CrmStaff, now: datetime) -> None:
-    """The wholesale customers' level given by hand (with its reason); the others moved up
-    by their spending."""
+    """The wholesale customers' level given by hand, with its reason (the tiers leave it);
+    then the hourly job's move up of everyone else by their spending and orders."""
     wholesale = CustomerLevel.objects.get(code="wholesale", shop__isnull=True)
     for customer in Customer.objects.filter(is_b2b=True).order_by("pk"):
-        # TODO(H5): customers.tiers.set_level (manual, locked, with its reason) when it lands.
-        update_customer(customer=customer, actor=staff.owner, changes={"level": wholesale})
+        tiers.set_level(customer=customer, level=wholesale, actor=staff.owner, reason="批发客户，按批发价和账期结算")
+    tiers.promote(now=now)
 
 
 # --- the dashboard's history ----------------------------------------------------------------------
@@ -495,12 +500,13 @@ def _proof(rng: random.Random) -> SimpleUploadedFile:
     return SimpleUploadedFile("transfer.png", buffer.getvalue(), content_type="image/png")
 
 
-def _aftersales_history(rng: random.Random, staff: CrmStaff, now: datetime, days: int) -> None:
+def load_demo_aftersales_history(*, rng: random.Random, staff: CrmStaff, now: datetime, days: int) -> None:
     """Three cases a week over the weeks before the after-sales demo's own, the first a
     parcel damaged in transit, the others a quality problem, each refunded in part (仅退款,
     the buyer keeps the goods): on the main shop's bank-transfer and cash-on-delivery
     orders, whose refund goes back by a transfer staff record the same day (an online
-    refund would be recorded when the gateway answers, after the demo)."""
+    refund would be recorded when the gateway answers, after the demo). Run before the
+    notifications demo, which marks the buyers' messages of the history sent."""
     since = now - timedelta(days=days)
     until = now - timedelta(days=RECENT_DAYS)
     candidates = list(
@@ -510,8 +516,8 @@ def _aftersales_history(rng: random.Random, staff: CrmStaff, now: datetime, days
             delivered_at__gte=since,
             delivered_at__lt=until,
             paid_at__isnull=False,
-            customer__is_b2b=False,
         )
+        .exclude(buyer_phone__in=[buyer.phone for buyer in (*LAPSED_BUYERS, *ACTIVE_BUYERS)])
         .annotate(cases=Count("aftersales_cases"))
         .filter(cases=0)
         .order_by("delivered_at")

@@ -39,7 +39,7 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.demo import catalog
 from sellerdesk.demo.aftersales import load_demo_aftersales
 from sellerdesk.demo.allocation import load_demo_allocation
-from sellerdesk.demo.crm import CrmStaff, crm_order_plans, load_demo_crm
+from sellerdesk.demo.crm import CrmStaff, crm_order_plans, load_demo_aftersales_history, load_demo_crm
 from sellerdesk.demo.dropship import load_demo_dropship
 from sellerdesk.demo.fulfilment import load_demo_fulfilment
 from sellerdesk.demo.inventory import load_demo_inventory
@@ -138,7 +138,9 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
                 _play(plan, staff, reminding)
         poll_tracking(now)
         _allocate_as_approved(until=now - timedelta(hours=1))
-        _later_capabilities(rng, staff, items, now, credentials)
+        _later_capabilities(
+            rng, staff, items, now, credentials, crm_rng=random.Random(config.seed + 17), days=config.days
+        )
         # Last, the sweep at `now`: review of what was paid (the demos' orders too), then
         # allocation of what that approved.
         _review(shops, staff, now)
@@ -146,8 +148,8 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         # Customers' levels, tags, books, groups, the saved segment, the dashboard's weeks
         # of history, and its fact rows rebuilt over every day of the demo.
         load_demo_crm(
-            rng=random.Random(config.seed + 17),
-            staff=CrmStaff(staff.owner, staff.agent, staff.agent2, staff.supervisor),
+            rng=random.Random(config.seed + 19),
+            staff=_crm_staff(staff),
             now=now,
             days=config.days,
         )
@@ -218,6 +220,10 @@ def _create_staff() -> tuple[Staff, list[tuple[str, str]]]:
     return Staff(users["owner"], users["agent"], users["xiaomei"], users["lijie"], users["xiaowang"]), credentials
 
 
+def _crm_staff(staff: Staff) -> CrmStaff:
+    return CrmStaff(staff.owner, staff.agent, staff.agent2, staff.supervisor)
+
+
 def _set_up_shops() -> list[Shop]:
     # Seed data: there is no shops action yet, so the demo writes Shop rows directly.
     # The default shop `main` comes from a data migration (created here when absent).
@@ -259,7 +265,14 @@ def _allocate_as_approved(*, until: datetime) -> None:
 
 
 def _later_capabilities(
-    rng: random.Random, staff: Staff, items: list[Item], now: datetime, credentials: list[tuple[str, str]]
+    rng: random.Random,
+    staff: Staff,
+    items: list[Item],
+    now: datetime,
+    credentials: list[tuple[str, str]],
+    *,
+    crm_rng: random.Random,
+    days: int,
 ) -> None:
     """Presale, stockouts handled every way, purchasing in every state, dropship with the
     supplier's login, parcels with tracking and problems, ratings, after-sales, the service
@@ -278,6 +291,8 @@ def _later_capabilities(
     load_demo_logistics(rng=rng, actor=staff.agent, now=now)
     # After-sales: the seed's stories on orders of their own, a case in every status.
     load_demo_aftersales(rng=rng, agent=staff.agent, supervisor=staff.supervisor, warehouse=staff.warehouse, now=now)
+    # The dashboard's weeks of after-sales cases before those (their own generator).
+    load_demo_aftersales_history(rng=crm_rng, staff=_crm_staff(staff), now=now, days=days)
     # The service desk on a working morning: its conversations are about the orders above;
     # its email replies and surveys are outbox history like every other message. A copy of
     # the generator, so that the stages after it draw the same numbers as before it came.

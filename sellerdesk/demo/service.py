@@ -212,12 +212,11 @@ def _play_history(rng: random.Random, staff: DeskStaff, made: ServiceDemo, *, no
     conversations each day answered within a minute or two and resolved, surveys mostly
     answered; on the middle day a draft caught by a forbidden phrase and rewritten, and
     one sent anyway with a reason."""
-    customers = list(
-        Order.objects.filter(shop__code="main", customer__isnull=False, status=OrderStatus.COMPLETED)
-        .order_by("pk")
-        .values_list("customer_id", flat=True)
-        .distinct()[: len(_HISTORY)]
-    )
+    # Distinct buyers in the order of their first completed order. (DISTINCT in SQL would
+    # not do: ordering by pk puts the pk in the SELECT DISTINCT, and a buyer with two
+    # completed orders came twice — two chats of one buyer, one survey answered twice.)
+    completed = Order.objects.filter(shop__code="main", customer__isnull=False, status=OrderStatus.COMPLETED)
+    customers = list(dict.fromkeys(completed.order_by("pk").values_list("customer_id", flat=True)))[: len(_HISTORY)]
     main = Shop.objects.get(code="main")
     pairs = list(zip(_HISTORY, customers, strict=False))
     for index, ((asked, answer, thanks, score, comment), customer_id) in enumerate(pairs):
