@@ -76,7 +76,7 @@ def test_the_owner_finds_reads_and_keeps_a_customer(live_server: Any, browser_pa
 
     _log_in(page, f"{live_server.url}/customers/", "boss")
     expect(page.locator(".customers-table .rowlink")).to_have_count(2)
-    page.get_by_role("searchbox").fill("9000")
+    page.get_by_role("searchbox", name="Search customers").fill("9000")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator(".customers-table .rowlink")).to_have_count(1)
     page.get_by_role("link", name="李四").click()
