@@ -463,9 +463,9 @@ class _RowImporter:
 
     def row(self, line: int, cells: list[str]) -> tuple[RowOutcome | None, dict[str, str]]:
         errors: dict[str, str] = {}
-        for key, index in self.columns.items():
+        for name, index in self.columns.items():
             if index < len(cells) and len(cells[index]) > MAX_CELL:
-                errors[key] = _("at most %(count)d characters") % {"count": MAX_CELL}
+                errors[name] = _("at most %(count)d characters") % {"count": MAX_CELL}
         if errors:
             return None, errors
         shop_code = self.cell(cells, "shop")
@@ -522,8 +522,8 @@ class _RowImporter:
                 )
                 created = True
             except ValidationFailed as error:
-                for column, why in error.fields.items():
-                    errors.setdefault(column, why)
+                for name, why in error.fields.items():
+                    errors.setdefault(name, why)
             except Conflict as error:
                 errors[str(error.details.get("field", "nickname"))] = error.message
             if errors:

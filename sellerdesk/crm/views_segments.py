@@ -47,9 +47,10 @@ def _members_page(request: HttpRequest, customers: QuerySet[Customer]) -> Any:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _download(customers: QuerySet[Customer], *, actor: User, name: str) -> FileResponse:
+def _download(customers: QuerySet[Customer], *, actor: User, name: str) -> HttpResponse:
     export = excel.export_customers(customers=customers, actor=actor, name=name)
-    return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=excel.CONTENT_TYPE)
+    response = FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=excel.CONTENT_TYPE)
+    return response  # type: ignore[return-value]  # streamed; staff_required is typed for HttpResponse
 
 
 def _shop_of(form: SegmentForm) -> Shop | None:
@@ -203,7 +204,7 @@ def segment_count(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # the name may be empty while editing; the rules are what count here
     count: int | None = None
     problems = [
-        f"{form.fields[name].label}: {' '.join(errors)}"
+        f"{form.fields[name].label}: {' '.join(str(error) for error in errors)}"
         for name, errors in form.errors.items()
         if name in form.fields and name not in ("name", "description")
     ]
