@@ -35,7 +35,9 @@ routing a queue of waiting conversations; --no-service-inbox) and bench/service_
 layer and through the HTTP API, beside a bare websocket echo server; --no-service-chat)
 and bench/dashboard.py (the owner's dashboard over --dashboard-orders orders: the facts'
 rebuild, then three queries' p95 — API work and page — beside the bare SQL over the same
-fact rows; --no-dashboard).
+fact rows; --no-dashboard) and bench/search.py (the order search and the search box at
+--search-orders orders, p95 per kind of key beside the bare indexed SQL for that key, and
+each kind's EXPLAIN ANALYZE; --no-search).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ SERVICE_NLP = REPO / "bench" / "service_nlp.py"
 SERVICE_INBOX = REPO / "bench" / "service_inbox.py"
 SERVICE_CHAT = REPO / "bench" / "service_chat.py"
 DASHBOARD = REPO / "bench" / "dashboard.py"
+SEARCH = REPO / "bench" / "search.py"
 HOT_SKU = "HOT-1"
 
 
@@ -145,6 +148,8 @@ def options() -> argparse.Namespace:
     parser.add_argument(
         "--dashboard-orders", type=int, default=1_000_000, help="orders the dashboard benchmark's facts are built from"
     )
+    parser.add_argument("--no-search", action="store_true", help="skip the search benchmark (bench/search.py)")
+    parser.add_argument("--search-orders", type=int, default=1_000_000, help="orders the search benchmark searches")
     parser.add_argument(
         "--reminder-orders", type=int, default=100_000, help="unpaid orders the reminder sweep benchmark reminds"
     )
@@ -589,6 +594,8 @@ def main() -> None:
         run_script("service_chat", SERVICE_CHAT, options_.service_chats)
     if not options_.no_dashboard:
         run_script("dashboard", DASHBOARD, options_.dashboard_orders)
+    if not options_.no_search:
+        run_script("search", SEARCH, options_.search_orders)
 
 
 if __name__ == "__main__":
