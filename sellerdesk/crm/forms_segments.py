@@ -59,7 +59,7 @@ class SegmentForm(forms.Form):
     shops = forms.MultipleChoiceField(label=_("In these shops"), required=False)
     levels = forms.MultipleChoiceField(label=_("At these levels"), required=False)
     groups = forms.MultipleChoiceField(label=_("In these buyer groups"), required=False)
-    purchase = forms.ChoiceField(label=_("Bought"), required=False)
+    purchase = forms.ChoiceField(label=_("Has bought or not"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

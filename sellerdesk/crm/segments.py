@@ -62,7 +62,7 @@ PurchaseGroup = Literal["bought", "not_bought", "only_asked"]
 
 # The seed's groups, in the order the pages list them.
 PURCHASE_GROUPS: dict[str, Any] = {
-    "bought": gettext_lazy("Bought"),
+    "bought": gettext_lazy("Has bought"),
     "not_bought": gettext_lazy("Ordered, never paid"),
     "only_asked": gettext_lazy("Only asked"),
 }
