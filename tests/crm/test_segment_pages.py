@@ -138,3 +138,9 @@ def test_an_agent_may_look_but_not_change_or_export() -> None:
     assert client.post("/customers/segments/", {"name": "x"}, **EN).status_code == 403
     assert client.get("/customers/export/", **EN).status_code == 403
     assert client.get("/customers/import/", **EN).status_code == 403
+
+
+def test_the_customer_list_links_its_export_with_its_filters(browser: Client) -> None:
+    page = browser.get("/customers/?q=new&page=2", **EN).content.decode()
+    assert 'href="/customers/export/?q=new"' in page
+    assert 'href="/customers/segments/"' in page and 'href="/customers/import/"' in page
