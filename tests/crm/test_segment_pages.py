@@ -81,10 +81,10 @@ def test_make_a_segment_see_its_live_count_and_export_it(browser: Client) -> Non
 
 
 def test_the_seed_groups_pages(browser: Client) -> None:
-    page = browser.get("/customers/segments/bought/only_asked/", **EN)
+    page = browser.get("/customers/segments/purchase/only_asked/", **EN)
     assert page.status_code == 200 and "0 customers now" in page.content.decode()
-    assert browser.get("/customers/segments/bought/rich/", **EN).status_code == 404
-    assert sheet_rows(browser.get("/customers/segments/bought/bought/?export=1", **EN))[0][0] == "Customer number"
+    assert browser.get("/customers/segments/purchase/rich/", **EN).status_code == 404
+    assert sheet_rows(browser.get("/customers/segments/purchase/bought/?export=1", **EN))[0][0] == "Customer number"
 
 
 def test_buyer_group_pages(browser: Client) -> None:
