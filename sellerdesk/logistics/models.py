@@ -226,6 +226,12 @@ class Shipment(models.Model):
             # The order search by a parcel's tracking number, whatever its carrier (the
             # unique constraint leads with the carrier).
             models.Index(fields=["tracking_number"], name="shipment_tracking_idx"),
+            # The dashboards' parcels delivered per day (analytics.facts).
+            models.Index(
+                fields=["delivered_at"],
+                condition=models.Q(delivered_at__isnull=False),
+                name="shipment_delivered_at_idx",
+            ),
             models.Index(
                 fields=["booking_requested_at"],
                 condition=models.Q(status__in=["booking_requested", "booking_withdrawn", "tracking_requested"]),

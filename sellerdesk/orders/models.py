@@ -149,6 +149,15 @@ class Order(models.Model):
             models.Index(fields=["external_id"], name="order_external_id_idx"),
             # The search by the last 4 digits of a phone (same expression as the query's).
             models.Index(PhoneTail("buyer_phone"), name="order_phone_tail_idx"),
+            # The dashboards' daily facts read orders by the day they were paid, shipped and
+            # completed (analytics.facts); partial, so orders not there yet cost no entry.
+            models.Index(fields=["paid_at"], condition=models.Q(paid_at__isnull=False), name="order_paid_at_idx"),
+            models.Index(
+                fields=["shipped_at"], condition=models.Q(shipped_at__isnull=False), name="order_shipped_at_idx"
+            ),
+            models.Index(
+                fields=["completed_at"], condition=models.Q(completed_at__isnull=False), name="order_completed_at_idx"
+            ),
         ]
 
     def __str__(self) -> str:

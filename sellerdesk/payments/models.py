@@ -40,3 +40,5 @@ class Payment(models.Model):
                 name="payment_reference_unique",
             ),
         ]
+        # The dashboards' daily sales and refunds (analytics.facts) by the day received.
+        indexes = [models.Index(fields=["received_at"], name="payment_received_at_idx")]
