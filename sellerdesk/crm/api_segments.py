@@ -36,7 +36,8 @@ class SegmentOut(BaseModel):
     description: str
     shop: str | None
     rules: dict[str, Any]
-    count: int
+    # None: the stored rules no longer have a valid shape (changed by hand in the admin).
+    count: int | None
     created_at: str
     updated_at: str
 
@@ -148,7 +149,7 @@ def _shop(code: str | None) -> Shop | None:
     return shop
 
 
-def segment_out(segment: Segment, count: int) -> dict[str, Any]:
+def segment_out(segment: Segment, count: int | None) -> dict[str, Any]:
     return {
         "id": segment.pk,
         "name": segment.name,
@@ -162,7 +163,11 @@ def segment_out(segment: Segment, count: int) -> dict[str, Any]:
 
 
 def _with_count(segment: Segment, actor: User) -> dict[str, Any]:
-    return segment_out(segment, segments.segment_customers(segment=segment, actor=actor).count())
+    try:
+        count: int | None = segments.segment_customers(segment=segment, actor=actor).count()
+    except ValidationFailed:  # rules changed by hand into something invalid: still readable
+        count = None
+    return segment_out(segment, count)
 
 
 def _page(customers: QuerySet[Customer], page: int) -> dict[str, Any]:

@@ -189,14 +189,13 @@ def _where(location: Sequence[Any]) -> str:
     return text
 
 
-def parse_rules(raw: Any, *, field: str = "rules") -> SegmentRules:
-    """The rules of `raw` (a mapping as stored or sent), checked: unknown keys, wrong types,
-    out-of-range numbers, min over max, and names of shops, levels, tags and groups that do
-    not exist are a ValidationFailed naming each bad field as `rules.<path>`."""
+def checked_shape(raw: Any, *, field: str = "rules") -> SegmentRules:
+    """The rules of `raw` checked for shape only (keys, types, ranges, min over max), not for
+    the names they use; a ValidationFailed names each bad field as `rules.<path>`."""
     if not isinstance(raw, Mapping):
-        raise ValidationFailed({field: _("must be an object")})
+        raise ValidationFailed({field: _("must be an object")}, _("The segment's rules are not valid."))
     try:
-        rules = SegmentRules.model_validate(dict(raw))
+        return SegmentRules.model_validate(dict(raw))
     except ValidationError as error:
         errors: dict[str, str] = {}
         for problem in error.errors():
@@ -204,6 +203,13 @@ def parse_rules(raw: Any, *, field: str = "rules") -> SegmentRules:
             key = f"{field}.{_where(location)}" if location else field
             errors.setdefault(key, _message(problem))
         raise ValidationFailed(errors, _("The segment's rules are not valid.")) from None
+
+
+def parse_rules(raw: Any, *, field: str = "rules") -> SegmentRules:
+    """The rules of `raw` (a mapping as stored or sent), checked: unknown keys, wrong types,
+    out-of-range numbers, min over max, and names of shops, levels, tags and groups that do
+    not exist are a ValidationFailed naming each bad field as `rules.<path>`."""
+    rules = checked_shape(raw, field=field)
     errors = {}
     for key, names, found in (
         ("shops", rules.shops, set(Shop.objects.filter(code__in=rules.shops).values_list("code", flat=True))),
@@ -314,27 +320,36 @@ def customers_of(
 def segment_customers(*, segment: Segment, actor: User | None, now: datetime | None = None) -> QuerySet[Customer]:
     """A stored segment's members right now. Rules stored before a tag, shop or group was
     deleted still compile: the missing name simply matches nobody."""
-    rules = SegmentRules.model_validate(segment.rules)
+    rules = checked_shape(segment.rules)
     return customers_of(rules, actor=actor, shop=segment.shop, now=now)
 
 
 def live_counts(
     *, segments: Iterable[Segment], actor: User | None, now: datetime | None = None
-) -> tuple[dict[int, int], dict[str, int]]:
+) -> tuple[dict[int, int | None], dict[str, int]]:
     """How many customers each segment and each seed group holds right now, counted in one
-    query: ({segment id: count}, {purchase group: count})."""
+    query: ({segment id: count}, {purchase group: count}). A segment whose stored rules no
+    longer have a valid shape (edited by hand in the admin) is counted as None."""
     require(actor, "customers.view")
     now = now or timezone.now()
     aggregates: dict[str, Count] = {}
+    broken: list[int] = []
     for segment in segments:
-        condition = rules_q(SegmentRules.model_validate(segment.rules), now=now)
+        try:
+            condition = rules_q(checked_shape(segment.rules), now=now)
+        except ValidationFailed:
+            broken.append(segment.pk)
+            continue
         if segment.shop_id is not None:
             condition &= Q(shop_id=segment.shop_id)
         aggregates[f"segment_{segment.pk}"] = Count("pk", filter=condition)
     for group in PURCHASE_GROUPS:
         aggregates[f"purchase_{group}"] = Count("pk", filter=Q(merged_into__isnull=True) & purchase_q(group))
     totals = Customer.objects.aggregate(**aggregates)
-    by_segment = {int(key.split("_", 1)[1]): value for key, value in totals.items() if key.startswith("segment_")}
+    by_segment: dict[int, int | None] = {
+        int(key.split("_", 1)[1]): value for key, value in totals.items() if key.startswith("segment_")
+    }
+    by_segment.update(dict.fromkeys(broken))
     by_group = {key.split("_", 1)[1]: value for key, value in totals.items() if key.startswith("purchase_")}
     return by_segment, by_group
 

@@ -24,7 +24,7 @@ from sellerdesk.core.errors import DomainError, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
-from sellerdesk.core.web import add_refusal_to_form, logged_in_actor, show_refusal
+from sellerdesk.core.web import add_refusal_to_form, error_text, logged_in_actor, show_refusal
 from sellerdesk.crm import excel, queries, segments
 from sellerdesk.crm.forms import CustomerFilterForm
 from sellerdesk.crm.forms_segments import GroupForm, ImportForm, MembersForm, SegmentForm, field_of
@@ -109,8 +109,13 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/segments.html", context, status=status)
 
 
-def describe(rules: dict[str, Any]) -> list[str]:
-    """A stored rule set in words, one condition a line, in the reader's language."""
+def describe(rules: Any) -> list[str]:
+    """A stored rule set in words, one condition a line, in the reader's language (or what
+    is wrong with it, when it was changed by hand into something invalid)."""
+    try:
+        rules = segments.checked_shape(rules).as_json()
+    except ValidationFailed as error:
+        return [error_text(error)]
     lines: list[str] = []
     recency = rules.get("recency") or {}
     if "within_days" in recency:
@@ -178,11 +183,18 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Segment %(name)s saved.") % {"name": form.cleaned_data["name"]})
                 return redirect("crm:segment", pk=segment.pk)
         status = 422
-    members = segments.segment_customers(segment=segment, actor=actor)
+    broken = ""
+    try:
+        members = segments.segment_customers(segment=segment, actor=actor)
+    except ValidationFailed as error:
+        # Stored rules changed by hand into something invalid: say so, list nobody.
+        broken = error_text(error)
+        members = Customer.objects.none()
     page = _members_page(request, members)
     context = {
         "segment": segment,
         "rules": describe(segment.rules),
+        "broken": broken,
         "page": page,
         "customers": page.object_list,
         "count": page.paginator.count,

@@ -144,3 +144,16 @@ def test_the_customer_list_links_its_export_with_its_filters(browser: Client) ->
     page = browser.get("/customers/?q=new&page=2", **EN).content.decode()
     assert 'href="/customers/export/?q=new"' in page
     assert 'href="/customers/segments/"' in page and 'href="/customers/import/"' in page
+
+
+def test_rules_broken_by_hand_are_shown_not_a_crash(browser: Client) -> None:
+    customer("a")
+    owner = make_user("owner2", "owner")
+    broken = Segment.objects.create(
+        name="broken", rules={"recency": {"days": 3}}, created_at=TEST_NOW, created_by=owner, updated_at=TEST_NOW
+    )
+    listed = browser.get("/customers/segments/", **EN)
+    assert listed.status_code == 200 and "rules.recency.days" in listed.content.decode()
+    page = browser.get(f"/customers/segments/{broken.pk}/", **EN)
+    assert page.status_code == 200 and "0 customers now" in page.content.decode()
+    assert "rules.recency.days: not a rule; use one of within_days, not_within_days" in page.content.decode()

@@ -109,3 +109,13 @@ def test_import_and_export_customers(api: Any) -> None:
     rows = rows_of(api.get("/api/v1/customers/export", q="new"))
     assert [row[2] for row in rows] == ["Nickname", "new"] and rows[1][6] == "VIP"
     assert len(rows_of(api.get("/api/v1/customers/export"))) == 3
+
+
+def test_rules_broken_by_hand_answer_422_naming_the_field(api: Any, owner: Any) -> None:
+    broken = Segment.objects.create(
+        name="broken", rules={"spent": {"min": "x"}}, created_at=TEST_NOW, created_by=owner, updated_at=TEST_NOW
+    )
+    assert api.get("/api/v1/segments").json()["segments"][0]["count"] is None
+    assert api.get(f"/api/v1/segments/{broken.pk}").json()["count"] is None
+    answer = api.get(f"/api/v1/segments/{broken.pk}/members")
+    assert answer.status_code == 422 and list(answer.json()["details"]["fields"]) == ["rules.spent.min"]
