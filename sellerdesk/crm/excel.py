@@ -445,12 +445,15 @@ class _RowImporter:
         index = self.columns.get(key)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    def _find(self, shop: Shop, number: str, identity: str | None) -> Customer | None:
+    def _find(self, shop: Shop, number: str, identity: str | None, phone: str) -> Customer | None:
         customer = None
         if number:
             customer = Customer.objects.filter(shop=shop, number=number).first()
         if customer is None and identity is not None:
             customer = Customer.objects.filter(shop=shop, identity=identity).first()
+        if customer is None and phone and identity != f"tel:{phone}":
+            # A buyer first known by phone (no nickname then) is the same customer.
+            customer = Customer.objects.filter(shop=shop, identity=f"tel:{phone}").first()
         if customer is None and number and re.fullmatch(r"C\d{6,}", number):
             # The export writes "C000123" for a customer without a number of its own.
             customer = Customer.objects.filter(shop=shop, pk=int(number[1:]), number="").first()
@@ -495,7 +498,7 @@ class _RowImporter:
         if phone and normal_phone is None:
             errors["phone"] = _("not a valid mainland China mobile or landline number")
         identity = customer_identity(nickname=nickname, phone=normal_phone or "") if nickname or normal_phone else None
-        customer = self._find(shop, number, identity)
+        customer = self._find(shop, number, identity, normal_phone or "")
         key: Any = customer.pk if customer is not None else (shop.pk, identity or f"#{number}")
         if key in self.seen:
             errors["nickname" if nickname else "phone" if phone else "number"] = _(

@@ -265,6 +265,16 @@ def test_bounds_and_file_kinds(owner: Any, monkeypatch: Any) -> None:
     assert Customer.objects.count() == 0
 
 
+def test_a_buyer_known_by_phone_is_found_by_it(owner: Any) -> None:
+    known = Customer.objects.create(
+        shop=Shop.objects.get(code="main"), identity="tel:13800138000", name="王", phone="13800138000"
+    )
+    content = csv_bytes([["nickname", "name", "phone", "vehicle"], ["wang88", "王", "138 0013 8000", "金杯"]], "utf-8")
+    report = excel.import_customers(content=content, filename="a.csv", actor=owner)
+    assert (report.created, report.updated) == (0, 1)
+    assert Customer.objects.get().pk == known.pk and Customer.objects.get().vehicle == "金杯"
+
+
 def test_a_dry_run_counts_and_keeps_nothing(owner: Any) -> None:
     content = csv_bytes([["nickname", "name"], ["a", "A"], ["b", "B"]], "utf-8")
     report = excel.import_customers(content=content, filename="a.csv", actor=owner, dry_run=True)
