@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from sellerdesk.aftersales.models import Case
@@ -292,3 +294,17 @@ def test_an_after_sales_case_of_the_duplicate_moves_with_its_order(tee: Any, own
     assert (merge.moved["aftersales_cases"], merge.moved["orders"]) == (1, 1)
     keep.refresh_from_db()
     assert (keep.order_count, keep.total_spent) == (2, case.order.total)
+
+
+def test_intake_is_one_statement_unless_the_identity_was_merged(db: Any, owner: Any) -> None:
+    shop = Shop.objects.get(code="main")
+    with CaptureQueriesContext(connection) as new:
+        a = count_order_of_buyer(shop=shop, name="甲", phone="1", nickname="a", at=T0)
+    with CaptureQueriesContext(connection) as known:
+        count_order_of_buyer(shop=shop, name="甲", phone="1", nickname="a", at=T0)
+    assert (len(new), len(known)) == (1, 1)
+    b = count_order_of_buyer(shop=shop, name="甲", phone="1", nickname="b", at=T0)
+    merge_customers(keep=Customer.objects.get(pk=b), duplicates=[Customer.objects.get(pk=a)], actor=owner, reason="x")
+    with CaptureQueriesContext(connection) as merged:
+        assert count_order_of_buyer(shop=shop, name="甲", phone="1", nickname="a", at=T0) == b
+    assert len(merged) == 3  # the upsert that leaves the duplicate alone, where it went, the kept one's count
