@@ -17,11 +17,8 @@ class PhoneTail(Func):
 
     output_field = CharField()
     arity = 1
+    template = f"RIGHT(%(expressions)s, {PHONE_TAIL_DIGITS})"
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        template = f"RIGHT(%(expressions)s, {PHONE_TAIL_DIGITS})"
-        return super().as_sql(compiler, connection, template=template, **extra)
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         template = f"SUBSTR(%(expressions)s, -{PHONE_TAIL_DIGITS})"
-        return super().as_sql(compiler, connection, template=template, **extra)
+        return self.as_sql(compiler, connection, template=template, **extra_context)
