@@ -43,7 +43,7 @@ class DashboardFilter(BaseModel):
 
 
 class ExportFilter(DashboardFilter):
-    metric: Text | None = Field(default=None, description="one metric's code (one chart); default all")
+    metric: Text | None = Field(default=None, description="one metric's code, or reasons (one chart); default all")
 
 
 class MetricOut(BaseModel):

@@ -414,6 +414,13 @@ def chart_data(dashboard: Dashboard) -> dict[str, Any]:
             }
             for series in dashboard.series
         ],
+        # The reasons' chart: each reason's count this period and the previous one.
+        "reason_counts": {
+            "labels": [reason.name for reason in dashboard.reasons],
+            "codes": [reason.code for reason in dashboard.reasons],
+            "values": [reason.count for reason in dashboard.reasons],
+            "previous": [reason.previous for reason in dashboard.reasons],
+        },
     }
 
 
@@ -426,15 +433,20 @@ def _sheet_title(text: str) -> str:
     return _SHEET_UNSAFE.sub(" ", text)[:31]
 
 
+# The export's `metric` for the reasons' chart alone.
+REASONS_CHART = "reasons"
+
+
 def dashboard_xlsx(dashboard: Dashboard, *, metric: str | None = None) -> bytes:
     """The dashboard as an Excel workbook with exactly the chart's numbers: one sheet per
     metric (or only `metric`'s) — each bucket's value and the previous period's, then the
-    totals — and sheets per shop, per agent and of the reasons. An unknown `metric` is a
-    ValidationFailed naming it."""
+    totals — and sheets per shop, per agent and of the reasons for not paying
+    (`metric="reasons"`: that sheet alone). An unknown `metric` is a ValidationFailed
+    naming it."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    if metric is not None and metric not in METRICS:
+    if metric is not None and metric not in METRICS and metric != REASONS_CHART:
         raise ValidationFailed({"metric": _("no metric has the code %(code)s") % {"code": metric}})
     chosen = [series for series in dashboard.series if metric is None or series.metric.code == metric]
     query = dashboard.query
@@ -455,7 +467,8 @@ def dashboard_xlsx(dashboard: Dashboard, *, metric: str | None = None) -> bytes:
         )
 
     codes = [series.metric.code for series in chosen]
-    for title, lines in ((_("By shop"), dashboard.by_shop), (_("By agent"), dashboard.by_agent)):
+    tables = ((_("By shop"), dashboard.by_shop), (_("By agent"), dashboard.by_agent)) if chosen else ()
+    for title, lines in tables:
         sheet = book.create_sheet(_sheet_title(title))
         header: list[str] = [_("Name")]
         for series in chosen:
@@ -467,7 +480,7 @@ def dashboard_xlsx(dashboard: Dashboard, *, metric: str | None = None) -> bytes:
                 row += list(line.values[code])
             sheet.append(row)
 
-    if metric is None:
+    if metric is None or metric == REASONS_CHART:
         sheet = book.create_sheet(_sheet_title(_("Reasons for not paying")))
         sheet.append([_("Reason"), _("This period"), _("Previous period")])
         for reason in dashboard.reasons:

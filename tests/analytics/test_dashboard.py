@@ -224,6 +224,7 @@ def test_the_page_shows_every_metric_with_its_previous_value(world: dict, client
     assert '<span data-testid="previous-lost_rate">10.0%</span>' in page
     assert 'data-testid="total-lost_rate">25.0%</span>' in page
     assert "/static/vendor/chartjs/chart.umd.min.js" in page
+    assert "metric=reasons" in page and 'data-chart="reasons"' in page
     assert 'id="dashboard-data"' in page
     assert "The figures have not been computed yet." in page
 

@@ -115,6 +115,17 @@ def test_the_per_shop_agent_and_reason_sheets(world: dict) -> None:
     assert reason_rows == [(line.name, line.count, line.previous) for line in dashboard.reasons]
 
 
+def test_the_reasons_chart_exports_alone(world: dict) -> None:
+    dashboard = build_dashboard(actor=world["owner"], query=parse_query(**RANGE))
+    book = load_workbook(io.BytesIO(dashboard_xlsx(dashboard, metric="reasons")), read_only=True)
+
+    assert len(book.worksheets) == 1
+    rows = list(book.worksheets[0].iter_rows(values_only=True))[1:]
+    counts = chart_data(dashboard)["reason_counts"]
+    assert rows == list(zip(counts["labels"], counts["values"], counts["previous"], strict=True))
+    assert (world["reason"].code in counts["codes"]) and sum(counts["values"]) == 4 and sum(counts["previous"]) == 1
+
+
 def test_an_unknown_metric_is_named(world: dict) -> None:
     dashboard = build_dashboard(actor=world["owner"], query=parse_query(**RANGE))
     with pytest.raises(ValidationFailed) as refused:

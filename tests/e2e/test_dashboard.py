@@ -55,7 +55,8 @@ def test_the_owner_reads_and_exports_the_dashboard(live_server: Any, browser_pag
     expect(page.locator("[data-testid=previous-lost_rate]")).to_have_text("10.0%")
     page.wait_for_function("() => document.querySelectorAll('canvas[data-drawn]').length > 0")
     charts = _charts(page)
-    assert set(charts) == set(METRICS)
+    assert set(charts) == {*METRICS, "reasons"}
+    assert charts["reasons"]["type"] == "bar" and sum(charts["reasons"]["now"]) == 4
     assert charts["lost_rate"]["labels"] == ["2026-03-02", "2026-03-03", "2026-03-04"]
     assert charts["lost_rate"]["now"] == [13.3, 60, None]
     assert charts["lost_rate"]["before"] == [25, None, 0]

@@ -19,6 +19,37 @@
     before: (grid && grid.getAttribute("data-before")) || "Previous period"
   };
 
+  // The reasons for not paying: a bar per reason, this period and the previous one.
+  var reasons = document.querySelector('canvas[data-chart="reasons"]');
+  if (reasons && !reasons.getAttribute("data-drawn") && data.reason_counts) {
+    reasons.setAttribute("data-drawn", "1");
+    new window.Chart(reasons, {
+      type: "bar",
+      data: {
+        labels: data.reason_counts.labels,
+        datasets: [
+          { label: names.now, data: data.reason_counts.values, backgroundColor: primary },
+          {
+            label: names.before,
+            data: data.reason_counts.previous,
+            backgroundColor: "rgba(107,114,128,.35)",
+            borderColor: muted,
+            borderDash: [6, 4],
+            borderWidth: 1
+          }
+        ]
+      },
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 18 } } }
+      }
+    });
+  }
+
   data.metrics.forEach(function (metric) {
     var canvas = document.querySelector('canvas[data-chart="' + metric.code + '"]');
     if (!canvas || canvas.getAttribute("data-drawn")) return;
