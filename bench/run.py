@@ -37,7 +37,9 @@ and bench/dashboard.py (the owner's dashboard over --dashboard-orders orders: th
 rebuild, then three queries' p95 — API work and page — beside the bare SQL over the same
 fact rows; --no-dashboard) and bench/search.py (the order search and the search box at
 --search-orders orders, p95 per kind of key beside the bare indexed SQL for that key, and
-each kind's EXPLAIN ANALYZE; --no-search).
+each kind's EXPLAIN ANALYZE; --no-search) and bench/crm.py (the XLSX export of
+--crm-customers customers beside a COPY of the same rows, and a segment's live count beside
+its bare COUNT; --no-crm).
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ SERVICE_INBOX = REPO / "bench" / "service_inbox.py"
 SERVICE_CHAT = REPO / "bench" / "service_chat.py"
 DASHBOARD = REPO / "bench" / "dashboard.py"
 SEARCH = REPO / "bench" / "search.py"
+CRM = REPO / "bench" / "crm.py"
 HOT_SKU = "HOT-1"
 
 
@@ -150,6 +153,10 @@ def options() -> argparse.Namespace:
     )
     parser.add_argument("--no-search", action="store_true", help="skip the search benchmark (bench/search.py)")
     parser.add_argument("--search-orders", type=int, default=1_000_000, help="orders the search benchmark searches")
+    parser.add_argument("--no-crm", action="store_true", help="skip the CRM benchmark (bench/crm.py)")
+    parser.add_argument(
+        "--crm-customers", type=int, default=100_000, help="customers the CRM benchmark exports and counts"
+    )
     parser.add_argument(
         "--reminder-orders", type=int, default=100_000, help="unpaid orders the reminder sweep benchmark reminds"
     )
@@ -596,6 +603,8 @@ def main() -> None:
         run_script("dashboard", DASHBOARD, options_.dashboard_orders)
     if not options_.no_search:
         run_script("search", SEARCH, options_.search_orders)
+    if not options_.no_crm:
+        run_script("crm", CRM, options_.crm_customers)
 
 
 if __name__ == "__main__":
