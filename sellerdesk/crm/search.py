@@ -28,7 +28,7 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.logistics.queries import order_ids_by_tracking
 from sellerdesk.orders.expressions import PHONE_TAIL_DIGITS, PhoneTail
 from sellerdesk.orders.models import Order
-from sellerdesk.orders.queries import matching_order_ids, phone_digits
+from sellerdesk.orders.queries import matching_order_ids, newest_orders_by_ids, phone_digits
 from sellerdesk.service.access import agent_shop_ids
 from sellerdesk.service.models import Conversation
 
@@ -161,8 +161,14 @@ def search_everything(*, q: str, actor: User | None, limit: int = 10) -> SearchR
     customers = _customers(text, digits)
     exact_order = None
     if "orders" in groups:
-        orders = Order.objects.filter(pk__in=order_ids).select_related("shop").order_by("-created_at", "-pk")
-        groups["orders"] = _first(orders, limit)
+        # The ids first, sorted from the (id, created_at) index, then those orders (as the
+        # order list's pages: orders.queries._IdsFirstPaginator).
+        ids = list(
+            Order.objects.filter(pk__in=order_ids)
+            .order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)[: limit + 1]
+        )
+        groups["orders"] = Group(kind="orders", items=newest_orders_by_ids(ids[:limit]), more=len(ids) > limit)
         found = groups["orders"].items
         if len(found) == 1 and _exact_order(text, found[0]):
             exact_order = found[0]
