@@ -240,7 +240,7 @@ def merge_customers(
                     moved=moved,
                     at=now,
                     # CustomerMerge.actor becomes nullable (the system) with the lead's crm migration.
-                    actor=actor,  # type: ignore[misc]
+                    actor=actor,
                 )
             )
             for kind, count in moved.items():
