@@ -239,7 +239,6 @@ def merge_customers(
                     reason=reason,
                     moved=moved,
                     at=now,
-                    # CustomerMerge.actor becomes nullable (the system) with the lead's crm migration.
                     actor=actor,
                 )
             )
