@@ -25,9 +25,10 @@ after 5 warm-up calls):
   held the ceiling's orders (a key may also match another kind: then it holds more);
 - search_box_<kind>_pg: the search box, `crm.search.search_everything` (orders, customers,
   after-sales cases and conversations; an owner), limit 10;
-- explain_search_<kind>_pg: EXPLAIN (ANALYZE, BUFFERS) of the list's page query for one
-  key: execution ms and whether the plan scans a whole table of orders, lines, parcels or
-  customers (seq_scan); the plan itself goes to stderr.
+- explain_search_<kind>_pg: EXPLAIN (ANALYZE, BUFFERS) of the list's page query (its
+  first step: the page's ids, sorted) for one key: execution ms and whether the plan
+  scans a whole table of orders, lines, parcels or customers (seq_scan); the plan itself
+  goes to stderr.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def explain(kind: str, key: str) -> dict[str, Any]:
 
     from sellerdesk.orders.queries import OrderFilters, filter_orders
 
-    query = filter_orders(OrderFilters(q=key)).select_related("shop").order_by("-created_at", "-pk")[:PAGE]
+    # The page's first step (orders.queries._IdsFirstPaginator): its ids, sorted.
+    query = filter_orders(OrderFilters(q=key)).order_by("-created_at", "-pk").values_list("pk", flat=True)[:PAGE]
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
