@@ -34,7 +34,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Count
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -516,10 +515,9 @@ def load_demo_aftersales_history(*, rng: random.Random, staff: CrmStaff, now: da
             delivered_at__gte=since,
             delivered_at__lt=until,
             paid_at__isnull=False,
+            aftersales_cases__isnull=True,
         )
         .exclude(buyer_phone__in=[buyer.phone for buyer in (*LAPSED_BUYERS, *ACTIVE_BUYERS)])
-        .annotate(cases=Count("aftersales_cases"))
-        .filter(cases=0)
         .order_by("delivered_at")
     )
     by_week: dict[int, list[Order]] = {}
