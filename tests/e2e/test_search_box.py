@@ -40,6 +40,8 @@ def test_the_search_box_finds_by_phone_tail_and_opens_by_tracking_number(live_se
     page.set_viewport_size({"width": 1400, "height": 900})
 
     _log_in(page, f"{live_server.url}/orders/{orders['other'].number}/", "boss", "English")
+    expect(page).to_have_url(f"{live_server.url}/orders/{orders['other'].number}/")
+    page.wait_for_load_state("load")  # measured with the stylesheet applied
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.evaluate("document.querySelector('.topbar-inner').getBoundingClientRect().height") <= 60
     # ... and no link of the bar is cut off (its links scroll only when the bar is narrow).
@@ -69,6 +71,8 @@ def test_the_top_bar_at_1400_px_in_chinese_and_at_390_px(live_server: Any, brows
     page.set_viewport_size({"width": 1400, "height": 900})
 
     _log_in(page, f"{live_server.url}/orders/", "boss", "中文")
+    expect(page).to_have_url(f"{live_server.url}/orders/")
+    page.wait_for_load_state("load")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     assert page.evaluate("document.querySelector('.topbar-inner').getBoundingClientRect().height") <= 60
     # ... and no link of the bar is cut off (its links scroll only when the bar is narrow).
