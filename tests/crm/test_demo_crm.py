@@ -270,17 +270,28 @@ def test_the_owner_finds_an_order_by_the_last_4_digits_of_a_phone_and_by_a_track
     assert response["Location"] == reverse("orders:detail", kwargs={"number": order.number})
 
 
+def _rows_of(content: bytes) -> list[tuple[Any, ...]]:
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return list(book.active.iter_rows(values_only=True))
+
+
 def test_the_owner_exports_the_lapsed_segment_to_excel_and_opens_it(demo: DemoSummary, client: Any) -> None:
     segment = Segment.objects.get(name=LAPSED_SEGMENT)
     members = segments.segment_customers(segment=segment, actor=user("owner"))
 
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {make_token(user('owner'))}")
-    response = api.get(f"/api/v1/segments/{segment.pk}/export", HTTP_ACCEPT_LANGUAGE="en")
-
+    # From the segments page to the segment's page and its "Export to Excel" link …
+    client = _owner_client(client)
+    listing = client.get(reverse("crm:segments"), HTTP_ACCEPT_LANGUAGE="en")
+    assert listing.status_code == 200
+    assert reverse("crm:segment", args=[segment.pk]).encode() in listing.content
+    page = client.get(reverse("crm:segment", args=[segment.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    export_url = reverse("crm:segment_export", args=[segment.pk])
+    assert page.status_code == 200
+    assert export_url.encode() in page.content
+    response = client.get(export_url, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response["Content-Type"] == excel.CONTENT_TYPE
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-    rows = list(book.active.iter_rows(values_only=True))
+    rows = _rows_of(b"".join(response.streaming_content))
     header = list(rows[0])
     assert header[:5] == ["Customer number", "Shop", "Nickname", "Name", "Phone"]
     phones = {row[header.index("Phone")] for row in rows[1:]}
@@ -288,3 +299,8 @@ def test_the_owner_exports_the_lapsed_segment_to_excel_and_opens_it(demo: DemoSu
     assert phones >= {buyer.phone for buyer in LAPSED_BUYERS}
     for row in rows[1:]:
         assert Decimal(str(row[header.index("Total spent")])) >= 500
+    # … and the same workbook through the API.
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {make_token(user('owner'))}")
+    by_api = api.get(f"/api/v1/segments/{segment.pk}/export", HTTP_ACCEPT_LANGUAGE="en")
+    assert by_api.status_code == 200
+    assert _rows_of(b"".join(by_api.streaming_content)) == rows
