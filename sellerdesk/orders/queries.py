@@ -182,14 +182,18 @@ class _IdsFirstPaginator(Paginator):
     step PostgreSQL reads the row of every order found before sorting: thousands for a
     SKU code (117 ms against 28 ms at 1,000,000 orders)."""
 
+    def __init__(self, orders: QuerySet[Order], per_page: int) -> None:
+        super().__init__(orders, per_page)
+        self.orders = orders
+
     def page(self, number: Any) -> Page[Order]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        return self._get_page(newest_orders_by_ids(ids), number, self)
+        ids = list(self.orders.values_list("pk", flat=True)[bottom:top])
+        return Page(newest_orders_by_ids(ids), number, self)
 
 
 def search_orders(*, filters: OrderFilters, actor: User | None, page_size: int | None = None) -> Page[Order]:

@@ -136,3 +136,21 @@ def test_every_branch_uses_an_index_on_sqlite(orders: dict[str, Any], text: str,
     assert scans == [], "\n".join(plan)
     for index in indexes:
         assert any(index in step for step in plan), (index, plan)
+
+
+def test_a_search_pages_newest_first(orders: dict[str, Any]) -> None:
+    from sellerdesk.orders.queries import search_orders
+
+    pages = [search_orders(filters=OrderFilters(q="TEE-RED-M", page=n), actor=None, page_size=1) for n in (1, 2, 3)]
+
+    assert [[o.number for o in page.object_list] for page in pages] == [
+        [orders["shipped"].number],
+        [orders["first"].number],
+        [orders["first"].number],  # past the end: the last page, as the list always did
+    ]
+    assert [(page.number, page.paginator.count, page.paginator.num_pages) for page in pages] == [
+        (1, 2, 2),
+        (2, 2, 2),
+        (2, 2, 2),
+    ]
+    assert pages[0].object_list[0].shop.code and list(pages[0].object_list[0].lines.all())
