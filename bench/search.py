@@ -25,6 +25,10 @@ after 5 warm-up calls):
   held the ceiling's orders (a key may also match another kind: then it holds more);
 - search_box_<kind>_pg: the search box, `crm.search.search_everything` (orders, customers,
   after-sales cases and conversations; an owner), limit 10;
+- search_list_page_<kind>_pg, search_box_page_<kind>_pg: the whole pages, GET /orders/?q=
+  (the list with its status tabs' counts) and GET /search/?q= (a key naming one order
+  answers its redirect), rendered in-process through Django's test client (no HTTP
+  server), an owner logged in;
 - explain_search_<kind>_pg: EXPLAIN (ANALYZE, BUFFERS) of the list's page query (its
   first step: the page's ids, sorted) for one key: execution ms and whether the plan
   scans a whole table of orders, lines, parcels or customers (seq_scan); the plan itself
@@ -134,6 +138,7 @@ def explain(kind: str, key: str) -> dict[str, Any]:
 
 def measure(kind: str, keys: list[str], options_: argparse.Namespace, owner: Any) -> None:
     from django.db import connection
+    from django.test import Client
 
     from sellerdesk.crm.search import search_everything
     from sellerdesk.orders.queries import OrderFilters, search_orders
@@ -160,10 +165,25 @@ def measure(kind: str, keys: list[str], options_: argparse.Namespace, owner: Any
     def box(index: int) -> int:
         return search_everything(q=key(index), actor=owner, limit=10).total
 
+    client = Client()
+    client.force_login(owner)
+
+    def list_page(index: int) -> int:
+        response = client.get("/orders/", {"q": key(index)})
+        assert response.status_code == 200, response.status_code
+        return len(response.content)
+
+    def box_page(index: int) -> int:
+        response = client.get("/search/", {"q": key(index)})
+        assert response.status_code in (200, 302), response.status_code
+        return response.status_code
+
     runs: list[tuple[str, Callable[[int], Any]]] = [
         (f"ceiling_search_{kind}_pg", bare),
         (f"search_list_{kind}_pg", order_list),
         (f"search_box_{kind}_pg", box),
+        (f"search_list_page_{kind}_pg", list_page),
+        (f"search_box_page_{kind}_pg", box_page),
     ]
     ceiling: dict[str, Any] = {}
     for name, call in runs:
@@ -179,7 +199,7 @@ def measure(kind: str, keys: list[str], options_: argparse.Namespace, owner: Any
             ceiling = figure
         else:
             figure["ratio_to_ceiling_p95"] = round(figure["p95_ms"] / max(ceiling["p95_ms"], 0.001), 2)
-            if name.startswith("search_list"):
+            if name == f"search_list_{kind}_pg":
                 # The list may hold more (the key matching another kind too), never fewer.
                 figure["same_orders_as_ceiling"] = all(
                     set(rows) <= set(list_pages[k]) or len(list_pages[k]) == PAGE
