@@ -84,7 +84,8 @@ def test_every_type_has_an_example_and_a_renderer() -> None:
 
 
 def test_each_event_reads_in_english(every_event: list[CustomerEvent], django_assert_max_num_queries: Any) -> None:
-    with translation.override("en"), django_assert_max_num_queries(3):  # the events, the levels and the agents they name
+    # Three queries: the events, the levels and the agents they name.
+    with translation.override("en"), django_assert_max_num_queries(3):
         entries = timeline_entries(CustomerEvent.objects.select_related("actor").order_by("pk"))
 
     assert [entry.text for entry in entries] == [text for _data, text in EXAMPLES.values()]
