@@ -161,7 +161,7 @@ def search_everything(*, q: str, actor: User | None, limit: int = 10) -> SearchR
     customers = _customers(text, digits)
     exact_order = None
     if "orders" in groups:
-        # The ids first, sorted from the (id, created_at) index, then those orders (as the
+        # The ids first, sorted from the (id, created_at, status) index, then those orders (as the
         # order list's pages: orders.queries._IdsFirstPaginator).
         ids = list(
             Order.objects.filter(pk__in=order_ids)

@@ -149,9 +149,10 @@ class Order(models.Model):
             models.Index(fields=["external_id"], name="order_external_id_idx"),
             # The search by the last 4 digits of a phone (same expression as the query's).
             models.Index(PhoneTail("buyer_phone"), name="order_phone_tail_idx"),
-            # A search's page sorted from the index alone (orders.queries._IdsFirstPaginator):
-            # thousands of orders found by a SKU code are not read to sort them.
-            models.Index(fields=["id", "created_at"], name="order_id_created_idx"),
+            # A search's page sorted, and the order list's status tabs counted, from the
+            # index alone (orders.queries._IdsFirstPaginator, orders.views.order_list):
+            # thousands of orders found by a SKU code are not read to sort or count them.
+            models.Index(fields=["id", "created_at", "status"], name="order_search_page_idx"),
             # The dashboards' daily facts read orders by the day they were paid, shipped and
             # completed (analytics.facts); partial, so orders not there yet cost no entry.
             models.Index(fields=["paid_at"], condition=models.Q(paid_at__isnull=False), name="order_paid_at_idx"),

@@ -178,7 +178,7 @@ def newest_orders_by_ids(ids: Sequence[int]) -> list[Order]:
 
 class _IdsFirstPaginator(Paginator):
     """A page of a search read in two steps: the page's ids, sorted through the
-    (id, created_at) index alone (order_id_created_idx), then those few orders. In one
+    (id, created_at, status) index alone (order_search_page_idx), then those few orders. In one
     step PostgreSQL reads the row of every order found before sorting: thousands for a
     SKU code (117 ms against 28 ms at 1,000,000 orders)."""
 
