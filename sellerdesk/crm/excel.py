@@ -155,6 +155,11 @@ def write_customers_xlsx(customers: QuerySet[Customer], target: IO[bytes], *, ti
     rows = customers.select_related("shop", "level", "agent").prefetch_related("tags", "groups")
     for customer in rows.iterator(chunk_size=EXPORT_CHUNK):
         sheet.append(_row(customer))
+        # prefetch_related ties each customer and its tags' and groups' querysets in a
+        # reference cycle (a queryset's hints name the customer), which only the cyclic
+        # collector frees: rows would pile up until it runs. Dropping the cache frees the
+        # row as soon as it is written.
+        customer._prefetched_objects_cache = {}
         count += 1
     book.save(target)
     return count

@@ -33,6 +33,9 @@ def _log_in(page: Any, url: str, username: str) -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(f"pw-{username}")
     page.locator(".login-card button[type=submit]").click()
+    # Measure the page asked for, loaded with its styles, not the login page on its way out.
+    page.wait_for_url(url)
+    page.wait_for_load_state("load")
 
 
 def _customer_li() -> Customer:
