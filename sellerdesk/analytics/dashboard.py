@@ -29,6 +29,7 @@ from sellerdesk.analytics.metrics import METRICS, Metric
 from sellerdesk.analytics.models import AMOUNTS, COUNTERS, DailyFact, DailyReasonFact, FactRefresh
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
+from sellerdesk.core.periods import period_start, shift
 from sellerdesk.core.permissions import require
 from sellerdesk.reminders.models import UnpaidReason
 from sellerdesk.reminders.queries import reason_name
@@ -47,25 +48,6 @@ MAX_RANGE_DAYS = 731
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 COLUMNS: tuple[str, ...] = COUNTERS + AMOUNTS
-
-
-def period_start(day: date, period: str) -> date:
-    """The first day of the day / week (Monday) / month holding `day`."""
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    return day
-
-
-def shift(start: date, period: str, count: int) -> date:
-    """The start of the period `count` periods after (before, when negative) `start`."""
-    if period == "week":
-        return start + timedelta(weeks=count)
-    if period == "month":
-        months = start.year * 12 + start.month - 1 + count
-        return date(months // 12, months % 12 + 1, 1)
-    return start + timedelta(days=count)
 
 
 def bucket_label(start: date, period: str) -> str:

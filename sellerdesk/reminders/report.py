@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.models import User
+from sellerdesk.core.periods import period_start, shift
 from sellerdesk.core.permissions import require
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import OrderStatus
@@ -93,24 +94,6 @@ class Report:
     @property
     def lost_before(self) -> LostPoint:
         return self.lost[-2]
-
-
-def period_start(day: date, period: str) -> date:
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    return day
-
-
-def shift(start: date, period: str, count: int) -> date:
-    """The start of the period `count` periods after (before, when negative) `start`."""
-    if period == "week":
-        return start + timedelta(weeks=count)
-    if period == "month":
-        months = start.year * 12 + start.month - 1 + count
-        return date(months // 12, months % 12 + 1, 1)
-    return start + timedelta(days=count)
 
 
 def _moment(day: date) -> datetime:
