@@ -11,20 +11,18 @@ import io
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 from django.db.models import Sum
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from sellerdesk.aftersales.models import Case, Reason
 from sellerdesk.analytics.metrics import METRICS
 from sellerdesk.analytics.models import DailyFact, FactRefresh
-from sellerdesk.core import demo_credentials
 from sellerdesk.core.models import User
 from sellerdesk.crm import excel, merging, segments
 from sellerdesk.crm.models import Segment
@@ -38,15 +36,14 @@ from sellerdesk.customers.models import (
     CustomerTag,
 )
 from sellerdesk.demo.crm import ACTIVE_BUYERS, DUPLICATE, HISTORY_DAYS, LAPSED_BUYERS, LAPSED_SEGMENT
-from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
+from sellerdesk.demo.generate import DemoConfig, DemoSummary
 from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
 from tests.factories import make_token
-from tests.support.clock import TEST_NOW, travel_to_test_now
-from tests.support.demo import Clock, loaded_once
+from tests.support.clock import TEST_NOW
+from tests.support.demo import Clock, demo_shop_loaded_once
 
 NOW = TEST_NOW
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +55,10 @@ def demo_clock() -> Clock:
 def loaded_demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, demo_clock: Clock
 ) -> Iterator[DemoSummary]:
+    # The command's 13 weeks, with fewer orders and SKUs than `sellerdesk demo`.
     credentials = tmp_path_factory.mktemp("demo") / "demo-credentials.txt"
-
-    def load() -> DemoSummary:
-        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            patch.setattr(demo_credentials, "PATH", Path(credentials))
-            patch.setattr(timezone, "now", demo_clock)
-            with travel_to_test_now():
-                # The command's 13 weeks, with fewer orders and SKUs than `sellerdesk demo`.
-                return load_demo_shop(config=DemoConfig(orders=400, days=HISTORY_DAYS, sku_limit=40, now=NOW))
-
-    with loaded_once(django_db_blocker, load) as summary:
+    config = DemoConfig(orders=400, days=HISTORY_DAYS, sku_limit=40, now=NOW)
+    with demo_shop_loaded_once(django_db_blocker, config=config, clock=demo_clock, credentials=credentials) as summary:
         yield summary
 
 

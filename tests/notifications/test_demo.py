@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
-from sellerdesk.core import demo_credentials
 from sellerdesk.core.models import AuditEvent
 from sellerdesk.customers.models import Customer
-from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
+from sellerdesk.demo.generate import DemoConfig, DemoSummary
 from sellerdesk.demo.notifications import ERP_URL, LEFT_QUEUED, REMINDING_DAYS, STORIES
 from sellerdesk.notifications.models import Channel, DeliveryAttempt, MessageStatus, OutgoingMessage, WebhookEndpoint
 from sellerdesk.notifications.outbox import max_attempts
@@ -23,11 +20,10 @@ from sellerdesk.orders.models import OrderEvent
 from sellerdesk.portal.inbox import inbox_of
 from sellerdesk.reminders.models import PaymentReminder, ReminderStatus
 from sellerdesk.reminders.queries import reminder_badges
-from tests.support.clock import TEST_NOW, travel_to_test_now
-from tests.support.demo import Clock, loaded_once
+from tests.support.clock import TEST_NOW
+from tests.support.demo import Clock, demo_shop_loaded_once
 
 NOW = TEST_NOW
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +35,10 @@ def demo_clock() -> Clock:
 def loaded_demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, demo_clock: Clock
 ) -> Iterator[DemoSummary]:
+    # Three weeks: the weeks the demo's shop has been reminding (REMINDING_DAYS).
     credentials = tmp_path_factory.mktemp("demo") / "demo-credentials.txt"
-
-    def load() -> DemoSummary:
-        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            patch.setattr(demo_credentials, "PATH", Path(credentials))
-            patch.setattr(timezone, "now", demo_clock)
-            with travel_to_test_now():
-                # Three weeks: the weeks the demo's shop has been reminding (REMINDING_DAYS).
-                return load_demo_shop(config=DemoConfig(orders=80, days=REMINDING_DAYS, sku_limit=24, now=NOW))
-
-    with loaded_once(django_db_blocker, load) as summary:
+    config = DemoConfig(orders=80, days=REMINDING_DAYS, sku_limit=24, now=NOW)
+    with demo_shop_loaded_once(django_db_blocker, config=config, clock=demo_clock, credentials=credentials) as summary:
         yield summary
 
 

@@ -5,17 +5,14 @@ state for an agent's shift), on a small demo loaded once for the module
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db.models import Sum
-from django.test import override_settings
 from django.utils import timezone
 
-from sellerdesk.core import demo_credentials
 from sellerdesk.core.models import User
-from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
+from sellerdesk.demo.generate import DemoConfig, DemoSummary
 from sellerdesk.demo.service import AGENT_CAP, HISTORY_DAYS
 from sellerdesk.service import calendars, routing, sla
 from sellerdesk.service.models import (
@@ -40,11 +37,10 @@ from sellerdesk.service.models import (
     Survey,
 )
 from sellerdesk.service.states import ACTIVE_STATUSES
-from tests.support.clock import TEST_NOW, travel_to_test_now
-from tests.support.demo import Clock, loaded_once
+from tests.support.clock import TEST_NOW
+from tests.support.demo import Clock, demo_shop_loaded_once
 
 NOW = TEST_NOW
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +53,8 @@ def loaded_demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, demo_clock: Clock
 ) -> Iterator[DemoSummary]:
     credentials = tmp_path_factory.mktemp("demo") / "demo-credentials.txt"
-
-    def load() -> DemoSummary:
-        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            patch.setattr(demo_credentials, "PATH", Path(credentials))
-            patch.setattr(timezone, "now", demo_clock)
-            with travel_to_test_now():
-                return load_demo_shop(config=DemoConfig(orders=60, sku_limit=24, now=NOW))
-
-    with loaded_once(django_db_blocker, load) as summary:
+    config = DemoConfig(orders=60, sku_limit=24, now=NOW)
+    with demo_shop_loaded_once(django_db_blocker, config=config, clock=demo_clock, credentials=credentials) as summary:
         yield summary
 
 

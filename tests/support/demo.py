@@ -18,13 +18,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
-from sellerdesk.core import refcache
+from sellerdesk.core import demo_credentials, refcache
+from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
+from tests.support.clock import travel_to_test_now
 
 Loaded = TypeVar("Loaded")
 
@@ -51,6 +56,24 @@ def loaded_once(django_db_blocker: Any, load: Callable[[], Loaded]) -> Iterator[
     finally:
         with django_db_blocker.unblock():
             _roll_back(outer)
+
+
+@contextmanager
+def demo_shop_loaded_once(
+    django_db_blocker: Any, *, config: DemoConfig, clock: Clock, credentials: Path
+) -> Iterator[DemoSummary]:
+    """The demo shop loaded with `config` as `loaded_once` does: at the test clock, with
+    `timezone.now` ticking from `clock`, the logins written to `credentials`."""
+
+    def load() -> DemoSummary:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(demo_credentials, "PATH", credentials)
+            patch.setattr(timezone, "now", clock)
+            with travel_to_test_now():
+                return load_demo_shop(config=config)
+
+    with loaded_once(django_db_blocker, load) as summary:
+        yield summary
 
 
 def _roll_back(outer: transaction.Atomic) -> None:
