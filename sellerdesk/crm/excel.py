@@ -159,7 +159,7 @@ def write_customers_xlsx(customers: QuerySet[Customer], target: IO[bytes], *, ti
         # reference cycle (a queryset's hints name the customer), which only the cyclic
         # collector frees: rows would pile up until it runs. Dropping the cache frees the
         # row as soon as it is written.
-        customer._prefetched_objects_cache = {}
+        customer.__dict__.pop("_prefetched_objects_cache", None)
         count += 1
     book.save(target)
     return count
