@@ -123,7 +123,7 @@ def test_an_export_streams_its_rows_in_bounded_memory(owner: Any, monkeypatch: A
         cursor.execute(
             f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) "
             f"INSERT INTO {Customer._meta.db_table} (shop_id, identity, nickname, name, phone, order_count, "
-            "total_spent, created_at) SELECT %s, 'b' || i, 'b' || i, '买家' || i, '', i % 7, i, %s FROM n",
+            "total_spent, created_at) SELECT %s, 'b' || i, 'b' || i, '买家' || i, '', i %% 7, i, %s FROM n",
             [shop.pk, TEST_NOW],
         )
 
