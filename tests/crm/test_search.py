@@ -162,3 +162,23 @@ def test_orders_with_many_hits_are_newest_first(world: dict[str, Any]) -> None:
     newest = Order.objects.order_by("-created_at", "-pk").values_list("number", flat=True)
 
     assert _numbers(search_everything(q="TEE", actor=None, limit=10).groups["orders"]) == list(newest)
+
+
+def _bar_and_more(username: str, role: str) -> tuple[str, str]:
+    client = Client()
+    client.force_login(make_user(username, role))
+    html = client.get("/orders/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    bar = html.split('<div class="mainnav-links">', 1)[1].split("</div>", 1)[0]
+    more = html.split('<div class="more-menu">', 1)[1].split("</div>", 1)[0]
+    return bar, more
+
+
+def test_each_role_keeps_its_daily_screens_in_the_bar(db: Any) -> None:
+    warehouse_bar, warehouse_more = _bar_and_more("picker2", "warehouse")
+    purchaser_bar, purchaser_more = _bar_and_more("buyer2", "purchaser")
+    agent_bar, agent_more = _bar_and_more("agent3", "agent")
+
+    assert 'href="/warehouse/"' in warehouse_bar and 'href="/stock/"' in warehouse_bar
+    assert 'href="/warehouse/"' not in warehouse_more and 'href="/stock/"' not in warehouse_more
+    assert 'href="/purchasing/"' in purchaser_bar and 'href="/purchasing/"' not in purchaser_more
+    assert 'href="/warehouse/"' in agent_more and 'href="/warehouse/"' not in agent_bar
