@@ -64,11 +64,11 @@ class SeriesOut(BaseModel):
     unit: str
     lower_is_better: bool
     labels: list[str]
-    values: list[float | None]
+    values: list[Decimal | None]
     previous_labels: list[str]
-    previous: list[float | None]
-    total: float | None
-    previous_total: float | None
+    previous: list[Decimal | None]
+    total: Decimal | None
+    previous_total: Decimal | None
 
 
 class LineValueOut(BaseModel):
@@ -125,7 +125,7 @@ def dashboard(request: HttpRequest, filters: Query[DashboardFilter]) -> Any:
     the field for a bad period, date, range (backwards, over 731 days), shop or agent."""
     found = _dashboard(request, filters)
     return {
-        **chart_data(found),
+        **chart_data(found, exact=True),
         "shop": found.query.shop.code if found.query.shop else None,
         "agent": found.query.agent.username if found.query.agent else None,
         "as_of": found.as_of,

@@ -373,9 +373,16 @@ def _number(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def chart_data(dashboard: Dashboard) -> dict[str, Any]:
+def _exact(value: Decimal | None) -> Decimal | None:
+    return value
+
+
+def chart_data(dashboard: Dashboard, *, exact: bool = False) -> dict[str, Any]:
     """What the page's charts draw (and the API returns): per metric its labels, values,
-    the previous period's, and the totals; numbers as JSON numbers, gaps as null."""
+    the previous period's, and the totals; gaps as None. Numbers are floats for the
+    page's charts, or with `exact` the Decimals themselves (the API: money and rates
+    are never floats there)."""
+    number = _exact if exact else _number
     return {
         "period": dashboard.query.period,
         "start": dashboard.query.start.isoformat(),
@@ -388,11 +395,11 @@ def chart_data(dashboard: Dashboard) -> dict[str, Any]:
                 "unit": series.metric.unit.value,
                 "lower_is_better": series.metric.lower_is_better,
                 "labels": [point.label for point in series.points],
-                "values": [_number(point.value) for point in series.points],
+                "values": [number(point.value) for point in series.points],
                 "previous_labels": [point.previous_label for point in series.points],
-                "previous": [_number(point.previous) for point in series.points],
-                "total": _number(series.total),
-                "previous_total": _number(series.previous_total),
+                "previous": [number(point.previous) for point in series.points],
+                "total": number(series.total),
+                "previous_total": number(series.previous_total),
             }
             for series in dashboard.series
         ],

@@ -4,10 +4,12 @@ numbers are the chart data's, bucket for bucket; and the API's JSON answers and 
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from typing import Any
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -142,7 +144,14 @@ def test_api_dashboard_is_the_chart_data(world: dict, owner_api: ApiClient) -> N
     assert response.status_code == 200, response.content
     body = response.json()
     dashboard = build_dashboard(actor=world["owner"], query=parse_query(**RANGE, shop="second"))
-    assert body["metrics"] == chart_data(dashboard)["metrics"]
+    # The chart's numbers exactly, as decimal strings (money and rates are never floats in the API).
+    exact = chart_data(dashboard, exact=True)["metrics"]
+    assert body["metrics"] == json.loads(json.dumps(exact, cls=DjangoJSONEncoder))
+    lost = next(metric for metric in body["metrics"] if metric["code"] == "lost_rate")
+    assert [float(value) if value is not None else None for value in lost["values"]] == next(
+        metric["values"] for metric in chart_data(dashboard)["metrics"] if metric["code"] == "lost_rate"
+    )
+    assert all(isinstance(value, str | None) for metric in body["metrics"] for value in metric["values"])
     assert (body["period"], body["start"], body["end"], body["previous_start"], body["shop"]) == (
         "day",
         "2026-03-02",
