@@ -28,6 +28,7 @@ from sellerdesk.customers.models import (
     CustomerNote,
     CustomerTag,
 )
+from sellerdesk.customers.queries import text_match
 from sellerdesk.orders.models import Order
 from sellerdesk.service.models import Conversation
 
@@ -181,12 +182,5 @@ def customer_list(*, filters: CustomerListFilters, actor: User | None) -> QueryS
         customers = customers.filter(groups__id=filters.group)
     text = filters.q.strip()
     if text:
-        match = Q(nickname=text) | Q(name=text) | Q(phone=text) | Q(number=text)
-        if len(text) >= 2:
-            match |= Q(name__startswith=text) | Q(nickname__startswith=text)
-        if len(text) >= 4 and text.isdigit():
-            match |= Q(phone__endswith=text)
-        if text[:1] in "Cc" and text[1:].isdigit():  # the number shown for a customer without one
-            match |= Q(pk=int(text[1:]), number="")
-        customers = customers.filter(match)
+        customers = customers.filter(text_match(text))
     return customers.order_by("-created_at", "-pk")

@@ -38,9 +38,23 @@ def get_customer(*, customer_id: int, actor: User | None) -> Customer:
     return customer
 
 
+def text_match(text: str) -> Q:
+    """What a customer search box's `text` (trimmed, not empty) finds: the nickname, name,
+    phone or customer number exactly, a name or nickname by its start (2 characters or
+    more), a phone by its last digits (4 or more), and "C000123", the number shown for a
+    customer without one of its own (Customer.display_number)."""
+    match = Q(nickname=text) | Q(name=text) | Q(phone=text) | Q(number=text)
+    if len(text) >= 2:
+        match |= Q(name__startswith=text) | Q(nickname__startswith=text)
+    if len(text) >= 4 and text.isdigit():
+        match |= Q(phone__endswith=text)
+    if text[:1] in "Cc" and text[1:].isdigit() and len(text) <= 19:
+        match |= Q(pk=int(text[1:]), number="")
+    return match
+
+
 def search_customers(*, filters: CustomerFilters, actor: User | None, page_size: int | None = None) -> Page[Customer]:
-    """Newest first; `q` matches nickname, name or phone exactly, a name by its start, a
-    phone by its last digits (at least 4)."""
+    """Newest first; `q` as `text_match` says."""
     require(actor, "customers.view")
     customers: QuerySet[Customer] = Customer.objects.select_related("shop", "level", "agent")
     if filters.shop:
@@ -49,13 +63,7 @@ def search_customers(*, filters: CustomerFilters, actor: User | None, page_size:
         customers = customers.filter(level__code=filters.level)
     text = filters.q.strip()
     if text:
-        customers = customers.filter(
-            Q(nickname=text)
-            | Q(name=text)
-            | Q(phone=text)
-            | (Q(name__startswith=text) | Q(nickname__startswith=text) if len(text) >= 2 else Q(pk__in=[]))
-            | (Q(phone__endswith=text) if len(text) >= 4 and text.isdigit() else Q(pk__in=[]))
-        )
+        customers = customers.filter(text_match(text))
     paginator = Paginator(customers.order_by("-created_at", "-pk"), page_size or settings.ORDERS_PAGE_SIZE)
     return paginator.get_page(filters.page)
 

@@ -286,3 +286,16 @@ def test_a_customer_number_is_unique_in_its_shop_only(api: Any, li: Customer, de
     assert state(li) == before
     assert api.patch(f"/api/v1/customers/{elsewhere.pk}", {"number": "HZ-0007"}).status_code == 200
     assert api.patch(f"/api/v1/customers/{other.pk}", {"number": "HZ-0007"}).status_code == 200  # its own
+
+
+def test_the_list_finds_a_customer_as_the_customer_page_does(api: Any, li: Customer) -> None:
+    # One search semantics (customers.queries.text_match) for the API's list and the page.
+    li.number = "PF-0009"
+    li.save(update_fields=["number"])
+    for q in ("PF-0009", "李四", "9000", "wholesale"):
+        assert [row["id"] for row in api.get("/api/v1/customers", q=q).json()["items"]] == [li.pk], q
+    Customer.objects.filter(pk=li.pk).update(number="")
+    assert [row["id"] for row in api.get("/api/v1/customers", q=f"C{li.pk:06d}").json()["items"]] == [li.pk]
+    # A customer number too long for an id is simply not found, never an error.
+    response = api.get("/api/v1/customers", q="C" + "9" * 18)
+    assert response.status_code == 200 and response.json()["items"] == []
