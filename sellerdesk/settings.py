@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "sellerdesk.service",
     "sellerdesk.crm",
     "sellerdesk.analytics",
+    "sellerdesk.marketplaces",
     "sellerdesk.demo",
 ]
 
@@ -293,6 +294,27 @@ SELLERDESK: dict[str, Any] = {
     # The dashboards' daily facts (analytics): the periodic job rebuilds this many days,
     # today included, every 10 minutes; older days by `sellerdesk rebuild-facts --from … --to …`.
     "ANALYTICS": {"REFRESH_DAYS": int(os.environ.get("ANALYTICS_REFRESH_DAYS", "14"))},
+    # Marketplace order files and connectors (marketplaces, docs/marketplaces.md).
+    "MARKETPLACES": {
+        # An export file larger than this is refused before it is read; rows beyond
+        # MAX_ROWS, columns beyond MAX_COLUMNS and cells longer than MAX_CELL_CHARS too.
+        "MAX_FILE_BYTES": int(os.environ.get("MARKETPLACE_MAX_FILE_BYTES", str(100 * 1024 * 1024))),
+        "MAX_ROWS": 200_000,
+        "MAX_COLUMNS": 200,
+        "MAX_CELL_CHARS": 10_000,
+        # Orders written per transaction while an import is committed (progress between).
+        "COMMIT_BATCH": 200,
+        # A worker holds an import (or a shipment notice) this long; one that died is replaced.
+        "LEASE_SECONDS": 120,
+        # Pushed order messages are signed with this shared secret (HMAC-SHA256 of the body,
+        # hex, X-Sellerdesk-Signature); none set: every push is refused.
+        "PUSH_SECRET": os.environ.get("MARKETPLACE_PUSH_SECRET", ""),
+        # The simulated marketplace's orders to pull and the shipments it was told of.
+        "SIMULATED_DIR": Path(os.environ.get("MARKETPLACE_SIMULATED_DIR", VAR_DIR / "marketplace")),
+        # Shipment notices: tried again after BACKOFF_SECONDS · 2^(attempt − 1), dead after MAX_ATTEMPTS.
+        "NOTICE_MAX_ATTEMPTS": 6,
+        "NOTICE_BACKOFF_SECONDS": 60,
+    },
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
     ),

@@ -65,6 +65,8 @@ api.add_router("/v1", "sellerdesk.crm.api_segments.router")
 api.add_router("/v1", "sellerdesk.crm.api_merge.router")
 api.add_router("/v1", "sellerdesk.crm.api.router")
 api.add_router("/v1", "sellerdesk.analytics.api.router")
+api.add_router("/v1", "sellerdesk.marketplaces.api.router")
+api.add_router("/v1", "sellerdesk.marketplaces.api_push.router")
 
 urlpatterns = [
     path("api/", api.urls),
@@ -87,4 +89,5 @@ urlpatterns = [
     path("customers/", include("sellerdesk.crm.urls")),
     path("search/", include("sellerdesk.crm.urls_search")),
     path("dashboard/", include("sellerdesk.analytics.urls")),
+    path("marketplaces/", include("sellerdesk.marketplaces.urls")),
 ]

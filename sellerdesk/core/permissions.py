@@ -102,6 +102,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reminders.remind": _SERVICE,
     "reminders.report": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "reminders.configure": frozenset({Role.OWNER, Role.SUPERVISOR}),
+    # Marketplace order files: agents import them and export the bulk-ship file, warehouse
+    # staff export it too; connectors and carrier codes are the owner's or a supervisor's.
+    "marketplaces.import": _SERVICE,
+    "marketplaces.export": _SHIPPING,
+    "marketplaces.configure": frozenset({Role.OWNER, Role.SUPERVISOR}),
 }
 
 

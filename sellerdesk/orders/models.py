@@ -24,7 +24,9 @@ class OrderSource(models.TextChoices):
     SILENT = "silent", _("Silent order (静默下单)")
     COD = "cod", _("Cash on delivery (货到付款)")
     REMITTANCE = "remittance", _("Bank remittance (汇款)")
+    PHONE = "phone", _("Phone order (电话下单)")
     MANUAL = "manual", _("Entered by an agent")
+    MARKETPLACE = "marketplace", _("Marketplace (export file or connector)")
     API = "api", _("API")
 
 

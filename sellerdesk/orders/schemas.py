@@ -56,7 +56,7 @@ class LineIn(Strict):
 class OrderIn(Strict):
     shop: str | None = Field(default=None, max_length=40)
     external_id: str = Field(default="", max_length=64)
-    source: Literal["inquiry", "silent", "cod", "remittance", "manual", "api"] = "api"
+    source: Literal["inquiry", "silent", "cod", "remittance", "phone", "manual", "api"] = "api"
     buyer: BuyerIn
     address: AddressIn  # or one string: "浙江省杭州市西湖区文三路90号"
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
