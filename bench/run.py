@@ -39,7 +39,9 @@ fact rows; --no-dashboard) and bench/search.py (the order search and the search 
 --search-orders orders, p95 per kind of key beside the bare indexed SQL for that key, and
 each kind's EXPLAIN ANALYZE; --no-search) and bench/crm.py (the XLSX export of
 --crm-customers customers beside a COPY of the same rows, and a segment's live count beside
-its bare COUNT; --no-crm).
+its bare COUNT; --no-crm) and bench/marketplace_import.py (a Taobao export of
+--marketplace-orders orders checked and imported, rows/s beside a COPY of the same rows;
+--no-marketplace-import).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ SERVICE_CHAT = REPO / "bench" / "service_chat.py"
 DASHBOARD = REPO / "bench" / "dashboard.py"
 SEARCH = REPO / "bench" / "search.py"
 CRM = REPO / "bench" / "crm.py"
+MARKETPLACE_IMPORT = REPO / "bench" / "marketplace_import.py"
 HOT_SKU = "HOT-1"
 
 
@@ -156,6 +159,15 @@ def options() -> argparse.Namespace:
     parser.add_argument("--no-crm", action="store_true", help="skip the CRM benchmark (bench/crm.py)")
     parser.add_argument(
         "--crm-customers", type=int, default=100_000, help="customers the CRM benchmark exports and counts"
+    )
+    parser.add_argument(
+        "--no-marketplace-import", action="store_true", help="skip the marketplace export import benchmark"
+    )
+    parser.add_argument(
+        "--marketplace-orders",
+        type=int,
+        default=100_000,
+        help="orders of the Taobao export the import benchmark imports",
     )
     parser.add_argument(
         "--reminder-orders", type=int, default=100_000, help="unpaid orders the reminder sweep benchmark reminds"
@@ -605,6 +617,8 @@ def main() -> None:
         run_script("search", SEARCH, options_.search_orders)
     if not options_.no_crm:
         run_script("crm", CRM, options_.crm_customers)
+    if not options_.no_marketplace_import:
+        run_script("marketplace_import", MARKETPLACE_IMPORT, options_.marketplace_orders)
 
 
 if __name__ == "__main__":
