@@ -318,6 +318,29 @@ SELLERDESK: dict[str, Any] = {
     "SIMULATED_CARRIER": (
         {"secret": os.environ["SIMULATED_CARRIER_SECRET"]} if os.environ.get("SIMULATED_CARRIER_SECRET") else {}
     ),
+    # 快递100 (logistics/carriers/kuaidi100.py), for carriers whose adapter is "kuaidi100"
+    # (every carrier stays on "simulated" unless changed). Empty by default: the adapter
+    # then refuses every call. KEY, SECRET (电子面单) and CUSTOMER (实时查询) come from the
+    # enterprise account; SALT signs the pushes (32 characters of our choosing);
+    # CALLBACK_BASE_URL is this server's public address, to which 快递100 pushes scans
+    # (…/api/v1/carriers/<code>/tracking). ACCOUNTS: the 电子面单 account per carrier code,
+    # as JSON ({"ZTO": {"partnerId": "…", "partnerKey": "…", "net": "…"}}); COMPANY_CODES
+    # overrides 快递100's company code per carrier code ({"POST": "youzhengguonei"}).
+    "KUAIDI100": {
+        "KEY": os.environ.get("KUAIDI100_KEY", ""),
+        "SECRET": os.environ.get("KUAIDI100_SECRET", ""),
+        "CUSTOMER": os.environ.get("KUAIDI100_CUSTOMER", ""),
+        "SALT": os.environ.get("KUAIDI100_SALT", ""),
+        "CALLBACK_BASE_URL": os.environ.get("KUAIDI100_CALLBACK_BASE_URL", ""),
+        "LABEL_URL": os.environ.get("KUAIDI100_LABEL_URL", "https://api.kuaidi100.com/label/order"),
+        "QUERY_URL": os.environ.get("KUAIDI100_QUERY_URL", "https://poll.kuaidi100.com/poll/query.do"),
+        "SUBSCRIBE_URL": os.environ.get("KUAIDI100_SUBSCRIBE_URL", "https://poll.kuaidi100.com/poll"),
+        "ACCOUNTS": json.loads(os.environ.get("KUAIDI100_ACCOUNTS", "{}")),
+        "COMPANY_CODES": json.loads(os.environ.get("KUAIDI100_COMPANY_CODES", "{}")),
+        "PAY_TYPE": os.environ.get("KUAIDI100_PAY_TYPE", "MONTHLY"),
+        "CARGO": os.environ.get("KUAIDI100_CARGO", ""),
+        "TIMEOUT_SECONDS": float(os.environ.get("KUAIDI100_TIMEOUT_SECONDS", "10")),
+    },
     # Messages (notifications): the outbox and the channels that send them.
     "NOTIFICATIONS": {
         # The outbox (notifications.outbox): a message that failed is tried again after

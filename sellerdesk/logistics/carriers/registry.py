@@ -39,3 +39,7 @@ def _load_builtin() -> None:
         from sellerdesk.logistics.carriers.simulated import SimulatedCarrier
 
         register_adapter("simulated", SimulatedCarrier)
+    if "kuaidi100" not in _ADAPTERS:
+        from sellerdesk.logistics.carriers.kuaidi100 import Kuaidi100Carrier
+
+        register_adapter("kuaidi100", Kuaidi100Carrier)
