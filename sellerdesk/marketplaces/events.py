@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.core import messages
+from sellerdesk.orders.events import register_event_code
+from sellerdesk.orders.models import OrderEventType
 
 # (code, template, example parameters). Helpers append their codes here.
 TEXTS: list[tuple[str, object, dict[str, object]]] = [
@@ -18,3 +20,66 @@ def register_texts() -> None:
     for code, template, example in TEXTS:
         if not messages.is_registered(code):
             messages.register(code, template, example=dict(example))  # type: ignore[arg-type]
+
+
+# --- H2: applying a marketplace order (marketplaces.apply) and importing a file -------------
+TEXTS += [
+    ("market_unknown_sku", _("No SKU with the code %(sku)s"), {"sku": "TEE-RED-M"}),
+    ("market_sku_not_on_sale", _("SKU %(sku)s is not on sale"), {"sku": "TEE-RED-M"}),
+    ("market_not_enough_stock", _("Not enough stock of %(sku)s"), {"sku": "TEE-RED-M"}),
+    ("market_no_lines", _("The order has no goods"), {}),
+    ("market_no_address", _("The order has no receiver or address"), {}),
+    ("market_order_invalid", _("The order was refused: %(detail)s"), {"detail": "x"}),
+    ("market_order_refused", _("The order was refused: %(detail)s"), {"detail": "x"}),
+    ("market_skip_unpaid", _("Not paid on the marketplace yet: taken in once it is paid"), {}),
+    ("market_skip_cancelled", _("Closed on the marketplace: nothing to take in"), {}),
+    ("market_skip_shipped_elsewhere", _("Already shipped on the marketplace, not by us: not taken in"), {}),
+    ("market_skip_stale", _("Older than what the marketplace told us last: nothing changes"), {}),
+    ("market_change_created", _("New order"), {"status": "paid"}),
+    ("market_change_paid", _("Paid on the marketplace: a payment of ¥%(amount)s is recorded"), {"amount": "59.00"}),
+    ("market_change_cancelled", _("Cancelled on the marketplace: the order is cancelled"), {}),
+    (
+        "market_change_held_refund",
+        _("A refund was asked for on the marketplace: the order is held for review"),
+        {"refund": "requested"},
+    ),
+    ("market_change_attention", _("Flagged for a person: %(said)s"), {"said": "shipped_elsewhere"}),
+    (
+        "market_change_status",
+        _("Status on the marketplace: %(before)s → %(after)s"),
+        {"before": "paid", "after": "shipped"},
+    ),
+    ("market_change_details", _("Other details changed on the marketplace (not applied to the order)"), {}),
+    ("market_hold_refund", _("The buyer asked the marketplace for a refund before shipping"), {"refund": "requested"}),
+    ("market_closed_on_marketplace", _("Cancelled on the marketplace (%(platform)s)"), {"platform": "tmall"}),
+]
+
+
+def _said_sentence(said: object) -> str:
+    sentences = {
+        "cancelled_after_shipping": _("the marketplace cancelled the order after it shipped"),
+        "refund_requested": _("the buyer asked the marketplace for a refund"),
+        "refund_refunded": _("the marketplace refunded the buyer"),
+        "shipped_elsewhere": _("the marketplace says it shipped, but it has not shipped here"),
+    }
+    return str(sentences.get(str(said), said))
+
+
+def _register_order_events() -> None:
+    """Events the marketplace writes on an order's timeline, as system notes."""
+    register_event_code(
+        "market_said",
+        OrderEventType.NOTE_ADDED,
+        _("Marketplace: %(said)s"),
+        format=lambda data: {"said": _said_sentence(data.get("said", ""))},
+        example={"said": "shipped_elsewhere"},
+    )
+    register_event_code(
+        "market_seller_memo",
+        OrderEventType.NOTE_ADDED,
+        _("Seller's memo on the marketplace: %(text)s"),
+        example={"text": "送小样"},
+    )
+
+
+_register_order_events()
