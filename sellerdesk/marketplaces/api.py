@@ -23,7 +23,7 @@ from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import IdempotencyRecord
 from sellerdesk.core.permissions import require
-from sellerdesk.marketplaces import presenting
+from sellerdesk.marketplaces import presenting, shipfiles
 from sellerdesk.marketplaces.models import ImportStatus, Layout, OrderImport
 from sellerdesk.marketplaces.schemas import (
     MAX_ID,
@@ -41,9 +41,9 @@ router = Router(tags=["marketplaces"])
 
 
 class _Later:
-    """TEMPORARY (H3): importing.py and shipfiles.py are being written by H2 and H4; until
-    they are committed, this module must import without them (every test loads the URL
-    conf). Replaced by plain imports once they land."""
+    """TEMPORARY (H3): importing.py is being written by H2; until it is committed, this
+    module must import without it (every test loads the URL conf). Replaced by a plain
+    import once it lands."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -55,7 +55,6 @@ class _Later:
 
 
 importing: Any = _Later("importing")
-shipfiles: Any = _Later("shipfiles")
 
 PAGE_SIZE = 50
 # An import's answer lists this many refused rows; refused.csv has every one.
