@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sellerdesk.orders import views, views_changes, views_merging, views_review
+from sellerdesk.orders import views, views_changes, views_entry, views_merging, views_review
 
 app_name = "orders"
 urlpatterns = [
@@ -12,6 +12,11 @@ urlpatterns = [
     path("review-settings/", views_review.review_settings, name="review_settings"),
     path("review-settings/<slug:shop>/", views_review.review_settings, name="review_settings_shop"),
     path("review-settings/<slug:shop>/allocation/", views_review.allocation_settings, name="allocation_settings"),
+    path("new/", views_entry.new_order, name="new"),
+    path("new/buyers/", views_entry.entry_buyers, name="entry_buyers"),
+    path("new/pick/", views_entry.entry_pick, name="entry_pick"),
+    path("new/split/", views_entry.entry_split, name="entry_split"),
+    path("new/lines/", views_entry.entry_lines, name="entry_lines"),
     path("<str:number>/", views.order_detail, name="detail"),
     path("<str:number>/merge-split/", views_merging.merge_panel, name="merge_panel"),
     path("<str:number>/merge/", views_merging.merge, name="merge"),
