@@ -83,3 +83,61 @@ def _register_order_events() -> None:
 
 
 _register_order_events()
+
+# --- H1: reading the export files (marketplaces.layouts) ------------------------------------
+TEXTS += [
+    (
+        "items_file_missing",
+        _("%(file)s is a Taobao/Tmall order report: upload its items file (宝贝报表) with it"),
+        {"file": "ExportOrderList.csv"},
+    ),
+    (
+        "market_missing_columns",
+        _("%(file)s: line 1 has no column %(columns)s, which this export must have"),
+        {"line": 1, "file": "ExportOrderList.csv", "columns": "订单编号、收货地址"},
+    ),
+    ("market_missing_value", _("%(column)s is empty"), {"column": "收货人姓名"}),
+    (
+        "market_value_too_long",
+        _("%(column)s is longer than %(max_chars)s characters"),
+        {"column": "收货人姓名", "max_chars": 100},
+    ),
+    ("market_bad_order_id", _("%(value)s is not a marketplace order id"), {"column": "订单编号", "value": "1 2"}),
+    ("market_bad_amount", _("%(column)s is not an amount: %(value)s"), {"column": "买家实际支付金额", "value": "1e3"}),
+    (
+        "market_bad_quantity",
+        _("%(column)s is not a whole number of 1 or more: %(value)s"),
+        {"column": "购买数量", "value": "-1"},
+    ),
+    ("market_bad_date", _("%(column)s is not a date and time: %(value)s"), {"column": "订单付款时间", "value": "昨天"}),
+    (
+        "market_bad_address",
+        _("The address could not be split into province, city and district: %(value)s"),
+        {"column": "收货地址", "value": "文三路90号"},
+    ),
+    (
+        "market_unknown_status",
+        _("%(value)s is not an order status this export is known to use"),
+        {"column": "订单状态", "value": "等待外星人"},
+    ),
+    (
+        "market_unknown_refund",
+        _("%(value)s is not a refund status this export is known to use"),
+        {"column": "退款状态", "value": "等待外星人"},
+    ),
+    (
+        "market_duplicate_order",
+        _("Order %(external_id)s is in the file already, on line %(first_line)s"),
+        {"column": "订单编号", "external_id": "3141592653589793", "first_line": 2},
+    ),
+    (
+        "market_order_without_items",
+        _("Order %(external_id)s has no goods in the items file"),
+        {"column": "订单编号", "external_id": "3141592653589793"},
+    ),
+    (
+        "market_item_without_order",
+        _("The items file lists order %(external_id)s, which the orders file does not have"),
+        {"column": "订单编号", "external_id": "3141592653589793"},
+    ),
+]
