@@ -307,6 +307,9 @@ def test_timelines_run_forward_and_nothing_is_overdue(demo: DemoSummary) -> None
         "promote_customers": 0,
         "retry_refunds": 0,
         "aftersales_record_booked_pickups": 0,
+        "marketplaces.imports": 0,
+        "marketplaces.notices": 0,
+        "marketplaces.pull": 0,
         # The newest messages are left queued on purpose: the worker's first work in `make run`.
         "send_messages": LEFT_QUEUED,
         "service.snoozes": 0,

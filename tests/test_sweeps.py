@@ -237,6 +237,9 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "detect_logistics_exceptions: 0",
         "auto_confirm_receipts: 1",
         "default_ratings: 0",
+        "marketplaces.imports: 0",
+        "marketplaces.notices: 0",
+        "marketplaces.pull: 0",
         "promote_customers: 0",
         "retry_carrier_bookings: 0",
         "aftersales_record_booked_pickups: 0",
@@ -270,6 +273,9 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
         "detect_logistics_exceptions: 0",
         "auto_confirm_receipts: 0",
         "default_ratings: 0",
+        "marketplaces.imports: 0",
+        "marketplaces.notices: 0",
+        "marketplaces.pull: 0",
         "promote_customers: 0",
         "retry_carrier_bookings: 0",
         "aftersales_record_booked_pickups: 0",
@@ -311,6 +317,9 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
         "detect_logistics_exceptions: 0",
         "auto_confirm_receipts: 0",
         "default_ratings: 0",
+        "marketplaces.imports: 0",
+        "marketplaces.notices: 0",
+        "marketplaces.pull: 0",
         "promote_customers: 0",
         "retry_carrier_bookings: 0",
         "aftersales_record_booked_pickups: 0",
@@ -353,6 +362,9 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "close_unpaid_orders",
         "default_ratings",
         "detect_logistics_exceptions",
+        "marketplaces.imports",
+        "marketplaces.notices",
+        "marketplaces.pull",
         "poll_tracking",
         "promote_customers",
         "remind_unpaid_orders",
@@ -385,6 +397,8 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "aftersales_record_booked_pickups",
         "allocate_approved_orders",
         "close_unpaid_orders",
+        "marketplaces.imports",
+        "marketplaces.notices",
         "retry_carrier_bookings",
         "retry_carrier_stops",
         "retry_carrier_tracking",
@@ -397,7 +411,9 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
     ]
     assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
-    assert sorted(after_five_minutes) == sorted(["auto_confirm_receipts", "remind_unpaid_orders", *every_minute])
+    assert sorted(after_five_minutes) == sorted(
+        ["auto_confirm_receipts", "marketplaces.pull", "remind_unpaid_orders", *every_minute]
+    )
     assert _enqueued() == [
         "aftersales_record_booked_pickups",
         "aftersales_record_booked_pickups",
@@ -413,6 +429,14 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "close_unpaid_orders",
         "default_ratings",
         "detect_logistics_exceptions",
+        "marketplaces.imports",
+        "marketplaces.imports",
+        "marketplaces.imports",
+        "marketplaces.notices",
+        "marketplaces.notices",
+        "marketplaces.notices",
+        "marketplaces.pull",
+        "marketplaces.pull",
         "poll_tracking",
         "promote_customers",
         "remind_unpaid_orders",

@@ -10,7 +10,7 @@ from sellerdesk.marketplaces.notices import SEND_JOB, send_due_notices
 from sellerdesk.marketplaces.pulls import PULL_JOB, pull_all
 
 
-@periodic(SEND_JOB, every=timedelta(seconds=30))
+@periodic(SEND_JOB, every=timedelta(minutes=1))
 def send_shipment_notices(now: datetime) -> int:
     """Send the shipment notices due (marketplaces.notices); how many were tried."""
     return send_due_notices(now=now)
