@@ -680,3 +680,40 @@ def test_a_scan_polled_then_pushed_is_kept_once(stub: Kuaidi100Stub, kuaidi100_z
 
     assert (polled.recorded, pushed.recorded, pushed.duplicates) == (5, 0, 5)
     assert TrackingEvent.objects.filter(shipment=shipment).count() == 5
+
+
+def test_a_request_without_a_key_books_no_waybill(stub: Kuaidi100Stub) -> None:
+    # logistics asks so for a parcel that travels already under its own number
+    created = zto_adapter().create_shipment(request(idempotency_key=""))
+
+    assert stub.received == []
+    assert created.tracking_number == ""
+    assert created.carrier_data == {
+        "kuaidicom": "zhongtong",
+        "tracking_only": True,
+        "phone": "13800138000",
+        "from": "浙江省杭州市余杭区",
+        "to": "上海市上海市浦东新区",
+    }
+
+
+def test_an_order_shipped_elsewhere_is_tracked_by_polling_without_booking(
+    stub: Kuaidi100Stub, kuaidi100_zto: Carrier, django_capture_on_commit_callbacks: Any
+) -> None:
+    from sellerdesk.orders import actions as order_actions
+
+    # given an order marked shipped with 中通 under its own number (tracking asked on commit)
+    order = approved_order()
+    with django_capture_on_commit_callbacks(execute=True):
+        order_actions.ship_order(order=order, actor=None, carrier="中通", tracking_number="ZT123456789")
+    shipment = Shipment.objects.get(order=order)
+    stub.tracks["ZT123456789"] = QUERY_SCANS
+
+    # when its scans are polled
+    polled = tracking.poll_shipment(shipment=shipment, now=datetime(2026, 12, 1, tzinfo=CHINA))
+
+    # then nothing was booked at 快递100, and the parcel's own number was queried
+    assert [sent.path for sent in stub.received] == ["/poll/query.do"]
+    assert (stub.received[0].param["num"], stub.received[0].param["com"]) == ("ZT123456789", "zhongtong")
+    assert Shipment.objects.get(pk=shipment.pk).tracking_number == "ZT123456789"
+    assert polled.recorded == 5

@@ -175,7 +175,7 @@ TROUBLE_WORDS: tuple[tuple[str, str], ...] = (
     ("拒收", "refused"),
     ("拒签", "refused"),
 )
-ARRIVAL_WORDS = ("到达", "已到", "到件", "进港")
+ARRIVAL_WORDS = ("到达", "已到", "到件", "进港", "下车")
 
 # A carrier's refusal that means the address is outside its area (超区).
 OUT_OF_AREA_WORDS = ("超区", "不在服务范围", "超出派送范围", "超出服务范围", "不支持派送")
@@ -374,7 +374,15 @@ class Kuaidi100Carrier:
         """Book the waybill through 电子面单下单 (printType NON: the number only). The
         answer's kuaidinum is the tracking number, its bulkpen (大头笔) the label's routing
         code. OutOfArea when the carrier's refusal says 超区; CarrierRefused for another
-        refusal; CarrierUnavailable when 快递100 could not be reached or failed itself."""
+        refusal; CarrierUnavailable when 快递100 could not be reached or failed itself.
+
+        A request without an idempotency key books nothing: logistics sends such requests
+        only to start tracking a parcel that travels already under a number of its own (an
+        order shipped elsewhere, a return the buyer sent: logistics.shipped_elsewhere and
+        logistics.return_parcels), while every booking carries a key. Booking a waybill
+        then would pay for a second parcel; the answer is only the data polling needs."""
+        if not request.idempotency_key:
+            return self._tracking_only(request)
         answer = self._label_call("order", self.booking_param(request))
         data = answer.get("data")
         if not (answer.get("success") is True or str(answer.get("code")) == "200") or not isinstance(data, dict):
@@ -406,6 +414,28 @@ class Kuaidi100Carrier:
             "to": f"{request.receiver.province}{request.receiver.city}{request.receiver.district}",
         }
         return CreatedShipment(tracking_number=tracking_number, label=label, carrier_data=carrier_data)
+
+    def _tracking_only(self, request: ShipmentRequest) -> CreatedShipment:
+        self._require("KEY", "CUSTOMER")
+        label = LabelData(
+            tracking_number="",  # the parcel's own number; logistics keeps it (shipped_elsewhere)
+            carrier_code=self.carrier.code,
+            carrier_name=self.carrier.name,
+            sender=request.sender,
+            receiver=request.receiver,
+            routing_code="",
+            cod_amount=request.cod_amount,
+            weight_grams=request.weight_grams,
+            reference=request.reference,
+        )
+        carrier_data = {
+            "kuaidicom": self.company,
+            "tracking_only": True,
+            "phone": request.receiver.phone,
+            "from": f"{request.sender.province}{request.sender.city}{request.sender.district}",
+            "to": f"{request.receiver.province}{request.receiver.city}{request.receiver.district}",
+        }
+        return CreatedShipment(tracking_number="", label=label, carrier_data=carrier_data)
 
     # --- cancelling (电子面单取消接口) ------------------------------------------------------
 
