@@ -282,7 +282,7 @@ def test_a_line_is_removed(agent_client: Client, tee: Any) -> None:
 
 def test_the_new_order_page_is_offered_on_the_list_with_its_key(agent_client: Client, warehouse_user: User) -> None:
     listing = agent_client.get("/orders/", **EN).content.decode()
-    assert 'href="/orders/new/" data-new-order aria-keyshortcuts="n"' in listing
+    assert 'href="/orders/new/" data-new-order aria-keyshortcuts="Alt+N N"' in listing
 
     page = agent_client.get("/orders/new/", **EN)
     assert page.status_code == 200

@@ -63,10 +63,13 @@
     var target = event.target;
     var form = entryForm();
     if (!form) {
-      // The order list: "n" opens a new order, when not typing in a field.
-      if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey || typing(target)) return;
+      // The order list: Alt+N opens a new order, even from its search box (focused when
+      // the list opens); "n" too when not typing. (The service desk's Alt+Q is the only
+      // other Alt key; event.code, as there, because macOS turns Alt+N into a dead key.)
+      var isAltN = event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyN";
+      var isN = event.key === "n" && !event.altKey && !event.ctrlKey && !event.metaKey && !typing(target);
       var link = document.querySelector("[data-new-order]");
-      if (link) { event.preventDefault(); link.click(); }
+      if (link && (isAltN || isN)) { event.preventDefault(); link.click(); }
       return;
     }
     if (!form.contains(target)) return;
