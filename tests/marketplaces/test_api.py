@@ -343,3 +343,162 @@ def test_the_upload_idempotency_key_is_checked_for_length(tmall: Shop, owner_cli
     )
     assert response.status_code == 422
     assert IdempotencyRecord.objects.count() == 0
+
+
+# ------------------------------------------------------------------ unreadable files
+
+TAOBAO_HEADER = "订单编号,买家会员名,买家实际支付金额,订单状态,收货人姓名,收货地址,联系手机,订单创建时间\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("orders.csv", "名字,数量\n张三,1\n".encode()),  # no known layout
+        ("orders.csv", TAOBAO_HEADER.encode("utf-16")),  # a wrong encoding
+        ("orders.csv", b""),  # empty
+        ("orders.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4),  # a picture named .csv
+        ("orders.xlsx", b"PK\x03\x04 not really a workbook"),
+        ("orders.xlsx", "订单编号\n1\n".encode()),
+        ("orders.pdf", b"%PDF-1.4"),
+        ("orders.csv", b'"unterminated,quote\n1,2\n'),
+        ("orders.csv", TAOBAO_HEADER.encode("gbk")),  # a Taobao orders file without its items file
+    ],
+)
+def test_a_file_that_cannot_be_read_is_422_bad_file_and_nothing_is_stored(
+    tmall: Shop, owner_client: Client, name: str, content: bytes
+) -> None:
+    before = stored_files()
+    response = owner_client.post(
+        IMPORTS, {"shop": "tmall", "file": SimpleUploadedFile(name, content)}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 422, response.content
+    answer = response.json()
+    assert answer["code"] == "bad_file", answer
+    assert answer["message"]
+    assert nothing_stored(before)
+
+
+def test_random_bytes_never_make_a_server_error(tmall: Shop, owner_client: Client) -> None:
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
+
+    @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        content=st.binary(max_size=600),
+        name=st.sampled_from(["o.csv", "o.xlsx", "o", "订单.CSV"]),
+        layout=st.sampled_from(["", "taobao", "jd", "pinduoduo"]),
+    )
+    def upload(content: bytes, name: str, layout: str) -> None:
+        response = owner_client.post(
+            IMPORTS, {"shop": "tmall", "layout": layout, "file": SimpleUploadedFile(name, content)}
+        )
+        assert response.status_code < 500, response.content
+        assert response.status_code in (201, 413, 422)
+
+    upload()
+
+
+# ------------------------------------------------------------------ the sample file, end to end
+
+SAMPLES = Path(settings.BASE_DIR) / "sellerdesk" / "marketplaces" / "samples"
+needs_samples = pytest.mark.skipif(
+    not (SAMPLES / "taobao-orders.csv").exists(), reason="H1's samples not committed yet"
+)
+
+
+@pytest.fixture
+def sample_catalogue(db: Any) -> None:
+    from tests.marketplaces.catalogue_helpers import demo_catalogue
+
+    demo_catalogue()
+
+
+def upload_sample(client: Client, **headers: str) -> Any:
+    files = {
+        "file": SimpleUploadedFile("taobao-orders.csv", (SAMPLES / "taobao-orders.csv").read_bytes()),
+        "items_file": SimpleUploadedFile("taobao-items.csv", (SAMPLES / "taobao-items.csv").read_bytes()),
+    }
+    return client.post(IMPORTS, {"shop": "tmall", **files}, HTTP_ACCEPT_LANGUAGE="en", **headers)
+
+
+@needs_samples
+def test_upload_preview_plan_refused_rows_commit_and_again(
+    tmall: Shop, owner_client: Client, sample_catalogue: None
+) -> None:
+    from sellerdesk.marketplaces import importing
+
+    response = upload_sample(owner_client)
+    assert response.status_code == 201, response.content
+    preview = response.json()
+    assert preview["status"] == "previewed"
+    assert preview["layout"] == "taobao"
+    assert preview["counts"]["refused"] == 2 == preview["refused_rows_count"] == len(preview["refused_rows"])
+    for row in preview["refused_rows"]:
+        assert row["line"] > 1 and row["reason"] and row["code"]
+    assert Order.objects.count() == 0  # the preview wrote nothing
+    path = f"{IMPORTS}/{preview['id']}"
+
+    assert owner_client.get(path, HTTP_ACCEPT_LANGUAGE="en").json() == preview
+    plan = owner_client.get(f"{path}/plan").json()
+    assert plan["count"] == len(OrderImport.objects.get().plan)
+    assert {item["action"] for item in plan["items"]} >= {"create"}
+    creates = owner_client.get(f"{path}/plan", {"action": "create"}).json()
+    assert creates["count"] == preview["counts"]["to_create"]
+    assert owner_client.get(f"{path}/plan", {"action": "sideways"}).status_code == 422
+
+    refused = owner_client.get(f"{path}/refused.csv", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    rows = list(csv.reader(io.StringIO(refused.content.decode("utf-8-sig"))))
+    assert rows[0] == ["file", "line", "marketplace order id", "field", "reason"]
+    assert sorted(int(row[1]) for row in rows[1:]) == sorted(row["line"] for row in preview["refused_rows"])
+
+    listed = owner_client.get(IMPORTS, {"shop": "tmall"}).json()
+    assert [item["id"] for item in listed["items"]] == [preview["id"]]
+
+    committed = owner_client.post(f"{path}/commit")
+    assert committed.status_code == 202
+    assert committed.json()["status"] == "queued"
+    assert owner_client.post(f"{path}/commit").status_code == 409  # once
+    assert owner_client.post(f"{path}/discard").status_code == 409  # too late
+    importing.run_import(preview["id"])  # what the worker does with the queued task
+    done = owner_client.get(path).json()
+    assert done["status"] == "done" and done["percent"] == 100
+    assert done["counts"]["created"] == preview["counts"]["to_create"] == Order.objects.count()
+
+    again = upload_sample(owner_client).json()
+    assert again["status"] == "previewed"
+    assert again["counts"]["to_create"] == 0
+    assert again["counts"]["unchanged"] == preview["counts"]["to_create"]
+
+
+@needs_samples
+def test_discard_and_the_idempotency_key(tmall: Shop, owner_client: Client, sample_catalogue: None) -> None:
+    first = upload_sample(owner_client, HTTP_IDEMPOTENCY_KEY="upload-1")
+    second = upload_sample(owner_client, HTTP_IDEMPOTENCY_KEY="upload-1")
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert OrderImport.objects.count() == 1
+    other = owner_client.post(
+        IMPORTS,
+        {"shop": "tmall", "file": SimpleUploadedFile("o.csv", b"x")},
+        HTTP_IDEMPOTENCY_KEY="upload-1",
+    )
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+
+    discarded = owner_client.post(f"{IMPORTS}/{first.json()['id']}/discard")
+    assert discarded.status_code == 200
+    assert discarded.json()["status"] == "discarded"
+    assert owner_client.post(f"{IMPORTS}/{first.json()['id']}/commit").status_code == 409
+    assert Order.objects.count() == 0
+
+
+@needs_samples
+def test_a_warehouse_user_may_not_see_imports(tmall: Shop, owner_client: Client, sample_catalogue: None) -> None:
+    found = upload_sample(owner_client).json()
+    picker = client_of("warehouse")
+    for suffix in ("", "/plan", "/refused.csv"):
+        assert picker.get(f"{IMPORTS}/{found['id']}{suffix}").status_code == 403
+    assert picker.get(IMPORTS).status_code == 403
+    assert picker.post(f"{IMPORTS}/{found['id']}/commit").status_code == 403
