@@ -83,6 +83,14 @@ def _register_order_events() -> None:
 
 
 _register_order_events()
+TEXTS += [
+    (
+        "market_unknown_layout",
+        _("The file's columns are not a Taobao/Tmall, JD or Pinduoduo order export"),
+        {"line": 1},
+    ),
+    ("market_import_failed", _("The import stopped: %(detail)s"), {"detail": "x"}),
+]
 
 # --- H1: reading the export files (marketplaces.layouts) ------------------------------------
 TEXTS += [
