@@ -22,7 +22,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -146,7 +146,7 @@ def _header_layout(orders_file: UploadedFile, *, layout: str | None, limits: Lim
     """The layout named, or recognised from the orders file's header line (read alone)."""
     orders_file.seek(0)
     try:
-        rows = read_table(filename=orders_file.name or "orders.csv", stream=orders_file.file, limits=limits)
+        rows = read_table(filename=orders_file.name or "orders.csv", stream=cast(IO[bytes], orders_file), limits=limits)
         first = next(rows, None)
     finally:
         orders_file.seek(0)
@@ -172,8 +172,8 @@ def _opened(job: OrderImport) -> Iterator[tuple[tuple[str, IO[bytes]], tuple[str
         if job.items_file:
             job.items_file.open("rb")
             stack.callback(job.items_file.close)
-            items = (job.items_file_name or job.items_file.name, job.items_file.file)
-        yield (job.file_name or job.file.name, job.file.file), items
+            items = (job.items_file_name or str(job.items_file.name), cast(IO[bytes], job.items_file))
+        yield (job.file_name or str(job.file.name), cast(IO[bytes], job.file)), items
 
 
 def _read(job: OrderImport, *, layout: str | None, progress: Any = None) -> layouts.ParsedExport:
@@ -261,6 +261,11 @@ def check_import(import_id: int, *, raise_errors: bool = False, layout_given: st
     return job
 
 
+def _delete_files(files: list[tuple[Any, str]]) -> None:
+    for storage, name in files:
+        storage.delete(name)
+
+
 def _delete(job: OrderImport) -> None:
     for kept in (job.file, job.items_file):
         if kept:
@@ -309,8 +314,8 @@ def discard_import(*, import_id: int, actor: User | None, at: datetime | None = 
         job.lease_until = None
         job.plan = []
         job.save(update_fields=["status", "finished_at", "lease_until", "plan"])
-        files = [kept for kept in (job.file, job.items_file) if kept]
-        transaction.on_commit(lambda: [kept.storage.delete(kept.name) for kept in files])
+        files = [(kept.storage, str(kept.name)) for kept in (job.file, job.items_file) if kept]
+        transaction.on_commit(lambda: _delete_files(files))
     return job
 
 
