@@ -189,14 +189,20 @@ def send_due_notices(*, now: datetime | None = None, limit: int = 100) -> int:
     processes at once; call it with no transaction open. Returns how many were tried."""
     now = now or timezone.now()
     started = time.monotonic()
+
+    def moment() -> datetime:
+        # `now` moved on by the whole seconds this run has taken (a long run's leases and
+        # retries count from when it got there, not from when it began).
+        return now + timedelta(seconds=int(time.monotonic() - started))
+
     tried = 0
     while tried < limit:
-        claimed = _claim(now=now + timedelta(seconds=time.monotonic() - started), size=min(20, limit - tried))
+        claimed = _claim(now=moment(), size=min(20, limit - tried))
         if not claimed:
             break
         for notice, lease in claimed:
             error = _send(notice)
-            status = _record(notice, lease, error=error, now=now + timedelta(seconds=time.monotonic() - started))
+            status = _record(notice, lease, error=error, now=moment())
             tried += 1
             if error:
                 logger.info("shipment notice %s attempt %s: %s (%s)", notice.pk, notice.attempts, status, error)
