@@ -23,7 +23,7 @@ from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import IdempotencyRecord
 from sellerdesk.core.permissions import require
-from sellerdesk.marketplaces import presenting, shipfiles
+from sellerdesk.marketplaces import importing, presenting, shipfiles
 from sellerdesk.marketplaces.models import ImportStatus, Layout, OrderImport
 from sellerdesk.marketplaces.schemas import (
     MAX_ID,
@@ -39,22 +39,6 @@ from sellerdesk.shops.models import Shop
 
 router = Router(tags=["marketplaces"])
 
-
-class _Later:
-    """TEMPORARY (H3): importing.py is being written by H2; until it is committed, this
-    module must import without it (every test loads the URL conf). Replaced by a plain
-    import once it lands."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, attribute: str) -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(f"sellerdesk.marketplaces.{self.name}"), attribute)
-
-
-importing: Any = _Later("importing")
 
 PAGE_SIZE = 50
 # An import's answer lists this many refused rows; refused.csv has every one.

@@ -22,8 +22,8 @@ from sellerdesk.core.errors import DomainError, NotFound
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import error_text, logged_in_actor
-from sellerdesk.marketplaces import presenting, shipfiles
-from sellerdesk.marketplaces.api import CONTENT_TYPES, DETECT, importing
+from sellerdesk.marketplaces import importing, presenting, shipfiles
+from sellerdesk.marketplaces.api import CONTENT_TYPES, DETECT
 from sellerdesk.marketplaces.models import ImportStatus, Layout, OrderImport
 from sellerdesk.marketplaces.schemas import MAX_ID
 from sellerdesk.marketplaces.uploads import read_upload
@@ -136,7 +136,7 @@ def _upload(request: HttpRequest, post: Any, files: Any) -> HttpResponse:
 def _get(request: HttpRequest, import_id: int) -> OrderImport:
     if not 0 < import_id <= MAX_ID:
         raise NotFound(_("No such import."))
-    return importing.get_import(import_id=import_id, actor=logged_in_actor(request))  # type: ignore[no-any-return]
+    return importing.get_import(import_id=import_id, actor=logged_in_actor(request))
 
 
 def _panel_context(request: HttpRequest, order_import: OrderImport) -> dict[str, Any]:
