@@ -98,11 +98,11 @@ class EntryForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        source = data.get("source")
+        source = str(data.get("source") or "")
         if source and not data.get("payment_method"):
             data["payment_method"] = payment_of_source(source)
         # A COD or remittance order is paid that way by definition.
-        implied = PAYMENT_OF_SOURCE.get(source or "")
+        implied = PAYMENT_OF_SOURCE.get(source)
         if implied and data.get("payment_method") and data["payment_method"] != implied:
             self.add_error(
                 "payment_method",

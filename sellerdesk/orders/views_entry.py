@@ -173,8 +173,8 @@ def _render_page(
 
 
 def _customer_id(form: EntryForm) -> int | None:
-    value = form.data.get("customer") if form.is_bound else form.initial.get("customer")
-    return int(value) if str(value or "").isdigit() and len(str(value)) < 12 else None
+    value = str((form.data.get("customer") if form.is_bound else form.initial.get("customer")) or "")
+    return _int(value) or None
 
 
 # --- buyers found by phone or nickname -----------------------------------------------------

@@ -179,3 +179,26 @@ def test_the_form_at_390_px_and_a_returning_buyer_picked_by_keyboard(live_server
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.evaluate("(f => f.getBoundingClientRect().right)(document.getElementById('entry-submit'))") <= 390
+
+    # A bad phone: the page comes back with the phone focused and marked, nothing lost.
+    for _field in range(5):  # back from the scan field: detail, district, city, province, phone
+        page.keyboard.press("Shift+Tab")
+    expect(page.locator("#id_phone")).to_be_focused()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("123")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#id_phone")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_phone")).to_be_focused()
+    expect(page.locator("#line-0-quantity")).to_have_value("1")
+    expect(page.locator("#id_detail")).to_have_value("世纪大道2号")
+    assert Order.objects.count() == 1  # the buyer's earlier order only
+    page.keyboard.press("Control+a")
+    page.keyboard.type("13900136789")
+    page.keyboard.press("Control+Enter")
+    expect(page).to_have_url(re.compile(rf"{live_server.url}/orders/\d+/$"))
+    order = Order.objects.order_by("pk").last()
+    assert order is not None and (order.customer_id, order.city, order.buyer_nickname) == (
+        customer.pk,
+        "上海市",
+        "li_tb",
+    )
