@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
@@ -81,6 +81,8 @@ SHIPPED_OR_LATER = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderS
 MARKET_PAID = frozenset({MarketStatus.PAID, MarketStatus.SHIPPED, MarketStatus.COMPLETED})
 MARKET_SHIPPED = frozenset({MarketStatus.SHIPPED, MarketStatus.COMPLETED})
 
+# Times one record applied alone is tried when PostgreSQL chose it as a deadlock's victim.
+DEADLOCK_ATTEMPTS = 3
 # Reads per query in plan_orders (well under SQLite's bound on variables).
 READ_CHUNK = 500
 
@@ -412,16 +414,24 @@ def apply_market_order(
     cancellation after shipping) is written on the order's timeline and flagged for a
     person. A refusal (unknown SKU, not enough stock…) is returned, never raised, and
     writes nothing. `source` is a models.Source value (file, push, pull, entry)."""
-    for attempt in range(2):
+    # Alone (a push, a pull), a deadlock with an import writing the same orders is tried
+    # again here; inside a caller's transaction (an import's batch) the caller does it.
+    own_transaction = not transaction.get_connection().in_atomic_block
+    duplicates = deadlocks = 0
+    while True:
         try:
             with transaction.atomic():
                 return _apply(shop=shop, record=record, source=source, actor=actor, at=at, import_id=import_id)
         except Conflict as conflict:
             # Another worker (a push, another import) created the same order first: it is
             # ours now, and this record is applied to it as an update.
-            if conflict.code != "duplicate_order" or attempt:
+            duplicates += 1
+            if conflict.code != "duplicate_order" or duplicates > 1:
                 raise
-    raise AssertionError("unreachable")  # pragma: no cover
+        except OperationalError:
+            deadlocks += 1
+            if not own_transaction or deadlocks >= DEADLOCK_ATTEMPTS:
+                raise
 
 
 def _apply(
