@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
@@ -25,7 +27,7 @@ from sellerdesk.marketplaces.connectors import (
     market_order_to_json,
     register_connector,
 )
-from sellerdesk.marketplaces.models import Connection, MarketplaceOrder, ShipmentNotice
+from sellerdesk.marketplaces.models import Connection, MarketplaceOrder, PushedOrderMessage, ShipmentNotice
 from sellerdesk.marketplaces.pulls import pull_all
 from sellerdesk.marketplaces.records import MarketOrder
 from sellerdesk.orders import actions
@@ -309,3 +311,67 @@ def test_send_due_notices_tells_the_right_shop(tmall: Shop, directory: Path) -> 
     shipped_order(tmall, "4001", tracking="73100000001")
     notices.send_due_notices(now=datetime(2026, 3, 10, 12, 0, tzinfo=T0.tzinfo))
     assert [line["id"] for line in told(directory)] == [f"SIMSHIP{ShipmentNotice.objects.get().pk}"]
+
+
+# --- the simulate command -----------------------------------------------------------------------
+
+
+def test_the_simulate_command_writes_orders_that_a_pull_then_applies(tmall: Shop, directory: Path) -> None:
+    out = StringIO()
+
+    call_command("marketplace-simulate", "write", "--shop", "tmall", "--orders", "4", stdout=out)
+    call_command("marketplace-simulate", "pull", "--shop", "tmall", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        f"wrote 5 order snapshots to {directory / 'tmall' / 'orders.jsonl'}",
+        "pulled 5 orders of tmall: {'created': 4, 'updated': 1}",
+    ]
+    assert sorted(Order.objects.filter(shop=tmall).values_list("status", flat=True)) == [
+        "closed",
+        "pending_review",
+        "pending_review",
+        "pending_review",
+    ]
+
+
+def test_the_simulate_command_pushes_signed_messages_to_a_running_server(
+    live_server: Any, settings: Any, tmp_path: Path
+) -> None:
+    use_simulated_marketplace(tmp_path)
+    shop = connected_tmall()
+    out = StringIO()
+
+    call_command(
+        "marketplace-simulate",
+        "push",
+        "--shop",
+        "tmall",
+        "--orders",
+        "4",
+        "--repeat",
+        "2",
+        "--shuffle",
+        "--url",
+        live_server.url,
+        stdout=out,
+    )
+
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 11
+    assert all(" 200 " in line for line in lines[:10]), lines
+    assert sum("(duplicate)" in line for line in lines[:10]) == 5
+    assert PushedOrderMessage.objects.filter(shop=shop).count() == 5
+    # Every order once, whatever came first (a cancellation before its order: none made).
+    numbers = list(Order.objects.filter(shop=shop).values_list("external_id", flat=True))
+    assert len(numbers) == len(set(numbers)) >= 3
+
+
+def test_the_simulate_command_refuses_without_a_secret_or_a_server(tmall: Shop, settings: Any) -> None:
+    with pytest.raises(CommandError, match="cannot be reached"):
+        call_command("marketplace-simulate", "push", "--orders", "1", "--url", "http://127.0.0.1:9", stdout=StringIO())
+    settings.SELLERDESK = {
+        **settings.SELLERDESK,
+        "MARKETPLACES": {**settings.SELLERDESK["MARKETPLACES"], "PUSH_SECRET": ""},
+    }
+    with pytest.raises(CommandError, match="no signing secret"):
+        call_command("marketplace-simulate", "push", stdout=StringIO())
