@@ -74,8 +74,9 @@ def test_an_agent_previews_and_imports_the_taobao_sample(live_server: Any, brows
     refused = page.get_by_test_id("refused-rows").locator("tbody tr")
     expect(refused).to_have_count(2)
     for index, row in enumerate(sorted(found.refused_rows, key=lambda row: row["line"])):
-        expect(refused.nth(index).locator("td").nth(1)).to_have_text(str(row["line"]))
+        expect(refused.nth(index).get_by_test_id("refused-line")).to_have_text(str(row["line"]))
     assert Order.objects.count() == 0  # the preview wrote nothing
+    page.screenshot(path="/tmp/h3_import_preview_1440.png", full_page=True)
 
     page.get_by_test_id("commit-button").click()
     expect(page.get_by_test_id("import-status")).to_have_text("Queued")
@@ -100,6 +101,7 @@ def test_the_import_screens_on_a_phone(live_server: Any, browser_page: Any) -> N
 
     found = _upload_the_sample(page)
     _no_sideways_scroll(page)
+    page.screenshot(path="/tmp/h3_import_preview_390.png", full_page=True)
     commit = page.get_by_test_id("commit-button").bounding_box()
     assert commit["x"] >= 0 and commit["x"] + commit["width"] <= 390
     page.get_by_test_id("discard-button").click()

@@ -148,8 +148,9 @@ def test_preview_commit_and_the_finished_import(tmall: Shop, sample_catalogue: N
     assert "Preview" in page
     assert f'data-testid="count-create">{found.to_create}<' in page
     assert 'data-testid="count-refused">2<' in page
+    assert found.to_create == 7  # the sample: seven paid orders to take in, two bad rows
     for row in found.refused_rows:
-        assert f'<td class="num tnum">{row["line"]}</td>' in page
+        assert f'data-testid="refused-line">{row["line"]}<' in page
     assert "commit-button" in page and "discard-button" in page
     assert "hx-trigger" not in page  # nothing to poll while it waits for a decision
     assert Order.objects.count() == 0  # the preview wrote nothing
