@@ -4,6 +4,7 @@ order; a troubled one opens an exception on the desk (see exceptions.py)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.core import hooks
-from sellerdesk.core.errors import NotFound
+from sellerdesk.core.errors import DomainError, NotFound
 from sellerdesk.core.periodic import periodic
 from sellerdesk.logistics import states
 from sellerdesk.logistics.actions import parcel_ref
@@ -31,6 +32,9 @@ S = ShipmentStatus
 TRACKED = states.TRACKED
 # Events for these are kept but move nothing: the parcel never left.
 STOPPED = states.NEVER_LEFT
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -212,5 +216,10 @@ def poll_tracking(now: datetime) -> int:
     found = 0
     for start in range(0, len(candidates), size):
         for shipment in Shipment.objects.filter(pk__in=candidates[start : start + size]).select_related("carrier"):
-            found += poll_shipment(shipment=shipment, now=now).recorded
+            try:
+                found += poll_shipment(shipment=shipment, now=now).recorded
+            except DomainError as error:
+                # One carrier's error (unreachable, or refusing a mistyped number for good)
+                # must not stop the sweep for every parcel after it: it is asked again next run.
+                logger.warning("tracking of shipment %s failed: %s", shipment.pk, error.message)
     return found

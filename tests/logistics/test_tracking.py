@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import InvalidTransition, ValidationFailed
 from sellerdesk.logistics import actions
+from sellerdesk.logistics.carriers.base import CarrierUnavailable, ParcelRef
+from sellerdesk.logistics.carriers.simulated import SimulatedCarrier
 from sellerdesk.logistics.exceptions import detect_logistics_exceptions
 from sellerdesk.logistics.models import LogisticsException, Shipment, TrackingEvent
 from sellerdesk.logistics.tracking import poll_shipment, poll_tracking
@@ -76,6 +80,22 @@ def test_a_delivered_scan_moves_the_order_to_delivered() -> None:
     order = Order.objects.get(pk=shipment.order.pk)
     assert (order.status, order.delivered_at) == ("delivered", T0 + timedelta(hours=44))
     assert (fresh(shipment).status, fresh(shipment).delivered_at) == ("delivered", T0 + timedelta(hours=44))
+
+
+def test_a_carrier_that_answers_an_error_for_one_parcel_does_not_stop_the_others() -> None:
+    refused, fine = shipped(), shipped()
+    fetch = SimulatedCarrier.fetch_events
+
+    def refuse_the_first(carrier: SimulatedCarrier, parcel: ParcelRef, *, now: Any) -> Any:
+        if parcel.tracking_number == refused.tracking_number:
+            raise CarrierUnavailable(_("the carrier did not answer"))
+        return fetch(carrier, parcel, now=now)
+
+    with mock.patch.object(SimulatedCarrier, "fetch_events", refuse_the_first):
+        found = poll_tracking(T0 + timedelta(hours=19))
+
+    assert found == 3
+    assert (kinds(refused), kinds(fine)) == ([], ["picked_up", "departed", "arrived"])
 
 
 def test_a_parcel_not_handed_over_is_not_polled() -> None:
