@@ -93,3 +93,12 @@ def test_a_price_off_the_price_list_is_held_with_the_expected_price(tee: Sku) ->
 
     assert _findings(retail, "price") == []
     assert [finding.suggestion for finding in _findings(wholesale, "price")] == [{"position": 1, "unit_price": "50.00"}]
+
+
+def test_a_marketplace_order_is_not_held_for_its_marketplace_price(tee: Sku) -> None:
+    price_list = PriceList.objects.create(name="批发价")
+    PriceListItem.objects.create(price_list=price_list, sku=tee, min_quantity=10, unit_price=Decimal("50.00"))
+    wholesale = paid(("TEE-RED-M", 12))  # off the list: held, as above
+    Order.objects.filter(pk=wholesale.pk).update(source="marketplace")
+
+    assert _findings(Order.objects.get(pk=wholesale.pk), "price") == []

@@ -32,7 +32,7 @@ from sellerdesk.core import messages
 from sellerdesk.core.addresses import check_address, check_phone
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo
-from sellerdesk.orders.models import Order, OrderLine
+from sellerdesk.orders.models import Order, OrderLine, OrderSource
 from sellerdesk.orders.queries import CreditCheck, check_credit
 from sellerdesk.orders.states import BEFORE_THE_WAREHOUSE, OrderStatus, PaymentStatus
 from sellerdesk.shops.models import ReviewSettings
@@ -486,6 +486,11 @@ def _price_quotes(orders: Sequence[Order], context: ReviewContext) -> dict[int, 
 
 @rule("price", gettext_lazy("Price list"), prepare=_price_quotes)
 def prices_match_the_price_list(order: Order, context: ReviewContext) -> list[Finding]:
+    # A marketplace priced its own order and collected the money (its coupons spread over
+    # the lines): there is no price of ours to correct. The rule guards the prices our
+    # people and our API set.
+    if order.source == OrderSource.MARKETPLACE:
+        return []
     quotes: list[PriceQuote] = context.data["price"].get(order.pk, [])
     return [
         Finding.coded(
