@@ -54,7 +54,7 @@ def _media_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _sms_log_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _simulated_outputs_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # What the simulated SMS gateway "sends" goes to a log of this run, never to var/sms.log.
     from django.conf import settings
 
@@ -62,7 +62,13 @@ def _sms_log_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         **settings.SELLERDESK.get("NOTIFICATIONS", {}),
         "SMS_LOG": tmp_path_factory.mktemp("sms") / "sms.log",
     }
-    with override_settings(SELLERDESK={**settings.SELLERDESK, "NOTIFICATIONS": notifications}):
+    # The simulated marketplace's files (orders to pull, shipments told) likewise.
+    marketplaces = {
+        **settings.SELLERDESK.get("MARKETPLACES", {}),
+        "SIMULATED_DIR": tmp_path_factory.mktemp("marketplace"),
+    }
+    changed = {**settings.SELLERDESK, "NOTIFICATIONS": notifications, "MARKETPLACES": marketplaces}
+    with override_settings(SELLERDESK=changed):
         yield
 
 
