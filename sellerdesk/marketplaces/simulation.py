@@ -73,15 +73,12 @@ def sample_orders(
 def later_snapshots(orders: Sequence[MarketOrder], *, every: int = 4) -> list[MarketOrder]:
     """Each `every`-th order as the marketplace has it ten minutes later: the buyer cancelled
     it (before it shipped)."""
-    return [
-        replace(
-            order,
-            status=MarketStatus.CANCELLED,
-            modified_at=(order.modified_at or order.created_at) + timedelta(minutes=10),
-        )  # type: ignore[operator]
-        for index, order in enumerate(orders)
-        if index % every == every - 1
-    ]
+    later = []
+    for index, order in enumerate(orders):
+        changed = order.modified_at or order.created_at
+        if index % every == every - 1 and changed is not None:
+            later.append(replace(order, status=MarketStatus.CANCELLED, modified_at=changed + timedelta(minutes=10)))
+    return later
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ def test_snapshots_in_order_move_the_order_and_an_old_one_resent_is_stale(tmall:
     assert state() == closed
 
 
-SNAPSHOTS = {
+SNAPSHOTS: dict[str, dict[str, Any]] = {
     "TMC-1": {"minutes": 1},
     "TMC-2": {"minutes": 2, "refund": "requested", "buyer_message": "不要了"},
     "TMC-3": {"minutes": 3, "refund": "requested", "buyer_message": "不要了", "seller_memo": "已联系买家"},
