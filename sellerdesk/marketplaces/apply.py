@@ -81,6 +81,9 @@ SHIPPED_OR_LATER = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderS
 MARKET_PAID = frozenset({MarketStatus.PAID, MarketStatus.SHIPPED, MarketStatus.COMPLETED})
 MARKET_SHIPPED = frozenset({MarketStatus.SHIPPED, MarketStatus.COMPLETED})
 
+# Refusals about one of an order's lines (its SKU, its quantity): their line is the
+# goods' line, in the items file where the platform splits the export in two.
+ITEM_FIELDS = frozenset({"sku_code", "quantity"})
 # Times one record applied alone is tried when PostgreSQL chose it as a deadlock's victim.
 DEADLOCK_ATTEMPTS = 3
 # Reads per query in plan_orders (well under SQLite's bound on variables).
@@ -157,7 +160,6 @@ def _refused(record: MarketOrder, code: str, *, line: int = 0, field_name: str =
         params=dict(params),
         external_id=record.external_id,
         field=field_name,
-        file="items" if line and line not in record.line_numbers else "orders",
     )
 
 

@@ -37,9 +37,9 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.tables import Limits, TableError, limits_from_settings, read_table
 from sellerdesk.marketplaces import layouts
-from sellerdesk.marketplaces.apply import apply_market_order, plan_orders
+from sellerdesk.marketplaces.apply import ITEM_FIELDS, apply_market_order, plan_orders
 from sellerdesk.marketplaces.models import ImportStatus, OrderImport, Source
-from sellerdesk.marketplaces.records import MarketOrder
+from sellerdesk.marketplaces.records import MarketOrder, RefusedRow
 from sellerdesk.shops.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ def check_import(import_id: int, *, raise_errors: bool = False, layout_given: st
     for plan in plans:
         counts[plan.action] += 1
     refused = [row.as_json() for row in parsed.refused]
-    refused += [plan.refused.as_json() for plan in plans if plan.refused is not None]
+    refused += [_located(job, plan.refused) for plan in plans if plan.refused is not None]
     refused.sort(key=lambda row: (str(row["file"]) != "orders", int(row["line"])))  # type: ignore[call-overload]
     OrderImport.objects.filter(pk=import_id, lease_until=current["lease"]).update(
         status=ImportStatus.PREVIEWED,
@@ -259,6 +259,15 @@ def check_import(import_id: int, *, raise_errors: bool = False, layout_given: st
     )
     job.refresh_from_db()
     return job
+
+
+def _located(job: OrderImport, row: RefusedRow) -> dict[str, object]:
+    """A refusal of applying, as stored: one about an order's goods names the items file
+    when the export has one (Taobao/Tmall), where the goods' lines are."""
+    stored = row.as_json()
+    if job.items_file and row.field in ITEM_FIELDS:
+        stored["file"] = "items"
+    return stored
 
 
 def _delete_files(files: list[tuple[Any, str]]) -> None:
@@ -416,7 +425,7 @@ def _write_batch(job: OrderImport, batch: list[MarketOrder], *, lease: datetime)
                     elif applied.action == "updated":
                         updated += 1
                     elif applied.refused is not None:
-                        refused.append(applied.refused.as_json())
+                        refused.append(_located(job, applied.refused))
                 renewed = _now() + _lease()
                 locked.orders_done += len(batch)
                 locked.created += created

@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from sellerdesk.core.tables import TableError
 from sellerdesk.inventory.models import StockLevel
 from sellerdesk.marketplaces import importing, tasks
 from sellerdesk.marketplaces.apply import apply_market_order
+from sellerdesk.marketplaces.layouts import read_export
 from sellerdesk.marketplaces.models import MarketplaceOrder, OrderImport
 from sellerdesk.orders.models import Order, OrderEvent
 from sellerdesk.payments.models import Payment
@@ -268,3 +270,45 @@ def test_the_refused_rows_read_in_english_and_chinese(pdd: Shop, agent: Any) -> 
     row = job.refused_rows[0]
     with translation.override("en"):
         assert messages.render({"code": row["code"], **row["params"]}) == "No SKU with the code NOPE-9"
+
+
+SAMPLES = Path(importing.__file__).parent / "samples"
+
+
+def sample(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, (SAMPLES / name).read_bytes())
+
+
+def test_the_taobao_sample_reports_its_two_bad_rows_and_imports_once(default_shop: Shop, agent: Any) -> None:  # noqa: F811
+    tmall = Shop.objects.create(code="tmall", name="暖阳小铺 天猫旗舰店", platform="tmall")
+    with (SAMPLES / "taobao-orders.csv").open("rb") as orders, (SAMPLES / "taobao-items.csv").open("rb") as items:
+        parsed = read_export(orders_file=("taobao-orders.csv", orders), items_file=("taobao-items.csv", items))
+    for code in sorted({line.sku_code for order in parsed.orders for line in order.lines} - {"TS09-RED-M"}):
+        make_sku(code, price="59.00", stock=50)
+
+    def upload() -> OrderImport:
+        return importing.start_import(
+            shop=tmall,
+            orders_file=sample("taobao-orders.csv"),
+            items_file=sample("taobao-items.csv"),
+            layout=None,
+            actor=agent,
+        )
+
+    job = upload()
+
+    assert (job.status, job.layout) == ("previewed", "taobao")
+    assert sorted((row["file"], row["line"], row["code"]) for row in job.refused_rows) == [
+        ("items", 9, "market_unknown_sku"),  # TS09-RED-M: the items file's line 9
+        ("orders", 9, "market_bad_amount"),
+    ]
+    assert job.refused == 2
+    done = commit_and_run(job, agent)
+    assert (done.status, done.created, done.refused) == ("done", job.to_create, 2)
+    assert done.created == Order.objects.filter(shop=tmall).count() > 0
+    written = snapshot()
+
+    again = commit_and_run(upload(), agent)
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, done.created)
+    assert snapshot() == written
