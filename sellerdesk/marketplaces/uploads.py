@@ -92,7 +92,9 @@ def read_upload(request: HttpRequest) -> tuple[Any, Any]:
     except MultiPartParserError as error:
         raise ValidationFailed({"file": _("the upload is not a readable multipart form")}) from error
     if handler.too_large_field is not None:
-        for uploaded in files.values():
-            uploaded.close()  # a temporary file is deleted when closed
+        for _field, uploads in files.lists():
+            for uploaded in uploads:
+                if isinstance(uploaded, UploadedFile):
+                    uploaded.close()  # a temporary file is deleted when closed
         raise FileTooLarge(field=handler.too_large_field, max_bytes=limit)
     return post, files

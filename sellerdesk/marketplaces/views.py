@@ -36,7 +36,7 @@ PLAN_PAGE = 50
 REFUSED_PAGE = 100
 FORMATS = ("csv", "xlsx")
 # An import's status shown with the badge colour of the nearest order status (app.css).
-BADGES = {
+BADGES: dict[str, str] = {
     ImportStatus.CHECKING: "badge-pending_review",
     ImportStatus.PREVIEWED: "badge-approved",
     ImportStatus.QUEUED: "badge-allocated",
@@ -117,7 +117,7 @@ def _upload(request: HttpRequest, post: Any, files: Any) -> HttpResponse:
         errors["layout"] = _("choose a layout")
     if files.get("file") is None:
         errors["file"] = _("choose the orders file")
-    if errors:
+    if errors or shop is None:
         return _imports_page(request, errors=errors, values=post, status=422)
     try:
         started = importing.start_import(
