@@ -53,7 +53,7 @@ class EntryForm(forms.Form):
         max_digits=7,
         decimal_places=2,
         localize=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 7}),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 7, "placeholder": "0.00"}),
     )
     customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     nickname = forms.CharField(label=gettext_lazy("Nickname"), required=False, max_length=100)
