@@ -33,6 +33,7 @@ from sellerdesk.marketplaces.models import MarketplaceOrder, Source
 from sellerdesk.marketplaces.records import MarketOrder, MarketRefund, MarketStatus, RefusedRow
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import events as order_events
+from sellerdesk.orders import holds
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.models import Order, OrderEventType, OrderSource
 from sellerdesk.orders.review.actions import hold_with_findings
@@ -579,7 +580,12 @@ def _do(change: Mapping[str, Any], *, order: Order, record: MarketOrder, actor: 
         # records on cancelling (payments.subscribers) is that refund, booked, with no
         # gateway asked for anything.
         reason = messages.message(CLOSED_ON_MARKETPLACE, platform=order.shop.platform)
-        return order_actions.cancel_order(order=order, actor=actor, reason=reason, at=at)
+        was_held = order.status == OrderStatus.ON_HOLD
+        order = order_actions.cancel_order(order=order, actor=actor, reason=reason, at=at)
+        if was_held:
+            # As cancelling from the exception queue does: its holds are answered.
+            holds.resolve_open_holds(order, actor=actor, at=at, resolution=reason)
+        return order
     if code == CHANGE_HELD_REFUND:
         locked = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
         locked.reviewed_at = locked.reviewed_at or at

@@ -241,3 +241,16 @@ def test_a_record_for_a_user_without_the_permission_is_refused_not_raised(tmall:
     applied = apply_market_order(shop=tmall, record=record(), source="file", actor=warehouse, at=AT)
     assert applied.action == "refused"
     assert not Order.objects.filter(shop=tmall).exists()
+
+
+def test_a_cancellation_of_a_held_order_cancels_it_and_answers_its_holds(tmall: Shop) -> None:
+    order = apply(tmall, record()).order
+    apply(tmall, record(refund="requested", modified_at=AT + timedelta(hours=2)))
+
+    apply(tmall, record(status="cancelled", refund="refunded", modified_at=AT + timedelta(hours=3)))
+
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount) == ("closed", Decimal("118.00"))
+    hold = OrderHold.objects.get(order=order)
+    assert hold.resolved_at is not None
+    assert hold.resolution_data["code"] == "market_closed_on_marketplace"
