@@ -52,6 +52,8 @@ from sellerdesk.shops.models import Shop, default_shop
 
 ADDRESS_FIELDS = ("nickname", "name", "phone", "province", "city", "district", "detail")
 BUYERS_SHOWN = 8
+# The fields of the actions' errors that have another name on this page (add_note's text is the memo).
+ERROR_FIELDS = {"text": "memo"}
 # The session remembers the orders placed from each entry page, so that a second submit
 # of the same page (a double Ctrl+Enter, a resent POST) opens the order instead of placing it twice.
 SESSION_KEY = "order_entry_placed"
@@ -139,6 +141,7 @@ def _show_error(error: DomainError, form: EntryForm, lines: list[PostedLine]) ->
                 if index.isdigit() and int(index) < len(lines):
                     lines[int(index)].errors[{"sku": "sku", "quantity": "quantity"}.get(name, "unit_price")] = reason
                     continue
+            path = ERROR_FIELDS.get(path, path)
             if path in form.fields:
                 form.add_error(path, reason)  # type: ignore[arg-type]
             else:

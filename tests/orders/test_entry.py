@@ -13,6 +13,7 @@ from django.test import Client
 
 from sellerdesk.catalog.actions import create_sku
 from sellerdesk.catalog.models import PriceList, PriceListItem
+from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.customers.book import AddressInput, add_address
 from sellerdesk.customers.models import Customer, CustomerLevel
@@ -422,3 +423,27 @@ def test_only_staff_who_may_enter_orders_see_the_form(db: Any) -> None:
     assert client.get("/orders/new/").status_code == 403
     assert client.post("/orders/new/", _order_post()).status_code == 403
     assert Order.objects.count() == 0
+
+
+def test_a_memo_that_cannot_be_written_leaves_no_order(
+    agent_client: Client, tee: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(**kwargs: Any) -> None:
+        raise ValidationFailed({"text": "refused"})
+
+    monkeypatch.setattr(order_actions, "add_note", refuse)
+
+    response = agent_client.post("/orders/new/", _order_post(), **EN)
+
+    assert response.status_code == 422
+    assert '<p class="field-error" id="id_memo-error">refused</p>' in response.content.decode()
+    assert Order.objects.count() == 0
+    assert Customer.objects.count() == 0
+    assert StockLevel.objects.get(sku=tee).reserved == 0
+
+
+def test_the_entry_answers_need_a_login(client: Client) -> None:
+    for path in ("/orders/new/", "/orders/new/buyers/?q=1234", "/orders/new/pick/?customer=1"):
+        assert client.get(path).status_code == 302
+    for path in ("/orders/new/", "/orders/new/split/", "/orders/new/lines/"):
+        assert client.post(path, {}).status_code == 302
