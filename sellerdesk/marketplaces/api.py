@@ -300,7 +300,7 @@ def refused_rows_csv(request: HttpRequest, import_id: int) -> HttpResponse:
 def bulk_ship_file(request: HttpRequest, code: str, query: Query[BulkShipQuery]) -> HttpResponse:
     """The shop's orders shipped on `date` (local) as the platform's bulk-ship upload file:
     order id, carrier as the platform names it, tracking number."""
-    shop = Shop.objects.filter(code=code).first() if len(code) <= 40 else None
+    shop = Shop.objects.filter(code=code).first() if len(code) <= 40 and "\x00" not in code else None
     if shop is None:
         raise NotFound(_("No such shop."), details={"shop": code[:40]})
     name, content = shipfiles.bulk_ship_file(shop=shop, day=query.date, fmt=query.format, actor=actor_of(request))

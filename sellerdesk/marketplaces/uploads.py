@@ -97,4 +97,11 @@ def read_upload(request: HttpRequest) -> tuple[Any, Any]:
                 if isinstance(uploaded, UploadedFile):
                     uploaded.close()  # a temporary file is deleted when closed
         raise FileTooLarge(field=handler.too_large_field, max_bytes=limit)
+    # PostgreSQL cannot store a NUL character, and no shop code, layout or file name has one.
+    bad = {key: _("must not contain a NUL character") for key, value in post.items() if "\x00" in key + value}
+    for key, uploads in files.lists():
+        if any("\x00" in (uploaded.name or "") for uploaded in uploads):
+            bad[key] = _("must not contain a NUL character")
+    if bad:
+        raise ValidationFailed(bad)
     return post, files

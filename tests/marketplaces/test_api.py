@@ -196,6 +196,7 @@ def test_a_declared_300_mb_body_is_refused_before_the_body_is_read(tmall: Shop, 
         ({"shop": "x" * 500}, "shop"),
         ({"shop": "tmall", "layout": "amazon"}, "layout"),
         ({"shop": "tmall", "layout": "taobao\x00"}, "layout"),
+        ({"shop": "tm\x00all"}, "shop"),
     ],
 )
 def test_a_bad_field_is_422_naming_it(tmall: Shop, owner_client: Client, data: dict[str, str], field: str) -> None:
@@ -203,6 +204,15 @@ def test_a_bad_field_is_422_naming_it(tmall: Shop, owner_client: Client, data: d
     response = owner_client.post(IMPORTS, data)
     assert response.status_code == 422, response.content
     assert field in response.json()["details"]["fields"]
+    assert OrderImport.objects.count() == 0
+
+
+def test_a_file_name_with_a_nul_character_is_422(tmall: Shop, owner_client: Client) -> None:
+    sample_header = "订单编号,买家会员名\n".encode()
+    response = owner_client.post(IMPORTS, {"shop": "tmall", "file": SimpleUploadedFile("a\x00.csv", sample_header)})
+    assert response.status_code == 422  # the name's NUL dropped by the parser, or refused
+    assert response.json()["code"] in ("validation_error", "bad_file")
+    assert OrderImport.objects.count() == 0
     assert OrderImport.objects.count() == 0
 
 
@@ -314,6 +324,7 @@ def test_the_bulk_ship_file_of_a_day_downloads(shipped_today: Order) -> None:
         ("/api/v1/shops/nowhere/bulk-ship-file", {"date": "2026-03-10"}, 404),
         ("/api/v1/shops/main/bulk-ship-file", {"date": "2026-03-10"}, 422),  # the own web shop
         (f"/api/v1/shops/{'x' * 300}/bulk-ship-file", {"date": "2026-03-10"}, 404),
+        ("/api/v1/shops/tm%00all/bulk-ship-file", {"date": "2026-03-10"}, 404),
     ],
 )
 def test_a_bad_bulk_ship_request_is_a_clear_error(
