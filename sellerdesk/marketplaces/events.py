@@ -149,3 +149,29 @@ TEXTS += [
         {"column": "订单编号", "external_id": "3141592653589793"},
     ),
 ]
+
+# --- H4: shipments told back to the marketplace (marketplaces.notices) ----------------------
+SHIPMENT_TOLD = "market_shipment_told"
+SHIPMENT_NOT_TOLD = "market_shipment_not_told"
+
+
+def _register_notice_events() -> None:
+    """The shipment notices' outcome on the order's timeline, as system notes."""
+    register_event_code(
+        SHIPMENT_TOLD,
+        OrderEventType.NOTE_ADDED,
+        _("The marketplace was told the order shipped: %(carrier)s %(tracking_number)s"),
+        example={"carrier": "ZTO", "tracking_number": "73100000001"},
+    )
+    register_event_code(
+        SHIPMENT_NOT_TOLD,
+        OrderEventType.NOTE_ADDED,
+        _(
+            "The marketplace could not be told the order shipped (%(carrier)s %(tracking_number)s) after "
+            "%(attempts)s attempts: mark it shipped there by hand or with the bulk-ship file"
+        ),
+        example={"carrier": "ZTO", "tracking_number": "73100000001", "attempts": 6},
+    )
+
+
+_register_notice_events()

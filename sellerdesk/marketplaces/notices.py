@@ -11,7 +11,8 @@
 3. A marketplace that cannot be reached is tried again after NOTICE_BACKOFF_SECONDS ·
    2^(attempt − 1); after NOTICE_MAX_ATTEMPTS attempts the notice is dead (the bulk-ship
    file still carries the order). A worker that dies holding a notice leaves it leased:
-   it is due again when its lease ends, and counted as an attempt.
+   it is due again when its lease ends, and counted as an attempt. A notice sent, and one
+   given up, is written on the order's timeline.
 
 Sending a notice twice (a worker died after the marketplace answered) tells the
 marketplace the same parcel twice, which marketplaces accept as a repeat.
@@ -32,9 +33,11 @@ from sellerdesk.core.tasks import run_periodic_job
 from sellerdesk.logistics.models import Shipment, ShipmentDirection, ShipmentStatus
 from sellerdesk.marketplaces.carriers import platform_namer
 from sellerdesk.marketplaces.connectors import connector_for, market_settings
+from sellerdesk.marketplaces.events import SHIPMENT_NOT_TOLD, SHIPMENT_TOLD
 from sellerdesk.marketplaces.models import Connection, MarketplaceOrder, NoticeStatus, ShipmentNotice
 from sellerdesk.marketplaces.records import MarketStatus
-from sellerdesk.orders.models import Order
+from sellerdesk.orders import events as order_events
+from sellerdesk.orders.models import Order, OrderEventType
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +147,8 @@ def _claim(*, now: datetime, size: int) -> list[tuple[ShipmentNotice, datetime]]
                 lease_until=None,
                 last_error=_("The worker sending it stopped before it had an answer, on the last attempt."),
             )
+            for notice in ShipmentNotice.objects.filter(pk__in=abandoned).select_related("order").order_by("pk"):
+                _given_up_event(notice, at=now)
         ids = [pk for pk, _attempts in rows if pk not in abandoned]
         if not ids:
             return []
@@ -154,18 +159,38 @@ def _claim(*, now: datetime, size: int) -> list[tuple[ShipmentNotice, datetime]]
         return [(notice, until) for notice in claimed]
 
 
+def _given_up_event(notice: ShipmentNotice, *, at: datetime) -> None:
+    order_events.write_event(
+        notice.order,
+        OrderEventType.NOTE_ADDED,
+        actor=None,
+        at=at,
+        code=SHIPMENT_NOT_TOLD,
+        carrier=notice.carrier_code,
+        tracking_number=notice.tracking_number,
+        attempts=notice.attempts,
+    )
+
+
 def _record(notice: ShipmentNotice, lease: datetime, *, error: str, now: datetime) -> str:
     """The outcome of one attempt, unless the notice's lease ran out meanwhile (another
-    worker has it now). Returns its status."""
+    worker has it now). Sent and dead are written on the order's timeline too. Returns the
+    notice's status."""
     mine = ShipmentNotice.objects.filter(pk=notice.pk, status=NoticeStatus.PENDING, lease_until=lease)
-    if not error:
-        mine.update(status=NoticeStatus.SENT, sent_at=now, lease_until=None, last_error="")
-        return NoticeStatus.SENT
-    if notice.attempts >= max_attempts():
-        mine.update(status=NoticeStatus.DEAD, lease_until=None, last_error=error[:300])
-        return NoticeStatus.DEAD
-    mine.update(next_attempt_at=now + backoff(notice.attempts), lease_until=None, last_error=error[:300])
-    return NoticeStatus.PENDING
+    facts = {"carrier": notice.carrier_code, "tracking_number": notice.tracking_number}
+    with transaction.atomic():
+        if not error:
+            if mine.update(status=NoticeStatus.SENT, sent_at=now, lease_until=None, last_error=""):
+                order_events.write_event(
+                    notice.order, OrderEventType.NOTE_ADDED, actor=None, at=now, code=SHIPMENT_TOLD, **facts
+                )
+            return NoticeStatus.SENT
+        if notice.attempts >= max_attempts():
+            if mine.update(status=NoticeStatus.DEAD, lease_until=None, last_error=error[:300]):
+                _given_up_event(notice, at=now)
+            return NoticeStatus.DEAD
+        mine.update(next_attempt_at=now + backoff(notice.attempts), lease_until=None, last_error=error[:300])
+        return NoticeStatus.PENDING
 
 
 def _send(notice: ShipmentNotice) -> str:

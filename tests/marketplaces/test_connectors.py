@@ -15,8 +15,10 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
+from sellerdesk.core import messages
 from sellerdesk.logistics.models import Carrier, Shipment
 from sellerdesk.marketplaces import notices
 from sellerdesk.marketplaces.connectors import (
@@ -31,7 +33,7 @@ from sellerdesk.marketplaces.models import Connection, MarketplaceOrder, PushedO
 from sellerdesk.marketplaces.pulls import pull_all
 from sellerdesk.marketplaces.records import MarketOrder
 from sellerdesk.orders import actions
-from sellerdesk.orders.models import Order
+from sellerdesk.orders.models import Order, OrderEvent
 from sellerdesk.shops.models import Shop
 from tests.api.helpers import advance, default_shop  # noqa: F401  (autouse)
 from tests.factories import place
@@ -72,6 +74,13 @@ def notice_rows() -> list[tuple[Any, ...]]:
             "external_id", "carrier_code", "tracking_number", "status", "attempts", "next_attempt_at"
         )
     )
+
+
+def timeline(order: Order) -> list[str]:
+    """The shipment notices' sentences on the order's timeline, in English."""
+    events = OrderEvent.objects.filter(order=order, data__code__startswith="market_shipment").order_by("pk")
+    with translation.override("en"):
+        return [messages.render(event.data) for event in events]
 
 
 def told(directory: Path) -> list[dict[str, Any]]:
@@ -224,6 +233,7 @@ def test_the_notice_is_sent_after_the_commit_with_no_transaction_open(
     notice = ShipmentNotice.objects.get()
     assert (notice.status, notice.attempts, notice.lease_until, notice.last_error) == ("sent", 1, None, "")
     assert notice.sent_at == T0 + timedelta(seconds=5)
+    assert timeline(notice.order) == ["The marketplace was told the order shipped: ZTO 73100000001"]
     assert notices.send_due_notices(now=T0 + timedelta(hours=1)) == 0
     assert len(told(directory)) == 1
     assert len(calls) == 1
@@ -272,6 +282,10 @@ def test_an_unreachable_marketplace_is_tried_again_with_backoff_then_the_notice_
     notice = ShipmentNotice.objects.get()
     assert (notice.status, notice.attempts) == ("dead", 3)
     assert "could not be reached" in notice.last_error
+    assert timeline(notice.order) == [
+        "The marketplace could not be told the order shipped (ZTO 73100000001) after 3 attempts: "
+        "mark it shipped there by hand or with the bulk-ship file"
+    ]
     assert notices.send_due_notices(now=third + timedelta(days=1)) == 0
     assert told(directory) == []
 
@@ -294,6 +308,7 @@ def test_a_notice_whose_worker_died_is_sent_when_its_lease_ends_and_dead_if_it_w
         ("4002", "dead", 3),
     ]
     assert [line["order"] for line in told(directory)] == ["4001"]
+    assert len(timeline(Order.objects.get(external_id="4002"))) == 1
 
 
 def test_a_notice_sent_late_by_a_slow_worker_is_not_recorded_over_the_new_holder(tmall: Shop) -> None:
