@@ -110,16 +110,26 @@ def _line_prefixed(template: Any, whole_file: Any) -> Any:
 
     def render(params: messages.Params) -> str:
         values = messages._Defaulting(params)
-        return str(template if params.get("line") else whole_file) % values
+        return _in_file(params, str(template if params.get("line") else whole_file) % values)
 
     return render
+
+
+def _in_file(params: messages.Params, sentence: str) -> str:
+    """The sentence after the file's name, when the error names one (an import has two)."""
+    if not params.get("file"):
+        return sentence
+    return str(_IN_FILE) % {"file": params["file"], "problem": sentence}
+
+
+_IN_FILE = gettext_lazy("%(file)s: %(problem)s")
 
 
 def _cell_too_long(params: messages.Params) -> str:
     values = messages._Defaulting(params)
     if params.get("line") and params.get("column"):
-        return str(_CELL_IN_COLUMN) % values
-    return str(_CELL_ON_LINE if params.get("line") else _CELL_ANYWHERE) % values
+        return _in_file(params, str(_CELL_IN_COLUMN) % values)
+    return _in_file(params, str(_CELL_ON_LINE if params.get("line") else _CELL_ANYWHERE) % values)
 
 
 _CELL_IN_COLUMN = gettext_lazy("Line %(line)s, column %(column)s: a cell longer than %(max_chars)s characters.")
@@ -195,7 +205,17 @@ def read_table(*, filename: str, stream: IO[bytes], limits: Limits) -> Iterator[
     """Yield `(line, cells)` for each non-blank row of the CSV or XLSX in `stream`, the
     header first. Raises TableError (and nothing else) as soon as a problem is met; the
     rows yielded before it were read correctly. The kind of file is told from its first
-    bytes (an XLSX named .csv is read as XLSX); `filename` only names it."""
+    bytes (an XLSX named .csv is read as XLSX); `filename` only names it (in the
+    error's parameters, `file`, and so in its sentence)."""
+    try:
+        yield from _read_table(stream, limits)
+    except TableError as error:
+        if not filename or "file" in error.params:
+            raise
+        raise TableError(error.reason, line=error.line, params={**error.params, "file": filename}) from None
+
+
+def _read_table(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]]]:
     try:
         size = _declared_size(stream)
         if size is not None and size > limits.max_bytes:
@@ -442,7 +462,12 @@ def _csv_cell(value: str) -> str:
 def _cells(row: Iterable[Any], *, line: int, limits: Limits, cleaner: Any) -> list[str] | None:
     """The row's cells as stripped text, trailing empty cells dropped; None for a blank
     row. Raises TableError for too many columns or a cell too long."""
-    cells = [cleaner(value) for value in row]
+    if cleaner is _csv_cell:
+        cells = [value.strip() for value in row]
+        if any(cell.startswith("=") for cell in cells):  # rare: only then the slower look
+            cells = [_csv_cell(cell) for cell in cells]
+    else:
+        cells = [cleaner(value) for value in row]
     while cells and not cells[-1]:
         cells.pop()
     if not cells:

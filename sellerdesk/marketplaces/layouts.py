@@ -218,15 +218,9 @@ _MAX_LENGTHS = {"external_id": 64, "buyer_nick": 100, "receiver_name": 100, "pho
 _ORDER_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,63}")
 _AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 _QUANTITY = re.compile(r"\d{1,6}")
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-)
+# 2026-11-20 09:04:00, 2026/11/20 9:04, 2026-11-20T09:04:00, 2026-11-20 (the forms the
+# platforms and Excel write; a regular expression: strptime is slow at 100,000 rows).
+_MOMENT = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 # A postcode the Taobao report puts after the address: "…文三路90号(310012)" or " 310012".
 _POSTCODE = re.compile(r"\s*(?:[(（]\s*\d{6}\s*[)）]|\b\d{6})\s*$")
 
@@ -367,11 +361,13 @@ def parse_amount(raw: str, *, column: str = "") -> Decimal:
 def parse_moment(raw: str, *, column: str = "") -> datetime:
     """A local date and time as the exports write it, aware in the shop's time zone
     (settings.TIME_ZONE). Raises _Refused."""
-    for pattern in _DATE_FORMATS:
+    match = _MOMENT.fullmatch(raw.strip())
+    if match is not None:
         try:
-            naive = datetime.strptime(raw.strip(), pattern)
-        except ValueError:
-            continue
+            year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
+            naive = datetime(year, month, day, hour, minute, second)
+        except ValueError:  # 2026-02-30, 25:00
+            raise _Refused("market_bad_date", column, value=raw[:80]) from None
         return timezone.make_aware(naive, timezone.get_default_timezone())
     raise _Refused("market_bad_date", column, value=raw[:80])
 
@@ -602,8 +598,8 @@ def _read_taobao(orders: _Table, items: _Table, counter: _Counter) -> ParsedExpo
     # Goods of orders the orders file does not have (or refused for their id).
     for external_id, numbers in item_lines_of.items():
         if external_id not in seen.lines:
-            refusal = _Refused("market_item_without_order", "订单编号", external_id=external_id)
-            item_refused.extend(_refused(items, number, refusal, external_id) for number in numbers)
+            orphan = _Refused("market_item_without_order", "订单编号", external_id=external_id)
+            item_refused.extend(_refused(items, number, orphan, external_id) for number in numbers)
     item_refused.sort(key=lambda row: row.line)
     return ParsedExport(str(Layout.TAOBAO), parsed, refused + item_refused, counter.rows)
 
