@@ -32,7 +32,7 @@ from sellerdesk.catalog.pricing.queries import PriceRequest, expected_unit_price
 from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
 from sellerdesk.core.errors import DomainError, InsufficientStock, ValidationFailed
 from sellerdesk.core.money import ZERO, to_money
-from sellerdesk.core.permissions import has_permission, require
+from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor
 from sellerdesk.customers.models import Customer, CustomerAddress
@@ -188,7 +188,8 @@ def _customer_id(form: EntryForm) -> int | None:
 def entry_buyers(request: HttpRequest) -> HttpResponse:
     """The shop's customers whose phone, its last 4 digits or more, nickname or name match
     `q`, each with its saved addresses (default first) to pick from."""
-    require(logged_in_actor(request), "customers.view")
+    if not has_permission(logged_in_actor(request), "customers.view"):
+        return HttpResponse(status=403)
     text = request.GET.get("q", "").strip()[:100]
     customers: list[Customer] = []
     if len(text) >= 2:
@@ -207,7 +208,8 @@ def entry_buyers(request: HttpRequest) -> HttpResponse:
 def entry_pick(request: HttpRequest) -> HttpResponse:
     """The address fields filled from a found customer and one of its saved addresses
     (or only the buyer when the customer has none)."""
-    require(logged_in_actor(request), "customers.view")
+    if not has_permission(logged_in_actor(request), "customers.view"):
+        return HttpResponse(status=403)
     customer = Customer.objects.filter(pk=_int(request.GET.get("customer"))).first()
     values: dict[str, Any] = {}
     if customer is not None:
