@@ -90,7 +90,9 @@ UPLOAD_BODY = {
 def import_out(order_import: OrderImport, *, refused_shown: int = REFUSED_SHOWN) -> dict[str, Any]:
     """An import as the API answers it: progress, counts, its error and its refused rows
     rendered in the request's language."""
-    refused = presenting.refused_lines(order_import.refused_rows or [])
+    # A list shows no refused rows and leaves them (and the plan) unread: deferred, they
+    # could be 100,000 entries an import.
+    refused = presenting.refused_lines(order_import.refused_rows or []) if refused_shown else []
     error = order_import.error if isinstance(order_import.error, dict) else {}
     return {
         "id": order_import.pk,
@@ -117,7 +119,7 @@ def import_out(order_import: OrderImport, *, refused_shown: int = REFUSED_SHOWN)
         "error_code": str(error.get("code") or ""),
         "error": messages.render(error) if error else "",
         "refused_rows": [row.__dict__ for row in refused[:refused_shown]],
-        "refused_rows_count": len(refused),
+        "refused_rows_count": len(refused) if refused_shown else order_import.refused,
         "created_at": order_import.created_at,
         "started_at": order_import.started_at,
         "finished_at": order_import.finished_at,
@@ -224,7 +226,9 @@ def list_imports(request: HttpRequest, filters: Query[ImportFilters]) -> Any:
             raise ValidationFailed({"shop": _("unknown shop %(code)s") % {"code": filters.shop}})
     if filters.status and filters.status not in ImportStatus.values:
         raise ValidationFailed({"status": _("one of %(values)s") % {"values": ", ".join(ImportStatus.values)}})
-    found = importing.list_imports(actor=actor_of(request), shop=shop).select_related("shop")
+    found = (
+        importing.list_imports(actor=actor_of(request), shop=shop).select_related("shop").defer("plan", "refused_rows")
+    )
     if filters.status:
         found = found.filter(status=filters.status)
     page = Paginator(found, PAGE_SIZE).get_page(filters.page)

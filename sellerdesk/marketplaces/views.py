@@ -62,7 +62,7 @@ def _imports_page(
     shops = list(Shop.objects.order_by("pk"))
     shop = next((s for s in shops if s.code == request.GET.get("shop")), None)
     try:
-        found = importing.list_imports(actor=actor, shop=shop).select_related("shop")
+        found = importing.list_imports(actor=actor, shop=shop).select_related("shop").defer("plan", "refused_rows")
     except DomainError as error:
         return _refused(request, error)
     page = Paginator(found, IMPORTS_PAGE).get_page(request.GET.get("page"))

@@ -20,7 +20,7 @@ from django.test.client import ClientHandler
 
 from sellerdesk.core.models import IdempotencyRecord
 from sellerdesk.logistics.models import Carrier
-from sellerdesk.marketplaces.models import OrderImport
+from sellerdesk.marketplaces.models import ImportStatus, OrderImport
 from sellerdesk.orders import actions
 from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
@@ -274,6 +274,29 @@ def test_the_list_refuses_unknown_filters(tmall: Shop, owner_client: Client) -> 
     assert empty.json() == {"items": [], "count": 0, "page": 1, "pages": 1}
 
 
+def test_the_list_reads_a_page_in_a_few_queries_whatever_the_imports_hold(
+    tmall: Shop, owner_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    for number in range(30):
+        OrderImport.objects.create(
+            shop=tmall,
+            layout="taobao",
+            status=ImportStatus.PREVIEWED,
+            file=f"marketplace-imports/x{number}.csv",
+            file_name=f"x{number}.csv",
+            digest=f"{number:064d}",
+            refused=1,
+            refused_rows=[{"line": 2, "file": "orders", "code": "market_file_unreadable", "params": {"detail": "x"}}],
+            plan=[{"external_id": "1", "action": "create", "changes": [], "refused": None}] * 100,
+            created_at=datetime(2026, 3, 10, 9, number, tzinfo=SHANGHAI),
+        )
+    with django_assert_max_num_queries(6):
+        answer = owner_client.get(IMPORTS)
+    assert answer.status_code == 200
+    assert answer.json()["count"] == 30
+    assert [item["refused_rows_count"] for item in answer.json()["items"]] == [1] * 30
+
+
 # ------------------------------------------------------------------ the bulk-ship file
 
 
@@ -466,6 +489,7 @@ def test_upload_preview_plan_refused_rows_commit_and_again(
 
     listed = owner_client.get(IMPORTS, {"shop": "tmall"}).json()
     assert [item["id"] for item in listed["items"]] == [preview["id"]]
+    assert listed["items"][0]["refused_rows"] == [] and listed["items"][0]["refused_rows_count"] == 2
 
     committed = owner_client.post(f"{path}/commit")
     assert committed.status_code == 202
