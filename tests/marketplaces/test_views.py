@@ -230,3 +230,18 @@ def test_a_bad_bulk_ship_request_is_shown_on_the_form(tmall: Shop, params: dict[
     page = logged_in("agent").get("/marketplaces/bulk-ship/", params, **EN)
     assert page.status_code == 422
     assert message in page.content.decode()
+
+
+def test_odd_query_strings_never_make_a_server_error(tmall: Shop, sample_catalogue: None) -> None:
+    agent = logged_in("agent")
+    found = upload_taobao_sample(agent)
+    for path in (
+        "/marketplaces/?page=x&shop=%00",
+        "/marketplaces/?page=-3&shop=" + "x" * 500,
+        f"/marketplaces/imports/{found.pk}/?page=-5&rpage=abc&action=zzz",
+        f"/marketplaces/imports/{found.pk}/panel/?page=99999999999999999999&action=%00",
+        "/marketplaces/bulk-ship/?date=%00&shop=%00&format=%00",
+        "/marketplaces/bulk-ship/?date=99999-01-01&shop=tmall",
+    ):
+        response = agent.get(path)
+        assert response.status_code < 500, path
