@@ -105,11 +105,19 @@ class TableError(DomainError):
         return {"code": self.reason, **self.params, "line": self.line}
 
 
+class _Blanks(dict[str, Any]):
+    """Template values where a missing parameter reads as "" (an old stored error may
+    lack one a newer sentence names)."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def _line_prefixed(template: Any, whole_file: Any) -> Any:
     """A renderer whose sentence names the line when there is one."""
 
     def render(params: messages.Params) -> str:
-        values = messages._Defaulting(params)
+        values = _Blanks(params)
         return _in_file(params, str(template if params.get("line") else whole_file) % values)
 
     return render
@@ -126,7 +134,7 @@ _IN_FILE = gettext_lazy("%(file)s: %(problem)s")
 
 
 def _cell_too_long(params: messages.Params) -> str:
-    values = messages._Defaulting(params)
+    values = _Blanks(params)
     if params.get("line") and params.get("column"):
         return _in_file(params, str(_CELL_IN_COLUMN) % values)
     return _in_file(params, str(_CELL_ON_LINE if params.get("line") else _CELL_ANYWHERE) % values)

@@ -233,14 +233,14 @@ class ParsedExport:
     rows: int  # data rows read (both files)
 
 
-def _header_key(title: str) -> str:
+def header_key(title: str) -> str:
     """A header as compared: no spaces or BOM, full-width brackets as ASCII."""
     return title.replace("\ufeff", "").replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "")
 
 
-def _words(text: str) -> str:
+def status_key(text: str) -> str:
     """Status words as compared: full-width punctuation as ASCII, no spaces."""
-    return _header_key(text).replace("，", ",")
+    return header_key(text).replace("，", ",")
 
 
 _LAYOUT_REQUIRED: dict[str, tuple[str, ...]] = {
@@ -251,7 +251,7 @@ _LAYOUT_REQUIRED: dict[str, tuple[str, ...]] = {
 
 
 def _has(header: list[str], columns: tuple[str, ...]) -> bool:
-    keys = {_header_key(title) for title in header}
+    keys = {header_key(title) for title in header}
     return all(column in keys for column in columns)
 
 
@@ -374,7 +374,7 @@ def parse_moment(raw: str, *, column: str = "") -> datetime:
 
 def _status(row: _Row, column: str, table: dict[str, tuple[str, str]]) -> tuple[str, str]:
     raw = row.required(column)
-    found = table.get(_words(raw))
+    found = table.get(status_key(raw))
     if found is None:
         raise _Refused("market_unknown_status", column, value=raw[:80])
     return found
@@ -385,7 +385,7 @@ def _refund(row: _Row, column: str) -> str | None:
     if column not in row.columns:
         return None
     raw = row.text(column)
-    found = REFUND_WORDS.get(_words(raw))
+    found = REFUND_WORDS.get(status_key(raw))
     if found is None:
         raise _Refused("market_unknown_refund", column, value=raw[:80])
     return found
@@ -418,7 +418,7 @@ class _Table:
         self.kind = kind  # "orders" or "items": RefusedRow.file
         self.columns: dict[str, int] = {}
         for index, title in enumerate(header):
-            self.columns.setdefault(_header_key(title), index)
+            self.columns.setdefault(header_key(title), index)
 
     def check(self, required: tuple[str, ...]) -> None:
         missing = [column for column in required if column not in self.columns]

@@ -491,10 +491,13 @@ def test_pinduoduo_address_parts_discounts_and_duplicates() -> None:
 
 
 def test_status_words_map_to_market_statuses() -> None:
-    assert layouts.TAOBAO_STATUSES[layouts._words("付款以后用户退款成功，交易自动关闭")] == ("cancelled", "refunded")
-    assert layouts.JD_STATUSES[layouts._words("等待出库")] == ("paid", "")
-    assert layouts.PINDUODUO_STATUSES[layouts._words("已发货，待签收")] == ("shipped", "")
-    assert layouts.REFUND_WORDS[layouts._words("买家已经申请退款，等待卖家同意")] == "requested"
+    assert layouts.TAOBAO_STATUSES[layouts.status_key("付款以后用户退款成功，交易自动关闭")] == (
+        "cancelled",
+        "refunded",
+    )
+    assert layouts.JD_STATUSES[layouts.status_key("等待出库")] == ("paid", "")
+    assert layouts.PINDUODUO_STATUSES[layouts.status_key("已发货，待签收")] == ("shipped", "")
+    assert layouts.REFUND_WORDS[layouts.status_key("买家已经申请退款，等待卖家同意")] == "requested"
 
 
 def test_a_taobao_csv_in_gbk_written_by_hand_reads() -> None:
