@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sellerdesk.core import messages
 from sellerdesk.core.tables import Limits, TableError
@@ -530,3 +532,35 @@ def test_a_taobao_csv_in_gbk_written_by_hand_reads() -> None:
         Decimal("0.00"),
     )
     assert order.lines == (MarketLine("TS01-WHT-M", "T恤", 1, Decimal("69.00"), line_number=2),)
+
+
+CELLS = st.text(alphabet='0123456789.,-e ¥"浙江省杭州市西湖区路号等待买家付款交易成功\n', max_size=12)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    layout=st.sampled_from(["taobao", "jd", "pinduoduo"]),
+    cells=st.lists(st.lists(CELLS, min_size=1, max_size=30), min_size=1, max_size=4),
+)
+def test_any_cells_under_a_known_header_are_read_or_refused(layout: str, cells: list[list[str]]) -> None:
+    columns = {
+        "taobao": layouts.TAOBAO_ORDER_COLUMNS,
+        "jd": layouts.JD_COLUMNS,
+        "pinduoduo": layouts.PINDUODUO_COLUMNS,
+    }[layout]
+    rows = [dict(zip(columns, row, strict=False)) for row in cells]
+    files = {"orders": table(columns, rows, encoding="utf-8")}
+    if layout == "taobao":
+        items = [dict(zip(layouts.TAOBAO_ITEM_COLUMNS, row, strict=False)) for row in cells]
+        files["items"] = table(layouts.TAOBAO_ITEM_COLUMNS, items, encoding="utf-8")
+
+    try:
+        parsed = read(files)
+    except TableError as problem:
+        assert problem.reason in {"unterminated_quote", "file_format", "cell_too_long"}
+        return
+    ids = [order.external_id for order in parsed.orders]
+    assert len(ids) == len(set(ids))
+    assert all(order.lines and order.first_line >= 2 for order in parsed.orders)
+    for row in parsed.refused:
+        assert row.line >= 2 and english(row)
