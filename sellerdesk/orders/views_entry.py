@@ -316,6 +316,7 @@ def entry_lines(request: HttpRequest) -> HttpResponse:
         shop_code=request.POST.get("shop"),
         customer_id=_int(request.POST.get("customer")) or None,
         scan_error=scan_error,
+        scan=scanned if scan_error else "",
     )
     return render(request, "orders/partials/entry_lines.html", context, status=422 if scan_error else 200)
 
@@ -337,6 +338,7 @@ def _lines_context(
     customer_id: int | None,
     lines_error: str = "",
     scan_error: str = "",
+    scan: str = "",
 ) -> dict[str, Any]:
     """The lines shown with their SKU, price tiers and amounts; a price the agent has
     not changed (still the quote it was shown with) follows the quote at its quantity."""
@@ -357,6 +359,7 @@ def _lines_context(
         "subtotal": to_money(subtotal),
         "lines_error": lines_error,
         "scan_error": scan_error,
+        "scan": scan,
     }
 
 

@@ -90,13 +90,14 @@ def test_an_agent_enters_a_phone_order_by_keyboard_alone(live_server: Any, brows
     expect(page.locator("#id_district")).to_have_value("西湖区")
     expect(page.locator("#id_detail")).to_have_value("文三路90号")
 
+    # Two codes as fast as a scanner types them (code, Enter): neither waits for the other.
     keys.type("TEE-RED-M")
     keys.press("Enter")
-    expect(page.locator("#line-0-quantity")).to_have_value("1")
-    expect(page.locator("#entry-scan")).to_have_value("")
-    keys.type("6901234567890")  # a barcode scanner types the code and Enter
+    keys.type("6901234567890")
     keys.press("Enter")
     expect(page.locator("#line-1-quantity")).to_have_value("1")
+    expect(page.locator("#line-0-quantity")).to_have_value("1")
+    expect(page.locator("#entry-scan")).to_have_value("")
     expect(page.locator("#line-1-price")).to_have_value("25.00")
 
     keys.press("Tab")
@@ -172,10 +173,19 @@ def test_the_form_at_390_px_and_a_returning_buyer_picked_by_keyboard(live_server
     page.keyboard.press("Enter")
     expect(page.locator("#id_detail")).to_have_value("世纪大道2号")
     expect(page.locator("#id_nickname")).to_have_value("li_tb")
+    expect(page.locator("[data-entry-pick]")).to_have_count(0)  # the list is done with
     expect(page.locator("#entry-scan")).to_be_focused()
     page.keyboard.type("TEE-RED-M")
     page.keyboard.press("Enter")
     expect(page.locator("#line-0-quantity")).to_have_value("1")
+
+    page.keyboard.type("NOPE-1")
+    page.keyboard.press("Enter")
+    # Refused at the scan field, the code back in it to be corrected; the line stays.
+    expect(page.locator("[data-scan-error]")).to_be_visible()
+    expect(page.locator("#entry-scan")).to_have_value("NOPE-1")
+    expect(page.locator("#line-0-quantity")).to_have_value("1")
+    page.keyboard.press("Backspace")
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.evaluate("(f => f.getBoundingClientRect().right)(document.getElementById('entry-submit'))") <= 390

@@ -59,6 +59,25 @@
 
   var pickFirstWhenFound = false;
 
+  // Scans are sent one at a time, in order: a scanner types the next code while the
+  // last one is on its way, so the field is emptied at once and each code queued.
+  var scans = [];
+  var scanning = false;
+  function scan(code) {
+    scans.push(code);
+    sendScan();
+  }
+  function sendScan() {
+    var form = entryForm();
+    if (scanning || !scans.length || !form || !window.htmx) return;
+    scanning = true;
+    var code = scans.shift();
+    var done = function () { scanning = false; sendScan(); };
+    window.htmx.ajax("POST", form.getAttribute("data-lines-url"), {
+      source: form, target: "#entry-lines", swap: "innerHTML", values: { scan: code }
+    }).then(done, done);
+  }
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     var form = entryForm();
@@ -104,7 +123,7 @@
       if (target.value.trim()) fire(target, "split");
     } else if (target.id === "entry-scan") {
       event.preventDefault();
-      if (target.value.trim()) fire(target, "scan");
+      if (target.value.trim()) { scan(target.value.trim()); target.value = ""; }
     } else if (target.matches("[data-entry-quantity], [data-entry-price]")) {
       // Back to the scan field for the next line.
       event.preventDefault();
@@ -113,6 +132,15 @@
       // Enter in a field never places the order by accident: Ctrl+Enter or the button does.
       event.preventDefault();
     }
+  });
+
+  // A found buyer's address is picked by Enter or a click on it (handled here rather than
+  // by hx-get, so that a pick made the moment the list appears is not lost).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-entry-pick]");
+    if (!button || !window.htmx) return;
+    event.preventDefault();
+    window.htmx.ajax("GET", button.getAttribute("data-url"), { source: button, target: "#entry-address", swap: "innerHTML" });
   });
 
   document.addEventListener("input", function (event) {
@@ -148,14 +176,18 @@
       if (picked && picked.matches && picked.matches("[data-entry-pick]")) {
         document.getElementById("entry-buyers").innerHTML = "";
         // The customer's level may price the lines already added otherwise.
-        if (form.querySelector("[data-entry-line]")) fire(document.getElementById("entry-scan"), "scan");
+        if (form.querySelector("[data-entry-line]")) scan("");
       }
       var province = document.getElementById("id_province");
       document.getElementById(province && !province.value ? "entry-paste" : "entry-scan").focus();
     } else if (target.id === "entry-lines") {
-      var scan = document.getElementById("entry-scan");
-      if (!target.querySelector("[data-scan-error]")) scan.value = "";
-      else scan.select();
+      // A refused code comes back into the empty scan field, selected, to be corrected.
+      var field = document.getElementById("entry-scan");
+      var refused = target.querySelector("[data-scan-error]");
+      if (refused && !field.value && document.activeElement === field) {
+        field.value = refused.getAttribute("data-scan-error");
+        field.select();
+      }
       totals();
     }
   });
