@@ -29,190 +29,20 @@ from django.utils import timezone
 from sellerdesk.core.addresses import normalize_province, parse_address
 from sellerdesk.core.schemas import MAX_MONEY
 from sellerdesk.core.tables import Limits, TableError, limits_from_settings, read_table
+from sellerdesk.marketplaces.columns import (
+    JD_REQUIRED,
+    JD_STATUSES,
+    PINDUODUO_REQUIRED,
+    PINDUODUO_STATUSES,
+    REFUND_WORDS,
+    TAOBAO_ITEMS_REQUIRED,
+    TAOBAO_ORDERS_REQUIRED,
+    TAOBAO_STATUSES,
+)
 from sellerdesk.marketplaces.models import Layout
-from sellerdesk.marketplaces.records import MarketLine, MarketOrder, MarketRefund, MarketStatus, RefusedRow
+from sellerdesk.marketplaces.records import MarketLine, MarketOrder, MarketRefund, RefusedRow
 
 PROGRESS_EVERY = 1000
-
-# --- the layouts' columns ----------------------------------------------------------------
-# In the order the writers put them (marketplaces.writers); the reader finds them by name.
-
-TAOBAO_ORDER_COLUMNS = (
-    "订单编号",
-    "买家会员名",
-    "买家支付宝账号",
-    "买家应付货款",
-    "买家应付邮费",
-    "总金额",
-    "买家实际支付金额",
-    "订单状态",
-    "买家留言",
-    "收货人姓名",
-    "收货地址",
-    "运送方式",
-    "联系电话",
-    "联系手机",
-    "订单创建时间",
-    "订单付款时间",
-    "宝贝标题",
-    "宝贝种类",
-    "物流单号",
-    "物流公司",
-    "订单备注",
-    "宝贝总数量",
-    "店铺名称",
-    "订单关闭原因",
-    "退款金额",
-    "退款状态",
-)
-TAOBAO_ITEM_COLUMNS = (
-    "订单编号",
-    "标题",
-    "价格",
-    "购买数量",
-    "外部系统编号",
-    "商品属性",
-    "套餐信息",
-    "备注",
-    "订单状态",
-    "商家编码",
-)
-JD_COLUMNS = (
-    "订单号",
-    "商品ID",
-    "商品名称",
-    "订购数量",
-    "支付方式",
-    "下单时间",
-    "京东价",
-    "订单金额",
-    "结算金额",
-    "应付金额",
-    "订单状态",
-    "下单帐号",
-    "客户姓名",
-    "客户地址",
-    "联系电话",
-    "订单备注",
-    "商家SKU",
-    "运费金额",
-    "付款确认时间",
-    "商家备注",
-    "退款状态",
-)
-PINDUODUO_COLUMNS = (
-    "商品",
-    "订单号",
-    "订单状态",
-    "商品总价(元)",
-    "店铺优惠折扣(元)",
-    "平台优惠折扣(元)",
-    "邮费(元)",
-    "用户实付金额(元)",
-    "商品数量(件)",
-    "收货人",
-    "手机",
-    "省",
-    "市",
-    "区",
-    "街道",
-    "拼单成功时间",
-    "订单确认时间",
-    "发货时间",
-    "商家编码-SKU维度",
-    "快递单号",
-    "快递公司",
-    "商家备注",
-    "售后状态",
-    "买家留言",
-)
-
-# The columns a file must have to be read as the layout (the rest may be missing).
-_TAOBAO_ORDERS_REQUIRED = (
-    "订单编号",
-    "买家会员名",
-    "买家应付货款",
-    "买家实际支付金额",
-    "订单状态",
-    "收货人姓名",
-    "收货地址",
-)
-_TAOBAO_ITEMS_REQUIRED = ("订单编号", "标题", "价格", "购买数量")
-_JD_REQUIRED = ("订单号", "商品名称", "订购数量", "京东价", "应付金额", "订单状态", "客户姓名", "客户地址", "商家SKU")
-_PINDUODUO_REQUIRED = (
-    "订单号",
-    "商品",
-    "订单状态",
-    "商品总价(元)",
-    "商品数量(件)",
-    "收货人",
-    "省",
-    "市",
-    "商家编码-SKU维度",
-)
-
-# --- the platforms' status words ----------------------------------------------------------
-# Keys are normalised (_words): full-width commas and brackets as ASCII, no spaces.
-
-TAOBAO_STATUSES: dict[str, tuple[str, str]] = {
-    "等待买家付款": (MarketStatus.UNPAID, MarketRefund.NONE),
-    "买家已付款,等待卖家发货": (MarketStatus.PAID, MarketRefund.NONE),
-    "等待卖家发货": (MarketStatus.PAID, MarketRefund.NONE),
-    "买家已付款": (MarketStatus.PAID, MarketRefund.NONE),
-    "卖家部分发货": (MarketStatus.PAID, MarketRefund.NONE),
-    "卖家已发货,等待买家确认": (MarketStatus.SHIPPED, MarketRefund.NONE),
-    "等待买家确认收货": (MarketStatus.SHIPPED, MarketRefund.NONE),
-    "交易成功": (MarketStatus.COMPLETED, MarketRefund.NONE),
-    "交易关闭": (MarketStatus.CANCELLED, MarketRefund.NONE),
-    "付款以后用户退款成功,交易自动关闭": (MarketStatus.CANCELLED, MarketRefund.REFUNDED),
-}
-JD_STATUSES: dict[str, tuple[str, str]] = {
-    "等待付款": (MarketStatus.UNPAID, MarketRefund.NONE),
-    "等待出库": (MarketStatus.PAID, MarketRefund.NONE),
-    "等待发货": (MarketStatus.PAID, MarketRefund.NONE),
-    "暂停": (MarketStatus.PAID, MarketRefund.NONE),
-    "等待确认收货": (MarketStatus.SHIPPED, MarketRefund.NONE),
-    "已出库": (MarketStatus.SHIPPED, MarketRefund.NONE),
-    "完成": (MarketStatus.COMPLETED, MarketRefund.NONE),
-    "已完成": (MarketStatus.COMPLETED, MarketRefund.NONE),
-    "已取消": (MarketStatus.CANCELLED, MarketRefund.NONE),
-    "取消": (MarketStatus.CANCELLED, MarketRefund.NONE),
-    "锁定": (MarketStatus.CANCELLED, MarketRefund.NONE),
-    "(删除)锁定": (MarketStatus.CANCELLED, MarketRefund.NONE),
-}
-PINDUODUO_STATUSES: dict[str, tuple[str, str]] = {
-    "待支付": (MarketStatus.UNPAID, MarketRefund.NONE),
-    "未支付": (MarketStatus.UNPAID, MarketRefund.NONE),
-    "待发货": (MarketStatus.PAID, MarketRefund.NONE),
-    "已发货,待签收": (MarketStatus.SHIPPED, MarketRefund.NONE),
-    "已发货待签收": (MarketStatus.SHIPPED, MarketRefund.NONE),
-    "已签收": (MarketStatus.COMPLETED, MarketRefund.NONE),
-    "交易成功": (MarketStatus.COMPLETED, MarketRefund.NONE),
-    "已取消": (MarketStatus.CANCELLED, MarketRefund.NONE),
-    "交易关闭": (MarketStatus.CANCELLED, MarketRefund.NONE),
-    "未发货,退款成功": (MarketStatus.CANCELLED, MarketRefund.REFUNDED),
-}
-# Refund columns: Taobao's and JD's 退款状态, Pinduoduo's 售后状态.
-REFUND_WORDS: dict[str, str] = {
-    "": MarketRefund.NONE,
-    "无": MarketRefund.NONE,
-    "没有申请退款": MarketRefund.NONE,
-    "无售后或售后取消": MarketRefund.NONE,
-    "无售后": MarketRefund.NONE,
-    "售后取消": MarketRefund.NONE,
-    "退款关闭": MarketRefund.NONE,
-    "退款中": MarketRefund.REQUESTED,
-    "买家已经申请退款,等待卖家同意": MarketRefund.REQUESTED,
-    "卖家已经同意退款,等待买家退货": MarketRefund.REQUESTED,
-    "买家已经退货,等待卖家确认收货": MarketRefund.REQUESTED,
-    "售后处理中": MarketRefund.REQUESTED,
-    "买家申请退款,待商家处理": MarketRefund.REQUESTED,
-    "退款成功": MarketRefund.REFUNDED,
-    "退款完成": MarketRefund.REFUNDED,
-    "售后完成": MarketRefund.REFUNDED,
-    "已退款": MarketRefund.REFUNDED,
-}
-
 # What the longest text fields of an order may hold (orders.models).
 _MAX_LENGTHS = {"external_id": 64, "buyer_nick": 100, "receiver_name": 100, "phone": 32, "detail": 300, "sku": 64}
 _ORDER_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,63}")
@@ -244,9 +74,9 @@ def status_key(text: str) -> str:
 
 
 _LAYOUT_REQUIRED: dict[str, tuple[str, ...]] = {
-    Layout.TAOBAO: _TAOBAO_ORDERS_REQUIRED,
-    Layout.JD: _JD_REQUIRED,
-    Layout.PINDUODUO: _PINDUODUO_REQUIRED,
+    Layout.TAOBAO: TAOBAO_ORDERS_REQUIRED,
+    Layout.JD: JD_REQUIRED,
+    Layout.PINDUODUO: PINDUODUO_REQUIRED,
 }
 
 
@@ -261,13 +91,13 @@ def detect_layout(header: list[str]) -> str | None:
     for layout, required in _LAYOUT_REQUIRED.items():
         if _has(header, required):
             return str(layout)
-    if _has(header, _TAOBAO_ITEMS_REQUIRED):
+    if _has(header, TAOBAO_ITEMS_REQUIRED):
         return str(Layout.TAOBAO)
     return None
 
 
 def _is_taobao_items(header: list[str]) -> bool:
-    return _has(header, _TAOBAO_ITEMS_REQUIRED) and not _has(header, _TAOBAO_ORDERS_REQUIRED)
+    return _has(header, TAOBAO_ITEMS_REQUIRED) and not _has(header, TAOBAO_ORDERS_REQUIRED)
 
 
 # --- cells -----------------------------------------------------------------------------------
@@ -501,14 +331,14 @@ def read_export(
             # The two files given the other way round: the headers say which is which.
             orders, items = items, orders
             orders.kind, items.kind = "orders", "items"
-        orders.check(_TAOBAO_ORDERS_REQUIRED)
-        items.check(_TAOBAO_ITEMS_REQUIRED)
+        orders.check(TAOBAO_ORDERS_REQUIRED)
+        items.check(TAOBAO_ITEMS_REQUIRED)
         result = _read_taobao(orders, items, counter)
     elif chosen == Layout.JD:
-        orders.check(_JD_REQUIRED)
+        orders.check(JD_REQUIRED)
         result = _read_jd(orders, counter)
     elif chosen == Layout.PINDUODUO:
-        orders.check(_PINDUODUO_REQUIRED)
+        orders.check(PINDUODUO_REQUIRED)
         result = _read_pinduoduo(orders, counter)
     else:
         raise TableError("market_unknown_layout", line=1, params={"file": orders.name})

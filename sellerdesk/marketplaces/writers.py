@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from sellerdesk.marketplaces import layouts
+from sellerdesk.marketplaces import columns
 from sellerdesk.marketplaces.models import Layout
 from sellerdesk.marketplaces.records import MarketOrder, MarketRefund, MarketStatus
 
@@ -63,13 +63,13 @@ def write_export(
     "utf-8-sig" for UTF-8 with a BOM, "utf-8") or "xlsx" (encoding unused)."""
     if layout == Layout.TAOBAO:
         tables = {
-            "orders": (layouts.TAOBAO_ORDER_COLUMNS, (_taobao_order(order) for order in orders)),
-            "items": (layouts.TAOBAO_ITEM_COLUMNS, (row for order in orders for row in _taobao_items(order))),
+            "orders": (columns.TAOBAO_ORDER_COLUMNS, (_taobao_order(order) for order in orders)),
+            "items": (columns.TAOBAO_ITEM_COLUMNS, (row for order in orders for row in _taobao_items(order))),
         }
     elif layout == Layout.JD:
-        tables = {"orders": (layouts.JD_COLUMNS, (row for order in orders for row in _jd_rows(order)))}
+        tables = {"orders": (columns.JD_COLUMNS, (row for order in orders for row in _jd_rows(order)))}
     elif layout == Layout.PINDUODUO:
-        tables = {"orders": (layouts.PINDUODUO_COLUMNS, (_pinduoduo_row(order) for order in orders))}
+        tables = {"orders": (columns.PINDUODUO_COLUMNS, (_pinduoduo_row(order) for order in orders))}
     else:
         raise ValueError(f"unknown layout {layout!r}")
     if fmt == "csv":
@@ -125,7 +125,7 @@ def _taobao_order(order: MarketOrder) -> Row:
         status = "付款以后用户退款成功，交易自动关闭"
     quantity = sum(line.quantity for line in order.lines)
     return _row(
-        layouts.TAOBAO_ORDER_COLUMNS,
+        columns.TAOBAO_ORDER_COLUMNS,
         {
             "订单编号": order.external_id,
             "买家会员名": order.buyer_nick,
@@ -157,7 +157,7 @@ def _taobao_items(order: MarketOrder) -> Iterable[Row]:
     status = _TAOBAO_STATUS[MarketStatus(order.status)]
     for line in order.lines:
         yield _row(
-            layouts.TAOBAO_ITEM_COLUMNS,
+            columns.TAOBAO_ITEM_COLUMNS,
             {
                 "订单编号": order.external_id,
                 "标题": line.title,
@@ -174,7 +174,7 @@ def _jd_rows(order: MarketOrder) -> Iterable[Row]:
     payable = order.goods_total + order.shipping_fee
     for line in order.lines:
         yield _row(
-            layouts.JD_COLUMNS,
+            columns.JD_COLUMNS,
             {
                 "订单号": order.external_id,
                 "商品名称": line.title,
@@ -206,7 +206,7 @@ def _pinduoduo_row(order: MarketOrder) -> Row:
     line = order.lines[0]
     goods_value = line.unit_price * line.quantity
     return _row(
-        layouts.PINDUODUO_COLUMNS,
+        columns.PINDUODUO_COLUMNS,
         {
             "商品": line.title,
             "订单号": order.external_id,

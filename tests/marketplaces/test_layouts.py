@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from sellerdesk.core import messages
 from sellerdesk.core.tables import Limits, TableError
-from sellerdesk.marketplaces import layouts
+from sellerdesk.marketplaces import columns, layouts
 from sellerdesk.marketplaces.layouts import ParsedExport, detect_layout, read_export
 from sellerdesk.marketplaces.records import MarketLine, MarketOrder, RefusedRow
 from sellerdesk.marketplaces.writers import write_export
@@ -269,10 +269,10 @@ def test_jd_and_pinduoduo_samples() -> None:
 
 
 def test_detect_layout_from_the_header() -> None:
-    assert detect_layout(list(layouts.TAOBAO_ORDER_COLUMNS)) == "taobao"
-    assert detect_layout(list(layouts.TAOBAO_ITEM_COLUMNS)) == "taobao"
-    assert detect_layout(list(layouts.JD_COLUMNS)) == "jd"
-    pinduoduo = [title.replace("(", "（").replace(")", "）") for title in layouts.PINDUODUO_COLUMNS]
+    assert detect_layout(list(columns.TAOBAO_ORDER_COLUMNS)) == "taobao"
+    assert detect_layout(list(columns.TAOBAO_ITEM_COLUMNS)) == "taobao"
+    assert detect_layout(list(columns.JD_COLUMNS)) == "jd"
+    pinduoduo = [title.replace("(", "（").replace(")", "）") for title in columns.PINDUODUO_COLUMNS]
     assert detect_layout(pinduoduo) == "pinduoduo"  # full-width brackets too
     assert detect_layout(["订单编号", "金额"]) is None
     assert detect_layout([]) is None
@@ -493,13 +493,13 @@ def test_pinduoduo_address_parts_discounts_and_duplicates() -> None:
 
 
 def test_status_words_map_to_market_statuses() -> None:
-    assert layouts.TAOBAO_STATUSES[layouts.status_key("付款以后用户退款成功，交易自动关闭")] == (
+    assert columns.TAOBAO_STATUSES[layouts.status_key("付款以后用户退款成功，交易自动关闭")] == (
         "cancelled",
         "refunded",
     )
-    assert layouts.JD_STATUSES[layouts.status_key("等待出库")] == ("paid", "")
-    assert layouts.PINDUODUO_STATUSES[layouts.status_key("已发货，待签收")] == ("shipped", "")
-    assert layouts.REFUND_WORDS[layouts.status_key("买家已经申请退款，等待卖家同意")] == "requested"
+    assert columns.JD_STATUSES[layouts.status_key("等待出库")] == ("paid", "")
+    assert columns.PINDUODUO_STATUSES[layouts.status_key("已发货，待签收")] == ("shipped", "")
+    assert columns.REFUND_WORDS[layouts.status_key("买家已经申请退款，等待卖家同意")] == "requested"
 
 
 def test_a_taobao_csv_in_gbk_written_by_hand_reads() -> None:
@@ -543,16 +543,16 @@ CELLS = st.text(alphabet='0123456789.,-e ¥"浙江省杭州市西湖区路号等
     cells=st.lists(st.lists(CELLS, min_size=1, max_size=30), min_size=1, max_size=4),
 )
 def test_any_cells_under_a_known_header_are_read_or_refused(layout: str, cells: list[list[str]]) -> None:
-    columns = {
-        "taobao": layouts.TAOBAO_ORDER_COLUMNS,
-        "jd": layouts.JD_COLUMNS,
-        "pinduoduo": layouts.PINDUODUO_COLUMNS,
+    header = {
+        "taobao": columns.TAOBAO_ORDER_COLUMNS,
+        "jd": columns.JD_COLUMNS,
+        "pinduoduo": columns.PINDUODUO_COLUMNS,
     }[layout]
-    rows = [dict(zip(columns, row, strict=False)) for row in cells]
-    files = {"orders": table(columns, rows, encoding="utf-8")}
+    rows = [dict(zip(header, row, strict=False)) for row in cells]
+    files = {"orders": table(header, rows, encoding="utf-8")}
     if layout == "taobao":
-        items = [dict(zip(layouts.TAOBAO_ITEM_COLUMNS, row, strict=False)) for row in cells]
-        files["items"] = table(layouts.TAOBAO_ITEM_COLUMNS, items, encoding="utf-8")
+        items = [dict(zip(columns.TAOBAO_ITEM_COLUMNS, row, strict=False)) for row in cells]
+        files["items"] = table(columns.TAOBAO_ITEM_COLUMNS, items, encoding="utf-8")
 
     try:
         parsed = read(files)
