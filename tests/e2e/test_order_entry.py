@@ -165,7 +165,16 @@ def test_the_form_at_390_px_and_a_returning_buyer_picked_by_keyboard(live_server
     expect(page).to_have_url(f"{live_server.url}/orders/new/")
     expect(page.locator("#entry-find")).to_be_focused()
 
+    # Enter at once, before the buyers are shown: the first found, at its default address.
     page.keyboard.type("6789")
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_detail")).to_have_value("文三路1号")
+    expect(page.locator("#entry-scan")).to_be_focused()
+
+    # Or ↓ ↑ through the addresses found, Enter on the one wanted.
+    page.locator("#entry-find").focus()
+    page.keyboard.press("Backspace")
+    page.keyboard.type("9")
     expect(page.locator("[data-entry-pick]")).to_have_count(2)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")

@@ -103,8 +103,10 @@
         if (first) { event.preventDefault(); first.focus(); }
       } else if (event.key === "Enter") {
         event.preventDefault();
+        // The first buyer found for what is in the box now, else the first when they come.
+        var found = document.querySelector("[data-entry-found]");
         var buttons = pickButtons();
-        if (buttons.length) buttons[0].click();
+        if (buttons.length && found && found.getAttribute("data-entry-found") === target.value.trim()) buttons[0].click();
         else if (target.value.trim().length >= 2) { pickFirstWhenFound = true; fire(target, "find"); }
       }
       return;
