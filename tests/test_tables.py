@@ -325,6 +325,15 @@ def test_xlsx_that_would_expand_beyond_the_limit_is_refused_unopened() -> None:
     assert problem.reason == "file_too_large"
 
 
+def test_xlsx_with_corrupted_bytes_is_a_format_error() -> None:
+    data = bytearray(xlsx([["a", "b"], ["1", "2"]]))
+    # The central directory's "version needed to extract" of the first member: 99.9.
+    central = data.index(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (999).to_bytes(2, "little")
+
+    assert error(bytes(data), filename="orders.xlsx").reason == "file_format"
+
+
 def test_xlsx_that_is_no_workbook_is_a_format_error() -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
