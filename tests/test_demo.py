@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import random
 from collections import Counter
@@ -28,6 +29,10 @@ from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
 from sellerdesk.demo.notifications import LEFT_QUEUED
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner
 from sellerdesk.inventory.models import StockLevel, StockMovement, Warehouse
+from sellerdesk.marketplaces.carriers import platform_carrier_code
+from sellerdesk.marketplaces.connectors import connector_for
+from sellerdesk.marketplaces.models import Connection, MarketplaceOrder, OrderImport
+from sellerdesk.marketplaces.shipfiles import bulk_ship_file, local_day
 from sellerdesk.orders.models import Order, OrderEvent, OrderLine, OrderNote
 from sellerdesk.orders.states import OrderStatus
 from sellerdesk.payments.models import Payment
@@ -41,6 +46,8 @@ NOW = TEST_NOW
 ORDERS = 60
 SKUS = 24
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The paid orders of the Taobao sample the demo imports into the 天猫 shop (demo.marketplaces).
+IMPORTED_ORDERS = 7
 
 
 @pytest.fixture(autouse=True)
@@ -120,10 +127,19 @@ def test_the_shop_shows_every_status_source_payment_and_shipping_method(demo: De
 
     # The played orders, plus the presale, stockout and dropship orders of those demos,
     # this morning's orders that make the warehouse demo's first wave a full one of 50,
-    # and the CRM demo's wholesale and duplicate-buyer orders.
-    assert ORDERS < orders.count() <= ORDERS + 100 + crm_order_count()
+    # the CRM demo's wholesale and duplicate-buyer orders, and the 天猫 export's.
+    assert ORDERS < orders.count() <= ORDERS + 100 + crm_order_count() + IMPORTED_ORDERS
     assert set(orders.values_list("status", flat=True)) == set(OrderStatus.values)
-    assert set(orders.values_list("source", flat=True)) == {"inquiry", "silent", "cod", "remittance", "manual", "api"}
+    # "marketplace": the 天猫 shop's Taobao export, imported (demo.marketplaces).
+    assert set(orders.values_list("source", flat=True)) == {
+        "inquiry",
+        "silent",
+        "cod",
+        "remittance",
+        "manual",
+        "api",
+        "marketplace",
+    }
     assert set(orders.values_list("payment_method", flat=True)) == {"online", "cod", "remittance"}
     assert set(orders.values_list("shipping_method", flat=True)) == {"express", "post"}
     assert set(orders.values_list("shop__code", flat=True)) == {"main", "tmall", "pdd"}
@@ -255,10 +271,12 @@ def test_customers_count_their_orders_and_money(demo: DemoSummary) -> None:
 def test_payments_come_by_gateway_by_hand_and_cash_on_delivery(demo: DemoSummary) -> None:
     payments = Payment.objects.filter(kind="payment")
 
-    # ("online", ""): a platform payment an agent entered by hand (the allocation demo's)
+    # ("online", ""): a platform payment an agent entered by hand (the allocation demo's);
+    # ("online", "tmall"): paid on 天猫, as the shop's imported export says.
     assert set(payments.values_list("method", "gateway")) == {
         ("online", "simulated"),
         ("online", ""),
+        ("online", "tmall"),
         ("remittance", ""),
         ("cod", ""),
     }
@@ -376,3 +394,77 @@ def test_demo_without_if_empty_refuses_a_loaded_database(demo: DemoSummary, cred
 
     assert snapshot() == before
     assert credentials_file.read_text() == written
+
+
+# --- the marketplaces (issue 16): the 天猫 shop's Taobao export, its connector, its bulk-ship file
+
+
+def test_the_tmall_shop_imported_its_taobao_export_with_the_two_bad_rows_reported(demo: DemoSummary) -> None:
+    first, _again = OrderImport.objects.filter(shop__code="tmall").order_by("created_at", "pk")
+
+    # Previewed, then imported: 12 orders, of which 7 paid created; the unpaid, the closed
+    # and the one shipped elsewhere skipped; the unknown SKU and the bad amount refused.
+    assert (first.status, first.layout, first.committed_by.username if first.committed_by else None) == (
+        "done",
+        "taobao",
+        "agent",
+    )
+    assert (first.to_create, first.to_update, first.unchanged, first.skipped, first.refused) == (7, 0, 0, 3, 2)
+    assert (first.created, first.updated) == (7, 0)
+    # The unknown SKU is on the items file's line 9 (the first order has two items).
+    assert sorted((row["file"], row["line"], row["external_id"], row["code"]) for row in first.refused_rows) == [
+        ("items", 9, "3875012945610000007", "market_unknown_sku"),
+        ("orders", 9, "3875012945610000008", "market_bad_amount"),
+    ]
+    # The order the reader refused (its amount) has no plan: the 11 others have one each.
+    assert len(first.plan) == 11
+    imported = Order.objects.filter(shop__code="tmall", source="marketplace")
+    assert imported.count() == IMPORTED_ORDERS
+    assert all(order.payment_status == "paid" and order.paid_amount == order.total for order in imported)
+    # The refund requested on 天猫 held its order (the review's rules may hold others).
+    refunding = imported.get(external_id="3875012945610000005")
+    assert refunding.status == "on_hold"
+    assert list(refunding.holds.filter(resolved_at__isnull=True).values_list("reason", flat=True)) == ["marketplace"]
+
+
+def test_the_same_export_imported_again_duplicates_nothing(demo: DemoSummary) -> None:
+    _first, again = OrderImport.objects.filter(shop__code="tmall").order_by("created_at", "pk")
+
+    assert again.status == "done"
+    assert (again.to_create, again.to_update, again.unchanged, again.skipped, again.refused) == (0, 0, 7, 3, 2)
+    assert (again.created, again.updated) == (0, 0)
+    ids = list(Order.objects.filter(shop__code="tmall").exclude(external_id="").values_list("external_id", flat=True))
+    assert len(ids) == len(set(ids))
+    assert MarketplaceOrder.objects.filter(shop__code="tmall").count() == IMPORTED_ORDERS
+    references = list(Payment.objects.filter(gateway="tmall").values_list("reference", flat=True))
+    assert len(references) == len(set(references)) == IMPORTED_ORDERS
+
+
+def test_the_tmall_shop_has_the_simulated_connector(demo: DemoSummary) -> None:
+    tmall = Shop.objects.get(code="tmall")
+
+    connection = Connection.objects.get(shop=tmall)
+    assert (connection.adapter, connection.is_active, connection.pushes_shipments) == ("simulated", True, True)
+    connector = connector_for(tmall)
+    assert connector is not None and connector.name == "simulated"
+
+
+def test_the_days_shipped_tmall_orders_are_its_bulk_ship_file(demo: DemoSummary) -> None:
+    tmall = Shop.objects.get(code="tmall")
+    shipped_imports = Order.objects.filter(shop=tmall, source="marketplace", shipped_at__isnull=False)
+    assert shipped_imports.count() == 3
+    day = timezone.localtime(shipped_imports.first().shipped_at).date()  # type: ignore[union-attr]
+    start, end = local_day(day)
+    shipped = Order.objects.filter(shop=tmall, shipped_at__gte=start, shipped_at__lt=end).exclude(external_id="")
+
+    name, content = bulk_ship_file(shop=tmall, day=day, fmt="csv", actor=User.objects.get(username="owner"))
+
+    assert name == f"bulk-ship-tmall-tmall-{day.isoformat()}.csv"
+    header, *rows = list(csv.reader(io.StringIO(content.decode("gb18030"))))
+    assert header == ["订单编号", "物流公司", "运单号"]
+    assert sorted(rows) == sorted(
+        [order.external_id, platform_carrier_code(platform="tmall", carrier_code=order.carrier), order.tracking_number]
+        for order in shipped
+    )
+    assert {order.external_id for order in shipped_imports} <= {row[0] for row in rows}
+    assert all(row[1] in {"ZTO", "YTO", "YUNDA", "SF", "STO", "JD", "EMS", "POSTB"} for row in rows)

@@ -44,6 +44,7 @@ from sellerdesk.demo.dropship import load_demo_dropship
 from sellerdesk.demo.fulfilment import load_demo_fulfilment
 from sellerdesk.demo.inventory import load_demo_inventory
 from sellerdesk.demo.logistics import load_demo_logistics, simulated_scenario, track_at_once
+from sellerdesk.demo.marketplaces import load_demo_marketplaces
 from sellerdesk.demo.notifications import ReminderPlayer, load_demo_notifications
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner, Step, Target
 from sellerdesk.demo.purchasing import load_demo_purchasing
@@ -139,7 +140,14 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         poll_tracking(now)
         _allocate_as_approved(until=now - timedelta(hours=1))
         _later_capabilities(
-            rng, staff, items, now, credentials, crm_rng=random.Random(config.seed + 17), days=config.days
+            rng,
+            staff,
+            items,
+            now,
+            credentials,
+            crm_rng=random.Random(config.seed + 17),
+            market_rng=random.Random(config.seed + 21),
+            days=config.days,
         )
         # Last, the sweep at `now`: review of what was paid (the demos' orders too), then
         # allocation of what that approved.
@@ -272,6 +280,7 @@ def _later_capabilities(
     credentials: list[tuple[str, str]],
     *,
     crm_rng: random.Random,
+    market_rng: random.Random,
     days: int,
 ) -> None:
     """Presale, stockouts handled every way, purchasing in every state, dropship with the
@@ -299,6 +308,10 @@ def _later_capabilities(
     service_rng = random.Random()
     service_rng.setstate(rng.getstate())
     load_demo_service(rng=service_rng, agent=staff.agent, agent2=staff.agent2, supervisor=staff.supervisor, now=now)
+    # The 天猫 shop's Taobao export imported (twice: the second changes nothing), its
+    # simulated connector, and a few of its orders shipped this morning (their messages are
+    # history like the others'); the sweep at `now` reviews and allocates the rest.
+    load_demo_marketplaces(rng=market_rng, owner=staff.owner, agent=staff.agent, warehouse=staff.warehouse, now=now)
     # Last: the webhook's story, the reminder sweep at night, and every message above marked
     # sent but the newest few (so a fresh `make run` does not send thousands).
     load_demo_notifications(rng=rng, owner=staff.owner, agent=staff.agent, agent2=staff.agent2, now=now)
