@@ -20,8 +20,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
 from sellerdesk.core import messages
@@ -53,7 +54,6 @@ NO_ADDRESS = "market_no_address"
 ORDER_INVALID = "market_order_invalid"
 ORDER_REFUSED = "market_order_refused"
 # Why a record creates nothing (Planned.changes of a "skip")
-SKIP_UNPAID = "market_skip_unpaid"
 SKIP_CANCELLED = "market_skip_cancelled"
 SKIP_SHIPPED = "market_skip_shipped_elsewhere"
 SKIP_STALE = "market_skip_stale"
@@ -196,11 +196,9 @@ def _check_new(record: MarketOrder, skus: Mapping[str, SkuFacts]) -> RefusedRow 
 
 
 def _skip_reason(record: MarketOrder) -> dict[str, object] | None:
-    """Why a record we have no order for creates none: the marketplace still awaits the
-    payment (it may never come, and the stock would be held), closed it, or it was
-    shipped from somewhere else."""
-    if record.status == MarketStatus.UNPAID:
-        return messages.message(SKIP_UNPAID)
+    """Why a record we have no order for creates none: the marketplace closed it, or it
+    was shipped from somewhere else. (An unpaid one is created awaiting payment: it is
+    what agents remind buyers to pay, seeds 002/003.)"""
     if record.status == MarketStatus.CANCELLED:
         return messages.message(SKIP_CANCELLED)
     if record.status in MARKET_SHIPPED:
@@ -217,9 +215,19 @@ def planned_changes(record: MarketOrder, known: Known) -> list[dict[str, object]
     into its answer): each move our order makes, or why a person must look at it."""
     changes: list[dict[str, object]] = []
     status = known.status
+    newly_paid = record.status in MARKET_PAID and known.market_status not in MARKET_PAID
     if record.status in MARKET_PAID and status == OrderStatus.UNPAID and known.payment_status == PaymentStatus.UNPAID:
         changes.append(messages.message(CHANGE_PAID, amount=str(known.balance_due)))
+        if record.paid_amount > ZERO and to_money(record.paid_amount) != known.balance_due:
+            # The price changed on the marketplace after we took the order in (改价 before
+            # payment): our books record our balance; a person squares the difference.
+            changes.append(messages.message(CHANGE_ATTENTION, said="paid_other_amount"))
         status = OrderStatus.PENDING_REVIEW
+    elif newly_paid and status == OrderStatus.CLOSED and known.payment_status == PaymentStatus.UNPAID:
+        # Our payment deadline (or a person) closed the order, its stock released, before
+        # the marketplace's payment came: nothing is reopened; a person decides (ship it
+        # as a new order, or have the marketplace refund the buyer).
+        changes.append(messages.message(CHANGE_ATTENTION, said="paid_after_closed"))
     if record.status == MarketStatus.CANCELLED:
         if status in CANCELLABLE:
             changes.append(messages.message(CHANGE_CANCELLED))
@@ -409,14 +417,17 @@ def apply_market_order(
 
     A record we have no order for creates one through place_order (source "marketplace",
     the marketplace's id as external id), paid through record_payment (reference
-    "<platform>:<external id>") when the marketplace says it is paid; unpaid, cancelled
-    and already shipped records create nothing ("skipped"). A record we have: the same
-    again is "unchanged", an older one (modified_at) is "stale", both write nothing;
-    otherwise our order moves forward through the orders' actions (paid, cancelled,
-    held for a refund requested before shipping) and what cannot be done (a refund or a
-    cancellation after shipping) is written on the order's timeline and flagged for a
-    person. A refusal (unknown SKU, not enough stock…) is returned, never raised, and
-    writes nothing. `source` is a models.Source value (file, push, pull, entry)."""
+    "<platform>:<external id>") when the marketplace says it is paid; an unpaid one is
+    created awaiting payment (stock reserved, pay deadline from the shop's payment
+    window, remindable); cancelled and already shipped records create nothing
+    ("skipped"). A record we have: the same again is "unchanged", an older one
+    (modified_at) is "stale", both write nothing; otherwise our order moves forward
+    through the orders' actions (paid, cancelled, held for a refund requested before
+    shipping) and what cannot be done (a refund or a cancellation after shipping, a
+    payment after our deadline closed the order) is written on the order's timeline and
+    flagged for a person. A refusal (unknown SKU, not enough stock…) is returned, never
+    raised, and writes nothing. `source` is a models.Source value (file, push, pull,
+    entry)."""
     # Alone (a push, a pull), a deadlock with an import writing the same orders is tried
     # again here; inside a caller's transaction (an import's batch) the caller does it.
     own_transaction = not transaction.get_connection().in_atomic_block
@@ -597,13 +608,12 @@ def _do(change: Mapping[str, Any], *, order: Order, record: MarketOrder, actor: 
             order, OrderEventType.NOTE_ADDED, actor=actor, at=at, code=EVENT_SAID, said=change.get("said", "")
         )
         if not order.flag_color:
-            order_actions.set_flag(
-                order=order,
-                actor=actor,
-                color="red",
-                reason=str(messages.render(messages.message(EVENT_SAID, said=change.get("said", "")))),
-                at=at,
-            )
+            # set_flag keeps a typed sentence, not a code: rendered in the site's language
+            # (not the language of whoever's request applied the record), so it is the
+            # same whoever imported the file.
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = str(messages.render(messages.message(EVENT_SAID, said=change.get("said", ""))))
+            order_actions.set_flag(order=order, actor=actor, color="red", reason=reason, at=at)
             order.refresh_from_db()
         return order
     return order

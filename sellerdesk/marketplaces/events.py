@@ -31,7 +31,6 @@ TEXTS += [
     ("market_no_address", _("The order has no receiver or address"), {}),
     ("market_order_invalid", _("The order was refused: %(detail)s"), {"detail": "x"}),
     ("market_order_refused", _("The order was refused: %(detail)s"), {"detail": "x"}),
-    ("market_skip_unpaid", _("Not paid on the marketplace yet: taken in once it is paid"), {}),
     ("market_skip_cancelled", _("Closed on the marketplace: nothing to take in"), {}),
     ("market_skip_shipped_elsewhere", _("Already shipped on the marketplace, not by us: not taken in"), {}),
     ("market_skip_stale", _("Older than what the marketplace told us last: nothing changes"), {}),
@@ -43,7 +42,6 @@ TEXTS += [
         _("A refund was asked for on the marketplace: the order is held for review"),
         {"refund": "requested"},
     ),
-    ("market_change_attention", _("Flagged for a person: %(said)s"), {"said": "shipped_elsewhere"}),
     (
         "market_change_status",
         _("Status on the marketplace: %(before)s → %(after)s"),
@@ -61,8 +59,27 @@ def _said_sentence(said: object) -> str:
         "refund_requested": _("the buyer asked the marketplace for a refund"),
         "refund_refunded": _("the marketplace refunded the buyer"),
         "shipped_elsewhere": _("the marketplace says it shipped, but it has not shipped here"),
+        "paid_after_closed": _(
+            "the marketplace says the buyer paid, but the order was closed here unpaid (its time to pay "
+            "ran out, or it was cancelled): nothing was reopened"
+        ),
+        "paid_other_amount": _(
+            "the buyer paid the marketplace another amount than this order's total (its price was changed "
+            "there): the order's total was recorded as paid"
+        ),
     }
     return str(sentences.get(str(said), said))
+
+
+def _register_attention() -> None:
+    """A planned "a person must look" change (apply.CHANGE_ATTENTION): its `said` code read
+    as the same sentence the order's timeline shows (market_said), not as the bare code."""
+    messages.register(
+        "market_change_attention",
+        _("Flagged for a person: %(said)s"),
+        format=lambda data: {"said": _said_sentence(data.get("said", ""))},
+        example={"said": "shipped_elsewhere"},
+    )
 
 
 def _register_order_events() -> None:
@@ -83,6 +100,7 @@ def _register_order_events() -> None:
 
 
 _register_order_events()
+_register_attention()
 TEXTS += [
     (
         "market_unknown_layout",

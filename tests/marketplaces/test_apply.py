@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -21,8 +22,10 @@ from sellerdesk.inventory.models import StockLevel
 from sellerdesk.marketplaces.apply import apply_market_order, fingerprint, order_money, plan_orders
 from sellerdesk.marketplaces.models import MarketplaceOrder
 from sellerdesk.marketplaces.records import MarketLine, MarketOrder
+from sellerdesk.orders.actions import close_expired_order
 from sellerdesk.orders.models import Order, OrderEvent, OrderHold, OrderLine
 from sellerdesk.payments.models import Payment, PaymentKind
+from sellerdesk.reminders.actions import due_candidates, settings_for
 from sellerdesk.shops.models import Shop
 from tests.api.helpers import advance, default_shop  # noqa: F401  (autouse)
 from tests.factories import make_sku, make_user, place
@@ -116,11 +119,124 @@ def test_an_order_level_discount_is_spread_over_the_lines_to_the_cent(tmall: Sho
     assert sum(q for code, q in stored if code == "MUG-WHITE") == 1
 
 
-def test_unpaid_cancelled_and_elsewhere_shipped_records_create_nothing(tmall: Shop) -> None:
-    for number, status in (("U1", "unpaid"), ("C1", "cancelled"), ("S1", "shipped")):
-        assert apply(tmall, record(number, status=status)).action == "skipped"
+def test_cancelled_and_elsewhere_shipped_records_create_nothing(tmall: Shop) -> None:
+    skipped = [
+        apply(tmall, record(number, status=status)) for number, status in (("C1", "cancelled"), ("S1", "shipped"))
+    ]
+
+    assert [(applied.action, applied.changes[0]["code"]) for applied in skipped] == [
+        ("skipped", "market_skip_cancelled"),
+        ("skipped", "market_skip_shipped_elsewhere"),
+    ]
     assert not Order.objects.filter(shop=tmall).exists()
+    assert not MarketplaceOrder.objects.exists()
     assert reserved("TEE-RED-M") == 0
+
+
+def unpaid(external_id: str = "U1", **fields: Any) -> MarketOrder:
+    """A record the marketplace still awaits the payment of (等待买家付款)."""
+    values: dict[str, Any] = {"status": "unpaid", "paid_amount": Decimal("0.00"), "paid_at": None, "modified_at": AT}
+    values.update(fields)
+    return record(external_id, **values)
+
+
+def test_an_unpaid_record_creates_an_order_awaiting_payment_with_its_deadline_and_stock_held(tmall: Shop) -> None:
+    tmall.payment_window_days = 3  # the seller set it to the marketplace's window
+    tmall.save(update_fields=["payment_window_days"])
+
+    applied = apply(tmall, unpaid())
+
+    assert (applied.action, applied.changes) == ("created", [{"code": "market_change_created", "status": "unpaid"}])
+    order = Order.objects.get(shop=tmall, external_id="U1")
+    assert (order.source, order.status, order.payment_status) == ("marketplace", "unpaid", "unpaid")
+    assert (order.total, order.paid_amount) == (Decimal("118.00"), Decimal("0.00"))
+    assert order.pay_deadline == AT + timedelta(days=3)  # placed on the marketplace at AT
+    assert not Payment.objects.filter(order=order).exists()
+    assert reserved("TEE-RED-M") == 2
+    assert MarketplaceOrder.objects.get(order=order).status == "unpaid"
+    # An agent's payment reminder (催付) picks it up like any unpaid order of the shop.
+    remindable = due_candidates(settings_for(tmall), now=AT + timedelta(hours=2))
+    assert [candidate.order_id for candidate in remindable] == [order.pk]
+    # The same record again changes nothing.
+    assert apply(tmall, unpaid()).action == "unchanged"
+    assert reserved("TEE-RED-M") == 2
+
+
+def test_a_later_paid_record_pays_the_unpaid_order(tmall: Shop) -> None:
+    order = apply(tmall, unpaid()).order
+
+    applied = apply(tmall, record("U1", modified_at=AT + timedelta(hours=2)))
+
+    assert (applied.action, [change["code"] for change in applied.changes]) == (
+        "updated",
+        ["market_change_paid", "market_change_status"],
+    )
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.paid_amount) == ("pending_review", "paid", Decimal("118.00"))
+    assert order.pay_deadline is None
+    payment = Payment.objects.get(order=order)
+    assert (payment.reference, payment.amount, payment.gateway) == ("tmall:U1", Decimal("118.00"), "tmall")
+    assert (order.flag_color, reserved("TEE-RED-M")) == ("", 2)
+    assert due_candidates(settings_for(tmall), now=AT + timedelta(hours=3)) == []
+
+
+def test_a_later_cancelled_record_closes_the_unpaid_order_and_frees_its_stock(tmall: Shop) -> None:
+    order = apply(tmall, unpaid()).order
+    assert reserved("TEE-RED-M") == 2
+
+    applied = apply(tmall, unpaid(status="cancelled", modified_at=AT + timedelta(hours=2)))
+
+    assert applied.action == "updated"
+    assert applied.changes[0]["code"] == "market_change_cancelled"
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.paid_amount) == ("closed", "unpaid", Decimal("0.00"))
+    assert order.close_reason_data["code"] == "market_closed_on_marketplace"
+    assert reserved("TEE-RED-M") == 0
+    assert not Payment.objects.filter(order=order).exists()  # nothing was paid, nothing refunded
+
+
+def test_a_payment_after_our_deadline_closed_the_order_reopens_nothing_and_is_flagged(tmall: Shop) -> None:
+    order = apply(tmall, unpaid()).order
+    assert close_expired_order(order_id=order.pk, now=order.pay_deadline + timedelta(minutes=1))
+    assert reserved("TEE-RED-M") == 0
+    paid_late = record("U1", modified_at=AT + timedelta(days=8))
+
+    plans = plan_orders(shop=tmall, records=[paid_late])
+    with translation.override("en"):  # the flag's reason does not follow the active language
+        applied = apply(tmall, paid_late)
+
+    assert [change["code"] for change in plans[0].changes] == ["market_change_attention", "market_change_status"]
+    assert plans[0].changes[0]["said"] == "paid_after_closed"
+    assert (applied.action, applied.changes) == ("updated", plans[0].changes)
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.paid_amount) == ("closed", "unpaid", Decimal("0.00"))
+    assert order.close_reason_data["code"] != "market_closed_on_marketplace"  # still closed by our deadline
+    assert not Payment.objects.filter(order=order).exists()
+    assert reserved("TEE-RED-M") == 0
+    said = OrderEvent.objects.filter(order=order, data__code="market_said").get()
+    assert said.data["said"] == "paid_after_closed"
+    with translation.override(settings.LANGUAGE_CODE):
+        site_sentence = messages.render(said.data)
+    with translation.override("en"):
+        assert "nothing was reopened" in messages.render(said.data)
+        assert "nothing was reopened" in messages.render(plans[0].changes[0])  # the preview's sentence
+    assert (order.flag_color, order.flag_reason) == ("red", site_sentence)
+    # A later record of the same order (shipped on the marketplace) writes no second note.
+    apply(tmall, record("U1", status="shipped", modified_at=AT + timedelta(days=9)))
+    assert OrderEvent.objects.filter(order=order, data__code="market_said").count() == 1
+
+
+def test_a_payment_of_another_amount_than_ours_pays_the_order_and_is_flagged(tmall: Shop) -> None:
+    order = apply(tmall, unpaid()).order
+
+    applied = apply(tmall, record("U1", paid_amount=Decimal("100.00"), modified_at=AT + timedelta(hours=2)))
+
+    assert [change.get("said") for change in applied.changes if change["code"] == "market_change_attention"] == [
+        "paid_other_amount"
+    ]
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.flag_color) == ("pending_review", "paid", "red")
+    assert OrderEvent.objects.filter(order=order, data__code="market_said", data__said="paid_other_amount").exists()
 
 
 def test_an_unknown_sku_and_too_little_stock_are_refused_with_their_lines_and_nothing_written(tmall: Shop) -> None:
@@ -210,16 +326,19 @@ def test_the_plan_writes_nothing_and_foresees_what_applying_does(tmall: Shop) ->
         record("N2", lines=(MarketLine("TEE-RED-M", "T恤", 7, Decimal("59.00"), 9),)),  # 2 + 2 + 7 > 10
         record("OLD1"),
         record("OLD1", status="cancelled", modified_at=AT + timedelta(hours=5)),
-        record("U1", status="unpaid"),
+        unpaid("U1"),  # 2 more: 10 - 2 (OLD1) - 2 (N1) leaves 6
         record("X1", lines=(MarketLine("NOPE", "?", 1, Decimal("1.00"), 12),)),
+        record("C1", status="cancelled"),
     ]
     counts = (Order.objects.count(), OrderEvent.objects.count(), StockLevel.objects.get(sku__code="TEE-RED-M").reserved)
 
     plans = plan_orders(shop=tmall, records=records)
 
-    assert [plan.action for plan in plans] == ["create", "refuse", "unchanged", "update", "skip", "refuse"]
+    assert [plan.action for plan in plans] == ["create", "refuse", "unchanged", "update", "create", "refuse", "skip"]
     assert plans[1].refused.code == "market_not_enough_stock"
     assert plans[3].changes[0]["code"] == "market_change_cancelled"
+    assert plans[4].changes == [{"code": "market_change_created", "status": "unpaid"}]
+    assert plans[6].changes == [{"code": "market_skip_cancelled"}]
     assert plans[5].as_json()["refused"]["line"] == 12
     assert counts == (
         Order.objects.count(),

@@ -134,27 +134,35 @@ def test_the_simulated_marketplace_gives_the_orders_changed_in_the_window_and_sk
 
 
 def test_a_pull_applies_the_new_orders_once_and_moves_the_connection_on(tmall: Shop, directory: Path) -> None:
-    write_orders(directory, market_json("A", minutes=1), market_json("B", minutes=2, status="cancelled"))
+    write_orders(
+        directory,
+        market_json("A", minutes=1),
+        market_json("B", minutes=2, status="cancelled"),
+        market_json("U", minutes=3, status="unpaid", paid_amount="0.00", paid_at=None),
+    )
     now = T0 + timedelta(hours=1)
 
     [pulled] = pull_all(now=now)
 
     assert (pulled.shop, pulled.orders, pulled.outcomes, pulled.changed) == (
         "tmall",
+        3,
+        {"created": 2, "skipped": 1},
         2,
-        {"created": 1, "skipped": 1},
-        1,
     )
     order = Order.objects.get(shop=tmall, external_id="A")
     assert (order.status, order.payment_status) == ("pending_review", "paid")
+    # The unpaid one awaits its payment here too (the buyer may be reminded to pay).
+    unpaid = Order.objects.get(shop=tmall, external_id="U")
+    assert (unpaid.status, unpaid.payment_status, unpaid.pay_deadline is not None) == ("unpaid", "unpaid", True)
     assert MarketplaceOrder.objects.get(order=order).source == "pull"
     assert Connection.objects.get(shop=tmall).pulled_until == now
     # Nothing changed since: the next pull asks for nothing new; pulling the same window
     # again (a worker that died before moving on) changes nothing either.
     assert pull_all(now=now + timedelta(minutes=5))[0].orders == 0
     Connection.objects.filter(shop=tmall).update(pulled_until=None)
-    assert pull_all(now=now + timedelta(minutes=10))[0].outcomes == {"unchanged": 1, "skipped": 1}
-    assert Order.objects.filter(shop=tmall).count() == 1
+    assert pull_all(now=now + timedelta(minutes=10))[0].outcomes == {"unchanged": 2, "skipped": 1}
+    assert Order.objects.filter(shop=tmall).count() == 2
 
 
 def test_an_unreachable_marketplace_pulls_nothing_and_keeps_the_window(tmall: Shop, directory: Path) -> None:

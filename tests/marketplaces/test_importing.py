@@ -90,8 +90,9 @@ ROWS = [
     pdd_row("P1002", "MUG-WHITE", 2),  # line 3
     pdd_row("P1003", "NOPE-9"),  # line 4: an SKU code we do not have
     pdd_row("P1004", **{"用户实付金额(元)": "1e3"}),  # line 5: an amount that does not parse
-    pdd_row("P1005", status="待支付", **{"用户实付金额(元)": "0"}),  # line 6: unpaid, skipped
+    pdd_row("P1005", status="待支付", **{"用户实付金额(元)": "0"}),  # line 6: unpaid, created awaiting payment
     pdd_row("P1006", quantity=3),  # line 7
+    pdd_row("P1007", status="已取消", **{"用户实付金额(元)": "0"}),  # line 8: closed there, skipped
 ]
 
 
@@ -134,31 +135,36 @@ def test_a_small_file_is_previewed_at_once_and_the_preview_writes_no_order(pdd: 
     job = start(pdd, agent)
 
     assert job.status == "previewed"
-    assert (job.layout, job.rows_total, job.orders_total) == ("pinduoduo", 6, 5)
-    assert (job.to_create, job.to_update, job.unchanged, job.skipped, job.refused) == (3, 0, 0, 1, 2)
+    assert (job.layout, job.rows_total, job.orders_total) == ("pinduoduo", 7, 6)
+    assert (job.to_create, job.to_update, job.unchanged, job.skipped, job.refused) == (4, 0, 0, 1, 2)
     assert [(row["line"], row["code"]) for row in job.refused_rows] == [
         (4, "market_unknown_sku"),
         (5, "market_bad_amount"),
     ]
-    assert [entry["action"] for entry in job.plan] == ["create", "create", "refuse", "skip", "create"]
+    assert [entry["action"] for entry in job.plan] == ["create", "create", "refuse", "create", "create", "skip"]
+    assert job.plan[3]["changes"] == [{"code": "market_change_created", "status": "unpaid"}]
+    assert job.plan[5]["changes"] == [{"code": "market_skip_cancelled"}]
     assert snapshot() == before
 
 
 def test_committing_writes_each_order_once_and_the_same_file_again_creates_nothing(pdd: Shop, agent: Any) -> None:
     done = commit_and_run(start(pdd, agent), agent)
 
-    assert (done.status, done.orders_done, done.created, done.updated, done.refused) == ("done", 5, 3, 0, 2)
+    assert (done.status, done.orders_done, done.created, done.updated, done.refused) == ("done", 6, 4, 0, 2)
     orders = Order.objects.filter(shop=pdd).order_by("external_id")
     assert [(o.external_id, o.status, o.payment_status, o.total) for o in orders] == [
         ("P1001", "pending_review", "paid", Decimal("54.00")),
         ("P1002", "pending_review", "paid", Decimal("113.00")),
+        ("P1005", "unpaid", "unpaid", Decimal("54.00")),  # awaiting payment, for the reminders
         ("P1006", "pending_review", "paid", Decimal("172.00")),
     ]
+    assert orders.get(external_id="P1005").pay_deadline is not None
+    assert Payment.objects.filter(order__shop=pdd).count() == 3
     assert all(o.marketplace_record.last_import_id == done.pk for o in orders)
     written = snapshot()
 
     again = start(pdd, agent)
-    assert (again.to_create, again.to_update, again.unchanged, again.skipped, again.refused) == (0, 0, 3, 1, 2)
+    assert (again.to_create, again.to_update, again.unchanged, again.skipped, again.refused) == (0, 0, 4, 1, 2)
     rerun = commit_and_run(again, agent)
 
     assert (rerun.status, rerun.created, rerun.updated) == ("done", 0, 0)
@@ -167,16 +173,23 @@ def test_committing_writes_each_order_once_and_the_same_file_again_creates_nothi
 
 def test_a_later_export_updates_what_changed(pdd: Shop, agent: Any) -> None:
     commit_and_run(start(pdd, agent), agent)
-    later = [pdd_row("P1001", status="已取消", **{"售后状态": "退款成功"}), pdd_row("P1002", "MUG-WHITE", 2)]
+    later = [
+        pdd_row("P1001", status="已取消", **{"售后状态": "退款成功"}),
+        pdd_row("P1002", "MUG-WHITE", 2),
+        pdd_row("P1005"),  # paid since the first export
+    ]
 
     job = start(pdd, agent, later)
-    assert (job.to_update, job.unchanged) == (1, 1)
+    assert (job.to_update, job.unchanged) == (2, 1)
     assert job.plan[0]["changes"][0]["code"] == "market_change_cancelled"
+    assert job.plan[2]["changes"][0] == {"code": "market_change_paid", "amount": "54.00"}
     done = commit_and_run(job, agent)
 
-    assert (done.created, done.updated) == (0, 1)
+    assert (done.created, done.updated) == (0, 2)
     assert Order.objects.get(external_id="P1001").status == "closed"
     assert Order.objects.get(external_id="P1002").status == "pending_review"
+    paid = Order.objects.get(external_id="P1005")
+    assert (paid.status, paid.payment_status, paid.paid_amount) == ("pending_review", "paid", Decimal("54.00"))
 
 
 def test_an_unreadable_file_is_refused_at_once_and_nothing_kept(pdd: Shop, agent: Any) -> None:
@@ -199,7 +212,7 @@ def test_a_large_file_is_checked_by_the_worker(pdd: Shop, agent: Any) -> None:
 
     checked = importing.check_import(job.pk)
 
-    assert (checked.status, checked.to_create, checked.refused) == ("previewed", 3, 2)
+    assert (checked.status, checked.to_create, checked.refused) == ("previewed", 4, 2)
     assert importing.check_import(job.pk).status == "previewed"  # checked once
 
 
@@ -256,9 +269,14 @@ def test_a_job_killed_mid_run_is_taken_up_again_without_duplicates(
     OrderImport.objects.filter(pk=job.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     done = importing.run_import(job.pk)
 
-    assert (done.status, done.orders_done, done.created, done.refused) == ("done", 5, 3, 2)
-    assert sorted(Order.objects.filter(shop=pdd).values_list("external_id", flat=True)) == ["P1001", "P1002", "P1006"]
-    assert Payment.objects.filter(order__shop=pdd).count() == 3
+    assert (done.status, done.orders_done, done.created, done.refused) == ("done", 6, 4, 2)
+    assert sorted(Order.objects.filter(shop=pdd).values_list("external_id", flat=True)) == [
+        "P1001",
+        "P1002",
+        "P1005",
+        "P1006",
+    ]
+    assert Payment.objects.filter(order__shop=pdd).count() == 3  # P1005 is not paid
 
 
 def test_the_refused_rows_read_in_english_and_chinese(pdd: Shop, agent: Any) -> None:

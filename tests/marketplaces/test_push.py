@@ -5,6 +5,7 @@ once, snapshots in any order ending as the newest says, and no body a 500."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from itertools import permutations
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from sellerdesk.marketplaces import push
 from sellerdesk.marketplaces.connectors import signed
 from sellerdesk.marketplaces.models import Connection, MarketplaceOrder, PushedOrderMessage
 from sellerdesk.orders.models import Order
+from sellerdesk.payments.models import Payment
 from sellerdesk.shops.models import Shop
 from tests.api.helpers import default_shop  # noqa: F401  (autouse)
 from tests.marketplaces.connector_helpers import (
@@ -220,6 +222,28 @@ def test_snapshots_in_order_move_the_order_and_an_old_one_resent_is_stale(tmall:
 
     assert receive(push_body("TMC-3", minutes=1)).outcome == "stale"
     assert state() == closed
+
+
+UNPAID = {"status": "unpaid", "paid_amount": "0.00", "paid_at": None}
+
+
+def test_an_unpaid_push_creates_the_order_awaiting_payment_and_the_paid_one_pays_it(tmall: Shop) -> None:
+    assert receive(push_body("TMC-1", minutes=1, **UNPAID)).outcome == "created"
+    assert state() == [("4001", "unpaid", "unpaid", "0.00", "unpaid", "", T0 + timedelta(minutes=1))]
+
+    assert receive(push_body("TMC-2", minutes=2)).outcome == "updated"
+
+    assert state() == [("4001", "pending_review", "paid", "118.00", "paid", "", T0 + timedelta(minutes=2))]
+    # The unpaid snapshot arriving again under a new id (a resend) is older: stale.
+    assert receive(push_body("TMC-3", minutes=1, **UNPAID)).outcome == "stale"
+    assert Payment.objects.filter(order__shop=tmall).count() == 1
+
+
+def test_the_paid_push_before_the_unpaid_one_creates_the_paid_order_and_the_unpaid_is_stale(tmall: Shop) -> None:
+    assert receive(push_body("TMC-2", minutes=2)).outcome == "created"
+    assert receive(push_body("TMC-1", minutes=1, **UNPAID)).outcome == "stale"
+
+    assert state() == [("4001", "pending_review", "paid", "118.00", "paid", "", T0 + timedelta(minutes=2))]
 
 
 SNAPSHOTS: dict[str, dict[str, Any]] = {
