@@ -46,8 +46,9 @@ NOW = TEST_NOW
 ORDERS = 60
 SKUS = 24
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# The paid orders of the Taobao sample the demo imports into the 天猫 shop (demo.marketplaces).
-IMPORTED_ORDERS = 7
+# The orders of the Taobao sample the demo imports into the 天猫 shop (demo.marketplaces):
+# seven paid, one awaiting payment.
+IMPORTED_ORDERS = 8
 
 
 @pytest.fixture(autouse=True)
@@ -402,15 +403,15 @@ def test_demo_without_if_empty_refuses_a_loaded_database(demo: DemoSummary, cred
 def test_the_tmall_shop_imported_its_taobao_export_with_the_two_bad_rows_reported(demo: DemoSummary) -> None:
     first, _again = OrderImport.objects.filter(shop__code="tmall").order_by("created_at", "pk")
 
-    # Previewed, then imported: 12 orders, of which 7 paid created; the unpaid, the closed
-    # and the one shipped elsewhere skipped; the unknown SKU and the bad amount refused.
+    # Previewed, then imported: 12 orders, of which 7 paid and 1 unpaid created; the closed
+    # one and the one shipped elsewhere skipped; the unknown SKU and the bad amount refused.
     assert (first.status, first.layout, first.committed_by.username if first.committed_by else None) == (
         "done",
         "taobao",
         "agent",
     )
-    assert (first.to_create, first.to_update, first.unchanged, first.skipped, first.refused) == (7, 0, 0, 3, 2)
-    assert (first.created, first.updated) == (7, 0)
+    assert (first.to_create, first.to_update, first.unchanged, first.skipped, first.refused) == (8, 0, 0, 2, 2)
+    assert (first.created, first.updated) == (8, 0)
     # The unknown SKU is on the items file's line 9 (the first order has two items).
     assert sorted((row["file"], row["line"], row["external_id"], row["code"]) for row in first.refused_rows) == [
         ("items", 9, "3875012945610000007", "market_unknown_sku"),
@@ -420,7 +421,11 @@ def test_the_tmall_shop_imported_its_taobao_export_with_the_two_bad_rows_reporte
     assert len(first.plan) == 11
     imported = Order.objects.filter(shop__code="tmall", source="marketplace")
     assert imported.count() == IMPORTED_ORDERS
-    assert all(order.payment_status == "paid" and order.paid_amount == order.total for order in imported)
+    paid = imported.exclude(external_id="3875012945610000004")
+    assert all(order.payment_status == "paid" and order.paid_amount == order.total for order in paid)
+    assert list(imported.exclude(pk__in=paid).values_list("external_id", "status")) == [
+        ("3875012945610000004", "unpaid")
+    ]
     # The refund requested on 天猫 held its order (the review's rules may hold others).
     refunding = imported.get(external_id="3875012945610000005")
     assert refunding.status == "on_hold"
@@ -431,13 +436,13 @@ def test_the_same_export_imported_again_duplicates_nothing(demo: DemoSummary) ->
     _first, again = OrderImport.objects.filter(shop__code="tmall").order_by("created_at", "pk")
 
     assert again.status == "done"
-    assert (again.to_create, again.to_update, again.unchanged, again.skipped, again.refused) == (0, 0, 7, 3, 2)
+    assert (again.to_create, again.to_update, again.unchanged, again.skipped, again.refused) == (0, 0, 8, 2, 2)
     assert (again.created, again.updated) == (0, 0)
     ids = list(Order.objects.filter(shop__code="tmall").exclude(external_id="").values_list("external_id", flat=True))
     assert len(ids) == len(set(ids))
     assert MarketplaceOrder.objects.filter(shop__code="tmall").count() == IMPORTED_ORDERS
     references = list(Payment.objects.filter(gateway="tmall").values_list("reference", flat=True))
-    assert len(references) == len(set(references)) == IMPORTED_ORDERS
+    assert len(references) == len(set(references)) == IMPORTED_ORDERS - 1  # one is unpaid
 
 
 def test_the_tmall_shop_has_the_simulated_connector(demo: DemoSummary) -> None:
