@@ -148,7 +148,8 @@ def test_preview_commit_and_the_finished_import(tmall: Shop, sample_catalogue: N
     assert "Preview" in page
     assert f'data-testid="count-create">{found.to_create}<' in page
     assert 'data-testid="count-refused">2<' in page
-    assert found.to_create == 7  # the sample: seven paid orders to take in, two bad rows
+    # The sample: seven paid orders and one awaiting payment to take in, two bad rows.
+    assert found.to_create == 8
     for row in found.refused_rows:
         assert f'data-testid="refused-line">{row["line"]}<' in page
     assert "commit-button" in page and "discard-button" in page
