@@ -612,8 +612,8 @@ def _do(change: Mapping[str, Any], *, order: Order, record: MarketOrder, actor: 
             # (not the language of whoever's request applied the record), so it is the
             # same whoever imported the file.
             with translation.override(settings.LANGUAGE_CODE):
-                reason = str(messages.render(messages.message(EVENT_SAID, said=change.get("said", ""))))
-            order_actions.set_flag(order=order, actor=actor, color="red", reason=reason, at=at)
+                flag_reason = str(messages.render(messages.message(EVENT_SAID, said=change.get("said", ""))))
+            order_actions.set_flag(order=order, actor=actor, color="red", reason=flag_reason, at=at)
             order.refresh_from_db()
         return order
     return order
