@@ -226,6 +226,19 @@ def test_a_payment_after_our_deadline_closed_the_order_reopens_nothing_and_is_fl
     assert OrderEvent.objects.filter(order=order, data__code="market_said").count() == 1
 
 
+def test_the_marketplaces_own_closing_after_our_deadline_closed_the_order_needs_nobody(tmall: Shop) -> None:
+    order = apply(tmall, unpaid()).order
+    assert close_expired_order(order_id=order.pk, now=order.pay_deadline + timedelta(minutes=1))
+
+    applied = apply(tmall, unpaid(status="cancelled", modified_at=AT + timedelta(days=7, hours=1)))
+
+    assert [change["code"] for change in applied.changes] == ["market_change_status"]
+    order.refresh_from_db()
+    assert (order.status, order.flag_color) == ("closed", "")
+    assert not OrderEvent.objects.filter(order=order, data__code="market_said").exists()
+    assert MarketplaceOrder.objects.get(order=order).status == "cancelled"
+
+
 def test_a_payment_of_another_amount_than_ours_pays_the_order_and_is_flagged(tmall: Shop) -> None:
     order = apply(tmall, unpaid()).order
 
