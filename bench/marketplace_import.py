@@ -57,9 +57,10 @@ def options() -> argparse.Namespace:
     # bench/run.py passes --orders N: the orders of the export (rows of its orders file).
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--skus", type=int, default=500, help="SKU codes the orders are spread over")
-    # Both limits together stay under bench/run.py's 30 minutes for one script.
-    parser.add_argument("--check-max-seconds", type=float, default=500.0, help="time limit of the check (preview)")
-    parser.add_argument("--max-seconds", type=float, default=1000.0, help="time limit of the import after commit")
+    # 100,000 orders take about 50 minutes to import on 2 shared cores (docs/performance.md);
+    # bench/run.py gives this script its two limits and 15 minutes more.
+    parser.add_argument("--check-max-seconds", type=float, default=600.0, help="time limit of the check (preview)")
+    parser.add_argument("--max-seconds", type=float, default=3600.0, help="time limit of the import after commit")
     # Internal: the child process of one phase.
     parser.add_argument("--phase", choices=("check", "run"), help=argparse.SUPPRESS)
     parser.add_argument("--import-id", type=int, help=argparse.SUPPRESS)
@@ -214,20 +215,27 @@ def child_phase(phase: str, import_id: int) -> None:
 
 def watched_phase(phase: str, import_id: int, max_seconds: float) -> dict[str, Any]:
     """The phase run in a child process, stopped (by its pid) if it passes `max_seconds`:
-    its own timing when it finished, else the time it had and the progress it committed."""
+    its own timing when it finished, else the time it had and the progress it committed.
+    Its progress goes to stderr every minute."""
     from sellerdesk.marketplaces.models import OrderImport
 
     command = [sys.executable, str(Path(__file__).resolve()), "--phase", phase, "--import-id", str(import_id)]
     started = time.monotonic()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True)
-    try:
-        output, _ = child.communicate(timeout=max_seconds)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
-        job = OrderImport.objects.get(pk=import_id)
-        log(f"{phase}: stopped at its limit of {max_seconds:.0f} s")
-        return {"finished": False, "seconds": time.monotonic() - started, "job": job}
+    logged = started
+    while child.poll() is None:
+        time.sleep(1)
+        now = time.monotonic()
+        if now - started > max_seconds:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait(timeout=30)
+            log(f"{phase}: stopped at its limit of {max_seconds:.0f} s")
+            return {"finished": False, "seconds": now - started, "job": OrderImport.objects.get(pk=import_id)}
+        if now - logged >= 60:
+            logged = now
+            job = OrderImport.objects.get(pk=import_id)
+            log(f"{phase}: {now - started:.0f} s, rows checked {job.rows_checked}, orders written {job.orders_done}")
+    output = child.stdout.read() if child.stdout is not None else ""
     if child.returncode != 0:
         raise RuntimeError(f"the {phase} phase failed ({child.returncode})")
     answer = json.loads(output.strip().splitlines()[-1])
@@ -340,6 +348,10 @@ def main() -> None:
                 "seconds": round(run["seconds"], 2),
                 "orders_done": done_orders,
                 "orders_per_s": round(done_orders / run["seconds"], 1),
+                # Unfinished: how long all the orders would take at the rate measured.
+                "projected_seconds": None
+                if run["finished"]
+                else round(run["seconds"] * options_.orders / max(done_orders, 1)),
                 "rows_per_s": round(done_rows / run["seconds"], 1),
                 "created": job.created,
                 "updated": job.updated,
