@@ -98,7 +98,11 @@ def read_upload(request: HttpRequest) -> tuple[Any, Any]:
                     uploaded.close()  # a temporary file is deleted when closed
         raise FileTooLarge(field=handler.too_large_field, max_bytes=limit)
     # PostgreSQL cannot store a NUL character, and no shop code, layout or file name has one.
-    bad = {key: _("must not contain a NUL character") for key, value in post.items() if "\x00" in key + value}
+    bad = {
+        key: _("must not contain a NUL character")
+        for key, values in post.lists()
+        if "\x00" in key or any("\x00" in str(value) for value in values)
+    }
     for key, uploads in files.lists():
         if any("\x00" in (uploaded.name or "") for uploaded in uploads):
             bad[key] = _("must not contain a NUL character")
