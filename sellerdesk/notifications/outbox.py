@@ -125,22 +125,26 @@ def enqueue(
     attachments: Sequence[Mapping[str, Any]] = (),
     webhook: WebhookEndpoint | None = None,
     transactional: bool | None = None,
+    key_checked: bool = False,
 ) -> OutgoingMessage | None:
     """Write one message to send, in the caller's transaction: queued now, queued for the
     morning (next_attempt_at) or suppressed, as the shop's rules say. One row per `key`,
     ever: called again with a key already written (even by a concurrent transaction) it
     returns that row and writes nothing. None, writing nothing, when there is nobody to
     send to (an empty recipient). The worker is woken when the transaction commits.
-    `transactional` defaults to the kind's (payment reminders are not)."""
+    `transactional` defaults to the kind's (payment reminders are not). `key_checked`:
+    the caller has just looked for `key` in this transaction and found nothing, so it is
+    not looked up again (a twin transaction's row is still met by the INSERT)."""
     if kind not in MessageKind.values:
         raise ValidationFailed({"kind": _("Unknown kind of message: %(kind)s") % {"kind": kind}})
     if channel not in Channel.values:
         raise ValidationFailed({"channel": _("Unknown channel: %(channel)s") % {"channel": channel}})
     if not key or len(key) > 200:
         raise ValidationFailed({"key": _("An idempotency key of 1 to 200 characters is required.")})
-    known = OutgoingMessage.objects.filter(idempotency_key=key).first()
-    if known is not None:
-        return known
+    if not key_checked:
+        known = OutgoingMessage.objects.filter(idempotency_key=key).first()
+        if known is not None:
+            return known
     recipient = recipient.strip()
     if not recipient:
         return None
@@ -261,6 +265,7 @@ def notify(
             order=order,
             language=language,
             at=at,
+            key_checked=True,  # looked up with the other channels' keys above
         )
         if message is not None:
             written.append(message)
