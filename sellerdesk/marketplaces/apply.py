@@ -412,6 +412,8 @@ def apply_market_order(
     actor: User | None,
     at: datetime,
     import_id: int | None = None,
+    sku_facts: Mapping[str, SkuFacts] | None = None,
+    known_absent: bool = False,
 ) -> Applied:
     """Make our order say what `record` says, in one transaction.
 
@@ -427,7 +429,14 @@ def apply_market_order(
     payment after our deadline closed the order) is written on the order's timeline and
     flagged for a person. A refusal (unknown SKU, not enough stock…) is returned, never
     raised, and writes nothing. `source` is a models.Source value (file, push, pull,
-    entry)."""
+    entry).
+
+    For a caller applying many records in one transaction (an import's batch):
+    `sku_facts`, the facts of (at least) the record's SKU codes read in that transaction,
+    spare reading them again; `known_absent` says that, read in that transaction, neither
+    a marketplace record nor an order of the shop has this external id, so they are not
+    looked for again (a concurrent writer that creates it meanwhile is met as a duplicate
+    order and the record is applied again as an update, reading both)."""
     # Alone (a push, a pull), a deadlock with an import writing the same orders is tried
     # again here; inside a caller's transaction (an import's batch) the caller does it.
     own_transaction = not transaction.get_connection().in_atomic_block
@@ -435,7 +444,16 @@ def apply_market_order(
     while True:
         try:
             with transaction.atomic():
-                return _apply(shop=shop, record=record, source=source, actor=actor, at=at, import_id=import_id)
+                return _apply(
+                    shop=shop,
+                    record=record,
+                    source=source,
+                    actor=actor,
+                    at=at,
+                    import_id=import_id,
+                    sku_facts=sku_facts,
+                    known_absent=known_absent and not duplicates,
+                )
         except Conflict as conflict:
             # Another worker (a push, another import) created the same order first: it is
             # ours now, and this record is applied to it as an update.
@@ -449,8 +467,20 @@ def apply_market_order(
 
 
 def _apply(
-    *, shop: Shop, record: MarketOrder, source: str, actor: User | None, at: datetime, import_id: int | None
+    *,
+    shop: Shop,
+    record: MarketOrder,
+    source: str,
+    actor: User | None,
+    at: datetime,
+    import_id: int | None,
+    sku_facts: Mapping[str, SkuFacts] | None = None,
+    known_absent: bool = False,
 ) -> Applied:
+    if known_absent:
+        return _create(
+            shop=shop, record=record, source=source, actor=actor, at=at, import_id=import_id, sku_facts=sku_facts
+        )
     existing = (
         MarketplaceOrder.objects.select_for_update(of=("self",))
         .filter(shop=shop, external_id=record.external_id)
@@ -467,7 +497,9 @@ def _apply(
             .first()
         )
     if order is None:
-        return _create(shop=shop, record=record, source=source, actor=actor, at=at, import_id=import_id)
+        return _create(
+            shop=shop, record=record, source=source, actor=actor, at=at, import_id=import_id, sku_facts=sku_facts
+        )
     known = Known(
         order.pk,
         order.status,
@@ -490,12 +522,19 @@ def _apply(
 
 
 def _create(
-    *, shop: Shop, record: MarketOrder, source: str, actor: User | None, at: datetime, import_id: int | None
+    *,
+    shop: Shop,
+    record: MarketOrder,
+    source: str,
+    actor: User | None,
+    at: datetime,
+    import_id: int | None,
+    sku_facts: Mapping[str, SkuFacts] | None = None,
 ) -> Applied:
     reason = _skip_reason(record)
     if reason is not None:
         return Applied("skipped", None, None, [reason])
-    skus = sku_facts_by_code(sorted({line.sku_code for line in record.lines}))
+    skus = sku_facts if sku_facts is not None else sku_facts_by_code(sorted({line.sku_code for line in record.lines}))
     refused = _check_new(record, skus)
     if refused is not None:
         return Applied("refused", None, refused)
@@ -515,7 +554,8 @@ def _create(
     try:
         with transaction.atomic():
             order = order_actions.place_order(draft=draft, actor=actor)
-            order = Order.objects.select_related("shop").get(pk=order.pk)
+            # The placed order's total is its stored one (to_money'd, nothing paid yet); it
+            # is read back once, after the payment, rather than before and after it.
             if record.status in MARKET_PAID and order.balance_due > ZERO:
                 payment_actions.record_payment(
                     order=order,
@@ -526,7 +566,7 @@ def _create(
                     actor=actor,
                     at=record.paid_at or at,
                 )
-                order.refresh_from_db()
+            order = Order.objects.select_related("shop").get(pk=order.pk)
             if record.seller_memo:
                 order_events.write_event(
                     order,

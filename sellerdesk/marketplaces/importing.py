@@ -31,13 +31,14 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.catalog.queries import sku_facts_by_code
 from sellerdesk.core import messages
 from sellerdesk.core.errors import InvalidTransition, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.tables import Limits, TableError, limits_from_settings, read_table
 from sellerdesk.marketplaces import layouts
-from sellerdesk.marketplaces.apply import ITEM_FIELDS, apply_market_order, plan_orders
+from sellerdesk.marketplaces.apply import ITEM_FIELDS, apply_market_order, known_orders, plan_orders
 from sellerdesk.marketplaces.models import ImportStatus, OrderImport, Source
 from sellerdesk.marketplaces.records import MarketOrder, RefusedRow
 from sellerdesk.shops.models import Shop
@@ -411,6 +412,11 @@ def _write_batch(job: OrderImport, batch: list[MarketOrder], *, lease: datetime)
                 created = updated = 0
                 refused: list[dict[str, object]] = []
                 now = _now()
+                # Read once for the batch, in its transaction (not once per order): the
+                # orders we already have and the SKUs' facts (no order written here
+                # changes them).
+                known = known_orders(shop=job.shop, external_ids=[record.external_id for record in batch])
+                skus = sku_facts_by_code(sorted({line.sku_code for record in batch for line in record.lines}))
                 for record in batch:
                     applied = apply_market_order(
                         shop=job.shop,
@@ -419,6 +425,8 @@ def _write_batch(job: OrderImport, batch: list[MarketOrder], *, lease: datetime)
                         actor=job.committed_by,
                         at=now,
                         import_id=job.pk,
+                        sku_facts=skus,
+                        known_absent=record.external_id not in known,
                     )
                     if applied.action == "created":
                         created += 1
