@@ -349,9 +349,12 @@ def known_orders(*, shop: Shop, external_ids: Sequence[str], lock: bool = False)
             )
         missing = [external_id for external_id in chunk if external_id not in found]
         if missing:
-            orders = Order.objects.filter(shop=shop, external_id__in=missing).values_list(
-                "external_id", "pk", "status", "payment_status", "total", "paid_amount"
-            )
+            placed = Order.objects.filter(shop=shop, external_id__in=missing)
+            if "" not in missing:
+                # Says what the ids imply, so that the partial unique index on (shop,
+                # external_id) answers: SQLite otherwise scans all the shop's orders.
+                placed = placed.exclude(external_id="")
+            orders = placed.values_list("external_id", "pk", "status", "payment_status", "total", "paid_amount")
             for external_id, pk, status, payment, total, paid in orders:
                 found[external_id] = Known(pk, status, payment, to_money(total - paid), None, "", "", None)
     return found
@@ -490,12 +493,15 @@ def _apply(
     if existing is not None:
         order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=existing.order_id)
     else:
-        order = (
+        placed = (
             Order.objects.select_for_update(of=("self",))
             .select_related("shop")
             .filter(shop=shop, external_id=record.external_id)
-            .first()
         )
+        if record.external_id:
+            # As in known_orders: the partial unique index answers, not a scan of the shop.
+            placed = placed.exclude(external_id="")
+        order = placed.first()
     if order is None:
         return _create(
             shop=shop, record=record, source=source, actor=actor, at=at, import_id=import_id, sku_facts=sku_facts
