@@ -217,7 +217,7 @@ def test_a_file_name_with_a_nul_character_is_422(tmall: Shop, owner_client: Clie
 
 
 def test_no_file_is_422(tmall: Shop, owner_client: Client) -> None:
-    response = owner_client.post(IMPORTS, {"shop": "tmall"})
+    response = owner_client.post(IMPORTS, {"shop": "tmall"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     assert response.json()["details"]["fields"] == {"file": "required"}
 
