@@ -6,8 +6,8 @@ that does not parse), dated to the demo's day. It is checked into a preview, com
 and imported into the 天猫 shop, the two bad rows refused with their line numbers; the
 same two files imported a second time change nothing (every order "unchanged"). The
 shop's connector is the simulated marketplace; the agent reviewed the imported orders at
-once, and a few of those approved were shipped this morning, so the day's bulk-ship file (marketplaces.shipfiles)
-has them beside the day's other shipped 天猫 orders.
+once, and a few of those approved were shipped this morning, so the day's bulk-ship file
+(marketplaces.shipfiles) has them beside the day's other shipped 天猫 orders.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def load_demo_marketplaces(
     import job and the orders' actions."""
     shop = Shop.objects.get(code=SHOP)
     files = {name: dated(read_sample(name), now=now) for name in (ORDERS_SAMPLE, ITEMS_SAMPLE)}
-    _stock_the_goods(files, owner=owner, at=now - NEWEST_ORDER_AGO - timedelta(days=30))
+    # Counted the day before: the export's oldest orders are from last night.
+    _stock_the_goods(files, owner=owner, at=now - timedelta(days=1))
 
     first = _import(shop, files, actor=agent, at=now - timedelta(minutes=60))
     again = _import(shop, files, actor=agent, at=now - timedelta(minutes=55))
