@@ -182,3 +182,17 @@ REFUND_WORDS: dict[str, str] = {
     "售后完成": MarketRefund.REFUNDED,
     "已退款": MarketRefund.REFUNDED,
 }
+
+# The column a refusal of applying names (apply's field names: sku_code, quantity,
+# address, lines), as each layout heads it, so a refused row points at a column the
+# seller can find in the file.
+FIELD_COLUMNS: dict[str, dict[str, str]] = {
+    "taobao": {"sku_code": "商家编码", "lines": "商家编码", "quantity": "购买数量", "address": "收货地址"},
+    "jd": {"sku_code": "商家SKU", "lines": "商家SKU", "quantity": "订购数量", "address": "客户地址"},
+    "pinduoduo": {
+        "sku_code": "商家编码-SKU维度",
+        "lines": "商家编码-SKU维度",
+        "quantity": "商品数量(件)",
+        "address": "省",
+    },
+}

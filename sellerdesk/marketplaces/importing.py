@@ -39,6 +39,7 @@ from sellerdesk.core.permissions import require
 from sellerdesk.core.tables import Limits, TableError, limits_from_settings, read_table
 from sellerdesk.marketplaces import layouts
 from sellerdesk.marketplaces.apply import ITEM_FIELDS, apply_market_order, known_orders, plan_orders
+from sellerdesk.marketplaces.columns import FIELD_COLUMNS
 from sellerdesk.marketplaces.models import ImportStatus, OrderImport, Source
 from sellerdesk.marketplaces.records import MarketOrder, RefusedRow
 from sellerdesk.shops.models import Shop
@@ -268,6 +269,7 @@ def _located(job: OrderImport, row: RefusedRow) -> dict[str, object]:
     stored = row.as_json()
     if job.items_file and row.field in ITEM_FIELDS:
         stored["file"] = "items"
+    stored["field"] = FIELD_COLUMNS.get(job.layout, {}).get(row.field, row.field)
     return stored
 
 

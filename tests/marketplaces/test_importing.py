@@ -316,9 +316,9 @@ def test_the_taobao_sample_reports_its_two_bad_rows_and_imports_once(default_sho
     job = upload()
 
     assert (job.status, job.layout) == ("previewed", "taobao")
-    assert sorted((row["file"], row["line"], row["code"]) for row in job.refused_rows) == [
-        ("items", 9, "market_unknown_sku"),  # TS09-RED-M: the items file's line 9
-        ("orders", 9, "market_bad_amount"),
+    assert sorted((row["file"], row["line"], row["code"], row["field"]) for row in job.refused_rows) == [
+        ("items", 9, "market_unknown_sku", "商家编码"),  # TS09-RED-M: the items file's line 9, its column
+        ("orders", 9, "market_bad_amount", "买家实际支付金额"),
     ]
     assert job.refused == 2
     done = commit_and_run(job, agent)
