@@ -29,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.core.tasks import run_periodic_job
+from sellerdesk.core.tasks import wake_job
 from sellerdesk.logistics.models import Shipment, ShipmentDirection, ShipmentStatus
 from sellerdesk.marketplaces.carriers import platform_namer
 from sellerdesk.marketplaces.connectors import connector_for, market_settings
@@ -110,21 +110,9 @@ def record_shipment_notices(*, order: Order, at: datetime) -> list[ShipmentNotic
     return list(ShipmentNotice.objects.filter(order=order).order_by("pk"))
 
 
-_last_wake = 0.0
-
-
 def wake_notice_sender() -> None:
-    """Ask a worker to send due notices now rather than at its next round (at most once a
-    second from this process; the periodic job catches the rest)."""
-    global _last_wake
-    moment = time.monotonic()
-    if moment - _last_wake < 1.0:
-        return
-    _last_wake = moment
-    try:
-        run_periodic_job.enqueue(SEND_JOB)
-    except Exception:  # the periodic job sends it anyway; a wake-up is only a shortcut
-        logger.exception("could not wake the shipment notice sender")
+    """Ask a worker to send due notices now rather than at its next round (core.tasks.wake_job)."""
+    wake_job(SEND_JOB)
 
 
 def _claim(*, now: datetime, size: int) -> list[tuple[ShipmentNotice, datetime]]:

@@ -43,7 +43,7 @@ from sellerdesk.core.audit import record, register_audit_code
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.core.tasks import run_periodic_job
+from sellerdesk.core.tasks import wake_job
 from sellerdesk.customers.models import Customer
 from sellerdesk.notifications import rules, templates
 from sellerdesk.notifications.channels import SendResult, adapter_for
@@ -280,21 +280,11 @@ _json_safe, _preference, _recipient = json_safe, buyer_preference, recipient_of
 
 # The periodic job that sends due messages (notifications.tasks).
 SEND_JOB = "send_messages"
-_last_wake = 0.0
 
 
 def wake_sender() -> None:
-    """Ask a worker to send due messages now rather than at its next round: a task on the
-    queue, at most one a second from this process (the periodic job catches the rest)."""
-    global _last_wake
-    moment = time.monotonic()
-    if moment - _last_wake < 1.0:
-        return
-    _last_wake = moment
-    try:
-        run_periodic_job.enqueue(SEND_JOB)
-    except Exception:  # the periodic job sends it anyway; a wake-up is only a shortcut
-        logger.exception("could not wake the message sender")
+    """Ask a worker to send due messages now rather than at its next round (core.tasks.wake_job)."""
+    wake_job(SEND_JOB)
 
 
 # --- sending -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from sellerdesk.core import messages
+from sellerdesk.core.tasks import forget_wake_ups
 from sellerdesk.logistics.models import Carrier, Shipment
 from sellerdesk.marketplaces import notices
 from sellerdesk.marketplaces.connectors import (
@@ -221,7 +222,7 @@ def test_an_order_of_several_parcels_gets_a_notice_per_parcel(tmall: Shop) -> No
 def test_the_notice_is_sent_after_the_commit_with_no_transaction_open(
     tmall: Shop, directory: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
-    notices._last_wake = 0.0
+    forget_wake_ups()
     with django_capture_on_commit_callbacks(execute=True):
         shipped_order(tmall, "4001", tracking="73100000001")
     # The worker is woken to send it now rather than at its next round.

@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from sellerdesk.core.errors import Conflict, PermissionDenied
 from sellerdesk.core.models import AuditEvent, User
+from sellerdesk.core.tasks import forget_wake_ups
 from sellerdesk.notifications import outbox, rules, templates
 from sellerdesk.notifications.channels import SendResult
 from sellerdesk.notifications.models import (
@@ -207,7 +208,7 @@ def test_a_reminder_is_not_transactional_by_default() -> None:
 
 @pytest.mark.django_db
 def test_the_worker_is_woken_when_the_transaction_commits(django_capture_on_commit_callbacks: Any) -> None:
-    outbox._last_wake = 0.0
+    forget_wake_ups()
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         _enqueue()

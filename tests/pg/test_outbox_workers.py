@@ -31,6 +31,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from sellerdesk.core.tasks import forget_wake_ups
 from sellerdesk.notifications import outbox
 from sellerdesk.notifications.models import PENDING_STATUSES, DeliveryAttempt, OutgoingMessage, WebhookEndpoint
 from tests.pg.test_concurrency import run_together, url_of_the_test_database
@@ -292,7 +293,7 @@ def test_a_message_enqueued_in_a_request_wakes_a_worker_at_once(shop: Any) -> No
             )
 
             # when a message is written in a transaction that commits
-            outbox._last_wake = 0.0
+            forget_wake_ups()
             with transaction.atomic():
                 _enqueue_webhooks(endpoint, 1)
             committed = time.monotonic()
