@@ -563,15 +563,7 @@ def _create(
             # The placed order's total is its stored one (to_money'd, nothing paid yet); it
             # is read back once, after the payment, rather than before and after it.
             if record.status in MARKET_PAID and order.balance_due > ZERO:
-                payment_actions.record_payment(
-                    order=order,
-                    amount=order.balance_due,
-                    method="online",
-                    reference=payment_reference(shop, record.external_id),
-                    gateway=shop.platform,
-                    actor=actor,
-                    at=record.paid_at or at,
-                )
+                _pay(order, shop=shop, record=record, actor=actor, at=at)
             order = Order.objects.select_related("shop").get(pk=order.pk)
             if record.seller_memo:
                 order_events.write_event(
@@ -618,19 +610,25 @@ def payment_reference(shop: Shop, external_id: str) -> str:
     return f"{shop.platform}:{external_id}"
 
 
+def _pay(order: Order, *, shop: Shop, record: MarketOrder, actor: User | None, at: datetime) -> None:
+    """Record what the order still owes as paid on the marketplace, under the one
+    reference of its marketplace order (payments refuses it a second time)."""
+    payment_actions.record_payment(
+        order=order,
+        amount=order.balance_due,
+        method="online",
+        reference=payment_reference(shop, record.external_id),
+        gateway=shop.platform,
+        actor=actor,
+        at=record.paid_at or at,
+    )
+
+
 def _do(change: Mapping[str, Any], *, order: Order, record: MarketOrder, actor: User | None, at: datetime) -> Order:
     """Carry out one planned change through the owning app's action."""
     code = change["code"]
     if code == CHANGE_PAID:
-        payment_actions.record_payment(
-            order=order,
-            amount=order.balance_due,
-            method="online",
-            reference=payment_reference(order.shop, record.external_id),
-            gateway=order.shop.platform,
-            actor=actor,
-            at=record.paid_at or at,
-        )
+        _pay(order, shop=order.shop, record=record, actor=actor, at=at)
         return Order.objects.select_related("shop").get(pk=order.pk)
     if code == CHANGE_CANCELLED:
         # Money the buyer paid was refunded by the marketplace: the refund payments
