@@ -86,7 +86,9 @@ def test_the_top_bar_at_1400_px_in_chinese_and_at_390_px(live_server: Any, brows
     nav.locator("summary").click()
     nav.get_by_role("link", name="库存", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/stock/")
+    page.wait_for_load_state("load")  # the stock page's own filter form is set up by then
     page.locator("#topbar-q").fill("6789")
     page.locator("#topbar-q").press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/search/?q=6789")
     expect(page.get_by_role("link", name=orders["first"].number)).to_be_visible()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390

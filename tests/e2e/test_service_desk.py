@@ -221,7 +221,9 @@ def test_buyer_and_agent_chat_live_with_a_quick_reply_and_a_forbidden_phrase(
     expect(buyer.locator("#chat-thread")).to_contain_text(alternative)
     expect(agent.get_by_test_id("message").filter(has_text=alternative)).to_be_visible()
 
-    # The help overlay lists the keys.
+    # The help overlay lists the keys (once the sent reply's answer has emptied the
+    # composer: a late answer would put the focus back into it).
+    expect(agent.get_by_test_id("reply-box")).to_have_value("")
     agent.evaluate("document.activeElement && document.activeElement.blur()")
     agent.keyboard.press("?")
     expect(agent.locator("[data-help]")).to_be_visible()
