@@ -58,17 +58,25 @@ def scoped_key(request: HttpRequest) -> str | None:
     return f"api-{user.pk}-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
 
 
-def idempotent(request: HttpRequest, produce: Callable[[], Answer], *, in_transaction: bool = True) -> Status[Any]:
+def idempotent(
+    request: HttpRequest,
+    produce: Callable[[], Answer],
+    *,
+    in_transaction: bool = True,
+    fingerprint: str | None = None,
+) -> Status[Any]:
     """Run `produce` (which answers (status, body)) once per Idempotency-Key: in one
     transaction with the stored answer, or with `in_transaction=False` on its own (it
-    must then be idempotent for `scoped_key` itself)."""
+    must then be idempotent for `scoped_key` itself). `fingerprint` tells two requests
+    apart where the raw body cannot (a multipart upload read through upload handlers
+    keeps no body): by default the method, path and body."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return Status(*produce())
     if len(key) > 255:
         raise ValidationFailed({"Idempotency-Key": _("at most 255 characters")})
     user = request.auth  # type: ignore[attr-defined]
-    fingerprint = _fingerprint(request)
+    fingerprint = fingerprint or _fingerprint(request)
     record = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if record is not None:
         return Status(*_replay(record, fingerprint))

@@ -11,8 +11,6 @@ import json
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -20,8 +18,8 @@ from ninja import Query, Router, Status
 
 from sellerdesk.core import messages
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
-from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
-from sellerdesk.core.models import IdempotencyRecord
+from sellerdesk.core.errors import NotFound, ValidationFailed
+from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.permissions import require
 from sellerdesk.marketplaces import importing, presenting, shipfiles
 from sellerdesk.marketplaces.models import ImportStatus, Layout, OrderImport
@@ -174,7 +172,7 @@ def upload_import(request: HttpRequest) -> Status[Any]:
         raise ValidationFailed(bad)
     assert shop is not None and orders_file is not None
 
-    def produce() -> dict[str, Any]:
+    def produce() -> tuple[int, dict[str, Any]]:
         started = importing.start_import(
             shop=shop,
             orders_file=orders_file,
@@ -182,38 +180,15 @@ def upload_import(request: HttpRequest) -> Status[Any]:
             layout=None if layout in DETECT else layout,
             actor=actor,
         )
-        return import_out(started)
+        return 201, import_out(started)
 
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        return Status(201, produce())
-    if len(key) > 255:
-        raise ValidationFailed({"Idempotency-Key": _("at most 255 characters")})
-    # core.idempotency fingerprints the raw body, which a multipart upload read through
-    # the upload handlers no longer has: here the fields and the files' bytes are.
+    # The raw body a multipart upload was read from is gone (upload handlers): the
+    # request is told apart by its fields and the files' bytes. The check may run in
+    # this request and commits its own steps, so it is not run inside the key's
+    # transaction; two uploads racing with one key may each leave a preview (a preview
+    # writes no order), and both get the first one's answer.
     fingerprint = _upload_fingerprint(request, {"shop": shop_code, "layout": layout}, [orders_file, items_file])
-    record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
-    if record is None:
-        body = json.loads(json.dumps(produce(), cls=DjangoJSONEncoder))
-        try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(
-                    user=actor, key=key, fingerprint=fingerprint, status_code=201, response_body=body
-                )
-            return Status(201, body)
-        except IntegrityError:
-            # A retry raced this one: both previews exist (a preview writes no order);
-            # the answer is the first one's.
-            record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
-            if record is None:
-                raise
-    if record.fingerprint != fingerprint:
-        raise Conflict(
-            "idempotency_key_reused",
-            _("This Idempotency-Key was used for a different request."),
-            details={"idempotency_key": key},
-        )
-    return Status(record.status_code, record.response_body)
+    return idempotent(request, produce, in_transaction=False, fingerprint=fingerprint)
 
 
 @router.get("/marketplace-imports", response={200: ImportPage, **ERROR_RESPONSES})
