@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Q
 
 from sellerdesk.catalog.models import Sku
 
@@ -68,3 +69,14 @@ def sku_facts_by_code(codes: Sequence[str]) -> dict[str, SkuFacts]:
             bool(is_dropship),
         )
     return facts
+
+
+def sku_by_scan(code: str, *, any_case: bool = False) -> Sku | None:
+    """The SKU a scanned barcode or a typed code names: its code exactly, else its
+    barcode; with `any_case`, else its code in other letter case (a code typed in lower
+    case). None when nothing matches."""
+    found = list(Sku.objects.filter(Q(code=code) | Q(barcode=code)).order_by("pk")[:2])
+    exact = next((sku for sku in found if sku.code == code), None)
+    if exact is not None or found:
+        return exact or found[0]
+    return Sku.objects.filter(code__iexact=code).order_by("pk").first() if any_case else None

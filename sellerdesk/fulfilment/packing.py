@@ -21,11 +21,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.catalog.queries import sku_by_scan
 from sellerdesk.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -183,11 +183,6 @@ def packing_check(*, order: Order, actor: User | None) -> PackCheck:
     return check_of(packable_entry(order, lock=False))
 
 
-def find_sku(code: str) -> Sku | None:
-    """A scanned code: a SKU's barcode, or its code typed in."""
-    return Sku.objects.filter(Q(barcode=code) | Q(code=code)).order_by("pk").first()
-
-
 def _wrong_item(sku: Sku, check: PackCheck) -> ScanRefused:
     expected = Sku.objects.filter(pk__in=[line.sku_id for line in check.lines])
     sibling = next(
@@ -238,7 +233,7 @@ def scan_item(*, order: Order, code: str, actor: User | None, at: datetime | Non
     with transaction.atomic():
         entry = packable_entry(order, lock=True)
         check = check_of(entry)
-        sku = find_sku(code)
+        sku = sku_by_scan(code)
         if sku is None:
             raise ScanRefused(
                 "unknown_barcode",

@@ -21,15 +21,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sellerdesk.catalog.models import PriceListItem, Sku
+from sellerdesk.catalog.models import PriceListItem
 from sellerdesk.catalog.pricing.queries import PriceRequest, expected_unit_prices
-from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
+from sellerdesk.catalog.queries import SkuFacts, sku_by_scan, sku_facts_by_code
 from sellerdesk.core.errors import DomainError, InsufficientStock, ValidationFailed
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import has_permission
@@ -298,7 +298,7 @@ def entry_lines(request: HttpRequest) -> HttpResponse:
         if int(remove) < len(lines):
             del lines[int(remove)]
     if scanned:
-        sku = find_sku(scanned)
+        sku = sku_by_scan(scanned, any_case=True)
         if sku is None:
             scan_error = _("No SKU has the code or barcode %(code)s.") % {"code": scanned}
         elif not sku.is_active:
@@ -319,16 +319,6 @@ def entry_lines(request: HttpRequest) -> HttpResponse:
         scan=scanned if scan_error else "",
     )
     return render(request, "orders/partials/entry_lines.html", context, status=422 if scan_error else 200)
-
-
-def find_sku(code: str) -> Sku | None:
-    """The SKU a typed code or a scanned barcode names: its code exactly, else its barcode,
-    else its code in other letter case (a code typed in lower case)."""
-    found = list(Sku.objects.filter(Q(code=code) | Q(barcode=code)).order_by("pk")[:2])
-    exact = next((sku for sku in found if sku.code == code), None)
-    if exact is not None or found:
-        return exact or found[0]
-    return Sku.objects.filter(code__iexact=code).order_by("pk").first()
 
 
 def _lines_context(
