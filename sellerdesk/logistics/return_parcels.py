@@ -19,7 +19,6 @@ import re
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,24 +29,10 @@ from sellerdesk.inventory.models import Warehouse
 from sellerdesk.logistics.booking import new_idempotency_key, receiver_of
 from sellerdesk.logistics.carriers.base import Party, ShipmentRequest
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentDirection, ShipmentStatus
-from sellerdesk.logistics.shipped_elsewhere import CARRIER_ALIASES, register_tracking
+from sellerdesk.logistics.shipped_elsewhere import carrier_named, register_tracking
 from sellerdesk.orders.models import Order
 
 TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{3,63}$")
-
-
-def carrier_named(name: str) -> Carrier | None:
-    """The carrier a person names: its code, a usual short name ("顺丰") or its full name."""
-    name = (name or "").strip()
-    if not name:
-        return None
-    code = CARRIER_ALIASES.get(name, name)
-    found = list(Carrier.objects.filter(Q(code=code) | Q(code__iexact=name) | Q(name=name)).order_by("pk"))
-    return (
-        next((carrier for carrier in found if carrier.code == code), None)
-        or next((carrier for carrier in found if carrier.code.casefold() == name.casefold()), None)
-        or next((carrier for carrier in found if carrier.name == name), None)
-    )
 
 
 def warehouse_party(warehouse: Warehouse, fallback_name: str) -> Party:
@@ -163,4 +148,4 @@ def request_return_pickup(
     )
 
 
-__all__ = ["carrier_named", "request_return_pickup", "request_return_tracking"]
+__all__ = ["request_return_pickup", "request_return_tracking"]

@@ -25,6 +25,7 @@ loader, which builds its whole shop in one transaction on purpose.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -66,20 +67,35 @@ CARRIER_ALIASES = {
 }
 
 
-def carrier_of_order(order: Order) -> Carrier | None:
-    """The Carrier an order names (by code, or by name as shipped elsewhere: "中通快递")."""
-    name = order.carrier.strip()
+def pick_carrier(candidates: Iterable[Carrier], named: str) -> Carrier | None:
+    """Of `candidates`, the carrier `named` names, in this order of preference: by code, by
+    code in any letter case (a usual short name such as "中通" read as its code first), by
+    its full name ("中通快递"). None when none fits."""
+    name = named.strip()
     if not name:
         return None
     code = CARRIER_ALIASES.get(name, name)
-    # One query for the three ways an order names its carrier, then the first that fits, in
-    # that order of preference (shipping an order asks this every time).
-    found = list(Carrier.objects.filter(Q(code=code) | Q(code__iexact=name) | Q(name=name)).order_by("pk"))
+    found = list(candidates)
     return (
         next((carrier for carrier in found if carrier.code == code), None)
-        or next((carrier for carrier in found if carrier.code.casefold() == name.casefold()), None)
+        or next((carrier for carrier in found if carrier.code.casefold() == code.casefold()), None)
         or next((carrier for carrier in found if carrier.name == name), None)
     )
+
+
+def carrier_named(named: str) -> Carrier | None:
+    """The carrier a person or an order names: its code, a usual short name ("顺丰") or its
+    full name. One query for the three ways (shipping an order asks this every time)."""
+    name = (named or "").strip()
+    if not name:
+        return None
+    code = CARRIER_ALIASES.get(name, name)
+    return pick_carrier(Carrier.objects.filter(Q(code=code) | Q(code__iexact=code) | Q(name=name)).order_by("pk"), name)
+
+
+def carrier_of_order(order: Order) -> Carrier | None:
+    """The Carrier an order names (by code, or by name as shipped elsewhere: "中通快递")."""
+    return carrier_named(order.carrier)
 
 
 def request_tracking(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sellerdesk.logistics.models import Carrier
-from sellerdesk.logistics.shipped_elsewhere import CARRIER_ALIASES
+from sellerdesk.logistics.shipped_elsewhere import pick_carrier
 from sellerdesk.marketplaces.models import PlatformCarrier
 from sellerdesk.shops.models import Platform
 
@@ -59,20 +59,6 @@ DEFAULT_CODES: dict[str, dict[str, str]] = {
 }
 
 
-def _find(carriers: list[Carrier], named: str) -> Carrier | None:
-    """The carrier an order's `carrier` field names: by code, by an alias of its short
-    name, case-insensitively by code, by its name (the rules of logistics.shipped_elsewhere)."""
-    name = named.strip()
-    if not name:
-        return None
-    code = CARRIER_ALIASES.get(name, name)
-    return (
-        next((carrier for carrier in carriers if carrier.code == code), None)
-        or next((carrier for carrier in carriers if carrier.code.casefold() == code.casefold()), None)
-        or next((carrier for carrier in carriers if carrier.name == name), None)
-    )
-
-
 def platform_namer(*, platform: str) -> Callable[[str], str]:
     """A function from what an order's `carrier` says to the platform's name of that
     carrier. Reads the carriers and the platform's overrides once (two queries), so a file
@@ -84,7 +70,7 @@ def platform_namer(*, platform: str) -> Callable[[str], str]:
 
     def name(order_carrier: str) -> str:
         if order_carrier not in found:
-            carrier = _find(carriers, order_carrier)
+            carrier = pick_carrier(carriers, order_carrier)
             if carrier is None:
                 found[order_carrier] = order_carrier.strip()
             else:

@@ -185,3 +185,16 @@ def test_the_demo_loader_tracks_at_once_inside_its_transaction(
     # the commit's own request finds the parcel tracked and asks nothing more
     assert len(calls) == 1
     assert_tracked(shipment)
+
+
+def test_a_carrier_is_picked_by_code_by_its_short_name_in_any_case_and_by_its_full_name() -> None:
+    from sellerdesk.logistics.models import Carrier as CarrierRow
+    from sellerdesk.logistics.shipped_elsewhere import pick_carrier
+
+    zto, sf = CarrierRow(code="zto", name="中通快递"), CarrierRow(code="SF", name="顺丰速运")
+    carriers = [zto, sf]
+
+    assert [pick_carrier(carriers, named) for named in ("zto", "ZTO", "中通", "中通快递", " SF ", "sf", "顺丰")] == [
+        zto, zto, zto, zto, sf, sf, sf,
+    ]  # fmt: skip
+    assert (pick_carrier(carriers, "圆通"), pick_carrier(carriers, "")) == (None, None)
