@@ -308,3 +308,26 @@ def test_a_scan_the_carrier_described_in_no_words_reads_in_the_readers_language(
         assert messages.render(detail) == "杭州市: 丢失"
     with translation.override("en"):
         assert messages.render(detail) == "杭州市: Lost"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_desk_preselects_no_outcome_that_costs_money(agent: Any, language: str) -> None:
+    """Issue 17 D: every card used to offer 补发 (reship) preselected; an outcome that costs
+    money is never preselected — the agent picks one, and a resolve without one is refused."""
+    import re
+
+    found = lost_parcel()
+    client = Client()
+    client.force_login(agent)
+
+    page = client.get("/logistics/exceptions/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    select = re.search(r'<select name="outcome"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None and "required" in select.group(0)
+    options = re.findall(r"<option([^>]*)>", select.group(1))
+    assert options[0] == ' value="" selected disabled'
+    assert [attrs for attrs in options[1:] if "selected" in attrs] == []
+
+    before = desk()
+    client.post(f"/logistics/exceptions/{found.pk}/resolve/", {"outcome": "", "note": ""})
+    assert desk() == before
