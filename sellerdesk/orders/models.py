@@ -268,6 +268,8 @@ class OrderEventType(models.TextChoices):
     PACKING_CHECKED = "packing_checked", _("Packing check passed")
     PACKED = "packed", _("Packed and labelled")
     PAYMENT_REMINDED = "payment_reminded", _("Reminded to pay")
+    REFUSED = "refused", _("Parcel refused or returned")
+    RESTOCKED = "restocked", _("Returned goods back in stock")
 
 
 class OrderEvent(models.Model):

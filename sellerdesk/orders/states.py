@@ -29,6 +29,8 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     COMPLETED = "completed", _("Completed")
     CLOSED = "closed", _("Closed")
+    # The buyer refused the parcel (拒收) or it came back undelivered: an end, never a sale.
+    REFUSED = "refused", _("Refused")
 
 
 class PaymentStatus(models.TextChoices):
@@ -62,6 +64,8 @@ class OrderAction(StrEnum):
     # allocation.shortages: the buyer of a stockout order agreed to a backorder; the order
     # is approved again so that it may be split into the part there now and the part short.
     BACKORDER = "backorder"
+    # logistics: the carrier reports the parcel refused by the buyer or coming back.
+    REFUSE = "refuse"
 
 
 S, A = OrderStatus, OrderAction
@@ -101,6 +105,10 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     # A buyer may confirm receipt before the carrier reports delivery, as on Taobao.
     (S.SHIPPED, A.CONFIRM_RECEIPT): S.COMPLETED,
     (S.DELIVERED, A.CONFIRM_RECEIPT): S.COMPLETED,
+    # The parcel was refused (拒收, e.g. cash on delivery) or came back, before or after a
+    # delivery scan: the order ends as refused, never confirmed received (logistics.returns).
+    (S.SHIPPED, A.REFUSE): S.REFUSED,
+    (S.DELIVERED, A.REFUSE): S.REFUSED,
     # Merging, splitting and unmerging (orders.merging), only before the warehouse has the order.
     (S.UNPAID, A.MERGE): S.CLOSED,
     (S.PENDING_REVIEW, A.MERGE): S.CLOSED,
@@ -116,7 +124,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.APPROVED, A.UNMERGE): S.CLOSED,
 }
 
-# Statuses the order may still leave: every status with a move (not completed, not closed).
+# Statuses the order may still leave: every status with a move (not completed, closed or refused).
 OPEN_STATUSES = frozenset(status for (status, _action) in TRANSITIONS)
 
 
@@ -147,7 +155,7 @@ def resumed_status(current: str, *, before_merge: str) -> OrderStatus:
 
 
 # Moves only the allocator and the warehouse screens make, never offered as order buttons.
-SYSTEM_ACTIONS = frozenset({A.ALLOCATE, A.SHORT, A.PICK, A.PACK, A.BACKORDER})
+SYSTEM_ACTIONS = frozenset({A.ALLOCATE, A.SHORT, A.PICK, A.PACK, A.BACKORDER, A.REFUSE})
 # Moves of the merge and split screens, not buttons of the order page either.
 MERGING_ACTIONS = frozenset({A.MERGE, A.SPLIT, A.UNMERGE, A.RESUME})
 
@@ -180,7 +188,7 @@ def reachable_from(start: OrderStatus, *, without: frozenset[OrderAction] = froz
 
 
 # Moves that end an order's life without it being fulfilled.
-CLOSING_ACTIONS = frozenset({A.CANCEL, A.EXPIRE, A.MERGE, A.SPLIT, A.UNMERGE})
+CLOSING_ACTIONS = frozenset({A.CANCEL, A.EXPIRE, A.MERGE, A.SPLIT, A.UNMERGE, A.REFUSE})
 # Money may be recorded for an order awaiting payment; for a cash-on-delivery order, in any
 # status it passes through while it lives (the carrier's cash is recorded when it comes in).
 PAYABLE_STATUSES = statuses_allowing(A.PAY)
