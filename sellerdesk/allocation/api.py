@@ -72,7 +72,7 @@ class StockoutFiltersIn(Strict):
     open: bool | None = True
 
 
-class ResolveIn(Strict):
+class StockoutResolveIn(Strict):
     option: Literal["transfer", "backorder", "drop", "delay", "cancel"]
     buyer_answer: str = Field(max_length=500)
     promised_date: date | None = None
@@ -203,7 +203,7 @@ def apply_plan(request: HttpRequest, payload: PlanIn) -> Any:
 
 
 @router.post("/stockouts/{order_number}/resolve", response={200: ResolveOut, **ERROR_RESPONSES})
-def resolve(request: HttpRequest, order_number: str, payload: ResolveIn) -> Any:
+def resolve(request: HttpRequest, order_number: str, payload: StockoutResolveIn) -> Any:
     actor = actor_of(request)
     result = shortages.resolve_stockout(
         order=order_queries.get_order(number=order_number, actor=actor),

@@ -76,13 +76,13 @@ class LineValueOut(BaseModel):
     previous: Decimal | None
 
 
-class LineOut(BaseModel):
+class DashboardLineOut(BaseModel):
     key: str
     name: str
     values: dict[str, LineValueOut]
 
 
-class ReasonOut(BaseModel):
+class DashboardReasonOut(BaseModel):
     code: str
     name: str
     count: int
@@ -98,9 +98,9 @@ class DashboardOut(BaseModel):
     agent: str | None
     as_of: datetime | None
     metrics: list[SeriesOut]
-    by_shop: list[LineOut]
-    by_agent: list[LineOut]
-    reasons: list[ReasonOut]
+    by_shop: list[DashboardLineOut]
+    by_agent: list[DashboardLineOut]
+    reasons: list[DashboardReasonOut]
 
 
 def _line_out(line: Line) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from sellerdesk.customers.timeline import timeline_entries
 router = Router(tags=["customers"])
 
 
-class AddressOut(BaseModel):
+class CustomerAddressOut(BaseModel):
     id: int
     label: str
     name: str
@@ -37,7 +37,7 @@ class AddressOut(BaseModel):
     is_default: bool
 
 
-class AddressIn(BaseModel):
+class CustomerAddressIn(BaseModel):
     """An address; customers.book checks it and names every bad field."""
 
     model_config = ConfigDict(extra="forbid")
@@ -56,7 +56,7 @@ class TagIn(BaseModel):
     name: str = Field(max_length=100)
 
 
-class NoteOut(BaseModel):
+class CustomerNoteOut(BaseModel):
     id: int
     text: str
     pinned: bool
@@ -64,7 +64,7 @@ class NoteOut(BaseModel):
     at: datetime
 
 
-class NoteIn(BaseModel):
+class CustomerNoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(max_length=2000)
     pinned: StrictBool = False
@@ -108,7 +108,7 @@ class CaseRowOut(BaseModel):
     refunded_amount: Money
 
 
-class EventOut(BaseModel):
+class CustomerEventOut(BaseModel):
     at: datetime
     type: str
     title: str
@@ -129,9 +129,9 @@ class ProfileOut(BaseModel):
     who may not see them. `timeline`: newest first, in the request's language."""
 
     customer: CustomerOut
-    addresses: list[AddressOut]
+    addresses: list[CustomerAddressOut]
     tags: list[str]
-    notes: list[NoteOut]
+    notes: list[CustomerNoteOut]
     groups: list[str]
     history: HistoryOut
     recent_orders: list[OrderRowOut]
@@ -139,12 +139,14 @@ class ProfileOut(BaseModel):
     conversation_count: int
     cases: list[CaseRowOut] | None
     case_count: int
-    timeline: list[EventOut]
+    timeline: list[CustomerEventOut]
     same_buyer: list[OtherShopOut]
 
 
 def address_out(address: CustomerAddress) -> dict[str, Any]:
-    return {name: getattr(address, name) for name in AddressOut.model_fields if name != "id"} | {"id": address.pk}
+    return {name: getattr(address, name) for name in CustomerAddressOut.model_fields if name != "id"} | {
+        "id": address.pk
+    }
 
 
 def note_out(note: CustomerNote) -> dict[str, Any]:
@@ -231,14 +233,14 @@ def get_profile(request: HttpRequest, customer_id: int) -> Any:
 # --- the address book ----------------------------------------------------------------------
 
 
-@router.get("/customers/{customer_id}/addresses", response={200: list[AddressOut], **ERROR_RESPONSES})
+@router.get("/customers/{customer_id}/addresses", response={200: list[CustomerAddressOut], **ERROR_RESPONSES})
 def list_addresses(request: HttpRequest, customer_id: int) -> Any:
     customer = _customer(request, customer_id)
     return [address_out(address) for address in customer.addresses.order_by("-is_default", "pk")]
 
 
-@router.post("/customers/{customer_id}/addresses", response={201: AddressOut, **ERROR_RESPONSES})
-def add_address(request: HttpRequest, customer_id: int, payload: AddressIn) -> Status[Any]:
+@router.post("/customers/{customer_id}/addresses", response={201: CustomerAddressOut, **ERROR_RESPONSES})
+def add_address(request: HttpRequest, customer_id: int, payload: CustomerAddressIn) -> Status[Any]:
     customer = _customer(request, customer_id)
 
     def produce() -> tuple[int, Any]:
@@ -250,8 +252,8 @@ def add_address(request: HttpRequest, customer_id: int, payload: AddressIn) -> S
     return idempotent(request, produce)
 
 
-@router.put("/customers/{customer_id}/addresses/{address_id}", response={200: AddressOut, **ERROR_RESPONSES})
-def change_address(request: HttpRequest, customer_id: int, address_id: int, payload: AddressIn) -> Any:
+@router.put("/customers/{customer_id}/addresses/{address_id}", response={200: CustomerAddressOut, **ERROR_RESPONSES})
+def change_address(request: HttpRequest, customer_id: int, address_id: int, payload: CustomerAddressIn) -> Any:
     address = _address(_customer(request, customer_id), address_id)
     changed = book.change_address(
         address=address, actor=actor_of(request), values=book.AddressInput(**payload.model_dump())
@@ -259,7 +261,9 @@ def change_address(request: HttpRequest, customer_id: int, address_id: int, payl
     return address_out(changed)
 
 
-@router.post("/customers/{customer_id}/addresses/{address_id}/default", response={200: AddressOut, **ERROR_RESPONSES})
+@router.post(
+    "/customers/{customer_id}/addresses/{address_id}/default", response={200: CustomerAddressOut, **ERROR_RESPONSES}
+)
 def make_default_address(request: HttpRequest, customer_id: int, address_id: int) -> Any:
     address = _address(_customer(request, customer_id), address_id)
     return address_out(book.make_default_address(address=address, actor=actor_of(request)))
@@ -298,14 +302,14 @@ def untag_customer(request: HttpRequest, customer_id: int, name: str) -> Any:
     return list(customer.tags.order_by("name").values_list("name", flat=True))
 
 
-@router.get("/customers/{customer_id}/notes", response={200: list[NoteOut], **ERROR_RESPONSES})
+@router.get("/customers/{customer_id}/notes", response={200: list[CustomerNoteOut], **ERROR_RESPONSES})
 def list_notes(request: HttpRequest, customer_id: int) -> Any:
     customer = _customer(request, customer_id)
     return [note_out(note) for note in CustomerNote.objects.filter(customer=customer).select_related("author")]
 
 
-@router.post("/customers/{customer_id}/notes", response={201: NoteOut, **ERROR_RESPONSES})
-def add_note(request: HttpRequest, customer_id: int, payload: NoteIn) -> Status[Any]:
+@router.post("/customers/{customer_id}/notes", response={201: CustomerNoteOut, **ERROR_RESPONSES})
+def add_note(request: HttpRequest, customer_id: int, payload: CustomerNoteIn) -> Status[Any]:
     customer = _customer(request, customer_id)
     actor = actor_of(request)
 

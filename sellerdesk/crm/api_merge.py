@@ -26,7 +26,7 @@ from sellerdesk.shops.models import Shop
 router = Router(tags=["customers"])
 
 
-class MergeIn(BaseModel):
+class CustomerMergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     keep: StrictInt
     duplicates: list[StrictInt] = Field(min_length=1, max_length=merging.MAX_DUPLICATES)
@@ -79,7 +79,7 @@ class SameBuyerAnswer(BaseModel):
     totals: SameBuyerTotalsOut
 
 
-class LevelIn(BaseModel):
+class CustomerLevelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     level: str | None = Field(max_length=40)
     reason: str = Field(min_length=1, max_length=tiers.MAX_REASON_LENGTH)
@@ -139,7 +139,7 @@ def _customers_named(ids: list[int], field: str) -> list[Customer]:
 
 
 @router.post("/customers/merge", response={200: MergeResultOut, **ERROR_RESPONSES})
-def merge(request: HttpRequest, payload: MergeIn) -> Any:
+def merge(request: HttpRequest, payload: CustomerMergeIn) -> Any:
     """Merge the duplicates into the customer kept (one shop); audited; idempotent with an
     Idempotency-Key."""
     actor = actor_of(request)
@@ -189,7 +189,7 @@ def same_buyer(request: HttpRequest, customer_id: int) -> Any:
 
 
 @router.post("/customers/{int:customer_id}/level", response={200: CustomerDetailOut, **ERROR_RESPONSES})
-def set_level(request: HttpRequest, customer_id: int, payload: LevelIn) -> Any:
+def set_level(request: HttpRequest, customer_id: int, payload: CustomerLevelIn) -> Any:
     """Give the customer a level by hand (null: none) with the reason; `lock` (default)
     keeps the automatic tiers from moving it."""
     actor = actor_of(request)

@@ -65,7 +65,7 @@ class RulesIn(BaseModel):
     rules: dict[str, Any] = Field(default_factory=dict)
 
 
-class CountOut(BaseModel):
+class SegmentCountOut(BaseModel):
     count: int
 
 
@@ -123,7 +123,7 @@ class ImportRowOut(BaseModel):
     result: Literal["created", "updated", "unchanged"]
 
 
-class ImportOut(BaseModel):
+class CustomerImportOut(BaseModel):
     file: str
     committed: bool
     created: int
@@ -221,7 +221,7 @@ def create_segment(request: HttpRequest, payload: SegmentIn) -> Status[Any]:
     return Status(201, _with_count(segment, actor))
 
 
-@router.post("/segments/count", response={200: CountOut, **ERROR_RESPONSES})
+@router.post("/segments/count", response={200: SegmentCountOut, **ERROR_RESPONSES})
 def count_rules(request: HttpRequest, payload: RulesIn) -> Any:
     """How many customers these rules select now, without saving them (the form's live count)."""
     rules = segments.parse_rules(payload.rules)
@@ -270,7 +270,7 @@ def segment_members(request: HttpRequest, segment_id: int, page: int = 1) -> Any
     return _page(segments.segment_customers(segment=segment, actor=actor), page)
 
 
-@router.get("/segments/{segment_id}/count", response={200: CountOut, **ERROR_RESPONSES})
+@router.get("/segments/{segment_id}/count", response={200: SegmentCountOut, **ERROR_RESPONSES})
 def segment_count(request: HttpRequest, segment_id: int) -> Any:
     actor = actor_of(request)
     segment = segments.get_segment(segment_id=segment_id, actor=actor)
@@ -407,7 +407,7 @@ def import_out(report: excel.ImportReport) -> dict[str, Any]:
     }
 
 
-@router.post("/customers/import", response={200: ImportOut, **ERROR_RESPONSES})
+@router.post("/customers/import", response={200: CustomerImportOut, **ERROR_RESPONSES})
 def import_customers(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False) -> Any:
     """Import customers from an .xlsx or .csv upload (multipart, field `file`); `dry_run`
     checks and counts without keeping anything. Any bad row: 422 naming every one as

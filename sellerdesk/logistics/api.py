@@ -49,7 +49,7 @@ class RuleIn(Strict):
     is_excluded: bool = False
 
 
-class RuleOut(BaseModel):
+class AreaRuleOut(BaseModel):
     province: str
     city: str
     district: str
@@ -62,7 +62,7 @@ class CoverageIn(Strict):
 
 class CoverageOut(BaseModel):
     carrier: str
-    rules: list[RuleOut]
+    rules: list[AreaRuleOut]
 
 
 def carrier_out(carrier: Carrier) -> dict[str, Any]:

@@ -195,12 +195,12 @@ def shipment_tracking(request: HttpRequest, shipment_id: int) -> Any:
     ]
 
 
-class ReasonIn(Strict):
+class ShipmentReasonIn(Strict):
     reason: str = Field(min_length=1, max_length=200)
 
 
 @router.post("/shipments/{shipment_id}/cancel", response={200: ShipmentOut, **ERROR_RESPONSES})
-def cancel_shipment(request: HttpRequest, shipment_id: int, payload: ReasonIn) -> Any:
+def cancel_shipment(request: HttpRequest, shipment_id: int, payload: ShipmentReasonIn) -> Any:
     shipment = actions.cancel_shipment(
         shipment=_shipment(request, shipment_id), actor=actor_of(request), reason=payload.reason
     )
@@ -208,7 +208,7 @@ def cancel_shipment(request: HttpRequest, shipment_id: int, payload: ReasonIn) -
 
 
 @router.post("/shipments/{shipment_id}/intercept", response={200: ShipmentOut, **ERROR_RESPONSES})
-def intercept_shipment(request: HttpRequest, shipment_id: int, payload: ReasonIn) -> Any:
+def intercept_shipment(request: HttpRequest, shipment_id: int, payload: ShipmentReasonIn) -> Any:
     shipment = actions.intercept(
         shipment=_shipment(request, shipment_id), actor=actor_of(request), reason=payload.reason
     )
@@ -218,12 +218,12 @@ def intercept_shipment(request: HttpRequest, shipment_id: int, payload: ReasonIn
 # --- tracking webhook ----------------------------------------------------------------------
 
 
-class WebhookOut(BaseModel):
+class CarrierWebhookOut(BaseModel):
     recorded: int
     duplicates: int
 
 
-@router.post("/carriers/{code}/tracking", auth=None, response={200: WebhookOut, **ERROR_RESPONSES})
+@router.post("/carriers/{code}/tracking", auth=None, response={200: CarrierWebhookOut, **ERROR_RESPONSES})
 def tracking_webhook(request: HttpRequest, code: str) -> Any:
     """Carriers push tracking events here, signed with HMAC-SHA256 over the raw body
     (X-Signature). Replays are answered 200 with the events counted as duplicates."""
@@ -306,13 +306,13 @@ def list_exceptions(
     return [exception_out(e) for e in found]
 
 
-class AssignIn(Strict):
+class ExceptionAssignIn(Strict):
     ids: list[int] = Field(min_length=1, max_length=500)
     assignee: str = Field(min_length=1, max_length=150)
 
 
 @router.post("/logistics/exceptions/assign", response={200: list[ExceptionOut], **ERROR_RESPONSES})
-def assign(request: HttpRequest, payload: AssignIn) -> Any:
+def assign(request: HttpRequest, payload: ExceptionAssignIn) -> Any:
     actor = actor_of(request)
     assignee = User.objects.filter(username=payload.assignee).first() if "\x00" not in payload.assignee else None
     if assignee is None:
@@ -338,14 +338,14 @@ def contact(request: HttpRequest, exception_id: int, payload: ContactIn) -> Any:
     return exception_out(exceptions.get_exception(pk=exception_id, actor=actor))
 
 
-class ResolveIn(Strict):
+class ExceptionResolveIn(Strict):
     outcome: Literal["reship", "forward", "refund", "wait"]
     note: str = Field(default="", max_length=500)
     extra_fee: Money | None = None
 
 
 @router.post("/logistics/exceptions/{exception_id}/resolve", response={200: ExceptionOut, **ERROR_RESPONSES})
-def resolve(request: HttpRequest, exception_id: int, payload: ResolveIn) -> Any:
+def resolve(request: HttpRequest, exception_id: int, payload: ExceptionResolveIn) -> Any:
     actor = actor_of(request)
     found = exceptions.get_exception(pk=exception_id, actor=actor)
     exceptions.resolve_exception(

@@ -34,14 +34,14 @@ class LinesIn(Strict):
     changes: list[LineChangeIn] = Field(min_length=1, max_length=100)
 
 
-class AddressIn(Strict):
+class AddressChangeIn(Strict):
     province: str = Field(max_length=20)
     city: str = Field(max_length=30)
     district: str = Field(default="", max_length=30)
     detail: str = Field(max_length=200)
 
 
-class CarrierIn(Strict):
+class CarrierChangeIn(Strict):
     carrier: str = Field(min_length=1, max_length=20)
 
 
@@ -65,7 +65,7 @@ def change_lines(request: HttpRequest, number: str, payload: LinesIn) -> Any:
 
 
 @router.put("/orders/{number}/address", response={200: OrderOut, **ERROR_RESPONSES})
-def correct_address(request: HttpRequest, number: str, payload: AddressIn) -> Any:
+def correct_address(request: HttpRequest, number: str, payload: AddressChangeIn) -> Any:
     order = changes.correct_address(
         order=requested_order(request, number),
         actor=actor_of(request),
@@ -75,7 +75,7 @@ def correct_address(request: HttpRequest, number: str, payload: AddressIn) -> An
 
 
 @router.put("/orders/{number}/carrier", response={200: OrderOut, **ERROR_RESPONSES})
-def choose_carrier(request: HttpRequest, number: str, payload: CarrierIn) -> Any:
+def choose_carrier(request: HttpRequest, number: str, payload: CarrierChangeIn) -> Any:
     order = changes.choose_carrier(
         order=requested_order(request, number), actor=actor_of(request), carrier_code=payload.carrier
     )

@@ -190,7 +190,7 @@ def sku_restock(request: HttpRequest, code: str) -> Any:
 # ---------------------------------------------------------------- purchase orders
 
 
-class LineIn(Strict):
+class PurchaseLineIn(Strict):
     sku: Code
     quantity: StrictInt = Field(gt=0, le=actions.MAX_QUANTITY)
     unit_cost: Money | None = None
@@ -202,10 +202,10 @@ class PurchaseOrderIn(Strict):
     expected_at: date | None = None
     note: str = Field(default="", max_length=500)
     requires_customs: StrictBool | None = None
-    lines: list[LineIn] = Field(min_length=1, max_length=actions.MAX_LINES)
+    lines: list[PurchaseLineIn] = Field(min_length=1, max_length=actions.MAX_LINES)
 
 
-class LineOut(Schema):
+class PurchaseLineOut(Schema):
     sku: str
     name: str
     barcode: str | None
@@ -238,7 +238,7 @@ class PurchaseOrderOut(Schema):
     requires_customs: bool
     customs: CustomsOut
     total: Money
-    lines: list[LineOut]
+    lines: list[PurchaseLineOut]
     actions: list[str]
 
 
@@ -256,7 +256,7 @@ class PurchaseFilters(Schema):
     page: StrictInt = Field(default=1, ge=1, le=100_000)
 
 
-class ReasonIn(Strict):
+class PurchaseReasonIn(Strict):
     reason: str = Field(default="", max_length=300)
 
 
@@ -484,7 +484,7 @@ def send_purchase_order(request: HttpRequest, number: str) -> Any:
 
 
 @router.post("/purchase-orders/{number}/cancel", response={200: PurchaseOrderOut, **ERROR_RESPONSES})
-def cancel_purchase_order(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+def cancel_purchase_order(request: HttpRequest, number: str, payload: PurchaseReasonIn) -> Any:
     actions.cancel_purchase_order(
         purchase_order=_purchase_order(request, number), actor=actor_of(request), reason=payload.reason
     )
@@ -492,7 +492,7 @@ def cancel_purchase_order(request: HttpRequest, number: str, payload: ReasonIn) 
 
 
 @router.post("/purchase-orders/{number}/close", response={200: PurchaseOrderOut, **ERROR_RESPONSES})
-def close_purchase_order(request: HttpRequest, number: str, payload: ReasonIn) -> Any:
+def close_purchase_order(request: HttpRequest, number: str, payload: PurchaseReasonIn) -> Any:
     actions.close_purchase_order(
         purchase_order=_purchase_order(request, number), actor=actor_of(request), reason=payload.reason
     )
@@ -570,7 +570,7 @@ def delivery_notice_pdf(request: HttpRequest, number: str) -> HttpResponse:
 # ---------------------------------------------------------------- suggestions
 
 
-class ReasonOut(Schema):
+class SuggestionReasonOut(Schema):
     source: str
     quantity: int
     text: str
@@ -584,7 +584,7 @@ class SuggestionOut(Schema):
     min_order_quantity: int
     available: int
     in_transit: int
-    reasons: list[ReasonOut]
+    reasons: list[SuggestionReasonOut]
 
 
 class SuggestionGroupOut(Schema):

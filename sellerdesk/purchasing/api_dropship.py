@@ -33,7 +33,7 @@ class SupplierRef(Schema):
     name: str
 
 
-class PurchaseLineOut(Schema):
+class DropshipLineOut(Schema):
     sku: str
     name: str
     quantity: int
@@ -45,7 +45,7 @@ class DropshipPurchaseOut(Schema):
     supplier: SupplierRef
     status: PurchaseStatus
     order: str | None
-    lines: list[PurchaseLineOut]
+    lines: list[DropshipLineOut]
     total: Money
     created_at: datetime
     paid_at: datetime | None
@@ -82,7 +82,7 @@ class SupplierPurchaseOut(Schema):
     status: PurchaseStatus
     created_at: datetime
     expected_at: str | None
-    lines: list[PurchaseLineOut]
+    lines: list[DropshipLineOut]
     total: Money
     paid: bool
     ship_to: ShipTo | None
@@ -99,7 +99,7 @@ Carrier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Tracking = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class ShipIn(Strict):
+class DropshipShipIn(Strict):
     carrier: Carrier
     tracking_number: Tracking
 
@@ -216,7 +216,7 @@ def get_supplier_purchase(request: HttpRequest, number: str) -> Any:
 
 
 @router.post("/supplier/purchase-orders/{number}/ship", response={200: SupplierPurchaseOut, **ERROR_RESPONSES})
-def ship_supplier_purchase(request: HttpRequest, number: str, payload: ShipIn) -> Any:
+def ship_supplier_purchase(request: HttpRequest, number: str, payload: DropshipShipIn) -> Any:
     actor = actor_of(request)
     purchase = dropship.get_supplier_purchase(actor=actor, number=number)
     dropship.ship_dropship_purchase(

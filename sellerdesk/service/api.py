@@ -33,9 +33,9 @@ from sellerdesk.service.schemas import (
     Body,
     ChannelName,
     ConversationDetailOut,
+    ConversationEventOut,
     ConversationOut,
     CountsOut,
-    EventOut,
     IntentName,
     MessageOut,
     ShortText,
@@ -247,12 +247,12 @@ def send_images(request: HttpRequest, conversation_id: Path[int]) -> Status[Any]
     return Status(201, message_out(message))
 
 
-class NoteIn(Strict):
+class ConversationNoteIn(Strict):
     body: Body
 
 
 @router.post("/service/conversations/{conversation_id}/notes", response={201: MessageOut, **ERROR_RESPONSES})
-def add_note(request: HttpRequest, conversation_id: Path[int], payload: NoteIn) -> Status[Any]:
+def add_note(request: HttpRequest, conversation_id: Path[int], payload: ConversationNoteIn) -> Status[Any]:
     """A private note: agents see it, the buyer never does."""
     conversation = _conversation(request, conversation_id, permission="service.reply")
 
@@ -378,7 +378,9 @@ def mark_complaint(request: HttpRequest, conversation_id: Path[int]) -> Any:
     return conversation_out(_fresh(conversations.mark_complaint(conversation=conversation, actor=actor_of(request))))
 
 
-@router.get("/service/conversations/{conversation_id}/events", response={200: list[EventOut], **ERROR_RESPONSES})
+@router.get(
+    "/service/conversations/{conversation_id}/events", response={200: list[ConversationEventOut], **ERROR_RESPONSES}
+)
 def timeline(request: HttpRequest, conversation_id: Path[int]) -> Any:
     """The conversation's timeline, each event rendered in the reader's language."""
     conversation = _conversation(request, conversation_id)

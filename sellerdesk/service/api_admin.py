@@ -576,7 +576,7 @@ def agent_presence(request: HttpRequest, user_id: Path[int], payload: PresenceIn
 # --- routing on one conversation -------------------------------------------------------
 
 
-class AssignIn(Strict):
+class ConversationAssignIn(Strict):
     agent_id: int | None = Field(description="null: back to the queue")
     reason: Reason = ""
 
@@ -623,7 +623,7 @@ def assign_out(conversation: Conversation) -> dict[str, Any]:
 
 
 @router.post("/service/conversations/{pk}/assign", response={200: AssignOut, **ERROR_RESPONSES})
-def assign(request: HttpRequest, pk: Path[int], payload: AssignIn) -> Any:
+def assign(request: HttpRequest, pk: Path[int], payload: ConversationAssignIn) -> Any:
     """A supervisor (re)assigns the conversation, or an agent takes an unassigned one
     (agent_id: themselves). 409 agent_offline / agent_full; nothing changes then."""
     conversation = _conversation(request, pk, "service.reply")

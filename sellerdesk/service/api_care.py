@@ -84,7 +84,7 @@ def _conversation(request: HttpRequest, conversation_id: int, permission: str = 
 # --- the complaint checklist ----------------------------------------------------------------
 
 
-class StepOut(BaseModel):
+class CareStepOut(BaseModel):
     step: str
     label: str
     hint: str
@@ -98,7 +98,7 @@ class ComplaintOut(BaseModel):
     conversation: int
     started_at: datetime
     completed_at: datetime | None
-    steps: list[StepOut]
+    steps: list[CareStepOut]
 
 
 class StepIn(Strict):

@@ -18,7 +18,7 @@ from sellerdesk.service.inbound import marketplace
 router = Router(tags=["service desk"])
 
 
-class PushOut(BaseModel):
+class InboundMessageOut(BaseModel):
     message: int
     conversation: int
     duplicate: bool
@@ -59,7 +59,7 @@ PUSH_BODY = {
 @router.post(
     "/service/inbound/marketplace",
     auth=None,
-    response={200: PushOut, **ERROR_RESPONSES},
+    response={200: InboundMessageOut, **ERROR_RESPONSES},
     openapi_extra=PUSH_BODY,
 )
 def marketplace_push(request: HttpRequest) -> Any:

@@ -116,7 +116,7 @@ class PlaceholderOut(BaseModel):
     needs_order: bool
 
 
-class ImportOut(BaseModel):
+class ReplyImportOut(BaseModel):
     created: int
     updated: int
     unchanged: int
@@ -227,7 +227,7 @@ def export_replies(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@router.post("/service/quick-replies/import", response={200: ImportOut, **ERROR_RESPONSES})
+@router.post("/service/quick-replies/import", response={200: ReplyImportOut, **ERROR_RESPONSES})
 def import_replies(request: HttpRequest, file: File[UploadedFile]) -> Any:
     """Import an .xlsx or .csv (UTF-8 or GBK) with the export's columns. Any bad row: 422
     naming every one as `rows[<line>].<column>`, nothing imported. The same file again

@@ -146,7 +146,7 @@ class CountsOut(BaseModel):
     all: int
 
 
-class EventOut(BaseModel):
+class ConversationEventOut(BaseModel):
     id: int
     code: str
     text: str
