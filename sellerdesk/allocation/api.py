@@ -42,8 +42,10 @@ class AllocationOut(BaseModel):
 
 class ShortageOut(BaseModel):
     sku: str
-    position: int
-    quantity: int
+    # None once the short line was dropped from the order (option "drop"): the stockout
+    # is kept for the record, its line is gone.
+    position: int | None
+    quantity: int | None
     short_quantity: int
     option: str | None
     buyer_answer: str
@@ -141,8 +143,8 @@ def _stockout_out(order: Order) -> dict[str, Any]:
         "shortages": [
             {
                 "sku": row.sku.code,
-                "position": row.line.position,
-                "quantity": row.line.quantity,
+                "position": row.line.position if row.line is not None else None,
+                "quantity": row.line.quantity if row.line is not None else None,
                 "short_quantity": row.short_quantity,
                 "option": row.option or None,
                 "buyer_answer": row.buyer_answer,

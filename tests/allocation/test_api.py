@@ -116,3 +116,25 @@ def test_plan_needs_a_known_sku(main: Any, api: Any) -> None:
     assert api.post("/api/v1/stockouts/plan/apply", {"sku": "NOPE"}).status_code == 422
     make_sku("TEE", stock=1)
     assert api.get("/api/v1/stockouts/plan", sku="TEE").json() == []
+
+
+def test_resolved_stockouts_list_a_dropped_line_without_a_500(main: Any, api: Any) -> None:
+    """Issue 17 B: GET /api/v1/stockouts?open=false answered 500 for a stockout whose
+    line was dropped from the order (the shortage keeps no line then)."""
+    make_sku("MUG", price="10.00", stock=5)
+    sku = make_sku("TEE", price="50.00", stock=3)
+    order = approved(("TEE", 3), ("MUG", 1))
+    allocate_order(order=order, actor=None, at=T0 + timedelta(hours=1))
+    release_for_shortfall(sku_id=sku.pk, warehouse_id=main.pk, quantity=3, document="PD-1", actor=None, at=T0)
+    dropped = api.post(f"/api/v1/stockouts/{order.number}/resolve", {"option": "drop", "buyer_answer": "不要了"})
+    assert dropped.status_code == 200, dropped.json()
+    assert Shortage.objects.get().line is None
+
+    response = api.get("/api/v1/stockouts", open="false")
+
+    assert response.status_code == 200
+    [item] = response.json()
+    assert [
+        (row["sku"], row["position"], row["quantity"], row["short_quantity"], row["option"], row["is_open"])
+        for row in item["shortages"]
+    ] == [("TEE", None, None, 3, "drop", False)]
