@@ -131,6 +131,15 @@ class Order(models.Model):
         related_name="split_parts",
         verbose_name=_("split from"),
     )
+    # The agent who looks after the order (assigned from the order list); nobody by default.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -270,6 +279,7 @@ class OrderEventType(models.TextChoices):
     PAYMENT_REMINDED = "payment_reminded", _("Reminded to pay")
     REFUSED = "refused", _("Parcel refused or returned")
     RESTOCKED = "restocked", _("Returned goods back in stock")
+    ASSIGNED = "assigned", _("Assigned")
 
 
 class OrderEvent(models.Model):
@@ -418,3 +428,22 @@ class ReviewRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class SavedView(models.Model):
+    """A set of order-list filters a staff user named (保存的视图), shown as a link on their
+    order list; `query` is the list's query string (without the page)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=40)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_view_user_name_uniq")]
+
+    def __str__(self) -> str:
+        return self.name

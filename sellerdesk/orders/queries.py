@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -29,11 +30,40 @@ from sellerdesk.orders.hooks import ORDERS_BY_TRACKING
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import OPEN_STATUSES, OrderStatus
 
+# A pasted list: at most this many numbers, in at most this many characters.
+NUMBERS_MAX = 200
+NUMBERS_MAX_CHARS = 6000
+UNASSIGNED = "-"
+# What separates pasted numbers: whitespace, commas, semicolons, the Chinese comma, full
+# stop and enumeration comma, vertical bars.
+_LIST_SEPARATORS = re.compile(r"[\s,;|，、；。]+")
+_LIST_PUNCTUATION = re.compile(r"[\n\r\t,;|，、；。]")
+# A number pasted with plain spaces between: letters, digits and dashes, 8 or more long
+# (order numbers, platform numbers and tracking numbers are; a phone typed "138 0013 8000"
+# or a name "Li Wei" is not).
+_NUMBER_LIKE = re.compile(r"^[A-Za-z0-9_-]{8,}$")
+
+
+def number_list(text: str) -> list[str] | None:
+    """The numbers of a pasted list, in order and without repeats, or None when `text` is
+    one search term. A list is two or more terms separated by newlines, commas, semicolons
+    or Chinese punctuation (，、；。), or by spaces when every term looks like a number."""
+    terms = list(dict.fromkeys(term for term in _LIST_SEPARATORS.split(text.strip()) if term))
+    if len(terms) < 2:
+        return None
+    if _LIST_PUNCTUATION.search(text.strip()) or all(_NUMBER_LIKE.match(term) for term in terms):
+        return terms
+    return None
+
 
 class OrderFilters(Schema):
     status: OrderStatus | None = None
     q: str = Field(default="", max_length=100)
+    # Many order, platform order or tracking numbers pasted at once (see `number_list`).
+    numbers: str = Field(default="", max_length=NUMBERS_MAX_CHARS)
     shop: str = Field(default="", max_length=40)
+    # An assignee's username, or UNASSIGNED for the orders nobody is assigned.
+    assignee: str = Field(default="", max_length=150)
     date_from: date | None = None
     date_to: date | None = None
     page: int = Field(default=1, ge=1, le=100_000)
@@ -65,10 +95,64 @@ def filter_orders(filters: OrderFilters) -> QuerySet[Order]:
         orders = orders.filter(created_at__gte=_day_start(filters.date_from))
     if filters.date_to:
         orders = orders.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.assignee == UNASSIGNED:
+        orders = orders.filter(assignee__isnull=True)
+    elif filters.assignee:
+        orders = orders.filter(assignee__username=filters.assignee)
     ids = matching_order_ids(filters.q)
     if ids is not None:
         orders = orders.filter(pk__in=ids)
+    if filters.numbers.strip():
+        orders = orders.filter(pk__in=orders_by_numbers(_listed(filters.numbers)))
     return orders
+
+
+def _listed(text: str) -> list[str]:
+    return (number_list(text) or [text.strip()])[:NUMBERS_MAX]
+
+
+def _codes(numbers: Sequence[str]) -> list[str]:
+    return sorted({code for number in numbers for code in (number, number.upper()) if "\x00" not in code})
+
+
+def orders_by_numbers(numbers: Sequence[str]) -> QuerySet[Any]:
+    """The ids of the orders whose order number, platform order number or tracking number
+    (the order's or one of its parcels') is one of `numbers` (exactly, or in capitals), as
+    one subquery: a UNION of indexed lookups, like `matching_order_ids`."""
+    codes = _codes(numbers)
+    own = Order.objects.order_by()
+    branches: list[QuerySet[Any]] = [
+        own.filter(number__in=codes).values("pk"),
+        own.filter(external_id__in=codes).values("pk"),
+        own.filter(tracking_number__in=codes).values("pk"),
+    ]
+    try:
+        by_tracking = ORDERS_BY_TRACKING.get()
+    except PortNotProvided:
+        pass
+    else:
+        branches.append(by_tracking(codes))
+    first, *others = branches
+    return first.union(*others)
+
+
+def numbers_not_found(text: str) -> list[str]:
+    """The numbers of the pasted list `text` that find no order (in the order pasted)."""
+    numbers = _listed(text)
+    codes = _codes(numbers)
+    known: set[str] = set()
+    for row in Order.objects.filter(
+        Q(number__in=codes) | Q(external_id__in=codes) | Q(tracking_number__in=codes)
+    ).values_list("number", "external_id", "tracking_number"):
+        known.update(row)
+    missing = [number for number in numbers if number not in known and number.upper() not in known]
+    try:
+        by_tracking = ORDERS_BY_TRACKING.get()
+    except PortNotProvided:
+        return missing
+    # A parcel's tracking number (a return, a second parcel) is asked per number left: the
+    # port answers order ids, not which number found them; at most NUMBERS_MAX small lookups.
+    return [number for number in missing if not Order.objects.filter(pk__in=by_tracking(_codes([number]))).exists()]
 
 
 # The shortest prefix of a name or nickname searched as a prefix (one CJK character or one
@@ -200,7 +284,7 @@ def search_orders(*, filters: OrderFilters, actor: User | None, page_size: int |
     """Newest first; `q` as `matching_order_ids` says."""
     require(actor, "orders.view")
     orders = filter_orders(filters).order_by("-created_at", "-pk")
-    if filters.q.strip():
+    if filters.q.strip() or filters.numbers.strip():
         paginator: Paginator = _IdsFirstPaginator(orders, page_size or settings.ORDERS_PAGE_SIZE)
     else:
         orders = orders.select_related("shop").prefetch_related("lines")
