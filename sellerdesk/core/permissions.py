@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "orders.flag": _SERVICE | {Role.WAREHOUSE},
     "orders.hold": _SERVICE,
     "orders.release": _SERVICE,
+    # Giving orders to an agent to look after (the order list's bulk "assign").
+    "orders.assign": _SERVICE,
     # A price that does not match the price list is accepted only by a supervisor.
     "orders.release_price": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "orders.review": _SERVICE,
