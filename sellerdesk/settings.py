@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,64 @@ VAR_DIR = Path(os.environ.get("SELLERDESK_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "staticfiles").mkdir(exist_ok=True)
 
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off setting from the environment: 1, true, yes, on (any case) are on; unset or
+    empty keeps `default`; anything else is off."""
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# --- Development or production (issue 17 A1; docs/deploy.md) ---
+# `make run` starts with SELLERDESK_ENV=development and the test run with `test`
+# (tests/support/environment.py): both keep the development defaults (a public
+# SECRET_KEY, the simulated payment gateway and carrier on, plain http). Any other start
+# is a production one: `sellerdesk serve` and the WSGI/ASGI applications refuse to start
+# while a secret is missing, short or a known default (core/startup.py), the simulated
+# gateway and carrier are off unless enabled below, and HTTPS is on.
+SELLERDESK_ENV = os.environ.get("SELLERDESK_ENV", "").strip().lower() or "production"
+DEVELOPMENT_ENVIRONMENTS = ("development", "test")
+IS_PRODUCTION = SELLERDESK_ENV not in DEVELOPMENT_ENVIRONMENTS
+# The development defaults: in the source, so known to anyone (core/startup.py refuses them).
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+DEVELOPMENT_GATEWAY_SECRET = "simulated-gateway-secret"
+
 DEBUG = os.environ.get("DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "127.0.0.1,localhost" + ("" if IS_PRODUCTION else ",testserver"))
+# The origins (scheme://host) a form may be posted from besides this host, e.g. the
+# public https:// address when the reverse proxy changes the Host header.
+CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS")
 PORT = int(os.environ.get("PORT", "8000"))
+
+# HTTPS (issue 17 A2): on by default in production, off in development; each from the
+# environment. Behind a reverse proxy that ends TLS, SECURE_PROXY_SSL_HEADER names the
+# header by which it says the request came over https (e.g. X-Forwarded-Proto); without
+# it every request would look like http and be redirected again and again.
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", IS_PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if IS_PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _flag("SECURE_HSTS_PRELOAD", False)
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", IS_PRODUCTION)
+CSRF_COOKIE_SECURE = _flag("CSRF_COOKIE_SECURE", IS_PRODUCTION)
+# No script reads either cookie (forms and fetches send the token from the page).
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(14 * 24 * 3600)))
+
+# The simulated payment gateway and carrier sign with secrets anyone could learn (their
+# development defaults are above and in logistics/carriers/simulated.py): off in
+# production unless enabled here, and then only with secrets of the installation's own.
+SIMULATED_GATEWAY_ENABLED = _flag("SELLERDESK_SIMULATED_GATEWAY", not IS_PRODUCTION)
+SIMULATED_CARRIER_ENABLED = _flag("SELLERDESK_SIMULATED_CARRIER", not IS_PRODUCTION)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -190,7 +245,14 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, 404, 409, 422…) is one line in the log, never a traceback
+    # (issue 17 A5): on the request loggers for whoever listens, and on the console.
+    "filters": {"client_errors_on_one_line": {"()": "sellerdesk.core.request_log.ClientErrorsOnOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors_on_one_line"]}},
+    "loggers": {
+        "django.request": {"filters": ["client_errors_on_one_line"]},
+        "django.security": {"filters": ["client_errors_on_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -233,7 +295,7 @@ SELLERDESK: dict[str, Any] = {
     # How long a web process remembers shops and the default warehouse (core.refcache).
     "REFERENCE_CACHE_SECONDS": float(os.environ.get("REFERENCE_CACHE_SECONDS", "5")),
     "GATEWAY_SECRETS": {
-        "simulated": os.environ.get("SIMULATED_GATEWAY_SECRET", "simulated-gateway-secret"),
+        "simulated": os.environ.get("SIMULATED_GATEWAY_SECRET", DEVELOPMENT_GATEWAY_SECRET),
     },
     # Carriers' tracking webhooks: the HMAC key per carrier code, as JSON in the
     # environment ({"SF": "…", "ZTO": "…"}); a carrier without one uses the simulated
@@ -381,3 +443,38 @@ SELLERDESK: dict[str, Any] = {
 }
 
 ORDERS_PAGE_SIZE = 50
+
+# --- Logins, API tokens and staff (issue 17 A3–A5; docs/security.md) ---
+# Logins are throttled by django-axes: LOGIN_FAILURE_LIMIT failed attempts for one
+# account from one address lock that pair out for LOGIN_COOLOFF_MINUTES (or until an
+# owner unlocks it on the Staff page). Every failure is kept (axes' access logs).
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account and address before the password is checked.
+    "sellerdesk.core.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # turns a lockout into the 429 page
+AXES_ENABLED = os.environ.get("LOGIN_THROTTLE", "1") == "1"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+# Per account and address together: a stranger guessing cannot lock the owner out of
+# the office, and one address cannot try a password on every account either once
+# each account's limit is reached.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "sellerdesk.core.login_throttle.lockout_response"
+# Behind a reverse proxy (docs/deploy.md) the client's address is in X-Forwarded-For:
+# LOGIN_PROXY_COUNT is the number of proxies in front (0: none, REMOTE_ADDR is the client).
+if int(os.environ.get("LOGIN_PROXY_COUNT", "0")) > 0:
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["LOGIN_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# API tokens: a token's last use is written at most this often (not on every request);
+# a token made without an expiry date in the staff UI lasts TOKEN_DEFAULT_DAYS.
+SELLERDESK["TOKEN_LAST_USED_EVERY_SECONDS"] = float(os.environ.get("TOKEN_LAST_USED_EVERY_SECONDS", "60"))
+SELLERDESK["TOKEN_DEFAULT_DAYS"] = int(os.environ.get("TOKEN_DEFAULT_DAYS", "365"))
+# A dropship supplier stops seeing the buyer's name, phone and address on a purchase this
+# many days after it was settled.
+SELLERDESK["DROPSHIP"] = {"HIDE_BUYER_AFTER_DAYS": int(os.environ.get("DROPSHIP_HIDE_BUYER_AFTER_DAYS", "30"))}
