@@ -7,6 +7,9 @@ WebSocket (service.ws_urls, docs/websocket.md): the session and the staff login 
 cookies (channels' AuthMiddlewareStack; the buyer's portal session is in the same
 session), and only from pages of this site (the Origin must be one of ALLOWED_HOSTS): a
 cookie-authenticated socket must not be opened by another site's page.
+
+A production start with a missing or published secret exits (status 4) instead of
+serving, naming the variables to set (core/startup.py, issue 17 A1).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
 from sellerdesk.core.handlers import api_handler, is_api  # noqa: E402
+from sellerdesk.core.startup import refuse_unsafe_production_start  # noqa: E402
 from sellerdesk.service.ws_urls import websocket_urlpatterns  # noqa: E402
 
 
@@ -37,6 +41,8 @@ class HttpApplication:
         handler = self.api if is_api(scope.get("path", "")) else self.site
         await handler(scope, receive, send)
 
+
+refuse_unsafe_production_start()
 
 application = ProtocolTypeRouter(
     {

@@ -20,10 +20,64 @@ VAR_DIR = Path(os.environ.get("SELLERDESK_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "staticfiles").mkdir(exist_ok=True)
 
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off setting from the environment: 1, true, yes, on (any case) are on; unset or
+    empty keeps `default`; anything else is off."""
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# --- Development or production (issue 17 A1; docs/deploy.md) ---
+# `make run` starts with SELLERDESK_ENV=development and the test run with `test`
+# (tests/support/environment.py): both keep the development defaults (a public
+# SECRET_KEY, the simulated payment gateway and carrier on, plain http). Any other start
+# is a production one: `sellerdesk serve` and the WSGI/ASGI applications refuse to start
+# while a secret is missing, short or a known default (core/startup.py), the simulated
+# gateway and carrier are off unless enabled below, and HTTPS is on.
+SELLERDESK_ENV = os.environ.get("SELLERDESK_ENV", "").strip().lower() or "production"
+DEVELOPMENT_ENVIRONMENTS = ("development", "test")
+IS_PRODUCTION = SELLERDESK_ENV not in DEVELOPMENT_ENVIRONMENTS
+# The development defaults: in the source, so known to anyone (core/startup.py refuses them).
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+DEVELOPMENT_GATEWAY_SECRET = "simulated-gateway-secret"
+
 DEBUG = os.environ.get("DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "127.0.0.1,localhost" + ("" if IS_PRODUCTION else ",testserver"))
+# The origins (scheme://host) a form may be posted from besides this host, e.g. the
+# public https:// address when the reverse proxy changes the Host header.
+CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS")
 PORT = int(os.environ.get("PORT", "8000"))
+
+# HTTPS (issue 17 A2): on by default in production, off in development; each from the
+# environment. Behind a reverse proxy that ends TLS, SECURE_PROXY_SSL_HEADER names the
+# header by which it says the request came over https (e.g. X-Forwarded-Proto); without
+# it every request would look like http and be redirected again and again.
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", IS_PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if IS_PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _flag("SECURE_HSTS_PRELOAD", False)
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", IS_PRODUCTION)
+CSRF_COOKIE_SECURE = _flag("CSRF_COOKIE_SECURE", IS_PRODUCTION)
+# No script reads either cookie (forms and fetches send the token from the page).
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(14 * 24 * 3600)))
+
+# The simulated payment gateway and carrier sign with secrets anyone could learn (their
+# development defaults are above and in logistics/carriers/simulated.py): off in
+# production unless enabled here, and then only with secrets of the installation's own.
+SIMULATED_GATEWAY_ENABLED = _flag("SELLERDESK_SIMULATED_GATEWAY", not IS_PRODUCTION)
+SIMULATED_CARRIER_ENABLED = _flag("SELLERDESK_SIMULATED_CARRIER", not IS_PRODUCTION)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -191,7 +245,14 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, 404, 409, 422…) is one line in the log, never a traceback
+    # (issue 17 A5): on the request loggers for whoever listens, and on the console.
+    "filters": {"client_errors_on_one_line": {"()": "sellerdesk.core.request_log.ClientErrorsOnOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors_on_one_line"]}},
+    "loggers": {
+        "django.request": {"filters": ["client_errors_on_one_line"]},
+        "django.security": {"filters": ["client_errors_on_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -234,7 +295,7 @@ SELLERDESK: dict[str, Any] = {
     # How long a web process remembers shops and the default warehouse (core.refcache).
     "REFERENCE_CACHE_SECONDS": float(os.environ.get("REFERENCE_CACHE_SECONDS", "5")),
     "GATEWAY_SECRETS": {
-        "simulated": os.environ.get("SIMULATED_GATEWAY_SECRET", "simulated-gateway-secret"),
+        "simulated": os.environ.get("SIMULATED_GATEWAY_SECRET", DEVELOPMENT_GATEWAY_SECRET),
     },
     # Carriers' tracking webhooks: the HMAC key per carrier code, as JSON in the
     # environment ({"SF": "…", "ZTO": "…"}); a carrier without one uses the simulated

@@ -1,6 +1,7 @@
 """The WSGI application: the API under /api/v1/ through its lean middleware stack,
 everything else through the full stack (core.handlers). The websockets need the ASGI
-application (asgi.py)."""
+application (asgi.py). A production start with a missing or published secret exits
+(status 4) instead of serving (core/startup.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
 from sellerdesk.core.handlers import api_handler, is_api
+from sellerdesk.core.startup import refuse_unsafe_production_start
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellerdesk.settings")
 
@@ -27,3 +29,6 @@ class Application:
 
 
 application = Application()
+# A production start with a missing or published secret exits here, naming the variables
+# (issue 17 A1): gunicorn on this module refuses to serve, as `sellerdesk serve` does.
+refuse_unsafe_production_start()

@@ -195,7 +195,12 @@ class SimulatedGateway:
 
 
 def get_gateway(name: str) -> PaymentGateway:
+    """The gateway `name`, or NotFound. The simulated gateway only where it is enabled
+    (settings.SIMULATED_GATEWAY_ENABLED: development, or SELLERDESK_SIMULATED_GATEWAY=1):
+    in production its notifications would mark orders paid on a secret from the docs."""
     secrets: dict[str, str] = settings.SELLERDESK["GATEWAY_SECRETS"]
     if name == "simulated":
+        if not settings.SIMULATED_GATEWAY_ENABLED:
+            raise NotFound(_("The simulated payment gateway is off in production."), details={"gateway": name})
         return SimulatedGateway(secrets["simulated"])
     raise NotFound(_("Unknown payment gateway %(name)s.") % {"name": name})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import ValidationFailed
@@ -27,7 +28,12 @@ def adapter_names() -> list[str]:
 
 
 def adapter_for(carrier: Carrier) -> CarrierAdapter:
+    """The adapter of the carrier's system, or ValidationFailed (unknown adapter; the
+    simulated carrier where it is off: production without SELLERDESK_SIMULATED_CARRIER=1,
+    as its webhooks would be signed with a key from the docs)."""
     _load_builtin()
+    if carrier.adapter == "simulated" and not settings.SIMULATED_CARRIER_ENABLED:
+        raise ValidationFailed({"adapter": _("the simulated carrier is off in production")})
     factory = _ADAPTERS.get(carrier.adapter)
     if factory is None:
         raise ValidationFailed({"adapter": _("unknown carrier adapter %(name)s") % {"name": carrier.adapter}})

@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sellerdesk.core.demo_credentials import read_credentials
+from sellerdesk.core import startup
 
 
 def web_command(*, host: str, port: int, workers: int) -> list[str]:
@@ -56,6 +56,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Refused before anything starts, with one message and a non-zero exit (issue 17 A1).
+        try:
+            startup.check_production_start()
+        except startup.UnsafeProductionStart as refusal:
+            raise CommandError(str(refusal)) from None
+        problems = startup.database_problems()
+        if problems:
+            raise CommandError("sellerdesk: cannot serve: " + "; ".join(problems))
+        if not startup.is_production():
+            self.stdout.write(startup.development_notice())
         url = f"http://{options['host']}:{options['port']}"
         python = sys.executable
         workers = options["web_workers"] or default_web_workers()
@@ -73,15 +83,24 @@ class Command(BaseCommand):
                 if child.poll() is None:
                     child.terminate()
 
-        signal.signal(signal.SIGTERM, stop)
+        stopping = False
+
+        def stop_on_signal(*_: Any) -> None:
+            nonlocal stopping
+            stopping = True
+            stop()
+
+        signal.signal(signal.SIGTERM, stop_on_signal)
+        # The demo's logins are printed by `sellerdesk demo` when it loads them, not here.
         self.stdout.write(f"sellerdesk is serving at {url}/  (API docs: {url}/api/docs, admin: {url}/admin/)")
-        for username, password in read_credentials():
-            self.stdout.write(f"  log in as {username} / {password}")
+        named = {"web server": web, "worker": worker}
+        ended: list[str] = []
         try:
-            while all(child.poll() is None for child in children):
+            while not ended:
                 time.sleep(0.5)
+                ended = [name for name, child in named.items() if child.poll() is not None]
         except KeyboardInterrupt:
-            pass
+            stopping = True
         finally:
             stop()
             for child in children:
@@ -89,3 +108,8 @@ class Command(BaseCommand):
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+        # A process that ended on its own (the web server could not boot, the worker
+        # crashed) means this serve failed: say which, and exit non-zero.
+        if not stopping:
+            codes = ", ".join(f"the {name} with status {named[name].returncode}" for name in ended)
+            raise CommandError(f"sellerdesk: stopped because {codes} ended.")
