@@ -37,10 +37,12 @@ EXPECTED = {
     S.ALLOCATED: {A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED, A.PICK: S.PICKING},
     S.PICKING: {A.PACK: S.PACKED, A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
     S.PACKED: {A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
-    S.SHIPPED: {A.DELIVER: S.DELIVERED, A.CONFIRM_RECEIPT: S.COMPLETED},
-    S.DELIVERED: {A.CONFIRM_RECEIPT: S.COMPLETED},
+    # Issue 17 C: a parcel refused (拒收) or back undelivered ends the order as refused.
+    S.SHIPPED: {A.DELIVER: S.DELIVERED, A.CONFIRM_RECEIPT: S.COMPLETED, A.REFUSE: S.REFUSED},
+    S.DELIVERED: {A.CONFIRM_RECEIPT: S.COMPLETED, A.REFUSE: S.REFUSED},
     S.COMPLETED: {},
     S.CLOSED: {},
+    S.REFUSED: {},
 }
 
 
@@ -100,7 +102,7 @@ def test_merging_moves_are_not_buttons_of_the_order_page() -> None:
 
 
 def test_sets_read_from_the_table() -> None:
-    assert set(S) - {S.COMPLETED, S.CLOSED} == OPEN_STATUSES
+    assert set(S) - {S.COMPLETED, S.CLOSED, S.REFUSED} == OPEN_STATUSES
     assert {S.UNPAID} == PAYABLE_STATUSES
     assert {S.APPROVED, S.ALLOCATED, S.PICKING, S.PACKED, S.SHIPPED} == BOOKABLE_STATUSES
     assert {S.SHIPPED, S.DELIVERED} == AWAITING_RECEIPT

@@ -136,7 +136,9 @@ class BulkResult:
 # --- what an order allows ------------------------------------------------------------------
 
 # An order that has left the warehouse: shipped, delivered or received (the order table's).
-SHIPPED_STATUSES = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+# A refused order shipped too: its parcel came back, and money it took is refunded by a
+# case (the parcel-problem desk's refund outcome, or the buyer's refund-only request).
+SHIPPED_STATUSES = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.REFUSED})
 # Paid and still to ship: a refund before shipping (发货前退款) is possible.
 NOT_YET_SHIPPED = reachable_from(OrderStatus.PENDING_REVIEW, without=CLOSING_ACTIONS | {OrderAction.SHIP})
 PAID_STATES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})

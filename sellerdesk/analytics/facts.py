@@ -208,9 +208,12 @@ def _order_facts(start: datetime, end: datetime) -> Iterable[tuple[Key, dict[str
         yield (day, shop_id, agent_id), {"orders_completed": count}
 
     # Cancelled: a valid order (paid, or cash on delivery) that ended without completing —
-    # closed, or its COD parcel refused (拒收: the order stays shipped, the parcel returns).
+    # closed, or its COD parcel refused (拒收: the parcel returns, the order ends as refused).
     cancelled = (
-        Order.objects.filter(_in_range("closed_at", start, end), status=OrderStatus.CLOSED)
+        # An order ended as refused (its parcel refused or back undelivered) is cancelled on
+        # the day it ended, never completed. The refusals below are those from before that
+        # status (left shipped, never closed): the two never count one order twice.
+        Order.objects.filter(_in_range("closed_at", start, end), status__in=[OrderStatus.CLOSED, OrderStatus.REFUSED])
         .filter(Q(paid_at__isnull=False) | Q(payment_method=PaymentMethod.COD))
         # A typed reason has no code: '' rather than NULL, or NOT (… OR NULL) drops the row.
         .annotate(close_code=Coalesce(KT("close_reason_data__code"), Value(""), output_field=CharField()))

@@ -23,6 +23,7 @@ from sellerdesk.logistics.carriers.registry import adapter_for
 from sellerdesk.logistics.events import tracking_event
 from sellerdesk.logistics.hooks import ParcelDelivered, ParcelInTransit
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentDirection, ShipmentStatus, TrackingEvent
+from sellerdesk.logistics.refused import follow_return
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.actions import deliver_order
 from sellerdesk.orders.states import OrderAction
@@ -121,6 +122,8 @@ def _update_shipment(shipment: Shipment, *, now: datetime) -> None:
         _tell_status(shipment, latest)
     if shipment.status == S.DELIVERED:
         _deliver_order_if_all_delivered(shipment)
+    # Refused at the door or coming back: the order ends as refused and, once back, restocked.
+    follow_return(shipment, latest)
 
 
 def _tell_status(shipment: Shipment, latest: TrackingEvent) -> None:

@@ -40,3 +40,17 @@ messages.register(REFUND_LINES_CHANGED, gettext_lazy("order lines changed"))
 messages.register(
     HOLD_BALANCE_DUE, gettext_lazy("The buyer owes ¥%(due)s after the order changed."), example={"due": "20.00"}
 )
+
+# Why an order ended as refused (Order.close_reason_data, logistics on a carrier's scan).
+REFUSED_BY_BUYER = "refused_by_buyer"
+RETURNED_UNDELIVERED = "returned_undelivered"
+messages.register(
+    REFUSED_BY_BUYER,
+    gettext_lazy("The buyer refused parcel %(tracking_number)s"),
+    example={"tracking_number": "SF100"},
+)
+messages.register(
+    RETURNED_UNDELIVERED,
+    gettext_lazy("Parcel %(tracking_number)s came back to the seller"),
+    example={"tracking_number": "SF100"},
+)

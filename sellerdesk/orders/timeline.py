@@ -228,6 +228,21 @@ register_event_code(
     format=lambda data: {"before": data.get("before") or "-", "after": data.get("after", "")},
     example={"before": "", "after": "SF"},
 )
+register_event_code(
+    OrderEventType.REFUSED,
+    OrderEventType.REFUSED,
+    render=lambda data: messages.text(data.get("reason", "")),
+    example={"reason": {"code": "refused_by_buyer", "tracking_number": "SF100"}},
+)
+register_event_code(
+    OrderEventType.RESTOCKED,
+    OrderEventType.RESTOCKED,
+    gettext_lazy("Back on hand: %(lines)s"),
+    format=lambda data: {
+        "lines": ", ".join(f"{line.get('sku', '')} × {line.get('quantity', '')}" for line in data.get("lines", []))
+    },
+    example={"lines": [{"sku": "TEE-RED-M", "quantity": 2}]},
+)
 # Types whose title says it all; upper apps writing them add facts as parameters.
 for _silent in (
     OrderEventType.PAID,

@@ -69,6 +69,9 @@ AFTER_SHIPPING_TYPES = (
 
 def case_types_for(order: Order) -> list[CaseType]:
     """The kinds of request the order's state allows the buyer to ask for."""
+    if order.status == OrderStatus.REFUSED:
+        # The parcel came back: only the money (if any was paid) or a complaint remain.
+        return [CaseType.REFUND_ONLY, CaseType.COMPLAINT] if order.payment_status in PAID else [CaseType.COMPLAINT]
     if order.status in SHIPPED:
         return list(AFTER_SHIPPING_TYPES)
     if order.status == OrderStatus.CLOSED or order.payment_status not in PAID:
@@ -110,7 +113,8 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
     if order.completed_at:
         entries.append(TimelineEntry(order.completed_at, _("Receipt confirmed")))
     if order.closed_at:
-        entries.append(TimelineEntry(order.closed_at, _("Closed")))
+        ended = _("Parcel refused or returned") if order.status == OrderStatus.REFUSED else _("Closed")
+        entries.append(TimelineEntry(order.closed_at, ended))
     return sorted(entries, key=lambda entry: entry.at)
 
 
