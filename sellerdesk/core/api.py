@@ -4,11 +4,15 @@ errors become `{"code", "message", "details"}` answers."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -17,8 +21,8 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.types import DictStrAny
 
-from sellerdesk.core.errors import DomainError, ValidationFailed
-from sellerdesk.core.models import ApiToken, User, hash_token
+from sellerdesk.core.errors import DomainError, PermissionDenied, ValidationFailed
+from sellerdesk.core.models import ApiToken, TokenScope, User, hash_token
 
 
 class ErrorOut(Schema):
@@ -32,21 +36,42 @@ class ErrorOut(Schema):
 ERROR_RESPONSES = {status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422, 503)}
 
 
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a checked token allows: its user, scope, expiry and shops (None: every shop)."""
+
+    token_id: int
+    user: User
+    scope: str
+    expires_at: datetime | None
+    shop_ids: frozenset[int] | None
+
+
+# Methods a read-only token may use.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class TokenAuth(HttpBearer):
     """Bearer tokens. A process remembers a good token for TOKEN_CACHE_SECONDS (a few
     seconds), which spares a query on every API call; revoking a token or deactivating
-    its user therefore takes effect within that time."""
+    its user therefore takes effect within that time. An expired token is refused at
+    once, cached or not; a read-only token is refused (403) any method but GET and HEAD.
+
+    The user it answers carries the token's shops as `token_shop_ids` (None: no limit),
+    which shops.access adds to the user's own shop limit."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._cache: dict[str, tuple[float, User]] = {}
+        self._cache: dict[str, tuple[float, TokenGrant]] = {}
+        # When this process last wrote each token's last_used_at.
+        self._last_used_written: dict[str, datetime] = {}
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         key_hash = hash_token(token)
         lifetime: float = settings.SELLERDESK["TOKEN_CACHE_SECONDS"]
         cached = self._cache.get(key_hash)
         if cached is not None and cached[0] > time.monotonic():
-            user = cached[1]
+            grant = cached[1]
         else:
             found = (
                 ApiToken.objects.select_related("user")
@@ -56,13 +81,46 @@ class TokenAuth(HttpBearer):
             if found is None:
                 self._cache.pop(key_hash, None)
                 return None
-            user = found.user
+            shop_ids = frozenset(found.shops.values_list("pk", flat=True))
+            grant = TokenGrant(
+                token_id=found.pk,
+                user=found.user,
+                scope=found.scope,
+                expires_at=found.expires_at,
+                shop_ids=shop_ids or None,
+            )
+            # The user instance acts for this token only (each token has its own): the
+            # token's shop limit travels with it to the queries (shops.access).
+            grant.user.token_shop_ids = grant.shop_ids  # type: ignore[attr-defined]
             if lifetime > 0:
                 if len(self._cache) > 10_000:
                     self._cache.clear()
-                self._cache[key_hash] = (time.monotonic() + lifetime, user)
-        request.user = user
-        return user
+                self._cache[key_hash] = (time.monotonic() + lifetime, grant)
+        now = timezone.now()
+        if grant.expires_at is not None and grant.expires_at <= now:
+            return None
+        if grant.scope == TokenScope.READ_ONLY and request.method not in READ_METHODS:
+            raise PermissionDenied(
+                _("This token is read-only: it may only read (GET)."), details={"scope": grant.scope}
+            )
+        self._note_use(key_hash, grant.token_id, now)
+        request.user = grant.user
+        return grant.user
+
+    def _note_use(self, key_hash: str, token_id: int, now: datetime) -> None:
+        """Write the token's last use, at most once every TOKEN_LAST_USED_EVERY_SECONDS: a
+        conditional UPDATE, so N processes write it once between them, and a process that
+        wrote it recently does not even ask."""
+        every = timedelta(seconds=settings.SELLERDESK.get("TOKEN_LAST_USED_EVERY_SECONDS", 60))
+        written = self._last_used_written.get(key_hash)
+        if written is not None and timedelta(0) <= now - written < every:
+            return
+        if len(self._last_used_written) > 10_000:
+            self._last_used_written.clear()
+        self._last_used_written[key_hash] = now
+        ApiToken.objects.filter(pk=token_id).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - every)
+        ).update(last_used_at=now)
 
 
 def _nul_path(value: Any, path: str = "") -> str | None:

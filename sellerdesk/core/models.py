@@ -25,8 +25,18 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do: everything its user may (full), or only read (GET/HEAD)."""
+
+    FULL = "full", _("Full access")
+    READ_ONLY = "read_only", _("Read only")
+
+
 class ApiToken(models.Model):
-    """A bearer token. Only its hash is stored; the raw value is shown once at creation."""
+    """A bearer token. Only its hash is stored; the raw value is shown once at creation.
+
+    A token does at most what its user may (the role), further limited by its scope, its
+    expiry and its shops (none: every shop its user sees)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -34,6 +44,12 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(_("scope"), max_length=20, choices=TokenScope.choices, default=TokenScope.FULL)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # Written at most once a minute (SELLERDESK["TOKEN_LAST_USED_EVERY_SECONDS"]), not on every request.
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # A string reference: core sits below shops and imports nothing from it.
+    shops = models.ManyToManyField("shops.Shop", blank=True, related_name="+", verbose_name=_("shops"))
 
     class Meta:
         verbose_name = _("API token")

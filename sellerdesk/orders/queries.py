@@ -29,6 +29,7 @@ from sellerdesk.orders.expressions import PHONE_TAIL_DIGITS, PhoneTail
 from sellerdesk.orders.hooks import ORDERS_BY_TRACKING
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import OPEN_STATUSES, OrderStatus
+from sellerdesk.shops.access import limit_to_visible_shops
 
 # A pasted list: at most this many numbers, in at most this many characters.
 NUMBERS_MAX = 200
@@ -73,7 +74,9 @@ def get_order(*, number: str, actor: User | None) -> Order:
     require(actor, "orders.view")
     order = None
     if "\x00" not in number:
-        order = Order.objects.select_related("shop").prefetch_related("lines").filter(number=number).first()
+        # An order of a shop the actor may not see is not found, as if it did not exist.
+        visible = limit_to_visible_shops(Order.objects.all(), actor)
+        order = visible.select_related("shop").prefetch_related("lines").filter(number=number).first()
     if order is None:
         raise NotFound(_("No order %(number)s.") % {"number": number}, details={"number": number})
     return order
@@ -283,7 +286,7 @@ class _IdsFirstPaginator(Paginator):
 def search_orders(*, filters: OrderFilters, actor: User | None, page_size: int | None = None) -> Page[Order]:
     """Newest first; `q` as `matching_order_ids` says."""
     require(actor, "orders.view")
-    orders = filter_orders(filters).order_by("-created_at", "-pk")
+    orders = limit_to_visible_shops(filter_orders(filters), actor).order_by("-created_at", "-pk")
     if filters.q.strip() or filters.numbers.strip():
         paginator: Paginator = _IdsFirstPaginator(orders, page_size or settings.ORDERS_PAGE_SIZE)
     else:

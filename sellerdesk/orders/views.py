@@ -50,6 +50,7 @@ from sellerdesk.orders.review.queue import review_queue
 from sellerdesk.orders.review.rules import reason_label
 from sellerdesk.orders.states import AWAITING_RECEIPT, COD_PAYABLE_STATUSES, OrderStatus, PaymentStatus, allowed_actions
 from sellerdesk.orders.timeline import method_label, status_label, timeline_entry
+from sellerdesk.shops.access import limit_to_visible_shops
 
 RESULTS_TARGET = "order-results"
 
@@ -68,7 +69,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         return _error_page(request, error)
     counts = dict(
-        filter_orders(filters.model_copy(update={"status": None}))
+        limit_to_visible_shops(filter_orders(filters.model_copy(update={"status": None})), logged_in_actor(request))
         .order_by()
         .values("status")
         .annotate(n=Count("pk"))

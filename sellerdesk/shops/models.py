@@ -130,3 +130,19 @@ def default_shop() -> Shop:
             code="main", defaults={"name": str(_("Main shop")), "platform": Platform.WEB, "is_default": True}
         )
     return shop
+
+
+class ShopAccess(models.Model):
+    """A staff user limited to some shops: one row per shop the user may see. A user with
+    no row sees every shop (as before this table existed). See shops.access."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_access")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("shop access")
+        verbose_name_plural = _("shop access")
+        constraints = [models.UniqueConstraint(fields=["user", "shop"], name="shop_access_user_shop_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.shop}"

@@ -1,0 +1,68 @@
+"""Which shops a staff user (and the API token they act with) may see.
+
+A user with no ShopAccess row sees every shop, as before shop limits existed; with rows,
+only those shops. An API token limited to shops narrows that further: TokenAuth puts the
+token's shops on the user it authenticates as `token_shop_ids`. Queries apply the limit
+with `limit_to_visible_shops`; an order of another shop is then "not found" (404), never
+"forbidden", so its number does not tell that it exists.
+
+Applied so far to the orders (the staff list and page, the orders API, order actions
+through the API); docs/security.md lists where it is not yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db import models, transaction
+
+from sellerdesk.shops.models import Shop, ShopAccess
+
+if TYPE_CHECKING:
+    from sellerdesk.core.models import User
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+def visible_shop_ids(actor: User | None) -> frozenset[int] | None:
+    """The ids of the shops `actor` may see, or None for every shop (the system, a user
+    without shop limits acting without a limited token). May be empty: sees nothing."""
+    if actor is None:
+        return None
+    token_shop_ids: frozenset[int] | None = getattr(actor, "token_shop_ids", None)
+    user_shop_ids = frozenset(ShopAccess.objects.filter(user_id=actor.pk).values_list("shop_id", flat=True))
+    if not user_shop_ids:
+        return token_shop_ids
+    if token_shop_ids is None:
+        return user_shop_ids
+    return user_shop_ids & token_shop_ids
+
+
+def limit_to_visible_shops(
+    queryset: models.QuerySet[ModelT], actor: User | None, *, shop_field: str = "shop_id"
+) -> models.QuerySet[ModelT]:
+    """`queryset` narrowed to the rows of shops `actor` may see (unchanged without a limit)."""
+    shop_ids = visible_shop_ids(actor)
+    if shop_ids is None:
+        return queryset
+    return queryset.filter(**{f"{shop_field}__in": shop_ids})
+
+
+def shops_of(user: User) -> list[Shop]:
+    """The shops `user` is limited to (empty: every shop)."""
+    return list(Shop.objects.filter(pk__in=ShopAccess.objects.filter(user_id=user.pk).values("shop_id")))
+
+
+def set_user_shops(*, user: User, shops: Iterable[Shop]) -> list[Shop]:
+    """Limit `user` to exactly `shops` (an empty list: no limit, every shop). Returns the
+    shops before the change, for the caller's audit event."""
+    wanted = {shop.pk: shop for shop in shops}
+    with transaction.atomic():
+        before = shops_of(user)
+        ShopAccess.objects.filter(user_id=user.pk).exclude(shop_id__in=wanted).delete()
+        have = set(ShopAccess.objects.filter(user_id=user.pk).values_list("shop_id", flat=True))
+        ShopAccess.objects.bulk_create(
+            [ShopAccess(user_id=user.pk, shop_id=shop_id) for shop_id in sorted(wanted) if shop_id not in have]
+        )
+    return before
