@@ -21,7 +21,7 @@ from sellerdesk.orders import states as order_states
 from sellerdesk.orders.events import write_event
 from sellerdesk.orders.models import Order, OrderEventType
 from sellerdesk.orders.states import PaymentStatus
-from sellerdesk.payments.gateways import get_gateway
+from sellerdesk.payments.gateways import Notification, get_gateway
 from sellerdesk.payments.models import Payment, PaymentKind
 
 # Read from the order's table (orders.states). COD money is collected by the carrier on
@@ -54,6 +54,11 @@ def record_payment(
         with transaction.atomic():
             # The shop with it: the paid hooks (the buyer's message) read it, one query fewer.
             order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order.pk)
+            # Under the order's lock, before the status check: the same payment arriving
+            # twice at once (the second waits here for the first) is a duplicate, not a
+            # payment on an order that is already paid.
+            if reference and _payment_with_reference(method, reference) is not None:
+                raise _duplicate_payment(reference)
             _check_payable(order, amount)
             payment = Payment.objects.create(
                 order=order,
@@ -83,9 +88,14 @@ def record_payment(
                 order_actions.mark_paid(order, actor=actor, at=at)
             return payment
     except IntegrityError:
-        if Payment.objects.filter(kind=PaymentKind.PAYMENT, method=method, reference=reference).exists():
+        if _payment_with_reference(method, reference) is not None:
             raise _duplicate_payment(reference) from None
         raise
+
+
+def _payment_with_reference(method: str, reference: str) -> Payment | None:
+    """The payment already recorded under this method's reference, if any."""
+    return Payment.objects.filter(kind=PaymentKind.PAYMENT, method=method, reference=reference).first()
 
 
 def _check_payment_input(amount: Decimal, method: str, reference: str) -> None:
@@ -169,11 +179,9 @@ def handle_gateway_notification(*, gateway_name: str, body: bytes, headers: dict
     order = Order.objects.filter(number=notification.order_number).first()
     if order is None:
         raise NotFound(_("No order %(number)s.") % {"number": notification.order_number})
-    existing = Payment.objects.filter(
-        kind=PaymentKind.PAYMENT, method="online", reference=notification.transaction_id
-    ).first()
-    if existing is not None:
-        return NotificationResult(order.number, duplicate=True, payment_id=existing.pk)
+    replayed = _replayed_notification(order, notification)
+    if replayed is not None:
+        return replayed
     try:
         payment = record_payment(
             order=order,
@@ -186,5 +194,32 @@ def handle_gateway_notification(*, gateway_name: str, body: bytes, headers: dict
     except Conflict as conflict:
         if conflict.code != "duplicate_payment":
             raise
-        return NotificationResult(order.number, duplicate=True, payment_id=None)
+        # Recorded meanwhile by a notification that ran at the same moment.
+        replayed = _replayed_notification(order, notification)
+        if replayed is None:  # pragma: no cover - the conflict says it is recorded
+            raise
+        return replayed
     return NotificationResult(order.number, duplicate=False, payment_id=payment.pk)
+
+
+def _replayed_notification(order: Order, notification: Notification) -> NotificationResult | None:
+    """The answer to a notification whose transaction is already recorded, or None.
+
+    The same transaction for the same order and amount is a replay: an idempotent
+    success. The transaction id recorded for another order, or with another amount, is a
+    Conflict("transaction_conflict"): a gateway never reuses a transaction id, so this is
+    a mistake or a forgery, and recording it as a duplicate would hide it."""
+    existing = _payment_with_reference("online", notification.transaction_id)
+    if existing is None:
+        return None
+    if existing.order_id != order.pk:
+        message = _("Transaction %(id)s is already recorded for another order.")
+    elif existing.amount != notification.amount:
+        message = _("Transaction %(id)s is already recorded with another amount.")
+    else:
+        return NotificationResult(order.number, duplicate=True, payment_id=existing.pk)
+    raise Conflict(
+        "transaction_conflict",
+        message % {"id": notification.transaction_id},
+        details={"transaction_id": notification.transaction_id},
+    )

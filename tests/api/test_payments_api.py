@@ -222,6 +222,35 @@ def test_replay_after_the_order_is_paid_is_still_a_duplicate(anonymous_api: Any,
     assert snapshot() == before
 
 
+def test_a_transaction_id_of_another_order_is_409_not_a_duplicate(anonymous_api: Any, unpaid: Order) -> None:
+    """Issue 17 B: a transaction id already used by another order is refused as a
+    conflict, not accepted as a duplicate."""
+    other = place(("TEE-RED-M", 1))
+    paid = notification(other.number, "59.00", "GW-1")
+    assert _notify(anonymous_api, paid, sign(paid)).json()["status"] == "recorded"
+    before = snapshot()
+    body = notification(unpaid.number, "118.00", "GW-1")
+
+    response = _notify(anonymous_api, body, sign(body))
+
+    assert assert_error(response, 409, "transaction_conflict") == {"transaction_id": "GW-1"}
+    assert "GW-1" in response.json()["message"]
+    assert snapshot() == before
+    assert Order.objects.get(pk=unpaid.pk).status == "unpaid"
+
+
+def test_a_transaction_id_recorded_with_another_amount_is_409(anonymous_api: Any, unpaid: Order) -> None:
+    """Issue 17 B: the same transaction id for the same order with another amount is no
+    replay: refused as a conflict."""
+    first = notification(unpaid.number, "18.00", "GW-1")
+    _notify(anonymous_api, first, sign(first))
+    before = snapshot()
+    body = notification(unpaid.number, "100.00", "GW-1")
+
+    assert_error(_notify(anonymous_api, body, sign(body)), 409, "transaction_conflict")
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize("signature", [None, "", "0" * 64, "not-hex", "SIGNED-WITH-ANOTHER-KEY"])
 def test_bad_signature_is_401_and_changes_nothing(anonymous_api: Any, unpaid: Order, signature: str | None) -> None:
     body = notification(unpaid.number, "118.00", "GW-1")
