@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.aftersales.models import CaseLine, CaseType, Disposition, Reason
+from sellerdesk.core.forms import MoneyField
 from sellerdesk.logistics.models import Carrier
 from sellerdesk.orders.models import OrderLine
 from sellerdesk.shops.models import Shop
@@ -21,7 +22,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.00")}
 
 
 def _money(label: Any, *, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(
+    return MoneyField(
         label=label,
         required=required,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "autocomplete": "off"}),
@@ -172,7 +173,7 @@ class RefundForm(forms.Form):
 
     shipping = _money(_("Shipping"))
     buyer_postage = _money(_("Return postage borne by the buyer (买家承担邮费)"))
-    price_difference = forms.DecimalField(
+    price_difference = MoneyField(
         label=_("Price difference (补差价)"),
         required=False,
         max_digits=14,

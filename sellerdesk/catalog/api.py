@@ -8,14 +8,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from sellerdesk.catalog.models import PriceList
 from sellerdesk.catalog.pricing import actions as pricing_actions
 from sellerdesk.catalog.pricing import queries as pricing_queries
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.idempotency import idempotent
-from sellerdesk.core.schemas import Money
+from sellerdesk.core.schemas import BusinessDatetime, Money
 
 router = Router(tags=["catalog"])
 
@@ -35,8 +35,8 @@ class PriceListIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     shop: str | None = Field(default=None, max_length=40)
     level: str | None = Field(default=None, max_length=40)
-    valid_from: AwareDatetime | None = None
-    valid_to: AwareDatetime | None = None
+    valid_from: BusinessDatetime | None = None
+    valid_to: BusinessDatetime | None = None
     is_active: bool = True
     items: list[PriceTierIn] = Field(default_factory=list, max_length=pricing_actions.MAX_TIERS)
 

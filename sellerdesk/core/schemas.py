@@ -2,39 +2,56 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, StringConstraints
+from django.conf import settings
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer, StringConstraints
 
+from sellerdesk.core import dates, money
 from sellerdesk.core.addresses import normalize_phone
-from sellerdesk.core.money import to_money
+from sellerdesk.core.money import MAX_MONEY, to_money
 
-MAX_MONEY = Decimal("99999999.99")
+__all__ = [
+    "MAX_MONEY",
+    "BusinessDate",
+    "BusinessDatetime",
+    "Code",
+    "Money",
+    "Name",
+    "Phone",
+    "Text",
+    "UnitPrice",
+    "parse_money",
+    "parse_unit_price",
+]
 
 
 def parse_money(value: Any) -> Decimal:
-    """A non-negative amount with at most 2 decimals, from a string or an integer."""
-    if isinstance(value, (bool, float)):
-        raise ValueError('send money as a string with 2 decimals, e.g. "59.00"')
-    if not isinstance(value, (str, int, Decimal)):
-        raise ValueError('send money as a string with 2 decimals, e.g. "59.00"')
+    """A non-negative amount with at most 2 decimals, from a string or an integer (see
+    core.money.parse_money, shared with the forms and the importers)."""
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError('not an amount of money, e.g. "59.00"') from None
-    if not amount.is_finite():
-        raise ValueError("not an amount of money")
-    if amount < 0:
-        raise ValueError("must not be negative")
-    if amount > MAX_MONEY:
-        raise ValueError("too large")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("at most 2 decimal places")
-    return to_money(amount)
+        return money.parse_money(value)
+    except money.NotMoney as error:
+        # pydantic reports a ValueError's text as the field's reason.
+        raise ValueError(str(error)) from None
+
+
+def parse_unit_price(value: Any) -> Decimal:
+    """A unit price: as parse_money, at most settings.SELLERDESK["MAX_UNIT_PRICE"] (the
+    order forms' limit)."""
+    try:
+        return money.parse_money(value, maximum=settings.SELLERDESK["MAX_UNIT_PRICE"])
+    except money.NotMoney as error:
+        raise ValueError(str(error)) from None
 
 
 Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(lambda v: str(to_money(v)), return_type=str)]
+# The price of one unit on an order line: Money within the order forms' maximum.
+UnitPrice = Annotated[
+    Decimal, BeforeValidator(parse_unit_price), PlainSerializer(lambda v: str(to_money(v)), return_type=str)
+]
 
 
 def _parse_phone(value: Any) -> str:
@@ -50,3 +67,23 @@ Phone = Annotated[str, BeforeValidator(_parse_phone)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _business_date(value: date) -> date:
+    try:
+        return dates.check_date(value)
+    except dates.NotADate as error:
+        raise ValueError(str(error)) from None
+
+
+def _business_datetime(value: datetime) -> datetime:
+    try:
+        return dates.check_datetime(value)
+    except dates.NotADate as error:
+        raise ValueError(str(error)) from None
+
+
+# A date or an aware date and time a shop works with: within core.dates' range (a year
+# such as 568 is refused, not stored with that year's time zone offset).
+BusinessDate = Annotated[date, AfterValidator(_business_date)]
+BusinessDatetime = Annotated[AwareDatetime, AfterValidator(_business_datetime)]

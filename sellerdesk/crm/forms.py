@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sellerdesk.core.forms import MoneyField
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import Role
 from sellerdesk.customers.models import Customer, CustomerGroup, CustomerLevel, CustomerTag, TransportMode
@@ -59,7 +60,7 @@ class ProfileForm(forms.Form):
     level = forms.ModelChoiceField(label=_("Level"), queryset=CustomerLevel.objects.none(), required=False)
     agent = AgentChoiceField(label=_("Agent in charge"), queryset=User.objects.none(), required=False)
     is_b2b = forms.BooleanField(label=_("Business customer"), required=False)
-    credit_limit = forms.DecimalField(label=_("Credit limit"), min_value=0, max_digits=10, decimal_places=2)
+    credit_limit = MoneyField(label=_("Credit limit"), min_value=0, max_digits=10, decimal_places=2)
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0, max_value=365)
     discount_note = forms.CharField(label=_("Discount terms"), required=False, max_length=200)
     delivery_area = forms.CharField(label=_("Delivery area"), required=False, max_length=100)

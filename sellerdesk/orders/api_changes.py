@@ -10,7 +10,7 @@ from ninja import Router
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
-from sellerdesk.core.schemas import Money
+from sellerdesk.core.schemas import UnitPrice
 from sellerdesk.orders import changes
 from sellerdesk.orders.api_helpers import order_answer, requested_order
 from sellerdesk.orders.schemas import OrderOut
@@ -26,7 +26,7 @@ class LineChangeIn(Strict):
     line: StrictInt | None = Field(default=None, ge=1, description="The line's position; none adds a line.")
     sku: str | None = Field(default=None, min_length=1, max_length=64)
     quantity: StrictInt | None = Field(default=None, ge=1, le=changes.MAX_QUANTITY)
-    unit_price: Money | None = None
+    unit_price: UnitPrice | None = None
     remove: StrictBool = False
 
 

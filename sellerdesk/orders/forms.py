@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from sellerdesk.core.forms import MoneyField
 from sellerdesk.orders.models import FlagColor, Order, PaymentMethod
 from sellerdesk.orders.queries import OrderFilters
 from sellerdesk.orders.states import OrderStatus
@@ -74,7 +75,7 @@ class OrderFilterForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=False
     )
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
@@ -99,7 +100,7 @@ class PricesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = list(order.lines.all())
         for line in self.lines:
-            self.fields[f"price_{line.position}"] = forms.DecimalField(
+            self.fields[f"price_{line.position}"] = MoneyField(
                 label=f"{line.sku_code} {line.name}",
                 initial=line.unit_price,
                 min_value=Decimal("0.00"),

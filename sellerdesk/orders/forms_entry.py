@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.core.addresses import normalize_phone, normalize_province, parse_address
+from sellerdesk.core.forms import MoneyField
+from sellerdesk.core.money import NotMoney, parse_money
 from sellerdesk.orders.models import OrderSource, PaymentMethod, ShippingMethod
 from sellerdesk.shops.models import Shop
 
@@ -45,7 +47,7 @@ class EntryForm(forms.Form):
     )
     payment_method = forms.ChoiceField(label=gettext_lazy("Payment"), choices=PaymentMethod.choices, required=False)
     shipping_method = forms.ChoiceField(label=gettext_lazy("Shipping"), choices=ShippingMethod.choices)
-    shipping_fee = forms.DecimalField(
+    shipping_fee = MoneyField(
         label=gettext_lazy("Shipping fee"),
         required=False,
         min_value=Decimal("0.00"),
@@ -131,13 +133,12 @@ class PostedLine:
 
     @property
     def price_value(self) -> Decimal | None:
+        # The shared reader (core.money): "1e3" or NaN is no price; the range is
+        # checked by check_lines against MAX_UNIT_PRICE.
         try:
-            price = Decimal(self.unit_price.strip())
-        except InvalidOperation:
+            return parse_money(self.unit_price, maximum=Decimal("1e12"))
+        except NotMoney:
             return None
-        if not price.is_finite() or price < 0 or price != price.quantize(Decimal("0.01")):
-            return None
-        return price
 
 
 def posted_lines(data: QueryDict) -> list[PostedLine]:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from sellerdesk.core.addresses import normalize_province, parse_address
-from sellerdesk.core.schemas import Code, Money, Name, Phone, Text
+from sellerdesk.core.schemas import Code, Money, Name, Phone, Text, UnitPrice
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import allowed_actions
 
@@ -50,7 +50,7 @@ class AddressIn(Strict):
 class LineIn(Strict):
     sku: Code
     quantity: StrictInt = Field(gt=0, le=MAX_QUANTITY)
-    unit_price: Money | None = None
+    unit_price: UnitPrice | None = None
 
 
 class OrderIn(Strict):
@@ -243,7 +243,7 @@ class NoteOut(BaseModel):
 
 class PriceLineIn(Strict):
     position: StrictInt = Field(ge=1, le=MAX_LINES)
-    unit_price: Money
+    unit_price: UnitPrice
 
 
 class RepriceIn(Strict):

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import PriceList, PriceListItem, Sku
+from sellerdesk.core import dates
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import to_money
@@ -68,7 +69,16 @@ def _resolve(draft: PriceListDraft) -> _Resolved:
         level = min(candidates, key=lambda found: found.shop_id is None, default=None)
         if level is None:
             errors["level"] = _("unknown customer level %(code)s for this shop") % {"code": draft.level_code}
-    if draft.valid_from and draft.valid_to and draft.valid_to <= draft.valid_from:
+    # A year such as 568 is a slip, and would be shown with that year's offset (core.dates).
+    bad_dates = {}
+    for name, moment in (("valid_from", draft.valid_from), ("valid_to", draft.valid_to)):
+        try:
+            if moment is not None:
+                dates.check_datetime(moment)
+        except dates.NotADate as error:
+            bad_dates[name] = str(error)
+    errors.update(bad_dates)
+    if not bad_dates and draft.valid_from and draft.valid_to and draft.valid_to <= draft.valid_from:
         errors["valid_to"] = _("must be after valid_from")
     if len(draft.items) > MAX_TIERS:
         errors["items"] = _("at most %(count)d tiers") % {"count": MAX_TIERS}

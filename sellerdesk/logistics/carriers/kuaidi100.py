@@ -42,8 +42,10 @@ from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import dates
 from sellerdesk.core.errors import DomainError, ValidationFailed
 from sellerdesk.logistics.carriers.base import (
     CarrierTrackingEvent,
@@ -564,11 +566,19 @@ class Kuaidi100Carrier:
             number = str(result.get("nu") or "")
             if not 0 < len(number) <= 50 or "\x00" in number:
                 raise ValueError
-            return self._events(number, result)
+            events = self._events(number, result)
         except (KeyError, ValueError, TypeError):
             raise ValidationFailed(
                 {"body": _("expected 快递100's callback: a form with param (JSON with lastResult) and sign")}
             ) from None
+        # A scan cannot come from beyond tomorrow (nor from year 568): core.dates.
+        now = timezone.now()
+        for event in events:
+            try:
+                dates.check_not_future(event.at, now=now)
+            except dates.NotADate as error:
+                raise ValidationFailed({"lastResult.data": f"{event.at:%Y-%m-%d %H:%M:%S}: {error}"}) from None
+        return events
 
     # --- scans --------------------------------------------------------------------------
 

@@ -41,9 +41,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import dates
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.logistics.carriers.base import (
     CarrierTrackingEvent,
@@ -357,9 +357,11 @@ class SimulatedCarrier:
             if texts["kind"] not in TrackingKind.values:
                 bad[f"{where}.kind"] = _("unknown event kind %(kind)s") % {"kind": texts["kind"]}
                 continue
-            at = parse_datetime(str(texts["at"]))
-            if at is None or at.tzinfo is None:
-                bad[f"{where}.at"] = _("must be an ISO 8601 time with an offset")
+            try:
+                # A scan cannot come from beyond tomorrow (nor from year 568): core.dates.
+                at = dates.check_not_future(dates.parse_datetime(str(texts["at"])), now=timezone.now())
+            except dates.NotADate as error:
+                bad[f"{where}.at"] = str(error)
                 continue
             extras = {name: item.get(name, "") for name in ("location", "description")}
             for name, value in extras.items():

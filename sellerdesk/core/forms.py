@@ -1,0 +1,34 @@
+"""Form fields shared by the staff pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from sellerdesk.core.money import NotMoney, parse_money
+
+# Large enough for every money column (max_digits 14); the field's own max_value bounds it.
+_WIDEST = Decimal("999999999999.99")
+
+
+class MoneyField(forms.DecimalField):
+    """An amount of money read by core.money.parse_money, the API's and the importers'
+    reader: "1e3", NaN, Infinity and more than 2 decimals are refused as invalid. The
+    range is the field's min_value / max_value, checked as a DecimalField checks it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("localize", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_money(
+                value if isinstance(value, (int, Decimal)) else str(value), minimum=None, maximum=_WIDEST
+            )
+        except NotMoney as error:
+            raise forms.ValidationError(str(error), code="invalid") from None

@@ -1,0 +1,218 @@
+"""Issue 17 B: bad input gets a clear 4xx and nothing written — never a 500, never a
+silent wrong answer. One money reader and one date reader (core.money, core.dates) for
+forms, API and importers; request bodies and JSON nesting bounded (core.limits); the
+importers read through core.tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from sellerdesk.catalog.models import PriceList
+from sellerdesk.catalog.pricing import actions as pricing_actions
+from sellerdesk.core import dates, money
+from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.core.forms import MoneyField
+from sellerdesk.logistics.models import TrackingEvent
+from sellerdesk.orders.forms import PricesForm
+from sellerdesk.orders.forms_entry import PostedLine, check_lines
+from sellerdesk.orders.models import Order
+from tests.api.helpers import assert_invalid, default_shop, order_body, snapshot  # noqa: F401  (autouse)
+from tests.factories import make_sku, place
+from tests.support.clock import TEST_NOW
+
+# --- money ---------------------------------------------------------------------------------
+
+NOT_MONEY = ["1e3", "1E3", "1e-2", "NaN", "nan", "Infinity", "-Infinity", "inf", "sNaN", "0x10", "1_000", "5 0", ""]
+
+
+@pytest.mark.parametrize("text", NOT_MONEY)
+def test_the_money_reader_refuses_exponents_nan_and_infinity(text: str) -> None:
+    """Issue 17 B: "1e3" was accepted as an amount (Decimal reads it as 1000)."""
+    with pytest.raises(money.NotMoney):
+        money.parse_money(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("59", "59.00"), ("59.5", "59.50"), (" 0.01 ", "0.01"), (12, "12.00"), (Decimal("3.10"), "3.10")],
+)
+def test_the_money_reader_takes_plain_amounts(value: Any, expected: str) -> None:
+    assert money.parse_money(value) == Decimal(expected)
+
+
+def test_the_money_reader_takes_currency_marks_only_when_asked() -> None:
+    assert money.parse_money("¥1,299.00", currency_marks=True) == Decimal("1299.00")
+    with pytest.raises(money.NotMoney):
+        money.parse_money("¥1,299.00")
+    with pytest.raises(money.NotMoney):
+        money.parse_money("1,29", currency_marks=True)
+
+
+@pytest.mark.parametrize("value", [1.5, True, None, [], {"a": 1}, Decimal("NaN"), Decimal("Infinity"), "1.001", "-1"])
+def test_the_money_reader_refuses_floats_and_odd_values(value: Any) -> None:
+    with pytest.raises(money.NotMoney):
+        money.parse_money(value)
+
+
+@pytest.mark.parametrize("text", ["1e3", "NaN", "Infinity"])
+def test_a_money_form_field_refuses_what_the_api_refuses(text: str) -> None:
+    """Issue 17 B: Django's DecimalField took "1e3" as 1000.00; the forms read money with
+    core.money as the API does."""
+    field = MoneyField(min_value=Decimal("0.00"), max_value=Decimal("100000.00"), max_digits=14)
+    from django import forms
+
+    with pytest.raises(forms.ValidationError):
+        field.clean(text)
+    assert field.clean("59.50") == Decimal("59.50")
+
+
+def test_the_order_price_form_and_the_entry_form_refuse_1e3(db: Any) -> None:
+    """Issue 17 B: the staff forms that take a unit price refuse "1e3"."""
+    make_sku("TEE-RED-M", price="59.00", stock=10)
+    order = place(("TEE-RED-M", 1))
+    form = PricesForm({"price_1": "1e3", "reason": ""}, order=order)
+    assert not form.is_valid() and "price_1" in form.errors
+    lines = [PostedLine("TEE-RED-M", "1", "1e3", "")]
+    assert not check_lines(lines) and "unit_price" in lines[0].errors
+
+
+@pytest.mark.parametrize("price", ["1e3", "NaN", "Infinity", "10000000.01", "99999999.99"])
+def test_the_api_refuses_a_unit_price_the_form_refuses(api: Any, price: str) -> None:
+    """Issue 17 B: a unit price above settings MAX_UNIT_PRICE (10,000,000.00) was refused
+    by the order forms but accepted by POST /api/v1/orders; "1e3" was taken as 1000."""
+    make_sku("TEE-RED-M", price="59.00", stock=10)
+    body = order_body(("TEE-RED-M", 1))
+    body["lines"][0]["unit_price"] = price
+    before = snapshot()
+    response = api.post("/api/v1/orders", json.dumps(body))
+    assert_invalid(response, "lines[0].unit_price")
+    assert snapshot() == before
+
+
+def test_the_api_still_takes_a_unit_price_at_the_maximum(api: Any) -> None:
+    make_sku("TEE-RED-M", price="59.00", stock=10)
+    body = order_body(("TEE-RED-M", 1))
+    body["lines"][0]["unit_price"] = "10000000.00"
+    response = api.post("/api/v1/orders", json.dumps(body))
+    assert response.status_code == 201, response.json()
+    assert Order.objects.get().lines.get().unit_price == Decimal("10000000.00")
+
+
+def test_a_reprice_through_the_api_refuses_a_unit_price_above_the_maximum(api: Any) -> None:
+    make_sku("TEE-RED-M", price="59.00", stock=10)
+    order = place(("TEE-RED-M", 1))
+    body = {"lines": [{"position": 1, "unit_price": "10000000.01"}], "reason": "x"}
+    response = api.patch(f"/api/v1/orders/{order.number}/prices", body)
+    assert response.status_code == 422, response.content
+    assert Order.objects.get().lines.get().unit_price == Decimal("59.00")
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["0568-01-01", "1999-12-31", "2100-01-01", "9999-12-31", "2026-02-30", "26-1-1", "x"])
+def test_the_date_reader_refuses_dates_out_of_range_or_malformed(text: str) -> None:
+    with pytest.raises(dates.NotADate):
+        dates.parse_date(text)
+
+
+def test_the_date_reader_takes_dates_of_this_century() -> None:
+    assert dates.parse_date("2026-05-01") == date(2026, 5, 1)
+    assert dates.parse_datetime("2026-05-01T09:30:00+08:00") == datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+    with pytest.raises(dates.NotADate):
+        dates.parse_datetime("2026-05-01T09:30:00")  # no offset, no default zone
+    with pytest.raises(dates.NotADate):
+        dates.parse_datetime("0568-05-01T09:30:00+08:00")
+
+
+def test_a_future_moment_beyond_the_tolerance_is_refused() -> None:
+    dates.check_not_future(TEST_NOW + timedelta(hours=23), now=TEST_NOW)
+    with pytest.raises(dates.NotADate):
+        dates.check_not_future(TEST_NOW + timedelta(hours=25), now=TEST_NOW)
+    with pytest.raises(dates.NotADate):
+        dates.check_not_future(datetime(2099, 1, 1, tzinfo=UTC), now=TEST_NOW)
+
+
+def _price_list(**fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "批发价",
+        "valid_from": "2026-11-01T00:00:00+08:00",
+        "items": [{"sku": "TEE", "min_quantity": 10, "unit_price": "50.00"}],
+    }
+    body.update(fields)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("valid_from", "0568-01-01T00:00:00+08:00"),
+        ("valid_to", "9999-12-31T23:59:59+08:00"),
+        ("valid_from", "1900-01-01T00:00:00Z"),
+    ],
+)
+def test_a_price_list_dated_in_year_568_is_refused(api: Any, field: str, value: str) -> None:
+    """Issue 17 B: a price list dated in year 568 was stored (and shown with Shanghai's
+    local mean time offset of that year, +08:05:43)."""
+    make_sku("TEE", price="59.00", stock=0)
+    response = api.post("/api/v1/price-lists", json.dumps(_price_list(**{field: value})))
+    assert_invalid(response, field)
+    assert PriceList.objects.count() == 0
+
+
+def test_the_price_list_action_refuses_a_date_out_of_range_too(db: Any) -> None:
+    """Issue 17 B: callers other than the API (admin, imports) get the same check."""
+    make_sku("TEE", price="59.00", stock=0)
+    draft = pricing_actions.PriceListDraft(
+        name="批发价",
+        valid_from=datetime(568, 1, 1, tzinfo=UTC),
+        items=[pricing_actions.TierDraft("TEE", 10, Decimal("50.00"))],
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        pricing_actions.create_price_list(actor=None, draft=draft)
+    assert set(caught.value.fields) == {"valid_from"}
+    assert PriceList.objects.count() == 0
+
+
+def test_a_carrier_event_dated_2099_is_refused(client: Any) -> None:
+    """Issue 17 B: a signed tracking webhook with a scan dated 2099 was recorded."""
+    from tests.logistics.helpers import T0, adapter, carriers, shipped
+
+    carriers()
+    shipment = shipped()
+    events = adapter().fetch_events(_parcel(shipment), now=T0 + timedelta(hours=19))
+    future = [
+        events[0].__class__(
+            events[0].event_id + "-f", events[0].tracking_number, "arrived", datetime(2099, 1, 1, tzinfo=UTC)
+        )
+    ]
+    body, headers = adapter().webhook([*events, *future])
+    response = client.post(
+        "/api/v1/carriers/ZTO/tracking",
+        data=body,
+        content_type="application/json",
+        HTTP_X_SIGNATURE=headers["X-Signature"],
+    )
+    assert response.status_code == 422, response.content
+    assert f"events[{len(events)}].at" in response.json()["details"]["fields"]
+    assert TrackingEvent.objects.count() == 0
+
+
+def _parcel(shipment: Any) -> Any:
+    from sellerdesk.logistics.actions import parcel_ref
+
+    return parcel_ref(shipment)
+
+
+def test_english_reasons_for_money_and_dates() -> None:
+    with translation.override("en"):
+        with pytest.raises(money.NotMoney, match="not an amount of money"):
+            money.parse_money("1e3")
+        with pytest.raises(dates.NotADate, match="between 2000-01-01 and 2099-12-31"):
+            dates.parse_date("0568-01-01")
