@@ -137,3 +137,12 @@ def test_the_ratings_page_lists_them(client: Any, agent: Any) -> None:
 
     assert page.status_code == 200
     assert "物流很快" in page.content.decode()
+
+
+def test_the_ratings_page_is_in_the_menu(client: Any, agent: Any) -> None:
+    """Issue 17 D: ratings are reached from the top bar's menu, not only by typing the URL."""
+    client.force_login(agent)
+
+    page = client.get("/orders/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<a href="/ratings/"' in page
