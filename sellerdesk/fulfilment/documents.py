@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -123,7 +124,8 @@ def _slip_story(order: Order, *, sender: str) -> list[Flowable]:
                 (_("Buyer"), order.buyer_name),
                 (_("Phone"), order.buyer_phone),
                 (_("Address"), order.address_text),
-                (_("From"), sender),
+                # "From"/"To" alone are the date range's words (起始日期): an address has its own.
+                (pgettext("address", "From"), sender),
             ]
         ),
         pdf.spacer(),
@@ -232,8 +234,8 @@ def _draw_label(canvas: Canvas, shipment: Shipment) -> None:
     y -= 4 * mm
     canvas.line(margin, y, width - margin, y)
     for caption, party, size in (
-        (_("To"), label.get("receiver", {}), 11),
-        (_("From"), label.get("sender", {}), 8),
+        (pgettext("address", "To"), label.get("receiver", {}), 11),
+        (pgettext("address", "From"), label.get("sender", {}), 8),
     ):
         y -= size + 4
         name, address = _party_lines(party)

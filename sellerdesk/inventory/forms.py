@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sellerdesk.core.addresses import PROVINCES
 from sellerdesk.inventory.models import MovementKind, StockCountStatus, TransferStatus, Warehouse
@@ -114,8 +115,9 @@ class StartCountForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    from_warehouse = forms.ChoiceField(label=_("From"))
-    to_warehouse = forms.ChoiceField(label=_("To"))
+    # "From"/"To" alone are a date range's words (起始日期): a transfer's are warehouses.
+    from_warehouse = forms.ChoiceField(label=pgettext_lazy("warehouse", "From"))
+    to_warehouse = forms.ChoiceField(label=pgettext_lazy("warehouse", "To"))
     lines = forms.CharField(
         label=_("Lines"),
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "TEE-RED-M 5\nCAP-BLK 2"}),

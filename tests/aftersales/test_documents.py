@@ -14,6 +14,7 @@ from sellerdesk.aftersales import actions, disputes, documents, evidence
 from sellerdesk.aftersales.models import CaseType
 from tests.aftersales.evidence_support import image_bytes, make_case, upload
 from tests.factories import make_user
+from tests.support.pdf_text import assert_labels, rendered_in
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,15 @@ def test_a_ruling_prints_as_the_approval(agent, tmp_path):
         front = text_of(documents.return_form_pdf(case), tmp_path, page=1)
 
     assert "退一半货款" in front
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("zh-hans", ["商品退换流程表", "日期", "客户", "地址", "手机号", "订单号", "出货单号", "处理人", "领导批示"]),
+        ("en", ["Return and exchange form", "Date", "Customer", "Order number", "Shipment no.", "Approval"]),
+    ],
+)
+def test_the_form_reads_its_field_labels_and_no_date_range_words(case, tmp_path, language, labels):
+    """Issue 17 C: every PDF in both languages — the return form's field labels."""
+    assert_labels(rendered_in(language, lambda: documents.return_form_pdf(case), tmp_path), labels)

@@ -10,6 +10,7 @@ import pytest
 from sellerdesk.fulfilment import actions, documents, packing, shipping
 from sellerdesk.fulfilment.waves import WaveRules
 from tests.fulfilment.conftest import allocated, picked, sku
+from tests.support.pdf_text import LANGUAGES, assert_labels, rendered_in
 
 
 def text_of(content: bytes, tmp_path: Path) -> str:
@@ -127,3 +128,58 @@ def test_a_whole_wave_prints_in_one_pdf(goods, main, warehouse_user, tmp_path):
     )
     assert pages_of(slips, tmp_path) == 3
     assert all(order.number in text_of(slips, tmp_path) for order in orders)
+
+
+# --- every document in both languages (issue 17 C) -------------------------------------
+
+FIELD_LABELS = {
+    "label": {
+        "en": ["To", "From", "COD ¥71.00", "Collect on delivery: ¥71.00", "Order ", "Printed "],
+        "zh-hans": ["收件人", "寄件人", "代收货款 ¥71.00", "订单 ", "打印于 "],
+    },
+    "packing_slip": {
+        "en": ["Packing slip", "Order", "Placed", "Buyer", "Phone", "Address", "From", "Unit price", "Amount", "Total"],
+        "zh-hans": ["发货单", "订单", "下单时间", "买家", "手机号", "地址", "寄件人", "单价", "金额", "合计"],
+    },
+    "pick_list": {
+        "en": [
+            "Pick list",
+            "Warehouse",
+            "Created",
+            "Orders",
+            "Items",
+            "Picking mode",
+            "Stops",
+            "Bin",
+            "Zone",
+            "Picked",
+        ],
+        "zh-hans": ["拣货单", "仓库", "创建时间", "订单", "件数", "拣货方式", "库位数", "库位", "区域", "已拣"],
+    },
+    "sort_list": {
+        "en": ["Sort list", "Slot", "Order", "Buyer", "Goods", "Qty"],
+        "zh-hans": ["分拣单", "格口", "订单", "买家", "商品", "数量"],
+    },
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_warehouse_document_reads_its_field_labels_in_both_languages(
+    goods, main, warehouse_user, tmp_path, language
+):
+    """Issue 17 C: labels, packing slips, pick and sort lists print their field labels in
+    the reader's language; "To"/"From" on a label are the addresses (收件人/寄件人), never
+    the date range's 截止日期/起始日期."""
+    allocated(("TEE", 1))
+    wave = actions.create_wave(warehouse=main, rules=WaveRules(), actor=warehouse_user)
+    order = picked(("CAP", 2), payment_method="cod", actor=warehouse_user)
+    shipment = pack(order, warehouse_user, "CAP", "CAP")
+    documents_by_kind = {
+        "label": lambda: documents.labels_pdf([shipment]),
+        "packing_slip": lambda: documents.packing_slips_pdf([order]),
+        "pick_list": lambda: documents.pick_list_pdf(wave),
+        "sort_list": lambda: documents.sort_list_pdf(wave),
+    }
+
+    for kind, build in documents_by_kind.items():
+        assert_labels(rendered_in(language, build, tmp_path), FIELD_LABELS[kind][language])

@@ -7,11 +7,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from sellerdesk.core import pdf
 from sellerdesk.core.errors import ValidationFailed
-from sellerdesk.purchasing import actions, documents
+from sellerdesk.inventory.actions import receive_stock
+from sellerdesk.inventory.models import MovementKind
+from sellerdesk.purchasing import actions, documents, returns
 from tests.purchasing.conftest import EXPECTED_AT
+from tests.support.pdf_text import LANGUAGES, assert_labels, rendered_in
 
 
 def text_of(content: bytes, tmp_path: Path) -> str:
@@ -86,3 +91,65 @@ def test_too_many_labels_per_unit_are_refused(supplier, warehouse, tee):
     with pytest.raises(ValidationFailed) as caught:
         documents.labels_pdf(po, per_unit=True)
     assert set(caught.value.fields) == {"per"}
+
+
+# --- every document in both languages (issue 17 C) -------------------------------------
+
+FIELD_LABELS = {
+    "purchase_order": {
+        "en": ["Purchase order", "Supplier", "Order date", "Contact", "Deliver by", "Deliver to", "Address", "Status"],
+        "zh-hans": ["采购单", "供应商", "下单日期", "联系人", "送达日期", "送货仓库", "地址", "状态"],
+    },
+    "delivery_notice": {
+        "en": [
+            "Delivery notice",
+            "Supplier",
+            "Deliver to",
+            "Deliver by",
+            "Barcode",
+            "Delivered by",
+            "Received by",
+        ],
+        "zh-hans": ["送仓单", "供应商", "送货仓库", "送达日期", "条形码", "送货人", "收货人"],
+    },
+    "barcode_labels": {"en": ["TEE-RED-M", "× 10"], "zh-hans": ["TEE-RED-M", "× 10"]},
+    "supplier_return": {
+        "en": [
+            "Return to supplier",
+            "Supplier",
+            "Contact",
+            "Warehouse",
+            "Status",
+            "Carrier",
+            "Document",
+            "Reason",
+        ],
+        "zh-hans": ["退供单", "供应商", "联系人", "仓库", "状态", "快递公司", "单据", "原因"],
+    },
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_purchasing_document_reads_its_field_labels_in_both_languages(
+    sent_po, supplier, tee, warehouse, tmp_path, language
+):
+    """Issue 17 C: purchase orders, delivery notices, barcode labels and returns to a
+    supplier print their field labels in the reader's language, no date-range words."""
+    actions.set_supplier_sku(supplier=supplier, sku=tee, data=actions.SupplierSkuData(cost=Decimal("30")), actor=None)
+    with transaction.atomic():
+        receive_stock(
+            sku_id=tee.pk, warehouse_id=warehouse.pk, good=0, damaged=1, document="AS-T", actor=None,
+            at=timezone.now(), kind=MovementKind.DEFECTIVE,
+        )  # fmt: skip
+    batch = returns.add_to_supplier_return(
+        sku_id=tee.pk, warehouse_id=warehouse.pk, quantity=1, document="AS-T", reason="quality", photos=[], actor=None
+    )
+    documents_by_kind = {
+        "purchase_order": lambda: documents.purchase_order_pdf(sent_po),
+        "delivery_notice": lambda: documents.delivery_notice_pdf(sent_po),
+        "barcode_labels": lambda: documents.labels_pdf(sent_po, per_unit=False),
+        "supplier_return": lambda: documents.supplier_return_pdf(batch),
+    }
+
+    for kind, build in documents_by_kind.items():
+        assert_labels(rendered_in(language, build, tmp_path), FIELD_LABELS[kind][language])

@@ -18,6 +18,7 @@ from sellerdesk.service import archive, conversations, forbidden, intents
 from sellerdesk.service.models import Conversation, ConversationEvent, Message, PhoneCall
 from sellerdesk.shops.models import default_shop
 from tests.factories import make_sku, make_user, place
+from tests.support.pdf_text import assert_labels, rendered_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=SHANGHAI)
@@ -103,6 +104,18 @@ def test_pdf_transcript_opens_with_pdftotext(chats: dict[str, Any], tmp_path: Pa
     assert "在吗？我的裙子什么时候发货" in words
     assert "亲，今天下午就发出哦" in words
     assert chats["order"].number in words
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [("zh-hans", ["聊天记录", "买家", "客服", "第1页"]), ("en", ["Chat transcript", "Buyer", "Agent", "Page 1"])],
+)
+def test_the_pdf_transcript_reads_its_labels_in_both_languages(
+    chats: dict[str, Any], tmp_path: Path, language: str, labels: list[str]
+) -> None:
+    """Issue 17 C: every PDF in both languages — the chat transcript's labels."""
+    text = rendered_in(language, lambda: archive.export_pdf(customer=chats["order"].customer), tmp_path)
+    assert_labels(text, labels)
 
 
 def test_reimporting_an_export_adds_nothing_twice(chats: dict[str, Any], boss: Any) -> None:
