@@ -44,7 +44,26 @@ _JOINING = "、/&+"
 _QUESTION, _REMINDER, _FREEBIE, _TAKEN = "\ue000", "\ue001", "\ue002", "\ue003"
 # Sentence particles and thanks that may close a wish ("不要发票哦，谢谢").
 _PARTICLES = ["了", "哦", "喔", "噢", "啊", "呀", "哈", "呢", "吧", "啦", "嘛", "哟", "哒", "的", "亲", "谢谢", "谢啦"]
-_THANKS = ["谢谢", "谢啦", "哈哈", "就行", "就好", "就可以", "即可", "please", "pls", "thanks", "thx"]
+_THEN = ("再", "然后", "之后", "以后", "后再")
+_THANKS = [
+    "也可以",
+    "也行",
+    "没关系",
+    "也没事",
+    "都可以",
+    "都行",
+    "谢谢",
+    "谢啦",
+    "哈哈",
+    "就行",
+    "就好",
+    "就可以",
+    "即可",
+    "please",
+    "pls",
+    "thanks",
+    "thx",
+]
 
 
 @dataclass(frozen=True)
@@ -101,10 +120,14 @@ class _Grammar:
     cue_first: re.Pattern[str]  # 不要 … 价格 …
     removal_first: re.Pattern[str]  # 撕掉价签
     object_first: re.Pattern[str]  # 价格 … 不要 (to the clause's end)
+    negation_before_object: re.Pattern[str]  # "不要把|吊牌剪了"
     blockers: re.Pattern[str]  # what after an object means the negation is about something else
     trailing: re.Pattern[str]  # what may close a wish when it reaches the clause's end
     particles: re.Pattern[str]
     questions: re.Pattern[str]
+    asking: re.Pattern[str]  # the clause is a question
+    modal: re.Pattern[str]  # … that asks for something ("可以…吗")
+    reporting: re.Pattern[str]  # the clause tells what someone said
     reminders: re.Pattern[str]
     freebies: re.Pattern[str]
     gifts: re.Pattern[str]
@@ -127,23 +150,11 @@ def _grammar() -> _Grammar:
     one = rf"{obj}{sp}(?:{suffix}{sp})*"
     # Objects side by side ("发票价格") or joined ("发票和任何价格信息", "发票也不要价格").
     run = rf"{one}(?:(?:{conj}{sp}(?:{neg}{sp})*(?:(?:{fill}|{seen}){sp})*?)?{one})*"
-    middle = _alternatives(
-        [
-            *words["polite"],
-            *"都也就是要",
-            "里面",
-            "的话",
-            "还是",
-            "一律",
-            "统统",
-            "通通",
-            "全部",
-            "都是",
-            "帮我",
-            "给我",
-        ]
+    extra = ["里面", "的话", "还是", "一律", "统统", "通通", "全部", "都是", "帮我", "给我"]
+    middle = rf"(?:{polite}|{_alternatives([*'都也就是要', *extra])})"
+    trailing_words = _alternatives(
+        [*words["fillers"], *_PARTICLES, *_THANKS, *words["negations"], "出来", "进来", "吗", "么", "嘛"]
     )
-    trailing_words = _alternatives([*words["fillers"], *_PARTICLES, *_THANKS, *words["negations"], "出来", "进来"])
     return _Grammar(
         object_kind=objects,
         objects=re.compile(obj, re.IGNORECASE),
@@ -157,15 +168,23 @@ def _grammar() -> _Grammar:
             re.IGNORECASE,
         ),
         object_first=re.compile(
-            rf"(?:{context}{sp})*(?:(?:{polite}|把|将|这些|那些|这个|那个|任何|所有){sp})*{run}"
+            rf"(?:{context}{sp})*(?:(?:{polite}|把|将|这些|那些|这个|那个|任何|所有|一切|什么|啥){sp})*{run}"
             rf"(?:{middle}{sp})*?(?:(?:{neg}{sp})+(?:(?:{fill}|{seen}){sp})*?|{_alternatives(words['removals_after'])}{sp})"
             rf"(?:(?:{trailing_words}|{seen}){sp})*",
             re.IGNORECASE,
         ),
-        blockers=re.compile(rf"{sp}(?:的{sp})?{_alternatives(words['blockers_after_object'])}", re.IGNORECASE),
+        blockers=re.compile(
+            rf"{sp}(?:的{sp})?(?:能|可以|会|要|给我|帮我|被)?{sp}"
+            rf"{_alternatives([*words['blockers_after_object'], *words['removals_after'], *'剪撕拆摘'])}",
+            re.IGNORECASE,
+        ),
+        negation_before_object=re.compile(rf"{neg}{sp}(?:把|将)?{sp}$", re.IGNORECASE),
         trailing=re.compile(rf"(?:(?:{trailing_words}|{seen}|也|都|统统|全部){sp})*", re.IGNORECASE),
         particles=re.compile(rf"(?:{_alternatives(_PARTICLES + _THANKS)}{sp})*", re.IGNORECASE),
         questions=re.compile(_alternatives(words["questions"])),
+        asking=re.compile(r"(?:吗|么|嘛)\s*$"),
+        modal=re.compile(_alternatives(words["modals"])),
+        reporting=re.compile(_alternatives(words["reporting"])),
         reminders=re.compile(_alternatives(words["reminders"])),
         freebies=re.compile(
             rf"{_alternatives(words['freebie_asks'])}(?:一|几)?(?:个|点|些|份)?(?:小)?{_alternatives(words['freebies'])}"
@@ -174,7 +193,8 @@ def _grammar() -> _Grammar:
         gifts=re.compile(
             rf"(?:送给?|给)(?:我的|我家|我)?{_alternatives(words['gift_people'])}(?:买)?(?:的)?"
             rf"(?:{_alternatives(words['gift'])})?"
-            rf"|{_alternatives(p for p in words['gift_people'] if len(p) > 1)}(?:的)?(?:过)?生日",
+            rf"|{_alternatives(p for p in words['gift_people'] if len(p) > 1)}(?:的)?"
+            rf"(?:(?:过)?生日(?:{_alternatives(words['gift'])})?|{_alternatives(words['gift'])})",
             re.IGNORECASE,
         ),
     )
@@ -287,6 +307,11 @@ def _mark_not_wishes(clause: _Clause) -> None:
     ):
         for match in pattern.finditer(clause.working()):
             clause.mask(match.start(), match.end(), stand_in)
+    # A clause asking something ("不给发票吗") or telling what others said ("别人说你们不开
+    # 发票") wishes nothing, unless it asks for it ("可以不放发票吗", "能不开发票吗").
+    is_asking = bool(grammar.asking.search(clause.text)) and not grammar.modal.search(clause.text)
+    if is_asking or grammar.reporting.search(clause.text):
+        clause.mask(0, len(clause.text), _QUESTION)
 
 
 def _read_phrases(clause: _Clause, found: _Found, chosen: list[str], avoided: set[str]) -> set[str]:
@@ -298,6 +323,11 @@ def _read_phrases(clause: _Clause, found: _Found, chosen: list[str], avoided: se
     for key in ("gift_not", "fragile_not", "reinforced_not"):
         for start, end, _phrase in _phrase_spans(clause.working(), words[key]):
             clause.take(start, end)
+    # Who the gift is for first ("妈妈生日礼物"), then the words alone.
+    for match in _grammar().gifts.finditer(clause.working()):
+        if not _negated_at(clause, match.start()):
+            clause.take(match.start(), match.end())
+            found.is_gift = True
     for key in ("fragile", "reinforced_packaging", "gift"):
         for start, end, _phrase in _phrase_spans(clause.working(), words[key]):
             if _negated_at(clause, start):
@@ -309,10 +339,6 @@ def _read_phrases(clause: _Clause, found: _Found, chosen: list[str], avoided: se
                 found.is_gift = True
             else:
                 found.reinforced = True
-    for match in _grammar().gifts.finditer(clause.working()):
-        if not _negated_at(clause, match.start()):
-            clause.take(match.start(), match.end())
-            found.is_gift = True
     delivery = set()
     for start, end, phrase in _phrase_spans(clause.working(), words["delivery"]):
         clause.take(start, end)
@@ -335,28 +361,6 @@ def _kinds(text: str) -> set[str]:
 def _read_negations(clause: _Clause, found: _Found) -> None:
     """Wishes to leave a price, an invoice or paperwork out, either way round."""
     grammar = _grammar()
-    spans: list[tuple[int, int]] = []
-    # Object first, reaching the clause's end or something already understood:
-    # "价格和发票都不要", "吊牌帮我剪掉", "价格信息千万别放进去哦".
-    work = clause.working()
-    ends = [len(work)] + [index for index in range(1, len(work)) if work[index] == _TAKEN != work[index - 1]]
-    start = 0
-    while start < len(work):
-        end = next(
-            (
-                end
-                for end in sorted(ends, reverse=True)
-                if end > start and grammar.object_first.fullmatch(work, start, end)
-            ),
-            None,
-        )
-        if end is None:
-            start += 1
-            continue
-        spans.append((start, end))
-        start = end
-    for start, end in spans:
-        _take_wish(clause, found, start, end)
     # Negation first: "快递产品时里面不要有任何价格信息", "别放发票和价格", "撕掉价签".
     for pattern in (grammar.cue_first, grammar.removal_first):
         position = 0
@@ -366,11 +370,11 @@ def _read_negations(clause: _Clause, found: _Found) -> None:
             if match is None:
                 break
             position = match.start() + 1
-            end = match.end()
-            if grammar.blockers.match(work, end):
-                continue  # "不要把价格标错", "不要价格太高的": about something else
             if pattern is grammar.removal_first and _negated_at(clause, match.start()):
                 continue  # "不要剪吊牌": keep the tag
+            end = _unblocked_end(pattern, work, match.start(), match.end())
+            if end is None:
+                continue  # "不要把价格标错", "不要价格太高的": about something else
             closing = grammar.trailing.match(work, end)
             if closing is not None and closing.end() == len(work):
                 end = closing.end()
@@ -379,6 +383,41 @@ def _read_negations(clause: _Clause, found: _Found) -> None:
                 end = particles.end() if particles is not None else end
             _take_wish(clause, found, match.start(), end)
             position = end
+    # Object first, reaching the clause's end or something already understood:
+    # "价格和发票都不要", "吊牌帮我剪掉", "价格信息千万别放进去哦".
+    work = clause.working()
+    # Where such a wish may end: the clause's end, something understood, or "then …"
+    # ("吊牌剪掉再发", "价格单拿掉然后发顺丰").
+    ends = sorted(
+        {len(work)}
+        | {
+            index
+            for index in range(1, len(work))
+            if (work[index] == _TAKEN != work[index - 1]) or work.startswith(_THEN, index)
+        },
+        reverse=True,
+    )
+    start = 0
+    while start < len(work):
+        end = next((end for end in ends if end > start and grammar.object_first.fullmatch(work, start, end)), None)
+        # "不要把吊牌剪了": a removal the buyer does not want.
+        if end is None or grammar.negation_before_object.search(work, 0, start):
+            start += 1
+            continue
+        _take_wish(clause, found, start, end)
+        start = end
+
+
+def _unblocked_end(pattern: re.Pattern[str], work: str, start: int, end: int) -> int | None:
+    """The end of the longest wish from `start` (at most `end`) not followed by what makes
+    it about something else: "不要发票价格能便宜吗" is a wish about the invoice only."""
+    grammar = _grammar()
+    for candidate in range(end, start, -1):
+        if candidate != end and not pattern.fullmatch(work, start, candidate):
+            continue
+        if not grammar.blockers.match(work, candidate):
+            return candidate
+    return None
 
 
 def _take_wish(clause: _Clause, found: _Found, start: int, end: int) -> None:
