@@ -90,4 +90,5 @@ urlpatterns = [
     path("search/", include("sellerdesk.crm.urls_search")),
     path("dashboard/", include("sellerdesk.analytics.urls")),
     path("marketplaces/", include("sellerdesk.marketplaces.urls")),
+    path("staff/", include("sellerdesk.shops.staff_urls")),
 ]

@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "catalog.edit": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER}),
     "stock.adjust": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE, Role.PURCHASER}),
     "shops.manage": frozenset({Role.OWNER}),
+    # The Staff page: inviting, deactivating, roles and shops of staff users, unlocking logins.
+    "staff.manage": frozenset({Role.OWNER}),
     "logistics.view": STAFF,
     "logistics.edit": frozenset({Role.OWNER, Role.SUPERVISOR}),
     "customers.view": STAFF,
@@ -74,6 +76,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "stock.count": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE}),
     "stock.transfer": frozenset({Role.OWNER, Role.SUPERVISOR, Role.WAREHOUSE, Role.PURCHASER}),
     "orders.allocate": _SHIPPING,
+    # The warehouse floor (issue 17 A4: no longer "orders.ship"): waves and picking, the
+    # packing check and labels, scan-out. The same roles as shipping had them.
+    "warehouse.pick": _SHIPPING,
+    "warehouse.pack": _SHIPPING,
+    "warehouse.dispatch": _SHIPPING,
     "stockouts.handle": _SERVICE,
     # Purchasing and dropship; a supplier sees only its own purchase orders.
     "purchasing.view": frozenset({Role.OWNER, Role.SUPERVISOR, Role.PURCHASER, Role.WAREHOUSE}),

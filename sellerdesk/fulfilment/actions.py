@@ -50,7 +50,10 @@ PACKING_CHECKED = OrderEventType.PACKING_CHECKED
 PACKED = OrderEventType.PACKED
 
 # Warehouse work is what the role that ships may do; reading it, what any staff may.
-WORK = "orders.ship"
+# The warehouse floor has permissions of its own (issue 17 A4), no longer "orders.ship":
+PICK = "warehouse.pick"  # waves: creating them, picking, their steps
+PACK = "warehouse.pack"  # the packing check and the parcel's label
+DISPATCH = "warehouse.dispatch"  # scan-out: the parcel leaves the warehouse
 VIEW = "orders.view"
 
 
@@ -154,7 +157,7 @@ def create_wave(*, warehouse: Warehouse, rules: WaveRules, actor: User | None, a
     """Build a wave by the rules (the same plan the preview shows) and release it to the
     floor: its orders move allocated → picking. Refuses (409 empty_wave) when no order
     matches; nothing is written then."""
-    require(actor, WORK)
+    require(actor, PICK)
     at = at or timezone.now()
     with transaction.atomic():
         Warehouse.objects.select_for_update().filter(pk=warehouse.pk).first()
@@ -185,7 +188,7 @@ def _locked_plan(plan: WavePlan) -> WavePlan:
 
 def pick_order(*, order: Order, actor: User | None, at: datetime | None = None) -> Wave:
     """Pick one order on its own (按单拣货): a wave of that order alone."""
-    require(actor, WORK)
+    require(actor, PICK)
     at = at or timezone.now()
     with transaction.atomic():
         current = Order.objects.select_for_update().get(pk=order.pk)
@@ -211,7 +214,7 @@ def _require_worker(actor: User | None) -> User:
 
 def start_step(*, wave: Wave, step: str, actor: User | None, at: datetime | None = None) -> WaveStep:
     """A worker starts picking, sorting or packing the wave; a second start keeps the first time."""
-    require(actor, WORK)
+    require(actor, PICK)
     worker = _require_worker(actor)
     if step not in WaveStepKind.values:
         raise ValidationFailed({"step": _("one of %(values)s") % {"values": ", ".join(WaveStepKind.values)}})
@@ -226,7 +229,7 @@ def start_step(*, wave: Wave, step: str, actor: User | None, at: datetime | None
 
 def finish_step(*, wave: Wave, step: str, actor: User | None, at: datetime | None = None) -> WaveStep:
     """A worker is done with a step of the wave (started now if it was never started)."""
-    require(actor, WORK)
+    require(actor, PICK)
     worker = _require_worker(actor)
     at = at or timezone.now()
     with transaction.atomic():
@@ -250,7 +253,7 @@ def confirm_pick(
     fewer were found than listed (every other stop was picked in full). Units missing go
     short on the last slots first; each order short of a unit moves picking → stockout
     with a Shortage per short line. Refuses an unknown stop or a count above the list."""
-    require(actor, WORK)
+    require(actor, PICK)
     at = at or timezone.now()
     picked = dict(picked or {})
     with transaction.atomic():

@@ -30,7 +30,7 @@ from sellerdesk.core.errors import Conflict, DomainError, NotFound, ValidationFa
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment import states as wave_states
-from sellerdesk.fulfilment.actions import WORK
+from sellerdesk.fulfilment.actions import PACK
 from sellerdesk.fulfilment.events import packing_checked_event
 from sellerdesk.fulfilment.models import PickLine, WaveOrder
 from sellerdesk.fulfilment.states import WaveAction
@@ -225,7 +225,7 @@ class ScanResult:
 
 def scan_item(*, order: Order, code: str, actor: User | None, at: datetime | None = None) -> ScanResult:
     """Count one scanned unit against the order; ScanRefused with the reason otherwise."""
-    require(actor, WORK)
+    require(actor, PACK)
     code = (code or "").strip()
     if not code or len(code) > 64 or "\x00" in code:
         raise ValidationFailed({"code": _("scan a barcode (at most 64 characters)")})
@@ -284,7 +284,7 @@ def _mark_checked(entry: WaveOrder, check: PackCheck, *, actor: User | None, at:
 
 def record_weight(*, order: Order, grams: int, actor: User | None, at: datetime | None = None) -> PackCheck:
     """The parcel's weight on the scale, compared with the expected weight ± the tolerance."""
-    require(actor, WORK)
+    require(actor, PACK)
     if isinstance(grams, bool) or not isinstance(grams, int) or not 1 <= grams <= 1_000_000:
         raise ValidationFailed({"weight_grams": _("between 1 and 1000000")})
     at = at or timezone.now()
@@ -311,7 +311,7 @@ def record_weight(*, order: Order, grams: int, actor: User | None, at: datetime 
 
 def restart_check(*, order: Order, actor: User | None) -> PackCheck:
     """Empty the scans and the weight: the packer starts the order again (before its label)."""
-    require(actor, WORK)
+    require(actor, PACK)
     with transaction.atomic():
         entry = packable_entry(order, lock=True)
         entry.scanned = {}

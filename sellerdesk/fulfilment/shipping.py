@@ -25,7 +25,7 @@ from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.fulfilment import states as wave_states
-from sellerdesk.fulfilment.actions import WORK, close_wave_if_done
+from sellerdesk.fulfilment.actions import DISPATCH, PACK, close_wave_if_done
 from sellerdesk.fulfilment.events import packed_event
 from sellerdesk.fulfilment.models import PickLine, WaveOrder
 from sellerdesk.fulfilment.packing import check_of, packable_entry
@@ -88,7 +88,7 @@ def print_label(
     carrier asked, and the order packed once it has answered. A refusal by the carrier
     leaves the order picking (the refused booking and its reason stay on its parcels); a
     booking left requested or booked by the worker since is taken up, not booked again."""
-    require(actor, WORK)
+    require(actor, PACK)
     at = at or timezone.now()
     with transaction.atomic():
         locked = Order.objects.select_for_update().select_related("shop").get(pk=order.pk)
@@ -210,7 +210,7 @@ def _take_from_bins(order: Order) -> None:
 
 def scan_out(*, tracking_number: str, actor: User | None, at: datetime | None = None) -> Shipment:
     """Hand a labelled parcel to the carrier: the order ships and the buyer is told."""
-    require(actor, WORK)
+    require(actor, DISPATCH)
     at = at or timezone.now()
     shipment = find_parcel(tracking_number)
     with transaction.atomic():

@@ -16,7 +16,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from sellerdesk.core.audit import record, register_audit_code
+from sellerdesk.core.permissions import require
 from sellerdesk.shops.models import Shop, ShopAccess
 
 if TYPE_CHECKING:
@@ -66,3 +71,33 @@ def set_user_shops(*, user: User, shops: Iterable[Shop]) -> list[Shop]:
             [ShopAccess(user_id=user.pk, shop_id=shop_id) for shop_id in sorted(wanted) if shop_id not in have]
         )
     return before
+
+
+STAFF_SHOPS_CHANGED = "staff_shops_changed"
+register_audit_code(
+    STAFF_SHOPS_CHANGED,
+    "staff",
+    gettext_lazy("Shops changed to: %(shops)s."),
+    format=lambda data: {"shops": ", ".join(data.get("after", [])) or _("every shop")},
+    example={"before": [], "after": ["main"]},
+)
+
+
+def set_staff_shops(*, actor: User, user: User, shops: Iterable[Shop]) -> None:
+    """The owner limits a staff user to `shops` (none: every shop), with an audit event."""
+    require(actor, "staff.manage")
+    wanted = sorted(shops, key=lambda shop: shop.pk)
+    with transaction.atomic():
+        before = set_user_shops(user=user, shops=wanted)
+        codes_before = sorted(shop.code for shop in before)
+        codes_after = sorted(shop.code for shop in wanted)
+        if codes_before != codes_after:
+            record(
+                object_kind="staff",
+                object_id=user.username,
+                code=STAFF_SHOPS_CHANGED,
+                actor=actor,
+                at=timezone.now(),
+                before=codes_before,
+                after=codes_after,
+            )
