@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.inventory.queries import WarehouseInfo
@@ -80,6 +81,20 @@ def get_strategy(name: str) -> Strategy:
 
 def strategy_names() -> list[str]:
     return sorted(_STRATEGIES)
+
+
+# The built-in strategies' names for people; a plugged-in one without a label shows its code.
+_LABELS = {
+    "region_priority": gettext_lazy(
+        "Nearest warehouse first: one serving the address with every line, else by priority"
+    ),
+    "priority_only": gettext_lazy("By priority only: the first warehouse with every line, wherever the address is"),
+}
+
+
+def strategy_label(name: str) -> str:
+    """The strategy's name for people, in the active language."""
+    return str(_LABELS.get(name, name))
 
 
 def capacity(context: AllocationContext, warehouse_id: int) -> dict[int, int]:

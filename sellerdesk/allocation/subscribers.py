@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from sellerdesk.allocation import actions, background, shortages
-from sellerdesk.allocation.strategies import strategy_names
+from sellerdesk.allocation.strategies import strategy_label, strategy_names
 from sellerdesk.core import hooks
 from sellerdesk.inventory.hooks import StockArrived, StockShortfall
-from sellerdesk.orders.hooks import ALLOCATION_STRATEGIES, OrdersApproved
+from sellerdesk.orders.hooks import ALLOCATION_STRATEGIES, ALLOCATION_STRATEGY_LABEL, OrdersApproved
 
 
 def allocate_approved_orders(payload: OrdersApproved) -> None:
@@ -43,3 +43,4 @@ def connect() -> None:
     hooks.subscribe(StockShortfall, release_shortfall, when=hooks.IN_TRANSACTION)
     hooks.subscribe(OrdersApproved, allocate_approved_orders, when=hooks.IN_TRANSACTION)
     ALLOCATION_STRATEGIES.provide(strategy_names)
+    ALLOCATION_STRATEGY_LABEL.provide(strategy_label)

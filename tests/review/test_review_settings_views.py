@@ -132,3 +132,17 @@ def test_an_unknown_strategy_changes_nothing(owner: User, default_shop: Shop) ->
     assert response.status_code == 302
     default_shop.refresh_from_db()
     assert (default_shop.allocation_strategy, default_shop.is_b2b) == ("region_priority", False)
+
+
+def test_the_strategies_show_by_their_names_for_people(owner: User, default_shop: Shop) -> None:
+    """Issue 17 D: the allocation strategy is chosen by what it does, never by its code
+    (`region_priority`), in either language."""
+    client = _client(owner)
+
+    english = client.get(SETTINGS, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(SETTINGS, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "Nearest warehouse first" in english
+    assert '<option value="region_priority" selected>Nearest' in english
+    assert ">region_priority<" not in english and "region_priority:" not in english
+    assert ">region_priority<" not in chinese

@@ -15,7 +15,7 @@ from sellerdesk.core.audit import changes_of
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.orders.hooks import ALLOCATION_STRATEGIES
+from sellerdesk.orders.hooks import ALLOCATION_STRATEGIES, ALLOCATION_STRATEGY_LABEL
 from sellerdesk.orders.review.audit import allocation_settings_changed_event, review_settings_changed_event
 from sellerdesk.orders.review.rules import RULES
 from sellerdesk.shops.models import ReviewSettings, Shop, review_settings_for
@@ -110,6 +110,12 @@ class AllocationSettings:
     strategy: str
     is_b2b: bool
     strategies: list[str]
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """Each strategy with its name for people (the settings page's options)."""
+        label = ALLOCATION_STRATEGY_LABEL.get()
+        return [(name, label(name)) for name in self.strategies]
 
 
 def allocation_settings_of(*, shop: Shop, actor: User | None) -> AllocationSettings:
