@@ -14,6 +14,7 @@ from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.logistics.models import Carrier, CarrierCoverage
 from sellerdesk.orders import actions, changes, events, merging
+from sellerdesk.orders.assignment import assign_order
 from sellerdesk.orders.models import Order, OrderEvent, OrderEventType
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.tasks import auto_confirm_receipts, close_unpaid_orders
@@ -86,6 +87,7 @@ def test_every_event_type_is_written_by_some_action(tee: Sku, agent: User) -> No
     actions.change_line_prices(order=repriced, actor=agent, prices={1: repriced.total - 1})
     actions.add_note(order=repriced, actor=agent, text="已改价")
     actions.set_flag(order=repriced, actor=agent, color="red", reason="大客户")
+    assign_order(order=repriced, actor=agent, assignee=agent)
     advance(place(("TEE-RED-M", 1)), "completed")
     review_actions.hold_order(order=advance(place(("TEE-RED-M", 1)), "pending_review"), actor=agent, reason="待确认")
     ReviewSettings.objects.update_or_create(shop=Order.objects.first().shop, defaults={"auto_approve": False})  # type: ignore[union-attr]

@@ -209,7 +209,7 @@ def _wrap(canvas: Canvas, text: str, x: float, y: float, width: float, size: flo
     return y
 
 
-def _draw_label(canvas: Canvas, shipment: Shipment) -> None:
+def draw_label(canvas: Canvas, shipment: Shipment) -> None:
     font = pdf.register_font()
     label = shipment.label or {}
     width, height = LABEL_SIZE
@@ -268,7 +268,7 @@ def labels_pdf(shipments: Sequence[Shipment], *, title: str = "") -> bytes:
     canvas.setTitle(title or _("Shipping labels"))
     canvas.setAuthor("sellerdesk")
     for shipment in shipments:
-        _draw_label(canvas, shipment)
+        draw_label(canvas, shipment)
         canvas.showPage()
     if not shipments:
         canvas.showPage()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
 
-from sellerdesk.fulfilment import views
+from sellerdesk.fulfilment import views, views_print
 
 app_name = "fulfilment"
 urlpatterns: list[URLPattern] = [
@@ -32,6 +32,7 @@ urlpatterns: list[URLPattern] = [
     re_path(
         r"^orders/(?P<number>[^/]+)/(?P<kind>label|packing-slip)\.pdf$", views.order_document, name="order_document"
     ),
+    path("orders/print/", views_print.print_selection, name="print_selection"),
     path("scan-out/", views.scan_out_desk, name="scan_out"),
     path("scan-out/scan/", views.scan_out_scan, name="scan_out_scan"),
 ]

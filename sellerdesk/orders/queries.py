@@ -258,7 +258,8 @@ def matching_order_ids(q: str) -> QuerySet[Any] | None:
 def newest_orders_by_ids(ids: Sequence[int]) -> list[Order]:
     """These orders with their shop and lines, in the order of `ids`."""
     rows = {
-        order.pk: order for order in Order.objects.filter(pk__in=ids).select_related("shop").prefetch_related("lines")
+        order.pk: order
+        for order in Order.objects.filter(pk__in=ids).select_related("shop", "assignee").prefetch_related("lines")
     }
     return [rows[pk] for pk in ids if pk in rows]
 
@@ -290,7 +291,7 @@ def search_orders(*, filters: OrderFilters, actor: User | None, page_size: int |
     if filters.q.strip() or filters.numbers.strip():
         paginator: Paginator = _IdsFirstPaginator(orders, page_size or settings.ORDERS_PAGE_SIZE)
     else:
-        orders = orders.select_related("shop").prefetch_related("lines")
+        orders = orders.select_related("shop", "assignee").prefetch_related("lines")
         paginator = Paginator(orders, page_size or settings.ORDERS_PAGE_SIZE)
     return paginator.get_page(filters.page)
 

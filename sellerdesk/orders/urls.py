@@ -1,10 +1,13 @@
 from django.urls import path
 
-from sellerdesk.orders import views, views_changes, views_entry, views_merging, views_review
+from sellerdesk.orders import views, views_changes, views_entry, views_list, views_merging, views_review
 
 app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
+    path("export/", views_list.export, name="export"),
+    path("saved-views/", views_list.save_view, name="save_view"),
+    path("saved-views/<int:pk>/delete/", views_list.delete_view, name="delete_view"),
     path("review-queue/", views.queue, name="review_queue"),
     path("review-queue/changes/", views_changes.queue_changes, name="review_queue_changes"),
     path("review-queue/run/", views_review.review_run_panel, name="review_run_panel"),

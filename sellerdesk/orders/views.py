@@ -29,6 +29,7 @@ from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import changes as order_changes
+from sellerdesk.orders.bulk import BULK_LABELS, BULK_PERMISSIONS, BulkAction, refusal_text, run_bulk
 from sellerdesk.orders.forms import (
     COMMON_CARRIERS,
     CancelForm,
@@ -36,20 +37,20 @@ from sellerdesk.orders.forms import (
     FlagForm,
     HoldForm,
     NoteForm,
-    OrderFilterForm,
     PricesForm,
     QueueBulkForm,
     ReleaseForm,
     ShipForm,
 )
+from sellerdesk.orders.forms_list import BulkForm, OrderListForm
 from sellerdesk.orders.hooks import REMINDER_BADGES
-from sellerdesk.orders.models import Order
-from sellerdesk.orders.queries import filter_orders, get_order, search_orders
+from sellerdesk.orders.models import Order, SavedView
+from sellerdesk.orders.queries import UNASSIGNED, filter_orders, get_order, numbers_not_found, search_orders
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.review.queue import review_queue
 from sellerdesk.orders.review.rules import reason_label
 from sellerdesk.orders.states import AWAITING_RECEIPT, COD_PAYABLE_STATUSES, OrderStatus, PaymentStatus, allowed_actions
-from sellerdesk.orders.timeline import method_label, status_label, timeline_entry
+from sellerdesk.orders.timeline import method_label, timeline_entry
 from sellerdesk.shops.access import limit_to_visible_shops
 
 RESULTS_TARGET = "order-results"
@@ -60,10 +61,19 @@ RESULTS_TARGET = "order-results"
 
 @staff_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    form = OrderFilterForm(request.GET or None)
+    """The order list; a POST is a bulk move on the ticked orders (see `_bulk_moves`)."""
+    form = OrderListForm(request.GET or None)
     if form.is_bound:
         form.is_valid()  # invalid fields are shown and left out of the filters
     filters = form.filters(request.GET.get("page"))
+    extra: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        bulk_form = BulkForm(request.POST)
+        outcome = _bulk_moves(request, bulk_form)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        status, extra = outcome
     try:
         page = search_orders(filters=filters, actor=logged_in_actor(request))
     except DomainError as error:
@@ -78,20 +88,65 @@ def order_list(request: HttpRequest) -> HttpResponse:
     tabs = [{"value": "", "label": _("All"), "count": sum(counts.values())}]
     tabs += [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in OrderStatus.choices]
     _attach_reminder_badges(page.object_list)
+    user = logged_in_actor(request)
+    here = request.GET.copy()
+    here.pop("page", None)
     context = {
         "form": form,
         "page": page,
         "orders": page.object_list,
         "tabs": tabs,
         "current_status": filters.status.value if filters.status else "",
-        "filtered": bool(filters.q or filters.shop or filters.date_from or filters.date_to),
+        "filtered": bool(
+            filters.q or filters.numbers or filters.shop or filters.assignee or filters.date_from or filters.date_to
+        ),
+        "not_found": numbers_not_found(filters.numbers) if filters.numbers.strip() else [],
+        "listed": filters.numbers.strip() != "",
+        "saved_views": list(SavedView.objects.filter(user=user)),
+        "current_query": here.urlencode(),
+        "bulk_form": extra.pop("bulk_form", None) or BulkForm(),
+        "bulk_moves": [
+            (str(action), label)
+            for action, label in BULK_LABELS.items()
+            if has_permission(user, BULK_PERMISSIONS[action])
+        ],
+        "may_export": has_permission(user, "customers.export"),
+        **extra,
     }
     # A live-filter request from the search form swaps only the results.
     partial = getattr(request, "htmx", None) and request.htmx.target == RESULTS_TARGET  # type: ignore[attr-defined]
     template = "orders/partials/results.html" if partial else "orders/list.html"
-    response = render(request, template, context)
+    response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def _bulk_moves(request: HttpRequest, form: BulkForm) -> HttpResponse | tuple[int, dict[str, Any]]:
+    """Run the bulk move; all done: a message and back to the same list (post/redirect/get);
+    otherwise the list again with each order's outcome (or the form's errors)."""
+    if not form.is_valid():
+        return 422, {"bulk_form": form}
+    assignee = None
+    username = form.cleaned_data.get("assignee") or ""
+    if form.cleaned_data["action"] == BulkAction.ASSIGN and username != UNASSIGNED:
+        assignee = User.objects.filter(username=username).first()
+    try:
+        results = run_bulk(
+            action=BulkAction(form.cleaned_data["action"]),
+            numbers=form.numbers(),
+            actor=logged_in_actor(request),
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["reason"],
+            assignee=assignee,
+        )
+    except DomainError as error:
+        form.add_error(None, refusal_text(error))
+        return error.status, {"bulk_form": form}
+    done = sum(1 for result in results if result.ok)
+    if done == len(results):
+        messages.success(request, _("%(n)s order(s) done.") % {"n": done})
+        return redirect(request.get_full_path())
+    return 409, {"bulk_form": form, "bulk_results": results, "bulk_done": done}
 
 
 def _attach_reminder_badges(orders: Any) -> None:
@@ -311,29 +366,10 @@ def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
     return render(request, "403.html", {"message": _error_text(error)}, status=error.status)
 
 
-ACTION_LABELS: dict[str, Promise] = {
-    "pay": gettext_lazy("record a payment"),
-    "reprice": gettext_lazy("change prices"),
-    "approve": gettext_lazy("approve"),
-    "ship": gettext_lazy("ship"),
-    "deliver": gettext_lazy("mark as delivered"),
-    "confirm_receipt": gettext_lazy("confirm receipt"),
-    "cancel": gettext_lazy("cancel"),
-    "expire": gettext_lazy("close as unpaid"),
-    "hold": gettext_lazy("be held for review"),
-    "release": gettext_lazy("be released"),
-    "review": gettext_lazy("be reviewed"),
-}
-
-
 def _error_text(error: DomainError) -> str:
-    if isinstance(error, InvalidTransition):
-        # The error names raw codes; people read the translated status and move.
-        return _("An order that is “%(status)s” cannot %(action)s.") % {
-            "status": status_label(error.current),
-            "action": ACTION_LABELS.get(error.action, error.action),
-        }
-    return error.message
+    # An illegal move is worded by orders.bulk (translated status and move); the bulk
+    # moves add a refused field's reason, which this page shows at the field instead.
+    return refusal_text(error) if isinstance(error, InvalidTransition) else error.message
 
 
 # --- the exception queue -----------------------------------------------------------------

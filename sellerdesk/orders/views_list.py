@@ -1,0 +1,80 @@
+"""The order list's export to Excel and its saved views (the list itself is in views.py)."""
+
+from __future__ import annotations
+
+import tempfile
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from sellerdesk.core.errors import DomainError
+from sellerdesk.core.views import staff_required
+from sellerdesk.core.web import error_text, logged_in_actor
+from sellerdesk.orders.export import export_orders
+from sellerdesk.orders.forms_list import OrderListForm, SavedViewForm
+from sellerdesk.orders.models import SavedView
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _list_url(query: str) -> str:
+    return reverse("orders:list") + (f"?{query}" if query else "")
+
+
+@staff_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """The orders the list's filters select (every page), as an XLSX download."""
+    form = OrderListForm(request.GET or None)
+    if form.is_bound:
+        form.is_valid()
+    filters = form.filters(None)
+    # Spooled: a small export stays in memory, a large one goes to a temporary file.
+    target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115  (FileResponse closes it)
+    try:
+        export_orders(filters=filters, actor=logged_in_actor(request), target=target)
+    except DomainError as error:
+        target.close()
+        messages.error(request, error_text(error))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return redirect(_list_url(query.urlencode()))
+    target.seek(0)
+    name = f"orders-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+    return FileResponse(target, as_attachment=True, filename=name, content_type=XLSX)
+
+
+@staff_required
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    """Name the list's current filters (a view of the user's own)."""
+    form = SavedViewForm(request.POST, user=request.user)
+    query = request.POST.get("query", "")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for problem in errors:
+                messages.error(request, _("Saved view: %(error)s") % {"error": problem})
+        return redirect(_list_url(query))
+    # Only the list's own filters are kept, never a page number or anything else.
+    kept = QueryDict(form.cleaned_data["query"])
+    fields = ("q", "status", "shop", "assignee", "date_from", "date_to")
+    query = urlencode([(key, value) for key in fields for value in kept.getlist(key) if value])
+    SavedView.objects.create(user=request.user, name=form.cleaned_data["name"], query=query)
+    messages.success(request, _("View “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
+    return redirect(_list_url(query))
+
+
+@staff_required
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one of the user's saved views (another user's is not found)."""
+    view = get_object_or_404(SavedView, pk=pk, user=request.user)
+    view.delete()
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("orders:list")
