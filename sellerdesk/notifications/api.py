@@ -14,6 +14,7 @@ from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.notifications import outbox, queries
 from sellerdesk.notifications.models import Channel, DeliveryAttempt, MessageKind, MessageStatus, OutgoingMessage
+from sellerdesk.orders.api_helpers import requested_order
 
 router = Router(tags=["notifications"])
 
@@ -157,3 +158,49 @@ def resend_message(request: HttpRequest, message_id: Path[int]) -> Status[Any]:
         return 200, message_detail_out(outbox.resend(message=message, actor=actor))
 
     return idempotent(request, produce)
+
+
+# --- the buyer's order confirmation (订单确认信息) ------------------------------------------
+
+
+class OrderConfirmationMessageOut(BaseModel):
+    channel: str
+    recipient: str
+    language: str
+    subject: str
+    text: str
+    status: str
+    recorded_at: datetime
+    sent_at: datetime | None
+
+
+class OrderConfirmationOut(BaseModel):
+    order: str
+    # When the order became valid (approved); null while it is not.
+    approved_at: datetime | None
+    messages: list[OrderConfirmationMessageOut]
+
+
+@router.get("/orders/{number}/confirmation", response={200: OrderConfirmationOut, **ERROR_RESPONSES})
+def order_confirmation(request: HttpRequest, number: str) -> Any:
+    """The buyer's order confirmation (订单确认信息: goods, total, address, their wishes) as
+    recorded when the order was approved, one per channel; none before approval. 404 for
+    an order the caller may not see."""
+    order = requested_order(request, number)
+    return {
+        "order": order.number,
+        "approved_at": _local(order.approved_at),
+        "messages": [
+            {
+                "channel": message.channel,
+                "recipient": message.recipient,
+                "language": message.language,
+                "subject": message.subject,
+                "text": message.text,
+                "status": message.status,
+                "recorded_at": _local(message.created_at),
+                "sent_at": _local(message.sent_at),
+            }
+            for message in queries.order_confirmations(order.pk)
+        ],
+    }

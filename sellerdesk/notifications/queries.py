@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
-from sellerdesk.notifications.models import DeliveryAttempt, OutgoingMessage
+from sellerdesk.notifications.models import DeliveryAttempt, MessageKind, OutgoingMessage
 
 MESSAGES_PER_PAGE = 50
 
@@ -65,3 +65,13 @@ def get_message(*, message_id: int, actor: User | None) -> OutgoingMessage:
 def attempts_of(message: OutgoingMessage) -> list[DeliveryAttempt]:
     """Every attempt at sending the message, first first."""
     return list(DeliveryAttempt.objects.filter(message=message).order_by("number", "pk"))
+
+
+def order_confirmations(order_id: int) -> list[OutgoingMessage]:
+    """The buyer's order confirmation (订单确认信息) of an order, one per channel it went on,
+    recorded when the order was approved (became valid); none before that."""
+    return list(
+        OutgoingMessage.objects.filter(order_id=order_id, kind=MessageKind.ORDER_CONFIRMATION).order_by(
+            "created_at", "pk"
+        )
+    )

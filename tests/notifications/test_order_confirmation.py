@@ -16,6 +16,8 @@ from sellerdesk.notifications.models import OutgoingMessage
 from sellerdesk.orders import actions
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.review import actions as review
+from tests.conftest import ApiClient
+from tests.factories import make_token
 from tests.review.conftest import AFTER_BUFFER, T0, paid
 
 
@@ -177,3 +179,30 @@ def test_the_order_page_shows_the_recorded_confirmation(
     assert 'id="outgoing-messages"' in page
     assert f"Hello 张三, thank you for your order at 主店! Please check order {order.number}:<br>" in page
     assert "红色T恤 M × 2" in page
+
+
+@pytest.mark.usefixtures("english")
+def test_the_api_reads_the_buyers_order_confirmation(
+    tee: Sku, owner: User, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Issue 17 C: the buyer's order confirmation (订单确认信息), recorded when the order
+    became valid, is read through the API; none before approval; 404 for no such order."""
+    api = ApiClient(make_token(agent))
+    order = paid(("TEE-RED-M", 2), buyer_message="不要放价格单")
+    before = api.get(f"/api/v1/orders/{order.number}/confirmation")
+    assert (before.status_code, before.json()["messages"], before.json()["approved_at"]) == (200, [], None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.approve_order(order=order, actor=owner, at=AFTER_BUFFER)
+    answer = api.get(f"/api/v1/orders/{order.number}/confirmation")
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["order"] == order.number and body["approved_at"].startswith("2026-")
+    recorded = OutgoingMessage.objects.filter(order=order, kind="order_confirmation").order_by("created_at", "pk")
+    assert [(m["channel"], m["recipient"], m["text"]) for m in body["messages"]] == [
+        (message.channel, message.recipient, message.text) for message in recorded
+    ]
+    assert len(body["messages"]) == 2
+    assert all("No price slip in the parcel" in m["text"] for m in body["messages"])
+    assert api.get("/api/v1/orders/0000/confirmation").status_code == 404
