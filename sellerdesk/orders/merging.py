@@ -9,7 +9,9 @@ Rules (documented here because the API and the UI only call these actions):
   409 `orders_not_mergeable` naming the reason; nothing is written.
 - The originals become `closed` with the reason "merged into N" and `merged_into` set;
   the merged order has one line per original line (`origin_order_number`,
-  `origin_position`), every buyer message ("[number] message", one a line), total =
+  `origin_position`), every buyer message (one a line, as the buyer wrote it, so the
+  merged message is read like the originals'; which order said what stays on the
+  originals, reached through `merged_from`), total =
   sum of totals, shipping fee = sum, paid = sum of paid. Payment rows stay on their
   originals (referenced through `merged_from`), so a refund of an original is still
   traceable to the money it came from. An unpaid merge stays `unpaid` (deadline = the
@@ -197,10 +199,13 @@ def merge_orders(*, orders: Sequence[Order], actor: User | None, at: datetime | 
 
 def _merged_order(originals: Sequence[Order], *, actor: User | None, at: datetime) -> Order:
     """The new order, saved: the first original's buyer, address and payment kind, the
-    originals' messages (each marked with its number), money and deadlines together."""
+    originals' messages, money and deadlines together. The messages are not marked with
+    their order numbers: a mark would be read as part of the message, not understood,
+    and hold the merged order for a person (issue 17); each original keeps its own."""
     first = originals[0]
-    buyer_messages = [f"[{order.number}] {order.buyer_message}" for order in originals if order.buyer_message.strip()]
-    buyer_message = "\n".join(buyer_messages)
+    buyer_messages = [order.buyer_message.strip() for order in originals if order.buyer_message.strip()]
+    # One a line, each once: two orders asking for the same thing ask for it once.
+    buyer_message = "\n".join(dict.fromkeys(buyer_messages))
     subtotal = sum((order.subtotal for order in originals), ZERO)
     shipping_fee = sum((order.shipping_fee for order in originals), ZERO)
     is_unpaid = first.payment_status == PaymentStatus.UNPAID

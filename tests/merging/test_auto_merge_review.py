@@ -88,3 +88,26 @@ def test_a_forced_review_does_not_merge(tee: Sku, default_shop: Shop, owner: Any
 
     first.refresh_from_db()
     assert (first.status, first.merged_into_id, Order.objects.count()) == ("on_hold", None, 2)
+
+
+def test_a_merged_order_reads_its_buyers_wishes_and_is_not_held_for_them(tee: Sku, default_shop: Shop) -> None:
+    """Issue 17 C: merging no longer marks each message with its order number ("[number]
+    不要放价格单"), which the reader did not understand and held the merged order for."""
+    ReviewSettings.objects.create(shop=default_shop, merge_automatically=True)
+    first = paid(("TEE-RED-M", 1), buyer=BUYER, buyer_message="不要放价格单")
+    second = paid(("TEE-RED-M", 2), buyer=BUYER, buyer_message="送礼 易碎")
+    review_paid_orders(AFTER_BUFFER)
+    merged = Order.objects.exclude(pk__in=[first.pk, second.pk]).get()
+
+    review_paid_orders(LATER)
+
+    merged.refresh_from_db()
+    wishes = merged.buyer_instructions
+    assert merged.buyer_message == "不要放价格单\n送礼 易碎"
+    assert (wishes.no_price_slip, wishes.is_gift, wishes.fragile, wishes.unrecognised) == (True, True, True, "")
+    assert (merged.status, OrderHold.objects.filter(order=merged).count()) == ("approved", 0)
+    # which order said what stays on the originals
+    assert list(merged.merged_from.order_by("pk").values_list("buyer_message", flat=True)) == [
+        "不要放价格单",
+        "送礼 易碎",
+    ]
