@@ -21,6 +21,7 @@ from sellerdesk.fulfilment import documents
 from sellerdesk.logistics.models import Shipment, ShipmentStatus
 from sellerdesk.logistics.states import NOT_BOOKED
 from sellerdesk.orders.models import Order
+from sellerdesk.shops.access import limit_to_visible_shops
 
 # One PDF holds at most this many orders.
 PRINT_MAX = 500
@@ -39,11 +40,12 @@ class SelectionDocument:
     without_label: list[str] = field(default_factory=list)
 
 
-def selected_orders(numbers: Sequence[str]) -> tuple[list[Order], list[str]]:
+def selected_orders(numbers: Sequence[str], *, actor: User | None) -> tuple[list[Order], list[str]]:
     """The orders of `numbers` in the order given (repeats once), and the numbers that
-    name no order."""
+    name no order the actor may see."""
     wanted = list(dict.fromkeys(number.strip() for number in numbers if number.strip() and "\x00" not in number))
-    found = {order.number: order for order in Order.objects.filter(number__in=wanted).select_related("shop")}
+    visible = limit_to_visible_shops(Order.objects.filter(number__in=wanted), actor)
+    found = {order.number: order for order in visible.select_related("shop")}
     return [found[number] for number in wanted if number in found], [n for n in wanted if n not in found]
 
 
@@ -71,7 +73,7 @@ def selection_document(*, numbers: Sequence[str], kind: SelectionKind, actor: Us
         raise ValidationFailed({"kind": _("one of %(values)s") % {"values": ", ".join(SELECTION_KINDS)}})
     if len(numbers) > PRINT_MAX:
         raise ValidationFailed({"orders": _("at most %(n)s orders at once") % {"n": PRINT_MAX}})
-    orders, unknown = selected_orders(numbers)
+    orders, unknown = selected_orders(numbers, actor=actor)
     if not orders:
         raise ValidationFailed({"orders": _("tick at least one order")})
     if kind == "packing-slips":

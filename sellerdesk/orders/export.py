@@ -17,6 +17,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import OrderFilters, filter_orders
+from sellerdesk.shops.access import limit_to_visible_shops
 
 # An export holds at most this many orders; narrow the filters for more.
 EXPORT_MAX_ROWS = 50_000
@@ -81,9 +82,9 @@ def export_orders(*, filters: OrderFilters, actor: User | None, target: IO[bytes
     """Write the orders `filters` select (all pages, newest first) to `target` as an XLSX
     workbook and return how many. Refused with a validation error, before anything is
     written, when they are more than EXPORT_MAX_ROWS. Needs customers.export: the file
-    holds buyers' names and phones."""
+    holds buyers' names and phones. Only the shops the actor may see."""
     require(actor, "customers.export")
-    orders = filter_orders(filters)
+    orders = limit_to_visible_shops(filter_orders(filters), actor)
     count = orders.count()
     if count > EXPORT_MAX_ROWS:
         raise ValidationFailed(

@@ -139,12 +139,14 @@ def orders_by_numbers(numbers: Sequence[str]) -> QuerySet[Any]:
     return first.union(*others)
 
 
-def numbers_not_found(text: str) -> list[str]:
-    """The numbers of the pasted list `text` that find no order (in the order pasted)."""
+def numbers_not_found(text: str, *, actor: User | None) -> list[str]:
+    """The numbers of the pasted list `text` that find no order the actor may see (in the
+    order pasted)."""
     numbers = _listed(text)
     codes = _codes(numbers)
     known: set[str] = set()
-    for row in Order.objects.filter(
+    visible = limit_to_visible_shops(Order.objects.all(), actor)
+    for row in visible.filter(
         Q(number__in=codes) | Q(external_id__in=codes) | Q(tracking_number__in=codes)
     ).values_list("number", "external_id", "tracking_number"):
         known.update(row)
@@ -155,7 +157,7 @@ def numbers_not_found(text: str) -> list[str]:
         return missing
     # A parcel's tracking number (a return, a second parcel) is asked per number left: the
     # port answers order ids, not which number found them; at most NUMBERS_MAX small lookups.
-    return [number for number in missing if not Order.objects.filter(pk__in=by_tracking(_codes([number]))).exists()]
+    return [number for number in missing if not visible.filter(pk__in=by_tracking(_codes([number]))).exists()]
 
 
 # The shortest prefix of a name or nickname searched as a prefix (one CJK character or one

@@ -100,7 +100,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "filtered": bool(
             filters.q or filters.numbers or filters.shop or filters.assignee or filters.date_from or filters.date_to
         ),
-        "not_found": numbers_not_found(filters.numbers) if filters.numbers.strip() else [],
+        "not_found": numbers_not_found(filters.numbers, actor=user) if filters.numbers.strip() else [],
         "listed": filters.numbers.strip() != "",
         "saved_views": list(SavedView.objects.filter(user=user)),
         "current_query": here.urlencode(),

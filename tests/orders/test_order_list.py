@@ -73,7 +73,7 @@ def test_pasted_order_platform_and_tracking_numbers_find_their_orders(agent: Any
     page = client_of(agent).get("/orders/", {"q": pasted}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert found == sorted([first.number, second.number, shipped.number, parcel.order.number])
-    assert numbers_not_found(pasted) == ["NOPE-0000001"]
+    assert numbers_not_found(pasted, actor=agent) == ["NOPE-0000001"]
     assert page.status_code == 200
     assert sorted(order.number for order in page.context["orders"]) == found
     assert page.context["not_found"] == ["NOPE-0000001"]
@@ -294,3 +294,27 @@ def test_printing_labels_for_orders_without_any_goes_back_with_why(agent: Any) -
     )
     assert answer.redirect_chain == [("/orders/?status=unpaid", 302)]
     assert "None of these orders has a label yet." in answer.content.decode()
+
+
+def test_a_user_limited_to_a_shop_exports_prints_and_finds_only_its_orders(owner: Any) -> None:
+    """Issue 17 D with A4's shop limits: the export, the printing and the pasted list see
+    only the user's shops (another shop's order reads as not found)."""
+    from sellerdesk.shops.models import Shop, ShopAccess
+
+    Shop.objects.create(code="second", name="二店")
+    mine = place(("TEE", 1))
+    theirs = place(("TEE", 1), shop="second")
+    ShopAccess.objects.create(user=owner, shop=Shop.objects.get(code="main"))
+    client = client_of(owner)
+
+    exported = client.get("/orders/export/")
+    rows = list(load_workbook(io.BytesIO(b"".join(exported.streaming_content))).active.iter_rows(values_only=True))
+    printed = client.post(
+        "/warehouse/orders/print/", {"print": "packing-slips", "orders": [mine.number, theirs.number]}
+    )
+    listed = client.get("/orders/", {"q": f"{mine.number}, {theirs.number}"})
+
+    assert [row[0] for row in rows[1:]] == [mine.number]
+    assert (printed["X-Orders-Printed"], printed["X-Orders-Left-Out"]) == ("1", theirs.number)
+    assert [order.number for order in listed.context["orders"]] == [mine.number]
+    assert listed.context["not_found"] == [theirs.number]
