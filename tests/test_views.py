@@ -13,6 +13,7 @@ from django.test import Client
 
 from sellerdesk.core.models import User
 from sellerdesk.inventory.models import StockLevel, Warehouse
+from sellerdesk.logistics.models import Carrier
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order, OrderEvent, OrderNote
 from sellerdesk.payments.actions import record_payment
@@ -592,3 +593,16 @@ def test_switching_to_english_keeps_the_page(agent_client: Client, paid: Order) 
 
     agent_client.post("/i18n/setlang/", {"language": "zh-hans", "next": url(paid)})
     assert ">审核通过</button>" in text_of(agent_client.get(url(paid)))
+
+
+def test_order_page_says_which_warehouse_ships_it_and_names_the_carrier(agent_client: Client, paid: Order) -> None:
+    """Issue 17 D: the order page says which warehouse ships the order, and shows the
+    carrier by its name, not the code the order was given ("sf")."""
+    Carrier.objects.create(code="SF", name="顺丰速运")
+    warehouse = Warehouse.objects.create(code="hz", name="杭州仓")
+    Order.objects.filter(pk=paid.pk).update(warehouse=warehouse, carrier="sf")
+
+    html = text_of(agent_client.get(url(paid), HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "Ships from" in html and "杭州仓" in html
+    assert '<span title="sf">顺丰速运</span>' in html

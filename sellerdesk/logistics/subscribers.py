@@ -16,7 +16,14 @@ from sellerdesk.logistics.hooks import ParcelShipped
 from sellerdesk.logistics.models import Carrier, Shipment
 from sellerdesk.logistics.queries import covers, order_ids_by_tracking
 from sellerdesk.logistics.states import ShipmentAction
-from sellerdesk.orders.hooks import CARRIER_COVERAGE, ORDERS_BY_TRACKING, CarrierInfo, OrderCancelled, OrderShipped
+from sellerdesk.orders.hooks import (
+    CARRIER_COVERAGE,
+    CARRIER_NAME,
+    ORDERS_BY_TRACKING,
+    CarrierInfo,
+    OrderCancelled,
+    OrderShipped,
+)
 from sellerdesk.orders.states import MAY_HAVE_PARCELS_NOT_HANDED_OVER
 
 logger = logging.getLogger(__name__)
@@ -90,3 +97,9 @@ def connect() -> None:
     hooks.subscribe(OrderShipped, track_shipped_order, when=hooks.IN_TRANSACTION)
     CARRIER_COVERAGE.provide(Coverage())
     ORDERS_BY_TRACKING.provide(order_ids_by_tracking)
+    CARRIER_NAME.provide(carrier_name)
+
+
+def carrier_name(named: str) -> str:
+    carrier = shipped_elsewhere.carrier_named(named)
+    return carrier.name if carrier else ""

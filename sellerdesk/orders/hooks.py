@@ -140,6 +140,8 @@ OPEN_PURCHASES: Port[Callable[[], QuerySet[Any]]] = Port("open purchases of orde
 
 # The allocation strategies a shop may choose (allocation registers them).
 ALLOCATION_STRATEGIES: Port[Callable[[], list[str]]] = Port("allocation strategy names (allocation)")
+# The name of the carrier an order names by code or name ("SF" → 顺丰速运), or "" (logistics).
+CARRIER_NAME: Port[Callable[[str], str]] = Port("carrier name (logistics)")
 # A strategy's name for people, in the reader's language (allocation): the settings page
 # shows it, never the code.
 ALLOCATION_STRATEGY_LABEL: Port[Callable[[str], str]] = Port("allocation strategy label (allocation)")
