@@ -6,6 +6,7 @@ A supplier's token reaches only /supplier/…; another supplier's purchase order
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from sellerdesk.core.schemas import Money
 from sellerdesk.orders import queries as order_queries
 from sellerdesk.orders.schemas import Strict
 from sellerdesk.purchasing import dropship
+from sellerdesk.purchasing.buyer_privacy import ship_to_for_supplier
 from sellerdesk.purchasing.models import PurchaseKind, PurchaseOrder, PurchaseStatus
 
 router = Router(tags=["dropship"])
@@ -74,6 +76,8 @@ class ShipTo(Schema):
     phone: str
     address: str
     no_price_slip: bool
+    # Set once the buyer is masked (settled long enough ago; purchasing.buyer_privacy): why.
+    masked_reason: str | None = None
 
 
 class SupplierPurchaseOut(Schema):
@@ -138,15 +142,8 @@ def dropship_out(purchase: PurchaseOrder) -> dict[str, Any]:
 
 
 def supplier_out(purchase: PurchaseOrder) -> dict[str, Any]:
-    order = purchase.for_order
-    ship_to = None
-    if purchase.kind == PurchaseKind.DROPSHIP and order is not None:
-        ship_to = {
-            "name": order.buyer_name,
-            "phone": order.buyer_phone,
-            "address": order.address_text,
-            "no_price_slip": order.buyer_instructions.no_price_slip,
-        }
+    shown = ship_to_for_supplier(purchase)
+    ship_to = asdict(shown) if shown is not None else None
     return {
         "number": purchase.number,
         "kind": purchase.kind,

@@ -26,6 +26,7 @@ from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.orders import queries as order_queries
 from sellerdesk.purchasing import dropship
+from sellerdesk.purchasing.buyer_privacy import ship_to_for_supplier
 from sellerdesk.purchasing.models import PurchaseKind, PurchaseOrder, Supplier
 from sellerdesk.purchasing.portal_forms import (
     COMMON_CARRIERS,
@@ -71,6 +72,9 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     status = form.cleaned_data["status"] if form.is_valid() else ""
     purchases = dropship.supplier_purchases(actor=logged_in_actor(request), status=status or None)
     page = Paginator(purchases, 50).get_page(request.GET.get("page"))
+    for purchase in page.object_list:
+        # The buyer as the supplier may see them (masked once settled long enough ago).
+        purchase.ship_to = ship_to_for_supplier(purchase)  # type: ignore[attr-defined]
     to_ship = dropship.supplier_purchases(actor=logged_in_actor(request)).filter(
         kind=PurchaseKind.DROPSHIP, status__in=DROPSHIP.statuses_allowing(PurchaseAction.SHIP), paid_at__isnull=False
     )
@@ -92,7 +96,7 @@ def _detail(request: HttpRequest, purchase: PurchaseOrder, form: ShipForm, statu
         "purchase": purchase,
         "lines": list(purchase.lines.all()),
         "total": sum((line.line_total for line in purchase.lines.all()), 0),
-        "ship_to": order if purchase.kind == PurchaseKind.DROPSHIP else None,
+        "ship_to": ship_to_for_supplier(purchase),
         "instructions": order.buyer_instructions if order is not None else None,
         "can_ship": purchase.kind == PurchaseKind.DROPSHIP
         and DROPSHIP.allows(purchase.status, PurchaseAction.SHIP)
