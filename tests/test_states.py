@@ -9,6 +9,7 @@ from sellerdesk.orders.states import (
     BOOKABLE_STATUSES,
     COD_PAYABLE_STATUSES,
     MAY_HAVE_PARCELS_NOT_HANDED_OVER,
+    MERGEABLE,
     OPEN_STATUSES,
     PAYABLE_STATUSES,
     TRANSITIONS,
@@ -34,7 +35,8 @@ EXPECTED = {
     S.APPROVED: {A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED, A.ALLOCATE: S.ALLOCATED, A.SHORT: S.STOCKOUT, **MERGING},
     # A backorder approves the stockout order again, to be split (allocation.shortages).
     S.STOCKOUT: {A.ALLOCATE: S.ALLOCATED, A.CANCEL: S.CLOSED, A.BACKORDER: S.APPROVED},
-    S.ALLOCATED: {A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED, A.PICK: S.PICKING},
+    # Issue 17 C: an allocated order not yet picked may be merged (not split or unmerged).
+    S.ALLOCATED: {A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED, A.PICK: S.PICKING, A.MERGE: S.CLOSED},
     S.PICKING: {A.PACK: S.PACKED, A.SHORT: S.STOCKOUT, A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
     S.PACKED: {A.SHIP: S.SHIPPED, A.CANCEL: S.CLOSED},
     # Issue 17 C: a parcel refused (拒收) or back undelivered ends the order as refused.
@@ -82,7 +84,7 @@ def test_unknown_status_is_an_invalid_transition() -> None:
 @pytest.mark.parametrize("status", list(S))
 @pytest.mark.parametrize("before_merge", list(S))
 def test_resume_brings_a_merged_original_back_to_its_status_before(status: S, before_merge: S) -> None:
-    mergeable = {S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED}
+    mergeable = {S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED, S.ALLOCATED}
     if status == S.CLOSED and before_merge in mergeable:
         assert resumed_status(status, before_merge=before_merge) == before_merge
     else:
@@ -107,6 +109,7 @@ def test_sets_read_from_the_table() -> None:
     assert {S.APPROVED, S.ALLOCATED, S.PICKING, S.PACKED, S.SHIPPED} == BOOKABLE_STATUSES
     assert {S.SHIPPED, S.DELIVERED} == AWAITING_RECEIPT
     assert {S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED} == BEFORE_THE_WAREHOUSE
+    assert {S.UNPAID, S.PENDING_REVIEW, S.ON_HOLD, S.APPROVED, S.ALLOCATED} == MERGEABLE
     assert {S.PENDING_REVIEW, S.ON_HOLD} == statuses_allowing(A.APPROVE)
     assert target_of(A.MERGE) == target_of(A.SPLIT) == target_of(A.UNMERGE) == S.CLOSED
 

@@ -3,8 +3,9 @@
 Rules (documented here because the API and the UI only call these actions):
 
 - Mergeable: at least two distinct orders of one shop, one customer, one address
-  (province, city, district, detail), each `unpaid`, `pending_review`, `on_hold` or
-  `approved`, none refunded, all of one payment kind: the same payment status (all
+  (province, city, district, detail), each `unpaid`, `pending_review`, `on_hold`,
+  `approved` or `allocated` (not yet picked: its reservations move like the others'),
+  none refunded, all of one payment kind: the same payment status (all
   `unpaid`, all `paid` or all `cod`) and the same payment method. Anything else is a
   409 `orders_not_mergeable` naming the reason; nothing is written.
 - The originals become `closed` with the reason "merged into N" and `merged_into` set;
@@ -67,7 +68,7 @@ from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, ne
 from sellerdesk.shops.models import review_settings_for
 
 # Read from the order's table: the statuses a merge may close (before the warehouse has it).
-MERGEABLE_STATUSES = order_states.statuses_allowing(OrderAction.MERGE)
+MERGEABLE_STATUSES = order_states.MERGEABLE
 MERGEABLE_PAYMENT_STATUSES = frozenset({PaymentStatus.UNPAID, PaymentStatus.PAID, PaymentStatus.COD})
 MAX_PARTS = 99
 
@@ -129,8 +130,8 @@ def _check_mergeable(orders: list[Order]) -> None:
         if not order_states.allows(order.status, OrderAction.MERGE):
             raise _not_mergeable(
                 "status",
-                _("Order %(number)s is %(status)s; only orders not yet shipped can be merged.")
-                % {"number": order.number, "status": order.status},
+                _("Order %(number)s is %(status)s; only orders not yet picked can be merged.")
+                % {"number": order.number, "status": OrderStatus(order.status).label},
                 number=order.number,
                 status=order.status,
             )

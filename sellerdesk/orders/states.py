@@ -114,6 +114,9 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (S.PENDING_REVIEW, A.MERGE): S.CLOSED,
     (S.ON_HOLD, A.MERGE): S.CLOSED,
     (S.APPROVED, A.MERGE): S.CLOSED,
+    # Allocated, not yet picked: its reservations move to the merged order, which is
+    # reviewed and allocated again as one (issue 17).
+    (S.ALLOCATED, A.MERGE): S.CLOSED,
     (S.UNPAID, A.SPLIT): S.CLOSED,
     (S.PENDING_REVIEW, A.SPLIT): S.CLOSED,
     (S.ON_HOLD, A.SPLIT): S.CLOSED,
@@ -206,9 +209,12 @@ MAY_HAVE_PARCELS_NOT_HANDED_OVER = frozenset(
 # Shipped and not yet confirmed received: tracked, and its automatic confirmation may be extended.
 AWAITING_RECEIPT = statuses_allowing(A.CONFIRM_RECEIPT)
 # Before the warehouse has the order (allocation has not chosen a warehouse, found it short,
-# or passed it on to be picked): the statuses the merge screens move from. Its address and
-# carrier may still change (orders.changes), and such orders of a buyer are merge candidates.
-BEFORE_THE_WAREHOUSE = statuses_allowing(A.MERGE)
+# or passed it on to be picked): the statuses an order may be split from. Its address and
+# carrier may still change (orders.changes).
+BEFORE_THE_WAREHOUSE = statuses_allowing(A.SPLIT)
+# The statuses a merge may close (those before the warehouse, and allocated orders not yet
+# picked): the merge action, its screens and the review's merge-candidate rule read this.
+MERGEABLE = statuses_allowing(A.MERGE)
 
 
 # --- holds ---------------------------------------------------------------------------------

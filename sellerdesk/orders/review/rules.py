@@ -34,7 +34,7 @@ from sellerdesk.customers.models import Customer
 from sellerdesk.orders.hooks import CARRIER_COVERAGE, CarrierInfo
 from sellerdesk.orders.models import Order, OrderLine, OrderSource
 from sellerdesk.orders.queries import CreditCheck, check_credit
-from sellerdesk.orders.states import BEFORE_THE_WAREHOUSE, OrderStatus, PaymentStatus
+from sellerdesk.orders.states import MERGEABLE, OrderStatus, PaymentStatus
 from sellerdesk.shops.models import ReviewSettings
 
 
@@ -252,8 +252,9 @@ def order_is_not_too_large(order: Order, context: ReviewContext) -> list[Finding
 
 # --- other open orders of the same customer (merge candidates) ----------------------
 
-# Other orders of the buyer that could be merged with this one: not yet with the warehouse.
-MERGE_CANDIDATE_STATUSES = BEFORE_THE_WAREHOUSE
+# Other orders of the buyer in a status the merge action takes (allocated and not yet
+# picked included), so that the rule names no order the merge would refuse for its status.
+MERGE_CANDIDATE_STATUSES = MERGEABLE
 
 
 def _open_orders_by_customer(
