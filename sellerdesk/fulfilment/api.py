@@ -360,6 +360,20 @@ class CheckLineOut(BaseModel):
     scanned: int
 
 
+class PackingWishesOut(BaseModel):
+    """What the buyer asked of the parcel, read from their message (orders.instructions)."""
+
+    buyer_message: str
+    no_price_slip: bool
+    no_invoice: bool
+    is_gift: bool
+    fragile: bool
+    reinforced_packaging: bool
+    delivery_notes: list[str]
+    # A part of the message no rule understood: the packer reads it.
+    unrecognised: str
+
+
 class CheckOut(BaseModel):
     order: str
     wave: str
@@ -372,7 +386,25 @@ class CheckOut(BaseModel):
     expected_weight_grams: int
     tolerance_grams: int
     weight_required: bool
+    # False when a SKU to pack has no weight: the scale has nothing to check against.
+    can_check_weight: bool
+    skus_without_weight: list[str]
+    wishes: PackingWishesOut
     lines: list[CheckLineOut]
+
+
+def _wishes_out(order: Any) -> dict[str, Any]:
+    wishes = order.buyer_instructions
+    return {
+        "buyer_message": order.buyer_message,
+        "no_price_slip": wishes.no_price_slip,
+        "no_invoice": wishes.no_invoice,
+        "is_gift": wishes.is_gift,
+        "fragile": wishes.fragile,
+        "reinforced_packaging": wishes.reinforced_packaging,
+        "delivery_notes": list(wishes.delivery_notes),
+        "unrecognised": wishes.unrecognised,
+    }
 
 
 def check_out(check: packing.PackCheck) -> dict[str, Any]:
@@ -389,6 +421,9 @@ def check_out(check: packing.PackCheck) -> dict[str, Any]:
         "expected_weight_grams": entry.expected_weight_grams,
         "tolerance_grams": check.tolerance_grams,
         "weight_required": check.weight_required,
+        "can_check_weight": check.can_check_weight,
+        "skus_without_weight": check.skus_without_weight,
+        "wishes": _wishes_out(entry.order),
         "lines": [
             {
                 "sku": line.sku_code,

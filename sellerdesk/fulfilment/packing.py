@@ -78,6 +78,14 @@ class PackCheck:
     lines: list[CheckLine] = field(default_factory=list)
     tolerance_grams: int = 0
     weight_required: bool = False
+    # Codes of the SKUs to pack that have no weight: the scale has nothing to be checked
+    # against then (a partial expected weight would call a right parcel wrong).
+    skus_without_weight: list[str] = field(default_factory=list)
+
+    @property
+    def can_check_weight(self) -> bool:
+        """Whether the expected weight is known: every SKU in the parcel has a weight."""
+        return self.entry.expected_weight_grams > 0 and not self.skus_without_weight
 
     @property
     def order(self) -> Order:
@@ -139,6 +147,7 @@ def check_of(entry: WaveOrder) -> PackCheck:
         lines=lines,
         tolerance_grams=_tolerance(entry.expected_weight_grams),
         weight_required=bool(packing_settings()["REQUIRE_WEIGHT"]),
+        skus_without_weight=sorted(sku.code for sku in skus.values() if not sku.weight_grams),
     )
 
 
@@ -283,7 +292,8 @@ def _mark_checked(entry: WaveOrder, check: PackCheck, *, actor: User | None, at:
 
 
 def record_weight(*, order: Order, grams: int, actor: User | None, at: datetime | None = None) -> PackCheck:
-    """The parcel's weight on the scale, compared with the expected weight ± the tolerance."""
+    """The parcel's weight on the scale, compared with the expected weight ± the tolerance
+    when there is one to compare with (`PackCheck.can_check_weight`); else only kept."""
     require(actor, PACK)
     if isinstance(grams, bool) or not isinstance(grams, int) or not 1 <= grams <= 1_000_000:
         raise ValidationFailed({"weight_grams": _("between 1 and 1000000")})
@@ -292,7 +302,8 @@ def record_weight(*, order: Order, grams: int, actor: User | None, at: datetime 
         entry = packable_entry(order, lock=True)
         expected = entry.expected_weight_grams
         tolerance = _tolerance(expected)
-        if expected and abs(grams - expected) > tolerance:
+        # A SKU without a weight: the weight is kept, never called right or wrong.
+        if check_of(entry).can_check_weight and abs(grams - expected) > tolerance:
             raise ScanRefused(
                 "weight_mismatch",
                 _("The parcel weighs %(grams)s g; %(expected)s g ± %(tolerance)s g was expected. Check its contents.")

@@ -290,10 +290,18 @@ def pack_weight(request: HttpRequest, number: str) -> HttpResponse:
         return _answer(
             request, ok=False, message=error_text(error), fallback=fallback, status=error.status, code=error.code
         )
+    if check.can_check_weight:
+        message = _("Weight %(grams)s g OK.") % {"grams": raw}
+    else:
+        # Issue 17 C: a SKU without a weight leaves nothing to check against; never "OK".
+        message = _("Weight %(grams)s g recorded: nothing to check it against (no weight for %(skus)s).") % {
+            "grams": raw,
+            "skus": ", ".join(check.skus_without_weight) or "—",
+        }
     return _answer(
         request,
         ok=True,
-        message=_("Weight %(grams)s g OK.") % {"grams": raw},
+        message=message,
         fallback=fallback,
         html=_panel(request, order),
         complete=check.is_complete,

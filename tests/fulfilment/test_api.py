@@ -151,3 +151,24 @@ def test_intercept_then_scan_out_is_refused(two_orders, staff, agent_api):
 
 def test_the_api_needs_a_token(anonymous_api, two_orders):
     assert anonymous_api.post("/api/v1/waves/preview", {}).status_code == 401
+
+
+def test_the_packing_check_gives_the_buyers_wishes_and_whether_the_weight_can_be_checked(main, carriers, staff):
+    """Issue 17 C: the packing check through the API says what the buyer asked of the parcel
+    (no price slip, a gift…) and that a SKU without a weight leaves nothing to weigh against."""
+    sku("CAP", stock_in={"A-01": 10}, barcode="6900000000035", weight=None)
+    order = allocated(("CAP", 1), buyer_message="不要放价格单")
+    wave = staff.post(f"/api/v1/orders/{order.number}/pick").json()["number"]
+    staff.post(f"/api/v1/waves/{wave}/pick-confirm", {})
+
+    check = staff.get(f"/api/v1/orders/{order.number}/packing")
+
+    assert check.status_code == 200, check.json()
+    body = check.json()
+    assert body["wishes"]["buyer_message"] == "不要放价格单"
+    assert (body["wishes"]["no_price_slip"], body["wishes"]["is_gift"], body["wishes"]["fragile"]) == (
+        True,
+        False,
+        False,
+    )
+    assert (body["can_check_weight"], body["skus_without_weight"]) == (False, ["CAP"])

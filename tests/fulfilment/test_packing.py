@@ -161,3 +161,42 @@ def test_restarting_the_check_empties_the_scans(order, warehouse_user):
 
     assert check.units_scanned == 0
     assert WaveOrder.objects.get(order=order).scanned == {}
+
+
+# --- a SKU without a weight (issue 17 C) ---------------------------------------------------
+
+
+@pytest.fixture
+def unweighed(goods, warehouse_user):
+    sku("SCARF", stock_in={"B-02": 5}, barcode="6900000000059", weight=None)  # no weight recorded
+    return picked(("TEE-RED-M", 1), ("SCARF", 1), actor=warehouse_user)
+
+
+def test_a_sku_without_weight_leaves_the_scale_nothing_to_check_against(unweighed, warehouse_user):
+    """Issue 17 C: expected 200 g counts only the T-shirt; the scarf's weight is unknown, so
+    700 g is kept as weighed, never refused as a mismatch nor called right."""
+    check = packing.record_weight(order=unweighed, grams=700, actor=warehouse_user)
+
+    assert (check.can_check_weight, check.skus_without_weight, check.entry.weight_grams) == (False, ["SCARF"], 700)
+
+
+def test_the_packing_desk_says_there_is_nothing_to_check_the_weight_against(unweighed, warehouse_user, client):
+    """Issue 17 C: the desk said "Weight … g OK." for a parcel it could not check."""
+    client.force_login(warehouse_user)
+
+    answer = client.post(
+        f"/warehouse/pack/{unweighed.number}/weight/",
+        {"weight_grams": "700"},
+        HTTP_X_SCAN="1",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    page = client.get(f"/warehouse/pack/{unweighed.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert (answer.status_code, answer.json()["ok"]) == (200, True)
+    assert answer.json()["message"] == "Weight 700 g recorded: nothing to check it against (no weight for SCARF)."
+    assert "nothing to check against: no weight for SCARF" in page
+
+
+def test_a_parcel_of_weighed_skus_is_still_checked(order, warehouse_user):
+    check = packing.record_weight(order=order, grams=500, actor=warehouse_user)
+    assert (check.can_check_weight, check.skus_without_weight) == (True, [])
