@@ -318,3 +318,103 @@ def test_a_user_limited_to_a_shop_exports_prints_and_finds_only_its_orders(owner
     assert (printed["X-Orders-Printed"], printed["X-Orders-Left-Out"]) == ("1", theirs.number)
     assert [order.number for order in listed.context["orders"]] == [mine.number]
     assert listed.context["not_found"] == [theirs.number]
+
+
+# --- the API -----------------------------------------------------------------------------
+
+
+def test_the_bulk_api_answers_per_order(agent_api: Any, agent: Any) -> None:
+    """Issue 17 D: POST /api/v1/orders/bulk does one move on many orders, each answered."""
+    ready = advance(place(("TEE", 1)), "pending_review")
+    unpaid = place(("TEE", 1))
+
+    answer = agent_api.client.post(
+        "/api/v1/orders/bulk",
+        data={"action": "approve", "orders": [ready.number, unpaid.number, "NOPE"]},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "done": 1,
+        "refused": 2,
+        "results": [
+            {"number": ready.number, "ok": True, "code": "", "message": ""},
+            {
+                "number": unpaid.number,
+                "ok": False,
+                "code": "invalid_transition",
+                "message": "An order that is “Unpaid” cannot approve.",
+            },
+            {"number": "NOPE", "ok": False, "code": "not_found", "message": "No order NOPE."},
+        ],
+    }
+    assert Order.objects.get(pk=ready.pk).status == "approved" and Order.objects.get(pk=unpaid.pk).status == "unpaid"
+
+
+def test_the_bulk_api_assigns_and_clears(agent_api: Any, agent: Any) -> None:
+    order = place(("TEE", 1))
+    assigned = agent_api.post(
+        "/api/v1/orders/bulk", {"action": "assign", "orders": [order.number], "assignee": "agent"}
+    )
+    assert assigned.status_code == 200 and assigned.json()["done"] == 1
+    assert Order.objects.get(pk=order.pk).assignee == agent
+    cleared = agent_api.post("/api/v1/orders/bulk", {"action": "assign", "orders": [order.number], "assignee": None})
+    assert cleared.json()["done"] == 1 and Order.objects.get(pk=order.pk).assignee is None
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"action": "hold", "orders": ["X"]}, 422),  # a hold needs a reason
+        ({"action": "ship", "orders": ["X"]}, 422),
+        ({"action": "approve", "orders": []}, 422),
+        ({"action": "approve", "orders": ["X"] * 501}, 422),
+        ({"action": "assign", "orders": ["X"], "assignee": "nobody-here"}, 422),
+        ({"action": "approve", "orders": ["X"], "extra": 1}, 422),
+    ],
+)
+def test_a_bad_bulk_request_is_refused_whole_and_changes_nothing(agent_api: Any, body: Any, status: int) -> None:
+    place(("TEE", 1))
+    before = states()
+    assert agent_api.post("/api/v1/orders/bulk", body).status_code == status
+    assert states() == before
+
+
+def test_the_bulk_api_needs_the_move_s_permission(warehouse_user: Any) -> None:
+    from tests.conftest import ApiClient
+    from tests.factories import make_token
+
+    order = advance(place(("TEE", 1)), "pending_review")
+    answer = ApiClient(make_token(warehouse_user)).post(
+        "/api/v1/orders/bulk", {"action": "approve", "orders": [order.number]}
+    )
+    assert answer.status_code == 403 and Order.objects.get(pk=order.pk).status == "pending_review"
+
+
+def test_the_documents_api_prints_any_orders_in_one_pdf(agent_api: Any) -> None:
+    carriers()
+    parcel = booked()
+    no_label = place(("TEE", 1))
+    slips = agent_api.post(
+        "/api/v1/orders/documents", {"kind": "packing-slips", "orders": [parcel.order.number, no_label.number]}
+    )
+    labels = agent_api.post(
+        "/api/v1/orders/documents", {"kind": "labels", "orders": [parcel.order.number, no_label.number]}
+    )
+    none = agent_api.post("/api/v1/orders/documents", {"kind": "labels", "orders": [no_label.number]})
+    assert slips.status_code == 200 and pages(slips.content) == 2
+    assert labels.status_code == 200 and labels["X-Orders-Left-Out"] == no_label.number and pages(labels.content) == 2
+    assert none.status_code == 422
+
+
+def test_the_order_list_api_takes_a_pasted_list_and_an_assignee(agent_api: Any, agent: Any) -> None:
+    first = place(("TEE", 1), external_id="TB-77")
+    second = place(("TEE", 1))
+    place(("TEE", 1))
+    listed = agent_api.get("/api/v1/orders", numbers=f"TB-77\n{second.number}")
+    assert sorted(item["number"] for item in listed.json()["items"]) == sorted([first.number, second.number])
+    Order.objects.filter(pk=first.pk).update(assignee=agent)
+    mine = agent_api.get("/api/v1/orders", assignee="agent")
+    assert [item["number"] for item in mine.json()["items"]] == [first.number]
