@@ -13,5 +13,6 @@ class SellerdeskUserAdmin(UserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "revoked_at")
-    readonly_fields = ("key_hash", "prefix")
+    list_display = ("prefix", "user", "name", "scope", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("scope",)
+    readonly_fields = ("key_hash", "prefix", "last_used_at")
