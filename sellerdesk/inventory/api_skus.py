@@ -32,6 +32,8 @@ class SkuIn(BaseModel):
     price: Money
     attributes: dict[str, str] = Field(default_factory=dict, max_length=20)
     barcode: str | None = Field(default=None, min_length=4, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")
+    # Fulfilled by a supplier (分销/代销): no stock of ours is reserved for it.
+    is_dropship: bool = False
 
     @field_validator("attributes")
     @classmethod
@@ -40,6 +42,16 @@ class SkuIn(BaseModel):
             if not 1 <= len(key) <= 20 or len(text) > 50:
                 raise ValueError("attribute names 1–20 characters, values at most 50")
         return value
+
+
+class SkuChangesIn(BaseModel):
+    """Fields of a SKU to change; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    price: Money | None = None
+    barcode: str | None = Field(default=None, min_length=4, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")
+    is_dropship: bool | None = None
 
 
 class StockIn(BaseModel):
@@ -61,6 +73,7 @@ class SkuOut(BaseModel):
     price: Money
     attributes: dict[str, str]
     barcode: str | None
+    is_dropship: bool
     stock: StockOut
 
 
@@ -72,6 +85,7 @@ def sku_out(sku: Sku) -> dict[str, Any]:
         "price": sku.price,
         "attributes": sku.attributes,
         "barcode": sku.barcode,
+        "is_dropship": sku.is_dropship,
         "stock": {"on_hand": figures.on_hand, "reserved": figures.reserved, "available": figures.available},
     }
 
@@ -94,6 +108,7 @@ def create_sku(request: HttpRequest, payload: SkuIn) -> Status[Any]:
             price=payload.price,
             attributes=payload.attributes,
             barcode=payload.barcode,
+            is_dropship=payload.is_dropship,
         )
         return 201, sku_out(sku)
 
@@ -103,6 +118,20 @@ def create_sku(request: HttpRequest, payload: SkuIn) -> Status[Any]:
 @router.get("/skus/{code}", response={200: SkuOut, **ERROR_RESPONSES}, operation_id="sellerdesk_catalog_api_get_sku")
 def get_sku(request: HttpRequest, code: str) -> Any:
     return sku_out(_sku(request, code))
+
+
+@router.patch(
+    "/skus/{code}", response={200: SkuOut, **ERROR_RESPONSES}, operation_id="sellerdesk_catalog_api_update_sku"
+)
+def update_sku(request: HttpRequest, code: str, payload: SkuChangesIn) -> Any:
+    """Change a SKU's name, price, barcode or dropship flag; fields left out stay."""
+    changes = actions.SkuChanges(
+        name=payload.name.strip() if payload.name is not None else None,
+        price=payload.price,
+        barcode=payload.barcode,
+        is_dropship=payload.is_dropship,
+    )
+    return sku_out(actions.update_sku(actor=actor_of(request), sku=_sku(request, code), changes=changes))
 
 
 @router.put(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from sellerdesk.catalog.models import Sku
+from sellerdesk.core.models import AuditEvent
 from sellerdesk.inventory.models import MovementKind, StockMovement, Warehouse
 from tests.api.helpers import assert_error, assert_invalid, order_body, snapshot, stock
 from tests.factories import make_sku, place
@@ -30,6 +31,7 @@ def test_create_sku_answers_201_with_the_sku_and_empty_stock(api: Any) -> None:
         "price": "59.00",
         "attributes": {"颜色": "红", "尺码": "M"},
         "barcode": "6901234567890",
+        "is_dropship": False,
         "stock": {"on_hand": 0, "reserved": 0, "available": 0},
     }
     sku = Sku.objects.get(code="TEE-RED-M")
@@ -46,6 +48,7 @@ def test_create_sku_with_only_the_required_fields(api: Any) -> None:
         "price": "25.50",
         "attributes": {},
         "barcode": None,
+        "is_dropship": False,
         "stock": {"on_hand": 0, "reserved": 0, "available": 0},
     }
 
@@ -132,6 +135,7 @@ def test_get_sku_sums_stock_over_warehouses(api: Any) -> None:
         "price": "59.00",
         "attributes": {"颜色": "红"},
         "barcode": None,
+        "is_dropship": False,
         "stock": {"on_hand": 50, "reserved": 4, "available": 46},
     }
 
@@ -215,3 +219,43 @@ def test_stock_below_reserved_is_409_and_changes_nothing(api: Any) -> None:
 
 def test_stock_of_unknown_sku_is_404(api: Any) -> None:
     assert_error(api.put("/api/v1/skus/NOPE/stock", {"on_hand": 5}), 404, "not_found")
+
+
+def test_a_sku_is_marked_dropshipped_when_created_and_when_edited(api: Any) -> None:
+    """Issue 17 C: the dropship flag (分销/代销) is set through the API, on create and edit."""
+    created = api.post("/api/v1/skus", {**SKU, "is_dropship": True})
+    assert (created.status_code, created.json()["is_dropship"]) == (201, True)
+    assert Sku.objects.get(code="TEE-RED-M").is_dropship
+
+    edited = api.client.patch(
+        "/api/v1/skus/TEE-RED-M", data={"is_dropship": False, "price": "49.00"}, content_type="application/json"
+    )
+
+    assert edited.status_code == 200, edited.json()
+    assert (edited.json()["is_dropship"], edited.json()["price"], edited.json()["name"]) == (
+        False,
+        "49.00",
+        SKU["name"],
+    )
+    sku = Sku.objects.get(code="TEE-RED-M")
+    assert (sku.is_dropship, str(sku.price)) == (False, "49.00")
+    events = AuditEvent.objects.filter(object_kind="sku", object_id="TEE-RED-M")
+    assert [(event.code, event.data["before"], event.data["after"]) for event in events] == [
+        ("sku_changed", {"is_dropship": True, "price": "59.00"}, {"is_dropship": False, "price": "49.00"})
+    ]
+
+
+def test_a_bad_sku_edit_is_refused_and_changes_nothing(api: Any) -> None:
+    api.post("/api/v1/skus", SKU)
+    api.post("/api/v1/skus", {"code": "CAP", "name": "帽子", "price": "30", "barcode": "6900000000035"})
+
+    bad = api.client.patch("/api/v1/skus/TEE-RED-M", data={"is_dropship": "maybe"}, content_type="application/json")
+    taken = api.client.patch(
+        "/api/v1/skus/TEE-RED-M", data={"barcode": "6900000000035"}, content_type="application/json"
+    )
+    missing = api.client.patch("/api/v1/skus/NOPE", data={"is_dropship": True}, content_type="application/json")
+
+    assert (bad.status_code, taken.status_code, missing.status_code) == (422, 409, 404)
+    sku = Sku.objects.get(code="TEE-RED-M")
+    assert (sku.is_dropship, sku.barcode) == (False, "6901234567890")
+    assert not AuditEvent.objects.filter(object_kind="sku").exists()
