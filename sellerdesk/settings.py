@@ -47,7 +47,9 @@ DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
 DEVELOPMENT_GATEWAY_SECRET = "simulated-gateway-secret"
 
 DEBUG = os.environ.get("DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+# Unset or empty: the development key (Django refuses an empty one before anything could
+# say which variable to set); a production start refuses it (core/startup.py).
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "127.0.0.1,localhost" + ("" if IS_PRODUCTION else ",testserver"))
 # The origins (scheme://host) a form may be posted from besides this host, e.g. the
 # public https:// address when the reverse proxy changes the Host header.
@@ -119,6 +121,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "sellerdesk.core.limits.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -134,6 +137,7 @@ MIDDLEWARE = [
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "sellerdesk.core.limits.RequestLimitsMiddleware",
     "sellerdesk.core.middleware.ApiErrorFormatMiddleware",
 ]
 
@@ -205,6 +209,14 @@ STATICFILES_DIRS = [BASE_DIR / "sellerdesk" / "static"]
 WHITENOISE_USE_FINDERS = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a larger request body is refused (413)
+# Request bodies and JSON (core.limits.RequestLimitsMiddleware): a body of fields over
+# REQUEST_BODY_MAX_BYTES, a file upload over REQUEST_UPLOAD_MAX_BYTES (paths with larger
+# files: REQUEST_UPLOAD_PATH_MAX_BYTES and core.limits) is refused with 413 before it is
+# read; JSON nested deeper than REQUEST_JSON_MAX_DEPTH levels with 400.
+REQUEST_BODY_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+REQUEST_UPLOAD_MAX_BYTES = int(os.environ.get("REQUEST_UPLOAD_MAX_BYTES", str(64 * 1024 * 1024)))
+REQUEST_UPLOAD_PATH_MAX_BYTES: dict[str, int | None] = {}
+REQUEST_JSON_MAX_DEPTH = 64
 
 # Uploaded files (after-sales evidence) go through Django's storage API: the default is
 # the local disk under VAR_DIR; S3-compatible storage is a matter of STORAGES["default"].

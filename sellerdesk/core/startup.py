@@ -75,7 +75,7 @@ def secret_problem(secret: Secret) -> str | None:
     if not value:
         return f"{secret.variable} is not set" if secret.required else None
     if value.lower() in KNOWN_DEFAULTS or value.startswith(("django-insecure-", "<")):
-        return f"{secret.variable} is a published default or a placeholder"
+        return f"{secret.variable} is unset or a published default or placeholder"
     if len(value) < secret.min_length:
         return f"{secret.variable} is shorter than {secret.min_length} characters"
     if len(set(value)) < MIN_DISTINCT_CHARACTERS:
