@@ -216,3 +216,117 @@ def test_english_reasons_for_money_and_dates() -> None:
             money.parse_money("1e3")
         with pytest.raises(dates.NotADate, match="between 2000-01-01 and 2099-12-31"):
             dates.parse_date("0568-01-01")
+
+
+# --- JSON nesting --------------------------------------------------------------------------
+
+
+def _nested(depth: int) -> bytes:
+    return b'{"order_number": ' + b"[" * depth + b"]" * depth + b', "amount": "1.00", "transaction_id": "t"}'
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_a_payment_notification_nested_5000_deep_is_400(anonymous_api: Any, content_type: str) -> None:
+    """Issue 17 B: a signed payment notification nested 5,000 levels deep answered 500
+    (json.loads' RecursionError); now 400 and nothing recorded."""
+    from tests.api.helpers import sign
+
+    body = _nested(5000)
+    before = snapshot()
+    response = anonymous_api.client.post(
+        "/api/v1/payments/notify/simulated", data=body, content_type=content_type, HTTP_X_SIGNATURE=sign(body)
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "bad_request"
+    assert response.json()["details"] == {"max_depth": 64}
+    assert snapshot() == before
+
+
+def test_an_order_body_nested_5000_deep_is_400_and_writes_nothing(api: Any) -> None:
+    make_sku("TEE-RED-M", price="59.00", stock=10)
+    body = json.dumps(order_body(("TEE-RED-M", 1)))[:-1] + ', "buyer_message": ' + "[" * 5000 + "]" * 5000 + "}"
+    before = snapshot()
+    response = api.post("/api/v1/orders", body)
+    assert response.status_code == 400, response.content
+    assert snapshot() == before
+
+
+def test_the_api_parser_refuses_deep_json_whatever_the_content_type(api: Any) -> None:
+    """The ninja parser checks the depth too (a body the middleware did not look at)."""
+    from django.test import RequestFactory
+
+    from sellerdesk.core.api import StrictTextParser
+
+    request = RequestFactory().post("/x", data=b"[" * 100 + b"]" * 100, content_type="application/octet-stream")
+    with pytest.raises(ValueError, match="nested deeper than 64"):
+        StrictTextParser().parse_body(request)
+
+
+def test_a_tracking_callback_form_with_deep_json_is_400(client: Any) -> None:
+    """A carrier's form-encoded callback carries JSON in a field (快递100's param)."""
+    from urllib.parse import urlencode
+
+    from tests.logistics.helpers import carriers
+
+    carriers()
+    body = urlencode({"param": "[" * 5000 + "]" * 5000, "sign": "x"})
+    response = client.post("/api/v1/carriers/ZTO/tracking", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400, response.content
+    assert TrackingEvent.objects.count() == 0
+
+
+def test_json_of_ordinary_depth_and_brackets_in_strings_pass() -> None:
+    from sellerdesk.core import limits
+
+    assert not limits.is_nested_deeper(b'{"a": [[1], {"b": []}]}', 4)
+    assert limits.is_nested_deeper(b'{"a": [[1], {"b": [[]]}]}', 4)
+    text = json.dumps({"note": "[" * 500 + '\\" {{{', "x": ["]" * 10]})
+    assert not limits.is_nested_deeper(text, 3)
+    assert limits.loads(text)["x"] == ["]" * 10]
+    with pytest.raises(ValueError):
+        limits.loads("[" * 65 + "]" * 65)
+    assert limits.loads("[" * 64 + "]" * 64) == json.loads("[" * 64 + "]" * 64)
+
+
+# --- body size -----------------------------------------------------------------------------
+
+
+def test_an_upload_over_the_limit_is_413_before_it_is_read(api: Any, settings: Any) -> None:
+    """Issue 17 B: request bodies have a size limit on every endpoint; a file upload over
+    REQUEST_UPLOAD_MAX_BYTES is refused with the API's 413 before the body is read, and
+    nothing is stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sellerdesk.customers.models import Customer
+
+    settings.REQUEST_UPLOAD_MAX_BYTES = 100 * 1024
+    big = SimpleUploadedFile("customers.csv", b"nickname,name\n" + b"a,b\n" * 60_000)
+    response = api.client.post("/api/v1/customers/import", {"file": big})
+    assert response.status_code == 413, response.content
+    body = response.json()
+    assert (body["code"], body["details"]) == ("body_too_large", {"max_bytes": 100 * 1024})
+    assert Customer.objects.count() == 0
+
+
+def test_a_body_of_fields_over_the_limit_is_413_on_any_endpoint(api: Any, settings: Any) -> None:
+    """An endpoint that reads no body (allocate) is bounded as well as one that does."""
+    settings.REQUEST_BODY_MAX_BYTES = 1000
+    response = api.post("/api/v1/orders/nope/allocate", {"junk": "x" * 2000})
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+
+
+def test_a_staff_page_post_over_the_limit_is_413(client: Any, settings: Any) -> None:
+    settings.REQUEST_BODY_MAX_BYTES = 1000
+    from urllib.parse import urlencode
+
+    form = urlencode({"username": "x" * 2000, "password": "y"})
+    response = client.post("/login/", data=form, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_a_body_within_the_limits_is_unchanged(api: Any) -> None:
+    make_sku("TEE-RED-M", price="59.00", stock=10)
+    response = api.post("/api/v1/orders", json.dumps(order_body(("TEE-RED-M", 1))))
+    assert response.status_code == 201, response.content
