@@ -32,6 +32,28 @@
   document.addEventListener("DOMContentLoaded", refresh);
   refresh();
 
+  // The filters change without reloading the page (htmx swaps the results and pushes the
+  // address): the export link, the saved view and the bulk moves take the filters of the
+  // address at the moment they are used, not those the page was first drawn with.
+  function currentQuery() {
+    var params = new URLSearchParams(window.location.search);
+    params.delete("page");
+    return params.toString();
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest("a[data-current-query]") : null;
+    if (!link) return;
+    var query = currentQuery();
+    link.href = link.getAttribute("data-current-query") + (query ? "?" + query : "");
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-current-query")) return;
+    var field = form.querySelector("input[name=query]");
+    if (field) field.value = currentQuery();
+    else form.action = window.location.pathname + window.location.search;
+  }, true);
+
   // A one-line search box drops the line breaks of a pasted column of numbers (they would
   // run together): keep them apart with commas, which the server reads as a list.
   document.addEventListener("paste", function (event) {
