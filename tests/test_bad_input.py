@@ -330,3 +330,41 @@ def test_a_body_within_the_limits_is_unchanged(api: Any) -> None:
     make_sku("TEE-RED-M", price="59.00", stock=10)
     response = api.post("/api/v1/orders", json.dumps(order_body(("TEE-RED-M", 1))))
     assert response.status_code == 201, response.content
+
+
+def test_under_asgi_a_declared_body_over_the_limit_is_413_before_it_is_read(settings: Any) -> None:
+    """Django's ASGIHandler reads the whole body before any middleware: the limit is kept
+    around the ASGI application (core.limits.AsgiBodyLimit)."""
+    import asyncio
+
+    from sellerdesk.core.limits import AsgiBodyLimit
+
+    settings.REQUEST_BODY_MAX_BYTES = 1000
+    calls: list[str] = []
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append("app")
+        while (await receive())["type"] == "http.request":
+            pass
+
+    async def receive() -> dict[str, Any]:
+        calls.append("receive")
+        return {"type": "http.request", "body": b"x" * 600, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "path": "/api/v1/orders",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"5000000000")],
+    }
+    asyncio.run(AsgiBodyLimit(app)(scope, receive, send))
+    assert calls == [] and sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["code"] == "body_too_large"
+
+    # Without a length (chunked), the body is cut off once it passes the limit.
+    chunked = {"type": "http", "path": "/api/v1/orders", "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(AsgiBodyLimit(app)(chunked, receive, send))
+    assert calls == ["app", "receive", "receive"]

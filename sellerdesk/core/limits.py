@@ -105,12 +105,18 @@ def _upload_limits() -> dict[str, int | None]:
 def body_limit(request: HttpRequest) -> int | None:
     """The most bytes the body of `request` may have (None: its view bounds it while
     reading; see the module's docstring)."""
-    if request.content_type != "multipart/form-data":
+    return limit_for(request.path, request.content_type or "")
+
+
+def limit_for(path: str, content_type: str) -> int | None:
+    """The most bytes a body of `content_type` sent to `path` may have (None: its view
+    bounds it while reading)."""
+    if content_type != "multipart/form-data":
         default = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or DEFAULT_BODY_MAX_BYTES
         return int(getattr(settings, "REQUEST_BODY_MAX_BYTES", None) or default)
     limit = int(getattr(settings, "REQUEST_UPLOAD_MAX_BYTES", None) or DEFAULT_UPLOAD_MAX_BYTES)
     by_prefix = _upload_limits()
-    matches = [prefix for prefix in by_prefix if request.path.startswith(prefix)]
+    matches = [prefix for prefix in by_prefix if path.startswith(prefix)]
     if not matches:
         return limit
     own = by_prefix[max(matches, key=len)]
@@ -178,3 +184,65 @@ class RequestLimitsMiddleware:
             _("The request body is larger than %(max_mb)s MB.") % {"max_mb": megabytes},
             {"max_bytes": limit},
         )
+
+
+class AsgiBodyLimit:
+    """The body limit for the ASGI application: Django's ASGIHandler reads a whole body
+    (into a temporary file) before any middleware runs, so under ASGI the limit is kept
+    here, around the application. A declared Content-Length over the path's limit is
+    answered 413 before a byte is read; a body sent without a length (chunked) is cut
+    off once it passes the limit (the handler sees the client gone, and answers nothing)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {name.lower(): value for name, value in scope.get("headers", [])}
+        content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+        path = str(scope.get("path", ""))
+        limit = limit_for(path, content_type)
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            declared = int(headers.get(b"content-length", b"0") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            await self._refuse(path, limit, send)
+            return
+        received = 0
+
+        async def bounded_receive() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            if message.get("type") == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    return {"type": "http.disconnect"}
+            return message  # type: ignore[no-any-return]
+
+        await self.app(scope, bounded_receive, send)
+
+    @staticmethod
+    async def _refuse(path: str, limit: int, send: Any) -> None:
+        megabytes = max(1, round(limit / (1024 * 1024)))
+        message = _("The request body is larger than %(max_mb)s MB.") % {"max_mb": megabytes}
+        if path.startswith("/api/"):
+            body = json.dumps(
+                {"code": "body_too_large", "message": message, "details": {"max_bytes": limit}}, ensure_ascii=False
+            ).encode()
+            content_type = b"application/json"
+        else:
+            body, content_type = message.encode(), b"text/plain; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
