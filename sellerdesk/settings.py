@@ -1,7 +1,9 @@
 """Settings for sellerdesk, read from environment variables.
 
 DATABASE_URL selects the database (SQLite under var/ by default, PostgreSQL in
-production); SECRET_KEY, PORT, TIME_ZONE and LANGUAGE_CODE have development defaults.
+production); SECRET_KEY, PORT, TIME_ZONE and LANGUAGE_CODE have development defaults,
+which only a development start (SELLERDESK_ENV=development, `make run`) may serve with
+(docs/deploy.md).
 """
 
 from __future__ import annotations

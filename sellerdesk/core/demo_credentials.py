@@ -1,4 +1,6 @@
-"""The demo accounts' passwords, kept in var/ so that every `make run` can print them."""
+"""The demo accounts' passwords, kept in var/ (readable by its owner only) on the machine
+that loaded the demo: `sellerdesk demo` prints them once, when it loads them; no start
+prints them (issue 17 A5)."""
 
 from __future__ import annotations
 
