@@ -28,6 +28,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
 from sellerdesk.core.handlers import api_handler, is_api  # noqa: E402
+from sellerdesk.core.limits import AsgiBodyLimit  # noqa: E402
 from sellerdesk.core.startup import refuse_unsafe_production_start  # noqa: E402
 from sellerdesk.service.ws_urls import websocket_urlpatterns  # noqa: E402
 
@@ -46,7 +47,8 @@ refuse_unsafe_production_start()
 
 application = ProtocolTypeRouter(
     {
-        "http": HttpApplication(),
+        # The body limit before Django's handler reads the body (core.limits, issue 17 B).
+        "http": AsgiBodyLimit(HttpApplication()),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
