@@ -1,6 +1,7 @@
 """Issue 17 D in a real browser: the owner ticks orders on the order list and approves
-them in bulk, sees which one was refused, ticks the whole page, and downloads the
-list as Excel after narrowing it to two pasted numbers; on a phone (390 px) an agent ticks an order and assigns it.
+them in bulk, sees which one was refused, ticks the whole page, and downloads the list
+as Excel after narrowing it to two pasted numbers; on a phone (390 px) an agent ticks
+an order and assigns it.
 Selectors use names, values and test ids, so the test holds in either language."""
 
 from __future__ import annotations
