@@ -11,7 +11,8 @@ S, A = TransferStatus, TransferAction
 
 EXPECTED = {
     S.DRAFT: {A.SHIP: S.SHIPPED, A.CANCEL: S.CANCELLED},
-    S.SHIPPED: {A.RECEIVE: S.RECEIVED, A.CANCEL: S.CANCELLED},
+    # Issue 17 C: part of the units arrive, the rest stays in transit.
+    S.SHIPPED: {A.RECEIVE: S.RECEIVED, A.RECEIVE_PART: S.SHIPPED, A.CANCEL: S.CANCELLED},
     S.RECEIVED: {},
     S.CANCELLED: {},
 }
@@ -29,7 +30,7 @@ def test_table_has_no_other_moves() -> None:
 def test_sets_read_from_the_table() -> None:
     assert TRANSFERS.statuses_allowing(A.CANCEL) == {S.DRAFT, S.SHIPPED}
     assert TRANSFERS.allowed_actions(S.DRAFT) == [A.SHIP, A.CANCEL]
-    assert TRANSFERS.allowed_actions(S.SHIPPED) == [A.RECEIVE, A.CANCEL]
+    assert TRANSFERS.allowed_actions(S.SHIPPED) == [A.RECEIVE, A.RECEIVE_PART, A.CANCEL]
     assert TRANSFERS.allowed_actions(S.RECEIVED) == []
 
 

@@ -638,10 +638,48 @@ def ship_transfer(request: HttpRequest, number: str) -> Any:
     return _transfer_answer(number)
 
 
+class TransferBinIn(Strict):
+    bin: BinCode
+    quantity: Quantity
+
+
+class TransferReceiptLineIn(Strict):
+    sku: SkuCode
+    # 0: nothing of this SKU arrived now.
+    quantity: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+    # Where some or all of the units go (bins of the destination); the rest stay unbinned.
+    bins: list[TransferBinIn] = Field(default_factory=list, max_length=50)
+
+
+class TransferReceiptIn(Strict):
+    # Empty: every unit still in transit arrives. Else only these (a partial receipt).
+    lines: list[TransferReceiptLineIn] = Field(default_factory=list, max_length=200)
+
+
 @router.post("/transfers/{number}/receive", response={200: TransferOut, **ERROR_RESPONSES})
-def receive_transfer(request: HttpRequest, number: str) -> Any:
-    actions.receive_transfer(transfer=_transfer(request, number), actor=actor_of(request))
-    return _transfer_answer(number)
+def receive_transfer(request: HttpRequest, number: str, payload: TransferReceiptIn) -> Status[Any]:
+    """Receive the units that arrived — all still in transit, or the lines given (in
+    part), each put away into the bins given. The transfer is received once every unit
+    is. With an Idempotency-Key, a repeated request receives nothing twice."""
+    transfer = _transfer(request, number)
+    target = transfer.to_warehouse
+    receipts = [
+        actions.LineReceipt(
+            _sku(line.sku, f"lines[{index}].sku").pk,
+            line.quantity,
+            tuple(
+                actions.BinPart(_bin(target, part.bin, f"lines[{index}].bins[{position}].bin"), part.quantity)
+                for position, part in enumerate(line.bins)
+            ),
+        )
+        for index, line in enumerate(payload.lines)
+    ]
+
+    def produce() -> tuple[int, Any]:
+        actions.receive_transfer(transfer=transfer, actor=actor_of(request), receipts=receipts or None)
+        return 200, _transfer_answer(transfer.number)
+
+    return idempotent(request, produce)
 
 
 @router.post("/transfers/{number}/cancel", response={200: TransferOut, **ERROR_RESPONSES})

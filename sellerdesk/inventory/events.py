@@ -32,6 +32,13 @@ register_audit_code(
 )
 register_audit_code(TRANSFER_RECEIVED, TRANSFER, gettext_lazy("Transfer %(number)s received."), example=_NUMBER)
 register_audit_code(TRANSFER_CANCELLED, TRANSFER, gettext_lazy("Transfer %(number)s cancelled."), example=_NUMBER)
+TRANSFER_PART_RECEIVED = "transfer_part_received"
+register_audit_code(
+    TRANSFER_PART_RECEIVED,
+    TRANSFER,
+    gettext_lazy("Transfer %(number)s: %(units)s units received, %(left)s still in transit."),
+    example={"number": "T2612060001", "units": 3, "left": 2},
+)
 _COUNT = {"number": "C2612060001"}
 register_audit_code(COUNT_STARTED, STOCK_COUNT, gettext_lazy("Stock count %(number)s started."), example=_COUNT)
 register_audit_code(COUNTS_ENTERED, STOCK_COUNT, gettext_lazy("Counts saved."), example={"lines": 3})
@@ -39,8 +46,11 @@ register_audit_code(COUNT_POSTED, STOCK_COUNT, gettext_lazy("Stock count %(numbe
 register_audit_code(COUNT_CANCELLED, STOCK_COUNT, gettext_lazy("Stock count %(number)s cancelled."), example=_COUNT)
 
 
-def transfer_event(transfer: Transfer, code: str, *, actor: User | None, at: datetime) -> AuditEvent:
-    """A transfer created, shipped, received or cancelled (`code`), with its new status."""
+def transfer_event(
+    transfer: Transfer, code: str, *, actor: User | None, at: datetime, **facts: object
+) -> AuditEvent:
+    """A transfer created, shipped, received (in part: `facts` say how much) or cancelled
+    (`code`), with its new status."""
     return record(
         object_kind=TRANSFER,
         object_id=transfer.pk,
@@ -49,6 +59,7 @@ def transfer_event(transfer: Transfer, code: str, *, actor: User | None, at: dat
         at=at,
         number=transfer.number,
         status=transfer.status,
+        **facts,
     )
 
 

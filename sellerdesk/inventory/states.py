@@ -1,7 +1,8 @@
 """The transition tables of transfers (调拨) and stock counts (盘点), free of the database.
 
-A transfer is a draft, shipped (its units in transit), then received; a draft or a
-shipped transfer may be cancelled (a shipped one's units go back to the source). A
+A transfer is a draft, shipped (its units in transit), then received — in parts if its
+units arrive in parts, received once every unit is; a draft or a shipped transfer may be
+cancelled (a shipped one's units not received go back to the source). A
 stock count is open while counts are entered, then posted or cancelled.
 """
 
@@ -16,6 +17,8 @@ from sellerdesk.inventory.models import StockCountStatus, TransferStatus
 class TransferAction(StrEnum):
     SHIP = "ship"
     RECEIVE = "receive"
+    # Part of the units arrived (issue 17 C): the rest stays in transit.
+    RECEIVE_PART = "receive_part"
     CANCEL = "cancel"
 
 
@@ -25,6 +28,7 @@ TRANSFER_TRANSITIONS: dict[tuple[TransferStatus, TransferAction], TransferStatus
     (T.DRAFT, TA.SHIP): T.SHIPPED,
     (T.DRAFT, TA.CANCEL): T.CANCELLED,
     (T.SHIPPED, TA.RECEIVE): T.RECEIVED,
+    (T.SHIPPED, TA.RECEIVE_PART): T.SHIPPED,
     (T.SHIPPED, TA.CANCEL): T.CANCELLED,
 }
 

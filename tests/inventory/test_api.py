@@ -8,10 +8,10 @@ import pytest
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.inventory import actions
-from sellerdesk.inventory.models import StockLevel, Warehouse
+from sellerdesk.inventory.models import Bin, StockLevel, Warehouse
 from tests.conftest import ApiClient
 from tests.factories import make_token, make_user
-from tests.inventory.conftest import HookCalls, figures, snapshot
+from tests.inventory.conftest import HookCalls, bins_of, figures, snapshot
 
 
 @pytest.fixture
@@ -269,3 +269,41 @@ def test_a_bad_reorder_point_changes_nothing(
     assert response.status_code == status
     assert snapshot() == before
     assert list(StockLevel.objects.exclude(reorder_point=None).values_list("pk", flat=True)) == []
+
+
+def test_a_transfer_is_received_in_parts_into_several_bins_through_the_api(
+    api: ApiClient, tee: Sku, main: Warehouse, guangzhou: Warehouse
+) -> None:
+    """Issue 17 C: partial receipt and put-away into several bins, over the API."""
+    Bin.objects.create(warehouse=guangzhou, code="GZ-A")
+    Bin.objects.create(warehouse=guangzhou, code="GZ-B")
+    body = {"from_warehouse": "main", "to_warehouse": "gz", "lines": [{"sku": "TEE-RED-M", "quantity": 5}]}
+    number = api.post("/api/v1/transfers", {**body, "ship": True}).json()["number"]
+    part = {
+        "lines": [
+            {
+                "sku": "TEE-RED-M",
+                "quantity": 3,
+                "bins": [{"bin": "GZ-A", "quantity": 2}, {"bin": "GZ-B", "quantity": 1}],
+            }
+        ]
+    }
+
+    first = api.post(f"/api/v1/transfers/{number}/receive", part, headers={"Idempotency-Key": "r-1"})
+    replay = api.post(f"/api/v1/transfers/{number}/receive", part, headers={"Idempotency-Key": "r-1"})
+
+    assert first.status_code == 200, first.json()
+    assert (first.json()["status"], first.json()["lines"][0]["received"]) == ("shipped", 3)
+    assert replay.json() == first.json()
+    assert figures(tee, guangzhou) == (3, 0, 2, 0)
+    assert bins_of(tee, guangzhou) == {"GZ-A": 2, "GZ-B": 1}
+
+    bad = api.post(
+        f"/api/v1/transfers/{number}/receive",
+        {"lines": [{"sku": "TEE-RED-M", "quantity": 1, "bins": [{"bin": "NOPE", "quantity": 1}]}]},
+    )
+    assert (bad.status_code, list(bad.json()["details"]["fields"])) == (422, ["lines[0].bins[0].bin"])
+
+    rest = api.post(f"/api/v1/transfers/{number}/receive")
+    assert (rest.json()["status"], rest.json()["lines"][0]["received"]) == ("received", 5)
+    assert figures(tee, guangzhou) == (5, 0, 0, 0)

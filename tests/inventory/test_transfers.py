@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import InsufficientStock, InvalidTransition, PermissionDenied, ShortLine, ValidationFailed
 from sellerdesk.inventory import actions
-from sellerdesk.inventory.models import MovementKind, Transfer, TransferStatus, Warehouse
+from sellerdesk.inventory.models import Bin, MovementKind, StockMovement, Transfer, TransferStatus, Warehouse
 from tests.factories import make_user, place
-from tests.inventory.conftest import T0, HookCalls, figures, ledger, snapshot
+from tests.inventory.conftest import T0, HookCalls, bins_of, figures, ledger, snapshot
 
 
 def _transfer(source: Warehouse, target: Warehouse, *lines: tuple[Sku, int]) -> Transfer:
@@ -163,4 +165,83 @@ def test_transfers_need_the_transfer_permission(tee: Sku, main: Warehouse, guang
     before = snapshot()
     with pytest.raises(PermissionDenied):
         actions.create_transfer(from_warehouse=main, to_warehouse=guangzhou, lines=[(tee, 1)], actor=agent)
+    assert snapshot() == before
+
+
+# --- received in parts, put away into several bins (issue 17 C) ----------------------------
+
+
+def test_a_transfer_is_received_in_parts_into_several_bins(
+    tee: Sku, main: Warehouse, guangzhou: Warehouse, hooks: HookCalls
+) -> None:
+    """Issue 17 C: transfers could only be received whole, and nothing went into bins."""
+    near, far = (
+        Bin.objects.create(warehouse=guangzhou, code="GZ-A"),
+        Bin.objects.create(warehouse=guangzhou, code="GZ-B"),
+    )
+    transfer = _transfer(main, guangzhou, (tee, 10))
+    actions.ship_transfer(transfer=transfer, actor=None, at=T0)
+
+    first = actions.LineReceipt(tee.pk, 6, (actions.BinPart(near, 4), actions.BinPart(far, 1)))
+    actions.receive_transfer(transfer=transfer, actor=None, at=T0, receipts=[first])
+
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.received_at) == (TransferStatus.SHIPPED, None)
+    assert list(transfer.lines.values_list("received", flat=True)) == [6]
+    assert figures(tee, guangzhou) == (6, 0, 4, 0)
+    assert bins_of(tee, guangzhou) == {"GZ-A": 4, "GZ-B": 1}  # and one unit not in a bin yet
+    received = StockMovement.objects.filter(document=transfer.number, kind=MovementKind.TRANSFER_IN).order_by("pk")
+    assert list(received.values_list("bin__code", "on_hand_delta", "in_transit_delta")) == [
+        ("GZ-A", 4, -4),
+        ("GZ-B", 1, -1),
+        (None, 1, -1),
+    ]
+    assert hooks.arrived == [{"sku_ids": [tee.pk], "warehouse_id": guangzhou.pk, "actor": None, "at": T0}]
+
+    actions.receive_transfer(
+        transfer=transfer, actor=None, at=T0, receipts=[actions.LineReceipt(tee.pk, 4, (actions.BinPart(far, 4),))]
+    )
+
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.received_at) == (TransferStatus.RECEIVED, T0)
+    assert figures(tee, guangzhou) == (10, 0, 0, 0)
+    assert bins_of(tee, guangzhou) == {"GZ-A": 4, "GZ-B": 5}
+
+
+def test_cancelling_a_part_received_transfer_sends_back_only_what_did_not_arrive(
+    tee: Sku, main: Warehouse, guangzhou: Warehouse
+) -> None:
+    transfer = _transfer(main, guangzhou, (tee, 10))
+    actions.ship_transfer(transfer=transfer, actor=None, at=T0)
+    actions.receive_transfer(transfer=transfer, actor=None, at=T0, receipts=[actions.LineReceipt(tee.pk, 3)])
+
+    actions.cancel_transfer(transfer=transfer, actor=None, at=T0)
+
+    assert (figures(tee, main), figures(tee, guangzhou)) == ((7, 0, 0, 0), (3, 0, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("receipt", "field"),
+    [
+        (lambda tee, bins: actions.LineReceipt(tee.pk, 11), "lines[0].quantity"),
+        (lambda tee, bins: actions.LineReceipt(tee.pk + 999, 1), "lines[0].sku"),
+        (lambda tee, bins: actions.LineReceipt(tee.pk, 2, (actions.BinPart(bins["main"], 1),)), "lines[0].bins[0].bin"),
+        (lambda tee, bins: actions.LineReceipt(tee.pk, 2, (actions.BinPart(bins["gz"], 3),)), "lines[0].bins"),
+    ],
+)
+def test_a_bad_receipt_is_refused_and_changes_nothing(
+    tee: Sku, main: Warehouse, guangzhou: Warehouse, receipt: Any, field: str
+) -> None:
+    bins = {
+        "main": Bin.objects.create(warehouse=main, code="M-1"),
+        "gz": Bin.objects.create(warehouse=guangzhou, code="GZ-A"),
+    }
+    transfer = _transfer(main, guangzhou, (tee, 10))
+    actions.ship_transfer(transfer=transfer, actor=None, at=T0)
+    before = snapshot()
+
+    with pytest.raises(ValidationFailed) as refused:
+        actions.receive_transfer(transfer=transfer, actor=None, at=T0, receipts=[receipt(tee, bins)])
+
+    assert list(refused.value.fields) == [field]
     assert snapshot() == before

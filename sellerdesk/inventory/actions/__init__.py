@@ -25,7 +25,14 @@ from sellerdesk.inventory.actions.stock import (
     trim_bins_to_on_hand,
     write_off_missing,
 )
-from sellerdesk.inventory.actions.transfers import cancel_transfer, create_transfer, receive_transfer, ship_transfer
+from sellerdesk.inventory.actions.transfers import (
+    BinPart,
+    LineReceipt,
+    cancel_transfer,
+    create_transfer,
+    receive_transfer,
+    ship_transfer,
+)
 from sellerdesk.inventory.actions.warehouses import (
     create_bins,
     create_warehouse,
@@ -38,6 +45,8 @@ from sellerdesk.inventory.actions.warehouses import (
 )
 
 __all__ = [
+    "BinPart",
+    "LineReceipt",
     "MissingUnits",
     "ReservationMove",
     "StockLine",

@@ -1,11 +1,13 @@
-"""Transfers (调拨) between warehouses: draft → shipped (in transit) → received, or
-cancelled. Shipping takes only available units from the source (never units reserved
-for orders); receiving puts them on hand at the destination and lets allocation use them.
+"""Transfers (调拨) between warehouses: draft → shipped (in transit) → received (in
+parts, each put away into one or several bins, if the units arrive so), or cancelled.
+Shipping takes only available units from the source (never units reserved for orders);
+receiving puts them on hand at the destination and lets allocation use them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -20,10 +22,11 @@ from sellerdesk.core.models import User
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
 from sellerdesk.inventory import events, texts
-from sellerdesk.inventory.actions.stock import lock_levels, trim_bins_to_on_hand
+from sellerdesk.inventory.actions.stock import add_to_bin, lock_levels, trim_bins_to_on_hand
 from sellerdesk.inventory.availability import available_covers
 from sellerdesk.inventory.hooks import StockArrived
 from sellerdesk.inventory.models import (
+    Bin,
     MovementKind,
     StockLevel,
     StockMovement,
@@ -199,47 +202,141 @@ def ship_transfer(*, transfer: Transfer, actor: User | None, at: datetime | None
     return transfer
 
 
+@dataclass(frozen=True)
+class BinPart:
+    """Units of a transfer line put away into one bin of the destination as they arrive."""
+
+    bin: Bin
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LineReceipt:
+    """Units of one SKU of the transfer that arrived now; `bins` say where some (or all)
+    of them are put away, the rest stay unbinned on hand until someone puts them away."""
+
+    sku_id: int
+    quantity: int
+    bins: tuple[BinPart, ...] = ()
+
+
+def _check_receipts(
+    transfer: Transfer, lines: Sequence[TransferLine], receipts: Sequence[LineReceipt]
+) -> dict[int, LineReceipt]:
+    """The receipts by SKU id, checked against what is still in transit; ValidationFailed
+    naming every bad field otherwise (nothing written)."""
+    by_sku = {line.sku_id: line for line in lines}
+    bad: dict[str, str] = {}
+    found: dict[int, LineReceipt] = {}
+    for index, receipt in enumerate(receipts):
+        path = f"lines[{index}]"
+        line = by_sku.get(receipt.sku_id)
+        if line is None:
+            bad[f"{path}.sku"] = _("this SKU is not on the transfer")
+            continue
+        if receipt.sku_id in found:
+            bad[f"{path}.sku"] = _("this SKU is given twice")
+            continue
+        left = line.quantity - line.received
+        quantity = receipt.quantity
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= left:
+            bad[f"{path}.quantity"] = _("between 0 and %(left)s (still in transit)") % {"left": left}
+            continue
+        binned = 0
+        for number, part in enumerate(receipt.bins):
+            if part.bin.warehouse_id != transfer.to_warehouse_id:
+                bad[f"{path}.bins[{number}].bin"] = _("bin %(bin)s is in another warehouse") % {"bin": part.bin.code}
+            if isinstance(part.quantity, bool) or not isinstance(part.quantity, int) or part.quantity < 1:
+                bad[f"{path}.bins[{number}].quantity"] = _("must be 1 or more")
+            else:
+                binned += part.quantity
+        if binned > quantity:
+            bad[f"{path}.bins"] = _("%(binned)s units put away, but %(quantity)s received") % {
+                "binned": binned,
+                "quantity": quantity,
+            }
+        found[receipt.sku_id] = receipt
+    if bad:
+        raise ValidationFailed(bad)
+    return found
+
+
 @transaction.atomic
-def receive_transfer(*, transfer: Transfer, actor: User | None, at: datetime | None = None) -> Transfer:
-    """The units arrive: on hand at the destination, no longer in transit. Then orders
-    waiting for these SKUs there (stockouts, backorders) are allocated, in the same
-    transaction."""
+def receive_transfer(
+    *,
+    transfer: Transfer,
+    actor: User | None,
+    at: datetime | None = None,
+    receipts: Sequence[LineReceipt] | None = None,
+) -> Transfer:
+    """Units arrive: on hand at the destination (into the bins given, else unbinned), no
+    longer in transit. Without `receipts`, every unit still in transit arrives; with them,
+    only those (a partial receipt: the rest stays in transit, to be received later or sent
+    back by cancelling). The transfer is received once every unit is. Orders waiting for
+    these SKUs there (stockouts, backorders) are then allocated, in the same transaction."""
     require(actor, "stock.transfer")
+    # Receiving in part is allowed wherever receiving is (named so in a refusal).
     transfer = _locked(transfer, TransferAction.RECEIVE)
     at = at or timezone.now()
     lines = _lines(transfer)
+    if receipts is None:
+        receipts = [LineReceipt(line.sku_id, line.quantity - line.received) for line in lines]
+    checked = _check_receipts(transfer, lines, receipts)
     target = transfer.to_warehouse_id
     levels = lock_levels([(line.sku_id, target) for line in lines])
     movements = []
+    arrived_skus = []
     for line in lines:
-        arrived = min(line.quantity, levels[(line.sku_id, target)].in_transit)
+        receipt = checked.get(line.sku_id)
+        if receipt is None or receipt.quantity == 0:
+            continue
+        in_transit = min(receipt.quantity, levels[(line.sku_id, target)].in_transit)
         StockLevel.objects.filter(sku_id=line.sku_id, warehouse_id=target).update(
-            on_hand=F("on_hand") + line.quantity, in_transit=F("in_transit") - arrived
+            on_hand=F("on_hand") + receipt.quantity, in_transit=F("in_transit") - in_transit
         )
-        movements.append(
-            _movement(
+        # One ledger row per bin the units went into, and one for those left unbinned.
+        parts: list[tuple[Bin | None, int]] = [(part.bin, part.quantity) for part in receipt.bins]
+        unbinned = receipt.quantity - sum(quantity for _bin, quantity in parts)
+        if unbinned:
+            parts.append((None, unbinned))
+        for bin, quantity in parts:
+            if bin is not None:
+                add_to_bin(bin=bin, sku_id=line.sku_id, quantity=quantity)
+            leaving_transit = min(quantity, in_transit)
+            in_transit -= leaving_transit
+            movement = _movement(
                 line,
                 target,
                 MovementKind.TRANSFER_IN,
                 transfer,
                 actor,
                 at,
-                on_hand_delta=line.quantity,
-                in_transit_delta=-arrived,
+                on_hand_delta=quantity,
+                in_transit_delta=-leaving_transit,
             )
-        )
+            movement.bin = bin
+            movements.append(movement)
+        TransferLine.objects.filter(pk=line.pk).update(received=F("received") + receipt.quantity)
+        line.received += receipt.quantity
+        arrived_skus.append(line.sku_id)
     StockMovement.objects.bulk_create(movements)
-    TransferLine.objects.filter(transfer=transfer).update(received=F("quantity"))
-    transfer.status, transfer.received_at = next_transfer_status(transfer.status, TransferAction.RECEIVE), at
-    transfer.save(update_fields=["status", "received_at"])
-    events.transfer_event(transfer, events.TRANSFER_RECEIVED, actor=actor, at=at)
-    hooks.emit(StockArrived(sku_ids=tuple(line.sku_id for line in lines), warehouse_id=target, actor=actor, at=at))
+    left = sum(line.quantity - line.received for line in lines)
+    units = sum(receipt.quantity for receipt in checked.values())
+    if left == 0:
+        transfer.status, transfer.received_at = next_transfer_status(transfer.status, TransferAction.RECEIVE), at
+        transfer.save(update_fields=["status", "received_at"])
+        events.transfer_event(transfer, events.TRANSFER_RECEIVED, actor=actor, at=at)
+    elif units:
+        events.transfer_event(transfer, events.TRANSFER_PART_RECEIVED, actor=actor, at=at, units=units, left=left)
+    if arrived_skus:
+        hooks.emit(StockArrived(sku_ids=tuple(arrived_skus), warehouse_id=target, actor=actor, at=at))
     return transfer
 
 
 @transaction.atomic
 def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | None = None) -> Transfer:
-    """A draft is dropped; a shipped transfer's units go back on hand at the source."""
+    """A draft is dropped; a shipped transfer's units not received yet go back on hand at
+    the source (those received in part stay at the destination)."""
     require(actor, "stock.transfer")
     transfer = _locked(transfer, TransferAction.CANCEL)
     at = at or timezone.now()
@@ -252,12 +349,16 @@ def cancel_transfer(*, transfer: Transfer, actor: User | None, at: datetime | No
         movements = []
         note = messages.message(texts.TRANSFER_CANCELLED)
         for line in lines:
-            gone = min(line.quantity, levels[(line.sku_id, target)].in_transit)
+            # Units received already (a partial receipt) stay at the destination.
+            coming_back = line.quantity - line.received
+            if coming_back == 0:
+                continue
+            gone = min(coming_back, levels[(line.sku_id, target)].in_transit)
             StockLevel.objects.filter(sku_id=line.sku_id, warehouse_id=target).update(in_transit=F("in_transit") - gone)
             StockLevel.objects.filter(sku_id=line.sku_id, warehouse_id=source).update(
-                on_hand=F("on_hand") + line.quantity
+                on_hand=F("on_hand") + coming_back
             )
-            back = _movement(line, source, MovementKind.TRANSFER_IN, transfer, actor, at, on_hand_delta=line.quantity)
+            back = _movement(line, source, MovementKind.TRANSFER_IN, transfer, actor, at, on_hand_delta=coming_back)
             back.note_data = note
             movements.append(back)
             if gone:
