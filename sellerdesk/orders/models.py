@@ -191,6 +191,14 @@ class Order(models.Model):
         return max(self.total - self.paid_amount, ZERO)
 
     @property
+    def amount_owed(self) -> Decimal:
+        """What the buyer of a paid order still owes, net of refunds (its lines changed
+        and cost more, orders.changes); nothing for cash on delivery, collected on delivery."""
+        if self.payment_status in (PaymentStatus.UNPAID, PaymentStatus.COD):
+            return ZERO
+        return max(self.total - (self.paid_amount - self.refunded_amount), ZERO)
+
+    @property
     def is_paid(self) -> bool:
         return self.payment_status == PaymentStatus.PAID
 

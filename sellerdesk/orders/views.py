@@ -49,7 +49,14 @@ from sellerdesk.orders.queries import UNASSIGNED, filter_orders, get_order, numb
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.review.queue import review_queue
 from sellerdesk.orders.review.rules import reason_label
-from sellerdesk.orders.states import AWAITING_RECEIPT, COD_PAYABLE_STATUSES, OrderStatus, PaymentStatus, allowed_actions
+from sellerdesk.orders.states import (
+    AWAITING_RECEIPT,
+    BEFORE_THE_WAREHOUSE,
+    COD_PAYABLE_STATUSES,
+    OrderStatus,
+    PaymentStatus,
+    allowed_actions,
+)
 from sellerdesk.orders.timeline import method_label, timeline_entry
 from sellerdesk.shops.access import limit_to_visible_shops
 
@@ -280,6 +287,8 @@ def available_moves(order: Order, user: Any) -> list[str]:
     allowed = {action.value for action in allowed_actions(order.status)}
     if order.payment_status == PaymentStatus.COD and order.status in COD_PAYABLE_STATUSES and order.balance_due > 0:
         allowed.add("pay")  # cash collected on delivery is recorded afterwards
+    if order.amount_owed > 0 and order.status in BEFORE_THE_WAREHOUSE:
+        allowed.add("pay")  # the difference a change left owing, collected before it ships
     if order.status == OrderStatus.ON_HOLD and "approve" in allowed:
         allowed = (allowed - {"approve"}) | {"release"}  # approving a held order resolves its holds
     # A move no installed app handles ("pay" without payments) is not offered.

@@ -28,6 +28,9 @@ from sellerdesk.payments.models import Payment, PaymentKind
 # delivery and recorded afterwards, in any status the COD order passes through.
 PAYABLE_STATUSES = order_states.PAYABLE_STATUSES
 COD_PAYABLE_STATUSES = order_states.COD_PAYABLE_STATUSES
+# A paid order whose lines changed and cost more owes the difference (orders.changes): it
+# is collected before the warehouse has the order, which waits on hold for it.
+BALANCE_PAYABLE_STATUSES = order_states.BEFORE_THE_WAREHOUSE
 
 
 def record_payment(
@@ -84,7 +87,9 @@ def record_payment(
                 reference=reference,
                 paid_amount=str(order.paid_amount),
             )
-            if order.paid_amount >= order.total:
+            # An order already paid that owed a difference stays paid; releasing its hold
+            # is a person's move.
+            if order.paid_amount >= order.total and order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.COD):
                 order_actions.mark_paid(order, actor=actor, at=at)
             return payment
     except IntegrityError:
@@ -109,11 +114,18 @@ def _check_payment_input(amount: Decimal, method: str, reference: str) -> None:
 def _check_payable(order: Order, amount: Decimal) -> None:
     """The order takes money in its status (by the order table, COD orders their own
     way) and no more than it still owes."""
-    payable = COD_PAYABLE_STATUSES if order.payment_status == PaymentStatus.COD else PAYABLE_STATUSES
+    owed = order.amount_owed
+    if order.payment_status == PaymentStatus.COD:
+        payable = COD_PAYABLE_STATUSES
+    elif owed > ZERO:
+        payable = BALANCE_PAYABLE_STATUSES
+    else:
+        payable = PAYABLE_STATUSES
     if order.status not in payable:
         raise InvalidTransition(current=order.status, action="pay")
-    if amount > order.balance_due:
-        raise ValidationFailed({"amount": _("more than the %(due)s still due") % {"due": order.balance_due}})
+    due = owed if owed > ZERO else order.balance_due
+    if amount > due:
+        raise ValidationFailed({"amount": _("more than the %(due)s still due") % {"due": due}})
 
 
 def _duplicate_payment(reference: str) -> Conflict:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.core import hooks
-from sellerdesk.core.errors import DomainError, InvalidTransition, ValidationFailed
+from sellerdesk.core.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.orders import actions as order_actions
@@ -304,13 +304,23 @@ def _locked_held(order: Order, action: str) -> Order:
 
 @transaction.atomic
 def release_order(*, order: Order, actor: User | None, note: str = "", at: datetime | None = None) -> Order:
-    """Approve a held order: its holds are resolved by this actor, with the note."""
+    """Approve a held order: its holds are resolved by this actor, with the note. An order
+    that still owes money (a paid order whose lines now cost more) is refused with
+    Conflict("balance_due") until the difference is recorded as a payment."""
     require(actor, "orders.release")
     note = note.strip()
     if len(note) > MAX_REASON:
         raise ValidationFailed({"note": _("at most %(n)s characters") % {"n": MAX_REASON}})
     order = _locked_held(order, "release")
     holds.require_release(actor, holds.open_hold_reasons(order))
+    if order.amount_owed > 0:
+        # A "balance due" hold is answered by the money, not by a click (issue 17).
+        raise Conflict(
+            "balance_due",
+            _("Order %(number)s still owes %(due)s; record the payment of the difference before releasing it.")
+            % {"number": order.number, "due": order.amount_owed},
+            details={"number": order.number, "balance_due": str(order.amount_owed)},
+        )
     at = at or timezone.now()
     before = order.status
     order.status = next_status(order.status, OrderAction.APPROVE)
