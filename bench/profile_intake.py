@@ -23,7 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import use_bench_environment  # noqa: E402
 from tests.support.pgserver import ThrowawayPostgres  # noqa: E402
+
+use_bench_environment()  # a production start with generated secrets (bench/common.py)
 
 
 def main() -> None:

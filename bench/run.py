@@ -67,7 +67,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import use_bench_environment  # noqa: E402
 from tests.support.pgserver import ThrowawayPostgres, free_port  # noqa: E402
+
+# A production start with generated secrets (bench/common.py), inherited by every step.
+use_bench_environment()
 
 CEILING = REPO.parent / "shared" / "ceiling" / "run.sh"
 PYTHON = sys.executable
