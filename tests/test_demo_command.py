@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import OutputWrapper
 
 from sellerdesk.core import demo_credentials
+from sellerdesk.demo.generate import STEPS
+from sellerdesk.demo.management.commands.demo import progress_printer
 from sellerdesk.orders.models import Order
 from tests.test_demo import catalogue_skus, snapshot
 
@@ -40,6 +43,46 @@ def test_demo_command_loads_an_empty_database_and_prints_the_logins(db: Any, cre
         assert f"log in as {username} / {password}" in text
     assert f"Orders: {Order.objects.count()} (" in text
     assert Order.objects.count() > 12
+
+
+def test_demo_command_prints_its_progress_a_line_a_step(db: Any, credentials_file: Path) -> None:
+    """Issue 17 D: the demo shows its progress, steps done / in all, each step once and
+    in order (not on a terminal: a plain line a step)."""
+    out = io.StringIO()
+
+    call_command("demo", "--orders", "12", "--skus", "10", stdout=out)
+
+    steps = [line for line in out.getvalue().splitlines() if line.startswith("[")]
+    total = len(STEPS) + 1  # the history (12 orders and the CRM's) is one chunk
+    assert [line.split("]")[0] for line in steps] == [f"[{done}/{total}" for done in range(1, total + 1)]
+    assert steps[0] == f"[1/{total}] staff, shops and the catalogue"
+    assert any(line.endswith(" played") and line.startswith("[5/") for line in steps)
+    assert steps[-1] == f"[{total}/{total}] customers and the dashboard"
+
+
+def test_the_progress_on_a_terminal_is_one_line_redrawn_with_a_bar() -> None:
+    """Issue 17 D: on a terminal the progress is a bar redrawn in place, ended by a newline."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    show = progress_printer(OutputWrapper(terminal))
+
+    show(1, 4, "staff")
+    show(2, 4, "orders 200 of 400 played")
+    assert "\n" not in terminal.getvalue()
+    show(4, 4, "done")
+
+    drawn = terminal.getvalue().split("\r")[1:]
+    assert [line.split("]")[0] for line in drawn] == [
+        "[" + "#" * 7 + "." * 23,
+        "[" + "#" * 15 + "." * 15,
+        "[" + "#" * 30,
+    ]
+    assert drawn[1].rstrip() == "[" + "#" * 15 + "." * 15 + "] 2/4 orders 200 of 400 played"
+    assert terminal.getvalue().endswith("\n") and terminal.getvalue().count("\n") == 1
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import secrets
 import string
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -86,6 +87,48 @@ class DemoSummary:
     seconds: float
 
 
+# How a caller hears of the load's progress: (steps done, steps in all, what was just done).
+ProgressReport = Callable[[int, int, str], None]
+
+# The order history is played in chunks of this many orders, each one step of the progress.
+HISTORY_CHUNK = 200
+
+# The steps of a load besides the history's chunks, in the order they are reported.
+STEPS = (
+    "staff, shops and the catalogue",
+    "opening stock",
+    "warehouses, bins, counts and transfers",
+    "carriers and their rates",
+    # the history's chunks come here
+    "parcels tracked",
+    "approved orders allocated",
+    "presale and stockouts",
+    "the warehouse's waves",
+    "purchasing and dropship",
+    "parcels in trouble and ratings",
+    "after-sales",
+    "the service desk",
+    "marketplace imports",
+    "messages and reminders",
+    "review and allocation sweep",
+    "customers and the dashboard",
+)
+
+
+class _Progress:
+    """Counts the load's steps and tells `report` (if any) after each."""
+
+    def __init__(self, report: ProgressReport | None, *, orders: int) -> None:
+        self.report = report
+        self.total = len(STEPS) + -(-orders // HISTORY_CHUNK)
+        self.done = 0
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if self.report is not None:
+            self.report(self.done, self.total, label)
+
+
 def catalogue_size() -> int:
     return sum(len(product.variants) for product in catalog.PRODUCTS)
 
@@ -95,12 +138,14 @@ def database_is_empty() -> bool:
     return not Order.objects.exists() and not Sku.objects.exists()
 
 
-def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
+def load_demo_shop(*, config: DemoConfig, progress: ProgressReport | None = None) -> DemoSummary:
     """Create staff, shops, the catalogue with stock, and `config.orders` orders.
 
     All of it in one transaction, so that a failure leaves the database empty and
     `demo --if-empty` tries again next time. The passwords of `owner` and `agent` are
     written to the demo-credentials file once the transaction has committed.
+    `progress`, when given, is called after each step with (steps done, steps in all,
+    what was done); the last call has done == in all.
     """
     if config.days < MIN_DAYS:
         raise ValueError(f"days must be at least {MIN_DAYS}")
@@ -120,14 +165,19 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         # from a generator of their own so the orders above stay as they were.
         plans += crm_order_plans(rng=random.Random(config.seed + 15), now=now, items=items)
         plans.sort(key=lambda plan: plan.draft.placed_at or now)
+        steps = _Progress(progress, orders=len(plans))
+        steps.step(STEPS[0])
         first_placed = min((plan.draft.placed_at or now for plan in plans), default=now)
         counted_at = min(now - timedelta(days=config.days), first_placed) - timedelta(days=1)
         _stock_up(rng, items, plans, staff.warehouse, counted_at=counted_at)
+        steps.step(STEPS[1])
         # 上海 (the default), 广州 and 北京, with bins, counts and transfers, before any order.
         load_demo_inventory(rng=rng, skus=[item.sku for item in items], actor=staff.owner, now=now)
+        steps.step(STEPS[2])
         # The carriers, as a migrated database has them: an order shipped is tracked.
         load_default_carriers(Carrier, CarrierCoverage)
         load_default_rates(Carrier, CarrierRate)
+        steps.step(STEPS[3])
         # The payment reminders of the orders while they were unpaid (at the good hours).
         reminding = ReminderPlayer(
             rng=random.Random(config.seed + 13), owner=staff.owner, agents=[staff.agent, staff.agent2], now=now
@@ -135,11 +185,17 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         # The history's parcels all arrived (the logistics demo adds the troubled ones),
         # and the tracking sweep has polled them: the carrier's scans up to `now`.
         with simulated_scenario("normal"):
-            for plan in plans:
-                _play(plan, staff, reminding)
+            for start in range(0, len(plans), HISTORY_CHUNK):
+                chunk = plans[start : start + HISTORY_CHUNK]
+                for plan in chunk:
+                    _play(plan, staff, reminding)
+                steps.step(f"orders {start + len(chunk)} of {len(plans)} played")
         poll_tracking(now)
+        steps.step(STEPS[4])
         _allocate_as_approved(until=now - timedelta(hours=1))
+        steps.step(STEPS[5])
         _later_capabilities(
+            steps,
             rng,
             staff,
             items,
@@ -153,6 +209,7 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
         # allocation of what that approved.
         _review(shops, staff, now)
         allocate_approved_orders(now=now)
+        steps.step(STEPS[14])
         # Customers' levels, tags, books, groups, the saved segment, the dashboard's weeks
         # of history, and its fact rows rebuilt over every day of the demo.
         load_demo_crm(
@@ -161,6 +218,7 @@ def load_demo_shop(*, config: DemoConfig) -> DemoSummary:
             now=now,
             days=config.days,
         )
+        steps.step(STEPS[15])
     if credentials:
         write_credentials(credentials)
     by_status = Counter(Order.objects.values_list("status", flat=True))
@@ -273,6 +331,7 @@ def _allocate_as_approved(*, until: datetime) -> None:
 
 
 def _later_capabilities(
+    steps: _Progress,
     rng: random.Random,
     staff: Staff,
     items: list[Item],
@@ -289,32 +348,40 @@ def _later_capabilities(
     demo loader, run on the shop the orders above made, every one of them at `now`."""
     # Its orders were allocated over the last two days; the sweep at `now` comes last.
     load_demo_allocation(rng=rng, actor=staff.owner, agent=staff.agent, now=now, sweep=False)
+    steps.step(STEPS[6])
     # The warehouse's last hour: waves of the orders allocated by then.
     load_demo_fulfilment(rng=rng, actor=staff.owner, now=now)
+    steps.step(STEPS[7])
     warehouses = list(Warehouse.objects.filter(is_active=True).order_by("priority", "pk"))
     skus = [item.sku for item in items]
     load_demo_purchasing(rng=rng, skus=skus, warehouses=warehouses, actor=staff.owner, now=now)
     with simulated_scenario("normal"):  # the suppliers' parcels arrive too
         credentials += load_demo_dropship(rng=rng, actor=staff.owner, now=now).credentials
     poll_tracking(now)
+    steps.step(STEPS[8])
     load_demo_logistics(rng=rng, actor=staff.agent, now=now)
+    steps.step(STEPS[9])
     # After-sales: the seed's stories on orders of their own, a case in every status.
     load_demo_aftersales(rng=rng, agent=staff.agent, supervisor=staff.supervisor, warehouse=staff.warehouse, now=now)
     # The dashboard's weeks of after-sales cases before those (their own generator).
     load_demo_aftersales_history(rng=crm_rng, staff=_crm_staff(staff), now=now, days=days)
+    steps.step(STEPS[10])
     # The service desk on a working morning: its conversations are about the orders above;
     # its email replies and surveys are outbox history like every other message. A copy of
     # the generator, so that the stages after it draw the same numbers as before it came.
     service_rng = random.Random()
     service_rng.setstate(rng.getstate())
     load_demo_service(rng=service_rng, agent=staff.agent, agent2=staff.agent2, supervisor=staff.supervisor, now=now)
+    steps.step(STEPS[11])
     # The 天猫 shop's Taobao export imported (twice: the second changes nothing), its
     # simulated connector, and a few of its orders shipped this morning (their messages are
     # history like the others'); the sweep at `now` reviews and allocates the rest.
     load_demo_marketplaces(rng=market_rng, owner=staff.owner, agent=staff.agent, warehouse=staff.warehouse, now=now)
+    steps.step(STEPS[12])
     # Last: the webhook's story, the reminder sweep at night, and every message above marked
     # sent but the newest few (so a fresh `make run` does not send thousands).
     load_demo_notifications(rng=rng, owner=staff.owner, agent=staff.agent, agent2=staff.agent2, now=now)
+    steps.step(STEPS[13])
 
 
 # --- catalogue and stock -----------------------------------------------------------

@@ -11,12 +11,13 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
 from sellerdesk.inventory import actions
-from sellerdesk.inventory.models import Bin, StockLevel, Warehouse
+from sellerdesk.inventory.models import Bin, BinStock, StockLevel, Warehouse
 
 EAST = ["上海市", "江苏省", "浙江省", "安徽省", "江西省", "山东省", "福建省"]
 SOUTH = ["广东省", "广西壮族自治区", "海南省", "湖南省", "湖北省", "云南省", "贵州省", "四川省", "重庆市"]
@@ -82,15 +83,17 @@ def _bins(warehouse: Warehouse, actor: User) -> list[Bin]:
 def load_demo_inventory(*, rng: random.Random, skus: list[Sku], actor: User, now: datetime | None = None) -> None:
     """3 warehouses (上海仓 default for 华东, 广州仓 华南, 北京仓 华北) with 20 bins each;
     new stock received into 广州 and 北京 for part of the SKUs (so some SKUs are only in
-    上海), part of it put away in bins; a posted stock count and an open one; a received
-    transfer and one in transit. `actor` must be allowed to edit warehouses (the owner);
-    `now` is the demo's moment (every dated step is in the days before it)."""
+    上海), part of it put away in bins; every unit in 上海 in a bin (pick routes); a
+    posted stock count and an open one; a received transfer and one in transit. `actor`
+    must be allowed to edit warehouses (the owner); `now` is the demo's moment (every
+    dated step is in the days before it)."""
     now = now or timezone.now()
     shanghai, guangzhou, beijing = _warehouses(actor)
     bins = {house.pk: _bins(house, actor) for house in (shanghai, guangzhou, beijing)}
     ordered = sorted(skus, key=lambda sku: sku.code)
     stocked = _receive_opening_stock(rng, ordered, (guangzhou, beijing), bins, actor=actor, now=now)
     _put_away(rng, shanghai, bins[shanghai.pk], actor=actor, now=now)
+    _shelve_the_rest(shanghai, bins[shanghai.pk], actor=actor, now=now)
     # Reorder points on a few SKUs, some of them at or below it.
     for sku in ordered[: max(len(ordered) // 6, 1)]:
         actions.set_reorder_point(
@@ -141,6 +144,28 @@ def _put_away(rng: random.Random, warehouse: Warehouse, bins: list[Bin], *, acto
             actor=actor,
             at=now - timedelta(days=19),
         )
+
+
+def _shelve_the_rest(warehouse: Warehouse, bins: list[Bin], *, actor: User, now: datetime) -> None:
+    """Every unit of the warehouse not in a bin yet put away in its SKU's home bin, the
+    SKUs in code order along the route (neighbouring codes share a bin), so that every
+    pick list of the default warehouse walks a route. No random draw: the demo's other
+    stories draw the same numbers as before."""
+    levels = list(
+        StockLevel.objects.filter(warehouse=warehouse, on_hand__gt=0).select_related("sku").order_by("sku__code")
+    )
+    binned = dict(
+        BinStock.objects.filter(bin__warehouse=warehouse)
+        .values("sku_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("sku_id", "total")
+    )
+    route = sorted(bins, key=lambda bin: (bin.route_order, bin.code))
+    for index, level in enumerate(levels):
+        unbinned = level.on_hand - (binned.get(level.sku_id) or 0)
+        if unbinned > 0:
+            home = route[index * len(route) // len(levels)]
+            actions.putaway(sku=level.sku, bin=home, quantity=unbinned, actor=actor, at=now - timedelta(days=19))
 
 
 def _count_stock(

@@ -37,3 +37,16 @@ def test_demo_inventory(hooks: HookCalls) -> None:
             )
             assert binned <= level.on_hand
             assert level.on_hand >= level.reserved
+
+
+def test_demo_inventory_shelves_every_unit_of_the_default_warehouse(hooks: HookCalls) -> None:
+    """Issue 17 D: the demo's stock is in bins, so pick routes show: every unit in 上海 is
+    in a bin, the SKUs spread along the route."""
+    skus: list[Sku] = [make_sku(f"DEMO-{index:02d}", stock=40) for index in range(24)]
+    load_demo_inventory(rng=random.Random(7), skus=skus, actor=make_user("boss", "owner"))
+    shanghai = Warehouse.objects.get(code="main")
+    for level in StockLevel.objects.filter(warehouse=shanghai):
+        binned = sum(BinStock.objects.filter(bin__warehouse=shanghai, sku=level.sku).values_list("quantity", flat=True))
+        assert binned == level.on_hand == 40
+    used = set(BinStock.objects.filter(bin__warehouse=shanghai, quantity__gt=0).values_list("bin__code", flat=True))
+    assert len(used) >= 10

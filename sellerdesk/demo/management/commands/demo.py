@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from sellerdesk.demo.crm import HISTORY_DAYS
 from sellerdesk.demo.generate import (
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         config = DemoConfig(
             orders=options["orders"], days=options["days"], seed=options["seed"], sku_limit=options["skus"]
         )
-        summary = load_demo_shop(config=config)
+        summary = load_demo_shop(config=config, progress=progress_printer(self.stdout))
         self.stdout.write(f"Shops: {', '.join(summary.shops)}")
         self.stdout.write(f"Catalogue: {summary.products} products, {summary.skus} SKUs")
         orders = ", ".join(f"{status} {count}" for status, count in summary.orders_by_status.items())
@@ -66,3 +67,26 @@ class Command(BaseCommand):
         self.stdout.write(f"Loaded in {summary.seconds:.1f} s.")
         for username, password in summary.credentials:
             self.stdout.write(self.style.SUCCESS(f"  log in as {username} / {password}"))
+
+
+BAR_WIDTH = 30
+
+
+def progress_printer(out: OutputWrapper) -> Callable[[int, int, str], None]:
+    """How `demo` shows its progress on `out`: on a terminal, one line redrawn in place
+    (a bar, steps done / in all, the step just done); elsewhere (a log, a pipe, a test)
+    a plain line per step, "[3/27] opening stock"."""
+    is_terminal = out.isatty()
+
+    def show(done: int, total: int, label: str) -> None:
+        if not is_terminal:
+            out.write(f"[{done}/{total}] {label}")
+            out.flush()
+            return
+        filled = BAR_WIDTH * done // total if total else BAR_WIDTH
+        line = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} {label}"
+        # \r back to the line's start, and spaces over the end of a longer line before it.
+        out.write(f"\r{line:<80}", ending="\n" if done >= total else "")
+        out.flush()
+
+    return show
