@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
+
 from django import forms
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from sellerdesk.core.addresses import PROVINCES
-from sellerdesk.inventory.models import MovementKind, StockCountStatus, TransferStatus, Warehouse
+from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.inventory.actions import BinPart, LineReceipt
+from sellerdesk.inventory.models import (
+    Bin,
+    MovementKind,
+    StockCountStatus,
+    TransferLine,
+    TransferStatus,
+    Warehouse,
+)
 
 
 def _warehouse_choices() -> list[tuple[str, str]]:
@@ -150,3 +162,46 @@ class TransferForm(forms.Form):
 
 
 STATUS_FILTERS = {"counts": StockCountStatus.choices, "transfers": TransferStatus.choices}
+
+
+# --- a transfer received in part, into bins (issue 17 C) -----------------------------------
+
+_BIN_PART = re.compile(r"^(?P<bin>[^:×*]+?)\s*(?:[:×*]\s*(?P<quantity>\d+))?$")
+
+
+def transfer_receipts(
+    data: Mapping[str, str], lines: Sequence[TransferLine], warehouse: Warehouse
+) -> list[LineReceipt]:
+    """The receipts the transfer page posts: per line `received-<line id>` (units that
+    arrived now) and `bins-<line id>` ("GZ-A:4, GZ-B:2"; a bin without a number takes the
+    units not put elsewhere). ValidationFailed naming the bad fields; the action checks
+    the rest (what is still in transit, the bins' warehouse)."""
+    bad: dict[str, str] = {}
+    receipts = []
+    bins = {bin.code: bin for bin in Bin.objects.filter(warehouse=warehouse)}
+    for line in lines:
+        raw = (data.get(f"received-{line.pk}") or "").strip()
+        if not raw.isdigit() or len(raw) > 8:
+            bad[f"received-{line.pk}"] = gettext("%(sku)s: enter the units that arrived") % {"sku": line.sku.code}
+            continue
+        quantity, parts, rest_bin = int(raw), [], None
+        for token in re.split(r"[,，、;；\s]+", (data.get(f"bins-{line.pk}") or "").strip()):
+            if not token:
+                continue
+            match = _BIN_PART.match(token)
+            bin = bins.get(match.group("bin")) if match else None
+            if match is None or bin is None:
+                bad[f"bins-{line.pk}"] = gettext("%(sku)s: no bin %(bin)s here") % {"sku": line.sku.code, "bin": token}
+                break
+            if match.group("quantity") is None:
+                rest_bin = bin
+            else:
+                parts.append(BinPart(bin, int(match.group("quantity"))))
+        if rest_bin is not None:
+            rest = quantity - sum(part.quantity for part in parts)
+            if rest > 0:
+                parts.append(BinPart(rest_bin, rest))
+        receipts.append(LineReceipt(line.sku_id, quantity, tuple(parts)))
+    if bad:
+        raise ValidationFailed(bad)
+    return receipts

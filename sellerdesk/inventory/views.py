@@ -30,6 +30,7 @@ from sellerdesk.inventory.forms import (
     StockSearchForm,
     TransferForm,
     WarehouseForm,
+    transfer_receipts,
 )
 from sellerdesk.inventory.models import Bin, StockCountStatus, TransferStatus, Warehouse
 from sellerdesk.inventory.states import COUNTS, TRANSFERS, CountAction
@@ -435,9 +436,12 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def transfer_detail(request: HttpRequest, number: str) -> HttpResponse:
     actor = logged_in_actor(request)
     transfer = queries.get_transfer(number=number, actor=actor)
+    lines = list(transfer.lines.select_related("sku").order_by("pk"))
+    for line in lines:
+        line.remaining = line.quantity - line.received  # type: ignore[attr-defined]
     context = {
         "transfer": transfer,
-        "lines": list(transfer.lines.select_related("sku").order_by("pk")),
+        "lines": lines,
         "can_transfer": has_permission(actor, "stock.transfer"),
         "moves": [str(action) for action in TRANSFERS.allowed_actions(transfer.status)],
         "history": history(events.TRANSFER, [transfer.pk]),
@@ -467,9 +471,19 @@ def transfer_move(request: HttpRequest, number: str, move: str) -> HttpResponse:
     actor = logged_in_actor(request)
     action = _TRANSFER_MOVES[move]
     try:
-        action(transfer=queries.get_transfer(number=number, actor=actor), actor=actor)
+        transfer = queries.get_transfer(number=number, actor=actor)
+        if move == "receive" and any(key.startswith("received-") for key in request.POST):
+            # What arrived of each line and the bins it goes into (issue 17 C: in part, several bins).
+            lines = list(transfer.lines.select_related("sku").order_by("pk"))
+            receipts = transfer_receipts(request.POST, lines, transfer.to_warehouse)
+            transfer = actions.receive_transfer(transfer=transfer, actor=actor, receipts=receipts)
+        else:
+            transfer = action(transfer=transfer, actor=actor)
     except DomainError as error:
         show_refusal(request, error)
     else:
-        messages.success(request, _moved(move) % {"number": number})
+        done = _moved(move) % {"number": number}
+        if move == "receive" and transfer.status == TransferStatus.SHIPPED:
+            done = _("Transfer %(number)s received in part; the rest is still in transit.") % {"number": number}
+        messages.success(request, done)
     return redirect("inventory:transfer", number=number)

@@ -9,9 +9,17 @@ from django.test import Client
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.inventory import actions
-from sellerdesk.inventory.models import StockCount, StockCountStatus, StockLevel, Transfer, TransferStatus, Warehouse
+from sellerdesk.inventory.models import (
+    Bin,
+    StockCount,
+    StockCountStatus,
+    StockLevel,
+    Transfer,
+    TransferStatus,
+    Warehouse,
+)
 from tests.factories import make_user
-from tests.inventory.conftest import HookCalls, figures, snapshot
+from tests.inventory.conftest import HookCalls, bins_of, figures, snapshot
 
 
 @pytest.fixture
@@ -81,6 +89,48 @@ def test_a_transfer_through_the_forms(
     assert transfer.status == TransferStatus.RECEIVED
     assert figures(tee, guangzhou) == (3, 0, 0, 0)
     assert browser.post(f"/stock/transfers/{transfer.number}/explode/").status_code == 404
+
+
+def test_a_transfer_is_received_in_part_into_several_bins_from_its_page(
+    browser: Client, tee: Sku, main: Warehouse, guangzhou: Warehouse
+) -> None:
+    """Issue 17 C: the transfer page receives what arrived (in part) into several bins."""
+    Bin.objects.create(warehouse=guangzhou, code="GZ-A")
+    Bin.objects.create(warehouse=guangzhou, code="GZ-B")
+    transfer = actions.create_transfer(from_warehouse=main, to_warehouse=guangzhou, lines=[(tee, 6)], actor=None)
+    actions.ship_transfer(transfer=transfer, actor=None)
+    line = transfer.lines.get()
+    page = browser.get(f"/stock/transfers/{transfer.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'name="received-{line.pk}"' in page and f'name="bins-{line.pk}"' in page and "0 of 6 received" in page
+
+    answer = browser.post(
+        f"/stock/transfers/{transfer.number}/receive/",
+        {f"received-{line.pk}": "4", f"bins-{line.pk}": "GZ-A:3, GZ-B"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.lines.get().received) == (TransferStatus.SHIPPED, 4)
+    assert bins_of(tee, guangzhou) == {"GZ-A": 3, "GZ-B": 1}
+    assert "received in part; the rest is still in transit" in answer.content.decode()
+    assert "4 of 6 received" in answer.content.decode()
+
+    refused = browser.post(
+        f"/stock/transfers/{transfer.number}/receive/",
+        {f"received-{line.pk}": "2", f"bins-{line.pk}": "NOWHERE:2"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "no bin NOWHERE:2 here" in refused.content.decode()
+    assert transfer.lines.get().received == 4
+
+    browser.post(
+        f"/stock/transfers/{transfer.number}/receive/", {f"received-{line.pk}": "2", f"bins-{line.pk}": "GZ-B"}
+    )
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.RECEIVED
+    assert bins_of(tee, guangzhou) == {"GZ-A": 3, "GZ-B": 3}
 
 
 def test_a_refused_transfer_shows_why_and_creates_nothing(browser: Client, tee: Sku, main: Warehouse) -> None:
