@@ -40,7 +40,9 @@ def lockout_response(
     cool_off = settings.AXES_COOLOFF_TIME
     minutes = round(cool_off.total_seconds() / 60) if cool_off else None
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes}
-    return render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+    return render(
+        request, "registration/locked_out.html", context, status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429)
+    )
 
 
 @dataclass(frozen=True)

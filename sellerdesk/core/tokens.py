@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,7 @@ def create_token(
     name: str = "",
     scope: str = TokenScope.FULL,
     expires_at: datetime | None = None,
-    shops: Iterable[models.Model] = (),
+    shops: Iterable[Any] = (),  # shops.Shop rows: core sits below shops and cannot name the class
 ) -> NewToken:
     """Make a token for `user`: its scope (full or read-only), when it expires (None:
     never) and the shops it is limited to (none: every shop the user sees)."""
