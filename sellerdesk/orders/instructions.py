@@ -46,6 +46,10 @@ _QUESTION, _REMINDER, _FREEBIE, _TAKEN = "\ue000", "\ue001", "\ue002", "\ue003"
 _PARTICLES = ["了", "哦", "喔", "噢", "啊", "呀", "哈", "呢", "吧", "啦", "嘛", "哟", "哒", "的", "亲", "谢谢", "谢啦"]
 _THEN = ("再", "然后", "之后", "以后", "后再")
 _THANKS = [
+    "needed",
+    "required",
+    "necessary",
+    "thank you",
     "也可以",
     "也行",
     "没关系",
@@ -175,7 +179,9 @@ def _grammar() -> _Grammar:
         ),
         blockers=re.compile(
             rf"{sp}(?:的{sp})?(?:能|可以|会|要|给我|帮我|被)?{sp}"
-            rf"{_alternatives([*words['blockers_after_object'], *words['removals_after'], *'剪撕拆摘'])}",
+            rf"(?:{_alternatives([*words['blockers_after_object'], *words['removals_after'], *'剪撕拆摘'])}"
+            # "不开发票的话…": the suffix "的" was taken with the object
+            r"|(?<=的)话)",
             re.IGNORECASE,
         ),
         negation_before_object=re.compile(rf"{neg}{sp}(?:把|将)?{sp}$", re.IGNORECASE),
@@ -188,7 +194,8 @@ def _grammar() -> _Grammar:
         reminders=re.compile(_alternatives(words["reminders"])),
         freebies=re.compile(
             rf"{_alternatives(words['freebie_asks'])}(?:一|几)?(?:个|点|些|份)?(?:小)?{_alternatives(words['freebies'])}"
-            rf"|(?:小)?{_alternatives(words['freebies'])}(?:吗|么|嘛|没有|呢)"
+            rf"|(?:小)?{_alternatives(words['freebies'])}(?:吗|么|嘛|没有|呢|没|少|在哪|怎么)"
+            rf"|送的(?:小)?{_alternatives(words['freebies'])}"
         ),
         gifts=re.compile(
             rf"(?:送给?|给)(?:我的|我家|我)?{_alternatives(words['gift_people'])}(?:买)?(?:的)?"
@@ -354,8 +361,13 @@ def _read_phrases(clause: _Clause, found: _Found, chosen: list[str], avoided: se
 
 
 def _kinds(text: str) -> set[str]:
+    """What the wish leaves out. Paperwork is price slips and invoices both, unless it is
+    paperwork with prices ("带价格的单据"): then it is the price."""
     grammar = _grammar()
-    return {grammar.object_kind[match.group(0).lower().replace(" ", "")] for match in grammar.objects.finditer(text)}
+    kinds = {grammar.object_kind[match.group(0).lower().replace(" ", "")] for match in grammar.objects.finditer(text)}
+    if {"price", "paperwork"} <= kinds and "invoice" not in kinds:
+        kinds.discard("paperwork")
+    return kinds
 
 
 def _read_negations(clause: _Clause, found: _Found) -> None:
