@@ -16,7 +16,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Su
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import NotFound
@@ -68,6 +68,14 @@ class OrderFilters(Schema):
     date_from: date | None = None
     date_to: date | None = None
     page: int = Field(default=1, ge=1, le=100_000)
+
+    @field_validator("numbers")
+    @classmethod
+    def _at_most_numbers_max(cls, value: str) -> str:
+        # The same count as the list is read with (repeats once), so the page's form and this agree.
+        if len(number_list(value) or []) > NUMBERS_MAX:
+            raise ValueError(f"at most {NUMBERS_MAX} numbers at once")
+        return value
 
 
 def get_order(*, number: str, actor: User | None) -> Order:

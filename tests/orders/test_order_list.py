@@ -418,3 +418,17 @@ def test_the_order_list_api_takes_a_pasted_list_and_an_assignee(agent_api: Any, 
     Order.objects.filter(pk=first.pk).update(assignee=agent)
     mine = agent_api.get("/api/v1/orders", assignee="agent")
     assert [item["number"] for item in mine.json()["items"]] == [first.number]
+
+
+def test_the_order_list_api_refuses_more_than_200_numbers(agent_api: Any) -> None:
+    answer = agent_api.get("/api/v1/orders", numbers=",".join(f"N{index:07d}" for index in range(201)))
+    assert answer.status_code == 422 and "numbers" in str(answer.json())
+    assert agent_api.get("/api/v1/orders", numbers=",".join(f"N{index:07d}" for index in range(200))).status_code == 200
+
+
+def test_a_pasted_list_of_more_than_200_numbers_is_refused_at_the_field(agent: Any) -> None:
+    repeated = ",".join(f"N{index:07d}" for index in range(150)) + "," + ",".join(["N0000001"] * 100)
+    too_many = ",".join(f"N{index:07d}" for index in range(201))
+    assert client_of(agent).get("/orders/", {"q": repeated}).status_code == 200
+    page = client_of(agent).get("/orders/", {"q": too_many}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and page.context["form"].errors["q"] == ["At most 200 numbers at once."]
