@@ -420,3 +420,24 @@ def test_the_simulated_carrier_is_off_in_production(settings: Any, anonymous_api
 
     assert response.status_code == 422
     assert response.json()["details"]["fields"] == {"adapter": "the simulated carrier is off in production"}
+
+
+def test_a_production_worker_refuses_the_published_secrets_too(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17 A1: `sellerdesk worker` (started alone, on any machine) is a production start too."""
+    from django.core.management import CommandError, call_command
+
+    from sellerdesk.core.management.commands import worker
+
+    def started(**_: Any) -> None:
+        raise AssertionError("the worker started")
+
+    monkeypatch.setattr(worker, "Worker", started)
+    monkeypatch.setattr(worker.threading, "Thread", lambda **_: pytest.fail("the scheduler started"))
+    settings.IS_PRODUCTION = True
+    settings.SELLERDESK_ENV = "production"
+    settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
+    settings.SIMULATED_GATEWAY_ENABLED = False
+    settings.SIMULATED_CARRIER_ENABLED = False
+
+    with pytest.raises(CommandError, match=r"SECRET_KEY is unset or a published default"):
+        call_command("worker")

@@ -7,11 +7,12 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
+from sellerdesk.core import startup
 from sellerdesk.core.periodic import jobs
 from sellerdesk.core.scheduler import enqueue_due_jobs
 
@@ -25,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The worker signs and checks what the web processes do (gateways, carriers): a
+        # production worker refuses the same secrets they do (issue 17 A1).
+        try:
+            startup.check_production_start()
+        except startup.UnsafeProductionStart as refusal:
+            raise CommandError(str(refusal)) from None
         stop = threading.Event()
         # Look as often as the most frequent job is due (sending messages: every few seconds).
         period = min([settings.SELLERDESK["SWEEP_INTERVAL_SECONDS"], *(job.every.total_seconds() for job in jobs())])
