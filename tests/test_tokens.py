@@ -175,3 +175,26 @@ def test_the_token_command_takes_a_scope_and_an_expiry(owner: User) -> None:
     call_command("token", "create", owner.username, stdout=plain)
     token = ApiToken.objects.get(prefix=plain.getvalue().strip().splitlines()[-1][:8])
     assert (token.scope, token.expires_at) == (TokenScope.FULL, None)
+
+
+def test_the_exception_queue_shows_a_limited_user_only_their_shops_held_orders(
+    owner: User, orders: tuple[Order, Order], two_shops: tuple[Shop, Shop]
+) -> None:
+    """Issue 17 A4: the shop limit also applies to the exception (review) queue."""
+    from sellerdesk.orders.review.actions import hold_order
+
+    from sellerdesk.payments.actions import record_payment
+
+    here, there = orders
+    for order in (here, there):
+        record_payment(order=order, amount=order.total, method="online", reference=f"P-{order.number}", actor=None)
+        hold_order(order=Order.objects.get(pk=order.pk), actor=owner, reason="check")
+    held = {order.number for order in Order.objects.filter(holds__isnull=False).distinct()}
+    assert held == {here.number, there.number}
+    agent = make_user("agent", "agent")
+    set_user_shops(user=agent, shops=[two_shops[1]])
+
+    queue = _client(create_token(user=agent)).get("/api/v1/review-queue").json()
+
+    assert [item["number"] for item in queue["items"]] == [there.number]
+    assert queue["count"] == 1

@@ -14,6 +14,7 @@ from sellerdesk.core.permissions import require
 from sellerdesk.orders.holds import open_holds_filter
 from sellerdesk.orders.models import Order, OrderHold
 from sellerdesk.orders.states import OrderStatus
+from sellerdesk.shops.access import limit_to_visible_shops
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def review_queue(
 ) -> QueuePage:
     """Held orders, oldest first, each with `open_holds`; optionally of one reason or shop."""
     require(actor, "orders.view")
-    held = _held(shop)
+    held = limit_to_visible_shops(_held(shop), actor)
     counts_rows = (
         OrderHold.objects.filter(open_holds_filter(), order__in=held)
         .values("reason")
