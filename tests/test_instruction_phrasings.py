@@ -379,3 +379,14 @@ def test_what_is_left_is_shown_in_the_buyers_own_characters() -> None:
     assert read_instructions("不要價格單，另外幫我換成藍色的").unrecognised == "另外換成藍色"
     assert read_instructions("不要发中通，发顺丰").preferred_carrier == "SF"
     assert read_instructions("不要发中通").preferred_carrier == ""
+
+
+def test_a_long_message_of_words_that_almost_make_a_wish_is_read_at_once() -> None:
+    """Words read atomically: a clause that fails after many fillers is not cut into
+    words every possible way (that took seconds from 15 repetitions on)."""
+    message = "不要" + "放进去" * 200 + "蓝色"
+
+    wishes = read_instructions(message)
+
+    assert (wishes.no_price_slip, wishes.no_invoice) == (False, False)
+    assert wishes.needs_reading

@@ -44,6 +44,8 @@ _JOINING = "、/&+"
 _QUESTION, _REMINDER, _FREEBIE, _TAKEN = "\ue000", "\ue001", "\ue002", "\ue003"
 # Sentence particles and thanks that may close a wish ("不要发票哦，谢谢").
 _PARTICLES = ["了", "哦", "喔", "噢", "啊", "呀", "哈", "呢", "吧", "啦", "嘛", "哟", "哒", "的", "亲", "谢谢", "谢啦"]
+# How far before its object a wish said object first may start ("快递产品时里面把价格单").
+_LEAD = 12
 _THEN = ("再", "然后", "之后", "以后", "后再")
 _THANKS = [
     "needed",
@@ -142,6 +144,12 @@ def _grammar() -> _Grammar:
     words = _phrases()
     objects = {word.lower().replace(" ", ""): kind for kind, listed in words["objects"].items() for word in listed}
     sp = r"\s*"
+
+    def token(pattern: str) -> str:
+        # Atomic: once a word is read at a place it is not read again as a shorter one, so
+        # a failing clause costs a walk along it, not every way of cutting it into words.
+        return rf"(?:(?>{pattern}){sp})"
+
     neg = _alternatives(words["negations"])
     fill = _alternatives(words["fillers"])
     obj = _alternatives(word for listed in words["objects"].values() for word in listed)
@@ -151,30 +159,33 @@ def _grammar() -> _Grammar:
     context = _alternatives(words["contexts"])
     # "不要让我妈看到价格": who must not see it, and how, is part of the wish.
     seen = r"(?:让|被|给)[^\W\d_]{0,6}?(?:看到|看见|知道|发现|瞧见)"
-    one = rf"{obj}{sp}(?:{suffix}{sp})*"
+    filler = token(f"{fill}|{seen}")
+    one = rf"{token(obj)}{token(suffix)}*"
     # Objects side by side ("发票价格") or joined ("发票和任何价格信息", "发票也不要价格").
-    run = rf"{one}(?:(?:{conj}{sp}(?:{neg}{sp})*(?:(?:{fill}|{seen}){sp})*?)?{one})*"
+    run = rf"{one}(?:(?:{token(conj)}{token(neg)}*{filler}*?)?{one})*"
     extra = ["里面", "的话", "还是", "一律", "统统", "通通", "全部", "都是", "帮我", "给我"]
-    middle = rf"(?:{polite}|{_alternatives([*'都也就是要', *extra])})"
+    middle = token(rf"{polite}|{_alternatives([*'都也就是要', *extra])}")
     trailing_words = _alternatives(
         [*words["fillers"], *_PARTICLES, *_THANKS, *words["negations"], "出来", "进来", "吗", "么", "嘛"]
     )
+    before_object = _alternatives(["把", "将", "这些", "那些", "这个", "那个", "任何", "所有", "一切", "什么", "啥"])
     return _Grammar(
         object_kind=objects,
         objects=re.compile(obj, re.IGNORECASE),
         negation_before=re.compile(rf"{neg}(?:要|用|需要|是|加|放|发|走|寄|选)?$", re.IGNORECASE),
         cue_first=re.compile(
-            rf"(?:{context}{sp})*(?:{polite}{sp})*(?:{neg}{sp})+(?:(?:{fill}|{seen}){sp})*?{run}",
+            rf"{token(context)}*{token(polite)}*{token(neg)}+{filler}*?{run}",
             re.IGNORECASE,
         ),
         removal_first=re.compile(
-            rf"(?:{polite}{sp})*{_alternatives(words['removals'])}{sp}(?:(?:里面的|所有的|所有|全部|任何|的){sp})*{run}",
+            rf"{token(polite)}*{token(_alternatives(words['removals']))}"
+            rf"{token('里面的|所有的|所有|全部|任何|的')}*{run}",
             re.IGNORECASE,
         ),
         object_first=re.compile(
-            rf"(?:{context}{sp})*(?:(?:{polite}|把|将|这些|那些|这个|那个|任何|所有|一切|什么|啥){sp})*{run}"
-            rf"(?:{middle}{sp})*?(?:(?:{neg}{sp})+(?:(?:{fill}|{seen}){sp})*?|{_alternatives(words['removals_after'])}{sp})"
-            rf"(?:(?:{trailing_words}|{seen}){sp})*",
+            rf"{token(context)}*{token(f'{polite}|{before_object}')}*{run}"
+            rf"{middle}*?(?:{token(neg)}+{filler}*?|{token(_alternatives(words['removals_after']))})"
+            rf"{token(f'{trailing_words}|{seen}')}*",
             re.IGNORECASE,
         ),
         blockers=re.compile(
@@ -185,8 +196,8 @@ def _grammar() -> _Grammar:
             re.IGNORECASE,
         ),
         negation_before_object=re.compile(rf"{neg}{sp}(?:把|将)?{sp}$", re.IGNORECASE),
-        trailing=re.compile(rf"(?:(?:{trailing_words}|{seen}|也|都|统统|全部){sp})*", re.IGNORECASE),
-        particles=re.compile(rf"(?:{_alternatives(_PARTICLES + _THANKS)}{sp})*", re.IGNORECASE),
+        trailing=re.compile(rf"{token(f'{trailing_words}|{seen}|也|都|统统|全部')}*", re.IGNORECASE),
+        particles=re.compile(rf"{token(_alternatives(_PARTICLES + _THANKS))}*", re.IGNORECASE),
         questions=re.compile(_alternatives(words["questions"])),
         asking=re.compile(r"(?:吗|么|嘛)\s*$"),
         modal=re.compile(_alternatives(words["modals"])),
@@ -409,15 +420,25 @@ def _read_negations(clause: _Clause, found: _Found) -> None:
         },
         reverse=True,
     )
-    start = 0
-    while start < len(work):
+    # Such a wish starts at an object or a few words before one ("把", "这些", "包裹里"):
+    # only those places are tried, so a long clause costs little.
+    starts = sorted(
+        {
+            start
+            for match in grammar.objects.finditer(work)
+            for start in range(max(0, match.start() - _LEAD), match.start() + 1)
+        }
+    )
+    taken_to = 0
+    for start in starts:
+        if start < taken_to:
+            continue
         end = next((end for end in ends if end > start and grammar.object_first.fullmatch(work, start, end)), None)
         # "不要把吊牌剪了": a removal the buyer does not want.
         if end is None or grammar.negation_before_object.search(work, 0, start):
-            start += 1
             continue
         _take_wish(clause, found, start, end)
-        start = end
+        taken_to = end
 
 
 def _unblocked_end(pattern: re.Pattern[str], work: str, start: int, end: int) -> int | None:
