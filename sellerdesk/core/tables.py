@@ -8,7 +8,8 @@ row's cells as stripped text. Excel's way of keeping a long number as text in a 
 
 CSV may be UTF-8, UTF-8 with a BOM, or GBK/GB18030 (what Excel and the marketplaces'
 Chinese exports save); the encoding is decided from the first bytes that are not ASCII.
-The delimiter is a comma, or a tab when the header has more tabs than commas. XLSX is
+The delimiter is a comma, or a tab when the header has more tabs than commas (with
+`delimiters`, the one of them the header has most of; the first on a tie). XLSX is
 read with openpyxl's read-only mode from the first sheet; a sheet whose declared
 dimension is beyond the limits is refused before a row is read.
 
@@ -34,10 +35,11 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.core import messages
-from sellerdesk.core.errors import DomainError
+from sellerdesk.core.errors import DomainError, ValidationFailed
 
 CHUNK_BYTES = 64 * 1024
 # Bytes read past the first non-ASCII byte before the encoding is decided: enough text
@@ -209,21 +211,24 @@ class _Problem(Exception):
         self.params = params
 
 
-def read_table(*, filename: str, stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]]]:
+def read_table(
+    *, filename: str, stream: IO[bytes], limits: Limits, delimiters: str = ",\t"
+) -> Iterator[tuple[int, list[str]]]:
     """Yield `(line, cells)` for each non-blank row of the CSV or XLSX in `stream`, the
     header first. Raises TableError (and nothing else) as soon as a problem is met; the
     rows yielded before it were read correctly. The kind of file is told from its first
     bytes (an XLSX named .csv is read as XLSX); `filename` only names it (in the
-    error's parameters, `file`, and so in its sentence)."""
+    error's parameters, `file`, and so in its sentence). A CSV's delimiter is the one of
+    `delimiters` its header line has most of (the first of them on a tie)."""
     try:
-        yield from _read_table(stream, limits)
+        yield from _read_table(stream, limits, delimiters)
     except TableError as error:
         if not filename or "file" in error.params:
             raise
         raise TableError(error.reason, line=error.line, params={**error.params, "file": filename}) from None
 
 
-def _read_table(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]]]:
+def _read_table(stream: IO[bytes], limits: Limits, delimiters: str) -> Iterator[tuple[int, list[str]]]:
     try:
         size = _declared_size(stream)
         if size is not None and size > limits.max_bytes:
@@ -241,7 +246,7 @@ def _read_table(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[s
         # Excel 97-2003 (.xls): openpyxl does not read it, and neither do we.
         raise TableError("file_format", params={"detail": "Excel 97-2003 .xls, save as .xlsx or .csv"})
     else:
-        yield from _read_csv(stream, head, limits)
+        yield from _read_csv(stream, head, limits, delimiters)
 
 
 def _declared_size(stream: IO[bytes]) -> int | None:
@@ -406,7 +411,7 @@ def _counted(line: str, record: _Record, max_record_chars: int) -> str:
     return line
 
 
-def _read_csv(stream: IO[bytes], head: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
+def _read_csv(stream: IO[bytes], head: bytes, limits: Limits, delimiters: str) -> Iterator[tuple[int, list[str]]]:
     record = _Record()
     # A row of max_columns cells of max_cell_chars each, quoted, with its delimiters.
     max_record_chars = limits.max_columns * (limits.max_cell_chars + 3) + 2
@@ -418,7 +423,7 @@ def _read_csv(stream: IO[bytes], head: bytes, limits: Limits) -> Iterator[tuple[
         raise _csv_error(problem, record=record, limits=limits, line=1) from None
     if first is None:
         raise TableError("empty_file")
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    delimiter = max(delimiters, key=first.count)  # max() keeps the first of equals
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
     header_line = 0
     while True:
@@ -586,3 +591,47 @@ def _xlsx_cell(value: Any) -> str:
     if isinstance(value, (int, Decimal, timedelta)):
         return str(value)
     return str(value).strip()
+
+
+# --- the importers' form ---------------------------------------------------------------
+
+
+def read_upload(
+    *, filename: str, content: bytes, limits: Limits, delimiters: str = ",;\t"
+) -> list[tuple[int, list[str]]]:
+    """Every non-blank row of an uploaded .xlsx or .csv (.txt) file as `(line, cells)`,
+    the header first, for the importers that check a whole file before writing anything
+    (purchase lists, customers, quick replies). Read by `read_table` within `limits`.
+
+    Any problem is a ValidationFailed on the field `file`: a file of another kind, one
+    named .xlsx that is not a workbook, too large, too many rows or columns, a cell too
+    long, a quote never closed, an encoding that is neither UTF-8 nor GBK; the sentence
+    names the line where there is one."""
+    name = filename.lower()
+    if not name.endswith((".xlsx", ".csv", ".txt")):
+        raise ValidationFailed({"file": _("upload an .xlsx or .csv file")})
+    is_workbook = content.startswith(_ZIP_MAGIC)
+    if name.endswith(".xlsx") and not is_workbook:
+        raise ValidationFailed({"file": _("not a readable XLSX workbook")})
+    try:
+        return list(read_table(filename="", stream=io.BytesIO(content), limits=limits, delimiters=delimiters))
+    except TableError as error:
+        raise ValidationFailed({"file": _upload_problem(error, limits=limits, is_workbook=is_workbook)}) from None
+
+
+def _upload_problem(error: TableError, *, limits: Limits, is_workbook: bool) -> str:
+    """The importers' short sentence for a problem of the whole file; the table's own
+    sentence, naming the line, for a problem met on a line."""
+    if error.reason == "file_too_large":
+        return _("larger than %(n)s MB") % {"n": max(1, limits.max_bytes // (1024 * 1024))}
+    if error.reason == "too_many_rows":
+        return _("more than %(n)s rows") % {"n": limits.max_rows}
+    if error.reason == "too_many_columns":
+        return _("more than %(n)s columns") % {"n": limits.max_columns}
+    if error.reason == "empty_file":
+        return _("the file is empty")
+    if is_workbook and error.reason == "file_format":
+        return _("not a readable XLSX workbook")
+    if error.reason == "file_encoding" and error.line <= 1:  # from the first line: no text at all
+        return _("not UTF-8 or GBK text")
+    return error.message

@@ -19,13 +19,12 @@ written. A dry run does all of it and rolls back.
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import IO, Any
 
 from django.db import transaction
@@ -37,11 +36,12 @@ from django.utils.translation import gettext_lazy
 from sellerdesk.core.addresses import normalize_phone
 from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
+from sellerdesk.core.money import NotMoney, parse_money
 from sellerdesk.core.permissions import require
+from sellerdesk.core.tables import Limits, read_upload
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.customers import book, imports
 from sellerdesk.customers.models import Customer, CustomerLevel, TransportMode, customer_identity
-from sellerdesk.purchasing.importer import read_table
 from sellerdesk.shops.models import Shop
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -195,57 +195,14 @@ def export_customers(*, customers: QuerySet[Customer], actor: User | None, name:
 # --- import: reading the file ----------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # phones and numbers typed into Excel come back as floats
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a broken file
-        raise ValidationFailed({"file": _("not a readable XLSX workbook")}) from None
-    try:
-        table: list[list[str]] = []
-        # Read one column past the limit to notice a sheet that is too wide, and stop at
-        # the first row past the limit: a bomb of a sheet is never read whole.
-        for row in workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
-            table.append([_text(value) for value in row])
-            if len(table) > MAX_ROWS + 1 and any(table[-1]):
-                break
-        return table
-    finally:
-        workbook.close()
-
-
-def read_rows(*, filename: str, content: bytes) -> list[list[str]]:
-    """The file's rows as text cells, blank rows at the end dropped; a file too large, of
-    another kind, unreadable, or over the row and column limits is a ValidationFailed."""
-    if len(content) > MAX_BYTES:
-        raise ValidationFailed({"file": _("larger than %(n)s MB") % {"n": MAX_BYTES // (1024 * 1024)}})
-    if filename.lower().endswith(".xlsx"):
-        table = _read_xlsx(content)
-    else:
-        # CSV in UTF-8 (with or without BOM) or GBK: the purchasing importer's reader.
-        table = read_table(filename=filename, content=content)
-    while table and not any(cell.strip() for cell in table[-1]):
-        table.pop()
-    if not table:
-        raise ValidationFailed({"file": _("the file is empty")})
-    if len(table) - 1 > MAX_ROWS:
-        raise ValidationFailed({"file": _("more than %(n)s rows") % {"n": MAX_ROWS}})
-    if max(len(row) for row in table) > MAX_COLUMNS and any(cell for row in table for cell in row[MAX_COLUMNS:]):
-        raise ValidationFailed({"file": _("more than %(n)s columns") % {"n": MAX_COLUMNS}})
-    return table
+def read_rows(*, filename: str, content: bytes) -> list[tuple[int, list[str]]]:
+    """The file's non-blank rows as (line, text cells), the header first, read by
+    core.tables within MAX_BYTES, MAX_ROWS and MAX_COLUMNS; a file too large, of another
+    kind, unreadable, or over a limit is a ValidationFailed on `file` (naming the line
+    where there is one). A cell over MAX_CELL is reported on its row (`_RowImporter`)."""
+    # Cells up to XLSX's own maximum are read, so that a long one is named by its column.
+    limits = Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, max_cell_chars=32_767)
+    return read_upload(filename=filename, content=content, limits=limits)
 
 
 def _normal_header(title: str) -> str:
@@ -367,9 +324,10 @@ def _profile_value(key: str, text: str, *, shop: Shop, lookups: _Lookups) -> Any
             return False
         raise ValueError(_("write yes or no"))
     if key == "credit_limit":
+        # The API's and the forms' reader (core.money); the range is update_customer's.
         try:
-            return Decimal(text.replace(",", "").removeprefix("¥").strip())
-        except InvalidOperation:
+            return parse_money(text, minimum=None, maximum=Decimal("1e12"), currency_marks=True)
+        except NotMoney:
             raise ValueError(_("not an amount of money, e.g. 5000.00")) from None
     if key in ("payment_terms_days", "route_order"):
         if not re.fullmatch(r"\d{1,9}", text):
@@ -583,15 +541,13 @@ def import_customers(
     require(actor, "customers.import")
     at = at or timezone.now()
     table = read_rows(filename=filename, content=content)
-    columns = header_columns(table[0])
+    columns = header_columns(table[0][1])
     report = ImportReport(file=filename, committed=not dry_run)
     try:
         with transaction.atomic():
             importer = _RowImporter(actor=actor, filename=filename, columns=columns, at=at)
             errors: dict[str, str] = {}
-            for line, cells in enumerate(table[1:], start=2):
-                if not any(cell.strip() for cell in cells):
-                    continue
+            for line, cells in table[1:]:
                 outcome, problems = importer.row(line, cells)
                 for column, why in problems.items():
                     errors[f"rows[{line}].{column}"] = why

@@ -15,26 +15,26 @@ order silently short of what the supplier confirmed.)
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
-from sellerdesk.core.money import to_money
+from sellerdesk.core.money import NotMoney, parse_money
 from sellerdesk.core.permissions import require
-from sellerdesk.core.schemas import MAX_MONEY
+from sellerdesk.core.tables import Limits, read_upload
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.purchasing import actions
 from sellerdesk.purchasing.models import PurchaseOrder, Supplier, SupplierSku
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 1000  # a code, a quantity or a price is far shorter
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "sku": ("sku", "sku code", "sku_code", "code", "商品编码", "sku编码", "商品编号", "编码"),
@@ -76,54 +76,12 @@ class ImportResult:
         return found
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationFailed({"file": _("not UTF-8 or GBK text")})
-    try:
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a broken file
-        raise ValidationFailed({"file": _("not a readable XLSX workbook")}) from None
-    try:
-        sheet = book.worksheets[0]
-        return [[_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-
-
-def read_table(*, filename: str, content: bytes) -> list[list[str]]:
-    """The rows of an uploaded .xlsx or .csv file as text cells."""
-    if len(content) > MAX_BYTES:
-        raise ValidationFailed({"file": _("larger than %(n)s MB") % {"n": MAX_BYTES // (1024 * 1024)}})
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if name.endswith((".csv", ".txt")):
-        return _read_csv(content)
-    raise ValidationFailed({"file": _("upload an .xlsx or .csv file")})
+def read_lines(*, filename: str, content: bytes) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of an uploaded .xlsx or .csv file as (line, text cells), the
+    header first: core.tables.read_upload within this importer's limits (ValidationFailed
+    on `file`, naming the line, for a file that cannot be read)."""
+    limits = Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, max_cell_chars=MAX_CELL_CHARS)
+    return read_upload(filename=filename, content=content, limits=limits)
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -137,40 +95,32 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 
 def _quantity(raw: str) -> int | None:
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
+    # Digits, or a whole number as a spreadsheet may write it ("6.0"); never "1e3".
+    if not re.fullmatch(r"\d{1,12}(?:\.0*)?", raw):
         return None
-    if not value.is_finite() or value != value.to_integral_value() or not 1 <= value <= actions.MAX_QUANTITY:
-        return None
-    return int(value)
+    value = int(Decimal(raw))
+    return value if 1 <= value <= actions.MAX_QUANTITY else None
 
 
 def _cost(raw: str) -> Decimal | None:
+    """The amount as the API and the forms read it (core.money), ¥ and thousands commas allowed."""
     try:
-        value = Decimal(raw.replace("¥", "").replace("￥", "").replace(",", "").strip())
-    except InvalidOperation:
+        return parse_money(raw, currency_marks=True)
+    except NotMoney:
         return None
-    if not value.is_finite() or value < 0 or value > MAX_MONEY or value != value.quantize(Decimal("0.01")):
-        return None
-    return to_money(value)
 
 
 def parse_purchase_list(*, supplier: Supplier, filename: str, content: bytes) -> ImportResult:
     """Read and check every row; writes nothing."""
     try:
-        table = read_table(filename=filename, content=content)
+        table = read_lines(filename=filename, content=content)
     except ValidationFailed as error:
         return ImportResult([], error.fields)
-    while table and not any(table[-1]):
-        table.pop()
-    if not table:
-        return ImportResult([], {"file": _("the file is empty")})
-    columns = _columns(table[0])
+    columns = _columns(table[0][1])  # read_upload refuses a file without a header
     missing = _missing_columns(columns)
     if missing:
         return ImportResult([], {"header": _("line 1 has no column for: %(names)s") % {"names": ", ".join(missing)}})
-    body = [(number, row) for number, row in enumerate(table[1:], start=2) if any(row)]
+    body = table[1:]
     if not body:
         return ImportResult([], {"file": _("no rows under the header")})
     if len(body) > MAX_ROWS:

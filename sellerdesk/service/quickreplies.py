@@ -37,10 +37,10 @@ from sellerdesk.core.audit import record, register_audit_code
 from sellerdesk.core.errors import PermissionDenied, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission, require
+from sellerdesk.core.tables import Limits, read_upload
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentDirection
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import PaymentStatus
-from sellerdesk.purchasing.importer import read_table
 from sellerdesk.service.access import agent_shop_ids
 from sellerdesk.service.models import AgentProfile, Conversation, QuickReply, QuickReplyScope, Team
 from sellerdesk.shops.models import Shop
@@ -642,6 +642,7 @@ _SCOPE_NAMES: dict[str, str] = {
     "个人": QuickReplyScope.PERSONAL,
 }
 MAX_IMPORT_ROWS = 2000
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def export_xlsx(queryset: QuerySet[QuickReply]) -> bytes:
@@ -710,12 +711,10 @@ def import_file(*, data: bytes, filename: str, actor: User, at: datetime | None 
     changes nothing."""
     require(actor, "service.reply")
     at = at or timezone.now()
-    table = read_table(filename=filename, content=data)
-    while table and not any(table[-1]):
-        table.pop()
-    if not table:
-        raise ValidationFailed({"file": _("the file is empty")})
-    columns = _header_columns(table[0])
+    # core.tables: bounded, the line of each row; a file without a header is refused there.
+    limits = Limits(max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS, max_columns=50, max_cell_chars=4 * MAX_BODY)
+    table = read_upload(filename=filename, content=data, limits=limits)
+    columns = _header_columns(table[0][1])
     missing = [name for name in ("title", "text") if name not in columns]
     if missing:
         raise ValidationFailed({"header": _("line 1 has no column for: %(names)s") % {"names": ", ".join(missing)}})
@@ -727,9 +726,7 @@ def import_file(*, data: bytes, filename: str, actor: User, at: datetime | None 
     rows: list[tuple[int, dict[str, Any]]] = []
     seen: dict[tuple[Any, ...], int] = {}
     owners: dict[str, int | None] = {}
-    for line, cells in enumerate(table[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
+    for line, cells in table[1:]:
 
         def cell(name: str, cells: list[str] = cells) -> str:
             index = columns.get(name)

@@ -305,3 +305,28 @@ def test_an_export_imports_back_unchanged(owner: Any) -> None:
     report = excel.import_customers(content=export.file.read(), filename="all.xlsx", actor=owner)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
     assert state() == before
+
+
+def test_a_csv_with_a_huge_field_or_an_open_quote_is_refused_naming_the_line(owner: Any) -> None:
+    """Issue 17 B: the customer import reads through core.tables: a field over 128 KB or
+    a quote never closed is a 422 naming the line, not a 500; nothing is written."""
+    huge = b"nickname,name\nwang," + b"x" * (128 * 1024 + 10) + b"\n"
+    open_quote = b'nickname,name\nwang,w\nli,"li\n'
+    with translation.override("en"):
+        with pytest.raises(ValidationFailed) as error:
+            excel.import_customers(content=huge, filename="a.csv", actor=owner)
+        assert error.value.fields == {"file": "Line 2: a cell longer than 32767 characters."}
+        with pytest.raises(ValidationFailed) as error:
+            excel.import_customers(content=open_quote, filename="a.csv", actor=owner)
+        assert error.value.fields == {"file": 'Line 3: a quoted cell starts here and is never closed (a " is missing).'}
+    assert Customer.objects.count() == 0
+
+
+def test_booleans_and_semicolons_read_as_before(owner: Any) -> None:
+    """Excel's TRUE (core.tables' text for a boolean cell) is a yes; a semicolon CSV is read."""
+    report = excel.import_customers(
+        content=xlsx([["nickname", "name", "business customer"], ["wang", "王", True]]), filename="a.xlsx", actor=owner
+    )
+    assert report.created == 1 and Customer.objects.get().is_b2b is True
+    report = excel.import_customers(content="昵称;姓名\nli;李\n".encode(), filename="a.csv", actor=owner)
+    assert report.created == 1

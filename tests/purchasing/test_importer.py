@@ -141,3 +141,86 @@ def test_warehouse_staff_may_not_import(supplier, warehouse_user, tee):
             actor=warehouse_user,
         )
     assert PurchaseOrder.objects.count() == 0
+
+
+def _huge_dimension(content: bytes) -> bytes:
+    """The workbook with its sheet declaring A1:XFD1048576 (what a hostile or broken
+    writer may put), its real rows unchanged."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', data)
+                assert count == 1
+            archive.writestr(item, data)
+    return target.getvalue()
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_refused_fast(supplier, warehouse, tee, purchaser):
+    """Issue 17 B: a purchase-order XLSX declaring a huge sheet took seconds and ~750 MB
+    to refuse (openpyxl padded every row to the declared width); now it is refused from
+    its declared dimension, before a row is read."""
+    import time
+
+    content = _huge_dimension(xlsx([["sku", "quantity"], ["TEE-RED-M", 1]]))
+    started = time.monotonic()
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        importer.import_purchase_list(supplier=supplier, filename="big.xlsx", content=content, actor=purchaser)
+    assert time.monotonic() - started < 2
+    assert caught.value.fields == {"file": "more than 100 columns"}
+    assert PurchaseOrder.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b"sku,quantity\nTEE-RED-M," + b"9" * (128 * 1024 + 10) + b"\n",
+            "Line 2: a cell longer than 1000 characters.",
+        ),
+        (
+            b'sku,quantity\nTEE-RED-M,1\n"JEANS-32,2\n',
+            'Line 3: a quoted cell starts here and is never closed (a " is missing).',
+        ),
+        (b"sku,quantity\n" + b"TEE-RED-M,1\n" * 2001, "more than 2000 rows"),
+        (
+            b"sku,quantity\nTEE-RED-M,1\n\xff\xfe\xfa\n",
+            "Line 3 is not text in UTF-8 or GBK: save the file again as CSV (UTF-8 or GBK) or as XLSX.",
+        ),
+    ],
+)
+def test_a_csv_with_a_huge_field_or_an_open_quote_is_refused_naming_the_line(
+    supplier, warehouse, tee, purchaser, content, expected
+):
+    """Issue 17 B: a CSV with a field over 128 KB or an unterminated quote answered 500;
+    the importer reads through core.tables (bounded, streaming) and names the line."""
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        importer.import_purchase_list(supplier=supplier, filename="list.csv", content=content, actor=purchaser)
+    assert caught.value.fields == {"file": expected}
+    assert PurchaseOrder.objects.count() == 0
+
+
+def test_a_semicolon_csv_is_read_as_before(supplier, warehouse, tee, purchaser):
+    """The delimiter is still found from the header: comma, semicolon or tab."""
+    content = "SKU code;数量;单价\nTEE-RED-M;5;25,00\n".replace("25,00", "25.00").encode()
+    po, _result = importer.import_purchase_list(
+        supplier=supplier, filename="list.csv", content=content, actor=purchaser
+    )
+    assert lines_of(po) == [("TEE-RED-M", 5, Decimal("25.00"))]
+    tabbed = b"sku\tquantity\tunit cost\nTEE-RED-M\t2\t1,299.00\n"
+    po, _result = importer.import_purchase_list(supplier=supplier, filename="list.txt", content=tabbed, actor=purchaser)
+    assert lines_of(po) == [("TEE-RED-M", 2, Decimal("1299.00"))]
+
+
+def test_exponents_are_no_quantity_and_no_cost(supplier, warehouse, tee, purchaser):
+    """Issue 17 B: "1e3" is no amount (core.money) and no quantity."""
+    content = csv_bytes([["sku", "quantity", "unit cost"], ["TEE-RED-M", "1e3", "1e3"]])
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        importer.import_purchase_list(supplier=supplier, filename="list.csv", content=content, actor=purchaser)
+    assert set(caught.value.fields) == {"rows[2].quantity", "rows[2].unit_cost"}
+    assert PurchaseOrder.objects.count() == 0

@@ -315,3 +315,13 @@ def test_the_starter_set_fills_from_an_order_and_seeds_once(dress_order: Order) 
     )
     for reply in QuickReply.objects.all():
         quickreplies.check_body(reply.body)
+
+
+def test_a_csv_with_a_huge_field_is_refused_naming_the_line(people: dict[str, Any]) -> None:
+    """Issue 17 B: the quick-reply import reads through core.tables (bounded, names the
+    line) instead of a 500 on a field over 128 KB."""
+    content = b"title,text\nhi," + b"x" * (128 * 1024 + 10) + b"\n"
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
+        quickreplies.import_file(data=content, filename="r.csv", actor=people["hua"])
+    assert caught.value.fields == {"file": "Line 2: a cell longer than 8000 characters."}
+    assert not QuickReply.objects.exists()
