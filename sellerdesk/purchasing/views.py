@@ -301,6 +301,10 @@ def receive(request: HttpRequest, number: str) -> HttpResponse:
                 return posted
         else:
             scan = _count_scan(purchase_order, counts, code=request.POST.get("scan", "").strip(), mode=mode)
+            if scan and scan.get("line"):
+                # Issue 17 D: "damaged" counts the one unit scanned; the next is good unless
+                # marked again, so the toggle never carries a damage over to sound goods.
+                mode = "good"
     else:
         counts = {line.pk: {"good": "0", "damaged": "0", "reason": ""} for line in lines}
     bins = Bin.objects.filter(warehouse=purchase_order.warehouse, is_active=True).order_by("route_order", "code")

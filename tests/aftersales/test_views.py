@@ -433,6 +433,20 @@ def test_inspection_receives_and_grades(agent: Any, warehouse_user: Any) -> None
     assert (line.received, line.good, line.defective, line.disposition) == (2, 1, 1, "defective")
 
 
+def test_the_inspection_desk_counts_units_in_the_readers_language(agent: Any, warehouse_user: Any) -> None:
+    """Issue 17 D: in the Chinese UI the desk said "Unit 1 of 10" (its sentence was not translated)."""
+    order = delivered_order(("TEE-RED-M", 2))
+    case = opened(order, quantity=2)
+    actions.approve_case(case=case, actor=agent)
+    client = client_for(warehouse_user)
+
+    chinese = client.get(f"/aftersales/inspection/{case.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = client.get(f"/aftersales/inspection/{case.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'data-msg-unit="Unit %(n)s of %(total)s: %(sku)s"' in english
+    assert 'data-msg-unit="第 %(n)s 件，共 %(total)s 件：%(sku)s"' in chinese
+
+
 def test_the_refund_form_is_prefilled_and_refunds_the_typed_amounts(agent: Any, warehouse_user: Any) -> None:
     order = delivered_order(("TEE-RED-M", 2))
     case = opened(order, quantity=2)

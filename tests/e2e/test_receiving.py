@@ -91,3 +91,29 @@ def test_receiving_by_scanning(live_server: Any, browser_page: Any) -> None:
         ("CAP-BLK", 1, 0),
         ("TEE-RED-M", 2, 0),
     ]
+
+
+@pytest.mark.e2e
+def test_the_damaged_toggle_counts_one_unit_then_goes_back_to_good(live_server: Any, browser_page: Any) -> None:
+    """Issue 17 D: in the Chinese UI the good/damaged toggle stuck from one unit to the
+    next (every unit after a damaged one was counted damaged), and the count read "1 of 2"."""
+    po = sent_purchase_order()
+    make_user("picker", "warehouse", "小王")
+    page = browser_page
+    page.goto(f"{live_server.url}/purchasing/orders/{po.number}/receive/")
+    page.get_by_label("用户名").fill("picker")
+    page.get_by_label("密码").fill("pw-picker")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+    page.get_by_role("radio", name="残次").check()
+    page.get_by_test_id("scan").focus()
+    scan(page, "6901234567892")
+
+    expect(page.get_by_test_id("damaged-TEE-RED-M")).to_have_value("1")
+    expect(page.get_by_role("radio", name="良品")).to_be_checked()
+    expect(page.get_by_test_id("scan-result")).to_contain_text("1 / 2")
+    expect(page.get_by_test_id("scan-result")).not_to_contain_text(" of ")
+    scan(page, "6901234567892")
+    expect(page.get_by_test_id("good-TEE-RED-M")).to_have_value("1")
+    expect(page.get_by_test_id("damaged-TEE-RED-M")).to_have_value("1")

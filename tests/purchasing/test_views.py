@@ -205,3 +205,18 @@ def test_import_shows_the_bad_rows(purchaser_client, supplier, warehouse, tee):
     assert answer.status_code == 422
     assert 'data-line="3"' in page and "unknown SKU NOPE" in page
     assert PurchaseOrder.objects.count() == 0
+
+
+def test_the_damaged_toggle_counts_one_unit_and_goes_back_to_good(warehouse_client, sent_po, tee):
+    """Issue 17 D: the good/damaged toggle stuck from one unit to the next: every unit
+    scanned after a damaged one was counted damaged too."""
+    url = f"/purchasing/orders/{sent_po.number}/receive/"
+    line = sent_po.lines.get(sku=tee)
+
+    damaged = warehouse_client.post(url, {"op": "scan", "scan": "6901234567892", "mode": "damaged"}).content.decode()
+    unknown = warehouse_client.post(url, {"op": "scan", "scan": "999", "mode": "damaged"}).content.decode()
+
+    assert f'name="damaged_{line.pk}" value="1"' in damaged and f'name="good_{line.pk}" value="0"' in damaged
+    assert 'name="mode" value="good" checked' in damaged and 'value="damaged" checked' not in damaged
+    # A scan that counted nothing keeps the toggle as it was set.
+    assert 'name="mode" value="damaged" checked' in unknown

@@ -44,6 +44,9 @@
     result.dataset.kind = over ? "over" : "ok";
     result.setAttribute("role", over ? "alert" : "status");
     result.textContent = fill(over ? form.dataset.msgOver : form.dataset.msgOk, values);
+    // "damaged" is for the one unit just scanned: the next is good unless marked again.
+    var good = form.querySelector('input[name="mode"][value="good"]');
+    if (good) good.checked = true;
     field.value = "";
     field.focus();
   });
