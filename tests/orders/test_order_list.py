@@ -432,3 +432,22 @@ def test_a_pasted_list_of_more_than_200_numbers_is_refused_at_the_field(agent: A
     assert client_of(agent).get("/orders/", {"q": repeated}).status_code == 200
     page = client_of(agent).get("/orders/", {"q": too_many}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and page.context["form"].errors["q"] == ["At most 200 numbers at once."]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_selection_s_labels_read_back_with_the_orders_left_out(agent: Any, tmp_path: Any, language: str) -> None:
+    """Issue 17 D (and C's check of printed labels): the selection's labels PDF holds each
+    booked parcel's label, then names the order without one."""
+    from tests.support.pdf_text import assert_labels, pdf_text
+
+    carriers()
+    parcel = booked()
+    no_label = place(("TEE", 1))
+    answer = client_of(agent).post(
+        "/warehouse/orders/print/",
+        {"print": "labels", "orders": [parcel.order.number, no_label.number]},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    text = pdf_text(answer.content, tmp_path)
+    left_out = "Not printed (no label yet): 1" if language == "en" else no_label.number
+    assert_labels(text, [parcel.tracking_number, no_label.number, left_out])
