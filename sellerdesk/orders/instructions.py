@@ -346,17 +346,18 @@ def _read_phrases(clause: _Clause, found: _Found, chosen: list[str], avoided: se
         if not _negated_at(clause, match.start()):
             clause.take(match.start(), match.end())
             found.is_gift = True
-    for key in ("fragile", "reinforced_packaging", "gift"):
-        for start, end, _phrase in _phrase_spans(clause.working(), words[key]):
-            if _negated_at(clause, start):
-                continue
-            clause.take(start, end)
-            if key == "fragile":
-                found.fragile = True
-            elif key == "gift":
-                found.is_gift = True
-            else:
-                found.reinforced = True
+    # The three lists together, longest phrase first: "包装好看" is a gift, not "包装好".
+    kinds = {phrase: key for key in ("reinforced_packaging", "fragile", "gift") for phrase in words[key]}
+    for start, end, phrase in _phrase_spans(clause.working(), kinds):
+        if _negated_at(clause, start):
+            continue
+        clause.take(start, end)
+        if kinds[phrase] == "fragile":
+            found.fragile = True
+        elif kinds[phrase] == "gift":
+            found.is_gift = True
+        else:
+            found.reinforced = True
     delivery = set()
     for start, end, phrase in _phrase_spans(clause.working(), words["delivery"]):
         clause.take(start, end)
