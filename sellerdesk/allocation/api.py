@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from sellerdesk.allocation import actions, queries, shortages
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
+from sellerdesk.core.schemas import BusinessDate
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.orders import queries as order_queries
 from sellerdesk.orders.models import Order, ShortageOption
@@ -77,7 +78,7 @@ class StockoutFiltersIn(Strict):
 class StockoutResolveIn(Strict):
     option: Literal["transfer", "backorder", "drop", "delay", "cancel"]
     buyer_answer: str = Field(max_length=500)
-    promised_date: date | None = None
+    promised_date: BusinessDate | None = None
     from_warehouse: str | None = Field(None, min_length=1, max_length=40)
 
 

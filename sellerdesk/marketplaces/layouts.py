@@ -26,6 +26,7 @@ from typing import IO
 
 from django.utils import timezone
 
+from sellerdesk.core import dates
 from sellerdesk.core.addresses import normalize_province, parse_address
 from sellerdesk.core.schemas import MAX_MONEY
 from sellerdesk.core.tables import Limits, TableError, limits_from_settings, read_table
@@ -195,8 +196,9 @@ def parse_moment(raw: str, *, column: str = "") -> datetime:
     if match is not None:
         try:
             year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
-            naive = datetime(year, month, day, hour, minute, second)
-        except ValueError:  # 2026-02-30, 25:00
+            # A year out of core.dates' range (568, 9999) is a slip, not a date to store.
+            naive = dates.check_date(datetime(year, month, day, hour, minute, second))
+        except ValueError:  # 2026-02-30, 25:00, year 568 (dates.NotADate is a ValueError)
             raise _Refused("market_bad_date", column, value=raw[:80]) from None
         return timezone.make_aware(naive, timezone.get_default_timezone())
     raise _Refused("market_bad_date", column, value=raw[:80])

@@ -19,7 +19,7 @@ from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.permissions import require
-from sellerdesk.core.schemas import Code, Money
+from sellerdesk.core.schemas import BusinessDate, Code, Money
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.purchasing import actions, documents, importer, queries, suggestions
 from sellerdesk.purchasing.models import PurchaseOrder, PurchaseStatus, Receipt, Supplier, SupplierSku
@@ -69,7 +69,7 @@ class SupplierSkuIn(Strict):
     min_order_quantity: StrictInt = Field(default=1, ge=1, le=actions.MAX_QUANTITY)
     is_preferred: StrictBool = False
     is_dropship: StrictBool = False
-    restock_date: date | None = None
+    restock_date: BusinessDate | None = None
 
 
 class SupplierSkuOut(Schema):
@@ -199,7 +199,7 @@ class PurchaseLineIn(Strict):
 class PurchaseOrderIn(Strict):
     supplier: str = Field(min_length=1, max_length=40)
     warehouse: str | None = Field(default=None, max_length=40)
-    expected_at: date | None = None
+    expected_at: BusinessDate | None = None
     note: str = Field(default="", max_length=500)
     requires_customs: StrictBool | None = None
     lines: list[PurchaseLineIn] = Field(min_length=1, max_length=actions.MAX_LINES)

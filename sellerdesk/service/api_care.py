@@ -21,6 +21,7 @@ from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.core.schemas import BusinessDatetime
 from sellerdesk.customers.models import Customer
 from sellerdesk.service import archive, complaints, followups, handover, surveys
 from sellerdesk.service.access import require_access
@@ -164,7 +165,7 @@ class FollowUpFilter(Strict):
 
 
 class FollowUpIn(Strict):
-    due_at: AwareDatetime
+    due_at: BusinessDatetime
     note: ShortNote = ""
 
 
@@ -281,7 +282,7 @@ def answer_survey(request: HttpRequest, token: Annotated[str, Path(max_length=10
 class HandoverItemIn(Strict):
     conversation: RowId | None = None
     promise: ShortNote = ""
-    due_at: AwareDatetime | None = None
+    due_at: BusinessDatetime | None = None
 
 
 class HandoverIn(Strict):

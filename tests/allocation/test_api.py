@@ -138,3 +138,15 @@ def test_resolved_stockouts_list_a_dropped_line_without_a_500(main: Any, api: An
         (row["sku"], row["position"], row["quantity"], row["short_quantity"], row["option"], row["is_open"])
         for row in item["shortages"]
     ] == [("TEE", None, None, 3, "drop", False)]
+
+
+def test_a_promised_date_in_year_568_is_refused(main: Any, api: Any) -> None:
+    """Issue 17 B: API dates are read within core.dates' range (BusinessDate)."""
+    order = short_order(main)
+    for day in ("0568-01-01", "9999-12-31"):
+        response = api.post(
+            f"/api/v1/stockouts/{order.number}/resolve", {"option": "delay", "buyer_answer": "等", "promised_date": day}
+        )
+        assert response.status_code == 422
+        assert list(response.json()["details"]["fields"]) == ["promised_date"]
+    assert list(Shortage.objects.values_list("option", "promised_date", "resolved_at")) == [("", None, None)]

@@ -344,6 +344,7 @@ def test_file_problems_keep_their_table_reason_and_file() -> None:
         ("买家应付货款", "", "market_missing_value"),
         ("订单付款时间", "昨天下午", "market_bad_date"),
         ("订单付款时间", "2026-02-30 10:00:00", "market_bad_date"),
+        ("订单付款时间", "0568-03-01 10:00:00", "market_bad_date"),  # issue 17 B: core.dates' range
         ("收货地址", "文三路90号", "market_bad_address"),
         ("订单状态", "等待外星人付款", "market_unknown_status"),
         ("退款状态", "退了一半", "market_unknown_refund"),
