@@ -54,7 +54,8 @@ def bulk(request: HttpRequest, payload: OrderBulkIn) -> Any:
     a hold without a reason, or an assignee who is no active staff."""
     assignee = None
     if payload.action == "assign" and payload.assignee is not None:
-        assignee = User.objects.filter(username=payload.assignee).first()
+        # PostgreSQL refuses NUL in a string: no username has one.
+        assignee = None if "\x00" in payload.assignee else User.objects.filter(username=payload.assignee).first()
         if assignee is None:
             raise ValidationFailed({"assignee": _("no user %(name)s") % {"name": payload.assignee}})
     results = run_bulk(

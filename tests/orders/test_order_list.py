@@ -451,3 +451,11 @@ def test_a_selection_s_labels_read_back_with_the_orders_left_out(agent: Any, tmp
     text = pdf_text(answer.content, tmp_path)
     left_out = "Not printed (no label yet): 1" if language == "en" else no_label.number
     assert_labels(text, [parcel.tracking_number, no_label.number, left_out])
+
+
+def test_a_nul_in_an_assignee_finds_nobody_and_is_refused_in_bulk(agent_api: Any) -> None:
+    """A NUL (which PostgreSQL refuses in a string) is no one's username: no 500."""
+    order = place(("TEE", 1))
+    assert agent_api.get("/api/v1/orders", assignee="a\x00b").json()["count"] == 0
+    answer = agent_api.post("/api/v1/orders/bulk", {"action": "assign", "orders": [order.number], "assignee": "a\x00b"})
+    assert answer.status_code == 422
