@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import state_names
+
 
 class DomainError(Exception):
     code = "domain_error"
@@ -74,9 +76,15 @@ class InvalidTransition(DomainError):
     status = 409
 
     def __init__(self, *, current: str, action: str, entity: str = "order") -> None:
+        # The details keep the codes (for programs); the message names the status, the
+        # action and the kind of record in the reader's language (core.state_names).
         super().__init__(
-            _("Cannot %(action)s an %(entity)s whose status is %(current)s.")
-            % {"action": action, "entity": entity, "current": current},
+            _("Cannot %(action)s: the %(entity)s is “%(current)s”.")
+            % {
+                "action": state_names.action_name(action),
+                "entity": state_names.entity_name(entity),
+                "current": state_names.status_name(entity, current),
+            },
             details={"current_status": current, "action": action},
         )
         self.current = current

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Generic, TypeVar
 
+from sellerdesk.core import state_names
 from sellerdesk.core.errors import InvalidTransition
 
 StatusT = TypeVar("StatusT", bound=str)
@@ -31,6 +32,9 @@ class TransitionTable(Generic[StatusT, ActionT]):
         self.entity = entity
         self.statuses = statuses
         self.moves: dict[tuple[StatusT, ActionT], StatusT] = dict(moves)
+        choices = getattr(statuses, "choices", None)
+        if choices is not None:  # a TextChoices enum: its labels name the statuses in errors
+            state_names.register_statuses(entity, dict(choices))
 
     def next_status(self, current: str, action: ActionT) -> StatusT:
         """The status after `action` from `current`; InvalidTransition (naming both) if

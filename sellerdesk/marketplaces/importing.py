@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellerdesk.catalog.queries import sku_facts_by_code
-from sellerdesk.core import messages
+from sellerdesk.core import messages, state_names
 from sellerdesk.core.errors import InvalidTransition, NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -45,6 +45,8 @@ from sellerdesk.marketplaces.records import MarketOrder, RefusedRow
 from sellerdesk.shops.models import Shop
 
 logger = logging.getLogger(__name__)
+# An import's statuses by their labels in an illegal move's message (commit, discard).
+state_names.register_statuses("import", dict(ImportStatus.choices))
 
 # A file this small is checked at once, in the request that uploads it (a preview
 # appears without waiting for a worker); a larger one is checked by the worker.
