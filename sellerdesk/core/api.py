@@ -24,6 +24,7 @@ from ninja.types import DictStrAny
 from sellerdesk.core import limits
 from sellerdesk.core.errors import DomainError, PermissionDenied, ValidationFailed
 from sellerdesk.core.models import ApiToken, TokenScope, User, hash_token
+from sellerdesk.core.renderers import LocalTimeRenderer
 
 
 class ErrorOut(Schema):
@@ -176,6 +177,7 @@ api = NinjaAPI(
     auth=[TokenAuth()],
     urls_namespace="api",
     parser=StrictTextParser(),
+    renderer=LocalTimeRenderer(),  # every datetime answered in local time with its offset
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 
 from django.conf import settings
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
 
 from sellerdesk.core import dates, money
 from sellerdesk.core.addresses import normalize_phone
@@ -18,6 +18,7 @@ __all__ = [
     "BusinessDate",
     "BusinessDatetime",
     "Code",
+    "LocalTime",
     "Money",
     "Name",
     "Phone",
@@ -87,3 +88,17 @@ def _business_datetime(value: datetime) -> datetime:
 # such as 568 is refused, not stored with that year's time zone offset).
 BusinessDate = Annotated[date, AfterValidator(_business_date)]
 BusinessDatetime = Annotated[AwareDatetime, AfterValidator(_business_datetime)]
+
+# A time of day on the shop's clock (quiet hours, working hours): no offset, since it
+# is the same local time on every day. Published as a pattern, not as JSON Schema's
+# "time" format, which is RFC 3339's and requires an offset ("21:00:00" would not match).
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+            "description": "a time of day in the shop's time zone, HH:MM:SS",
+        }
+    ),
+]

@@ -4,7 +4,6 @@ its sending rules. Thin: parse, call notifications.templates / .rules, serialise
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.permissions import require
+from sellerdesk.core.schemas import LocalTime
 from sellerdesk.notifications import rules, templates
 from sellerdesk.notifications.models import Channel, MessageKind, NotificationSettings
 from sellerdesk.orders.models import Order
@@ -61,9 +61,9 @@ class SendingRulesOut(BaseModel):
     shop: str
     enabled: bool
     channels: dict[str, list[str]] = Field(description="the channels each kind goes out on")
-    quiet_start: time
-    quiet_end: time
-    holiday_quiet_end: time
+    quiet_start: LocalTime
+    quiet_end: LocalTime
+    holiday_quiet_end: LocalTime
     daily_cap: int
 
 
