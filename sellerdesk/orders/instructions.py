@@ -48,6 +48,9 @@ _PARTICLES = ["了", "哦", "喔", "噢", "啊", "呀", "哈", "呢", "吧", "�
 _LEAD = 12
 _THEN = ("再", "然后", "之后", "以后", "后再")
 _THANKS = [
+    "发货",
+    "发出",
+    "寄出",
     "needed",
     "required",
     "necessary",
@@ -159,7 +162,7 @@ def _grammar() -> _Grammar:
     context = _alternatives(words["contexts"])
     # "不要让我妈看到价格": who must not see it, and how, is part of the wish.
     seen = r"(?:让|被|给)[^\W\d_]{0,6}?(?:看到|看见|知道|发现|瞧见)"
-    filler = token(f"{fill}|{seen}")
+    filler = token(f"{seen}|{fill}")  # "给他看到" before "给"
     one = rf"{token(obj)}{token(suffix)}*"
     # Objects side by side ("发票价格") or joined ("发票和任何价格信息", "发票也不要价格").
     run = rf"{one}(?:(?:{token(conj)}{token(neg)}*{filler}*?)?{one})*"
@@ -185,7 +188,7 @@ def _grammar() -> _Grammar:
         object_first=re.compile(
             rf"{token(context)}*{token(f'{polite}|{before_object}')}*{run}"
             rf"{middle}*?(?:{token(neg)}+{filler}*?|{token(_alternatives(words['removals_after']))})"
-            rf"{token(f'{trailing_words}|{seen}')}*",
+            rf"{token(f'{seen}|{trailing_words}')}*",
             re.IGNORECASE,
         ),
         blockers=re.compile(
@@ -196,7 +199,7 @@ def _grammar() -> _Grammar:
             re.IGNORECASE,
         ),
         negation_before_object=re.compile(rf"{neg}{sp}(?:把|将)?{sp}$", re.IGNORECASE),
-        trailing=re.compile(rf"{token(f'{trailing_words}|{seen}|也|都|统统|全部')}*", re.IGNORECASE),
+        trailing=re.compile(rf"{token(f'{seen}|{trailing_words}|也|都|统统|全部')}*", re.IGNORECASE),
         particles=re.compile(rf"{token(_alternatives(_PARTICLES + _THANKS))}*", re.IGNORECASE),
         questions=re.compile(_alternatives(words["questions"])),
         asking=re.compile(r"(?:吗|么|嘛)\s*$"),
