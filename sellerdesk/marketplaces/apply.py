@@ -78,7 +78,8 @@ CLOSED_ON_MARKETPLACE = "market_closed_on_marketplace"
 CANCELLABLE = order_states.statuses_allowing(OrderAction.CANCEL)
 # Statuses where the review may still hold the order (the exception queue).
 HOLDABLE = order_states.statuses_allowing(OrderAction.HOLD)
-SHIPPED_OR_LATER = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+# (A refused order shipped too: its parcel came back.)
+SHIPPED_OR_LATER = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.REFUSED})
 MARKET_PAID = frozenset({MarketStatus.PAID, MarketStatus.SHIPPED, MarketStatus.COMPLETED})
 MARKET_SHIPPED = frozenset({MarketStatus.SHIPPED, MarketStatus.COMPLETED})
 
