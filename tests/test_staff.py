@@ -208,3 +208,22 @@ def test_warehouse_floor_actions_check_their_own_permission(db: Any, call: Any, 
 def test_warehouse_permissions_keep_the_roles_that_shipping_had() -> None:
     for permission in ("warehouse.pick", "warehouse.pack", "warehouse.dispatch"):
         assert PERMISSIONS[permission] == PERMISSIONS["orders.ship"]
+
+
+def test_an_invited_user_changes_the_initial_password(owner_client: Client) -> None:
+    """Issue 17 A4: the invited user replaces the password shown once by their own."""
+    page = owner_client.post("/staff/", {"do": "invite", "username": "xiaozhao", "role": "agent"}).content.decode()
+    initial = re.search(r'id="invited-password">([^<]+)<', page).group(1)  # type: ignore[union-attr]
+    client = Client()
+    assert client.login(username="xiaozhao", password=initial)
+    assert client.get("/password/").status_code == 200
+
+    response = client.post(
+        "/password/",
+        {"old_password": initial, "new_password1": "my-own-pass-2026", "new_password2": "my-own-pass-2026"},
+    )
+
+    assert (response.status_code, response["Location"]) == (302, "/password/done/")
+    assert client.get("/password/done/").status_code == 200
+    assert Client().login(username="xiaozhao", password="my-own-pass-2026")
+    assert not Client().login(username="xiaozhao", password=initial)
