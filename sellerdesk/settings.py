@@ -298,6 +298,13 @@ SELLERDESK: dict[str, Any] = {
     "MAX_UNIT_PRICE": Decimal("10000000.00"),
     "SWEEP_INTERVAL_SECONDS": int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")),
     "SWEEP_BATCH_SIZE": 200,
+    # Background tasks hold a lease the worker renews while it runs them (core.leases): a
+    # task whose lease expired (its worker was killed) is run again, up to MAX_ATTEMPTS
+    # runs in all, then failed visibly (issue 17 B).
+    "TASKS": {
+        "LEASE_SECONDS": float(os.environ.get("TASK_LEASE_SECONDS", "60")),
+        "MAX_ATTEMPTS": int(os.environ.get("TASK_MAX_ATTEMPTS", "3")),
+    },
     # On SQLite, how long a write waits for the one writer before it answers 503
     # database_busy instead (core/sqlite/base.py).
     "SQLITE_WRITE_LOCK_TIMEOUT_SECONDS": float(os.environ.get("SQLITE_WRITE_LOCK_TIMEOUT_SECONDS", "20")),

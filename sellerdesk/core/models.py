@@ -103,3 +103,21 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["object_kind", "object_id", "at"], name="audit_object_at_idx")]
+
+
+class TaskLease(models.Model):
+    """The lease of a background task a worker is running (issue 17 B).
+
+    django-tasks' database backend marks a task RUNNING when a worker claims it and
+    nothing more: a worker killed mid-run (OOM, deploy, lost machine) leaves it RUNNING
+    forever. The worker running a task renews its lease every few seconds
+    (core.leases); a lease left to expire means the worker is gone, and the sweep
+    (core.tasks) puts the task back on the queue, or fails it visibly after
+    TASK_MAX_ATTEMPTS. `attempts` counts the runs begun."""
+
+    task = models.OneToOneField(
+        "django_tasks_database.DBTaskResult", on_delete=models.CASCADE, primary_key=True, related_name="lease"
+    )
+    worker_id = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
