@@ -131,8 +131,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def _bulk_moves(request: HttpRequest, form: BulkForm) -> HttpResponse | tuple[int, dict[str, Any]]:
     """Run the bulk move; all done: a message and back to the same list (post/redirect/get);
     otherwise the list again with each order's outcome (or the form's errors)."""
+    # What was ticked stays ticked when the list shows again (to retry or change the move).
+    ticked = set(form.numbers())
     if not form.is_valid():
-        return 422, {"bulk_form": form}
+        return 422, {"bulk_form": form, "ticked": ticked}
     assignee = None
     username = form.cleaned_data.get("assignee") or ""
     if form.cleaned_data["action"] == BulkAction.ASSIGN and username != UNASSIGNED:
@@ -148,12 +150,13 @@ def _bulk_moves(request: HttpRequest, form: BulkForm) -> HttpResponse | tuple[in
         )
     except DomainError as error:
         form.add_error(None, refusal_text(error))
-        return error.status, {"bulk_form": form}
+        return error.status, {"bulk_form": form, "ticked": ticked}
     done = sum(1 for result in results if result.ok)
     if done == len(results):
         messages.success(request, _("%(n)s order(s) done.") % {"n": done})
         return redirect(request.get_full_path())
-    return 409, {"bulk_form": form, "bulk_results": results, "bulk_done": done}
+    refused = {result.number for result in results if not result.ok}
+    return 409, {"bulk_form": form, "bulk_results": results, "bulk_done": done, "ticked": refused}
 
 
 def _attach_reminder_badges(orders: Any) -> None:

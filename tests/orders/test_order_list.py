@@ -119,6 +119,10 @@ def test_bulk_approve_reports_each_order_done_or_refused_with_its_reason(agent: 
     ]
     page = answer.content.decode()
     assert "2 of 3 orders done" in page and "cannot approve" in page
+    # the refused order stays ticked, to retry or move otherwise
+    assert answer.context["ticked"] == {unpaid.number}
+    assert f'value="{unpaid.number}" form="bulk-form" data-select-row checked' in page
+    assert f'value="{ready.number}" form="bulk-form" data-select-row aria-label' in page
 
 
 def test_bulk_refusal_reads_in_chinese_for_a_chinese_reader(agent: Any) -> None:
