@@ -185,3 +185,14 @@ def test_a_bad_reorder_point_from_the_stock_list_changes_nothing(
 
     assert response.status_code == 302
     assert list(StockLevel.objects.exclude(reorder_point=None)) == []
+
+
+def test_the_transfer_pages_name_the_warehouses_not_a_date_range(
+    browser: Client, tee: Sku, main: Warehouse, guangzhou: Warehouse
+) -> None:
+    """Issue 17 C: a transfer's "From"/"To" read as the date range's 起始日期/截止日期."""
+    transfer = actions.create_transfer(from_warehouse=main, to_warehouse=guangzhou, lines=[(tee, 1)], actor=None)
+    for url in ("/stock/transfers/", f"/stock/transfers/{transfer.number}/"):
+        chinese = browser.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "起始日期" not in chinese and "截止日期" not in chinese
+        assert "调出仓库" in chinese and "调入仓库" in chinese
