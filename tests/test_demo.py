@@ -337,6 +337,7 @@ def test_timelines_run_forward_and_nothing_is_overdue(demo: DemoSummary) -> None
         "service.retention": 0,
         # The demo ends by rebuilding its facts (demo.crm): nothing new to count.
         "analytics.facts": 0,
+        "task_leases": 0,
     }
     assert snapshot() == before
 

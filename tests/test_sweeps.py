@@ -253,6 +253,7 @@ def test_sweep_command_runs_every_job_at_the_given_time_and_says_what_it_did(tee
         "service.routing: 0",
         # the fact rows of the two orders' days in the last 14 (placed, closed, completed …)
         "analytics.facts: 2",
+        "task_leases: 0",
     ]
     assert (_status(expired), _status(shipped)) == ("closed", "completed")
 
@@ -288,6 +289,7 @@ def test_sweep_command_twice_does_nothing_the_second_time(tee: Sku) -> None:
         "service.sla: 0",
         "service.routing: 0",
         "analytics.facts: 0",
+        "task_leases: 0",
     ]
 
 
@@ -332,6 +334,7 @@ def test_sweep_command_without_time_uses_now(tee: Sku) -> None:
         "service.sla: 0",
         "service.routing: 0",
         "analytics.facts: 0",
+        "task_leases: 0",
     ]
 
 
@@ -378,6 +381,7 @@ def test_each_job_is_enqueued_once_per_period_even_when_asked_twice(db: Any) -> 
         "service.routing",
         "service.sla",
         "service.snoozes",
+        "task_leases",
     ]
     assert sorted(first) == names == every_job
     # Only the outbox's sender runs every few seconds.
@@ -408,6 +412,7 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "service.routing",
         "service.sla",
         "service.snoozes",
+        "task_leases",
     ]
     assert sorted(after_one_minute) == every_minute
     assert after_one_minute_again == []
@@ -469,6 +474,9 @@ def test_each_job_is_enqueued_again_when_its_period_has_passed(db: Any) -> None:
         "service.snoozes",
         "service.snoozes",
         "service.snoozes",
+        "task_leases",
+        "task_leases",
+        "task_leases",
     ]
 
 

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django_tasks import task
 
-from sellerdesk.core.periodic import jobs
+from sellerdesk.core.leases import recover_expired_tasks
+from sellerdesk.core.periodic import jobs, periodic
 
 
 @task()
@@ -39,3 +41,9 @@ def wake_job(name: str) -> None:
 def forget_wake_ups() -> None:
     """Let the next wake_job of every job enqueue (tests that watch for the task)."""
     _woken.clear()
+
+
+@periodic("task_leases", every=timedelta(minutes=1))
+def recover_tasks_of_vanished_workers(now: datetime) -> int:
+    """Tasks whose worker died mid-run: queued again, or failed visibly (core.leases)."""
+    return recover_expired_tasks(now=now)

@@ -11,12 +11,22 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
-from sellerdesk.core import startup
+from sellerdesk.core import leases, startup
 from sellerdesk.core.periodic import jobs
 from sellerdesk.core.scheduler import enqueue_due_jobs
 
 logger = logging.getLogger(__name__)
+
+
+class LeasedWorker(Worker):
+    """django-tasks-db's worker, holding a lease on each task while it runs it, so a task
+    whose worker is killed mid-run is noticed and run again (core.leases)."""
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        with leases.held(task_id=db_task_result.pk, worker_id=self.worker_id):
+            super().run_task(db_task_result)
 
 
 class Command(BaseCommand):
@@ -51,7 +61,7 @@ class Command(BaseCommand):
         worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
         self.stdout.write(f"worker {worker_id} running (Ctrl+C to stop)")
         try:
-            Worker(
+            LeasedWorker(
                 queue_names=["default"],
                 interval=options["interval"],
                 batch=False,
