@@ -368,3 +368,25 @@ def test_under_asgi_a_declared_body_over_the_limit_is_413_before_it_is_read(sett
     chunked = {"type": "http", "path": "/api/v1/orders", "headers": [(b"content-type", b"application/json")]}
     asyncio.run(AsgiBodyLimit(app)(chunked, receive, send))
     assert calls == ["app", "receive", "receive"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0568-03-01", "9999-12-31"])
+def test_the_forms_read_dates_within_the_same_range(day: str) -> None:
+    """Issue 17 B: one date range for forms and API (core.forms.BusinessDateField)."""
+    from sellerdesk.allocation.forms import ResolveForm
+    from sellerdesk.purchasing.forms import ClearForm
+
+    form = ResolveForm({"option": "delay", "buyer_answer": "等", "promised_date": day})
+    assert not form.is_valid() and "promised_date" in form.errors
+    clear = ClearForm({"cleared_at": f"{day} 10:00"})
+    assert not clear.is_valid() and "cleared_at" in clear.errors
+    assert ClearForm({"cleared_at": "2026-05-01 10:00"}).is_valid()
+
+
+def test_the_order_list_with_a_date_from_year_one_answers(client: Any) -> None:
+    """The list's date filter with a year out of range answers (a refused filter, no 500)."""
+    from tests.factories import make_user
+
+    client.force_login(make_user("boss", "owner", "老板"))
+    response = client.get("/orders/", {"date_from": "0001-01-01", "date_to": "9999-12-31"})
+    assert response.status_code in (200, 422)

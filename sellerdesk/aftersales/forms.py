@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.aftersales.models import CaseLine, CaseType, Disposition, Reason
-from sellerdesk.core.forms import MoneyField
+from sellerdesk.core.forms import BusinessDateField, MoneyField
 from sellerdesk.logistics.models import Carrier
 from sellerdesk.orders.models import OrderLine
 from sellerdesk.shops.models import Shop
@@ -249,8 +249,8 @@ class OpenCaseForm(forms.Form):
 
 
 class FiguresForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BusinessDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BusinessDateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     shop = forms.ChoiceField(label=_("Shop"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sellerdesk.core.forms import BusinessDateField
 from sellerdesk.orders.models import ShortageOption
 
 
@@ -25,7 +26,7 @@ class StockoutFilterForm(forms.Form):
 class ResolveForm(forms.Form):
     option = forms.ChoiceField(label=_("Handling"), choices=ShortageOption.choices)
     buyer_answer = forms.CharField(label=_("Buyer's answer"), max_length=500)
-    promised_date = forms.DateField(label=_("Promised date"), required=False)
+    promised_date = BusinessDateField(label=_("Promised date"), required=False)
     from_warehouse = forms.CharField(label=_("Transfer from"), required=False, max_length=40)
 
 

@@ -1,4 +1,5 @@
-"""Form fields shared by the staff pages."""
+"""Form fields shared by the staff pages: money and dates read as the API reads them
+(core.money, core.dates)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from sellerdesk.core import dates
 from sellerdesk.core.money import NotMoney, parse_money
 
 # Large enough for every money column (max_digits 14); the field's own max_value bounds it.
@@ -32,3 +34,28 @@ class MoneyField(forms.DecimalField):
             )
         except NotMoney as error:
             raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class BusinessDateField(forms.DateField):
+    """A DateField whose date must lie within core.dates' range (2000..2099), as the API's
+    BusinessDate: a year such as 568 or 9999 is refused as invalid."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None:
+            try:
+                dates.check_date(value)
+            except dates.NotADate as error:
+                raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class BusinessDateTimeField(forms.DateTimeField):
+    """A DateTimeField within core.dates' range, as the API's BusinessDatetime."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None:
+            try:
+                dates.check_datetime(value)
+            except dates.NotADate as error:
+                raise forms.ValidationError(str(error), code="invalid") from None

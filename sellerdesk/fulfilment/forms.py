@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sellerdesk.core.forms import BusinessDateTimeField
 from sellerdesk.fulfilment.waves import MAX_WAVE_ORDERS, WaveRules
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.logistics.models import Carrier
@@ -17,7 +18,7 @@ def _warehouse_choices() -> list[tuple[str, str]]:
 class WaveRulesForm(forms.Form):
     warehouse = forms.ChoiceField(label=_("Warehouse"))
     carrier = forms.ChoiceField(label=_("Carrier"), required=False)
-    cutoff = forms.DateTimeField(
+    cutoff = BusinessDateTimeField(
         label=_("Paid by (cut-off)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

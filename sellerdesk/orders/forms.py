@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from sellerdesk.core.forms import MoneyField
+from sellerdesk.core.forms import BusinessDateField, MoneyField
 from sellerdesk.orders.models import FlagColor, Order, PaymentMethod
 from sellerdesk.orders.queries import OrderFilters
 from sellerdesk.orders.states import OrderStatus
@@ -46,8 +46,8 @@ class OrderFilterForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses"))])
     shop = forms.ChoiceField(label=_("Shop"), required=False, choices=[("", _("All shops"))])
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BusinessDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BusinessDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sellerdesk.core.forms import BusinessDateField, BusinessDateTimeField
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.purchasing import actions
 from sellerdesk.purchasing.models import PurchaseStatus, Supplier
@@ -43,7 +44,7 @@ class SupplierSkuForm(forms.Form):
     min_order_quantity = forms.IntegerField(label=_("Minimum order"), min_value=1, initial=1)
     is_preferred = forms.BooleanField(label=_("Preferred"), required=False)
     is_dropship = forms.BooleanField(label=_("Dropship"), required=False)
-    restock_date = forms.DateField(
+    restock_date = BusinessDateField(
         label=_("Restock date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -57,7 +58,7 @@ class PurchaseHeadForm(forms.Form):
 
     supplier = forms.ChoiceField(label=_("Supplier"))
     warehouse = forms.ChoiceField(label=_("Deliver to"))
-    expected_at = forms.DateField(label=_("Expected"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expected_at = BusinessDateField(label=_("Expected"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     requires_customs = forms.TypedChoiceField(
         label=_("Customs clearance"),
         choices=[("", _("As the supplier (imports from abroad)")), ("yes", _("Yes")), ("no", _("No"))],
@@ -120,7 +121,7 @@ class CustomsForm(forms.Form):
 
 
 class ClearForm(forms.Form):
-    cleared_at = forms.DateTimeField(
+    cleared_at = BusinessDateTimeField(
         label=_("Cleared at"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
