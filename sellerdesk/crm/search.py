@@ -10,7 +10,8 @@ UNION of indexed SELECTs (see docs/search.md):
   the orders found;
 - conversations: those of the orders found and of the customers found (within the shops
   an agent serves).
-Each kind is searched only when the actor may view it.
+Each kind is searched only when the actor may view it, and only in the shops the actor
+may see (shops.access): a user limited to shops finds nothing of another shop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import matching_order_ids, newest_orders_by_ids, phone_digits
 from sellerdesk.service.access import agent_shop_ids
 from sellerdesk.service.models import Conversation
+from sellerdesk.shops.access import visible_shop_ids
 
 MAX_QUERY_LENGTH = 100
 KINDS = ("orders", "customers", "cases", "conversations")
@@ -93,7 +95,11 @@ def _person_order_ids(text: str, digits: str) -> QuerySet[Any]:
     return first.union(*others)
 
 
-def _customers(text: str, digits: str) -> QuerySet[Customer]:
+def _in_shops(queryset: QuerySet[Any], shop_ids: frozenset[int] | None) -> QuerySet[Any]:
+    return queryset if shop_ids is None else queryset.filter(shop_id__in=shop_ids)
+
+
+def _customers(text: str, digits: str, shop_ids: frozenset[int] | None) -> QuerySet[Customer]:
     own = Customer.objects.order_by()
     branches: list[QuerySet[Any]] = [
         own.filter(nickname=text).values("pk"),
@@ -105,13 +111,13 @@ def _customers(text: str, digits: str) -> QuerySet[Customer]:
     ids = first.union(*others)
     # A duplicate merged into another customer is found as the one it was merged into.
     return (
-        Customer.objects.filter(pk__in=ids, merged_into__isnull=True)
+        _in_shops(Customer.objects.filter(pk__in=ids, merged_into__isnull=True), shop_ids)
         .select_related("shop", "level")
         .order_by("-last_order_at", "-pk")
     )
 
 
-def _cases(text: str, order_ids: RawSQL) -> QuerySet[Case]:
+def _cases(text: str, order_ids: RawSQL, shop_ids: frozenset[int] | None) -> QuerySet[Case]:
     own = Case.objects.order_by()
     codes = sorted({text, text.upper()})
     ids = (
@@ -122,13 +128,19 @@ def _cases(text: str, order_ids: RawSQL) -> QuerySet[Case]:
             own.filter(order_id__in=order_ids).values("pk"),
         )
     )
-    return Case.objects.filter(pk__in=ids).select_related("order", "customer").order_by("-created_at", "-pk")
+    return (
+        _in_shops(Case.objects.filter(pk__in=ids), shop_ids)
+        .select_related("order", "customer")
+        .order_by("-created_at", "-pk")
+    )
 
 
-def _conversations(actor: User | None, order_ids: RawSQL, customer_ids: RawSQL) -> QuerySet[Any]:
+def _conversations(
+    actor: User | None, order_ids: RawSQL, customer_ids: RawSQL, shop_ids: frozenset[int] | None
+) -> QuerySet[Any]:
     own = Conversation.objects.order_by()
     ids = own.filter(order_id__in=order_ids).values("pk").union(own.filter(customer_id__in=customer_ids).values("pk"))
-    conversations = Conversation.objects.filter(pk__in=ids)
+    conversations = _in_shops(Conversation.objects.filter(pk__in=ids), shop_ids)
     shops = agent_shop_ids(actor)
     if shops is not None:
         conversations = conversations.filter(shop_id__in=shops)
@@ -158,13 +170,14 @@ def search_everything(*, q: str, actor: User | None, limit: int = 10) -> SearchR
     # nested UNIONs again for every queryset that contains them (most of the time spent).
     order_ids = _compiled(matching)
     digits = phone_digits(text)
-    customers = _customers(text, digits)
+    shop_ids = visible_shop_ids(actor)
+    customers = _customers(text, digits, shop_ids)
     exact_order = None
     if "orders" in groups:
         # The ids first, sorted from the (id, created_at, status) index, then those orders (as the
         # order list's pages: orders.queries._IdsFirstPaginator).
         ids = list(
-            Order.objects.filter(pk__in=order_ids)
+            _in_shops(Order.objects.filter(pk__in=order_ids), shop_ids)
             .order_by("-created_at", "-pk")
             .values_list("pk", flat=True)[: limit + 1]
         )
@@ -175,10 +188,10 @@ def search_everything(*, q: str, actor: User | None, limit: int = 10) -> SearchR
     if "customers" in groups:
         groups["customers"] = _first(customers, limit)
     if "cases" in groups:
-        groups["cases"] = _first(_cases(text, order_ids), limit)
+        groups["cases"] = _first(_cases(text, order_ids, shop_ids), limit)
     if "conversations" in groups:
         customer_ids = _compiled(customers.values("pk").order_by())
-        groups["conversations"] = _first(_conversations(actor, order_ids, customer_ids), limit)
+        groups["conversations"] = _first(_conversations(actor, order_ids, customer_ids, shop_ids), limit)
     for kind, group in groups.items():
         group.kind = kind
     return SearchResults(q=text, groups=groups, exact_order=exact_order)

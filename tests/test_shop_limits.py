@@ -1,0 +1,95 @@
+"""Issue 17 A4: a staff user (or API token) limited to shops sees and acts on only their
+shops' orders, customers, cases, conversations, reminders, marketplace files and figures;
+another shop's object is "not found" (404). An unlimited user still sees every shop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from sellerdesk.aftersales import actions as aftersales
+from sellerdesk.aftersales.actions import LineRequest
+from sellerdesk.core.models import User
+from sellerdesk.core.tokens import create_token
+from sellerdesk.crm.search import search_everything
+from sellerdesk.orders import actions as order_actions
+from sellerdesk.service import conversations
+from sellerdesk.shops.access import set_user_shops
+from sellerdesk.shops.models import Shop, default_shop
+from tests.aftersales.builders import delivered_order
+from tests.conftest import ApiClient
+from tests.factories import make_sku, make_user
+
+PHONE = "13912345678"
+
+
+@pytest.fixture
+def world(db: Any) -> dict[str, Any]:
+    """The same buyer (one phone) in two shops: an order, a case and a conversation each."""
+    here = default_shop()
+    there = Shop.objects.create(code="jd-store", name="京东店")
+    make_sku("TEE", stock=100)
+    made: dict[str, Any] = {"here": here, "there": there}
+    for name, shop in (("here", here), ("there", there)):
+        order = delivered_order(("TEE", 1), buyer=order_actions.Buyer("王小丽", PHONE, "xiaoli"), shop=shop.code)
+        made[f"{name}_order"] = order
+        made[f"{name}_case"] = aftersales.open_case(
+            order=order,
+            type="return_refund",
+            reason="quality",
+            lines=[LineRequest(order.lines.get().pk, 1)],
+            actor=None,
+        )
+        made[f"{name}_chat"] = conversations.open_conversation(
+            shop=shop, channel="web", customer=order.customer, contact=PHONE, contact_name="王小丽"
+        )
+    return made
+
+
+@pytest.fixture
+def limited(world: dict[str, Any]) -> User:
+    """An agent limited to the default shop ("here")."""
+    user = make_user("limited", "agent")
+    set_user_shops(user=user, shops=[world["here"]])
+    return user
+
+
+@pytest.fixture
+def unlimited(world: dict[str, Any]) -> User:
+    return make_user("everyshop", "agent")
+
+
+def _web(user: User) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def _api(user: User, shops: list[Shop] | None = None) -> ApiClient:
+    return ApiClient(create_token(user=user, shops=shops or []).raw)
+
+
+def test_search_finds_only_the_visible_shops(world: dict[str, Any], limited: User, unlimited: User) -> None:
+    """Issue 17 A4: the top-bar search (page and API) finds nothing of another shop."""
+    mine = search_everything(q=PHONE[-4:], actor=limited)
+    assert [o.number for o in mine.groups["orders"].items] == [world["here_order"].number]
+    assert [c.shop_id for c in mine.groups["customers"].items] == [world["here"].pk]
+    assert [c.number for c in mine.groups["cases"].items] == [world["here_case"].number]
+    assert [c.pk for c in mine.groups["conversations"].items] == [world["here_chat"].pk]
+    # Another shop's order number is not an exact hit either: it is not found at all.
+    theirs = search_everything(q=world["there_order"].number, actor=limited)
+    assert theirs.total == 0
+    assert theirs.exact_order is None
+
+    everything = search_everything(q=PHONE[-4:], actor=unlimited)
+    assert len(everything.groups["orders"].items) == 2
+    assert len(everything.groups["cases"].items) == 2
+    assert len(everything.groups["conversations"].items) == 2
+
+    page = _web(limited).get("/search/", {"q": PHONE[-4:]})
+    assert world["here_order"].number in page.content.decode()
+    assert world["there_order"].number not in page.content.decode()
+    answer = _api(unlimited, shops=[world["here"]]).get(f"/api/v1/search?q={PHONE[-4:]}").json()
+    assert [o["number"] for o in answer["orders"]["items"]] == [world["here_order"].number]
