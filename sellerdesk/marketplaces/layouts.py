@@ -21,14 +21,14 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO
 
 from django.utils import timezone
 
 from sellerdesk.core import dates
 from sellerdesk.core.addresses import normalize_province, parse_address
-from sellerdesk.core.schemas import MAX_MONEY
+from sellerdesk.core.money import NotMoney, parse_money
 from sellerdesk.core.tables import Limits, TableError, limits_from_settings, read_table
 from sellerdesk.marketplaces.columns import (
     JD_REQUIRED,
@@ -47,7 +47,6 @@ PROGRESS_EVERY = 1000
 # What the longest text fields of an order may hold (orders.models).
 _MAX_LENGTHS = {"external_id": 64, "buyer_nick": 100, "receiver_name": 100, "phone": 32, "detail": 300, "sku": 64}
 _ORDER_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{0,63}")
-_AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 _QUANTITY = re.compile(r"\d{1,6}")
 # 2026-11-20 09:04:00, 2026/11/20 9:04, 2026-11-20T09:04:00, 2026-11-20 (the forms the
 # platforms and Excel write; a regular expression: strptime is slow at 100,000 rows).
@@ -176,17 +175,15 @@ class _Row:
 
 def parse_amount(raw: str, *, column: str = "") -> Decimal:
     """A money amount as the exports write it ("59", "1,299.00", "¥59.90"), strictly: no
-    sign, no exponent, at most two decimals, at most MAX_MONEY. Raises _Refused."""
-    text = raw.strip().lstrip("'").replace("¥", "").replace("￥", "").strip()
-    if not _AMOUNT.fullmatch(text):
+    sign, no exponent, at most two decimals, at most MAX_MONEY (core.money). Raises _Refused."""
+    text = raw.strip().lstrip("'")
+    if text[:1] in "+-":  # the exports write no sign: a signed amount is not theirs
         raise _Refused("market_bad_amount", column, value=raw[:80])
+    # The API's and the forms' reader (core.money), with ¥ and thousands commas.
     try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:
+        return parse_money(text, currency_marks=True)
+    except NotMoney:
         raise _Refused("market_bad_amount", column, value=raw[:80]) from None
-    if value > MAX_MONEY:
-        raise _Refused("market_bad_amount", column, value=raw[:80])
-    return value.quantize(Decimal("0.01"))
 
 
 def parse_moment(raw: str, *, column: str = "") -> datetime:
