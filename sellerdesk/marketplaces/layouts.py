@@ -177,7 +177,7 @@ def parse_amount(raw: str, *, column: str = "") -> Decimal:
     """A money amount as the exports write it ("59", "1,299.00", "¥59.90"), strictly: no
     sign, no exponent, at most two decimals, at most MAX_MONEY (core.money). Raises _Refused."""
     text = raw.strip().lstrip("'")
-    if text[:1] in "+-":  # the exports write no sign: a signed amount is not theirs
+    if text.startswith(("+", "-")):  # the exports write no sign: a signed amount is not theirs
         raise _Refused("market_bad_amount", column, value=raw[:80])
     # The API's and the forms' reader (core.money), with ¥ and thousands commas.
     try:
