@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -11,16 +11,24 @@ from sellerdesk.core.errors import DomainError
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import error_text, logged_in_actor
 from sellerdesk.fulfilment.api import pdf_response
-from sellerdesk.fulfilment.selection import SELECTION_KINDS, selection_document
+from sellerdesk.fulfilment.selection import PRINT_MAX, SELECTION_KINDS, selection_document
+from sellerdesk.orders.forms_list import OrderListForm
+from sellerdesk.orders.queries import matching_numbers
 
 
 @staff_required
 @require_POST
 def print_selection(request: HttpRequest) -> HttpResponse:
-    """One PDF of the ticked orders' labels or packing slips; back to the list with why
-    when nothing can be printed."""
+    """One PDF of the ticked orders' labels or packing slips (or of every order the list's
+    filters select); back to the list with why when nothing can be printed."""
     kind = request.POST.get("print", "")
     numbers = request.POST.getlist("orders")
+    if request.POST.get("all_matching"):
+        # Every order the list's filters (sent as its query string) select, not only the ticked.
+        form = OrderListForm(QueryDict(request.POST.get("query", "")))
+        form.is_valid()
+        filters = form.filters(None)
+        numbers = matching_numbers(filters=filters, actor=logged_in_actor(request), limit=PRINT_MAX + 1)
     try:
         if kind not in SELECTION_KINDS:
             kind = "packing-slips"

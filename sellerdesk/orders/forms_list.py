@@ -95,6 +95,8 @@ class BulkForm(forms.Form):
     orders = forms.CharField(required=False)  # read with getlist in `numbers`
     reason = forms.CharField(label=_("Reason or note"), required=False, max_length=200)
     assignee = forms.ChoiceField(label=_("Assign to"), required=False)
+    # Every order the list's filters select, not only the ticked ones of this page.
+    all_matching = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,7 +110,7 @@ class BulkForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not self.numbers():
+        if not self.numbers() and not data.get("all_matching"):
             self.add_error(None, _("Tick the orders first."))
         if data.get("action") == BulkAction.ASSIGN and not data.get("assignee"):
             self.add_error("assignee", _("Choose who looks after them."))

@@ -295,6 +295,14 @@ class _IdsFirstPaginator(Paginator):
         return Page(newest_orders_by_ids(ids), number, self)
 
 
+def matching_numbers(*, filters: OrderFilters, actor: User | None, limit: int) -> list[str]:
+    """The numbers of the orders `filters` select on every page (newest first, as the list
+    shows them), at most `limit`: the order list's "all matching orders"."""
+    require(actor, "orders.view")
+    orders = limit_to_visible_shops(filter_orders(filters), actor).order_by("-created_at", "-pk")
+    return list(orders.values_list("number", flat=True)[:limit])
+
+
 def search_orders(*, filters: OrderFilters, actor: User | None, page_size: int | None = None) -> Page[Order]:
     """Newest first; `q` as `matching_order_ids` says."""
     require(actor, "orders.view")

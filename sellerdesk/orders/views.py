@@ -29,7 +29,7 @@ from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders import changes as order_changes
-from sellerdesk.orders.bulk import BULK_LABELS, BULK_PERMISSIONS, BulkAction, refusal_text, run_bulk
+from sellerdesk.orders.bulk import BULK_LABELS, BULK_MAX, BULK_PERMISSIONS, BulkAction, refusal_text, run_bulk
 from sellerdesk.orders.forms import (
     COMMON_CARRIERS,
     CancelForm,
@@ -45,7 +45,15 @@ from sellerdesk.orders.forms import (
 from sellerdesk.orders.forms_list import BulkForm, OrderListForm
 from sellerdesk.orders.hooks import REMINDER_BADGES
 from sellerdesk.orders.models import Order, SavedView
-from sellerdesk.orders.queries import UNASSIGNED, filter_orders, get_order, numbers_not_found, search_orders
+from sellerdesk.orders.queries import (
+    UNASSIGNED,
+    OrderFilters,
+    filter_orders,
+    get_order,
+    matching_numbers,
+    numbers_not_found,
+    search_orders,
+)
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.review.queue import review_queue
 from sellerdesk.orders.review.rules import reason_label
@@ -77,7 +85,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         bulk_form = BulkForm(request.POST)
-        outcome = _bulk_moves(request, bulk_form)
+        outcome = _bulk_moves(request, bulk_form, filters)
         if isinstance(outcome, HttpResponse):
             return outcome
         status, extra = outcome
@@ -128,9 +136,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _bulk_moves(request: HttpRequest, form: BulkForm) -> HttpResponse | tuple[int, dict[str, Any]]:
-    """Run the bulk move; all done: a message and back to the same list (post/redirect/get);
-    otherwise the list again with each order's outcome (or the form's errors)."""
+def _bulk_moves(
+    request: HttpRequest, form: BulkForm, filters: OrderFilters
+) -> HttpResponse | tuple[int, dict[str, Any]]:
+    """Run the bulk move on the ticked orders, or on every order the filters select ("all
+    matching"; more than BULK_MAX is refused whole); all done: a message and back to the
+    same list (post/redirect/get); otherwise the list again with each order's outcome (or
+    the form's errors)."""
     # What was ticked stays ticked when the list shows again (to retry or change the move).
     ticked = set(form.numbers())
     if not form.is_valid():
@@ -142,7 +154,11 @@ def _bulk_moves(request: HttpRequest, form: BulkForm) -> HttpResponse | tuple[in
     try:
         results = run_bulk(
             action=BulkAction(form.cleaned_data["action"]),
-            numbers=form.numbers(),
+            numbers=(
+                matching_numbers(filters=filters, actor=logged_in_actor(request), limit=BULK_MAX + 1)
+                if form.cleaned_data.get("all_matching")
+                else form.numbers()
+            ),
             actor=logged_in_actor(request),
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["reason"],

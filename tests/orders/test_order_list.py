@@ -464,3 +464,40 @@ def test_a_nul_in_an_assignee_finds_nobody_and_is_refused_in_bulk(agent_api: Any
     assert (listed.status_code, listed.json().get("count", 0)) in {(200, 0), (400, 0), (422, 0)}
     answer = agent_api.post("/api/v1/orders/bulk", {"action": "assign", "orders": [order.number], "assignee": "a\x00b"})
     assert answer.status_code == 422
+
+
+def test_all_orders_the_filters_select_are_moved_and_printed_not_only_this_page(agent: Any, settings: Any) -> None:
+    """Issue 17 D: "all matching" runs the move on every page's orders the filters select."""
+    settings.ORDERS_PAGE_SIZE = 2
+    pending = [advance(place(("TEE", 1)), "pending_review") for _ in range(3)]
+    unpaid = place(("TEE", 1))
+    client = client_of(agent)
+    page = client.get("/orders/", {"status": "pending_review"})
+    assert len(page.context["orders"]) == 2 and 'data-testid="all-matching"' in page.content.decode()
+
+    printed = client.post(
+        "/warehouse/orders/print/", {"print": "packing-slips", "all_matching": "1", "query": "status=pending_review"}
+    )
+    moved = client.post("/orders/?status=pending_review", {"action": "approve", "all_matching": "1"})
+
+    assert printed["X-Orders-Printed"] == "3" and pages(printed.content) == 3
+    assert moved.status_code == 302
+    assert [Order.objects.get(pk=order.pk).status for order in [*pending, unpaid]] == [
+        "approved",
+        "approved",
+        "approved",
+        "unpaid",
+    ]
+
+
+def test_all_matching_beyond_the_bound_is_refused_whole(agent: Any, monkeypatch: Any) -> None:
+    from sellerdesk.orders import bulk, views
+
+    monkeypatch.setattr(bulk, "BULK_MAX", 2)
+    monkeypatch.setattr(views, "BULK_MAX", 2)
+    for _ in range(3):
+        advance(place(("TEE", 1)), "pending_review")
+    before = states()
+    answer = client_of(agent).post("/orders/", {"action": "approve", "all_matching": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 422 and "at most 2 orders at once" in answer.content.decode()
+    assert states() == before

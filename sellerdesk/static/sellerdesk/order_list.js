@@ -51,7 +51,7 @@
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-current-query")) return;
     var field = form.querySelector("input[name=query]");
     if (field) field.value = currentQuery();
-    else form.action = window.location.pathname + window.location.search;
+    if (form.id === "bulk-form") form.action = window.location.pathname + window.location.search;
   }, true);
 
   // A one-line search box drops the line breaks of a pasted column of numbers (they would
