@@ -390,3 +390,20 @@ def test_the_order_list_with_a_date_from_year_one_answers(client: Any) -> None:
     client.force_login(make_user("boss", "owner", "老板"))
     response = client.get("/orders/", {"date_from": "0001-01-01", "date_to": "9999-12-31"})
     assert response.status_code in (200, 422)
+
+
+@pytest.mark.parametrize("text", ["1e3", "NaN", "Infinity"])
+def test_the_other_money_readers_refuse_exponents_and_nan(text: str) -> None:
+    """Issue 17 B: the level thresholds page and a supplier return's credit read money
+    with core.money too (Decimal took "1e3" as 1000 and "NaN" as a number)."""
+    from django.test import RequestFactory
+
+    from sellerdesk.crm.views_merge import _threshold_values
+    from sellerdesk.purchasing.returns import _credit
+
+    request = RequestFactory().post("/customers/levels/", {"min_spent": text, "min_orders": ""})
+    min_spent, _orders, errors = _threshold_values(request)
+    assert min_spent is None and set(errors) == {"min_spent"}
+    with pytest.raises(ValidationFailed):
+        _credit(text)
+    assert _credit("12.50") == Decimal("12.50")

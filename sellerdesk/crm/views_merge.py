@@ -6,7 +6,7 @@ message, or show the page again with the refusal (nothing was changed then)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.models import User
+from sellerdesk.core.money import NotMoney, parse_money
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor, show_refusal
@@ -109,8 +110,8 @@ def _threshold_values(request: HttpRequest) -> tuple[Decimal | None, int | None,
     min_orders: int | None = None
     if raw_spent:
         try:
-            min_spent = Decimal(raw_spent)
-        except InvalidOperation:
+            min_spent = parse_money(raw_spent)  # core.money: no "1e3", NaN or Infinity
+        except NotMoney:
             errors["min_spent"] = _("enter an amount, e.g. 500.00")
     if raw_orders:
         if raw_orders.isdigit():

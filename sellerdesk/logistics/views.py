@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sellerdesk.core.errors import DomainError, NotFound
 from sellerdesk.core.models import User
+from sellerdesk.core.money import NotMoney, parse_money
 from sellerdesk.core.permissions import STAFF
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor, show_refusal
@@ -101,8 +102,8 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     actor = logged_in_actor(request)
     raw_fee = request.POST.get("extra_fee", "").strip()
     try:
-        fee = Decimal(raw_fee) if raw_fee else None
-    except InvalidOperation:
+        fee = parse_money(raw_fee) if raw_fee else None  # core.money: no "1e3", NaN or Infinity
+    except NotMoney:
         messages.error(request, _("Extra fee: enter an amount like 12.00."))
         return _back(request)
     try:

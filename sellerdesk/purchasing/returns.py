@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from django.db import IntegrityError, transaction
@@ -28,10 +28,9 @@ from sellerdesk.core import messages
 from sellerdesk.core.audit import record, register_audit_code
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
 from sellerdesk.core.models import User
-from sellerdesk.core.money import to_money
+from sellerdesk.core.money import NotMoney, parse_money
 from sellerdesk.core.numbers import dated_number
 from sellerdesk.core.permissions import require
-from sellerdesk.core.schemas import MAX_MONEY
 from sellerdesk.core.transitions import TransitionTable
 from sellerdesk.inventory.actions import remove_defective
 from sellerdesk.inventory.models import Warehouse
@@ -273,13 +272,11 @@ def send_supplier_return(
 def _credit(value: object) -> Decimal | None:
     if value is None:
         return None
+    # core.money, the one reader: no "1e3", NaN, Infinity or float.
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        amount = Decimal("NaN")
-    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationFailed({"credit_amount": _("an amount of 0.00 or more with at most 2 decimals")})
-    return to_money(amount)
+        return parse_money(value if isinstance(value, (Decimal, int)) else str(value))
+    except NotMoney:
+        raise ValidationFailed({"credit_amount": _("an amount of 0.00 or more with at most 2 decimals")}) from None
 
 
 @transaction.atomic
