@@ -13,11 +13,14 @@ SQLite and PostgreSQL (make test runs it in each)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -35,6 +38,20 @@ schema.config.generation.update(max_examples=EXAMPLES_PER_OPERATION, determinist
 # times the rest (≈ 2.5 minutes of CPU for the API) and found nothing the fuzzing phase
 # did not; run it by hand with `SELLERDESK_FUZZ_COVERAGE=1`.
 schema.config.phases.coverage.enabled = os.environ.get("SELLERDESK_FUZZ_COVERAGE") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """The WSGI handler closes the database connection when a request starts and ends;
+    Django's test client stops it from doing so, and so does this test (schemathesis calls
+    the WSGI app itself): on PostgreSQL that would end the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
