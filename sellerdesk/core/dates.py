@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TypeVar
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date as django_parse_date
@@ -26,6 +27,7 @@ LATEST = date(2099, 12, 31)
 FUTURE_TOLERANCE = timedelta(hours=24)
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_Day = TypeVar("_Day", bound=date)  # a date or a datetime, given back as it came
 
 
 class NotADate(ValueError):
@@ -39,7 +41,7 @@ def _out_of_range() -> NotADate:
     )
 
 
-def check_date(value: date) -> date:
+def check_date(value: _Day) -> _Day:
     """`value` itself when it lies within EARLIEST..LATEST; NotADate otherwise."""
     day = value.date() if isinstance(value, datetime) else value
     if not EARLIEST <= day <= LATEST:
