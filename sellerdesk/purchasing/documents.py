@@ -116,7 +116,7 @@ def purchase_order_pdf(purchase_order: PurchaseOrder) -> bytes:
                 ]
                 for index, line in enumerate(lines, start=1)
             ],
-            col_widths=[8 * mm, 30 * mm, 24 * mm, 56 * mm, 16 * mm, 22 * mm, 24 * mm],
+            col_widths=[8 * mm, 30 * mm, 24 * mm, 54 * mm, 18 * mm, 22 * mm, 24 * mm],
             numeric_columns=[0, 4, 5, 6],
             footer=[
                 "",
@@ -214,7 +214,7 @@ def _delivery_lines(purchase_order: PurchaseOrder) -> Table:
             ]
             for index, line in enumerate(lines, start=1)
         ],
-        col_widths=[8 * mm, 28 * mm, 22 * mm, 48 * mm, 48 * mm, 16 * mm, 14 * mm],
+        col_widths=[8 * mm, 28 * mm, 22 * mm, 40 * mm, 48 * mm, 18 * mm, 20 * mm],
         numeric_columns=[0, 5],
         footer=["", _("Total"), "", "", "", sum(line.quantity for line in lines), ""],
     )
@@ -247,7 +247,7 @@ def supplier_return_pdf(batch: SupplierReturn) -> bytes:
                 [index, line.sku.code, line.sku.name, line.quantity, line.document, line.reason or "—"]
                 for index, line in enumerate(lines, start=1)
             ],
-            col_widths=[8 * mm, 32 * mm, 52 * mm, 16 * mm, 40 * mm, 32 * mm],
+            col_widths=[8 * mm, 32 * mm, 50 * mm, 18 * mm, 40 * mm, 32 * mm],
             numeric_columns=[0, 3],
             footer=["", _("Total"), "", sum(line.quantity for line in lines), "", ""],
         ),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sellerdesk.core import pdf
 from sellerdesk.core.errors import ValidationFailed
@@ -153,3 +153,14 @@ def test_every_purchasing_document_reads_its_field_labels_in_both_languages(
 
     for kind, build in documents_by_kind.items():
         assert_labels(rendered_in(language, build, tmp_path), FIELD_LABELS[kind][language])
+
+
+@pytest.mark.parametrize("build", ["purchase_order_pdf", "delivery_notice_pdf"])
+def test_english_column_headings_are_not_cut_inside_a_word(sent_po, tmp_path, build):
+    """Issue 17 (noticed): the quantity columns were narrower than the word "Quantity",
+    which printed as "Quantit" over "y" in English."""
+    with translation.override("en"):
+        text = text_of(getattr(documents, build)(sent_po), tmp_path)
+
+    assert "Quantity" in text
+    assert "Quantit\n" not in text and "Counte\n" not in text
