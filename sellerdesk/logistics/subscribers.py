@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from sellerdesk.core import hooks
 from sellerdesk.core.errors import DomainError
@@ -17,6 +19,7 @@ from sellerdesk.logistics.models import Carrier, Shipment
 from sellerdesk.logistics.queries import covers, order_ids_by_tracking
 from sellerdesk.logistics.states import ShipmentAction
 from sellerdesk.orders.hooks import (
+    BOOKED_PARCELS,
     CARRIER_COVERAGE,
     CARRIER_NAME,
     ORDERS_BY_TRACKING,
@@ -98,6 +101,16 @@ def connect() -> None:
     CARRIER_COVERAGE.provide(Coverage())
     ORDERS_BY_TRACKING.provide(order_ids_by_tracking)
     CARRIER_NAME.provide(carrier_name)
+    BOOKED_PARCELS.provide(booked_parcels)
+
+
+def booked_parcels() -> QuerySet[Any]:
+    """orders.hooks.BOOKED_PARCELS: parcels booked (or being booked) and not handed over,
+    those a cancelled order's would be stopped (intercept_parcels)."""
+    stoppable = shipment_states.statuses_allowing(ShipmentAction.INTERCEPT) | shipment_states.statuses_allowing(
+        ShipmentAction.WITHDRAW_BOOKING
+    )
+    return Shipment.objects.filter(status__in=stoppable)
 
 
 def carrier_name(named: str) -> str:

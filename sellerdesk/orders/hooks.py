@@ -137,6 +137,9 @@ CARRIER_COVERAGE: Port[CarrierCoverage] = Port("carrier coverage (logistics)")
 # The purchases from suppliers not cancelled, each with its `for_order` (purchasing): a
 # queryset, so that merging can filter orders by them in one query.
 OPEN_PURCHASES: Port[Callable[[], QuerySet[Any]]] = Port("open purchases of orders (purchasing)")
+# The parcels booked with a carrier and not handed over, each with its `order` (logistics):
+# merging refuses an order whose parcel is booked (its label would go with no order).
+BOOKED_PARCELS: Port[Callable[[], QuerySet[Any]]] = Port("booked parcels of orders (logistics)")
 
 # The allocation strategies a shop may choose (allocation registers them).
 ALLOCATION_STRATEGIES: Port[Callable[[], list[str]]] = Port("allocation strategy names (allocation)")

@@ -61,7 +61,7 @@ from sellerdesk.inventory import actions as stock
 from sellerdesk.orders import events, texts
 from sellerdesk.orders import states as order_states
 from sellerdesk.orders.actions import new_order_number
-from sellerdesk.orders.hooks import OPEN_PURCHASES
+from sellerdesk.orders.hooks import BOOKED_PARCELS, OPEN_PURCHASES
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import Order, OrderEventType, OrderLine
 from sellerdesk.orders.states import OrderAction, OrderStatus, PaymentStatus, next_status, resumed_status
@@ -114,6 +114,10 @@ def _has_dropship_purchase(order_ids: list[int]) -> bool:
     return _dropship_purchases().filter(for_order_id__in=order_ids).exists()
 
 
+def _booked_parcels() -> QuerySet[Any]:
+    return BOOKED_PARCELS.get()()
+
+
 def _check_mergeable(orders: list[Order]) -> None:
     first = orders[0]
     with_purchase = sorted(
@@ -125,6 +129,15 @@ def _check_mergeable(orders: list[Order]) -> None:
             _("Order %(number)s is being shipped by a dropship supplier; it cannot be merged.")
             % {"number": with_purchase[0]},
             number=with_purchase[0],
+        )
+    with_parcel = sorted(_booked_parcels().filter(order__in=orders).values_list("order__number", flat=True).distinct())
+    if with_parcel:
+        # Its label would travel with no order: the parcel is cancelled first (logistics).
+        raise _not_mergeable(
+            "parcel_booked",
+            _("Order %(number)s has a parcel booked with a carrier; cancel the parcel before merging it.")
+            % {"number": with_parcel[0]},
+            number=with_parcel[0],
         )
     for order in orders:
         if not order_states.allows(order.status, OrderAction.MERGE):
@@ -579,12 +592,17 @@ def merge_candidates(*, order: Order) -> list[Order]:
         return []
     # A part of a split was split on purpose (by hand, by warehouse, or for a dropship
     # supplier): it is never offered for merging again.
-    if order.split_from_id is not None or _has_dropship_purchase([order.pk]):
+    if (
+        order.split_from_id is not None
+        or _has_dropship_purchase([order.pk])
+        or _booked_parcels().filter(order=order).exists()
+    ):
         return []
     window = review_settings_for([order.shop_id])[order.shop_id].merge_window
     return list(
         Order.objects.filter(
             ~Exists(_dropship_purchases().filter(for_order=OuterRef("pk"))),
+            ~Exists(_booked_parcels().filter(order=OuterRef("pk"))),
             split_from__isnull=True,
             shop_id=order.shop_id,
             customer_id=order.customer_id,

@@ -12,6 +12,8 @@ from sellerdesk.allocation.actions import allocate_order
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import Conflict
 from sellerdesk.fulfilment.actions import pick_order
+from sellerdesk.logistics.actions import create_carrier
+from sellerdesk.logistics.models import Shipment, ShipmentStatus
 from sellerdesk.orders import actions
 from sellerdesk.orders.merging import merge_candidates, merge_orders, unmerge_order
 from sellerdesk.orders.models import Order
@@ -100,4 +102,27 @@ def test_a_picked_order_is_refused_with_a_message_that_says_why(skus: list[Sku],
     assert first.status == "picking"
     assert refused.value.details["reason"] == "status"
     assert refused.value.message == f"Order {first.number} is Picking; only orders not yet picked can be merged."
+    assert (stock("TEE-RED-M"), stock("MUG-1"), Order.objects.count()) == before
+
+
+def test_an_order_with_a_parcel_booked_is_neither_offered_nor_merged(skus: list[Sku]) -> None:
+    """A booked parcel's label would travel with no order: the parcel is cancelled first."""
+    first = allocated(("TEE-RED-M", 2))
+    second = paid(("MUG-1", 3), buyer=BUYER)
+    carrier = create_carrier(actor=None, code="ZTO", name="中通快递")
+    Shipment.objects.create(
+        order=first,
+        carrier=carrier,
+        tracking_number="ZT1001",
+        status=ShipmentStatus.CREATED,
+        created_at=first.created_at,
+    )
+    before = (stock("TEE-RED-M"), stock("MUG-1"), Order.objects.count())
+
+    assert merge_candidates(order=second) == []
+    with pytest.raises(Conflict) as refused:
+        merge_orders(orders=[first, second], actor=None)
+
+    assert refused.value.details == {"reason": "parcel_booked", "number": first.number}
+    assert Order.objects.get(pk=first.pk).status == "allocated"
     assert (stock("TEE-RED-M"), stock("MUG-1"), Order.objects.count()) == before
