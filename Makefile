@@ -39,8 +39,8 @@ install-dev: $(DEV_STAMP)
 # (docs/deploy.md).
 run: export SELLERDESK_ENV = development
 run: install
-	$(BIN)/sellerdesk migrate --noinput -v0
-	$(BIN)/sellerdesk demo --if-empty
+	$(BIN)/sellerdesk migrate --noinput -v0 --skip-checks
+	$(BIN)/sellerdesk demo --if-empty --skip-checks
 	# Sign-in codes are recorded, not yet sent (no SMS gateway): the portal shows them here.
 	PORTAL_SHOW_CODES=1 $(BIN)/sellerdesk serve
 
