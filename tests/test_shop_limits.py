@@ -93,3 +93,38 @@ def test_search_finds_only_the_visible_shops(world: dict[str, Any], limited: Use
     assert world["there_order"].number not in page.content.decode()
     answer = _api(unlimited, shops=[world["here"]]).get(f"/api/v1/search?q={PHONE[-4:]}").json()
     assert [o["number"] for o in answer["orders"]["items"]] == [world["here_order"].number]
+
+
+def test_after_sales_shows_and_acts_only_on_the_visible_shops(
+    world: dict[str, Any], limited: User, unlimited: User
+) -> None:
+    """Issue 17 A4: the after-sales queue, case page and API: another shop's case is 404."""
+    here, there = world["here_case"].number, world["there_case"].number
+    web = _web(limited)
+    queue = web.get("/aftersales/", {"status": "all"}).content.decode()
+    assert here in queue
+    assert there not in queue
+    assert web.get(f"/aftersales/cases/{here}/").status_code == 200
+    assert web.get(f"/aftersales/cases/{there}/").status_code == 404
+    assert web.post(f"/aftersales/cases/{there}/do/note/", {"text": "x"}).status_code == 404
+
+    api = _api(limited)
+    assert [c["number"] for c in api.get("/api/v1/aftersales/cases?status=all").json()["items"]] == [here]
+    assert api.get(f"/api/v1/aftersales/cases/{there}").status_code == 404
+    assert api.post(f"/api/v1/aftersales/cases/{there}/notes", {"text": "x"}).status_code == 404
+    bulk = api.post("/api/v1/aftersales/bulk/reject", {"cases": [there], "reason": "no"}).json()
+    assert bulk["done"] == []
+    assert there in bulk["refused"]
+    opened = api.post(
+        "/api/v1/aftersales/cases",
+        {"order": world["there_order"].number, "type": "complaint", "reason": "service"},
+    )
+    assert opened.status_code == 422
+
+    # A token limited to a shop narrows an unlimited user the same way.
+    token = _api(unlimited, shops=[world["there"]])
+    assert token.get(f"/api/v1/aftersales/cases/{here}").status_code == 404
+    assert token.get(f"/api/v1/aftersales/cases/{there}").status_code == 200
+    everything = _api(unlimited).get("/api/v1/aftersales/cases?status=all").json()
+    assert {c["number"] for c in everything["items"]} == {here, there}
+    assert _web(unlimited).get(f"/aftersales/cases/{there}/").status_code == 200

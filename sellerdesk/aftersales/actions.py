@@ -48,6 +48,7 @@ from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.inventory.actions import default_warehouse
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.orders.states import CLOSING_ACTIONS, OrderAction, OrderStatus, PaymentStatus, reachable_from
+from sellerdesk.shops.access import limit_to_visible_shops
 
 # --- timeline codes ------------------------------------------------------------------------
 
@@ -581,7 +582,7 @@ def cancel_case(*, case: Case, actor: User | None, by_buyer: bool = False, at: d
 def bulk_approve(*, case_ids: Sequence[int], actor: User | None, at: datetime | None = None) -> BulkResult:
     """Approve each case in its own transaction; one refused does not stop the others."""
     require(actor, "aftersales.handle")
-    return _bulk(case_ids, lambda case: approve_case(case=case, actor=actor, at=at))
+    return _bulk(case_ids, actor, lambda case: approve_case(case=case, actor=actor, at=at))
 
 
 def bulk_reject(*, case_ids: Sequence[int], actor: User | None, reason: str, at: datetime | None = None) -> BulkResult:
@@ -589,12 +590,14 @@ def bulk_reject(*, case_ids: Sequence[int], actor: User | None, reason: str, at:
     require(actor, "aftersales.handle")
     if not (reason or "").strip():
         raise ValidationFailed({"reason": _("say why the requests are refused")})
-    return _bulk(case_ids, lambda case: reject_case(case=case, actor=actor, reason=reason, at=at))
+    return _bulk(case_ids, actor, lambda case: reject_case(case=case, actor=actor, reason=reason, at=at))
 
 
-def _bulk(case_ids: Sequence[int], act: object) -> BulkResult:
+def _bulk(case_ids: Sequence[int], actor: User | None, act: object) -> BulkResult:
     result = BulkResult()
-    found = {case.pk: case for case in Case.objects.filter(pk__in=list(case_ids))}
+    # Another shop's case is "no such case" to a user limited to shops (shops.access).
+    visible = limit_to_visible_shops(Case.objects.filter(pk__in=list(case_ids)), actor)
+    found = {case.pk: case for case in visible}
     for case_id in sorted(set(case_ids)):
         case = found.get(case_id)
         if case is None:

@@ -26,6 +26,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import Money
 from sellerdesk.orders.models import Order
+from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["aftersales"])
@@ -301,8 +302,10 @@ class CaseOpenStaffIn(CaseStrict):
     source: Literal["agent", "marketplace", "api"] = "api"
 
 
-def _order(number: str) -> Order:
-    order = Order.objects.filter(number=number).first() if "\x00" not in number else None
+def _order(number: str, actor: User | None) -> Order:
+    # Another shop's order is as unknown as a missing one (shops.access).
+    visible = limit_to_visible_shops(Order.objects.all(), actor)
+    order = visible.filter(number=number).first() if "\x00" not in number else None
     if order is None:
         raise ValidationFailed({"order": _("no order %(number)s") % {"number": number}})
     return order
@@ -331,7 +334,7 @@ def open_case(request: HttpRequest, payload: CaseOpenStaffIn) -> Status[Any]:
     def produce() -> tuple[int, Any]:
         actor = actor_of(request)
         require(actor, "aftersales.handle")
-        order = _order(payload.order)
+        order = _order(payload.order, actor)
         skus = _replacement_sku_ids(payload.lines)
         case = actions.open_case(
             order=order,
@@ -432,22 +435,23 @@ def close_case(request: HttpRequest, number: str) -> Any:
     return case_out(actions.close_case(case=_case(request, number), actor=actor_of(request)))
 
 
-def _ids_of(numbers: list[str]) -> tuple[list[int], dict[str, str]]:
-    found = dict(Case.objects.filter(number__in=numbers).values_list("number", "pk"))
+def _ids_of(numbers: list[str], actor: User | None) -> tuple[list[int], dict[str, str]]:
+    visible = limit_to_visible_shops(Case.objects.filter(number__in=numbers), actor)
+    found = dict(visible.values_list("number", "pk"))
     return [found[n] for n in numbers if n in found], {n: _("no such case") for n in numbers if n not in found}
 
 
 @router.post("/aftersales/bulk/approve", response={200: CaseBulkStaffOut, **ERROR_RESPONSES})
 def bulk_approve(request: HttpRequest, payload: CaseBulkApproveStaffIn) -> Any:
     """Approve each case in its own transaction; `refused` says why for each one refused."""
-    ids, unknown = _ids_of(payload.cases)
+    ids, unknown = _ids_of(payload.cases, actor_of(request))
     result = actions.bulk_approve(case_ids=ids, actor=actor_of(request))
     return {"done": result.done, "refused": {**unknown, **result.refused}}
 
 
 @router.post("/aftersales/bulk/reject", response={200: CaseBulkStaffOut, **ERROR_RESPONSES})
 def bulk_reject(request: HttpRequest, payload: CaseBulkRejectStaffIn) -> Any:
-    ids, unknown = _ids_of(payload.cases)
+    ids, unknown = _ids_of(payload.cases, actor_of(request))
     result = actions.bulk_reject(case_ids=ids, actor=actor_of(request), reason=payload.reason)
     return {"done": result.done, "refused": {**unknown, **result.refused}}
 
@@ -592,8 +596,10 @@ def start_repair(request: HttpRequest, number: str, payload: CaseRepairStaffIn) 
 @router.get("/aftersales/late-replacements", response={200: list[CaseSummaryStaffOut], **ERROR_RESPONSES})
 def late_replacements(request: HttpRequest) -> Any:
     """Exchanges whose replacement is past due and not shipped."""
-    require(actor_of(request), "aftersales.view")
-    found = replacements.late_replacements(now=timezone.now()).select_related("assignee")[:500]
+    actor = actor_of(request)
+    require(actor, "aftersales.view")
+    late = limit_to_visible_shops(replacements.late_replacements(now=timezone.now()), actor)
+    found = late.select_related("assignee")[:500]
     return [case_summary_out(case) for case in found]
 
 
@@ -613,8 +619,10 @@ class AfterSalesPolicyIn(CaseStrict):
     follow_up_days: int | None = Field(default=None, ge=0, le=365)
 
 
-def _shop(code: str) -> Shop:
-    shop = Shop.objects.filter(code=code).first() if "\x00" not in code else None
+def _shop(code: str, actor: User | None) -> Shop:
+    # A shop the actor may not see is not found (shops.access).
+    visible = limit_to_visible_shops(Shop.objects.all(), actor, shop_field="pk")
+    shop = visible.filter(code=code).first() if "\x00" not in code else None
     if shop is None:
         raise NotFound(_("No shop %(code)s.") % {"code": code}, details={"code": code})
     return shop
@@ -640,13 +648,13 @@ def policy_out(shop: Shop) -> dict[str, Any]:
 @router.get("/aftersales/policies/{shop}", response={200: AfterSalesPolicyOut, **ERROR_RESPONSES})
 def get_policy(request: HttpRequest, shop: str) -> Any:
     require(actor_of(request), "aftersales.view")
-    return policy_out(_shop(shop))
+    return policy_out(_shop(shop, actor_of(request)))
 
 
 @router.patch("/aftersales/policies/{shop}", response={200: AfterSalesPolicyOut, **ERROR_RESPONSES})
 def update_policy(request: HttpRequest, shop: str, payload: AfterSalesPolicyIn) -> Any:
     """Change the fields sent (aftersales.configure); audited with before and after."""
-    found = _shop(shop)
+    found = _shop(shop, actor_of(request))
     fields: dict[str, Any] = {name: value for name, value in payload.model_dump(exclude_unset=True).items()}
     if isinstance(fields.get("agent_approval_limit"), Decimal):
         fields["agent_approval_limit"] = str(fields["agent_approval_limit"])

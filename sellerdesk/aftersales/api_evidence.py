@@ -24,6 +24,7 @@ from sellerdesk.aftersales.models import Case, Dispute, Evidence, FollowUp
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.permissions import require
+from sellerdesk.shops.access import limit_to_visible_shops
 
 router = Router(tags=["aftersales"])
 
@@ -359,7 +360,8 @@ def review_case(request: HttpRequest, number: str, payload: CaseReviewIn) -> Any
 @router.get("/aftersales/reviews/pending", response={200: list[CasePendingReviewOut], **ERROR_RESPONSES})
 def pending_reviews(request: HttpRequest) -> Any:
     """Disputed cases whose dispute is decided and that still wait for their review."""
-    require(actor_of(request), "aftersales.view")
+    actor = actor_of(request)
+    require(actor, "aftersales.view")
     return [
         {
             "case": case.number,
@@ -368,7 +370,7 @@ def pending_reviews(request: HttpRequest) -> Any:
             "ruling_outcome": case.dispute.ruling_outcome,
             "ruled_at": _local(case.dispute.ruled_at),
         }
-        for case in disputes.cases_to_review()[:500]
+        for case in limit_to_visible_shops(disputes.cases_to_review(), actor)[:500]
     ]
 
 
@@ -460,15 +462,18 @@ def resolve_complaint(request: HttpRequest, number: str, payload: ComplaintResol
 @router.get("/aftersales/follow-ups", response={200: list[FollowUpStaffOut], **ERROR_RESPONSES})
 def due_follow_ups(request: HttpRequest, filters: Query[FollowUpListFilter]) -> Any:
     """Follow-up calls not done and due by `due_before` (default: now), oldest first."""
-    require(actor_of(request), "aftersales.view")
-    return [follow_up_out(item) for item in complaints.due_follow_ups(filters.due_before or timezone.now())[:500]]
+    actor = actor_of(request)
+    require(actor, "aftersales.view")
+    due = complaints.due_follow_ups(filters.due_before or timezone.now())
+    return [follow_up_out(item) for item in limit_to_visible_shops(due, actor, shop_field="case__shop_id")[:500]]
 
 
 @router.post("/aftersales/follow-ups/{follow_up_id}/complete", response={200: FollowUpStaffOut, **ERROR_RESPONSES})
 def complete_follow_up(request: HttpRequest, follow_up_id: int, payload: FollowUpCompleteIn) -> Any:
     actor = actor_of(request)
     require(actor, "aftersales.view")
-    follow_up = FollowUp.objects.select_related("case", "case__order").filter(pk=follow_up_id).first()
+    visible = limit_to_visible_shops(FollowUp.objects.all(), actor, shop_field="case__shop_id")
+    follow_up = visible.select_related("case", "case__order").filter(pk=follow_up_id).first()
     if follow_up is None:
         raise NotFound(_("No such follow-up."), details={"follow_up_id": follow_up_id})
     done = complaints.complete_follow_up(

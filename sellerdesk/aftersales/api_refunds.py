@@ -22,6 +22,7 @@ from sellerdesk.core.idempotency import idempotent
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import Money
+from sellerdesk.shops.access import limit_to_visible_shops
 
 router = Router(tags=["aftersales"])
 
@@ -203,7 +204,8 @@ def bank_transfer(
     photo or screenshot), multipart. The refund succeeds and the case is refunded."""
     actor = actor_of(request)
     require(actor, "aftersales.refund")
-    refund = Refund.objects.select_related("case", "order").filter(number=number).first()
+    visible = limit_to_visible_shops(Refund.objects.all(), actor, shop_field="case__shop_id")
+    refund = visible.select_related("case", "order").filter(number=number).first()
     if refund is None:
         raise NotFound(_("No refund %(number)s.") % {"number": number}, details={"number": number})
     done = refunds.complete_bank_transfer(refund=refund, reference=reference, proof=proof, actor=actor)

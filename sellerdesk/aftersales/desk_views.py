@@ -25,6 +25,7 @@ from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import error_text, form_field_errors, logged_in_actor, show_refusal
+from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Shop
 
 
@@ -239,7 +240,8 @@ def complete_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         show_refusal(request, ValidationFailed(form_field_errors(form)))
         return redirect("aftersales:work")
-    follow_up = FollowUp.objects.filter(pk=pk).select_related("case").first()
+    visible = limit_to_visible_shops(FollowUp.objects.all(), logged_in_actor(request), shop_field="case__shop_id")
+    follow_up = visible.filter(pk=pk).select_related("case").first()
     if follow_up is None:
         raise Http404(str(pk))
     try:
@@ -263,7 +265,8 @@ def complete_transfer(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         show_refusal(request, ValidationFailed(form_field_errors(form)))
         return redirect("aftersales:work")
-    refund = Refund.objects.filter(number=number).first()
+    visible = limit_to_visible_shops(Refund.objects.all(), logged_in_actor(request), shop_field="case__shop_id")
+    refund = visible.filter(number=number).first()
     if refund is None:
         raise Http404(number)
     try:

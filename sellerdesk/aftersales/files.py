@@ -14,18 +14,22 @@ from sellerdesk.aftersales.models import Evidence
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor
+from sellerdesk.shops.access import limit_to_visible_shops
 
 
 @require_GET
 @staff_required
 def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored file of evidence `pk` (`?variant=thumbnail` for its thumbnail)."""
-    if not has_permission(logged_in_actor(request), "aftersales.view"):
+    actor = logged_in_actor(request)
+    if not has_permission(actor, "aftersales.view"):
         raise PermissionDenied
     variant = request.GET.get("variant", "file")
     if variant not in ("file", "thumbnail"):
         raise Http404(_("No such file."))
-    item = Evidence.objects.select_related("case").filter(pk=pk).first()
+    # Another shop's evidence is not found (shops.access).
+    visible = limit_to_visible_shops(Evidence.objects.all(), actor, shop_field="case__shop_id")
+    item = visible.select_related("case").filter(pk=pk).first()
     if item is None:
         raise Http404(_("No such file."))
     try:

@@ -1,6 +1,7 @@
 """Reads of after-sales cases shared by the staff screens and the API: the queue, the
 case page's data, the lists of work to do (follow-ups, bank transfers) and the figures
-the dashboards read. Every read checks `aftersales.view`."""
+the dashboards read. Every read checks `aftersales.view`, and reads only the cases of the
+shops the actor may see (shops.access): another shop's case is not found."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
 from sellerdesk.logistics.models import Shipment, TrackingEvent
 from sellerdesk.orders.models import Order, OrderLine
+from sellerdesk.shops.access import limit_to_visible_shops, visible_shop_ids
 
 CASES_PER_PAGE = 50
 # The queue's tab of every case that may still move (see states.OPEN_STATUSES).
@@ -127,8 +129,9 @@ def case_queue(
     """
     require(actor, "aftersales.view")
     now = now or timezone.now()
-    cases = queue_filter(
-        status=status, type=type, shop_id=shop_id, overdue_only=overdue_only, search=search, now=now
+    cases = limit_to_visible_shops(
+        queue_filter(status=status, type=type, shop_id=shop_id, overdue_only=overdue_only, search=search, now=now),
+        actor,
     ).annotate(
         is_overdue=When_(
             When(status__in=_OPEN_VALUES, due_at__lt=now, then=Value(1)),
@@ -190,7 +193,7 @@ def queue_counts(
     require(actor, "aftersales.view")
     now = now or timezone.now()
     rows = (
-        queue_filter(type=type, shop_id=shop_id, now=now)
+        limit_to_visible_shops(queue_filter(type=type, shop_id=shop_id, now=now), actor)
         .order_by()
         .values("status")
         .annotate(count=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
@@ -249,7 +252,7 @@ def get_case(*, number: str, actor: User | None) -> Case:
     require(actor, "aftersales.view")
     case = None
     if number and "\x00" not in number:
-        case = Case.objects.select_related("order", "shop").filter(number=number).first()
+        case = limit_to_visible_shops(Case.objects.select_related("order", "shop"), actor).filter(number=number).first()
     if case is None:
         raise NotFound(_("No after-sales case %(number)s.") % {"number": number}, details={"number": number})
     return case
@@ -263,7 +266,8 @@ def case_detail(*, number: str, actor: User | None) -> CaseView:
     case = None
     if number and "\x00" not in number:
         case = (
-            Case.objects.select_related(
+            limit_to_visible_shops(Case.objects.all(), actor)
+            .select_related(
                 "order",
                 "order__shop",
                 "shop",
@@ -342,7 +346,7 @@ def follow_ups_due(*, actor: User | None, now: datetime | None = None, limit: in
     """Follow-up calls (回访) not done yet, the earliest due first (due or not)."""
     require(actor, "aftersales.view")
     return list(
-        FollowUp.objects.filter(done_at__isnull=True)
+        limit_to_visible_shops(FollowUp.objects.filter(done_at__isnull=True), actor, shop_field="case__shop_id")
         .select_related("case", "case__order", "assignee")
         .order_by("due_at", "pk")[:limit]
     )
@@ -352,7 +356,9 @@ def transfers_to_make(*, actor: User | None, limit: int = 200) -> list[Refund]:
     """Refunds that wait for a bank transfer by staff (COD, remittance), oldest first."""
     require(actor, "aftersales.view")
     return list(
-        Refund.objects.filter(status=RefundStatus.AWAITING_TRANSFER)
+        limit_to_visible_shops(
+            Refund.objects.filter(status=RefundStatus.AWAITING_TRANSFER), actor, shop_field="case__shop_id"
+        )
         .select_related("case", "order", "requested_by")
         .order_by("requested_at", "pk")[:limit]
     )
@@ -450,10 +456,14 @@ def _met_its_deadlines(
     return replacement_due_at is None or (replaced_at or closed_at) <= replacement_due_at
 
 
-def _period(start: datetime, end: datetime, shop_id: int | None) -> PeriodFigures:
+def _period(start: datetime, end: datetime, shop_id: int | None, visible: frozenset[int] | None) -> PeriodFigures:
     cases = Case.objects.all()
     orders = Order.objects.all()
     refunds = Refund.objects.filter(status=RefundStatus.SUCCEEDED, completed_at__gte=start, completed_at__lt=end)
+    if visible is not None:
+        cases = cases.filter(shop_id__in=visible)
+        orders = orders.filter(shop_id__in=visible)
+        refunds = refunds.filter(case__shop_id__in=visible)
     if shop_id:
         cases = cases.filter(shop_id=shop_id)
         orders = orders.filter(shop_id=shop_id)
@@ -499,14 +509,15 @@ def _period(start: datetime, end: datetime, shop_id: int | None) -> PeriodFigure
 
 def figures(*, actor: User | None, start: datetime, end: datetime, shop_id: int | None = None) -> AfterSalesFigures:
     """After-sales figures of [start, end) and of the period of the same length just
-    before it (for comparison), over one shop or all of them."""
+    before it (for comparison), over one shop or all of them (all the actor may see)."""
     require(actor, "aftersales.view")
     if end <= start:
         raise ValidationFailed({"end": _("The end must be after the start.")})
     length = end - start
+    visible = visible_shop_ids(actor)
     return AfterSalesFigures(
-        current=_period(start, end, shop_id),
-        previous=_period(start - length, start, shop_id),
+        current=_period(start, end, shop_id, visible),
+        previous=_period(start - length, start, shop_id, visible),
         shop_id=shop_id,
     )
 

@@ -99,6 +99,7 @@ from sellerdesk.payments.actions import record_refund
 from sellerdesk.payments.hooks import RefundNotificationResult
 from sellerdesk.payments.models import Payment, PaymentKind
 from sellerdesk.purchasing.claims import ClaimLine, claim_dropshipped
+from sellerdesk.shops.access import limit_to_visible_shops
 
 logger = logging.getLogger(__name__)
 
@@ -817,9 +818,14 @@ def retry_refunds_job(now: datetime) -> int:
 
 
 def refunds_awaiting(*, actor: User | None, status: str | None = None) -> list[Refund]:
-    """The refunds, newest first, optionally of one status (aftersales.view)."""
+    """The refunds of the shops the actor may see, newest first, optionally of one status
+    (aftersales.view)."""
     require(actor, "aftersales.view")
-    rows = Refund.objects.select_related("case", "order").order_by("-requested_at", "-pk")
+    rows = (
+        limit_to_visible_shops(Refund.objects.all(), actor, shop_field="case__shop_id")
+        .select_related("case", "order")
+        .order_by("-requested_at", "-pk")
+    )
     if status:
         if status not in RefundStatus.values:
             raise ValidationFailed({"status": _("one of %(values)s") % {"values": ", ".join(RefundStatus.values)}})

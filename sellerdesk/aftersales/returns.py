@@ -50,6 +50,7 @@ from sellerdesk.logistics.models import Shipment
 from sellerdesk.logistics.return_parcels import request_return_pickup, request_return_tracking
 from sellerdesk.logistics.shipped_elsewhere import carrier_of_order
 from sellerdesk.purchasing.returns import add_to_supplier_return
+from sellerdesk.shops.access import limit_to_visible_shops
 
 RETURN_REGISTERED = "return_parcel_registered"
 PICKUP_REQUESTED = "return_pickup_requested"
@@ -246,7 +247,8 @@ def find_case_to_receive(*, code: str, actor: User | None) -> Case:
     if not code or len(code) > 64 or "\x00" in code:
         raise ValidationFailed({"code": _("scan or type a case number or a return tracking number")})
     found = (
-        Case.objects.filter(Q(number=code) | Q(return_tracking_number=code) | Q(return_shipment__tracking_number=code))
+        limit_to_visible_shops(Case.objects.all(), actor)
+        .filter(Q(number=code) | Q(return_tracking_number=code) | Q(return_shipment__tracking_number=code))
         .select_related("order")
         .order_by("-created_at", "-pk")
     )
