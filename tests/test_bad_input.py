@@ -407,3 +407,19 @@ def test_the_other_money_readers_refuse_exponents_and_nan(text: str) -> None:
     with pytest.raises(ValidationFailed):
         _credit(text)
     assert _credit("12.50") == Decimal("12.50")
+
+
+def test_json_from_a_file_or_a_socket_nested_5000_deep_is_bad_json_not_a_500(db: Any) -> None:
+    """Issue 17 B: JSON that no request check sees (an uploaded chat archive, a chat
+    socket's frame) is read with core.limits.loads: too deep is bad JSON."""
+    import asyncio
+
+    from sellerdesk.service import archive
+    from sellerdesk.service.consumers import StaffConsumer
+    from tests.factories import make_user
+
+    deep = b'{"format": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    with pytest.raises(ValidationFailed) as caught:
+        archive.import_archive(data=deep, actor=make_user("boss", "owner", "老板"))
+    assert set(caught.value.fields) == {"file"}
+    assert asyncio.run(StaffConsumer.decode_json(deep.decode())) is None

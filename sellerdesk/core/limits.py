@@ -44,11 +44,12 @@ FORM_OVERHEAD_BYTES = 1024 * 1024
 _TOKENS = re.compile(rb'"(?:[^"\\]+|\\.)*"?|[\[\]{}]')
 
 
-class TooDeeplyNested(ValueError):
-    """JSON nested deeper than the limit."""
+class TooDeeplyNested(json.JSONDecodeError):
+    """JSON nested deeper than the limit: bad JSON (a ValueError, a JSONDecodeError) like
+    any other, for the callers that catch either."""
 
     def __init__(self, max_depth: int) -> None:
-        super().__init__(f"JSON nested deeper than {max_depth} levels")
+        super().__init__(f"JSON nested deeper than {max_depth} levels", "", 0)
         self.max_depth = max_depth
 
 
@@ -76,13 +77,15 @@ def is_nested_deeper(data: bytes | str, max_depth: int) -> bool:
     return False
 
 
-def loads(data: bytes | str, *, max_depth: int | None = None) -> Any:
-    """json.loads, refusing JSON nested deeper than `max_depth` (default: the setting)
-    with TooDeeplyNested, a ValueError like any other bad JSON."""
+def loads(data: bytes | str, *, max_depth: int | None = None, **options: Any) -> Any:
+    """json.loads (with its `options`, e.g. parse_float), refusing JSON nested deeper
+    than `max_depth` (default: the setting) with TooDeeplyNested, a ValueError like any
+    other bad JSON. For JSON from outside that no request check has seen (an uploaded
+    file, a websocket frame, another system's answer)."""
     limit = json_max_depth() if max_depth is None else max_depth
     if is_nested_deeper(data, limit):
         raise TooDeeplyNested(limit)
-    return json.loads(data)
+    return json.loads(data, **options)
 
 
 def _upload_limits() -> dict[str, int | None]:

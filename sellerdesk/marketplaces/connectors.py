@@ -44,6 +44,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import limits
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.marketplaces.models import Connection, ShipmentNotice
 from sellerdesk.marketplaces.records import MarketLine, MarketOrder, MarketRefund, MarketStatus
@@ -301,7 +302,7 @@ def _no_constants(name: str) -> object:
 
 def load_json(body: bytes) -> object:
     """`body` as JSON: decimals kept exact, NaN and Infinity refused; ValueError otherwise."""
-    return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constants)
+    return limits.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constants)
 
 
 def parse_pushed_order(body: bytes) -> PushedOrder:

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from sellerdesk.core import pdf
+from sellerdesk.core import limits, pdf
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
@@ -375,7 +375,7 @@ def _parse(data: bytes) -> list[_Conversation]:
     if len(data) > MAX_BYTES:
         raise ValidationFailed({"file": _("larger than %(n)s MB") % {"n": MAX_BYTES // (1024 * 1024)}})
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        document = limits.loads(data.decode("utf-8-sig"))  # nested too deeply: bad JSON
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValidationFailed({"file": _("not a JSON chat archive")}) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:

@@ -13,7 +13,6 @@ kept anything.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
@@ -24,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
+from sellerdesk.core import limits
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.customers.models import Customer
@@ -95,7 +95,7 @@ class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def decode_json(cls, text_data: str) -> Any:
         # A frame that is not JSON is ignored like an unknown type, not a dropped socket.
         try:
-            return json.loads(text_data)
+            return limits.loads(text_data)  # nested too deeply: not JSON here either
         except ValueError:
             return None
 

@@ -45,7 +45,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.core import dates
+from sellerdesk.core import dates, limits
 from sellerdesk.core.errors import DomainError, ValidationFailed
 from sellerdesk.logistics.carriers.base import (
     CarrierTrackingEvent,
@@ -281,7 +281,7 @@ class Kuaidi100Carrier:
             logger.warning("快递100 %s answered HTTP %s", url, answer.status_code)
             raise self._unavailable()
         try:
-            data = json.loads(answer.content)
+            data = limits.loads(answer.content)
         except ValueError:
             logger.warning("快递100 %s answered something that is not JSON: %r", url, answer.content[:200])
             raise self._unavailable() from None
@@ -555,7 +555,7 @@ class Kuaidi100Carrier:
         try:
             if form is None:
                 raise ValueError
-            raw = json.loads(form["param"])
+            raw = limits.loads(form["param"])
             if not isinstance(raw, dict):
                 raise ValueError
             result = raw.get("lastResult") or {}

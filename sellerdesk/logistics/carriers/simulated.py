@@ -43,7 +43,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sellerdesk.core import dates
+from sellerdesk.core import dates, limits
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.logistics.carriers.base import (
     CarrierTrackingEvent,
@@ -335,7 +335,7 @@ class SimulatedCarrier:
         from sellerdesk.logistics.models import TrackingKind
 
         try:
-            raw = json.loads(body)
+            raw = limits.loads(body)
             items = raw["events"]
             if not isinstance(items, list) or not items or len(items) > 500:
                 raise ValueError

@@ -13,7 +13,6 @@ Payload (JSON object, UTF-8):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellerdesk.core import limits
 from sellerdesk.core.errors import DomainError, ValidationFailed
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
@@ -73,7 +73,7 @@ def parse(body: bytes) -> adapters.PushedMessage:
     if len(body) > MAX_BODY_BYTES:
         raise ValidationFailed({"body": _("at most %(count)s bytes") % {"count": MAX_BODY_BYTES}})
     try:
-        payload = json.loads(body.decode("utf-8"))
+        payload = limits.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ValidationFailed({"body": _("is not a JSON object")}) from None
     if not isinstance(payload, dict):
