@@ -20,7 +20,7 @@ from sellerdesk.shops.access import set_user_shops
 from sellerdesk.shops.models import Shop, default_shop
 from tests.aftersales.builders import delivered_order
 from tests.conftest import ApiClient
-from tests.factories import make_sku, make_user
+from tests.factories import make_sku, make_user, place
 
 PHONE = "13912345678"
 
@@ -128,3 +128,30 @@ def test_after_sales_shows_and_acts_only_on_the_visible_shops(
     everything = _api(unlimited).get("/api/v1/aftersales/cases?status=all").json()
     assert {c["number"] for c in everything["items"]} == {here, there}
     assert _web(unlimited).get(f"/aftersales/cases/{there}/").status_code == 200
+
+
+def test_reminders_show_and_act_only_on_the_visible_shops(
+    world: dict[str, Any], limited: User, unlimited: User
+) -> None:
+    """Issue 17 A4: payment reminders (queue, report, API): another shop's is 404."""
+    from sellerdesk.reminders import actions as reminders
+
+    made = {}
+    for name in ("here", "there"):
+        order = place(("TEE", 1), shop=world[name].code)
+        made[name] = reminders.remind_order(order=order, channel="phone", actor=unlimited)
+        made[f"{name}_order"] = order.number
+
+    api = _api(limited)
+    assert [r["order"] for r in api.get("/api/v1/reminders").json()] == [made["here_order"]]
+    assert api.get(f"/api/v1/reminders/{made['there'].pk}").status_code == 404
+    assert api.post(f"/api/v1/reminders/{made['there'].pk}/done", {}).status_code == 404
+    assert api.post(f"/api/v1/orders/{made['there_order']}/remind", {"channel": "im"}).status_code == 404
+    assert api.get(f"/api/v1/shops/{world['there'].code}/reminder-settings").status_code in (403, 404)
+    page = _web(limited).get("/reminders/", {"who": "all"}).content.decode()
+    assert made["here_order"] in page
+    assert made["there_order"] not in page
+
+    everything = _api(unlimited).get("/api/v1/reminders").json()
+    assert {r["order"] for r in everything} == {made["here_order"], made["there_order"]}
+    assert _api(unlimited).get(f"/api/v1/reminders/{made['there'].pk}").status_code == 200

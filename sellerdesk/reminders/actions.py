@@ -42,6 +42,7 @@ from sellerdesk.reminders.models import (
     ReminderStatus,
     UnpaidReason,
 )
+from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -564,8 +565,11 @@ def remove_do_not_remind(*, customer: Customer, actor: User) -> bool:
     return bool(deleted)
 
 
-def get_reminder(pk: int) -> PaymentReminder:
-    found = PaymentReminder.objects.select_related("order", "order__shop").filter(pk=pk).first()
+def get_reminder(pk: int, *, actor: User | None = None) -> PaymentReminder:
+    """The reminder `pk`, NotFound when there is none or it is of a shop `actor` may not
+    see (shops.access; no actor: the system, every shop)."""
+    visible = limit_to_visible_shops(PaymentReminder.objects.all(), actor)
+    found = visible.select_related("order", "order__shop").filter(pk=pk).first()
     if found is None:
         raise NotFound(_("No such reminder."))
     return found

@@ -19,6 +19,7 @@ from sellerdesk.orders.queries import get_order
 from sellerdesk.reminders import actions, queries
 from sellerdesk.reminders.models import PaymentReminder, ReminderSettings
 from sellerdesk.reminders.report import Figures, Line, build_report
+from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["reminders"])
@@ -169,12 +170,15 @@ def settings_out(found: ReminderSettings, shop: Shop) -> dict[str, Any]:
 
 
 def _reminder(pk: int, request: HttpRequest) -> PaymentReminder:
-    require(actor_of(request), "reminders.remind")
-    return actions.get_reminder(pk)
+    actor = actor_of(request)
+    require(actor, "reminders.remind")
+    return actions.get_reminder(pk, actor=actor)
 
 
-def _shop(code: str) -> Shop:
-    shop = Shop.objects.filter(code=code).first() if "\x00" not in code else None
+def _shop(code: str, request: HttpRequest) -> Shop:
+    # A shop the actor may not see is not found (shops.access).
+    visible = limit_to_visible_shops(Shop.objects.all(), actor_of(request), shop_field="pk")
+    shop = visible.filter(code=code).first() if "\x00" not in code else None
     if shop is None:
         raise NotFound(f"No shop {code}.", details={"shop": code})
     return shop
@@ -187,7 +191,8 @@ _RELATED = ("order", "order__shop", "agent", "assignee", "reason")
 def list_reminders(request: HttpRequest, filters: Query[ReminderListFilter]) -> Any:
     actor = actor_of(request)
     require(actor, "reminders.remind")
-    found = PaymentReminder.objects.select_related(*_RELATED).order_by("-created_at", "-pk")
+    found = limit_to_visible_shops(PaymentReminder.objects.all(), actor)
+    found = found.select_related(*_RELATED).order_by("-created_at", "-pk")
     if filters.status:
         found = found.filter(status=filters.status)
     if filters.channel:
@@ -214,7 +219,7 @@ def report(
         actor=actor_of(request),
         day=day or timezone.localdate(),
         period=period,
-        shop=_shop(shop) if shop else None,
+        shop=_shop(shop, request) if shop else None,
     )
     return {
         "period": found.period,
@@ -263,13 +268,13 @@ def complete_phone_task(request: HttpRequest, reminder_id: int, payload: Reminde
 @router.get("/shops/{code}/reminder-settings", response={200: ReminderSettingsOut, **ERROR_RESPONSES})
 def get_settings(request: HttpRequest, code: str) -> Any:
     require(actor_of(request), "reminders.configure")
-    shop = _shop(code)
+    shop = _shop(code, request)
     return settings_out(actions.settings_for(shop), shop)
 
 
 @router.put("/shops/{code}/reminder-settings", response={200: ReminderSettingsOut, **ERROR_RESPONSES})
 def put_settings(request: HttpRequest, code: str, payload: ReminderSettingsIn) -> Any:
-    shop = _shop(code)
+    shop = _shop(code, request)
     found = actions.update_settings(
         shop=shop,
         actor=actor_of(request),

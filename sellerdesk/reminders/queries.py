@@ -14,6 +14,7 @@ from sellerdesk.orders.hooks import ReminderBadge
 from sellerdesk.orders.states import OrderStatus, PaymentStatus
 from sellerdesk.reminders.events import channel_short_label, reminded_sentence
 from sellerdesk.reminders.models import PaymentReminder, ReminderChannel, ReminderStatus, UnpaidReason
+from sellerdesk.shops.access import limit_to_visible_shops
 
 
 def badge_of(reminder: PaymentReminder) -> ReminderBadge:
@@ -60,10 +61,12 @@ def reminder_of_order(order_id: int) -> PaymentReminder | None:
 
 
 def phone_queue(*, actor: User, mine: bool = True) -> QuerySet[PaymentReminder]:
-    """The calls waiting (orders still unpaid), oldest first: the actor's, or everyone's."""
+    """The calls waiting (orders still unpaid), oldest first: the actor's, or everyone's
+    (of the shops the actor may see)."""
     require(actor, "reminders.remind")
     tasks = (
-        PaymentReminder.objects.filter(
+        limit_to_visible_shops(PaymentReminder.objects.all(), actor)
+        .filter(
             channel=ReminderChannel.PHONE,
             status=ReminderStatus.PENDING,
             order__status=OrderStatus.UNPAID,
@@ -80,7 +83,7 @@ def recent_reminders(*, actor: User, limit: int = 50) -> QuerySet[PaymentReminde
     """The latest reminders with their reasons (the queue's second half: record a reason)."""
     require(actor, "reminders.remind")
     return (
-        PaymentReminder.objects.filter(status=ReminderStatus.DONE)
+        limit_to_visible_shops(PaymentReminder.objects.filter(status=ReminderStatus.DONE), actor)
         .select_related("order", "order__shop", "agent", "reason")
         .order_by("-reminded_at", "-pk")[:limit]
     )

@@ -26,6 +26,7 @@ from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import OrderStatus
 from sellerdesk.reminders.models import PaymentReminder, ReminderStatus, UnpaidReason
 from sellerdesk.reminders.queries import reason_name
+from sellerdesk.shops.access import visible_shop_ids
 from sellerdesk.shops.models import Shop
 
 Period = Literal["day", "week", "month"]
@@ -113,18 +114,24 @@ def _figures(reminders: list[PaymentReminder], key: str | None) -> dict[str, Fig
     return grouped
 
 
-def _reminders(start: date, end: date, shop: Shop | None) -> list[PaymentReminder]:
+def _reminders(start: date, end: date, shop: Shop | None, visible: frozenset[int] | None) -> list[PaymentReminder]:
     found = PaymentReminder.objects.filter(
         status=ReminderStatus.DONE, reminded_at__gte=_moment(start), reminded_at__lt=_moment(end)
     ).select_related("reason")
+    if visible is not None:
+        found = found.filter(shop_id__in=visible)
     if shop is not None:
         found = found.filter(shop=shop)
     return list(found)
 
 
-def _lost_points(first: date, end: date, period: str, shop: Shop | None) -> list[LostPoint]:
+def _lost_points(
+    first: date, end: date, period: str, shop: Shop | None, visible: frozenset[int] | None
+) -> list[LostPoint]:
     """Placed and lost (closed, never paid) per period, from one grouped query."""
     orders = Order.objects.filter(created_at__gte=_moment(first), created_at__lt=_moment(end))
+    if visible is not None:
+        orders = orders.filter(shop_id__in=visible)
     if shop is not None:
         orders = orders.filter(shop=shop)
     per_day = (
@@ -149,15 +156,17 @@ def _lost_points(first: date, end: date, period: str, shop: Shop | None) -> list
 
 def build_report(*, actor: User, day: date, period: str = "day", shop: Shop | None = None) -> Report:
     """The report of the day/week/month that holds `day` (local time), the previous one
-    beside it, and the lost-order rate of the last eight periods."""
+    beside it, and the lost-order rate of the last eight periods, over the shops the actor
+    may see (shops.access)."""
     require(actor, "reminders.report")
     if period not in PERIODS:
         period = "day"
     start = period_start(day, period)
     end = shift(start, period, 1)
     previous_start = shift(start, period, -1)
-    current = _reminders(start, end, shop)
-    before = _reminders(previous_start, start, shop)
+    visible = visible_shop_ids(actor)
+    current = _reminders(start, end, shop, visible)
+    before = _reminders(previous_start, start, shop, visible)
 
     shops = dict(Shop.objects.values_list("pk", "name"))
     agent_ids = {reminder.agent_id for reminder in current + before if reminder.agent_id}
@@ -189,7 +198,7 @@ def build_report(*, actor: User, day: date, period: str = "day", shop: Shop | No
         # The sweep's SMS and chat reminders have no agent: they are "the system's".
         by_agent=lines("agent_id", agents, _("System")),
         reasons=reasons,
-        lost=_lost_points(shift(start, period, -(TREND_PERIODS - 1)), end, period, shop),
+        lost=_lost_points(shift(start, period, -(TREND_PERIODS - 1)), end, period, shop, visible),
     )
 
 

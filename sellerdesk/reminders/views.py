@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,7 @@ from sellerdesk.orders.states import OrderStatus, PaymentStatus
 from sellerdesk.reminders import actions, queries
 from sellerdesk.reminders.models import DoNotRemind, ReminderChannel, UnpaidReason
 from sellerdesk.reminders.report import PERIODS, build_report, report_xlsx
+from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Shop
 
 
@@ -70,7 +72,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        reminder = actions.get_reminder(pk)
+        reminder = actions.get_reminder(pk, actor=logged_in_actor(request))
         actions.complete_phone_task(
             reminder=reminder,
             actor=logged_in_actor(request),
@@ -87,7 +89,7 @@ def mark_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def record_reason(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        reminder = actions.get_reminder(pk)
+        reminder = actions.get_reminder(pk, actor=logged_in_actor(request))
         actions.record_reason(
             reminder=reminder,
             actor=logged_in_actor(request),
@@ -145,6 +147,11 @@ def remind(request: HttpRequest, number: str) -> HttpResponse:
 # --- the report ----------------------------------------------------------------------------
 
 
+def _visible_shops(request: HttpRequest) -> QuerySet[Shop]:
+    """The shops the logged-in user may see (shops.access): the only ones offered."""
+    return limit_to_visible_shops(Shop.objects.all(), logged_in_actor(request), shop_field="pk")
+
+
 def _report_arguments(request: HttpRequest) -> tuple[date, str, Shop | None]:
     try:
         day = date.fromisoformat(request.GET.get("day", ""))
@@ -152,7 +159,8 @@ def _report_arguments(request: HttpRequest) -> tuple[date, str, Shop | None]:
         day = timezone.localdate()
     period = request.GET.get("period", "day")
     period = period if period in PERIODS else "day"
-    shop = Shop.objects.filter(code=request.GET.get("shop", "")).first() if request.GET.get("shop") else None
+    code = request.GET.get("shop", "")
+    shop = _visible_shops(request).filter(code=code).first() if code and "\x00" not in code else None
     return day, period, shop
 
 
@@ -174,7 +182,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "day": day,
         "period": period,
         "periods": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
-        "shops": Shop.objects.order_by("name"),
+        "shops": _visible_shops(request).order_by("name"),
         "shop": shop,
         "query": request.GET.urlencode(),
     }
@@ -207,7 +215,8 @@ def do_not_remind(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         phone = request.POST.get("phone", "").strip()
         try:
-            customers = list(Customer.objects.filter(phone=phone)) if phone else []
+            visible = limit_to_visible_shops(Customer.objects.all(), actor)
+            customers = list(visible.filter(phone=phone)) if phone else []
             if not customers:
                 raise ValidationFailed({"phone": _("no buyer has this phone number")})
             for customer in customers:
@@ -221,14 +230,16 @@ def do_not_remind(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         show_refusal(request, error)
         return redirect("orders:list")
-    entries = DoNotRemind.objects.select_related("customer", "customer__shop", "added_by").order_by("-added_at")
+    entries = limit_to_visible_shops(DoNotRemind.objects.all(), actor, shop_field="customer__shop_id")
+    entries = entries.select_related("customer", "customer__shop", "added_by").order_by("-added_at")
     return render(request, "reminders/do_not_remind.html", {"entries": entries[:500]})
 
 
 @staff_required
 @require_POST
 def remove_do_not_remind(request: HttpRequest, customer_id: int) -> HttpResponse:
-    customer = Customer.objects.filter(pk=customer_id).first()
+    visible = limit_to_visible_shops(Customer.objects.all(), logged_in_actor(request))
+    customer = visible.filter(pk=customer_id).first()
     if customer is None:
         raise Http404
     try:
@@ -263,7 +274,7 @@ def _number(value: str, field: str) -> int:
 @require_http_methods(["GET", "POST"])
 def shop_settings(request: HttpRequest, code: str = "") -> HttpResponse:
     actor = logged_in_actor(request)
-    shops = list(Shop.objects.order_by("name"))
+    shops = list(_visible_shops(request).order_by("name"))
     shop = next((candidate for candidate in shops if candidate.code == code), None) if code else None
     shop = shop or (shops[0] if shops else None)
     if shop is None:
