@@ -155,3 +155,24 @@ def test_reminders_show_and_act_only_on_the_visible_shops(
     everything = _api(unlimited).get("/api/v1/reminders").json()
     assert {r["order"] for r in everything} == {made["here_order"], made["there_order"]}
     assert _api(unlimited).get(f"/api/v1/reminders/{made['there'].pk}").status_code == 200
+
+
+def test_the_service_desk_shows_and_acts_only_on_the_visible_shops(
+    world: dict[str, Any], limited: User, unlimited: User
+) -> None:
+    """Issue 17 A4: conversations belong to a shop: another shop's is 404 on the desk and
+    in the API, and the inbox lists only the visible shops'."""
+    here, there = world["here_chat"].pk, world["there_chat"].pk
+    api = _api(limited)
+    assert [c["id"] for c in api.get("/api/v1/service/conversations", view="all").json()] == [here]
+    assert api.get(f"/api/v1/service/conversations/{there}").status_code == 404
+    assert api.post(f"/api/v1/service/conversations/{there}/notes", {"body": "x"}).status_code == 404
+    assert api.get(f"/api/v1/service/conversations/{here}").status_code == 200
+    web = _web(limited)
+    assert web.get(f"/service/c/{there}/").status_code == 404
+    assert web.get(f"/service/c/{here}/").status_code == 200
+
+    everything = _api(unlimited).get("/api/v1/service/conversations", view="all").json()
+    assert {c["id"] for c in everything} == {here, there}
+    assert _api(unlimited, shops=[world["here"]]).get(f"/api/v1/service/conversations/{there}").status_code == 404
+    assert _web(unlimited).get(f"/service/c/{there}/").status_code == 200
