@@ -125,6 +125,9 @@ LATER_TYPES = {
     "shipment",
     "tracking",
     "logistics_exception",
+    # A parcel refused or returned ends its order; its units back in stock (issue 17 C).
+    "refused",
+    "restocked",
     "auto_confirm_extended",
     "picking_started",
     "packing_checked",

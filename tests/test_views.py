@@ -238,6 +238,7 @@ def test_status_tabs_count_the_orders_of_each_status(agent_client: Client, sever
         "delivered": 0,
         "completed": 0,
         "closed": 0,
+        "refused": 0,
     }
 
 
