@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,6 +35,7 @@ from sellerdesk.aftersales.models import (
     Disposition,
     Evidence,
     InspectionResult,
+    Reason,
 )
 from sellerdesk.aftersales.policies import policy_for
 from sellerdesk.aftersales.refunds import propose_refund, start_refund
@@ -125,6 +127,16 @@ class Grade:
     good: int
     defective: int
     disposition: str
+
+
+def supplier_reason(code: str) -> str:
+    """The buyer's reason as the supplier reads it on the return list ("质量问题", not
+    "quality"): the list's reason is free text the purchaser may edit, printed for the
+    supplier in the shop's language."""
+    if code not in Reason.values:
+        return code
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(Reason(code).label)
 
 
 def _awaiting_return(case: Case, action: str) -> None:
@@ -490,7 +502,7 @@ def inspect_return(
                 warehouse_id=warehouse.pk,
                 quantity=quantity,
                 document=case.number,
-                reason=line.reason,
+                reason=supplier_reason(line.reason),
                 photos=photos,
                 actor=actor,
                 at=at,

@@ -268,6 +268,8 @@ def test_defective_goods_for_the_supplier_join_its_return_batch_and_scrap_is_wri
     assert case.inspection_result == "fail"
     batch_line = SupplierReturnLine.objects.get()
     assert (batch_line.quantity, batch_line.document) == (2, case.number)
+    # The supplier reads the buyer's reason, not its code (issue 17, noticed: "quality").
+    assert batch_line.reason == "质量问题"
     assert level(tee)[1] == defective_before + 2
     assert case.events.filter(code="return_to_supplier_added").exists()
 
