@@ -423,3 +423,15 @@ def test_json_from_a_file_or_a_socket_nested_5000_deep_is_bad_json_not_a_500(db:
         archive.import_archive(data=deep, actor=make_user("boss", "owner", "老板"))
     assert set(caught.value.fields) == {"file"}
     assert asyncio.run(StaffConsumer.decode_json(deep.decode())) is None
+
+
+def test_the_api_refuses_a_shipping_fee_the_entry_form_refuses(api: Any) -> None:
+    """Issue 17 B (as the unit price): the order entry form takes a shipping fee of at
+    most 99,999.99; the API took up to 99,999,999.99."""
+    make_sku("TEE-RED-M", price="59.00", stock=10)
+    before = snapshot()
+    response = api.post("/api/v1/orders", json.dumps(order_body(("TEE-RED-M", 1), shipping_fee="100000.00")))
+    assert_invalid(response, "shipping_fee")
+    assert snapshot() == before
+    response = api.post("/api/v1/orders", json.dumps(order_body(("TEE-RED-M", 1), shipping_fee="99999.99")))
+    assert response.status_code == 201, response.content

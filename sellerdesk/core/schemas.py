@@ -49,6 +49,21 @@ def parse_unit_price(value: Any) -> Decimal:
 
 
 Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(lambda v: str(to_money(v)), return_type=str)]
+
+
+def money_at_most(maximum: Decimal) -> Any:
+    """Money (as `Money`) of at most `maximum`: the type of a field whose form has a
+    smaller limit than the column, so that the API refuses what the form refuses."""
+
+    def parse(value: Any) -> Decimal:
+        try:
+            return money.parse_money(value, maximum=maximum)
+        except money.NotMoney as error:
+            raise ValueError(str(error)) from None
+
+    return Annotated[Decimal, BeforeValidator(parse), PlainSerializer(lambda v: str(to_money(v)), return_type=str)]
+
+
 # The price of one unit on an order line: Money within the order forms' maximum.
 UnitPrice = Annotated[
     Decimal, BeforeValidator(parse_unit_price), PlainSerializer(lambda v: str(to_money(v)), return_type=str)

@@ -346,6 +346,8 @@ def _place_in_other_warehouses(lines: list[OrderLine], skus: Mapping[str, SkuFac
 
 
 MAX_ORDER_TOTAL = Decimal("999999999.99")
+# The order entry form's limit of the shipping fee, and the API's (orders.schemas).
+MAX_SHIPPING_FEE = Decimal("99999.99")
 
 
 def _check_total(total: Decimal) -> None:

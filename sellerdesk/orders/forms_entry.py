@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from sellerdesk.core.addresses import normalize_phone, normalize_province, parse_address
 from sellerdesk.core.forms import MoneyField
 from sellerdesk.core.money import NotMoney, parse_money
+from sellerdesk.orders.actions import MAX_SHIPPING_FEE
 from sellerdesk.orders.models import OrderSource, PaymentMethod, ShippingMethod
 from sellerdesk.shops.models import Shop
 
@@ -51,7 +52,7 @@ class EntryForm(forms.Form):
         label=gettext_lazy("Shipping fee"),
         required=False,
         min_value=Decimal("0.00"),
-        max_value=Decimal("99999.99"),
+        max_value=MAX_SHIPPING_FEE,
         max_digits=7,
         decimal_places=2,
         localize=False,

@@ -9,7 +9,8 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from sellerdesk.core.addresses import normalize_province, parse_address
-from sellerdesk.core.schemas import Code, Money, Name, Phone, Text, UnitPrice
+from sellerdesk.core.schemas import Code, Money, Name, Phone, Text, UnitPrice, money_at_most
+from sellerdesk.orders.actions import MAX_SHIPPING_FEE
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.states import allowed_actions
 
@@ -62,7 +63,7 @@ class OrderIn(Strict):
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     payment_method: Literal["online", "cod", "remittance"] | None = None
     shipping_method: Literal["express", "post"] = "express"
-    shipping_fee: Money = Decimal("0.00")
+    shipping_fee: money_at_most(MAX_SHIPPING_FEE) = Decimal("0.00")  # type: ignore[valid-type]  # the form's limit
     buyer_message: Text = ""
 
     @field_validator("address", mode="before")
