@@ -182,7 +182,6 @@ def test_the_exception_queue_shows_a_limited_user_only_their_shops_held_orders(
 ) -> None:
     """Issue 17 A4: the shop limit also applies to the exception (review) queue."""
     from sellerdesk.orders.review.actions import hold_order
-
     from sellerdesk.payments.actions import record_payment
 
     here, there = orders

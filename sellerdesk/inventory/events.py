@@ -46,9 +46,7 @@ register_audit_code(COUNT_POSTED, STOCK_COUNT, gettext_lazy("Stock count %(numbe
 register_audit_code(COUNT_CANCELLED, STOCK_COUNT, gettext_lazy("Stock count %(number)s cancelled."), example=_COUNT)
 
 
-def transfer_event(
-    transfer: Transfer, code: str, *, actor: User | None, at: datetime, **facts: object
-) -> AuditEvent:
+def transfer_event(transfer: Transfer, code: str, *, actor: User | None, at: datetime, **facts: object) -> AuditEvent:
     """A transfer created, shipped, received (in part: `facts` say how much) or cancelled
     (`code`), with its new status."""
     return record(

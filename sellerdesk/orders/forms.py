@@ -75,9 +75,7 @@ class OrderFilterForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    amount = MoneyField(
-        label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=False
-    )
+    amount = MoneyField(label=_("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2, localize=False)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(
         label=_("Reference"),
