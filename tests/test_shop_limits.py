@@ -176,3 +176,45 @@ def test_the_service_desk_shows_and_acts_only_on_the_visible_shops(
     assert {c["id"] for c in everything} == {here, there}
     assert _api(unlimited, shops=[world["here"]]).get(f"/api/v1/service/conversations/{there}").status_code == 404
     assert _web(unlimited).get(f"/service/c/{there}/").status_code == 200
+
+
+def test_marketplace_imports_and_the_bulk_ship_file_only_of_the_visible_shops(
+    world: dict[str, Any], limited: User, unlimited: User
+) -> None:
+    """Issue 17 A4: marketplace imports (list, page, commit, API) and the bulk-ship file:
+    another shop's is not found; the upload and export forms offer only visible shops."""
+    from django.utils import timezone
+
+    from sellerdesk.marketplaces.models import ImportStatus, OrderImport
+
+    tmall = Shop.objects.create(code="tmall", name="天猫店", platform="tmall")
+    imports = {
+        name: OrderImport.objects.create(
+            shop=shop,
+            layout="taobao",
+            status=ImportStatus.PREVIEWED,
+            file_name=f"{name}.csv",
+            created_at=timezone.now(),
+        )
+        for name, shop in (("here", world["here"]), ("there", tmall))
+    }
+    mine, theirs = imports["here"].pk, imports["there"].pk
+
+    api = _api(limited)
+    assert [i["id"] for i in api.get("/api/v1/marketplace-imports").json()["items"]] == [mine]
+    assert api.get(f"/api/v1/marketplace-imports/{theirs}").status_code == 404
+    assert api.post(f"/api/v1/marketplace-imports/{theirs}/discard", {}).status_code == 404
+    assert api.get("/api/v1/shops/tmall/bulk-ship-file", date="2026-12-01").status_code == 404
+    web = _web(limited)
+    assert web.get(f"/marketplaces/imports/{theirs}/").status_code == 404
+    assert web.get(f"/marketplaces/imports/{mine}/").status_code == 200
+    listing = web.get("/marketplaces/").content.decode()
+    assert "here.csv" in listing
+    assert "there.csv" not in listing
+    assert "天猫店" not in web.get("/marketplaces/bulk-ship/").content.decode()
+    assert OrderImport.objects.get(pk=theirs).status == ImportStatus.PREVIEWED
+
+    everything = _api(unlimited).get("/api/v1/marketplace-imports").json()
+    assert {i["id"] for i in everything["items"]} == {mine, theirs}
+    assert _api(unlimited).get("/api/v1/shops/tmall/bulk-ship-file", date="2026-12-01").status_code == 200
+    assert "天猫店" in _web(unlimited).get("/marketplaces/bulk-ship/").content.decode()

@@ -33,6 +33,7 @@ from sellerdesk.marketplaces.schemas import (
     PlanPage,
 )
 from sellerdesk.marketplaces.uploads import read_upload
+from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["marketplaces"])
@@ -161,7 +162,8 @@ def upload_import(request: HttpRequest) -> Status[Any]:
     orders_file = files.get("file")
     items_file = files.get("items_file")
     bad: dict[str, str] = {}
-    shop = Shop.objects.filter(code=shop_code).first() if shop_code and len(shop_code) <= 40 else None
+    shops = limit_to_visible_shops(Shop.objects.all(), actor, shop_field="pk")  # only those the actor sees
+    shop = shops.filter(code=shop_code).first() if shop_code and len(shop_code) <= 40 else None
     if shop is None:
         bad["shop"] = _("unknown shop %(code)s") % {"code": shop_code[:40]} if shop_code else _("required")
     if layout not in DETECT and layout not in Layout.values:
@@ -196,7 +198,8 @@ def list_imports(request: HttpRequest, filters: Query[ImportFilters]) -> Any:
     """Imports newest first, 50 a page; `shop` and `status` narrow them."""
     shop = None
     if filters.shop:
-        shop = Shop.objects.filter(code=filters.shop).first()
+        shops = limit_to_visible_shops(Shop.objects.all(), actor_of(request), shop_field="pk")
+        shop = shops.filter(code=filters.shop).first()
         if shop is None:
             raise ValidationFailed({"shop": _("unknown shop %(code)s") % {"code": filters.shop}})
     if filters.status and filters.status not in ImportStatus.values:
@@ -279,7 +282,8 @@ def refused_rows_csv(request: HttpRequest, import_id: int) -> HttpResponse:
 def bulk_ship_file(request: HttpRequest, code: str, query: Query[BulkShipQuery]) -> HttpResponse:
     """The shop's orders shipped on `date` (local) as the platform's bulk-ship upload file:
     order id, carrier as the platform names it, tracking number."""
-    shop = Shop.objects.filter(code=code).first() if len(code) <= 40 and "\x00" not in code else None
+    shops = limit_to_visible_shops(Shop.objects.all(), actor_of(request), shop_field="pk")
+    shop = shops.filter(code=code).first() if len(code) <= 40 and "\x00" not in code else None
     if shop is None:
         raise NotFound(_("No such shop."), details={"shop": code[:40]})
     name, content = shipfiles.bulk_ship_file(shop=shop, day=query.date, fmt=query.format, actor=actor_of(request))

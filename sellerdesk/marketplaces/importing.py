@@ -42,6 +42,7 @@ from sellerdesk.marketplaces.apply import ITEM_FIELDS, apply_market_order, known
 from sellerdesk.marketplaces.columns import FIELD_COLUMNS
 from sellerdesk.marketplaces.models import ImportStatus, OrderImport, Source
 from sellerdesk.marketplaces.records import MarketOrder, RefusedRow
+from sellerdesk.shops.access import limit_to_visible_shops, visible_shop_ids
 from sellerdesk.shops.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -89,8 +90,12 @@ def start_import(
     written. The size and the header are checked at once (TableError: nothing kept); a
     small file (under CHECK_NOW_BYTES, or `check_now`) is checked whole at once and a
     file that cannot be read is refused the same way; a larger one is stored as CHECKING
-    and checked by the worker, which may find it FAILED (its error kept)."""
+    and checked by the worker, which may find it FAILED (its error kept). A shop the
+    actor may not see (shops.access) is not found."""
     require(actor, "marketplaces.import")
+    visible = visible_shop_ids(actor)
+    if visible is not None and shop.pk not in visible:
+        raise NotFound(_("No such shop."), details={"shop": shop.code})
     limits = limits_from_settings()
     at = at or _now()
     for uploaded in (orders_file, items_file):
@@ -290,8 +295,10 @@ def _delete(job: OrderImport) -> None:
 # --- commit, discard ---------------------------------------------------------------------------
 
 
-def _locked(import_id: int) -> OrderImport:
-    job = OrderImport.objects.select_for_update(of=("self",)).select_related("shop").filter(pk=import_id).first()
+def _locked(import_id: int, actor: User | None) -> OrderImport:
+    # Another shop's import is not found (shops.access).
+    imports = limit_to_visible_shops(OrderImport.objects.all(), actor)
+    job = imports.select_for_update(of=("self",)).select_related("shop").filter(pk=import_id).first()
     if job is None:
         raise NotFound(_("No such import."), details={"id": import_id})
     return job
@@ -303,7 +310,7 @@ def commit_import(*, import_id: int, actor: User | None, at: datetime | None = N
     require(actor, "marketplaces.import")
     at = at or _now()
     with transaction.atomic():
-        job = _locked(import_id)
+        job = _locked(import_id, actor)
         if job.status != ImportStatus.PREVIEWED:
             raise InvalidTransition(current=job.status, action="commit", entity="import")
         job.status = ImportStatus.QUEUED
@@ -320,7 +327,7 @@ def discard_import(*, import_id: int, actor: User | None, at: datetime | None = 
     """Throw a preview (or a failed check) away; its files are deleted, nothing written."""
     require(actor, "marketplaces.import")
     with transaction.atomic():
-        job = _locked(import_id)
+        job = _locked(import_id, actor)
         if job.status not in (ImportStatus.PREVIEWED, ImportStatus.FAILED, ImportStatus.CHECKING):
             raise InvalidTransition(current=job.status, action="discard", entity="import")
         job.status = ImportStatus.DISCARDED
@@ -491,18 +498,23 @@ def overdue_imports(now: datetime) -> list[tuple[int, str]]:
 
 
 def get_import(*, import_id: int, actor: User | None) -> OrderImport:
-    """One import; NotFound if there is none."""
+    """One import; NotFound if there is none or it is of a shop the actor may not see."""
     require(actor, "marketplaces.import")
-    job = OrderImport.objects.select_related("shop", "created_by", "committed_by").filter(pk=import_id).first()
+    job = (
+        limit_to_visible_shops(OrderImport.objects.all(), actor)
+        .select_related("shop", "created_by", "committed_by")
+        .filter(pk=import_id)
+        .first()
+    )
     if job is None:
         raise NotFound(_("No such import."), details={"id": import_id})
     return job
 
 
 def list_imports(*, actor: User | None, shop: Shop | None = None) -> QuerySet[OrderImport]:
-    """Imports newest first (of one shop, or all)."""
+    """Imports newest first (of one shop, or all the actor may see)."""
     require(actor, "marketplaces.import")
-    found = OrderImport.objects.all()
+    found = limit_to_visible_shops(OrderImport.objects.all(), actor)
     if shop is not None:
         found = found.filter(shop=shop)
     return found.order_by("-created_at", "-pk")

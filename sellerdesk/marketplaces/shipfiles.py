@@ -27,11 +27,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from sellerdesk.core.errors import ValidationFailed
+from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.marketplaces.carriers import platform_namer
 from sellerdesk.orders.models import Order
+from sellerdesk.shops.access import visible_shop_ids
 from sellerdesk.shops.models import Platform, Shop
 
 FORMATS = ("csv", "xlsx")
@@ -122,8 +123,12 @@ def bulk_ship_file(*, shop: Shop, day: date, fmt: str, actor: User | None) -> tu
     `day`: one row per order with a marketplace id shipped that day (order id, carrier as
     the platform names it, tracking number), CSV in the platform's encoding or XLSX.
     Requires marketplaces.export; a format other than csv/xlsx or a shop not on Taobao,
-    Tmall, JD or Pinduoduo is refused (422). Writes nothing."""
+    Tmall, JD or Pinduoduo is refused (422), a shop the actor may not see is not found
+    (shops.access). Writes nothing."""
     require(actor, "marketplaces.export")
+    visible = visible_shop_ids(actor)
+    if visible is not None and shop.pk not in visible:
+        raise NotFound(_("No such shop."), details={"shop": shop.code})
     if fmt not in FORMATS:
         raise ValidationFailed({"format": _("choose csv or xlsx")})
     layout = LAYOUTS.get(shop.platform)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +28,7 @@ from sellerdesk.marketplaces.api import CONTENT_TYPES, DETECT
 from sellerdesk.marketplaces.models import ImportStatus, Layout, OrderImport
 from sellerdesk.marketplaces.schemas import MAX_ID
 from sellerdesk.marketplaces.uploads import read_upload
+from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Platform, Shop
 
 # While an import is in one of these, its page polls its progress.
@@ -51,15 +53,20 @@ def _refused(request: HttpRequest, error: DomainError) -> HttpResponse:
     return render(request, "403.html", {"message": error.message}, status=error.status)
 
 
-def _marketplace_shops() -> list[Shop]:
-    return list(Shop.objects.exclude(platform=Platform.WEB).order_by("pk"))
+def _visible_shops(request: HttpRequest) -> QuerySet[Shop]:
+    """The shops the logged-in user may see (shops.access): the only ones offered."""
+    return limit_to_visible_shops(Shop.objects.all(), logged_in_actor(request), shop_field="pk")
+
+
+def _marketplace_shops(request: HttpRequest) -> list[Shop]:
+    return list(_visible_shops(request).exclude(platform=Platform.WEB).order_by("pk"))
 
 
 def _imports_page(
     request: HttpRequest, *, errors: dict[str, str] | None = None, values: Any = None, status: int = 200
 ) -> HttpResponse:
     actor = logged_in_actor(request)
-    shops = list(Shop.objects.order_by("pk"))
+    shops = list(_visible_shops(request).order_by("pk"))
     shop = next((s for s in shops if s.code == request.GET.get("shop")), None)
     try:
         found = importing.list_imports(actor=actor, shop=shop).select_related("shop").defer("plan", "refused_rows")
@@ -108,7 +115,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _upload(request: HttpRequest, post: Any, files: Any) -> HttpResponse:
-    shop = Shop.objects.filter(code=str(post.get("shop", ""))[:40]).first()
+    shop = _visible_shops(request).filter(code=str(post.get("shop", ""))[:40]).first()
     layout = str(post.get("layout", ""))
     errors: dict[str, str] = {}
     if shop is None:
@@ -237,7 +244,7 @@ def bulk_ship(request: HttpRequest) -> HttpResponse:
     actor = logged_in_actor(request)
     if not has_permission(actor, "marketplaces.export"):
         return render(request, "403.html", {"message": _("Your role may not export shipped orders.")}, status=403)
-    shops = _marketplace_shops()
+    shops = _marketplace_shops(request)
     values = {
         "shop": request.GET.get("shop", shops[0].code if shops else ""),
         "date": request.GET.get("date", timezone.localdate().isoformat()),
