@@ -78,6 +78,7 @@ ACTION_NAMES: dict[str, Promise] = {
     "rate": pgettext_lazy(CONTEXT, "rate"),
     "receive": pgettext_lazy(CONTEXT, "receive"),
     "receive_in_full": pgettext_lazy(CONTEXT, "receive in full"),
+    "receive_part": pgettext_lazy(CONTEXT, "receive in part"),
     "refund": pgettext_lazy(CONTEXT, "refund"),
     "refuse": pgettext_lazy(CONTEXT, "mark as refused"),
     "register_return": pgettext_lazy(CONTEXT, "register the return"),
