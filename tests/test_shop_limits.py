@@ -218,3 +218,40 @@ def test_marketplace_imports_and_the_bulk_ship_file_only_of_the_visible_shops(
     assert {i["id"] for i in everything["items"]} == {mine, theirs}
     assert _api(unlimited).get("/api/v1/shops/tmall/bulk-ship-file", date="2026-12-01").status_code == 200
     assert "天猫店" in _web(unlimited).get("/marketplaces/bulk-ship/").content.decode()
+
+
+def test_the_dashboard_counts_and_offers_only_the_visible_shops(db: Any) -> None:
+    """Issue 17 A4: the dashboards' figures are of the visible shops only, their shop
+    filter lists only those, and asking for another shop is refused like an unknown one."""
+    from sellerdesk.analytics.dashboard import build_dashboard, parse_query
+    from sellerdesk.core.errors import ValidationFailed
+    from tests.analytics.dashboard_data import fill_facts
+
+    fill_facts()
+    main = Shop.objects.get(code="main")
+    limited = make_user("limited-boss", "owner")
+    set_user_shops(user=limited, shops=[main])
+    unlimited = make_user("every-boss", "owner")
+    query = parse_query(start="2026-03-02", end="2026-03-04")
+
+    def placed(actor: User) -> Any:
+        dashboard = build_dashboard(actor=actor, query=query)
+        total = next(s for s in dashboard.series if s.metric.code == "orders_placed").total
+        return (
+            total,
+            [line.name for line in dashboard.by_shop],
+            sorted((r.count, r.previous) for r in dashboard.reasons if r.count or r.previous),
+        )
+
+    assert placed(limited) == (15, ["Main shop"], [(0, 1)])
+    assert placed(unlimited) == (20, ["Main shop", "Second shop"], [(1, 0), (3, 1)])
+    with pytest.raises(ValidationFailed):
+        parse_query(start="2026-03-02", end="2026-03-04", shop="second", actor=limited)
+    assert parse_query(shop="second", actor=unlimited).shop is not None
+
+    page = _web(limited).get("/dashboard/", {"start": "2026-03-02", "end": "2026-03-04"}).content.decode()
+    assert "Main shop" in page
+    assert "Second shop" not in page
+    answer = _api(unlimited, shops=[main]).get("/api/v1/dashboard", start="2026-03-02", end="2026-03-04").json()
+    assert [line["name"] for line in answer["by_shop"]] == ["Main shop"]
+    assert "Second shop" in _web(unlimited).get("/dashboard/").content.decode()

@@ -113,7 +113,12 @@ def _line_out(line: Line) -> dict[str, Any]:
 
 def _dashboard(request: HttpRequest, filters: DashboardFilter) -> Dashboard:
     query = parse_query(
-        period=filters.period, start=filters.start, end=filters.end, shop=filters.shop, agent=filters.agent
+        period=filters.period,
+        start=filters.start,
+        end=filters.end,
+        shop=filters.shop,
+        agent=filters.agent,
+        actor=actor_of(request),
     )
     return build_dashboard(actor=actor_of(request), query=query)
 

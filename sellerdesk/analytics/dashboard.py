@@ -34,6 +34,7 @@ from sellerdesk.core.permissions import require
 from sellerdesk.reminders.models import UnpaidReason
 from sellerdesk.reminders.queries import reason_name
 from sellerdesk.reminders.report import NOTE_ONLY
+from sellerdesk.shops.access import visible_shop_ids, visible_shops
 from sellerdesk.shops.models import Shop
 
 PERIODS: tuple[str, ...] = ("day", "week", "month")
@@ -119,13 +120,14 @@ def parse_query(
     shop: str | None = None,
     agent: str | None = None,
     today: date | None = None,
+    actor: User | None = None,
 ) -> DashboardQuery:
     """Check the dashboard's input (as the page and the API receive it) and make the
     buckets. `end` defaults to today, `start` to the default number of buckets before
     it; the range is widened to whole weeks or months. Raises ValidationFailed naming
     each bad field: an unknown period, a date that does not parse, an end before the
     start, a range over MAX_RANGE_DAYS, a shop code or agent username that does not
-    exist (an agent must be staff)."""
+    exist (an agent must be staff), or a shop `actor` may not see (shops.access)."""
     errors: dict[str, str] = {}
     period = period or "day"
     if period not in PERIODS:
@@ -136,6 +138,9 @@ def parse_query(
     found_shop: Shop | None = None
     if shop:
         found_shop = Shop.objects.filter(code=shop).first()
+        limit = visible_shop_ids(actor)
+        if found_shop is not None and limit is not None and found_shop.pk not in limit:
+            found_shop = None  # as unknown as a code no shop has
         if found_shop is None:
             errors["shop"] = _("no shop has the code %(code)s") % {"code": shop}
     found_agent: User | None = None
@@ -214,8 +219,11 @@ class Dashboard:
     as_of: datetime | None
 
 
-def _facts(query: DashboardQuery) -> QuerySet[DailyFact]:
+def _facts(query: DashboardQuery, visible: frozenset[int] | None) -> QuerySet[DailyFact]:
     facts = DailyFact.objects.filter(day__gte=query.previous_start, day__lt=query.end)
+    if visible is not None:
+        # A list of ids, not a subquery: the facts may be read from the reports replica.
+        facts = facts.filter(shop_id__in=sorted(visible))
     if query.shop is not None:
         facts = facts.filter(shop=query.shop)
     if query.agent is not None:
@@ -233,14 +241,16 @@ def _value(
     return metric.value(sums)
 
 
-def _by_shop_and_agent(query: DashboardQuery) -> dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]]:
+def _by_shop_and_agent(
+    query: DashboardQuery, visible: frozenset[int] | None
+) -> dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]]:
     """Column sums per (shop, agent) of this period and of the previous one, from ONE
     statement grouped by shop, agent and which period a row falls in (a few dozen rows
     back; both tables below are added up from them)."""
     zero: dict[str, Any] = dict.fromkeys(COLUMNS, 0)
     found: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
     rows = (
-        _facts(query)
+        _facts(query, visible)
         .annotate(is_current=Case(When(day__gte=query.start, then=Value(1)), default=Value(0)))
         .values("shop", "agent", "is_current")
         .annotate(**{column: Sum(column) for column in COLUMNS})
@@ -290,11 +300,16 @@ def _lines(
 def build_dashboard(*, actor: User | None, query: DashboardQuery) -> Dashboard:
     """Every metric over `query`'s buckets beside the previous period's, per shop and per
     agent, and the reasons for not paying. Needs `dashboard.view`. Reads only the fact
-    rows (three grouped queries) and the names of the shops and agents they mention."""
+    rows (three grouped queries) and the names of the shops and agents they mention.
+    Only the shops the actor may see are counted (shops.access)."""
     require(actor, "dashboard.view")
+    # The shops' names and the actor's shop limit in one query.
+    shops, visible = visible_shops(actor)
 
     per_bucket: dict[date, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
-    per_day = _facts(query).values("day").annotate(**{column: Sum(column) for column in COLUMNS}).order_by("day")
+    per_day = (
+        _facts(query, visible).values("day").annotate(**{column: Sum(column) for column in COLUMNS}).order_by("day")
+    )
     for row in cast("Iterable[Mapping[str, Any]]", per_day):
         target = per_bucket[period_start(row["day"], query.period)]
         for column in COLUMNS:
@@ -327,8 +342,8 @@ def build_dashboard(*, actor: User | None, query: DashboardQuery) -> Dashboard:
         for metric in METRICS.values()
     ]
 
-    grouped = _by_shop_and_agent(query)
-    shop_names = {str(pk): name for pk, name in Shop.objects.values_list("pk", "name")}
+    grouped = _by_shop_and_agent(query, visible)
+    shop_names = {str(shop.pk): shop.name for shop in shops}
     by_shop = sorted(_lines(grouped, 0, shop_names, query, per_agent=False), key=lambda line: line.name)
     agent_ids = sorted({int(agent) for _shop, agent in grouped if agent})
     # Rows without an agent: the system's reminders, conversations nobody took, buyers
@@ -338,6 +353,8 @@ def build_dashboard(*, actor: User | None, query: DashboardQuery) -> Dashboard:
     by_agent.sort(key=lambda line: (line.key == "", line.name))
 
     reasons = DailyReasonFact.objects.filter(day__gte=query.previous_start, day__lt=query.end)
+    if visible is not None:
+        reasons = reasons.filter(shop_id__in=sorted(visible))
     if query.shop is not None:
         reasons = reasons.filter(shop=query.shop)
     if query.agent is not None:

@@ -28,7 +28,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.permissions import Role, has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor
-from sellerdesk.shops.models import Shop
+from sellerdesk.shops.access import visible_shops
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -40,6 +40,7 @@ def _query(request: HttpRequest) -> DashboardQuery:
         end=request.GET.get("end") or None,
         shop=request.GET.get("shop") or None,
         agent=request.GET.get("agent") or None,
+        actor=logged_in_actor(request),
     )
 
 
@@ -94,7 +95,8 @@ def home(request: HttpRequest) -> HttpResponse:
     _allowed(request)
     context: dict[str, object] = {
         "periods": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
-        "shops": Shop.objects.order_by("name"),
+        # Only the shops the user may see are offered (shops.access).
+        "shops": visible_shops(logged_in_actor(request))[0],
         "agents": User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.SUPERVISOR, Role.OWNER]).order_by(
             "username"
         ),

@@ -35,13 +35,32 @@ def visible_shop_ids(actor: User | None) -> frozenset[int] | None:
     without shop limits acting without a limited token). May be empty: sees nothing."""
     if actor is None:
         return None
-    token_shop_ids: frozenset[int] | None = getattr(actor, "token_shop_ids", None)
     user_shop_ids = frozenset(ShopAccess.objects.filter(user_id=actor.pk).values_list("shop_id", flat=True))
+    return _combined(actor, user_shop_ids)
+
+
+def _combined(actor: User, user_shop_ids: frozenset[int]) -> frozenset[int] | None:
+    """The user's own limit (no rows: none) narrowed by their token's."""
+    token_shop_ids: frozenset[int] | None = getattr(actor, "token_shop_ids", None)
     if not user_shop_ids:
         return token_shop_ids
     if token_shop_ids is None:
         return user_shop_ids
     return user_shop_ids & token_shop_ids
+
+
+def visible_shops(actor: User | None) -> tuple[list[Shop], frozenset[int] | None]:
+    """The shops `actor` may see, by name (what a page offers to choose among), and the
+    limit as `visible_shop_ids` gives it — both from ONE query (the dashboards count
+    theirs)."""
+    if actor is None:
+        return list(Shop.objects.order_by("name", "pk")), None
+    granted = ShopAccess.objects.filter(user_id=actor.pk, shop_id=models.OuterRef("pk"))
+    every = list(Shop.objects.annotate(granted=models.Exists(granted)).order_by("name", "pk"))
+    limit = _combined(actor, frozenset(shop.pk for shop in every if shop.granted))  # type: ignore[attr-defined]
+    if limit is None:
+        return every, None
+    return [shop for shop in every if shop.pk in limit], limit
 
 
 def limit_to_visible_shops(
