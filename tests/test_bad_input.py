@@ -435,3 +435,13 @@ def test_the_api_refuses_a_shipping_fee_the_entry_form_refuses(api: Any) -> None
     assert snapshot() == before
     response = api.post("/api/v1/orders", json.dumps(order_body(("TEE-RED-M", 1), shipping_fee="99999.99")))
     assert response.status_code == 201, response.content
+
+
+def test_a_refund_price_difference_of_1e3_is_refused() -> None:
+    """Issue 17 B: the refund API's signed amount (补差价) is read by core.money too."""
+    from sellerdesk.aftersales.api_refunds import _signed_money
+
+    for text in ("1e3", "NaN", "-Infinity", "1.001"):
+        with pytest.raises(ValidationFailed):
+            _signed_money(text)
+    assert (_signed_money("-12.50"), _signed_money("3")) == (Decimal("-12.50"), Decimal("3.00"))
