@@ -11,6 +11,15 @@ from django.test import Client, override_settings
 from tests.factories import make_token, make_user
 from tests.support.clock import TEST_NOW, VARIABLE, travel_to_test_now
 
+# Modules loading the same demo shop share one load, one after the other on one worker
+# (tests/support/demo_sharing.py): its hooks, and the sort key putting them first.
+from tests.support.demo_sharing import (  # noqa: F401
+    demo_first,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+    pytest_xdist_make_scheduler,
+)
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"test clock: {TEST_NOW.isoformat()} (repeat with {VARIABLE}={TEST_NOW.isoformat()})"
@@ -24,9 +33,10 @@ SLOW_MODULES = ("tests/pg/", "tests/test_demo.py", "tests/logistics/test_demo.py
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # pytest-xdist (--dist loadscope) hands the modules out in the order collected: a slow
     # one handed out last keeps one process busy while the others wait. Under xdist the
-    # slow modules go first; a run in one process keeps the files' order.
+    # slow modules go first, the demo modules before them, side by side by the load they
+    # share; a run in one process keeps the files' order.
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: not item.nodeid.startswith(SLOW_MODULES))
+        items.sort(key=lambda item: (demo_first(item), not item.nodeid.startswith(SLOW_MODULES)))
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import QuerySet, Sum
-from django.test import override_settings
 from django.utils import timezone
 
 from sellerdesk.catalog.models import Product, Sku
@@ -25,7 +24,7 @@ from sellerdesk.core.periodic import run_all
 from sellerdesk.customers.models import Customer
 from sellerdesk.demo.catalog import all_variants, ean13
 from sellerdesk.demo.crm import crm_order_count
-from sellerdesk.demo.generate import DemoConfig, DemoSummary, load_demo_shop
+from sellerdesk.demo.generate import DemoConfig, DemoSummary
 from sellerdesk.demo.notifications import LEFT_QUEUED
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner
 from sellerdesk.inventory.models import StockLevel, StockMovement, Warehouse
@@ -37,14 +36,16 @@ from sellerdesk.orders.models import Order, OrderEvent, OrderLine, OrderNote
 from sellerdesk.orders.states import OrderStatus
 from sellerdesk.payments.models import Payment
 from sellerdesk.shops.models import Shop
-from tests.support.clock import TEST_NOW, travel_to_test_now
-from tests.support.demo import Clock, loaded_once
+from tests.support.clock import TEST_NOW
+from tests.support.demo import Clock, demo_shop_loaded_once
 
-# The demo is built around the test clock's "now" and loaded once for the module (see
-# tests/support/demo.py); its tests read it, each in its own rolled-back savepoint.
+# The demo is built around the test clock's "now" and loaded once for the module, or
+# shared with the other modules loading the same DEMO_CONFIG (see tests/support/demo.py);
+# its tests read it, each in its own rolled-back savepoint.
 NOW = TEST_NOW
 ORDERS = 60
 SKUS = 24
+DEMO_CONFIG = DemoConfig(orders=ORDERS, sku_limit=SKUS, now=NOW)
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The orders of the Taobao sample the demo imports into the 天猫 shop (demo.marketplaces):
 # seven paid, one awaiting payment.
@@ -79,14 +80,10 @@ def credentials_file(credentials_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def loaded_demo(
     django_db_setup: Any, django_db_blocker: Any, credentials_path: Path, demo_clock: Clock
 ) -> Iterator[DemoSummary]:
-    def load() -> DemoSummary:
-        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            patch.setattr(demo_credentials, "PATH", credentials_path)
-            patch.setattr(timezone, "now", demo_clock)
-            with travel_to_test_now():
-                return load_demo_shop(config=DemoConfig(orders=ORDERS, sku_limit=SKUS, now=NOW))
-
-    with loaded_once(django_db_blocker, load) as summary:
+    # (The passwords are hashed with FAST_HASHER, tests/conftest.py's for the session.)
+    with demo_shop_loaded_once(
+        django_db_blocker, config=DEMO_CONFIG, clock=demo_clock, credentials=credentials_path
+    ) as summary:
         yield summary
 
 

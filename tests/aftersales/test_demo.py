@@ -10,39 +10,32 @@ from typing import Any
 
 import pytest
 from django.db.models import Sum
-from django.test import override_settings
-from django.utils import timezone
 
 from sellerdesk.aftersales import complaints, queries
 from sellerdesk.aftersales.disputes import verify_bundle
 from sellerdesk.aftersales.models import Case, CaseEvent, CaseStatus, Refund, RefundStatus
-from sellerdesk.core import demo_credentials
 from sellerdesk.core.addresses import normalize_phone
 from sellerdesk.core.models import User
 from sellerdesk.demo.aftersales import STORIES
-from sellerdesk.demo.generate import DemoConfig, load_demo_shop
+from sellerdesk.demo.generate import DemoConfig
 from sellerdesk.inventory.models import StockMovement
 from sellerdesk.logistics.models import LogisticsException
 from sellerdesk.orders.models import Order
 from sellerdesk.payments.models import Payment
-from tests.support.clock import TEST_NOW, travel_to_test_now
-from tests.support.demo import Clock, loaded_once
+from tests.support.clock import TEST_NOW
+from tests.support.demo import Clock, demo_shop_loaded_once
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Loaded once for the module, or shared with the other modules loading the same small demo
+# (tests/support/demo.py); the passwords hashed with tests/conftest.py's fast hasher.
+DEMO_CONFIG = DemoConfig(orders=60, sku_limit=24, now=TEST_NOW)
 
 
 @pytest.fixture(scope="module")
 def loaded_demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    def load() -> None:
-        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            patch.setattr(demo_credentials, "PATH", tmp_path_factory.mktemp("demo") / "credentials.txt")
-            patch.setattr(timezone, "now", Clock(TEST_NOW))
-            with travel_to_test_now():
-                load_demo_shop(config=DemoConfig(orders=60, sku_limit=24, now=TEST_NOW))
-
-    with loaded_once(django_db_blocker, load):
+    credentials = tmp_path_factory.mktemp("demo") / "credentials.txt"
+    with demo_shop_loaded_once(django_db_blocker, config=DEMO_CONFIG, clock=Clock(TEST_NOW), credentials=credentials):
         yield
 
 

@@ -41,6 +41,8 @@ from tests.support.clock import TEST_NOW
 from tests.support.demo import Clock, demo_shop_loaded_once
 
 NOW = TEST_NOW
+# Shared with the other modules loading the same small demo (tests/support/demo.py).
+DEMO_CONFIG = DemoConfig(orders=60, sku_limit=24, now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +55,9 @@ def loaded_demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, demo_clock: Clock
 ) -> Iterator[DemoSummary]:
     credentials = tmp_path_factory.mktemp("demo") / "demo-credentials.txt"
-    config = DemoConfig(orders=60, sku_limit=24, now=NOW)
-    with demo_shop_loaded_once(django_db_blocker, config=config, clock=demo_clock, credentials=credentials) as summary:
+    with demo_shop_loaded_once(
+        django_db_blocker, config=DEMO_CONFIG, clock=demo_clock, credentials=credentials
+    ) as summary:
         yield summary
 
 
