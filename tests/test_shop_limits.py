@@ -255,3 +255,39 @@ def test_the_dashboard_counts_and_offers_only_the_visible_shops(db: Any) -> None
     answer = _api(unlimited, shops=[main]).get("/api/v1/dashboard", start="2026-03-02", end="2026-03-04").json()
     assert [line["name"] for line in answer["by_shop"]] == ["Main shop"]
     assert "Second shop" in _web(unlimited).get("/dashboard/").content.decode()
+
+
+def test_customers_show_only_the_visible_shops(world: dict[str, Any]) -> None:
+    """Issue 17 A4: a customer belongs to one shop: another shop's customer is 404 on the
+    customer page and in the API, the lists leave it out, and "the same buyer in other
+    shops" names only shops the user may see."""
+    here, there = world["here_order"].customer, world["there_order"].customer
+    owner = make_user("limited-owner", "owner")
+    set_user_shops(user=owner, shops=[world["here"]])
+    web = _web(owner)
+    assert web.get(f"/customers/{there.pk}/").status_code == 404
+    page = web.get(f"/customers/{here.pk}/")
+    assert page.status_code == 200
+    assert "京东店" not in page.content.decode()  # the same buyer in the other shop: not shown
+    listing = web.get("/customers/").content.decode()
+    assert f"/customers/{here.pk}/" in listing
+    assert f"/customers/{there.pk}/" not in listing
+
+    api = _api(owner)
+    assert api.get(f"/api/v1/customers/{there.pk}").status_code == 404
+    assert api.get(f"/api/v1/customers/{there.pk}/profile").status_code == 404
+    assert [c["id"] for c in api.get("/api/v1/customers").json()["items"]] == [here.pk]
+    assert api.get(f"/api/v1/customers/{here.pk}/same-buyer").json()["customers"] == []
+    merged = api.post("/api/v1/customers/merge", {"keep": here.pk, "duplicates": [there.pk], "reason": "same"})
+    assert merged.status_code == 422
+
+    every_owner = make_user("every-owner", "owner")
+    everyone = _api(every_owner)
+    assert {c["id"] for c in everyone.get("/api/v1/customers").json()["items"]} == {here.pk, there.pk}
+    assert [c["id"] for c in everyone.get(f"/api/v1/customers/{here.pk}/same-buyer").json()["customers"]] == [there.pk]
+    assert _web(every_owner).get(f"/customers/{there.pk}/").status_code == 200
+    # The customer groups' counts (one query) count only the visible shops' customers.
+    from sellerdesk.crm.segments import live_counts
+
+    assert live_counts(segments=[], actor=owner)[1]["bought"] == 1
+    assert live_counts(segments=[], actor=every_owner)[1]["bought"] == 2

@@ -15,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
+from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import Money
 from sellerdesk.crm import buyers, merging
 from sellerdesk.customers import queries, tiers
 from sellerdesk.customers.api import CustomerDetailOut, customer_detail_out
 from sellerdesk.customers.models import Customer, CustomerLevel
+from sellerdesk.shops.access import limit_to_visible_shops, visible_shop_ids
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["customers"])
@@ -130,8 +132,10 @@ def _thresholds(level: CustomerLevel) -> dict[str, Any]:
     }
 
 
-def _customers_named(ids: list[int], field: str) -> list[Customer]:
-    found = {customer.pk: customer for customer in Customer.objects.select_related("level").filter(pk__in=ids)}
+def _customers_named(ids: list[int], field: str, actor: User | None) -> list[Customer]:
+    # Another shop's customer is as unknown as a missing one (shops.access).
+    visible = limit_to_visible_shops(Customer.objects.all(), actor)
+    found = {customer.pk: customer for customer in visible.select_related("level").filter(pk__in=ids)}
     missing = [pk for pk in ids if pk not in found]
     if missing:
         raise ValidationFailed({field: _("unknown customer %(id)s") % {"id": missing[0]}})
@@ -144,8 +148,8 @@ def merge(request: HttpRequest, payload: CustomerMergeIn) -> Any:
     Idempotency-Key."""
     actor = actor_of(request)
     require(actor, "customers.merge")  # before saying which ids exist
-    [keep] = _customers_named([payload.keep], "keep")
-    duplicates = _customers_named(payload.duplicates, "duplicates")
+    [keep] = _customers_named([payload.keep], "keep", actor)
+    duplicates = _customers_named(payload.duplicates, "duplicates", actor)
 
     def produce() -> tuple[int, Any]:
         merges = merging.merge_customers(keep=keep, duplicates=duplicates, actor=actor, reason=payload.reason)
@@ -164,18 +168,21 @@ def merge(request: HttpRequest, payload: CustomerMergeIn) -> Any:
 @router.get("/customers/duplicates", response={200: list[DuplicateGroupOut], **ERROR_RESPONSES})
 def duplicates(request: HttpRequest, shop: str, limit: int = Query(50, ge=1, le=200)) -> Any:  # type: ignore[type-arg]
     """The shop's customers sharing a phone under different identities, by phone."""
-    found = Shop.objects.filter(code=shop).first()
+    actor = actor_of(request)
+    # A shop the actor may not see is as unknown as a missing one (shops.access).
+    found = limit_to_visible_shops(Shop.objects.all(), actor, shop_field="pk").filter(code=shop).first()
     if found is None:
         raise ValidationFailed({"shop": _("unknown shop %(code)s") % {"code": shop}})
-    groups = merging.duplicate_candidates(shop=found, actor=actor_of(request), limit=limit)
+    groups = merging.duplicate_candidates(shop=found, actor=actor, limit=limit)
     return [{"phone": g.phone, "customers": [_candidate(c) for c in g.customers]} for g in groups]
 
 
 @router.get("/customers/{int:customer_id}/same-buyer", response={200: SameBuyerAnswer, **ERROR_RESPONSES})
 def same_buyer(request: HttpRequest, customer_id: int) -> Any:
     """The same buyer in the seller's other shops, with the totals over all of them."""
-    customer = queries.get_customer(customer_id=customer_id, actor=actor_of(request))
-    others = buyers.same_buyer(customer)
+    actor = actor_of(request)
+    customer = queries.get_customer(customer_id=customer_id, actor=actor)
+    others = buyers.same_buyer(customer, visible=visible_shop_ids(actor))
     totals = buyers.buyer_totals(customer, others)
     return {
         "customers": [{**_candidate(other), "shop": other.shop.code, "shop_name": other.shop.name} for other in others],

@@ -33,11 +33,12 @@ def _same_account_platforms(platform: str) -> frozenset[str]:
     return frozenset()
 
 
-def same_buyer(customer: Customer) -> list[Customer]:
+def same_buyer(customer: Customer, *, visible: frozenset[int] | None = None) -> list[Customer]:
     """The customers of OTHER shops who are this buyer: the same phone, or the same
     nickname on a shop of the same marketplace account system; merged-away duplicates
     left out (their kept customer is found by its own identity). Each carries its totals
-    (order_count, total_spent, last_order_at) and its shop; ordered by shop name. One query."""
+    (order_count, total_spent, last_order_at) and its shop; ordered by shop name. Only
+    the shops in `visible` when given (shops.access.visible_shop_ids). One query."""
     match = Q()
     if customer.phone:
         match |= Q(phone=customer.phone)
@@ -46,11 +47,11 @@ def same_buyer(customer: Customer) -> list[Customer]:
         match |= Q(nickname=customer.nickname, shop__platform__in=sorted(platforms))
     if not match:
         return []
+    found = Customer.objects.filter(match, merged_into__isnull=True)
+    if visible is not None:
+        found = found.filter(shop_id__in=visible)
     return list(
-        Customer.objects.filter(match, merged_into__isnull=True)
-        .exclude(shop_id=customer.shop_id)
-        .select_related("shop", "level")
-        .order_by("shop__name", "shop_id", "pk")
+        found.exclude(shop_id=customer.shop_id).select_related("shop", "level").order_by("shop__name", "shop_id", "pk")
     )
 
 

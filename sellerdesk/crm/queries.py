@@ -31,6 +31,7 @@ from sellerdesk.customers.models import (
 from sellerdesk.customers.queries import text_match
 from sellerdesk.orders.models import Order
 from sellerdesk.service.models import Conversation
+from sellerdesk.shops.access import limit_to_visible_shops, visible_shop_ids
 
 # How many of the newest orders, conversations, cases and timeline rows the page lists.
 RECENT = 20
@@ -79,9 +80,15 @@ class CustomerProfile:
 
 
 def get_customer(*, customer_id: int, actor: User | None) -> Customer:
-    """The customer with its shop, level and agent; NotFound when there is none."""
+    """The customer with its shop, level and agent; NotFound when there is none or it is
+    a customer of a shop the actor may not see (shops.access)."""
     require(actor, "customers.view")
-    customer = Customer.objects.select_related("shop", "level", "agent", "merged_into").filter(pk=customer_id).first()
+    customer = (
+        limit_to_visible_shops(Customer.objects.all(), actor)
+        .select_related("shop", "level", "agent", "merged_into")
+        .filter(pk=customer_id)
+        .first()
+    )
     if customer is None:
         raise NotFound(_("No customer %(id)s.") % {"id": customer_id}, details={"id": customer_id})
     return customer
@@ -150,7 +157,8 @@ def customer_profile(*, customer_id: int, actor: User | None) -> CustomerProfile
             .select_related("actor")
             .order_by("-at", "-pk")[:TIMELINE_ROWS]
         ),
-        same_buyer=same_buyer(customer),
+        # The same buyer in the other shops the actor may see, not beyond.
+        same_buyer=same_buyer(customer, visible=visible_shop_ids(actor)),
     )
 
 
@@ -168,10 +176,11 @@ class CustomerListFilters:
 
 
 def customer_list(*, filters: CustomerListFilters, actor: User | None) -> QuerySet[Customer]:
-    """The customers matching `filters`, newest first; a duplicate merged into another
-    customer is left out (the customer it went into is listed)."""
+    """The customers matching `filters` of the shops the actor may see, newest first; a
+    duplicate merged into another customer is left out (the customer it went into is listed)."""
     require(actor, "customers.view")
-    customers = Customer.objects.select_related("shop", "level", "agent").filter(merged_into__isnull=True)
+    customers = limit_to_visible_shops(Customer.objects.all(), actor)
+    customers = customers.select_related("shop", "level", "agent").filter(merged_into__isnull=True)
     if filters.shop:
         customers = customers.filter(shop__code=filters.shop)
     if filters.level:

@@ -54,6 +54,7 @@ from sellerdesk.crm.models import Segment
 from sellerdesk.customers.models import Customer, CustomerGroup, CustomerLevel, CustomerTag
 from sellerdesk.orders.models import Order
 from sellerdesk.service.models import Conversation
+from sellerdesk.shops.access import limit_to_visible_shops, shop_limit_q
 from sellerdesk.shops.models import Shop
 
 MAX_DAYS = 36500
@@ -309,9 +310,10 @@ def rules_q(rules: SegmentRules, *, now: datetime) -> Q:
 def customers_of(
     rules: SegmentRules, *, actor: User | None, shop: Shop | None = None, now: datetime | None = None
 ) -> QuerySet[Customer]:
-    """The customers the rules select (of `shop` only, when given), newest first."""
+    """The customers the rules select (of `shop` only, when given; of the shops the actor
+    may see), newest first."""
     require(actor, "customers.view")
-    found = Customer.objects.filter(rules_q(rules, now=now or timezone.now()))
+    found = limit_to_visible_shops(Customer.objects.all(), actor).filter(rules_q(rules, now=now or timezone.now()))
     if shop is not None:
         found = found.filter(shop=shop)
     return found.order_by("-created_at", "-pk")
@@ -345,7 +347,9 @@ def live_counts(
         aggregates[f"segment_{segment.pk}"] = Count("pk", filter=condition)
     for group in PURCHASE_GROUPS:
         aggregates[f"purchase_{group}"] = Count("pk", filter=Q(merged_into__isnull=True) & purchase_q(group))
-    totals = Customer.objects.aggregate(**aggregates)
+    # Counted over the shops the actor may see (shops.access).
+    # (as a condition, not a query of its own: the counts stay one query)
+    totals = Customer.objects.filter(shop_limit_q(actor)).aggregate(**aggregates)
     by_segment: dict[int, int | None] = {
         int(key.split("_", 1)[1]): value for key, value in totals.items() if key.startswith("segment_")
     }

@@ -25,6 +25,7 @@ from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.crm import merging
 from sellerdesk.customers import queries, tiers
 from sellerdesk.customers.models import Customer, CustomerLevel
+from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Shop
 
 
@@ -44,7 +45,8 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     """The shop's customers sharing a phone, each group with a link to merge it."""
     actor = logged_in_actor(request)
     _require(actor, "customers.view")
-    shops = list(Shop.objects.order_by("name", "pk"))
+    # Only the shops the user may see are offered (shops.access).
+    shops = list(limit_to_visible_shops(Shop.objects.all(), actor, shop_field="pk").order_by("name", "pk"))
     code = request.GET.get("shop", "")
     shop = next((each for each in shops if each.code == code), None) or next(
         (each for each in shops if each.is_default), shops[0] if shops else None
@@ -68,7 +70,8 @@ def merge(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     ids = list(dict.fromkeys(_ids(source.getlist("customers"))))
     customers = list(
-        Customer.objects.select_related("shop", "level")
+        limit_to_visible_shops(Customer.objects.all(), actor)
+        .select_related("shop", "level")
         .filter(pk__in=ids, merged_into__isnull=True)
         .order_by("-order_count", "pk")
     )

@@ -17,6 +17,7 @@ from sellerdesk.core.hooks import Port
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.models import Customer, CustomerLevel
+from sellerdesk.shops.access import limit_to_visible_shops
 
 # What a customer owes on open orders: orders (a layer above) provides it, see
 # orders.queries.credit_used. Customers' own reads and API ask through this port.
@@ -32,7 +33,9 @@ class CustomerFilters(Schema):
 
 def get_customer(*, customer_id: int, actor: User | None) -> Customer:
     require(actor, "customers.view")
-    customer = Customer.objects.select_related("shop", "level", "agent").filter(pk=customer_id).first()
+    # Another shop's customer is not found (shops.access).
+    visible = limit_to_visible_shops(Customer.objects.all(), actor)
+    customer = visible.select_related("shop", "level", "agent").filter(pk=customer_id).first()
     if customer is None:
         raise NotFound(_("No customer %(id)s.") % {"id": customer_id}, details={"id": customer_id})
     return customer
@@ -54,9 +57,10 @@ def text_match(text: str) -> Q:
 
 
 def search_customers(*, filters: CustomerFilters, actor: User | None, page_size: int | None = None) -> Page[Customer]:
-    """Newest first; `q` as `text_match` says."""
+    """Newest first, of the shops the actor may see; `q` as `text_match` says."""
     require(actor, "customers.view")
-    customers: QuerySet[Customer] = Customer.objects.select_related("shop", "level", "agent")
+    visible = limit_to_visible_shops(Customer.objects.all(), actor)
+    customers: QuerySet[Customer] = visible.select_related("shop", "level", "agent")
     if filters.shop:
         customers = customers.filter(shop__code=filters.shop)
     if filters.level:

@@ -73,6 +73,20 @@ def limit_to_visible_shops(
     return queryset.filter(**{f"{shop_field}__in": shop_ids})
 
 
+def shop_limit_q(actor: User | None, *, shop_field: str = "shop_id") -> models.Q:
+    """The shop limit of `actor` as a condition (what `limit_to_visible_shops` filters
+    on), asking no query of its own: the user's ShopAccess rows are read as a subquery
+    of the statement it goes into (for a count that must stay one query)."""
+    if actor is None:
+        return models.Q()
+    rows = ShopAccess.objects.filter(user_id=actor.pk)
+    condition = ~models.Exists(rows) | models.Q(**{f"{shop_field}__in": rows.values("shop_id")})
+    token_shop_ids: frozenset[int] | None = getattr(actor, "token_shop_ids", None)
+    if token_shop_ids is not None:
+        condition &= models.Q(**{f"{shop_field}__in": sorted(token_shop_ids)})
+    return condition
+
+
 def shops_of(user: User) -> list[Shop]:
     """The shops `user` is limited to (empty: every shop)."""
     return list(Shop.objects.filter(pk__in=ShopAccess.objects.filter(user_id=user.pk).values("shop_id")))
