@@ -717,3 +717,18 @@ def test_an_order_shipped_elsewhere_is_tracked_by_polling_without_booking(
     assert (stub.received[0].param["num"], stub.received[0].param["com"]) == ("ZT123456789", "zhongtong")
     assert Shipment.objects.get(pk=shipment.pk).tracking_number == "ZT123456789"
     assert polled.recorded == 5
+
+
+def test_a_push_with_a_scan_dated_2099_is_refused_and_records_nothing(
+    stub: Kuaidi100Stub, kuaidi100_zto: Carrier
+) -> None:
+    """Issue 17 B: a carrier event dated 2099 was accepted (core.dates.check_not_future)."""
+    shipment = book_through_logistics()
+    future = {**QUERY_SCANS[0], "time": "2099-01-01 09:00:00", "ftime": "2099-01-01 09:00:00"}
+    body = signed_push(_push_for(shipment.tracking_number, [future, *QUERY_SCANS[:2]]))
+
+    with pytest.raises(ValidationFailed) as caught:
+        tracking.receive_webhook(carrier_code="ZTO", body=body, headers={})
+
+    assert list(caught.value.fields) == ["lastResult.data"]
+    assert not TrackingEvent.objects.exists()
