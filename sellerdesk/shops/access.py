@@ -6,8 +6,9 @@ token's shops on the user it authenticates as `token_shop_ids`. Queries apply th
 with `limit_to_visible_shops`; an order of another shop is then "not found" (404), never
 "forbidden", so its number does not tell that it exists.
 
-Applied so far to the orders (the staff list and page, the orders API, order actions
-through the API); docs/security.md lists where it is not yet.
+Applied to the orders, the search box, after-sales, reminders, the service desk,
+marketplace files, the dashboards and customers; docs/security.md ("Where the shop limit
+applies") lists them, the warehouse floor's decision, and where it is not yet.
 """
 
 from __future__ import annotations
