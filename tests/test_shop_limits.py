@@ -136,7 +136,7 @@ def test_reminders_show_and_act_only_on_the_visible_shops(
     """Issue 17 A4: payment reminders (queue, report, API): another shop's is 404."""
     from sellerdesk.reminders import actions as reminders
 
-    made = {}
+    made: dict[str, Any] = {}
     for name in ("here", "there"):
         order = place(("TEE", 1), shop=world[name].code)
         made[name] = reminders.remind_order(order=order, channel="phone", actor=unlimited)

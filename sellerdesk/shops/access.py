@@ -57,8 +57,9 @@ def visible_shops(actor: User | None) -> tuple[list[Shop], frozenset[int] | None
     if actor is None:
         return list(Shop.objects.order_by("name", "pk")), None
     granted = ShopAccess.objects.filter(user_id=actor.pk, shop_id=models.OuterRef("pk"))
-    every = list(Shop.objects.annotate(granted=models.Exists(granted)).order_by("name", "pk"))
-    limit = _combined(actor, frozenset(shop.pk for shop in every if shop.granted))  # type: ignore[attr-defined]
+    annotated = list(Shop.objects.annotate(granted=models.Exists(granted)).order_by("name", "pk"))
+    limit = _combined(actor, frozenset(shop.pk for shop in annotated if shop.granted))
+    every: list[Shop] = list(annotated)
     if limit is None:
         return every, None
     return [shop for shop in every if shop.pk in limit], limit
