@@ -7,38 +7,30 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import override_settings
-from django.utils import timezone
 
-from sellerdesk.core import demo_credentials
-from sellerdesk.demo.generate import DemoConfig, load_demo_shop
+from sellerdesk.demo.generate import DemoConfig
 from sellerdesk.logistics.models import ExceptionKind, LogisticsException, Shipment, TrackingEvent
 from sellerdesk.ratings.models import Rating
-from tests.support.clock import TEST_NOW, travel_to_test_now
-from tests.support.demo import Clock, loaded_once
+from tests.support.clock import TEST_NOW
+from tests.support.demo import Clock, demo_shop_loaded_once
 
-# Loaded once for the module (see tests/support/demo.py), at the test clock.
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Loaded once for the module, or shared with the other modules loading the same small demo
+# (tests/support/demo.py), at the test clock; it loads the logistics demo too.
+DEMO_CONFIG = DemoConfig(orders=60, sku_limit=24, now=TEST_NOW)
 
 
 @pytest.fixture(scope="module")
 def loaded_demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, int]]:
-    def load() -> dict[str, int]:
-        with pytest.MonkeyPatch.context() as patch, override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            patch.setattr(demo_credentials, "PATH", tmp_path_factory.mktemp("demo") / "credentials.txt")
-            patch.setattr(timezone, "now", Clock(TEST_NOW))
-            with travel_to_test_now():
-                # loads the logistics demo too
-                load_demo_shop(config=DemoConfig(orders=300, sku_limit=24, now=TEST_NOW))
-        return {
-            "tracked": Shipment.objects.filter(exceptions__isnull=True).count(),
-            "troubled": Shipment.objects.filter(exceptions__isnull=False).distinct().count(),
-            "ratings": Rating.objects.count(),
-        }
-
-    with loaded_once(django_db_blocker, load) as counts:
+    credentials = tmp_path_factory.mktemp("demo") / "credentials.txt"
+    with demo_shop_loaded_once(django_db_blocker, config=DEMO_CONFIG, clock=Clock(TEST_NOW), credentials=credentials):
+        with django_db_blocker.unblock():
+            counts = {
+                "tracked": Shipment.objects.filter(exceptions__isnull=True).count(),
+                "troubled": Shipment.objects.filter(exceptions__isnull=False).distinct().count(),
+                "ratings": Rating.objects.count(),
+            }
         yield counts
 
 
