@@ -84,7 +84,7 @@ def get_order(*, number: str, actor: User | None) -> Order:
     if "\x00" not in number:
         # An order of a shop the actor may not see is not found, as if it did not exist.
         visible = limit_to_visible_shops(Order.objects.all(), actor)
-        order = visible.select_related("shop").prefetch_related("lines").filter(number=number).first()
+        order = visible.select_related("shop", "assignee").prefetch_related("lines").filter(number=number).first()
     if order is None:
         raise NotFound(_("No order %(number)s.") % {"number": number}, details={"number": number})
     return order

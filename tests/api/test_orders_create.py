@@ -65,6 +65,7 @@ def test_order_is_created_with_stock_reserved(api: Any, tee: Sku, mug: Sku) -> N
             "unrecognised": "",
         },
         "flag": {"color": "", "reason": ""},
+        "assignee": None,
         "carrier": None,
         "tracking_number": None,
         "auto_confirm_at": None,

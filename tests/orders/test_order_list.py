@@ -364,6 +364,9 @@ def test_the_bulk_api_assigns_and_clears(agent_api: Any, agent: Any) -> None:
     )
     assert assigned.status_code == 200 and assigned.json()["done"] == 1
     assert Order.objects.get(pk=order.pk).assignee == agent
+    # ... and the order's API answer says whom it is assigned to.
+    assert agent_api.get(f"/api/v1/orders/{order.number}").json()["assignee"] == "agent"
+    assert agent_api.get(f"/api/v1/orders?numbers={order.number}").json()["items"][0]["assignee"] == "agent"
     cleared = agent_api.post("/api/v1/orders/bulk", {"action": "assign", "orders": [order.number], "assignee": None})
     assert cleared.json()["done"] == 1 and Order.objects.get(pk=order.pk).assignee is None
 
