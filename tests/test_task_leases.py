@@ -9,12 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from sellerdesk.core import leases
 from sellerdesk.core.management.commands.worker import LeasedWorker
-from sellerdesk.core.models import TaskLease
+from sellerdesk.core.models import TaskLease, User
 from sellerdesk.core.periodic import jobs
 from sellerdesk.core.tasks import run_periodic_job
 
@@ -128,6 +129,28 @@ def test_the_leased_worker_holds_the_lease_while_the_task_runs_and_gives_it_back
     assert seen == [("host-9", 1)]
     assert _status(task) == "SUCCESSFUL"
     assert not TaskLease.objects.exists()
+
+
+def test_a_task_failed_by_its_lease_is_shown_in_the_admin(db: Any, client: Client) -> None:
+    """Issue 17 B: visible where task results are shown: the admin's Task results, with
+    the reason in its traceback."""
+    task = _claimed()
+    now = timezone.now()
+    for attempt in range(3):
+        leases.take_lease(task_id=task.pk, worker_id=f"host-{attempt + 1}", now=now)
+        now += LEASE + timedelta(seconds=1)
+        leases.recover_expired_tasks(now=now)
+        if attempt < 2:
+            DBTaskResult.objects.get(pk=task.pk).claim(f"host-{attempt + 2}")
+    admin = User.objects.create_superuser(username="root", password="pw-root", email="")
+    client.force_login(admin)
+
+    listed = client.get("/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED", HTTP_ACCEPT_LANGUAGE="en")
+    shown = client.get(f"/admin/django_tasks_database/dbtaskresult/{task.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert listed.status_code == 200 and str(task.pk) in listed.content.decode()
+    assert shown.status_code == 200
+    assert "stopped before the task ended, on run 3 of 3" in shown.content.decode()
 
 
 def test_the_sweep_job_is_registered() -> None:
