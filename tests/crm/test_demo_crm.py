@@ -45,6 +45,9 @@ from tests.support.clock import TEST_NOW
 from tests.support.demo import Clock, demo_shop_loaded_once
 
 NOW = TEST_NOW
+# The command's 13 weeks, with fewer orders and SKUs than `sellerdesk demo`; shared with
+# the other modules loading the same (tests/support/demo.py).
+DEMO_CONFIG = DemoConfig(orders=400, days=HISTORY_DAYS, sku_limit=40, now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +59,10 @@ def demo_clock() -> Clock:
 def loaded_demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, demo_clock: Clock
 ) -> Iterator[DemoSummary]:
-    # The command's 13 weeks, with fewer orders and SKUs than `sellerdesk demo`.
     credentials = tmp_path_factory.mktemp("demo") / "demo-credentials.txt"
-    config = DemoConfig(orders=400, days=HISTORY_DAYS, sku_limit=40, now=NOW)
-    with demo_shop_loaded_once(django_db_blocker, config=config, clock=demo_clock, credentials=credentials) as summary:
+    with demo_shop_loaded_once(
+        django_db_blocker, config=DEMO_CONFIG, clock=demo_clock, credentials=credentials
+    ) as summary:
         yield summary
 
 
