@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -38,6 +40,7 @@ from sellerdesk.payments.models import Payment
 from sellerdesk.shops.models import Shop
 from tests.support.clock import TEST_NOW
 from tests.support.demo import Clock, demo_shop_loaded_once
+from tests.support.doc_examples import docs_with_api_examples, run_example, shell_examples
 
 # The demo is built around the test clock's "now" and loaded once for the module, or
 # shared with the other modules loading the same DEMO_CONFIG (see tests/support/demo.py);
@@ -50,6 +53,26 @@ FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The orders of the Taobao sample the demo imports into the 天猫 shop (demo.marketplaces):
 # seven paid, one awaiting payment.
 IMPORTED_ORDERS = 8
+# The calls of docs/*.md's examples answered with an error on purpose, as the doc says:
+# doc → [(method, path as a regular expression, status, error code)], in the doc's order.
+DOCUMENTED_ERRORS: dict[str, list[tuple[str, str, int, str]]] = {
+    "aftersales.md": [
+        # "an exchange of the same SKU for a faulty one, with a line asking too much refused first"
+        ("POST", r"/api/v1/aftersales/cases", 422, "validation_error"),
+    ],
+    "notifications.md": [
+        # "A message that is queued cannot be resent: 409."
+        ("POST", r"/api/v1/notifications/messages/\d+/resend", 409, "invalid_transition"),
+        # "a refused placeholder"
+        ("PUT", r"/api/v1/notifications/templates/parcel_shipped/sms/en", 422, "validation_error"),
+    ],
+    "reminders.md": [
+        # "Remind by hand (chat) an unpaid order nobody has reminded yet, then again: 409"
+        ("POST", r"/api/v1/orders/\d+/remind", 409, "already_reminded"),
+        # a reason not in the list
+        ("POST", r"/api/v1/reminders/\d+/reason", 422, "validation_error"),
+    ],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -471,3 +494,38 @@ def test_the_days_shipped_tmall_orders_are_its_bulk_ship_file(demo: DemoSummary)
     )
     assert {order.external_id for order in shipped_imports} <= {row[0] for row in rows}
     assert all(row[1] in {"ZTO", "YTO", "YUNDA", "SF", "STO", "JD", "EMS", "POSTB"} for row in rows)
+
+
+def _token_for(username: str) -> str:
+    """What `sellerdesk token create <username>` prints last: a new token's value."""
+    out = io.StringIO()
+    call_command("token", "create", username, stdout=out)
+    return out.getvalue().strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("doc", docs_with_api_examples())
+def test_the_docs_api_examples_run_against_the_demo_shop(
+    demo: DemoSummary, client: Any, settings: Any, tmp_path: Path, doc: str
+) -> None:
+    """Issue 17 D: every API example in docs/*.md (its shell blocks with `curl`, run by
+    bash as written, `jq` and all) works against the demo shop: bash succeeds and every
+    call is answered as the doc says (2xx, or the error the doc shows on that line)."""
+    example = shell_examples(doc)
+    # The secret a marketplace signs its pushes with, as the shell has it (service-channels.md).
+    service = {**settings.SELLERDESK["SERVICE"], "MARKETPLACE_SECRET": "doc-secret"}
+    service["MARKETPLACE_LOG"] = str(tmp_path / "marketplace.log")
+    # The buyer's sign-in code shown, as `make run` does (aftersales.md's buyer signs in).
+    settings.SELLERDESK = {**settings.SELLERDESK, "SERVICE": service, "PORTAL_SHOW_CODES": True}
+    environment = {"TOKEN": _token_for("agent"), "SERVICE_MARKETPLACE_SECRET": "doc-secret"}
+
+    result, calls = run_example(example, client=client, environment=environment, token_for=_token_for)
+
+    assert result.returncode == 0, (result.stderr, [(call.method, call.path, call.status) for call in calls[-3:]])
+    failed = [call for call in calls if call.status >= 400]
+    expected = DOCUMENTED_ERRORS.get(doc, [])
+    assert [(call.method, call.path, call.status, call.body[:200]) for call in failed][len(expected) :] == []
+    assert len(failed) == len(expected)
+    for call, (method, path, status, code) in zip(failed, expected, strict=True):
+        assert (call.method, call.status, json.loads(call.body)["code"]) == (method, status, code)
+        assert re.fullmatch(path, call.path), call.path
+    assert calls
