@@ -356,7 +356,8 @@ def test_bulk_approve_names_each_refused_case(agent: Any) -> None:
     texts = page_messages(response)
     assert any(first.number in text and second.number in text for text in texts)
     refusal = [text for text in texts if text.startswith(refused.number)]
-    assert len(refusal) == 1 and "rejected" in refusal[0]
+    # The refusal names the case's status as the reader sees it (issue 17 B), not its code.
+    assert len(refusal) == 1 and "“Rejected”" in refusal[0]
     statuses = dict(Case.objects.values_list("number", "status"))
     assert statuses == {first.number: "awaiting_return", second.number: "awaiting_return", refused.number: "rejected"}
 
@@ -526,6 +527,19 @@ def test_a_complaint_ticked_solved_and_followed_up(agent: Any) -> None:
     client.post(f"/aftersales/work/follow-ups/{follow_up.pk}/", {"outcome": "满意", "satisfied": "yes"})
     follow_up.refresh_from_db()
     assert (follow_up.outcome, follow_up.satisfied, follow_up.done_by) == ("满意", True, agent)
+
+
+def test_a_ticked_complaint_step_shows_a_date_and_time_not_an_iso_string(agent: Any) -> None:
+    """Issue 17 D (walkthrough): the case page showed a ticked step's time as a cut ISO
+    string ("2026-03-10T10:14"); it reads as a date and time."""
+    order = delivered_order(("TEE-RED-M", 1))
+    case = actions.open_case(order=order, type="complaint", reason="service", lines=[], actor=None)
+    at = datetime(2026, 3, 10, 2, 14, tzinfo=timezone.get_fixed_timezone(0))
+    complaints.tick_step(case=case, step=complaints.CHECKLIST[0], actor=agent, at=at)
+
+    page = client_for(agent).get(f"/aftersales/cases/{case.number}/").content.decode()
+    assert '<span class="sub">2026-03-10 10:14</span>' in page
+    assert ">2026-03-10T10:14<" not in page
 
 
 def test_evidence_uploaded_shows_in_the_gallery_and_the_form_prints(agent: Any) -> None:
