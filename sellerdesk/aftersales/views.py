@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -232,12 +233,24 @@ def _case_context(request: HttpRequest, view: queries.CaseView, bound: dict[str,
     if case.type == CaseType.COMPLAINT:
         done = case.checklist or {}
         context["complaint"] = [
-            (step, complaints.step_label(step), complaints.STEP_HINTS.get(step, ""), done.get(step))
+            (step, complaints.step_label(step), complaints.STEP_HINTS.get(step, ""), _ticked_at(done.get(step)))
             for step in complaints.CHECKLIST
         ]
         context["complaint_form"] = bound.get("resolve_complaint") or forms.ResolveComplaintForm()
         context["complaint_open"] = case.status not in (CaseStatus.CLOSED, CaseStatus.CANCELED)
     return context
+
+
+def _ticked_at(value: Any) -> Any:
+    """A complaint step's stored tick time as a datetime (the page shows it as a date and
+    time in the reader's zone, not an ISO string); a value that does not read as one is
+    given back as it is (still truthy: the step is done)."""
+    if not value:
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return value
 
 
 def _render_case(

@@ -75,6 +75,15 @@ class StepState:
     by: str = ""
     note: str = ""
 
+    @property
+    def ticked_at(self) -> datetime | None:
+        """When the step was ticked, as an aware datetime (shown in the reader's time
+        zone), or None when it is not ticked or its stored time does not read."""
+        try:
+            return datetime.fromisoformat(self.at) if self.at else None
+        except ValueError:
+            return None
+
 
 def on_complaint(conversation: Conversation, *, at: datetime) -> None:
     """The conversation became a complaint (intent, or marked by an agent): start the

@@ -134,6 +134,26 @@ def test_follow_ups_and_the_complaint_checklist(hua: Any) -> None:
     assert list(followups.follow_ups(actor=hua)) == []
 
 
+def test_a_ticked_complaint_step_shows_its_time_as_a_local_date_and_time(hua: Any) -> None:
+    """Issue 17 D (walkthrough): a ticked step read "2026-03-1002:14" — the stored UTC ISO
+    time cut at 16 characters with its "T" dropped; it shows as a local date and time."""
+    from sellerdesk.service import complaints
+
+    chat = conversations.open_conversation(shop=default_shop(), channel="web", contact_name="王小丽", at=T0)
+    conversations.mark_complaint(conversation=chat, actor=hua)
+    complaints.tick_step(
+        conversation=chat,
+        step="calm",
+        actor=hua,
+        note="先安抚",
+        at=datetime(2026, 3, 10, 2, 14, tzinfo=ZoneInfo("UTC")),
+    )
+
+    page = signed_in(hua).get(f"/service/care/complaint/{chat.pk}/").content.decode()
+    assert "2026-03-10 10:14 · 先安抚" in page
+    assert "2026-03-1002:14" not in page
+
+
 def test_archive_downloads(hua: Any, boss: Any) -> None:
     chat = conversations.open_conversation(shop=default_shop(), channel="web", contact_name="王小丽", at=T0)
     conversations.receive_buyer_message(conversation=chat, body="在吗", at=T0)
