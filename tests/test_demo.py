@@ -29,6 +29,7 @@ from sellerdesk.demo.crm import crm_order_count
 from sellerdesk.demo.generate import DemoConfig, DemoSummary
 from sellerdesk.demo.notifications import LEFT_QUEUED
 from sellerdesk.demo.planner import Item, OrderPlan, OrderPlanner
+from sellerdesk.fulfilment.models import PickLine
 from sellerdesk.inventory.models import StockLevel, StockMovement, Warehouse
 from sellerdesk.marketplaces.carriers import platform_carrier_code
 from sellerdesk.marketplaces.connectors import connector_for
@@ -529,3 +530,13 @@ def test_the_docs_api_examples_run_against_the_demo_shop(
         assert (call.method, call.status, json.loads(call.body)["code"]) == (method, status, code)
         assert re.fullmatch(path, call.path), call.path
     assert calls
+
+
+def test_the_default_warehouses_waves_pick_from_bins_along_a_route(demo: DemoSummary) -> None:
+    """Issue 17 D: the demo's stock is in bins, so its waves' pick lists walk a route
+    (before, most stops of 上海's waves had no bin)."""
+    stops = PickLine.objects.filter(wave__warehouse__is_default=True)
+
+    assert stops.exists()
+    assert list(stops.filter(bin__isnull=True).values_list("sku__code", flat=True)) == []
+    assert stops.values("bin").distinct().count() > 1

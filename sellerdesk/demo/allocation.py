@@ -20,7 +20,7 @@ from sellerdesk.allocation.shortages import release_for_shortfall, resolve_stock
 from sellerdesk.catalog.actions import create_sku
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.models import User
-from sellerdesk.inventory.actions import add_in_transit, default_warehouse, set_on_hand
+from sellerdesk.inventory.actions import add_in_transit, default_warehouse, putaway, set_on_hand
 from sellerdesk.inventory.models import StockLevel, Warehouse
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.orders.models import Order
@@ -123,6 +123,11 @@ def _allocated_then_short(
     spare_sku = _sku(actor, "SO-SOCK-01", "中筒袜 灰", "15.00")
     set_on_hand(sku=short_sku, on_hand=14, actor=actor, warehouse=main, at=day)
     set_on_hand(sku=spare_sku, on_hand=40, actor=actor, warehouse=main, at=day)
+    # On a shelf like the rest of the warehouse's stock, so its pick lists walk a route.
+    shelf = main.bins.order_by("route_order", "code").last()
+    if shelf is not None:
+        for sku, units in ((short_sku, 14), (spare_sku, 40)):
+            putaway(sku=sku, bin=shelf, quantity=units, actor=actor, at=day)
     for warehouse in others:
         set_on_hand(sku=short_sku, on_hand=0, actor=actor, warehouse=warehouse, at=day)
     orders = [
