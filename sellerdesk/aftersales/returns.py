@@ -13,7 +13,7 @@ shop booked (the refunds read it so: the buyer bears the postage of a pickup).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,19 +61,29 @@ RETURN_RECEIVED = "return_received"
 RETURN_INSPECTED = "return_inspected"
 SUPPLIER_RETURN = "return_to_supplier_added"
 
+
+def _carrier_by_name(params: Mapping[str, object]) -> dict[str, object]:
+    # The events keep the carrier's code ("SF") and, since issue 17, its name as it was
+    # then (顺丰速运): people read the name; events written before read the code.
+    return {**params, "carrier": params.get("carrier_name") or params.get("carrier", "")}
+
+
 register_case_code(
     RETURN_REGISTERED,
     gettext_lazy("Return parcel sent: %(carrier)s %(tracking_number)s"),
+    format=_carrier_by_name,
     example={"carrier": "YTO", "tracking_number": "YT1234567890"},
 )
 register_case_code(
     PICKUP_REQUESTED,
     gettext_lazy("Pickup of the return asked of %(carrier)s"),
+    format=_carrier_by_name,
     example={"carrier": "SF"},
 )
 register_case_code(
     PICKUP_BOOKED,
     gettext_lazy("Pickup booked with %(carrier)s, tracking number %(tracking_number)s"),
+    format=_carrier_by_name,
     example={"carrier": "SF", "tracking_number": "SF1234567890"},
 )
 register_case_code(
@@ -197,6 +207,7 @@ def register_return_parcel(
         at=at,
         by_buyer=by_buyer,
         carrier=shipment.carrier.code,
+        carrier_name=shipment.carrier.name,
         tracking_number=shipment.tracking_number,
         shipment_id=shipment.pk,
     )
@@ -229,7 +240,15 @@ def book_return_pickup(*, case: Case, actor: User | None, at: datetime | None = 
         case.return_shipment = shipment
         case.return_carrier = carrier.code
         case.save(update_fields=["return_shipment", "return_carrier"])
-        write_case_event(case, PICKUP_REQUESTED, actor=actor, at=at, carrier=carrier.code, shipment_id=shipment.pk)
+        write_case_event(
+            case,
+            PICKUP_REQUESTED,
+            actor=actor,
+            at=at,
+            carrier=carrier.code,
+            carrier_name=carrier.name,
+            shipment_id=shipment.pk,
+        )
     booked = book_requested(shipment=shipment, actor=actor, at=at)
     return record_pickup_booked(case=case, shipment=booked, actor=actor, at=at)
 
@@ -243,7 +262,13 @@ def record_pickup_booked(*, case: Case, shipment: Shipment, actor: User | None, 
     case.return_tracking_number = shipment.tracking_number
     case.save(update_fields=["return_tracking_number"])
     write_case_event(
-        case, PICKUP_BOOKED, actor=actor, at=at, carrier=shipment.carrier.code, tracking_number=shipment.tracking_number
+        case,
+        PICKUP_BOOKED,
+        actor=actor,
+        at=at,
+        carrier=shipment.carrier.code,
+        carrier_name=shipment.carrier.name,
+        tracking_number=shipment.tracking_number,
     )
     notices.tell_buyer(
         case, notices.PICKUP_BOOKED, at=at, carrier=shipment.carrier.name, tracking_number=shipment.tracking_number

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from sellerdesk.aftersales import actions, complaints, disputes, queries, refunds
+from sellerdesk.aftersales import actions, complaints, disputes, queries, refunds, returns
 from sellerdesk.aftersales.models import Case, CaseEvent, CaseLine, Refund
 from sellerdesk.core.errors import PermissionDenied, ValidationFailed
 from sellerdesk.orders.models import Order
@@ -625,6 +625,27 @@ def test_the_buyers_return_parcel_is_recorded_and_scanned_at_the_desk(agent: Any
     assert (case.return_carrier, case.return_tracking_number) == (code, "YT9876543210")
     scan = client_for(warehouse_user).post("/aftersales/inspection/scan/", {"code": "YT9876543210"})
     assert scan["Location"] == f"/aftersales/inspection/{case.number}/"
+
+
+def test_the_return_parcel_names_its_carrier_not_its_code(agent: Any, warehouse_user: Any) -> None:
+    """Issue 17 D (walkthrough): the case page, its timeline, the inspection desk and the
+    inspection page showed a return parcel's carrier as its code ("ZTO ZTO…"), not its
+    name."""
+    carriers()
+    order = delivered_order(("TEE-RED-M", 1))
+    case = opened(order)
+    actions.approve_case(case=case, actor=agent)
+    returns.register_return_parcel(case=case, carrier_code="ZTO", tracking_number="ZT9876543210", actor=agent)
+
+    pages = {
+        "case": client_for(agent).get(f"/aftersales/cases/{case.number}/").content.decode(),
+        "desk": client_for(warehouse_user).get("/aftersales/inspection/").content.decode(),
+        "inspect": client_for(warehouse_user).get(f"/aftersales/inspection/{case.number}/").content.decode(),
+    }
+    for page in pages.values():
+        assert "中通快递 ZT9876543210" in page
+        assert "ZTO ZT9876543210" not in page
+    assert "Return parcel sent: 中通快递 ZT9876543210" in pages["case"]
 
 
 def test_receiving_without_grades_leaves_the_inspection_for_later(agent: Any, warehouse_user: Any) -> None:
