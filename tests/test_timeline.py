@@ -162,3 +162,21 @@ def test_a_detail_the_system_worded_is_read_in_the_readers_language() -> None:
 
     assert english == "Parcel SF1: No tracking update — No tracking update for 48 hours (last at 2026-12-04 10:00)"
     assert chinese != english and "48" in chinese and "2026-12-04 10:00" in chinese
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("carrier", "reads"), [("SF", "顺丰速运"), ("顺丰", "顺丰速运"), ("某某快递", "某某快递")])
+def test_the_shipped_event_names_the_carrier_not_its_code(carrier: str, reads: str) -> None:
+    """Issue 17 D (walkthrough): the order page named the carrier (顺丰速运) while its
+    timeline said "SF, tracking number …": the shipped event reads the carrier's name,
+    or what the order was given when logistics knows no such carrier."""
+    from sellerdesk.orders.actions import ship_order
+    from tests.api.helpers import advance
+    from tests.logistics.helpers import carriers
+
+    carriers()
+    make_sku("TEE", price="59.00", stock=10)
+    order = ship_order(order=advance(place(("TEE", 1)), "approved"), actor=None, carrier=carrier, tracking_number="SF1")
+
+    with translation.override("en"):
+        assert describe_event(order.events.get(type=OrderEventType.SHIPPED)) == f"{reads}, tracking number SF1"

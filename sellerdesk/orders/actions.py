@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sellerdesk.catalog.queries import SkuFacts, sku_facts_by_code
 from sellerdesk.core import fastinsert, hooks, messages
 from sellerdesk.core.errors import Conflict, DomainError, InsufficientStock, InvalidTransition, ValidationFailed
+from sellerdesk.core.hooks import PortNotProvided
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.numbers import dated_number
@@ -27,7 +28,15 @@ from sellerdesk.inventory import presale
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.inventory.queries import active_warehouses, free_stock
 from sellerdesk.orders import events, holds, texts
-from sellerdesk.orders.hooks import OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrdersApproved, OrderShipped
+from sellerdesk.orders.hooks import (
+    CARRIER_NAME,
+    OrderCancelled,
+    OrderClosed,
+    OrderCompleted,
+    OrderPaid,
+    OrdersApproved,
+    OrderShipped,
+)
 from sellerdesk.orders.instructions import read_instructions
 from sellerdesk.orders.models import FlagColor, Order, OrderEventType, OrderLine, OrderNote
 from sellerdesk.orders.states import (
@@ -456,6 +465,16 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     return order
 
 
+def _carrier_name_of(named: str) -> dict[str, str]:
+    # The timeline reads the carrier by its name (顺丰速运), not the code the order keeps
+    # ("SF"): the name as logistics knows it when the order ships, nothing when unknown.
+    try:
+        name = CARRIER_NAME.get()(named)
+    except PortNotProvided:
+        return {}
+    return {"carrier_name": name} if name and name != named else {}
+
+
 @transaction.atomic
 def ship_order(
     *, order: Order, actor: User | None, carrier: str, tracking_number: str, at: datetime | None = None
@@ -495,6 +514,7 @@ def ship_order(
         before=before,
         carrier=order.carrier,
         tracking_number=order.tracking_number,
+        **_carrier_name_of(order.carrier),
     )
     # Tracked like a scanned-out parcel, and the buyer told (logistics, notifications).
     hooks.emit(OrderShipped(order=order, at=at))

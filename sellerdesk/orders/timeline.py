@@ -161,8 +161,12 @@ register_event_code(
     OrderEventType.SHIPPED,
     OrderEventType.SHIPPED,
     gettext_lazy("%(carrier)s, tracking number %(tracking)s"),
-    format=lambda data: {"carrier": data.get("carrier", ""), "tracking": data.get("tracking_number", "")},
-    example={"carrier": "SF", "tracking_number": "SF100"},
+    # The carrier's name as it was when the order shipped; events written before name its code.
+    format=lambda data: {
+        "carrier": data.get("carrier_name") or data.get("carrier", ""),
+        "tracking": data.get("tracking_number", ""),
+    },
+    example={"carrier": "SF", "carrier_name": "顺丰速运", "tracking_number": "SF100"},
 )
 register_event_code(
     OrderEventType.RECEIPT_CONFIRMED,
