@@ -103,3 +103,17 @@ def test_demo_refuses_bad_arguments_and_writes_nothing(
 
     assert snapshot() == before
     assert not credentials_file.exists()
+
+
+@pytest.mark.parametrize("switch", ["SIMULATED_GATEWAY_ENABLED", "SIMULATED_CARRIER_ENABLED"])
+def test_in_a_production_start_the_demo_says_at_once_what_it_needs(db: Any, settings: Any, switch: str) -> None:
+    """Issue 17 A1 (noticed): with the simulated gateway or carrier off, as in a production
+    start, the demo played orders for minutes and then failed; it now refuses before it
+    writes anything, naming the setting."""
+    setattr(settings, switch, False)
+
+    with pytest.raises(CommandError, match="SELLERDESK_ENV=development") as refused:
+        call_command("demo", "--orders", "12", "--skus", "10", stdout=io.StringIO())
+
+    assert switch.replace("_ENABLED", "").replace("SIMULATED", "SELLERDESK_SIMULATED") in str(refused.value)
+    assert not Order.objects.exists()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from sellerdesk.demo.crm import HISTORY_DAYS
@@ -52,6 +53,22 @@ class Command(BaseCommand):
                 return
             raise CommandError(
                 "The database is not empty (it has orders or SKUs); the demo shop loads only into an empty one."
+            )
+        # The demo's orders are paid through the simulated gateway and tracked with the
+        # simulated carrier: say so now, not after minutes of loading rolled back.
+        switched_off = [
+            variable
+            for variable, enabled in (
+                ("SELLERDESK_SIMULATED_GATEWAY", settings.SIMULATED_GATEWAY_ENABLED),
+                ("SELLERDESK_SIMULATED_CARRIER", settings.SIMULATED_CARRIER_ENABLED),
+            )
+            if not enabled
+        ]
+        if switched_off:
+            raise CommandError(
+                "The demo shop needs the simulated payment gateway and carrier, which are off in a production "
+                f"start: load it in a development start (SELLERDESK_ENV=development, as make run does) or set "
+                f"{' and '.join(f'{variable}=1' for variable in switched_off)}."
             )
         self.stdout.write(f"Loading the demo shop ({options['orders']} orders over {options['days']} days)…")
         config = DemoConfig(
