@@ -52,14 +52,17 @@ def _answer(
 @staff_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    actor = logged_in_actor(request)
     form = WaveRulesForm(initial={"warehouse": default_warehouse().code, "max_orders": 50, "single_item": "any"})
+    return _home(request, form)
+
+
+def _home(request: HttpRequest, form: WaveRulesForm, *, status: int = 200) -> HttpResponse:
     context = {
         "form": form,
-        "waves": picking.recent_waves(actor=actor, limit=30),
+        "waves": picking.recent_waves(actor=logged_in_actor(request), limit=30),
         "allocated": Order.objects.filter(status__in=wave_states.ORDERS_TO_PICK).count(),
     }
-    return render(request, "fulfilment/home.html", context)
+    return render(request, "fulfilment/home.html", context, status=status)
 
 
 @staff_required
@@ -81,10 +84,9 @@ def preview_wave(request: HttpRequest) -> HttpResponse:
 def create_wave(request: HttpRequest) -> HttpResponse:
     form = WaveRulesForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request, " ".join(f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items())
-        )
-        return redirect("fulfilment:home")
+        # The page again with the rules as typed and each error under its field (a
+        # redirect lost them and named the fields by their codes: "max_items: …").
+        return _home(request, form, status=422)
     try:
         wave = actions.create_wave(
             warehouse=form.chosen_warehouse(), rules=form.wave_rules(), actor=logged_in_actor(request)

@@ -158,3 +158,25 @@ def test_picking_an_order_not_allocated_is_refused(main, warehouse_user):
         actions.pick_order(order=order, actor=warehouse_user)
 
     assert Wave.objects.count() == 1
+
+
+def test_wave_rules_refused_keep_what_was_typed_and_name_the_fields_by_their_labels(main, warehouse_user) -> None:
+    """Issue 17 D (walkthrough): bad wave rules redirected to an empty form with
+    "cutoff: … max_orders: … max_items: …" (the fields' codes); the page comes back with
+    the rules as typed and each error under its field, and the preview names the fields
+    by their labels."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(warehouse_user)
+    rules = {"warehouse": main.code, "single_item": "any", "zone": "A区", "max_orders": "-1", "max_items": "abc"}
+
+    answer = client.post("/warehouse/waves/create/", rules)
+    page = answer.content.decode()
+    assert answer.status_code == 422 and Wave.objects.count() == 0
+    assert 'value="A区"' in page and 'value="-1"' in page and 'value="abc"' in page
+    assert "max_orders:" not in page and "max_items:" not in page
+    assert 'class="field-error">Enter a whole number.' in page
+
+    preview = client.post("/warehouse/waves/preview/", rules).content.decode()
+    assert "max_items:" not in preview and "max_orders:" not in preview
