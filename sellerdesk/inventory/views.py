@@ -204,7 +204,11 @@ def add_bins(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(
             request,
-            "; ".join(f"{name}: {' '.join(str(error) for error in errors)}" for name, errors in form.errors.items()),
+            # Each field by its label as the page shows it, never its code ("route_order").
+            "; ".join(
+                f"{form.fields[name].label if name in form.fields else _('Bins')}: {' '.join(map(str, errors))}"
+                for name, errors in form.errors.items()
+            ),
         )
         return redirect("inventory:warehouse", code=code)
     try:

@@ -196,3 +196,16 @@ def test_the_transfer_pages_name_the_warehouses_not_a_date_range(
         chinese = browser.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         assert "起始日期" not in chinese and "截止日期" not in chinese
         assert "调出仓库" in chinese and "调入仓库" in chinese
+
+
+def test_bins_refused_are_named_by_the_fields_labels(main: Warehouse) -> None:
+    """Issue 17 D (walkthrough): a refused bin range read "route_order: Ensure this value is
+    greater than or equal to 0." — the field's code; the message names its label."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user("boss", "owner", "老板"))
+
+    answer = client.post("/stock/warehouses/main/bins/", {"codes": "A-01", "route_order": "-1"}, follow=True)
+
+    text = answer.content.decode()
+    assert "First route order: Ensure this value is greater than or equal to 0." in text
+    assert "route_order:" not in text
