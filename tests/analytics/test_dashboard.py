@@ -259,3 +259,21 @@ def test_agents_may_not_open_the_dashboard(world: dict, client) -> None:
     client.force_login(world["ann"])
     assert client.get("/dashboard/").status_code == 403
     assert client.get("/dashboard/export.xlsx").status_code == 403
+
+
+def test_the_numbers_table_heads_each_value_column_as_a_value(world: dict, client) -> None:
+    """Issue 17 D (walkthrough): the table under "Numbers and formula" was headed Period |
+    This period | Previous period | Value over day | value | day | value: the previous
+    period's days stood under "Previous period" and its values under "Value". Each period
+    now heads its own two columns, its day and its value."""
+    client.force_login(world["owner"])
+
+    page = client.get("/dashboard/", {"period": "day"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert (
+        '<th scope="colgroup" colspan="2">This period</th><th scope="colgroup" colspan="2">Previous period</th>' in page
+    )
+    assert (
+        '<th scope="col">Period</th><th scope="col" class="num">Value</th>'
+        '<th scope="col">Period</th><th scope="col" class="num">Value</th>'
+    ) in page
