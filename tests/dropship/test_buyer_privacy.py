@@ -39,6 +39,7 @@ def hide_after_30_days(settings: Any) -> None:
 
 def _views(acme_user: Any, purchase: PurchaseOrder) -> tuple[dict[str, Any], str, str]:
     api = ApiClient(make_token(acme_user))
+    api.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the sentence why is asserted in English
     (item,) = api.get("/api/v1/supplier/purchase-orders").json()
     detail = api.get(f"/api/v1/supplier/purchase-orders/{purchase.number}").json()
     assert detail["ship_to"] == item["ship_to"]
