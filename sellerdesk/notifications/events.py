@@ -89,8 +89,12 @@ def _endpoints(kind: str, shop_id: int | None) -> list[WebhookEndpoint]:
     """The active endpoints that hear `kind`'s event about an order of the shop, as
     webhooks.enqueue_event chooses them (for the batch of confirmations, read once)."""
     event = EVENT_OF_KIND[kind]
-    found = WebhookEndpoint.objects.filter(active=True).filter(Q(shop__isnull=True) | Q(shop_id=shop_id))
-    return [endpoint for endpoint in found.order_by("pk") if not endpoint.events or event in endpoint.events]
+    return [
+        endpoint
+        # Remembered as enqueue_event reads them (core.refcache).
+        for endpoint in webhooks.active_endpoints()
+        if endpoint.shop_id in (None, shop_id) and (not endpoint.events or event in endpoint.events)
+    ]
 
 
 def post_webhooks(*, kind: str, order: Order, key: str, at: datetime, data: Mapping[str, Any]) -> list[OutgoingMessage]:

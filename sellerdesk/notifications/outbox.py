@@ -126,6 +126,7 @@ def enqueue(
     webhook: WebhookEndpoint | None = None,
     transactional: bool | None = None,
     key_checked: bool = False,
+    sent_today: int | None = None,
 ) -> OutgoingMessage | None:
     """Write one message to send, in the caller's transaction: queued now, queued for the
     morning (next_attempt_at) or suppressed, as the shop's rules say. One row per `key`,
@@ -134,7 +135,9 @@ def enqueue(
     send to (an empty recipient). The worker is woken when the transaction commits.
     `transactional` defaults to the kind's (payment reminders are not). `key_checked`:
     the caller has just looked for `key` in this transaction and found nothing, so it is
-    not looked up again (a twin transaction's row is still met by the INSERT)."""
+    not looked up again (a twin transaction's row is still met by the INSERT).
+    `sent_today`: the caller has just counted the buyer's messages of today on `channel`
+    (rules.sent_today), so the daily cap does not count them again."""
     if kind not in MessageKind.values:
         raise ValidationFailed({"kind": _("Unknown kind of message: %(kind)s") % {"kind": kind}})
     if channel not in Channel.values:
@@ -148,16 +151,29 @@ def enqueue(
     recipient = recipient.strip()
     if not recipient:
         return None
+    customer_id = customer.pk if customer is not None else None
     if order is not None:
-        customer = customer or order.customer
+        if customer is None:
+            # The order's buyer by id: the rules and the row need no more (not read again).
+            customer_id = order.customer_id
+            customer = order.customer if Order.customer.is_cached(order) else None
         shop = shop or order.shop
     if transactional is None:
         transactional = kind not in NON_TRANSACTIONAL_KINDS
-    verdict = rules.plan(shop=shop, customer=customer, kind=kind, channel=channel, transactional=transactional, now=at)
+    verdict = rules.plan(
+        shop=shop,
+        customer=customer if customer is not None else customer_id,
+        kind=kind,
+        channel=channel,
+        transactional=transactional,
+        now=at,
+        # Only when counted: otherwise the rules count (as they are asked without it).
+        **({"sent": sent_today} if sent_today is not None else {}),
+    )
     status = str(verdict.status)
     row = OutgoingMessage(
         order=order,
-        customer=customer,
+        customer_id=customer_id,
         shop=shop,
         channel=channel,
         recipient=recipient[:500],
@@ -176,6 +192,8 @@ def enqueue(
         webhook=webhook,
         created_at=at,
     )
+    if customer is not None:
+        row.customer = customer  # the one at hand, as callers read it
     try:
         # A savepoint: a twin transaction that wrote the key first makes this INSERT fail
         # (after waiting for it to commit, on PostgreSQL) without spoiling the caller's.
@@ -243,6 +261,15 @@ def notify(
         for message in OutgoingMessage.objects.filter(idempotency_key__in=[f"{base}:{channel}" for channel in wanted])
     }
     filled: dict[str, Any] | None = None
+    # The buyer's messages of today on the channels the daily cap will count, in one query
+    # (each channel gets one message here, so one count before them all is each one's).
+    reachable = [channel for channel in wanted if channel not in known and recipient_of(channel, order, preference)]
+    capped = [
+        channel
+        for channel in reachable
+        if rules.counts_against_cap(shop=order.shop, customer_id=order.customer_id, kind=str(kind), channel=channel)
+    ]
+    counted = rules.sent_today_by_channel(order.customer_id, capped, at) if capped and order.customer_id else {}
     written = []
     for channel in wanted:
         if channel in known:
@@ -252,7 +279,8 @@ def notify(
         if not recipient:
             continue
         if filled is None:
-            filled = {**templates.params_for_order(order, language=language), **params}
+            # The event's parameters over the order's (those it gives are not read).
+            filled = templates.params_for_order(order, language=language, **params)
         words = templates.render(kind=kind, channel=channel, language=language, params=filled, shop=order.shop)
         message = enqueue(
             kind=kind,
@@ -266,6 +294,7 @@ def notify(
             language=language,
             at=at,
             key_checked=True,  # looked up with the other channels' keys above
+            sent_today=counted.get(channel),
         )
         if message is not None:
             written.append(message)

@@ -14,12 +14,13 @@ other systems are never held nor capped: someone is waiting for them, and none w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -245,9 +246,9 @@ def _local_day(moment: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def sent_today(customer: Customer, channel: str, now: datetime) -> int:
-    """Messages on `channel` to the buyer written today (local day), not counting those
-    the rules stopped nor the old ones never sent."""
+def sent_today(customer: Customer | int, channel: str, now: datetime) -> int:
+    """Messages on `channel` to the buyer (a customer or its id) written today (local day),
+    not counting those the rules stopped nor the old ones never sent."""
     start, end = _local_day(now)
     return (
         OutgoingMessage.objects.filter(customer=customer, channel=channel, created_at__gte=start, created_at__lt=end)
@@ -256,14 +257,40 @@ def sent_today(customer: Customer, channel: str, now: datetime) -> int:
     )
 
 
+def sent_today_by_channel(customer_id: int, channels: Sequence[str], now: datetime) -> dict[str, int]:
+    """`sent_today` of each of `channels` (0 when none) for one buyer, in one query."""
+    start, end = _local_day(now)
+    counted = dict(
+        OutgoingMessage.objects.filter(
+            customer_id=customer_id, channel__in=channels, created_at__gte=start, created_at__lt=end
+        )
+        .exclude(status__in=(MessageStatus.SUPPRESSED, MessageStatus.RECORDED))
+        .values("channel")
+        .annotate(count=Count("pk"))
+        .values_list("channel", "count")
+    )
+    return {channel: counted.get(channel, 0) for channel in channels}
+
+
+def counts_against_cap(*, shop: Shop | None, customer_id: int | None, kind: str, channel: str) -> bool:
+    """Whether `plan` would count the buyer's messages of today on `channel` for this kind
+    (before its other checks; a caller counting in advance asks this to count no more
+    than plan would)."""
+    if customer_id is None or kind in _UNRULED_KINDS or channel == Channel.WEBHOOK:
+        return False
+    current = settings_for(shop)
+    return bool(current.enabled and current.daily_cap)
+
+
 def plan(
     *,
     shop: Shop | None,
-    customer: Customer | None,
+    customer: Customer | int | None,
     kind: str,
     channel: str,
     transactional: bool | None = None,
     now: datetime,
+    sent: int | None = None,
 ) -> Plan:
     """What to do with a message about to be written, checked in this order: the shop's
     switch (all off, or this kind not on this channel) → suppressed; the buyer opted out
@@ -271,7 +298,8 @@ def plan(
     → suppressed; the buyer already got the shop's daily cap of messages on this channel
     today (local day) → suppressed; an SMS or a payment reminder in quiet hours → queued
     for the end of the quiet hours; else queued now. One-time codes, purchase orders and
-    webhooks are never held nor capped."""
+    webhooks are never held nor capped. `sent`: the caller has just counted
+    `sent_today(customer, channel, now)` (outbox.notify counts every channel in one query)."""
     if kind in _UNRULED_KINDS or channel == Channel.WEBHOOK:
         return Plan(MessageStatus.QUEUED, now)
     settings = settings_for(shop)
@@ -284,8 +312,11 @@ def plan(
     if customer is not None:
         if not transactional and BuyerPreference.objects.filter(customer=customer, opt_out=True).exists():
             return Plan(MessageStatus.SUPPRESSED, now, REASON_OPTED_OUT)
-        if settings.daily_cap and sent_today(customer, channel, now) >= settings.daily_cap:
-            return Plan(MessageStatus.SUPPRESSED, now, REASON_DAILY_CAP)
+        if settings.daily_cap:
+            if sent is None:
+                sent = sent_today(customer, channel, now)
+            if sent >= settings.daily_cap:
+                return Plan(MessageStatus.SUPPRESSED, now, REASON_DAILY_CAP)
     if channel in _HELD_CHANNELS or kind in _HELD_KINDS:
         until = _quiet_until(settings, now)
         if until is not None:

@@ -540,10 +540,11 @@ def goods_text(lines: Iterable[OrderLine], language: str) -> str:
 
 def params_for_order(order: Order, *, language: str, **extra: Any) -> dict[str, Any]:
     """The parameters every order message may use (buyer, number, shop, goods, total,
-    pay-by, carrier and tracking number, address), with `extra` over them."""
+    pay-by, carrier and tracking number, address), with `extra` over them (what `extra`
+    gives is not read: a parcel's message names its carrier, say)."""
     address = " ".join(part for part in (order.province, order.city, order.district, order.address_detail) if part)
     carrier = order.carrier.strip()
-    if carrier:
+    if carrier and "carrier" not in extra:
         # The order keeps the carrier as typed or as its code; the buyer reads its name.
         known = Carrier.objects.filter(Q(code=carrier) | Q(name=carrier)).values_list("name", flat=True).first()
         carrier = known or carrier
@@ -551,7 +552,7 @@ def params_for_order(order: Order, *, language: str, **extra: Any) -> dict[str, 
         "buyer_name": order.buyer_name,
         "order_number": order.number,
         "shop_name": order.shop.name,
-        "goods": goods_text(order.lines.order_by("position"), language),
+        "goods": "" if "goods" in extra else goods_text(order.lines.order_by("position"), language),
         "total": order.total,
         "pay_by": order.pay_deadline or "",
         "tracking_number": order.tracking_number,

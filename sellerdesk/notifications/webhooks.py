@@ -241,7 +241,7 @@ def enqueue_event(
     shop = shop or (order.shop if order is not None else None)
     shop_id = shop.pk if shop is not None else None
     queued = []
-    for endpoint in _active_endpoints():
+    for endpoint in active_endpoints():
         if shop_id is not None and endpoint.shop_id not in (None, shop_id):
             continue
         if endpoint.events and event not in endpoint.events:
@@ -252,7 +252,7 @@ def enqueue_event(
     return queued
 
 
-def _active_endpoints() -> list[WebhookEndpoint]:
+def active_endpoints() -> list[WebhookEndpoint]:
     """The active endpoints, in order; remembered per process for REFERENCE_CACHE_SECONDS
     (core.refcache): every order event asks, and endpoints change rarely."""
     return remembered(("webhook_endpoints",), lambda: list(WebhookEndpoint.objects.filter(active=True).order_by("pk")))

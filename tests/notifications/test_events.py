@@ -463,3 +463,40 @@ def test_a_send_rolled_back_emails_nothing(draft: Any) -> None:
         raise RuntimeError("after the send")
 
     assert OutgoingMessage.objects.count() == 0
+
+
+# --- what one buyer's message costs (the demo plays thousands) -----------------------------
+
+
+def test_a_parcel_message_counts_the_daily_cap_once_and_writes_what_each_channel_would(
+    parcel: Shipment, default_shop: Shop
+) -> None:
+    """Issue 17 D (the demo loads in under 30 s): a message about an order counts the buyer's
+    messages of today once for all its channels, does not look up the carrier the event
+    names nor read the buyer, and still caps each channel on its own count."""
+    noon = local(TEST_NOW, 12)
+    order = Order.objects.select_related("shop").get(pk=parcel.order_id)
+    # The buyer had more SMS today than messages on the other channels: the cap is met there only.
+    settings = NotificationSettings.objects.create(shop=default_shop, daily_cap=0)
+    cap = 1 + max(rules.sent_today(order.customer_id, channel, noon) for channel in ("email", "in_site"))
+    for earlier in range(cap - rules.sent_today(order.customer_id, "sms", noon)):
+        outbox.notify(kind="parcel_shipped", order=order, params={}, at=noon, key=f"earlier{earlier}", channels=["sms"])
+    assert rules.sent_today(order.customer_id, "sms", noon) == cap
+    NotificationSettings.objects.filter(pk=settings.pk).update(daily_cap=cap)
+    order = Order.objects.select_related("shop").get(pk=parcel.order_id)
+
+    with CaptureQueriesContext(connection) as queries:
+        events.tell_parcel_shipped(order=order, tracking_number="YT1", carrier_name="圆通速递", at=noon)
+
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len([q for q in sql if "COUNT(" in q and 'FROM "notifications_outgoingmessage"' in q]) == 1
+    assert not [q for q in sql if '"logistics_carrier"' in q or 'FROM "customers_customer"' in q]
+    key = f"shipped:{order.number}:YT1"
+    assert [(channel, status, k) for _kind, channel, _to, status, k in rows(idempotency_key__startswith=key)] == [
+        ("email", "queued", f"{key}:email"),
+        ("in_site", "queued", f"{key}:in_site"),
+        ("sms", "suppressed", f"{key}:sms"),
+    ]
+    sms = OutgoingMessage.objects.get(idempotency_key=f"{key}:sms")
+    assert sms.last_error == rules.REASON_DAILY_CAP and sms.customer_id == order.customer_id
+    assert sms.params["carrier"] == "圆通速递" and "圆通速递" in sms.text
