@@ -306,6 +306,8 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No such message.")) from None
     context = {
         "message": message,
+        # The language by its name (简体中文), not its code (zh-hans).
+        "language_label": LANGUAGE_LABELS.get(message.language, message.language),
         "attempts": list(queries.attempts_of(message)),
         "may_resend": message.status in outbox.RESENDABLE and has_permission(actor, "notifications.manage"),
     }

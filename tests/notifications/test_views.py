@@ -174,6 +174,16 @@ def test_a_dead_message_shows_its_attempts_and_is_resent(owner: User) -> None:
     assert dead.status == "queued"
 
 
+def test_a_message_names_its_language_not_its_code(owner: User) -> None:
+    """Issue 17 D (walkthrough): a message's page read "Language zh-hans"."""
+    message = _message("sent", language="zh-hans")
+
+    page = client_for(owner).get(f"/notifications/messages/{message.pk}/").content.decode()
+
+    assert "<dd>简体中文</dd>" in page
+    assert "<dd>zh-hans</dd>" not in page
+
+
 def test_a_queued_message_has_no_resend_button(owner: User) -> None:
     queued = _message("queued")
     page = client_for(owner).get(f"/notifications/messages/{queued.pk}/")
