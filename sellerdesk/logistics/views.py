@@ -4,11 +4,12 @@ over logistics.exceptions and logistics.actions."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -34,9 +35,25 @@ def _back(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_GET
 def exception_desk(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "")
-    assignee = request.GET.get("assignee", "")
-    state = request.GET.get("state", "open")
+    return _desk(
+        request,
+        kind=request.GET.get("kind", ""),
+        assignee=request.GET.get("assignee", ""),
+        state=request.GET.get("state", "open"),
+    )
+
+
+def _desk(
+    request: HttpRequest,
+    *,
+    kind: str,
+    assignee: str,
+    state: str,
+    typed: dict[str, object] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The desk's page; `typed` is what was typed on a card whose resolving was refused
+    (its `pk`, `outcome`, `extra_fee`, `note`), shown again on that card."""
     try:
         found = exceptions.list_exceptions(actor=logged_in_actor(request), kind=kind, assignee=assignee, state=state)
     except DomainError as error:
@@ -51,10 +68,32 @@ def exception_desk(request: HttpRequest) -> HttpResponse:
         "kinds": ExceptionKind.choices,
         "outcomes": ExceptionOutcome.choices,
         "staff": staff,
-        "here": request.get_full_path(),
+        "here": request.get_full_path() if request.method == "GET" else _next_or_desk(request),
         "query": urlencode({"kind": kind, "assignee": assignee, "state": state}),
+        "typed": typed or {},
     }
-    return render(request, "logistics/exceptions.html", context)
+    return render(request, "logistics/exceptions.html", context, status=status)
+
+
+def _next_or_desk(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("logistics:exceptions")
+
+
+def _refused_resolving(request: HttpRequest, pk: int) -> HttpResponse:
+    """The desk again (422) with the card as it was typed, so nothing typed is lost."""
+    filters = QueryDict(urlsplit(_next_or_desk(request)).query)
+    typed = {key: request.POST.get(key, "") for key in ("outcome", "extra_fee", "note")}
+    return _desk(
+        request,
+        kind=filters.get("kind", ""),
+        assignee=filters.get("assignee", ""),
+        state=filters.get("state", "open"),
+        typed={"pk": pk, **typed},
+        status=422,
+    )
 
 
 @staff_required
@@ -105,7 +144,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         fee = parse_money(raw_fee) if raw_fee else None  # core.money: no "1e3", NaN or Infinity
     except NotMoney:
         messages.error(request, _("Extra fee: enter an amount like 12.00."))
-        return _back(request)
+        return _refused_resolving(request, pk)
     try:
         found = exceptions.get_exception(pk=pk, actor=actor)
         exceptions.resolve_exception(
@@ -117,8 +156,8 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         show_refusal(request, error)
-    else:
-        messages.success(request, _("Exception closed."))
+        return _refused_resolving(request, pk)
+    messages.success(request, _("Exception closed."))
     return _back(request)
 
 

@@ -331,3 +331,26 @@ def test_the_desk_preselects_no_outcome_that_costs_money(agent: Any, language: s
     before = desk()
     client.post(f"/logistics/exceptions/{found.pk}/resolve/", {"outcome": "", "note": ""})
     assert desk() == before
+
+
+def test_a_refused_resolution_keeps_what_was_typed_on_its_card(agent: Any) -> None:
+    """Issue 17 (walkthrough): a bad extra fee ("1e3") redirected to the desk and lost the
+    outcome, fee and note typed; the desk comes back (422) with them on the card and
+    nothing written."""
+    found = lost_parcel()
+    client = Client()
+    client.force_login(agent)
+    before = desk()
+
+    answer = client.post(
+        f"/logistics/exceptions/{found.pk}/resolve/",
+        {"outcome": "reship", "extra_fee": "1e3", "note": "买家同意补发", "next": "/logistics/exceptions/?state=open"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    page = answer.content.decode()
+    assert answer.status_code == 422
+    assert "Extra fee: enter an amount like 12.00." in page
+    assert 'value="1e3"' in page and 'value="买家同意补发"' in page
+    assert '<option value="reship" selected>' in page
+    assert desk() == before
