@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -90,6 +92,28 @@ def test_the_same_reference_twice_is_a_duplicate_payment(order: Order, agent: Us
 
     assert raised.value.code == "duplicate_payment"
     assert snapshot() == before
+
+
+def test_the_duplicate_check_reads_the_reference_index_not_every_payment(order: Order, agent: User) -> None:
+    """Issue 17 D (the demo loads in under 30 s): looking for a payment with the same
+    reference searches the unique (partial) index of references; before, it read every
+    payment ever recorded, once per payment."""
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    with CaptureQueriesContext(connection) as queries:
+        record_payment(order=order, amount=Decimal("1"), method="remittance", reference="B1", actor=agent)
+
+    lookups = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and 'FROM "payments_payment"' in query["sql"] and "B1" in query["sql"]
+    ]
+    assert lookups
+    with connection.cursor() as cursor:
+        for sql in lookups:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "USING INDEX payment_reference_unique" in plan, plan
 
 
 def test_the_same_reference_for_another_method_is_another_payment(order: Order, agent: User) -> None:

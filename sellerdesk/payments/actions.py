@@ -100,7 +100,12 @@ def record_payment(
 
 def _payment_with_reference(method: str, reference: str) -> Payment | None:
     """The payment already recorded under this method's reference, if any."""
-    return Payment.objects.filter(kind=PaymentKind.PAYMENT, method=method, reference=reference).first()
+    found = Payment.objects.filter(kind=PaymentKind.PAYMENT, method=method, reference=reference)
+    if reference:
+        # Says what the unique index's condition says, so the database reads that (partial)
+        # index instead of every payment (SQLite only uses a partial index so).
+        found = found.exclude(reference="")
+    return found.first()
 
 
 def _check_payment_input(amount: Decimal, method: str, reference: str) -> None:
