@@ -193,7 +193,7 @@ def order_out(order: Order) -> dict[str, Any]:
         "buyer_message": order.buyer_message,
         "instructions": order.buyer_instructions.as_dict(),
         "flag": {"color": order.flag_color, "reason": order.flag_reason},
-        "assignee": order.assignee.username if order.assignee_id else None,
+        "assignee": order.assignee.username if order.assignee is not None else None,
         "carrier": order.carrier or None,
         "tracking_number": order.tracking_number or None,
         "auto_confirm_at": _local(order.auto_confirm_at),
