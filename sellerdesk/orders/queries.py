@@ -127,6 +127,19 @@ def _codes(numbers: Sequence[str]) -> list[str]:
     return sorted({code for number in numbers for code in (number, number.upper()) if "\x00" not in code})
 
 
+def _union_with_parcels(branches: list[QuerySet[Any]], codes: list[str]) -> QuerySet[Any]:
+    """One UNION of the branches' order ids and of the orders whose parcels carry one of
+    `codes` as tracking number (logistics answers that, when installed)."""
+    try:
+        by_tracking = ORDERS_BY_TRACKING.get()
+    except PortNotProvided:
+        pass
+    else:
+        branches.append(by_tracking(codes))
+    first, *others = branches
+    return first.union(*others)
+
+
 def orders_by_numbers(numbers: Sequence[str]) -> QuerySet[Any]:
     """The ids of the orders whose order number, platform order number or tracking number
     (the order's or one of its parcels') is one of `numbers` (exactly, or in capitals), as
@@ -138,14 +151,7 @@ def orders_by_numbers(numbers: Sequence[str]) -> QuerySet[Any]:
         own.filter(external_id__in=codes).values("pk"),
         own.filter(tracking_number__in=codes).values("pk"),
     ]
-    try:
-        by_tracking = ORDERS_BY_TRACKING.get()
-    except PortNotProvided:
-        pass
-    else:
-        branches.append(by_tracking(codes))
-    first, *others = branches
-    return first.union(*others)
+    return _union_with_parcels(branches, codes)
 
 
 def numbers_not_found(text: str, *, actor: User | None) -> list[str]:
@@ -256,14 +262,7 @@ def matching_order_ids(q: str) -> QuerySet[Any] | None:
         if len(digits) > PHONE_TAIL_DIGITS:
             tail = tail.filter(buyer_phone__endswith=digits)
         branches.append(tail.values("pk"))
-    try:
-        by_tracking = ORDERS_BY_TRACKING.get()
-    except PortNotProvided:
-        pass
-    else:
-        branches.append(by_tracking(codes))
-    first, *others = branches
-    return first.union(*others)
+    return _union_with_parcels(branches, codes)
 
 
 def newest_orders_by_ids(ids: Sequence[int]) -> list[Order]:
