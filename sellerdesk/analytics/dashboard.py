@@ -13,7 +13,6 @@ naming the field.
 from __future__ import annotations
 
 import io
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.periods import period_start, shift
 from sellerdesk.core.permissions import require
+from sellerdesk.core.spreadsheets import sheet_title
 from sellerdesk.reminders.models import UnpaidReason
 from sellerdesk.reminders.queries import reason_name
 from sellerdesk.reminders.report import NOTE_ONLY
@@ -432,12 +432,6 @@ def chart_data(dashboard: Dashboard, *, exact: bool = False) -> dict[str, Any]:
 
 # --- the export ----------------------------------------------------------------------------
 
-_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_title(text: str) -> str:
-    return _SHEET_UNSAFE.sub(" ", text)[:31]
-
 
 # The export's `metric` for the reasons' chart alone.
 REASONS_CHART = "reasons"
@@ -462,7 +456,7 @@ def dashboard_xlsx(dashboard: Dashboard, *, metric: str | None = None) -> bytes:
 
     metric_sheets = set()
     for series in chosen:
-        sheet = book.create_sheet(_sheet_title(str(series.metric.label)))
+        sheet = book.create_sheet(sheet_title(str(series.metric.label)))
         metric_sheets.add(sheet.title)
         sheet.append([str(series.metric.label), series.metric.unit.value, str(series.metric.formula)])
         sheet.append([_("Period"), _("This period"), _("Previous period"), _("Previous period")])
@@ -475,7 +469,7 @@ def dashboard_xlsx(dashboard: Dashboard, *, metric: str | None = None) -> bytes:
     codes = [series.metric.code for series in chosen]
     tables = ((_("By shop"), dashboard.by_shop), (_("By agent"), dashboard.by_agent)) if chosen else ()
     for title, lines in tables:
-        sheet = book.create_sheet(_sheet_title(title))
+        sheet = book.create_sheet(sheet_title(title))
         header: list[str] = [_("Name")]
         for series in chosen:
             header += [str(series.metric.label), f"{series.metric.label} ({_('previous period')})"]
@@ -487,7 +481,7 @@ def dashboard_xlsx(dashboard: Dashboard, *, metric: str | None = None) -> bytes:
             sheet.append(row)
 
     if metric is None or metric == REASONS_CHART:
-        sheet = book.create_sheet(_sheet_title(_("Reasons for not paying")))
+        sheet = book.create_sheet(sheet_title(_("Reasons for not paying")))
         sheet.append([_("Reason"), _("This period"), _("Previous period")])
         for reason in dashboard.reasons:
             sheet.append([reason.name, reason.count, reason.previous])

@@ -38,6 +38,7 @@ from sellerdesk.core.errors import Conflict, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.money import NotMoney, parse_money
 from sellerdesk.core.permissions import require
+from sellerdesk.core.spreadsheets import append_bold_header, sheet_title
 from sellerdesk.core.tables import Limits, read_upload
 from sellerdesk.customers import actions as customer_actions
 from sellerdesk.customers import book, imports
@@ -138,19 +139,10 @@ def write_customers_xlsx(customers: QuerySet[Customer], target: IO[bytes], *, ti
     read in chunks and written straight out (write-only workbook), so memory stays flat
     whatever the count."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    # A sheet title may not hold []:*?/\ and is at most 31 characters.
-    sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", title or str(_("Customers")))[:31])
-    bold = Font(bold=True)
-    header = []
-    for column in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=str(column.label))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    sheet = book.create_sheet(sheet_title(title or str(_("Customers"))))
+    append_bold_header(sheet, (column.label for column in COLUMNS))
     count = 0
     rows = customers.select_related("shop", "level", "agent").prefetch_related("tags", "groups")
     for customer in rows.iterator(chunk_size=EXPORT_CHUNK):

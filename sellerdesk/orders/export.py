@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.core.spreadsheets import append_bold_header, sheet_title
 from sellerdesk.orders.models import Order
 from sellerdesk.orders.queries import OrderFilters, filter_orders
 from sellerdesk.shops.access import limit_to_visible_shops
@@ -94,21 +95,13 @@ def export_orders(*, filters: OrderFilters, actor: User | None, target: IO[bytes
             }
         )
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(str(_("Orders"))[:31])
+    sheet = book.create_sheet(sheet_title(str(_("Orders"))))
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    bold = Font(bold=True)
-    header = []
-    for column in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=str(column.label))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    append_bold_header(sheet, (column.label for column in COLUMNS))
     written = 0
     rows = orders.order_by("-created_at", "-pk").select_related("shop", "assignee")
     for order in rows.iterator(chunk_size=EXPORT_CHUNK):
