@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import pytest
 from _pytest.mark import ParameterSet
 
+from sellerdesk.core import state_names
 from sellerdesk.core.errors import InvalidTransition
 
 StatusT = TypeVar("StatusT", bound=Enum)
@@ -55,7 +56,8 @@ def assert_pair(
         with pytest.raises(InvalidTransition) as raised:
             next_status(status, action)
         assert raised.value.details == {"current_status": status.value, "action": action.value}
-        assert entity in raised.value.message
+        # ... named in the reader's language (issue 17 B: "不能…：包裹状态为“…”").
+        assert state_names.entity_name(entity) in raised.value.message
     else:
         assert next_status(status, action) == expected_status
 
