@@ -15,14 +15,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +34,8 @@ from sellerdesk.notifications import outbox
 from sellerdesk.notifications.models import PENDING_STATUSES, DeliveryAttempt, OutgoingMessage, WebhookEndpoint
 from tests.pg.test_concurrency import run_together, url_of_the_test_database
 from tests.support.clock import clocked_environment
+from tests.support.workers import start_worker
 
-REPO = Path(__file__).resolve().parents[2]
 MESSAGES = 200
 HOLD_AFTER = 50
 LEASE_SECONDS = 4
@@ -118,17 +116,6 @@ def _enqueue_webhooks(endpoint: WebhookEndpoint, count: int) -> list[str]:
     return keys
 
 
-def _start_worker(environment: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.support.clocked", "sellerdesk.cli", "worker", "--interval", "0.1"],
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def _stop(processes: list[subprocess.Popen[str]]) -> list[str]:
     for process in processes:
         if process.poll() is None:
@@ -174,7 +161,7 @@ def test_a_worker_killed_mid_batch_loses_no_message_and_none_is_delivered_twice(
     deadline = time.monotonic() + WAIT_SECONDS
 
     # when two workers send them, and the one sending while the sink holds its answers is killed
-    workers = [_start_worker(environment), _start_worker(environment)]
+    workers = [start_worker(environment), start_worker(environment)]
     victim: subprocess.Popen[str] | None = None
     try:
         _wait_for(lambda: not sink.gate.is_set(), f"the sink's first {HOLD_AFTER} requests", deadline)
@@ -284,7 +271,7 @@ def test_a_message_enqueued_in_a_request_wakes_a_worker_at_once(shop: Any) -> No
     deadline = time.monotonic() + WAIT_SECONDS
     with Sink() as sink:
         endpoint = WebhookEndpoint.objects.create(url=sink.url, secret="sink-secret", events=["order.paid"])
-        workers = [_start_worker(environment)]
+        workers = [start_worker(environment)]
         try:
             _wait_for(
                 lambda: DBTaskResult.objects.filter(status="SUCCESSFUL", args_kwargs__args=[outbox.SEND_JOB]).exists(),

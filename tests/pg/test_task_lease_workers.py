@@ -7,10 +7,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,21 +20,10 @@ from sellerdesk.core.models import TaskLease
 from tests.pg.test_concurrency import url_of_the_test_database
 from tests.support.clock import clocked_environment
 from tests.support.slow_task import sleep_for
+from tests.support.workers import start_worker
 
-REPO = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 2
 WAIT_SECONDS = 60.0
-
-
-def _start_worker(environment: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.support.clocked", "sellerdesk.cli", "worker", "--interval", "0.1"],
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def _wait_for(predicate: Callable[[], bool], what: str) -> None:
@@ -60,7 +47,7 @@ def test_a_task_whose_worker_was_killed_is_run_again_by_another_worker(shop: Any
         }
     )
     result = sleep_for.enqueue(30)
-    first = _start_worker(environment)
+    first = start_worker(environment)
     second = None
     try:
         _wait_for(lambda: TaskLease.objects.filter(task_id=result.id).exists(), "the first worker to lease the task")
@@ -77,7 +64,7 @@ def test_a_task_whose_worker_was_killed_is_run_again_by_another_worker(shop: Any
 
         # A short run this time: the second worker finishes what the first began.
         DBTaskResult.objects.filter(pk=result.id).update(args_kwargs={"args": [0.5], "kwargs": {}})
-        second = _start_worker(environment)
+        second = start_worker(environment)
         _wait_for(lambda: DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL", "the second run to end")
     finally:
         for process in (first, second):
