@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.audit import history
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
+from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import form_field_errors, logged_in_actor, show_refusal
@@ -182,16 +183,33 @@ def warehouse_detail(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("inventory:warehouse", code=code)
+    return _warehouse_page(request, warehouse, actor, form=form)
+
+
+def _warehouse_page(
+    request: HttpRequest,
+    warehouse: Warehouse,
+    actor: User,
+    *,
+    form: WarehouseForm | None = None,
+    bins_form: BinsForm | None = None,
+    putaway_form: PutawayForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The warehouse's page; a refused form is shown again as it was typed (422)."""
+    if form is None:
+        initial = {name: getattr(warehouse, name) for name in WarehouseForm.base_fields if name != "code"}
+        form = WarehouseForm(initial=initial)
     context = {
         "warehouse": warehouse,
         "form": form,
-        "bins_form": BinsForm(),
-        "putaway_form": PutawayForm(),
+        "bins_form": bins_form or BinsForm(),
+        "putaway_form": putaway_form or PutawayForm(),
         "bins": queries.bins_of(warehouse=warehouse, actor=actor),
         "can_edit": has_permission(actor, "warehouses.edit"),
         "can_move": has_permission(actor, "stock.adjust"),
     }
-    return render(request, "inventory/warehouse.html", context)
+    return render(request, "inventory/warehouse.html", context, status=status)
 
 
 @staff_required
@@ -210,7 +228,7 @@ def add_bins(request: HttpRequest, code: str) -> HttpResponse:
                 for name, errors in form.errors.items()
             ),
         )
-        return redirect("inventory:warehouse", code=code)
+        return _warehouse_page(request, warehouse, actor, bins_form=form, status=422)
     try:
         created = actions.create_bins(
             warehouse=warehouse,
@@ -221,8 +239,8 @@ def add_bins(request: HttpRequest, code: str) -> HttpResponse:
         )
     except DomainError as error:
         show_refusal(request, error)
-    else:
-        messages.success(request, _("%(count)s bins created.") % {"count": len(created)})
+        return _warehouse_page(request, warehouse, actor, bins_form=form, status=422)
+    messages.success(request, _("%(count)s bins created.") % {"count": len(created)})
     return redirect("inventory:warehouse", code=code)
 
 
@@ -252,8 +270,8 @@ def putaway(request: HttpRequest, code: str) -> HttpResponse:
         )
     except DomainError as error:
         show_refusal(request, error)
-    else:
-        messages.success(request, _("Moved %(quantity)s × %(sku)s.") % {"quantity": data["quantity"], "sku": sku.code})
+        return _warehouse_page(request, warehouse, actor, putaway_form=form, status=422)
+    messages.success(request, _("Moved %(quantity)s × %(sku)s.") % {"quantity": data["quantity"], "sku": sku.code})
     return redirect("inventory:warehouse", code=code)
 
 

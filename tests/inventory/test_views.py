@@ -209,3 +209,30 @@ def test_bins_refused_are_named_by_the_fields_labels(main: Warehouse) -> None:
     text = answer.content.decode()
     assert "First route order: Ensure this value is greater than or equal to 0." in text
     assert "route_order:" not in text
+
+
+def test_a_refused_bin_range_or_move_is_shown_again_as_typed(main: Warehouse, tee: Sku) -> None:
+    """Issue 17 D (walkthrough): a refused bin range sent the page back empty; the range,
+    zone and route order typed (and a refused move's fields) are kept, with the reason."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user("boss", "owner", "老板"))
+    actions.create_bins(warehouse=main, codes="A-01..A-02", zone="A", route_order=None, actor=None)
+
+    refused = client.post("/stock/warehouses/main/bins/", {"codes": "B-01..B-40", "zone": "B", "route_order": "-1"})
+    taken = client.post("/stock/warehouses/main/bins/", {"codes": "A-02..A-05", "zone": "A", "route_order": "7"})
+    moved = client.post(
+        "/stock/warehouses/main/putaway/", {"sku": tee.code, "bin": "Z-99", "from_bin": "", "quantity": "3"}
+    )
+
+    assert refused.status_code == taken.status_code == moved.status_code == 422
+    form = refused.context["bins_form"]
+    assert (form["codes"].value(), form["zone"].value(), form["route_order"].value()) == ("B-01..B-40", "B", "-1")
+    assert 'value="B-01..B-40"' in refused.content.decode()
+    assert "First route order: Ensure this value is greater than or equal to 0." in refused.content.decode()
+    assert taken.context["bins_form"]["codes"].value() == "A-02..A-05"
+    assert "msg-error" in taken.content.decode()
+    assert (moved.context["putaway_form"]["bin"].value(), moved.context["putaway_form"]["quantity"].value()) == (
+        "Z-99",
+        "3",
+    )
+    assert list(main.bins.values_list("code", flat=True)) == ["A-01", "A-02"]
