@@ -176,26 +176,42 @@ def transfer_reservations(*, moves: Sequence[ReservationMove], actor: User | Non
     fastinsert.insert(rows)
 
 
+# Reserved units given back (release) or leaving with the parcel (ship): fixed SQL, as
+# for reserving, one conditional UPDATE per SKU in lock order (every order ships).
+_RELEASE_SQL = (
+    f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved - %s "  # noqa: S608
+    "WHERE sku_id = %s AND warehouse_id = %s AND reserved >= %s"
+)
+_SHIP_SQL = (
+    f"UPDATE {StockLevel._meta.db_table} SET on_hand = on_hand - %s, reserved = reserved - %s "  # noqa: S608
+    "WHERE sku_id = %s AND warehouse_id = %s AND reserved >= %s"
+)
+
+
+def _take_reserved(lines: Sequence[StockLine], *, ship: bool, document: str) -> None:
+    """The reserved units of each line leave the reservation (and on-hand, when `ship`);
+    a line whose reservation is not there is a bug in the caller: RuntimeError."""
+    with connection.cursor() as cursor:
+        for line in lines:
+            key = [line.sku_id, line.warehouse_id, line.quantity]
+            if ship:
+                cursor.execute(_SHIP_SQL, [line.quantity, line.quantity, *key])
+            else:
+                cursor.execute(_RELEASE_SQL, [line.quantity, *key])
+            if cursor.rowcount != 1:
+                raise RuntimeError(f"reservation of {line.sku_code} for {document} is missing")
+
+
 def release_stock(*, lines: Sequence[StockLine], document: str, actor: User | None, at: datetime) -> None:
     merged = [line for line in _merged(lines) if line.quantity > 0]
-    for line in merged:
-        updated = StockLevel.objects.filter(
-            sku_id=line.sku_id, warehouse_id=line.warehouse_id, reserved__gte=line.quantity
-        ).update(reserved=F("reserved") - line.quantity)
-        if updated != 1:
-            raise RuntimeError(f"reservation of {line.sku_code} for {document} is missing")
+    _take_reserved(merged, ship=False, document=document)
     _ledger(merged, kind=MovementKind.RELEASE, on_hand_sign=0, reserved_sign=-1, document=document, actor=actor, at=at)
 
 
 def ship_stock(*, lines: Sequence[StockLine], document: str, actor: User | None, at: datetime) -> None:
     """Reserved units leave the warehouse: on-hand and reserved both go down."""
     merged = [line for line in _merged(lines) if line.quantity > 0]
-    for line in merged:
-        updated = StockLevel.objects.filter(
-            sku_id=line.sku_id, warehouse_id=line.warehouse_id, reserved__gte=line.quantity
-        ).update(on_hand=F("on_hand") - line.quantity, reserved=F("reserved") - line.quantity)
-        if updated != 1:
-            raise RuntimeError(f"reservation of {line.sku_code} for {document} is missing")
+    _take_reserved(merged, ship=True, document=document)
     _ledger(merged, kind=MovementKind.SHIP, on_hand_sign=-1, reserved_sign=-1, document=document, actor=actor, at=at)
     trim_bins_to_on_hand({(line.sku_id, line.warehouse_id) for line in merged})
 
@@ -342,19 +358,35 @@ def trim_bins_to_on_hand(keys: Iterable[tuple[int, int]]) -> None:
         (row[0], row[1]): row[2]
         for row in StockLevel.objects.filter(match).values_list("sku_id", "warehouse_id", "on_hand")
     }
-    for (sku_id, warehouse_id), total in sorted(totals.items()):
-        excess = total - max(on_hand.get((sku_id, warehouse_id), 0), 0)
-        if excess <= 0:
-            continue
-        rows = BinStock.objects.filter(sku_id=sku_id, bin__warehouse_id=warehouse_id, quantity__gt=0).order_by(
-            "bin__route_order", "bin__code"
-        )
-        for row in rows:
-            taken = min(row.quantity, excess)
-            BinStock.objects.filter(pk=row.pk).update(quantity=F("quantity") - taken)
-            excess -= taken
-            if excess == 0:
-                break
+    excesses = {}
+    for key, total in sorted(totals.items()):
+        excess = total - max(on_hand.get(key, 0), 0)
+        if excess > 0:
+            excesses[key] = excess
+    if not excesses:
+        return
+    # The bins of every SKU with an excess in one read, each SKU's in pick-route order.
+    bins: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    match = Q()
+    for sku_id, warehouse_id in excesses:
+        match |= Q(sku_id=sku_id, bin__warehouse_id=warehouse_id)
+    for pk, sku_id, warehouse_id, quantity in (
+        BinStock.objects.filter(match, quantity__gt=0)
+        .order_by("bin__route_order", "bin__code")
+        .values_list("pk", "sku_id", "bin__warehouse_id", "quantity")
+    ):
+        bins[(sku_id, warehouse_id)].append((pk, quantity))
+    with connection.cursor() as cursor:
+        for key, excess in excesses.items():
+            for pk, quantity in bins[key]:
+                taken = min(quantity, excess)
+                cursor.execute(_TAKE_FROM_BIN_SQL, [taken, pk])
+                excess -= taken
+                if excess == 0:
+                    break
+
+
+_TAKE_FROM_BIN_SQL = f"UPDATE {BinStock._meta.db_table} SET quantity = quantity - %s WHERE id = %s"  # noqa: S608
 
 
 def add_to_bin(*, bin: Bin, sku_id: int, quantity: int) -> None:
