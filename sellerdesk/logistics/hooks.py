@@ -14,12 +14,15 @@ from sellerdesk.orders.models import Order
 @dataclass(frozen=True)
 class ParcelShipped(Hook):
     """A parcel of the order left with the carrier (the warehouse's scan-out, or an order
-    shipped elsewhere and now tracked): the buyer is told, on commit (notifications)."""
+    shipped elsewhere and now tracked): the buyer is told, in the shipping's transaction
+    (notifications). `order` is the shipped order as its transaction holds it, when the
+    emitter has it (then the subscribers do not read it again)."""
 
     order_id: int
     tracking_number: str
     carrier_name: str
     at: datetime
+    order: Order | None = None
 
 
 @dataclass(frozen=True)

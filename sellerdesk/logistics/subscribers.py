@@ -67,7 +67,9 @@ def track_shipped_order(payload: OrderShipped) -> None:
         except DomainError as error:
             logger.warning("order %s shipped but not tracked: %s", order.number, error.message)
     name = carrier.name if carrier is not None else order.carrier
-    hooks.emit(ParcelShipped(order_id=order.pk, tracking_number=order.tracking_number, carrier_name=name, at=at))
+    hooks.emit(
+        ParcelShipped(order_id=order.pk, tracking_number=order.tracking_number, carrier_name=name, at=at, order=order)
+    )
 
 
 def _info(carrier: Carrier) -> CarrierInfo:

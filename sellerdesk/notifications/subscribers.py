@@ -39,7 +39,7 @@ def tell_paid(payload: OrderPaid) -> None:
 
 def tell_parcel_shipped(payload: ParcelShipped) -> None:
     """In the shipping's transaction: 'your parcel is on its way'."""
-    order = Order.objects.select_related("shop").get(pk=payload.order_id)
+    order = payload.order or Order.objects.select_related("shop").get(pk=payload.order_id)
     events.tell_parcel_shipped(
         order=order, tracking_number=payload.tracking_number, carrier_name=payload.carrier_name, at=payload.at
     )
