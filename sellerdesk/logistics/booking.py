@@ -42,6 +42,7 @@ from sellerdesk.core import messages
 from sellerdesk.core.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.core.refcache import remembered
 from sellerdesk.inventory.models import Warehouse
 from sellerdesk.logistics import events, stopping
 from sellerdesk.logistics import states as shipment_states
@@ -97,11 +98,13 @@ class BookingFailed(DomainError):
 
 
 def sender_of(order: Order) -> Party:
-    """The sender printed on the order's labels: its warehouse, else the default one."""
+    """The sender printed on the order's labels: its warehouse, else the default one
+    (remembered per process for REFERENCE_CACHE_SECONDS, core.refcache: every parcel asks)."""
+    warehouse_id = order.warehouse_id
     warehouse = (
-        Warehouse.objects.filter(pk=order.warehouse_id).first()
-        if order.warehouse_id
-        else Warehouse.objects.filter(is_default=True).first()
+        remembered(("warehouse", warehouse_id), lambda: Warehouse.objects.filter(pk=warehouse_id).first())
+        if warehouse_id
+        else remembered(("warehouse", None), lambda: Warehouse.objects.filter(is_default=True).first())
     )
     if warehouse is None:
         return Party(order.shop.name, "", "", "", "", "")

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from sellerdesk.core.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
+from sellerdesk.core.refcache import remembered
 from sellerdesk.logistics import states as shipment_states
 from sellerdesk.logistics.booking import receiver_of, sender_of
 from sellerdesk.logistics.carriers.base import CarrierUnavailable, CreatedShipment, ShipmentRequest
@@ -85,12 +86,19 @@ def pick_carrier(candidates: Iterable[Carrier], named: str) -> Carrier | None:
 
 def carrier_named(named: str) -> Carrier | None:
     """The carrier a person or an order names: its code, a usual short name ("顺丰") or its
-    full name. One query for the three ways (shipping an order asks this every time)."""
+    full name. One query for the three ways, remembered per process for
+    REFERENCE_CACHE_SECONDS (core.refcache; shipping an order asks this twice: for its
+    timeline and for its tracking)."""
     name = (named or "").strip()
     if not name:
         return None
     code = CARRIER_ALIASES.get(name, name)
-    return pick_carrier(Carrier.objects.filter(Q(code=code) | Q(code__iexact=code) | Q(name=name)).order_by("pk"), name)
+    return remembered(
+        ("carrier_named", name),
+        lambda: pick_carrier(
+            Carrier.objects.filter(Q(code=code) | Q(code__iexact=code) | Q(name=name)).order_by("pk"), name
+        ),
+    )
 
 
 def carrier_of_order(order: Order) -> Carrier | None:
