@@ -20,7 +20,7 @@ from sellerdesk.logistics import states
 from sellerdesk.logistics.actions import parcel_ref
 from sellerdesk.logistics.carriers.base import BadSignature, CarrierTrackingEvent
 from sellerdesk.logistics.carriers.registry import adapter_for
-from sellerdesk.logistics.events import tracking_event
+from sellerdesk.logistics.events import build_tracking_event
 from sellerdesk.logistics.hooks import ParcelDelivered, ParcelInTransit
 from sellerdesk.logistics.models import Carrier, Shipment, ShipmentDirection, ShipmentStatus, TrackingEvent
 from sellerdesk.logistics.refused import follow_return
@@ -66,29 +66,36 @@ def record_events(
             if event.event_id in known:
                 continue
             known.add(event.event_id)
-            row = TrackingEvent(
-                shipment=shipment,
-                carrier=shipment.carrier,
-                carrier_event_id=event.event_id,
-                kind=event.kind,
-                at=event.at,
-                location=event.location[:100],
-                description=event.description[:300],
-                source=source,
-                received_at=now,
+            fresh.append(
+                TrackingEvent(
+                    shipment=shipment,
+                    carrier=shipment.carrier,
+                    carrier_event_id=event.event_id,
+                    kind=event.kind,
+                    at=event.at,
+                    location=event.location[:100],
+                    description=event.description[:300],
+                    source=source,
+                    received_at=now,
+                )
             )
-            # One prepared INSERT (a poll records a parcel's scans one by one).
-            fastinsert.insert([row])
-            fresh.append(row)
-            tracking_event(
-                shipment.order,
-                shipment_id=shipment.pk,
-                tracking_number=shipment.tracking_number,
-                kind=event.kind,
-                location=row.location,
-                description=row.description,
-                at=event.at,
-            )
+        # The new scans in one prepared INSERT, and their lines on the order's timeline in
+        # another (a poll brings a parcel's scans several at a time).
+        fastinsert.insert(fresh)
+        fastinsert.insert(
+            [
+                build_tracking_event(
+                    shipment.order,
+                    shipment_id=shipment.pk,
+                    tracking_number=shipment.tracking_number,
+                    kind=row.kind,
+                    location=row.location,
+                    description=row.description,
+                    at=row.at,
+                )
+                for row in fresh
+            ]
+        )
         if fresh:
             _update_shipment(shipment, now=now)
             for row in fresh:
