@@ -45,8 +45,18 @@ def use_bench_environment() -> None:
         os.environ.setdefault(name, value)
 
 
+def run_as_a_benchmark() -> bool:
+    """Whether this process is a benchmark (its program is a script in bench/), not a
+    test run that imports a benchmark's helpers (tests/pg/test_search_pg.py): a test
+    run's environment must stay its own, or the processes its tests start would get
+    another SECRET_KEY than the test's and refuse its sessions."""
+    program = getattr(sys.modules.get("__main__"), "__file__", None)
+    return program is not None and Path(program).resolve().parent == Path(__file__).resolve().parent
+
+
 # Every benchmark imports this module before it sets Django up.
-use_bench_environment()
+if run_as_a_benchmark():
+    use_bench_environment()
 
 
 def log(message: str) -> None:
