@@ -50,11 +50,9 @@ def on_hand(code: str) -> int:
 
 @pytest.fixture
 def browser(live_server: Any) -> Any:
-    from playwright.sync_api import sync_playwright
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, playwright_on_the_test_database
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
+    with playwright_on_the_test_database() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield launched

@@ -29,7 +29,7 @@ from sellerdesk.service import forbidden
 from sellerdesk.service.models import Conversation, Message, QuickReply
 from sellerdesk.shops.models import Shop
 from tests.aftersales.builders import shipped_order
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, playwright_on_the_test_database
 from tests.factories import make_sku, make_user
 
 PHONE = "13800138000"
@@ -47,11 +47,23 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def asgi_server(transactional_db: Any) -> Iterator[str]:
-    """sellerdesk.asgi served by uvicorn on 127.0.0.1 in a thread; its URL."""
+def asgi_server(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """sellerdesk.asgi served by uvicorn on 127.0.0.1 in a thread; its URL.
+
+    An in-memory SQLite database lives in its connection, and a second connection to it
+    (shared cache) meets "database table is locked" instead of waiting. So, as Django's
+    own live server does, the server uses the test's connection: Django's connections
+    are per thread, and the sync code of every request and socket runs in asgiref's one
+    thread for thread-sensitive work, which is given the test's connection (Django's
+    per-request ThreadSensitiveContext, which would give each request a thread and a
+    connection of its own, is left out). A connection opened anyway fails the test."""
+    import contextlib
+
     import uvicorn
     from asgiref.sync import SyncToAsync, sync_to_async
+    from django.core.handlers import asgi as django_asgi
     from django.db import connections
+    from django.db.backends.signals import connection_created
 
     from sellerdesk.asgi import application
 
@@ -62,10 +74,16 @@ def asgi_server(transactional_db: Any) -> Iterator[str]:
     }
     for connection in shared.values():
         connection.inc_thread_sharing()
+    monkeypatch.setattr(django_asgi, "ThreadSensitiveContext", contextlib.AsyncExitStack)
+    opened_elsewhere: list[str] = []
+
+    def note_a_new_connection(sender: Any, connection: Any, **kwargs: Any) -> None:
+        if connection.alias in shared and connection is not shared[connection.alias]:
+            opened_elsewhere.append(threading.current_thread().name)
+
+    connection_created.connect(note_a_new_connection)
 
     def share() -> None:
-        # Django's sync code runs in asgiref's one thread for thread-sensitive work: give
-        # it the test's connection (an in-memory database lives in its connection).
         for alias, connection in shared.items():
             connections[alias] = connection
 
@@ -96,6 +114,7 @@ def asgi_server(transactional_db: Any) -> Iterator[str]:
         if thread.is_alive():
             server.force_exit = True
             thread.join(timeout=5)
+        connection_created.disconnect(note_a_new_connection)
 
         def unshare() -> None:
             for alias in shared:
@@ -106,6 +125,7 @@ def asgi_server(transactional_db: Any) -> Iterator[str]:
             SyncToAsync.single_thread_executor.submit(unshare).result(timeout=10)
         for connection in shared.values():
             connection.dec_thread_sharing()
+    assert not opened_elsewhere, f"the server opened its own database connections in {opened_elsewhere}"
 
 
 @pytest.fixture
@@ -121,9 +141,7 @@ def patient_expect() -> Iterator[None]:
 
 @pytest.fixture
 def browser(patient_expect: None) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
+    with playwright_on_the_test_database() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield launched
