@@ -54,7 +54,13 @@ def record_events(
 
     now = now or timezone.now()
     with transaction.atomic():
-        shipment = Shipment.objects.select_for_update().select_related("order", "carrier").get(pk=shipment.pk)
+        # The order's shop with it (the buyer's message reads it), not locked: the rows
+        # locked are the shipment's, its order's and its carrier's, as always.
+        shipment = (
+            Shipment.objects.select_for_update(of=("self", "order", "carrier"))
+            .select_related("order__shop", "carrier")
+            .get(pk=shipment.pk)
+        )
         ids = [event.event_id for event in events]
         known = set(
             TrackingEvent.objects.filter(carrier=shipment.carrier, carrier_event_id__in=ids).values_list(
