@@ -23,7 +23,8 @@ def record_order_confirmation(*, order: Order, at: datetime) -> list[OutgoingMes
     return tell_order_confirmed(order=order, at=at)
 
 
-def record_order_confirmations(*, order_ids: Sequence[int], at: datetime) -> int:
+def record_order_confirmations(*, order_ids: Sequence[int], at: datetime, locked: Sequence[Order] = ()) -> int:
     """`record_order_confirmation` for many approved orders at once (a review batch): a
-    few reads and one INSERT. Returns how many orders were confirmed now."""
-    return tell_orders_confirmed(order_ids=order_ids, at=at)
+    few reads and one INSERT. Returns how many orders were confirmed now. `locked`: those
+    orders as the caller's transaction holds them locked, with their shop (not read again)."""
+    return tell_orders_confirmed(order_ids=order_ids, at=at, locked=locked)

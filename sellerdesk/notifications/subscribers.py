@@ -29,7 +29,7 @@ from sellerdesk.purchasing.hooks import SUPPLIER_DELIVERIES, PurchaseOrderSent, 
 def confirm_approved_orders(payload: OrdersApproved) -> None:
     """In the approval's transaction: the buyer's order confirmation, once per order (a
     review batch in one INSERT)."""
-    record_order_confirmations(order_ids=payload.order_ids, at=payload.at)
+    record_order_confirmations(order_ids=payload.order_ids, at=payload.at, locked=payload.orders)
 
 
 def tell_paid(payload: OrderPaid) -> None:

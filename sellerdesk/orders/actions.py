@@ -461,7 +461,7 @@ def approve_order(*, order: Order, actor: User | None, at: datetime | None = Non
     extra = {"released": released} if released else {}
     events.status_event(order, OrderEventType.APPROVED, actor=actor, at=order.approved_at, before=before, **extra)
     # The buyer's confirmation and allocation follow on commit (notifications, allocation).
-    hooks.emit(OrdersApproved(order_ids=(order.pk,), at=approved_at))
+    hooks.emit(OrdersApproved(order_ids=(order.pk,), at=approved_at, orders=(order,)))
     return order
 
 

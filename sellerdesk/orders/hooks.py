@@ -70,10 +70,12 @@ class OrderCompleted(Hook):
 class OrdersApproved(Hook):
     """These orders were approved (one by hand, or a review batch) in the emitter's
     transaction. Subscribers that start work (allocation, the buyer's confirmation) do it
-    on commit."""
+    on commit. `orders`, when the emitter gives them, are those orders as its transaction
+    holds them (locked, with their shop), so that a subscriber need not read them again."""
 
     order_ids: tuple[int, ...]
     at: datetime
+    orders: tuple[Order, ...] = ()
 
 
 @dataclass(frozen=True)
