@@ -113,6 +113,7 @@ def request_tracking(
     handed_over_at: datetime | None = None,
     options: dict[str, Any] | None = None,
     carrier: Carrier | None = None,
+    untracked: bool = False,
 ) -> Shipment:
     """Within the transaction that ships the order (step 1): record that its parcel is to
     be tracked (a Shipment in status tracking_requested, handed over at `handed_over_at`,
@@ -120,7 +121,9 @@ def request_tracking(
     request recorded already for the order's parcel is returned as it was asked. Refuses,
     writing nothing, an order not awaiting receipt or without a tracking number (409), an
     unknown carrier (422), a tracking number tracked already (409). `carrier` is the one
-    `carrier_of_order` found, when the caller has looked it up already."""
+    `carrier_of_order` found, when the caller has looked it up already; `untracked`: the
+    caller has just found no shipment of the order under its tracking number, in this
+    transaction, so there is no request recorded to look for."""
     require(actor, "orders.ship")
     # Shipping an order looks its carrier up once, not twice (logistics.subscribers).
     carrier = carrier or carrier_of_order(order)
@@ -128,9 +131,13 @@ def request_tracking(
         raise InvalidTransition(current=order.status, action="track")
     if carrier is None:
         raise ValidationFailed({"carrier": _("unknown carrier %(code)s") % {"code": order.carrier}})
-    pending = Shipment.objects.filter(
-        order=order, carrier=carrier, tracking_number=order.tracking_number, status__in=AWAITING_ROUTE
-    ).first()
+    pending = (
+        None
+        if untracked
+        else Shipment.objects.filter(
+            order=order, carrier=carrier, tracking_number=order.tracking_number, status__in=AWAITING_ROUTE
+        ).first()
+    )
     if pending is not None:
         return pending
     at = handed_over_at or order.shipped_at or timezone.now()
@@ -174,7 +181,8 @@ def register_tracking(*, shipment_id: int) -> bool:
     when the carrier refuses, the request removed (the order ships untracked) and a
     warning logged. Whether the carrier answered; False when there was nothing to ask or it
     could not be reached (the worker asks again later)."""
-    shipment = Shipment.objects.select_related("carrier", "order").filter(pk=shipment_id).first()
+    # The carrier with it; not the order (the request carries what the carrier is told).
+    shipment = Shipment.objects.select_related("carrier").filter(pk=shipment_id).first()
     if shipment is None or shipment.status not in AWAITING_ROUTE:
         return False
     try:

@@ -63,7 +63,9 @@ def track_shipped_order(payload: OrderShipped) -> None:
     if carrier is not None:
         try:
             with transaction.atomic():  # a parcel that cannot be tracked must not undo the shipping
-                shipped_elsewhere.request_tracking(order=order, actor=None, handed_over_at=at, carrier=carrier)
+                shipped_elsewhere.request_tracking(
+                    order=order, actor=None, handed_over_at=at, carrier=carrier, untracked=True
+                )
         except DomainError as error:
             logger.warning("order %s shipped but not tracked: %s", order.number, error.message)
     name = carrier.name if carrier is not None else order.carrier
