@@ -60,10 +60,14 @@ def track_at_once(order: Order) -> None:
     (logistics.shipped_elsewhere); the demo builds its shop in one transaction, and its
     parcels' stories (simulated_scenario) and polling happen inside it. A parcel whose
     carrier will not track it stays untracked, as after a request."""
-    requested = Shipment.objects.filter(order=order, status__in=shipped_elsewhere.AWAITING_ROUTE).first()
+    requested = (
+        Shipment.objects.filter(order=order, status__in=shipped_elsewhere.AWAITING_ROUTE)
+        .values_list("pk", flat=True)
+        .first()
+    )
     if requested is not None:
         # Steps 2 and 3 of the request shipping recorded, here inside the demo's transaction.
-        shipped_elsewhere.register_tracking(shipment_id=requested.pk)
+        shipped_elsewhere.register_tracking(shipment_id=requested)
 
 
 def load_demo_logistics(
