@@ -29,6 +29,7 @@ api.add_router("/v1", catalog_router)
 api.add_router("/v1", merging_router)  # before orders: /orders/merge must not match /orders/{number}
 api.add_router("/v1", "sellerdesk.orders.api_bulk.router")  # POST /orders/bulk: one move on many orders
 api.add_router("/v1", "sellerdesk.fulfilment.api_print.router")  # POST /orders/documents: labels/slips in one PDF
+api.add_router("/v1", "sellerdesk.orders.api_saved_views.router")  # before orders: /orders/views
 api.add_router("/v1", orders_router)
 api.add_router("/v1", order_changes_router)
 api.add_router("/v1", review_router)

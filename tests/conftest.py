@@ -130,6 +130,9 @@ class ApiClient:
     def patch(self, path: str, body: Any = None) -> Any:
         return self._send("patch", path, body)
 
+    def delete(self, path: str) -> Any:
+        return self._send("delete", path)
+
 
 @pytest.fixture
 def owner(db: Any) -> Any:

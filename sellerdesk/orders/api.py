@@ -12,7 +12,7 @@ from ninja import Query, Router, Status
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.idempotency import idempotent
-from sellerdesk.orders import actions, queries
+from sellerdesk.orders import actions, queries, saved_views
 from sellerdesk.orders.api_helpers import order_answer, requested_order
 from sellerdesk.orders.review import actions as review_actions
 from sellerdesk.orders.review.queue import review_queue as review_queue_query
@@ -66,6 +66,11 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status[Any]:
 
 @router.get("/orders", response={200: OrderPage, **ERROR_RESPONSES})
 def list_orders(request: HttpRequest, filters: Query[queries.OrderFilters]) -> Any:
+    """The orders the filters select, a page at a time; `view`: one of the caller's saved
+    views (GET /api/v1/orders/views) selects instead of the other filters."""
+    if filters.view is not None:
+        view = saved_views.get_view(user=actor_of(request), view_id=filters.view)
+        filters = saved_views.filters_of(view, page=filters.page)
     page = queries.search_orders(filters=filters, actor=actor_of(request))
     return {
         "items": [order_out(order) for order in page.object_list],

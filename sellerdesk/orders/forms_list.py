@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from sellerdesk.orders.assignment import assignable_staff
 from sellerdesk.orders.bulk import BULK_LABELS, BULK_MAX, BulkAction
 from sellerdesk.orders.forms import MAX_PAGE, OrderFilterForm
-from sellerdesk.orders.models import SavedView
 from sellerdesk.orders.queries import NUMBERS_MAX, NUMBERS_MAX_CHARS, UNASSIGNED, OrderFilters, number_list
 
 # A single search term is at most this long (OrderFilters.q); a pasted list may be longer.
@@ -115,20 +114,3 @@ class BulkForm(forms.Form):
         if data.get("action") == BulkAction.ASSIGN and not data.get("assignee"):
             self.add_error("assignee", _("Choose who looks after them."))
         return data
-
-
-class SavedViewForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
-    query = forms.CharField(required=False, max_length=2000)
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_name(self) -> str:
-        name: str = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError(_("This field is required."))
-        if SavedView.objects.filter(user=self.user, name=name).exists():
-            raise ValidationError(_("You already have a view named %(name)s."), params={"name": name})
-        return name

@@ -68,6 +68,8 @@ class OrderFilters(Schema):
     date_from: date | None = None
     date_to: date | None = None
     page: int = Field(default=1, ge=1, le=100_000)
+    # API only: a saved view's filters (orders.saved_views) instead of the ones above.
+    view: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
     @field_validator("numbers")
     @classmethod

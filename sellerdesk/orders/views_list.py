@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import tempfile
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sellerdesk.core.errors import DomainError
+from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import error_text, logged_in_actor
+from sellerdesk.orders import saved_views
 from sellerdesk.orders.export import export_orders
-from sellerdesk.orders.forms_list import OrderListForm, SavedViewForm
-from sellerdesk.orders.models import SavedView
+from sellerdesk.orders.forms_list import OrderListForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,27 +54,24 @@ def export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def save_view(request: HttpRequest) -> HttpResponse:
     """Name the list's current filters (a view of the user's own)."""
-    form = SavedViewForm(request.POST, user=logged_in_actor(request))
     query = request.POST.get("query", "")
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for problem in errors:
-                messages.error(request, _("Saved view: %(error)s") % {"error": problem})
-        return redirect(_list_url(query))
-    # Only the list's own filters are kept, never a page number or anything else.
-    kept = QueryDict(form.cleaned_data["query"])
-    fields = ("q", "status", "shop", "assignee", "date_from", "date_to")
-    query = urlencode([(key, value) for key in fields for value in kept.getlist(key) if value])
-    SavedView.objects.create(user=logged_in_actor(request), name=form.cleaned_data["name"], query=query)
-    messages.success(request, _("View “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
-    return redirect(_list_url(query))
+    try:
+        view = saved_views.save_view(user=logged_in_actor(request), name=request.POST.get("name", ""), query=query)
+    except ValidationFailed as refused:
+        for problem in refused.fields.values():
+            messages.error(request, _("Saved view: %(error)s") % {"error": problem})
+        return redirect(_list_url(saved_views.kept_query(query)))
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(_list_url(view.query))
 
 
 @staff_required
 @require_POST
 def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete one of the user's saved views (another user's is not found)."""
-    view = get_object_or_404(SavedView, pk=pk, user=logged_in_actor(request))
-    view.delete()
+    try:
+        view = saved_views.delete_view(user=logged_in_actor(request), view_id=pk)
+    except NotFound:
+        raise Http404 from None
     messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
     return redirect("orders:list")
