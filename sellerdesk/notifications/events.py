@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -389,15 +389,17 @@ def _local_day(at: datetime) -> tuple[datetime, datetime]:
 def _sent_today(customer_ids: set[int], channels: set[str], at: datetime) -> dict[tuple[int, str], int]:
     """rules.sent_today for many buyers and channels in one query."""
     start, end = _local_day(at)
-    rows = (
-        OutgoingMessage.objects.filter(
-            customer_id__in=customer_ids, channel__in=channels, created_at__gte=start, created_at__lt=end
+    # A buyer's day holds a few messages at most (the daily cap): counted here rather than
+    # grouped in SQL, as rules.sent_today_by_channel does (a plainer query to build).
+    return dict(
+        Counter(
+            OutgoingMessage.objects.filter(
+                customer_id__in=customer_ids, channel__in=channels, created_at__gte=start, created_at__lt=end
+            )
+            .exclude(status__in=(MessageStatus.SUPPRESSED, MessageStatus.RECORDED))
+            .values_list("customer_id", "channel")
         )
-        .exclude(status__in=(MessageStatus.SUPPRESSED, MessageStatus.RECORDED))
-        .values("customer_id", "channel")
-        .annotate(count=Count("pk"))
     )
-    return {(row["customer_id"], row["channel"]): row["count"] for row in rows}
 
 
 @transaction.atomic
