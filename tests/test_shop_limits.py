@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from sellerdesk.aftersales import actions as aftersales
 from sellerdesk.aftersales.actions import LineRequest
@@ -15,6 +16,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.tokens import create_token
 from sellerdesk.crm.search import search_everything
 from sellerdesk.orders import actions as order_actions
+from sellerdesk.ratings.models import Rating
 from sellerdesk.service import conversations
 from sellerdesk.shops.access import set_user_shops
 from sellerdesk.shops.models import Shop, default_shop
@@ -291,3 +293,18 @@ def test_customers_show_only_the_visible_shops(world: dict[str, Any]) -> None:
 
     assert live_counts(segments=[], actor=owner)[1]["bought"] == 1
     assert live_counts(segments=[], actor=every_owner)[1]["bought"] == 2
+
+
+def test_ratings_list_only_the_visible_shops(world: dict[str, Any], limited: User, unlimited: User) -> None:
+    for name in ("here", "there"):
+        Rating.objects.create(
+            order=world[f"{name}_order"], side="buyer", score="good", comment=f"{name} 很好", rated_at=timezone.now()
+        )
+
+    for user, seen in ((limited, {"here 很好"}), (unlimited, {"here 很好", "there 很好"})):
+        assert {rating["comment"] for rating in _api(user).get("/api/v1/ratings").json()} == seen
+        page = _web(user).get("/ratings/").content.decode()
+        assert ("there 很好" in page) == ("there 很好" in seen) and "here 很好" in page
+    # a token limited to the other shop narrows even an unlimited user
+    assert {r["comment"] for r in _api(unlimited, [world["there"]]).get("/api/v1/ratings").json()} == {"there 很好"}
+    assert _api(limited).get(f"/api/v1/orders/{world['there_order'].number}/ratings").status_code == 404
