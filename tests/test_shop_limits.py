@@ -15,6 +15,7 @@ from sellerdesk.aftersales.actions import LineRequest
 from sellerdesk.core.models import User
 from sellerdesk.core.tokens import create_token
 from sellerdesk.crm.search import search_everything
+from sellerdesk.logistics.models import Carrier, LogisticsException, Shipment
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.ratings.models import Rating
 from sellerdesk.service import conversations
@@ -308,3 +309,44 @@ def test_ratings_list_only_the_visible_shops(world: dict[str, Any], limited: Use
     # a token limited to the other shop narrows even an unlimited user
     assert {r["comment"] for r in _api(unlimited, [world["there"]]).get("/api/v1/ratings").json()} == {"there 很好"}
     assert _api(limited).get(f"/api/v1/orders/{world['there_order'].number}/ratings").status_code == 404
+
+
+def test_the_parcel_problem_desk_shows_and_acts_only_on_the_visible_shops(
+    world: dict[str, Any], limited: User, unlimited: User
+) -> None:
+    problems = {}
+    carrier = Carrier.objects.get_or_create(code="SF", defaults={"name": "顺丰速运"})[0]
+    for name in ("here", "there"):
+        order = world[f"{name}_order"]
+        shipment = Shipment.objects.create(
+            order=order, carrier=carrier, tracking_number=f"SF{order.number}", status="lost", created_at=timezone.now()
+        )
+        problems[name] = LogisticsException.objects.create(
+            shipment=shipment,
+            order=order,
+            kind="lost",
+            detail=f"{name} 丢件",
+            suggestion="",
+            detected_at=timezone.now(),
+        )
+    there = problems["there"].pk
+
+    listed = {problem["id"] for problem in _api(limited).get("/api/v1/logistics/exceptions").json()}
+    assert listed == {problems["here"].pk}
+    assert len(_api(unlimited).get("/api/v1/logistics/exceptions").json()) == 2
+    desk = _web(limited).get("/logistics/exceptions/").content.decode()
+    assert "here 丢件" in desk and "there 丢件" not in desk
+    # acting on another shop's problem: not found, and nothing changes
+    api = _api(limited)
+    assert api.post(f"/api/v1/logistics/exceptions/{there}/contact", {"text": "您好"}).status_code == 404
+    assert api.post(f"/api/v1/logistics/exceptions/{there}/resolve", {"outcome": "wait", "note": "等"}).status_code == 404
+    assigned = api.post("/api/v1/logistics/exceptions/assign", {"ids": [there], "assignee": "limited"})
+    assert assigned.status_code == 422
+    _web(limited).post("/logistics/exceptions/assign/", {"ids": [str(there)], "assignee": "limited"})
+    _web(limited).post(f"/logistics/exceptions/{there}/resolve/", {"outcome": "wait", "note": "等"})
+    problems["there"].refresh_from_db()
+    assert (problems["there"].assignee_id, problems["there"].contacted_at, problems["there"].closed_at) == (
+        None,
+        None,
+        None,
+    )

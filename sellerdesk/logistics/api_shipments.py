@@ -318,7 +318,7 @@ def assign(request: HttpRequest, payload: ExceptionAssignIn) -> Any:
     if assignee is None:
         raise ValidationFailed({"assignee": _("no user %(name)s") % {"name": payload.assignee}})
     ids = sorted(set(payload.ids))
-    found = {e.pk: e for e in LogisticsException.objects.filter(pk__in=ids)}
+    found = {e.pk: e for e in exceptions.visible_exceptions(actor).filter(pk__in=ids)}
     missing = {f"ids[{payload.ids.index(pk)}]": _("no exception %(id)s") % {"id": pk} for pk in ids if pk not in found}
     if missing:
         raise ValidationFailed(missing)

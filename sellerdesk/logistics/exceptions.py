@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,6 +38,7 @@ from sellerdesk.logistics.models import (
     TrackingKind,
 )
 from sellerdesk.logistics.states import TRACKED
+from sellerdesk.shops.access import limit_to_visible_shops
 
 KIND_OF_SCAN: dict[str, ExceptionKind] = {
     TrackingKind.OUT_OF_AREA: ExceptionKind.OUT_OF_AREA,
@@ -396,8 +397,10 @@ def list_exceptions(
         bad["state"] = _("one of open, closed, all")
     if bad:
         raise ValidationFailed(bad)
-    found = LogisticsException.objects.select_related("shipment__carrier", "order", "assignee").order_by(
-        "-detected_at", "-pk"
+    found = (
+        visible_exceptions(actor)
+        .select_related("shipment__carrier", "order", "assignee")
+        .order_by("-detected_at", "-pk")
     )
     if kind:
         found = found.filter(kind=kind)
@@ -414,9 +417,15 @@ def list_exceptions(
     return list(found[:500])
 
 
+def visible_exceptions(actor: User | None) -> QuerySet[LogisticsException]:
+    """The exceptions of the orders of the shops `actor` may see (shops.access): another
+    shop's parcel problem is not found."""
+    return limit_to_visible_shops(LogisticsException.objects.all(), actor, shop_field="order__shop_id")
+
+
 def get_exception(*, pk: int, actor: User | None) -> LogisticsException:
     require(actor, "logistics.view")
-    found = LogisticsException.objects.select_related("shipment__carrier", "order", "assignee").filter(pk=pk).first()
+    found = visible_exceptions(actor).select_related("shipment__carrier", "order", "assignee").filter(pk=pk).first()
     if found is None:
         raise NotFound(_("No logistics exception %(id)s.") % {"id": pk}, details={"id": pk})
     return found

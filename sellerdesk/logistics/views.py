@@ -21,7 +21,7 @@ from sellerdesk.core.permissions import STAFF
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import logged_in_actor, show_refusal
 from sellerdesk.logistics import actions, exceptions, queries
-from sellerdesk.logistics.models import Carrier, CarrierRate, ExceptionKind, ExceptionOutcome, LogisticsException
+from sellerdesk.logistics.models import Carrier, CarrierRate, ExceptionKind, ExceptionOutcome
 from sellerdesk.orders.queries import get_order
 
 
@@ -110,7 +110,7 @@ def assign(request: HttpRequest) -> HttpResponse:
         return _back(request)
     try:
         done = exceptions.assign_exceptions(
-            exceptions=list(LogisticsException.objects.filter(pk__in=ids)), assignee=assignee, actor=actor
+            exceptions=list(exceptions.visible_exceptions(actor).filter(pk__in=ids)), assignee=assignee, actor=actor
         )
     except DomainError as error:
         show_refusal(request, error)
