@@ -16,6 +16,7 @@ from sellerdesk.core.models import User
 from sellerdesk.core.tokens import create_token
 from sellerdesk.crm.search import search_everything
 from sellerdesk.logistics.models import Carrier, LogisticsException, Shipment
+from sellerdesk.notifications.models import OutgoingMessage
 from sellerdesk.orders import actions as order_actions
 from sellerdesk.ratings.models import Rating
 from sellerdesk.service import conversations
@@ -339,7 +340,8 @@ def test_the_parcel_problem_desk_shows_and_acts_only_on_the_visible_shops(
     # acting on another shop's problem: not found, and nothing changes
     api = _api(limited)
     assert api.post(f"/api/v1/logistics/exceptions/{there}/contact", {"text": "您好"}).status_code == 404
-    assert api.post(f"/api/v1/logistics/exceptions/{there}/resolve", {"outcome": "wait", "note": "等"}).status_code == 404
+    resolved = api.post(f"/api/v1/logistics/exceptions/{there}/resolve", {"outcome": "wait", "note": "等"})
+    assert resolved.status_code == 404
     assigned = api.post("/api/v1/logistics/exceptions/assign", {"ids": [there], "assignee": "limited"})
     assert assigned.status_code == 422
     _web(limited).post("/logistics/exceptions/assign/", {"ids": [str(there)], "assignee": "limited"})
@@ -350,3 +352,28 @@ def test_the_parcel_problem_desk_shows_and_acts_only_on_the_visible_shops(
         None,
         None,
     )
+
+
+def test_the_outbox_shows_only_the_visible_shops_messages(world: dict[str, Any], limited: User) -> None:
+    made = {}
+    for name in ("here", "there"):
+        order = world[f"{name}_order"]
+        made[name] = OutgoingMessage.objects.create(
+            order=order, shop=order.shop, channel="sms", recipient=PHONE, kind="paid", text=f"{name} 付款成功"
+        )
+    made["supplier"] = OutgoingMessage.objects.create(
+        channel="email", recipient="factory@example.com", kind="purchase_order", text="采购单"
+    )
+    api = _api(limited)
+
+    listed = {message["id"] for message in api.get("/api/v1/notifications/messages").json()["items"]}
+    assert {made["here"].pk, made["supplier"].pk} <= listed and made["there"].pk not in listed
+    assert not OutgoingMessage.objects.filter(pk__in=listed, shop=world["there"]).exists()
+    assert api.get(f"/api/v1/notifications/messages/{made['there'].pk}").status_code == 404
+    assert api.post(f"/api/v1/notifications/messages/{made['there'].pk}/resend").status_code == 404
+    page = _web(limited).get("/notifications/").content.decode()
+    assert f'/notifications/messages/{made["here"].pk}/"' in page
+    assert f'/notifications/messages/{made["there"].pk}/"' not in page
+    assert _web(limited).get(f"/notifications/messages/{made['there'].pk}/").status_code == 404
+    everything = _api(make_user("boss", "owner")).get("/api/v1/notifications/messages").json()["items"]
+    assert made["there"].pk in {message["id"] for message in everything}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import cast
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.notifications.models import DeliveryAttempt, MessageKind, OutgoingMessage
+from sellerdesk.shops.access import visible_shop_ids
 
 MESSAGES_PER_PAGE = 50
 
@@ -22,7 +23,7 @@ def outbox_messages(
     """The outbox's messages, newest first, narrowed by each filter given (empty: any),
     with their order and shop read in the same query."""
     require(actor, "orders.view")
-    messages = OutgoingMessage.objects.select_related("order", "shop")
+    messages = visible_messages(actor).select_related("order", "shop")
     if status:
         messages = messages.filter(status=status)
     if channel:
@@ -32,6 +33,15 @@ def outbox_messages(
     if order_number:
         messages = messages.filter(order__number=order_number)
     return messages.order_by("-created_at", "-pk")
+
+
+def visible_messages(actor: User | None) -> QuerySet[OutgoingMessage]:
+    """The messages of the shops `actor` may see (shops.access), and those of no shop and
+    no order (to a supplier): a buyer's message of another shop is not found."""
+    shop_ids = visible_shop_ids(actor)
+    if shop_ids is None:
+        return OutgoingMessage.objects.all()
+    return OutgoingMessage.objects.filter(Q(shop_id__in=shop_ids) | Q(shop__isnull=True, order__isnull=True))
 
 
 def outbox_page(
@@ -53,7 +63,7 @@ def get_message(*, message_id: int, actor: User | None) -> OutgoingMessage:
     """One message with its order, shop and webhook; NotFound (404) when there is none."""
     require(actor, "orders.view")
     message = (
-        OutgoingMessage.objects.select_related("order", "shop", "webhook").filter(pk=message_id).first()
+        visible_messages(actor).select_related("order", "shop", "webhook").filter(pk=message_id).first()
         if 0 < message_id < 2**63
         else None
     )

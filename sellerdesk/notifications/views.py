@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sellerdesk.core.errors import DomainError, NotFound, ValidationFailed
+from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import error_text, logged_in_actor, show_refusal
@@ -261,9 +262,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 # --- the outbox ----------------------------------------------------------------------------
 
 
-def _outbox(*, status: str, channel: str, kind: str, search: str) -> QuerySet[OutgoingMessage]:
+def _outbox(*, actor: User, status: str, channel: str, kind: str, search: str) -> QuerySet[OutgoingMessage]:
     """Messages filtered, dead letters first (staff act on them), then the newest."""
-    found = OutgoingMessage.objects.select_related("order", "shop")
+    found = queries.visible_messages(actor).select_related("order", "shop")
     if status:
         found = found.filter(status=status)
     if channel:
@@ -280,17 +281,18 @@ def _outbox(*, status: str, channel: str, kind: str, search: str) -> QuerySet[Ou
 @require_GET
 def outbox_list(request: HttpRequest) -> HttpResponse:
     filters = {name: request.GET.get(name, "").strip() for name in ("status", "channel", "kind", "q")}
-    page = Paginator(
-        _outbox(status=filters["status"], channel=filters["channel"], kind=filters["kind"], search=filters["q"]),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    actor = logged_in_actor(request)
+    found = _outbox(
+        actor=actor, status=filters["status"], channel=filters["channel"], kind=filters["kind"], search=filters["q"]
+    )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "filters": filters,
         "statuses": MessageStatus.choices,
         "channels": Channel.choices,
         "kinds": MessageKind.choices,
-        "dead_count": OutgoingMessage.objects.filter(status=MessageStatus.DEAD).count(),
+        "dead_count": queries.visible_messages(actor).filter(status=MessageStatus.DEAD).count(),
         "query": urlencode({name: value for name, value in filters.items() if value}),
     }
     return render(request, "notifications/outbox.html", context)

@@ -7,7 +7,7 @@ with `limit_to_visible_shops`; an order of another shop is then "not found" (404
 "forbidden", so its number does not tell that it exists.
 
 Applied to the orders (and payments and ratings through them), the search box,
-after-sales, the parcel-problem desk, reminders, the service desk, marketplace files,
+after-sales, the parcel-problem desk, the outbox, reminders, the service desk, marketplace files,
 the dashboards and customers; docs/security.md ("Where the shop limit
 applies") lists them, the warehouse floor's decision, and where it is not yet.
 """
