@@ -240,8 +240,9 @@ def test_buyer_and_agent_chat_live_with_a_quick_reply_and_a_forbidden_phrase(
     expect(agent.get_by_test_id("message").filter(has_text=alternative)).to_be_visible()
 
     # The help overlay lists the keys (once the sent reply's answer has emptied the
-    # composer: a late answer would put the focus back into it).
+    # composer and put the focus back into it: a "?" typed before that lands in the box).
     expect(agent.get_by_test_id("reply-box")).to_have_value("")
+    expect(agent.get_by_test_id("reply-box")).to_be_focused()
     agent.evaluate("document.activeElement && document.activeElement.blur()")
     agent.keyboard.press("?")
     expect(agent.locator("[data-help]")).to_be_visible()
