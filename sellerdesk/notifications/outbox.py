@@ -26,6 +26,7 @@ import json
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -258,27 +259,40 @@ def notify(
     language = (preference.language if preference and preference.language else "") or settings.LANGUAGE_CODE
     base = key or f"{kind}:{order.number}"
     wanted = list(channels) if channels is not None else rules.channels_for(order.shop, str(kind))
-    # Which channels were written already, as ids (most events are new: no row to read).
-    known_ids = dict(
-        OutgoingMessage.objects.filter(idempotency_key__in=[f"{base}:{channel}" for channel in wanted]).values_list(
-            "channel", "pk"
-        )
-    )
+    keys = {f"{base}:{channel}" for channel in wanted}
+    # The channels the daily cap will count for this buyer (each gets one message here, so
+    # one count before them all is each one's).
+    capped = [
+        channel
+        for channel in wanted
+        if order.customer_id
+        and recipient_of(channel, order, preference)
+        and rules.counts_against_cap(shop=order.shop, customer_id=order.customer_id, kind=str(kind), channel=channel)
+    ]
+    # One read for the channels written already (by key, as ids: most events are new, no
+    # row to read) and the buyer's messages of today on the capped ones (rules.SentToday).
+    sent_today = rules.SentToday(order.customer_id, capped, at) if capped else None
+    condition = Q(idempotency_key__in=keys)
+    if sent_today is not None:
+        condition |= sent_today.condition()
+    known_ids: dict[str, int] = {}
+    counted_today: Counter[str] = Counter()
+    for pk, channel, key, customer_id, created_at, status in OutgoingMessage.objects.filter(condition).values_list(
+        "pk", "channel", "idempotency_key", "customer_id", "created_at", "status"
+    ):
+        if key in keys:
+            known_ids[channel] = pk
+        if sent_today is not None and sent_today.counts(
+            customer_id=customer_id, channel=channel, created_at=created_at, status=status
+        ):
+            counted_today[channel] += 1
     known = (
         {message.channel: message for message in OutgoingMessage.objects.filter(pk__in=known_ids.values())}
         if known_ids
         else {}
     )
     filled: dict[str, Any] | None = None
-    # The buyer's messages of today on the channels the daily cap will count, in one query
-    # (each channel gets one message here, so one count before them all is each one's).
-    reachable = [channel for channel in wanted if channel not in known and recipient_of(channel, order, preference)]
-    capped = [
-        channel
-        for channel in reachable
-        if rules.counts_against_cap(shop=order.shop, customer_id=order.customer_id, kind=str(kind), channel=channel)
-    ]
-    counted = rules.sent_today_by_channel(order.customer_id, capped, at) if capped and order.customer_id else {}
+    counted = {channel: counted_today[channel] for channel in capped if channel not in known}
     written = []
     for channel in wanted:
         if channel in known:

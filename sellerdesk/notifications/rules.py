@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -259,16 +260,41 @@ def sent_today(customer: Customer | int, channel: str, now: datetime) -> int:
 
 def sent_today_by_channel(customer_id: int, channels: Sequence[str], now: datetime) -> dict[str, int]:
     """`sent_today` of each of `channels` (0 when none) for one buyer, in one query."""
-    start, end = _local_day(now)
     # A buyer's day holds a few messages at most (the cap): counted here, not grouped in SQL.
     counted = Counter(
-        OutgoingMessage.objects.filter(
-            customer_id=customer_id, channel__in=channels, created_at__gte=start, created_at__lt=end
+        OutgoingMessage.objects.filter(SentToday(customer_id, channels, now).condition()).values_list(
+            "channel", flat=True
         )
-        .exclude(status__in=(MessageStatus.SUPPRESSED, MessageStatus.RECORDED))
-        .values_list("channel", flat=True)
     )
     return {channel: counted.get(channel, 0) for channel in channels}
+
+
+# Messages the rules stopped, and old ones recorded but never sent, do not count as sent.
+_NOT_SENT = (MessageStatus.SUPPRESSED, MessageStatus.RECORDED)
+
+
+class SentToday:
+    """The buyer's messages of today on some channels (what `sent_today` counts), as a
+    condition for a query and as a test of a row already read: a caller that reads other
+    messages too (outbox.notify) reads these in the same query and counts them here."""
+
+    def __init__(self, customer_id: int, channels: Sequence[str], now: datetime) -> None:
+        self.customer_id, self.channels = customer_id, list(channels)
+        self.start, self.end = _local_day(now)
+
+    def condition(self) -> Q:
+        return Q(
+            customer_id=self.customer_id, channel__in=self.channels, created_at__gte=self.start, created_at__lt=self.end
+        ) & ~Q(status__in=_NOT_SENT)
+
+    def counts(self, *, customer_id: int | None, channel: str, created_at: datetime, status: str) -> bool:
+        """Whether a message with these values meets `condition()`."""
+        return (
+            customer_id == self.customer_id
+            and channel in self.channels
+            and self.start <= created_at < self.end
+            and status not in _NOT_SENT
+        )
 
 
 def counts_against_cap(*, shop: Shop | None, customer_id: int | None, kind: str, channel: str) -> bool:

@@ -3,7 +3,7 @@ buyer's opt-out, the shop's switches. Fixed dates, never today."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from sellerdesk.notifications import rules
 from sellerdesk.notifications.models import BuyerPreference, NotificationSettings, OutgoingMessage
 from sellerdesk.shops.models import Shop
 from tests.factories import make_user
+from tests.support.clock import TEST_NOW
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -197,3 +198,35 @@ def test_update_settings_is_checked_and_audited(shop: Shop) -> None:
     assert (row.quiet_start, row.daily_cap, row.channels) == (time(22, 0), 3, {"paid": ["in_site", "sms"]})
     event = AuditEvent.objects.get(code=rules.SETTINGS_SAVED)
     assert event.data["changes"]["daily_cap"] == [5, 3]
+
+
+def test_sent_today_tests_a_message_read_as_its_condition_selects_it(shop: Shop, buyer: Customer) -> None:
+    """outbox.notify reads today's messages in the query that looks for its keys and counts
+    them with SentToday.counts: on every row it agrees with the condition sent_today uses."""
+    today = TEST_NOW.astimezone(SHANGHAI).date()
+    noon = datetime.combine(today, time(12), tzinfo=SHANGHAI)
+    someone_else = Customer.objects.create(shop=shop, identity="tel:13900139000", name="李四", phone="13900139000")
+    moments = [noon - timedelta(hours=12, minutes=1), noon - timedelta(hours=12), noon, noon + timedelta(hours=12)]
+    for customer in (buyer, someone_else):
+        for moment in moments:
+            for status in ("sent", "queued", "suppressed", "recorded"):
+                for channel in ("sms", "email"):
+                    _sent(customer, moment, status=status, channel=channel)
+    sent_today = rules.SentToday(buyer.pk, ["sms", "in_site"], noon)
+
+    selected = set(OutgoingMessage.objects.filter(sent_today.condition()).values_list("pk", flat=True))
+    tested = {
+        message.pk
+        for message in OutgoingMessage.objects.all()
+        if sent_today.counts(
+            customer_id=message.customer_id,
+            channel=message.channel,
+            created_at=message.created_at,
+            status=message.status,
+        )
+    }
+
+    assert selected == tested
+    # Today's SMS at midnight and at noon, sent or queued.
+    assert len(selected) == 4
+    assert rules.sent_today(buyer, "sms", noon) == 4
