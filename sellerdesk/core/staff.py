@@ -56,10 +56,12 @@ INITIAL_PASSWORD_BYTES = 12
 
 @dataclass(frozen=True)
 class Invited:
-    """A staff user just made, and the initial password to give them (shown once)."""
+    """A staff user just made, and the initial password to give them (shown once); none
+    when they have an email address: they choose their own through an emailed link
+    (core.passwords), and nobody else ever knows it."""
 
     user: User
-    password: str
+    password: str | None
 
 
 def staff_users() -> list[User]:
@@ -73,14 +75,17 @@ def _check_role(role: str) -> None:
 
 
 def invite_staff(*, actor: User, username: str, role: str, display_name: str = "", email: str = "") -> Invited:
-    """Make a staff account with a generated initial password, returned once (only its
-    hash is kept). The new user changes it after logging in."""
+    """Make a staff account. With an email address it has no password yet: the caller
+    emails the invitation's link (core.passwords.send_password_link) and the new user
+    chooses one. Without, a generated initial password is returned once (only its hash
+    is kept), for the owner to pass on; the new user changes it after logging in."""
     require(actor, "staff.manage")
     username = username.strip()
     _check_role(role)
     if not username or len(username) > 150 or not all(ch.isalnum() or ch in "@.+-_" for ch in username):
         raise ValidationFailed({"username": _("Letters, digits and @ . + - _ only, at most 150.")})
-    password = secrets.token_urlsafe(INITIAL_PASSWORD_BYTES)
+    email = email.strip()
+    password = None if email else secrets.token_urlsafe(INITIAL_PASSWORD_BYTES)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationFailed({"username": _("This username is taken.")})

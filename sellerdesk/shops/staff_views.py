@@ -26,6 +26,7 @@ from sellerdesk.core.audit import history
 from sellerdesk.core.errors import DomainError
 from sellerdesk.core.login_throttle import current_lockouts, recent_failures
 from sellerdesk.core.models import ApiToken, TokenScope, User
+from sellerdesk.core.passwords import link_days, send_password_link
 from sellerdesk.core.permissions import STAFF, Role, has_permission
 from sellerdesk.core.tokens import create_token, revoke_token, tokens_of
 from sellerdesk.core.views import staff_required
@@ -39,7 +40,13 @@ STAFF_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value i
 class InviteForm(forms.Form):
     username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
     display_name = forms.CharField(label=gettext_lazy("Display name"), max_length=50, required=False)
-    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+    email = forms.EmailField(
+        label=gettext_lazy("Email"),
+        required=False,
+        help_text=gettext_lazy(
+            "With an address, they get a link to choose their own password; without, you see an initial password once."
+        ),
+    )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=STAFF_ROLE_CHOICES, initial=Role.AGENT)
 
 
@@ -80,6 +87,27 @@ def _staff_member(user_id: str) -> User:
     return found
 
 
+def _email_link(request: HttpRequest, member: User, *, invitation: bool) -> None:
+    """Email `member` a link to set their password, and say so (or why it did not go: the
+    account stays, a new link can be sent from the list)."""
+    try:
+        address = send_password_link(
+            user=member, base_url=f"{request.scheme}://{request.get_host()}", invitation=invitation
+        )
+    except OSError as error:
+        messages.error(
+            request,
+            _("The email to %(email)s could not be sent (%(error)s). Send a new link from the list once mail works.")
+            % {"email": member.email, "error": error},
+        )
+        return
+    messages.success(
+        request,
+        _("A link to choose a password was emailed to %(email)s; it works for %(days)s days.")
+        % {"email": address, "days": link_days()},
+    )
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_list(request: HttpRequest) -> HttpResponse:
@@ -96,8 +124,13 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                 if invite_form.is_valid():
                     invited = staff_actions.invite_staff(actor=actor, **invite_form.cleaned_data)
                     invite_form = InviteForm()
+                    if invited.password is None:
+                        _email_link(request, invited.user, invitation=True)
                 else:
                     status = 422
+            elif do == "send_link":
+                _email_link(request, _staff_member(request.POST.get("user", "")), invitation=False)
+                return redirect("staff:list")
             elif do == "unlock":
                 username = request.POST.get("username", "")
                 staff_actions.unlock_staff_login(actor=actor, username=username)
