@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any, cast
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from sellerdesk.core.models import User
 from tests.factories import make_user
@@ -181,3 +183,21 @@ def test_the_pages_and_the_mail_speak_chinese(smtp: LocalSmtp) -> None:
     mail = read(smtp.received[0])
     assert mail["Subject"] == "设置您的 sellerdesk 密码"
     assert "您好，小张" in mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_forgot_password_sends_an_account_at_most_three_links_an_hour_and_audits_each(
+    smtp: LocalSmtp, owner_client: Client, time_machine: Any
+) -> None:
+    member = make_user("busy", "agent")
+    member.email = "busy@shop.example"
+    member.save()
+
+    answers = [Client(**EN).post("/password/reset/", {"email": "busy@shop.example"}) for _ in range(5)]
+
+    assert [answer.status_code for answer in answers] == [302] * 5  # the same answer every time
+    assert len(smtp.received) == 3
+    time_machine.move_to(timezone.now() + timedelta(minutes=61))
+    Client(**EN).post("/password/reset/", {"email": "busy@shop.example"})
+    assert len(smtp.received) == 4
+    page = owner_client.get("/staff/").content.decode()
+    assert page.count("A link to choose a password was e-mailed: asked for on the login page.") == 4

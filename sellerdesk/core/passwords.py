@@ -9,6 +9,7 @@ the user logs in, for PASSWORD_RESET_TIMEOUT seconds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
@@ -16,12 +17,42 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from sellerdesk.core.audit import record, register_audit_code
 from sellerdesk.core.errors import ValidationFailed
-from sellerdesk.core.models import User
+from sellerdesk.core.models import AuditEvent, User
+from sellerdesk.core.staff import STAFF_KIND
+
+PASSWORD_LINK_SENT = "staff_password_link_sent"
+# Why a link went: the invitation, the owner's new link, "Forgot your password?".
+INVITATION, NEW_LINK, FORGOT = "invitation", "new_link", "forgot"
+_WHY = {
+    INVITATION: gettext_lazy("the invitation"),
+    NEW_LINK: gettext_lazy("a new link from the Staff page"),
+    FORGOT: gettext_lazy("asked for on the login page"),
+}
+# "Forgot your password?" e-mails an account at most this many links an hour (the rest
+# are not sent, and the page answers the same): no one fills a mailbox through it.
+FORGOT_LINKS_PER_HOUR = 3
+
+
+def _why(data: dict[str, object]) -> dict[str, str]:
+    why = str(data.get("why", ""))
+    return {"why": str(_WHY.get(why, why))}
+
+
+register_audit_code(
+    PASSWORD_LINK_SENT,
+    STAFF_KIND,
+    gettext_lazy("A link to choose a password was e-mailed: %(why)s."),
+    format=_why,
+    example={"why": INVITATION},
+)
 
 
 def link_days() -> int:
@@ -37,7 +68,7 @@ def password_link(user: User, *, base_url: str) -> str:
     return base_url.rstrip("/") + path
 
 
-def send_password_link(*, user: User, base_url: str, invitation: bool) -> str:
+def send_password_link(*, user: User, base_url: str, invitation: bool, actor: User | None = None) -> str:
     """Email `user` a link to set their password, in the current language: an invitation
     (a new member of staff) or a new link. Returns the address it went to. An inactive
     user or one without an email address is refused (422); a mail server that refuses
@@ -57,6 +88,15 @@ def send_password_link(*, user: User, base_url: str, invitation: bool) -> str:
     subject = render_to_string("registration/password_link_subject.txt", context).strip()
     body = render_to_string("registration/password_link_email.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    why = INVITATION if invitation else NEW_LINK
+    record(
+        object_kind=STAFF_KIND,
+        object_id=user.username,
+        code=PASSWORD_LINK_SENT,
+        actor=actor,
+        at=timezone.now(),
+        why=why,
+    )
     return str(user.email)
 
 
@@ -66,4 +106,23 @@ class ResetForm(PasswordResetForm):
     address no account has."""
 
     def get_users(self, email: str) -> Iterator[User]:
-        return iter(User.objects.filter(email__iexact=email.strip(), is_active=True).exclude(email=""))
+        since = timezone.now() - timedelta(hours=1)
+        for user in User.objects.filter(email__iexact=email.strip(), is_active=True).exclude(email=""):
+            asked = AuditEvent.objects.filter(
+                object_kind=STAFF_KIND,
+                object_id=user.username,
+                code=PASSWORD_LINK_SENT,
+                at__gte=since,
+                data__why=FORGOT,
+            ).count()
+            if asked >= FORGOT_LINKS_PER_HOUR:
+                continue
+            record(
+                object_kind=STAFF_KIND,
+                object_id=user.username,
+                code=PASSWORD_LINK_SENT,
+                actor=None,
+                at=timezone.now(),
+                why=FORGOT,
+            )
+            yield user

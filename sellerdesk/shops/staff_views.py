@@ -92,7 +92,10 @@ def _email_link(request: HttpRequest, member: User, *, invitation: bool) -> None
     account stays, a new link can be sent from the list)."""
     try:
         address = send_password_link(
-            user=member, base_url=f"{request.scheme}://{request.get_host()}", invitation=invitation
+            user=member,
+            base_url=f"{request.scheme}://{request.get_host()}",
+            invitation=invitation,
+            actor=logged_in_actor(request),
         )
     except OSError as error:
         messages.error(
