@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Path, Router, Schema
+from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
@@ -47,12 +47,12 @@ def list_views(request: HttpRequest) -> Any:
 
 
 @router.post("/orders/views", response={201: SavedViewOut, **ERROR_RESPONSES}, summary="Save a view")
-def create_view(request: HttpRequest, payload: SavedViewIn) -> Any:
+def create_view(request: HttpRequest, payload: SavedViewIn) -> Status[Any]:
     view = saved_views.save_view(user=actor_of(request), name=payload.name, query=payload.query)
-    return 201, saved_view_out(view)
+    return Status(201, saved_view_out(view))
 
 
 @router.delete("/orders/views/{view_id}", response={204: None, **ERROR_RESPONSES}, summary="Delete a saved view")
-def delete_view(request: HttpRequest, view_id: ViewId) -> Any:
+def delete_view(request: HttpRequest, view_id: ViewId) -> Status[None]:
     saved_views.delete_view(user=actor_of(request), view_id=view_id)
-    return 204, None
+    return Status(204, None)
