@@ -54,10 +54,11 @@ def record_events(
 
     now = now or timezone.now()
     with transaction.atomic():
-        # The order's shop with it (the buyer's message reads it), not locked: the rows
-        # locked are the shipment's, its order's and its carrier's, as always.
+        # The shipment and its order are locked; the order's shop (the buyer's message
+        # reads it) and the carrier are read with them, not locked: locking the carrier's
+        # row made every parcel of that carrier wait for each other's tracking update.
         shipment = (
-            Shipment.objects.select_for_update(of=("self", "order", "carrier"))
+            Shipment.objects.select_for_update(of=("self", "order"))
             .select_related("order__shop", "carrier")
             .get(pk=shipment.pk)
         )
