@@ -88,7 +88,12 @@ def send_password_link(*, user: User, base_url: str, invitation: bool, actor: Us
     subject = render_to_string("registration/password_link_subject.txt", context).strip()
     body = render_to_string("registration/password_link_email.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    why = INVITATION if invitation else NEW_LINK
+    _record_link(user, INVITATION if invitation else NEW_LINK, actor=actor)
+    return str(user.email)
+
+
+def _record_link(user: User, why: str, *, actor: User | None) -> None:
+    """The audit event of a link e-mailed to `user` (`why`: INVITATION, NEW_LINK, FORGOT)."""
     record(
         object_kind=STAFF_KIND,
         object_id=user.username,
@@ -97,7 +102,6 @@ def send_password_link(*, user: User, base_url: str, invitation: bool, actor: Us
         at=timezone.now(),
         why=why,
     )
-    return str(user.email)
 
 
 class ResetForm(PasswordResetForm):
@@ -117,12 +121,5 @@ class ResetForm(PasswordResetForm):
             ).count()
             if asked >= FORGOT_LINKS_PER_HOUR:
                 continue
-            record(
-                object_kind=STAFF_KIND,
-                object_id=user.username,
-                code=PASSWORD_LINK_SENT,
-                actor=None,
-                at=timezone.now(),
-                why=FORGOT,
-            )
+            _record_link(user, FORGOT, actor=None)
             yield user

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from sellerdesk.core import fastinsert, messages
+from sellerdesk.core import messages
 from sellerdesk.core.audit import register_settings_code, settings_changed
 from sellerdesk.core.messages import Params
 from sellerdesk.core.models import AuditEvent, User
@@ -226,30 +226,6 @@ def parcel_intercepted_event(
     )
 
 
-def tracking_event(
-    order: Order,
-    *,
-    shipment_id: int,
-    tracking_number: str,
-    kind: str,
-    location: str,
-    description: str,
-    at: datetime,
-) -> OrderEvent:
-    """A carrier's scan on the order's timeline (the system is its actor)."""
-    event = build_tracking_event(
-        order,
-        shipment_id=shipment_id,
-        tracking_number=tracking_number,
-        kind=kind,
-        location=location,
-        description=description,
-        at=at,
-    )
-    fastinsert.insert([event])
-    return event
-
-
 def build_tracking_event(
     order: Order,
     *,
@@ -260,8 +236,8 @@ def build_tracking_event(
     description: str,
     at: datetime,
 ) -> OrderEvent:
-    """`tracking_event`'s row, not written yet: a poll writes a parcel's new scans in one
-    INSERT (core.fastinsert)."""
+    """A carrier's scan on the order's timeline (the system is its actor), not written yet:
+    a poll writes a parcel's new scans in one INSERT (core.fastinsert)."""
     return build_event(
         order,
         OrderEventType.TRACKING,
