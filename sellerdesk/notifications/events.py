@@ -19,14 +19,14 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sellerdesk.logistics.models import Carrier
@@ -380,24 +380,14 @@ def purchase_order_messages(number: str) -> list[OutgoingMessage]:
 # --- the confirmation of many orders at once -----------------------------------------------
 
 
-def _local_day(at: datetime) -> tuple[datetime, datetime]:
-    local = timezone.localtime(at, timezone.get_default_timezone())
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
-
-
 def _sent_today(customer_ids: set[int], channels: set[str], at: datetime) -> dict[tuple[int, str], int]:
-    """rules.sent_today for many buyers and channels in one query."""
-    start, end = _local_day(at)
-    # A buyer's day holds a few messages at most (the daily cap): counted here rather than
-    # grouped in SQL, as rules.sent_today_by_channel does (a plainer query to build).
+    """rules.sent_today for many buyers and channels in one query (a buyer's day holds a
+    few messages at most, the daily cap: counted here rather than grouped in SQL)."""
     return dict(
         Counter(
-            OutgoingMessage.objects.filter(
-                customer_id__in=customer_ids, channel__in=channels, created_at__gte=start, created_at__lt=end
+            OutgoingMessage.objects.filter(rules.sent_today_condition(customer_ids, channels, at)).values_list(
+                "customer_id", "channel"
             )
-            .exclude(status__in=(MessageStatus.SUPPRESSED, MessageStatus.RECORDED))
-            .values_list("customer_id", "channel")
         )
     )
 

@@ -14,8 +14,7 @@ other systems are never held nor capped: someone is waiting for them, and none w
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -247,30 +246,25 @@ def _local_day(moment: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+# Messages the rules stopped, and old ones recorded but never sent, do not count as sent.
+_NOT_SENT = (MessageStatus.SUPPRESSED, MessageStatus.RECORDED)
+
+
+def sent_today_condition(customer_ids: Collection[int], channels: Collection[str], now: datetime) -> Q:
+    """The messages `sent_today` counts, for some buyers and channels: written today
+    (local day), not stopped by the rules, not old ones never sent. The one definition
+    of "sent today" (this module's cap, outbox.notify, the batch of confirmations)."""
+    start, end = _local_day(now)
+    return Q(
+        customer_id__in=list(customer_ids), channel__in=list(channels), created_at__gte=start, created_at__lt=end
+    ) & ~Q(status__in=_NOT_SENT)
+
+
 def sent_today(customer: Customer | int, channel: str, now: datetime) -> int:
     """Messages on `channel` to the buyer (a customer or its id) written today (local day),
     not counting those the rules stopped nor the old ones never sent."""
-    start, end = _local_day(now)
-    return (
-        OutgoingMessage.objects.filter(customer=customer, channel=channel, created_at__gte=start, created_at__lt=end)
-        .exclude(status__in=(MessageStatus.SUPPRESSED, MessageStatus.RECORDED))
-        .count()
-    )
-
-
-def sent_today_by_channel(customer_id: int, channels: Sequence[str], now: datetime) -> dict[str, int]:
-    """`sent_today` of each of `channels` (0 when none) for one buyer, in one query."""
-    # A buyer's day holds a few messages at most (the cap): counted here, not grouped in SQL.
-    counted = Counter(
-        OutgoingMessage.objects.filter(SentToday(customer_id, channels, now).condition()).values_list(
-            "channel", flat=True
-        )
-    )
-    return {channel: counted.get(channel, 0) for channel in channels}
-
-
-# Messages the rules stopped, and old ones recorded but never sent, do not count as sent.
-_NOT_SENT = (MessageStatus.SUPPRESSED, MessageStatus.RECORDED)
+    customer_id = customer if isinstance(customer, int) else customer.pk
+    return OutgoingMessage.objects.filter(sent_today_condition([customer_id], [channel], now)).count()
 
 
 class SentToday:
@@ -283,9 +277,7 @@ class SentToday:
         self.start, self.end = _local_day(now)
 
     def condition(self) -> Q:
-        return Q(
-            customer_id=self.customer_id, channel__in=self.channels, created_at__gte=self.start, created_at__lt=self.end
-        ) & ~Q(status__in=_NOT_SENT)
+        return sent_today_condition([self.customer_id], self.channels, self.start)
 
     def counts(self, *, customer_id: int | None, channel: str, created_at: datetime, status: str) -> bool:
         """Whether a message with these values meets `condition()`."""
