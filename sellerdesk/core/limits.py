@@ -37,6 +37,9 @@ from django.utils.translation import gettext as _
 DEFAULT_BODY_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_UPLOAD_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_JSON_MAX_DEPTH = 64
+# The largest id a path, query or body may name (a bigint): a larger one is a 422, never
+# a database overflow.
+MAX_ID = 2**63 - 1
 # Room for a multipart form's boundaries, headers and small fields besides its files.
 FORM_OVERHEAD_BYTES = 1024 * 1024
 

@@ -20,11 +20,11 @@ from sellerdesk.core import messages
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.permissions import require
 from sellerdesk.marketplaces import importing, presenting, shipfiles
 from sellerdesk.marketplaces.models import ImportStatus, Layout, OrderImport
 from sellerdesk.marketplaces.schemas import (
-    MAX_ID,
     BulkShipQuery,
     ImportFilters,
     ImportOut,

@@ -8,9 +8,6 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-# The largest id a database integer column holds: a larger one in a path is "not found".
-MAX_ID = 2**63 - 1
-
 
 class RefusedRowOut(Schema):
     file: str  # "orders" or "items": which of a platform's two files

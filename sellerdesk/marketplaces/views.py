@@ -20,13 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sellerdesk.core import messages as texts
 from sellerdesk.core.errors import DomainError, NotFound
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.core.views import staff_required
 from sellerdesk.core.web import error_text, logged_in_actor
 from sellerdesk.marketplaces import importing, presenting, shipfiles
 from sellerdesk.marketplaces.api import CONTENT_TYPES, DETECT
 from sellerdesk.marketplaces.models import ImportStatus, Layout, OrderImport
-from sellerdesk.marketplaces.schemas import MAX_ID
 from sellerdesk.marketplaces.uploads import read_upload
 from sellerdesk.shops.access import limit_to_visible_shops
 from sellerdesk.shops.models import Platform, Shop

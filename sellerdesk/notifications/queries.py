@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from sellerdesk.core.errors import NotFound
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.notifications.models import DeliveryAttempt, MessageKind, OutgoingMessage
@@ -64,7 +65,7 @@ def get_message(*, message_id: int, actor: User | None) -> OutgoingMessage:
     require(actor, "orders.view")
     message = (
         visible_messages(actor).select_related("order", "shop", "webhook").filter(pk=message_id).first()
-        if 0 < message_id < 2**63
+        if 0 < message_id <= MAX_ID
         else None
     )
     if message is None:

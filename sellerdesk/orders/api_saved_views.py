@@ -11,12 +11,13 @@ from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.orders import saved_views
 from sellerdesk.orders.models import SavedView
 from sellerdesk.orders.schemas import Strict
 
 router = Router(tags=["orders"])
-ViewId = Annotated[int, Path(ge=1, le=saved_views.MAX_ID)]
+ViewId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class SavedViewIn(Strict):

@@ -21,6 +21,7 @@ from pydantic import Field, field_validator
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import NotFound
 from sellerdesk.core.hooks import PortNotProvided
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.models import User
 from sellerdesk.core.money import ZERO, to_money
 from sellerdesk.core.permissions import require
@@ -69,7 +70,7 @@ class OrderFilters(Schema):
     date_to: date | None = None
     page: int = Field(default=1, ge=1, le=100_000)
     # API only: a saved view's filters (orders.saved_views) instead of the ones above.
-    view: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    view: int | None = Field(default=None, ge=1, le=MAX_ID)
 
     @field_validator("numbers")
     @classmethod

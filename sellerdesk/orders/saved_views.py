@@ -22,7 +22,6 @@ from sellerdesk.orders.queries import OrderFilters
 KEPT_FIELDS = ("q", "status", "shop", "assignee", "date_from", "date_to")
 NAME_MAX = SavedView._meta.get_field("name").max_length or 40
 QUERY_MAX = SavedView._meta.get_field("query").max_length or 2000
-MAX_ID = 2**63 - 1
 
 
 def kept_query(query: str) -> str:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
 from sellerdesk.core.idempotency import idempotent
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.permissions import require
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
@@ -28,7 +29,6 @@ from sellerdesk.service.inbound import email as inbound_email
 from sellerdesk.service.models import Attachment, Conversation, ConversationEvent, Mailbox
 from sellerdesk.service.schemas import (
     BINARY,
-    MAX_ID,
     UPLOAD_BODY,
     Body,
     ChannelName,

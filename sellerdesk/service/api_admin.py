@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission, require
 from sellerdesk.service import admin_actions, calendars, figures, queries, routing, sla
@@ -38,7 +39,6 @@ from sellerdesk.shops.models import Shop
 
 router = Router(tags=["service desk settings"])
 
-MAX_ID = 2**63 - 1
 ChannelName = Literal["web", "phone", "marketplace", "email"]
 SkillName = Literal["pre_sale", "after_sale"]
 PresenceName = Literal["online", "away", "offline"]

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.schemas import BusinessDatetime
@@ -37,7 +38,6 @@ from sellerdesk.shops.models import Shop
 
 router = Router(tags=["service desk"])
 
-MAX_ID = 2**63 - 1
 MAX_ARCHIVE_UPLOAD = archive.MAX_BYTES
 
 StepName = Literal["calm", "listen", "empathise", "apologise", "solve"]

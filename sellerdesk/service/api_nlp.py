@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sellerdesk.core import refcache
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.permissions import require
 from sellerdesk.service import forbidden, intents
 from sellerdesk.service.models import ForbiddenPhrase, Message
@@ -30,7 +31,6 @@ router = Router(tags=["service desk"])
 # and the model are linear, this only bounds the work one request can ask for.
 MAX_TEXT = 20000
 # Ids beyond a database integer are no row (and would make SQLite raise OverflowError).
-MAX_ID = 2**63 - 1
 
 
 class Strict(BaseModel):

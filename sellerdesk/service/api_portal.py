@@ -15,13 +15,13 @@ from ninja import Path, Query, Router, Status
 from pydantic import BaseModel, Field, StringConstraints
 
 from sellerdesk.core.errors import NotFound, ValidationFailed
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.customers.models import Customer
 from sellerdesk.orders.models import Order
 from sellerdesk.portal.api import RESPONSES, BuyerTokenAuth, buyer_of, idempotent
 from sellerdesk.service import conversations, queries
 from sellerdesk.service.models import Attachment, Conversation, ConversationChannel, Message, MessageKind
 from sellerdesk.service.schemas import (
-    MAX_ID,
     UPLOAD_BODY,
     AttachmentOut,
     Body,

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from sellerdesk.core.api import ERROR_RESPONSES, actor_of
 from sellerdesk.core.errors import NotFound, ValidationFailed
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.permissions import require
 from sellerdesk.service import quickreplies
 from sellerdesk.service.access import require_access
@@ -25,7 +26,6 @@ from sellerdesk.shops.models import Shop
 
 router = Router(tags=["service desk"])
 
-MAX_ID = 2**63 - 1
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

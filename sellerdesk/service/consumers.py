@@ -24,6 +24,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
 from sellerdesk.core import limits
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import has_permission
 from sellerdesk.customers.models import Customer
@@ -39,7 +40,6 @@ CATCH_UP_LIMIT = 200
 DELIVERED_MEMORY = 256
 # The client sends small commands only; anything longer is not one.
 MAX_FRAME_CHARS = 4096
-MAX_ID = 2**63 - 1
 # Conversations one socket watches at once (a desk shows one or a few); subscribing to
 # more lets the oldest go.
 MAX_SUBSCRIPTIONS = 20

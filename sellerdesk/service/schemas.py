@@ -29,7 +29,6 @@ from sellerdesk.service.models import (
     SlaState,
 )
 
-MAX_ID = 2**63 - 1
 BINARY = {200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
 MULTIPART_SLACK = 64 * 1024
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from sellerdesk.aftersales.evidence import check_image
 from sellerdesk.core.errors import Conflict, NotFound, ValidationFailed
+from sellerdesk.core.limits import MAX_ID
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.notifications.models import BuyerPreference, OutgoingMessage
@@ -288,7 +289,7 @@ def remove_mailbox(*, mailbox_id: int, actor: User | None) -> None:
     """Stop receiving for the mailbox (its conversations stay). 404 when there is none."""
     require(actor, "service.configure")
     deleted = 0
-    if 1 <= mailbox_id <= 2**63 - 1:
+    if 1 <= mailbox_id <= MAX_ID:
         deleted, _rows = Mailbox.objects.filter(pk=mailbox_id).delete()
     if not deleted:
         raise NotFound(_("No such mailbox."), details={"mailbox": mailbox_id})
