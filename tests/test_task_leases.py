@@ -5,6 +5,7 @@ task whose lease expired back on the queue, or fails it visibly after MAX_ATTEMP
 from __future__ import annotations
 
 import logging
+import signal
 from datetime import timedelta
 from typing import Any
 
@@ -129,6 +130,39 @@ def test_the_leased_worker_holds_the_lease_while_the_task_runs_and_gives_it_back
     assert seen == [("host-9", 1)]
     assert _status(task) == "SUCCESSFUL"
     assert not TaskLease.objects.exists()
+
+
+def test_a_stop_signal_as_the_task_ends_still_gives_the_lease_back(db: Any) -> None:
+    """The CI failure of the ninth session: SIGTERM came after the task was marked done and
+    before its lease was released; the base worker, seeing no task running, exited on the
+    spot and left the lease behind. The signal is delivered here at that very moment."""
+    run_periodic_job.enqueue("close_unpaid_orders")
+    task = DBTaskResult.objects.get()
+    task.claim("host-7")
+    worker = LeasedWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="host-7",
+        excluded_queue_names=[],
+    )
+    original = leases.release_lease
+
+    def signalled_first(**kwargs: Any) -> None:
+        assert _status(task) == "SUCCESSFUL"  # the task is done: only the lease is left
+        worker.shutdown(signal.SIGTERM, None)
+        original(**kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(leases, "release_lease", signalled_first)
+        worker.run_task(task)  # raised SystemExit before
+
+    assert not TaskLease.objects.exists()
+    assert worker.running is False  # and the worker stops after it
+    assert worker.holding_lease is False
 
 
 def test_a_task_failed_by_its_lease_is_shown_in_the_admin(db: Any, client: Client) -> None:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -24,9 +26,26 @@ class LeasedWorker(Worker):
     """django-tasks-db's worker, holding a lease on each task while it runs it, so a task
     whose worker is killed mid-run is noticed and run again (core.leases)."""
 
+    holding_lease = False
+
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        with leases.held(task_id=db_task_result.pk, worker_id=self.worker_id):
-            super().run_task(db_task_result)
+        self.holding_lease = True
+        try:
+            with leases.held(task_id=db_task_result.pk, worker_id=self.worker_id):
+                super().run_task(db_task_result)
+        finally:
+            self.holding_lease = False
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        # The base worker exits at once on a stop signal when no task is running — and it
+        # counts a task as ended before the lease is given back. A first signal while the
+        # lease is held stops the worker after it is given back (a second one still exits
+        # at once), so a worker stopped as a task ends does not leave its lease behind.
+        if self.running and self.holding_lease:
+            logger.info("Received %s - stopping once the current task's lease is given back.", signal.strsignal(signum))
+            self.running = False
+            return
+        super().shutdown(signum, frame)
 
 
 class Command(BaseCommand):
