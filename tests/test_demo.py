@@ -374,7 +374,7 @@ def test_buyers_have_valid_phones_and_real_provinces(demo: DemoSummary) -> None:
         assert city and district and detail
 
 
-def test_staff_and_the_two_printed_logins(demo: DemoSummary, credentials_file: Path) -> None:
+def test_staff_and_the_printed_logins_one_for_each_role(demo: DemoSummary, credentials_file: Path) -> None:
     owner = User.objects.get(username="owner")
     agent = User.objects.get(username="agent")
     pairs = dict(demo_credentials.read_credentials())
@@ -389,10 +389,13 @@ def test_staff_and_the_two_printed_logins(demo: DemoSummary, credentials_file: P
         ("xiaowang", "warehouse"),
         ("supplier", "supplier"),  # the dropship supplier's login
     }
-    assert list(pairs) == ["owner", "agent", "supplier"]
+    assert list(pairs) == ["owner", "agent", "lijie", "xiaowang", "supplier"]
     assert dict(demo.credentials) == pairs
     assert owner.check_password(pairs["owner"])
     assert agent.check_password(pairs["agent"])
+    # The warehouse worker and the supervisor can try their own screens too.
+    assert User.objects.get(username="xiaowang").check_password(pairs["xiaowang"])
+    assert User.objects.get(username="lijie").check_password(pairs["lijie"])
     assert len(pairs["owner"]) >= 16
     assert not User.objects.get(username="xiaomei").has_usable_password()
     assert credentials_file.stat().st_mode & 0o777 == 0o600
