@@ -32,27 +32,26 @@ def credentials_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def test_demo_command_loads_an_empty_database_and_prints_the_logins(db: Any, credentials_file: Path) -> None:
+def test_demo_command_loads_an_empty_database_printing_its_progress_and_the_logins(
+    db: Any, credentials_file: Path
+) -> None:
+    """Issue 17 D: the demo shows its progress, steps done / in all, each step once and
+    in order (not on a terminal: a plain line a step), and prints the logins it wrote.
+    (One load for both: even a 12-order demo takes most of a minute.)"""
     out = io.StringIO()
 
     call_command("demo", "--if-empty", "--orders", "12", "--skus", "10", stdout=out)
 
     assert catalogue_skus().count() == 10
     text = out.getvalue()
-    for username, password in demo_credentials.read_credentials():
+    logins = demo_credentials.read_credentials()
+    assert [username for username, _password in logins] == ["owner", "agent", "lijie", "xiaowang", "supplier"]
+    for username, password in logins:
         assert f"log in as {username} / {password}" in text
     assert f"Orders: {Order.objects.count()} (" in text
     assert Order.objects.count() > 12
 
-
-def test_demo_command_prints_its_progress_a_line_a_step(db: Any, credentials_file: Path) -> None:
-    """Issue 17 D: the demo shows its progress, steps done / in all, each step once and
-    in order (not on a terminal: a plain line a step)."""
-    out = io.StringIO()
-
-    call_command("demo", "--orders", "12", "--skus", "10", stdout=out)
-
-    steps = [line for line in out.getvalue().splitlines() if line.startswith("[")]
+    steps = [line for line in text.splitlines() if line.startswith("[")]
     total = len(STEPS) + 1  # the history (12 orders and the CRM's) is one chunk
     assert [line.split("]")[0] for line in steps] == [f"[{done}/{total}" for done in range(1, total + 1)]
     assert steps[0] == f"[1/{total}] staff, shops and the catalogue"
