@@ -26,6 +26,38 @@ def _statement(model: type[models.Model], rows: int, vendor: str) -> tuple[str, 
     return sql, fields
 
 
+@cache
+def _unless_statement(model: type[models.Model], conflict: str) -> tuple[str, tuple[models.Field, ...]]:
+    sql, fields = _statement(model, 1, connections[DEFAULT_DB_ALIAS].vendor)
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    field = model._meta.get_field(conflict)  # a model's own field, or FieldDoesNotExist
+    assert isinstance(field, models.Field)
+    column = field.column
+    head, returning = sql.rsplit(" RETURNING ", 1)
+    return f"{head} ON CONFLICT ({quote(str(column))}) DO NOTHING RETURNING {returning}", fields
+
+
+def insert_unless_exists(instance: models.Model, *, conflict: str) -> bool:
+    """Insert a new instance unless a row with the same value of its unique field
+    `conflict` exists (PostgreSQL waits for a concurrent transaction writing that value
+    and then writes nothing): True and its primary key set when written, False when not.
+    No savepoint is needed around it: the caller's transaction goes on either way
+    (another constraint's violation still raises IntegrityError)."""
+    model = type(instance)
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _unless_statement(model, conflict)
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return True
+
+
 def insert(instances: Sequence[models.Model]) -> None:
     """Insert new instances of one model in one statement and set their primary keys."""
     if not instances:

@@ -34,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -196,17 +196,12 @@ def enqueue(
     )
     if customer is not None:
         row.customer = customer  # the one at hand, as callers read it
-    try:
-        # A savepoint: a twin transaction that wrote the key first makes this INSERT fail
-        # (after waiting for it to commit, on PostgreSQL) without spoiling the caller's.
-        with transaction.atomic():
-            # The one INSERT, its statement built once per process (every event writes rows).
-            fastinsert.insert([row])
-    except IntegrityError:
-        known = OutgoingMessage.objects.filter(idempotency_key=key).first()
-        if known is None:
-            raise
-        return known
+    # The one INSERT, its statement built once per process (every event writes rows). A
+    # twin transaction that wrote the key first makes it write nothing (after waiting for
+    # the twin to commit, on PostgreSQL) without spoiling the caller's transaction, so no
+    # savepoint is needed (ON CONFLICT on the key); the twin's row is the answer then.
+    if not fastinsert.insert_unless_exists(row, conflict="idempotency_key"):
+        return OutgoingMessage.objects.get(idempotency_key=key)
     if row.status == MessageStatus.QUEUED:
         transaction.on_commit(wake_sender)
     return row
