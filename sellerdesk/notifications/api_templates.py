@@ -18,6 +18,7 @@ from sellerdesk.core.schemas import LocalTime
 from sellerdesk.notifications import rules, templates
 from sellerdesk.notifications.models import Channel, MessageKind, NotificationSettings
 from sellerdesk.orders.models import Order
+from sellerdesk.shops.access import visible_shop
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["notifications"])
@@ -77,8 +78,9 @@ class SendingRulesIn(BaseModel):
     daily_cap: int | None = None
 
 
-def _shop(code: str) -> Shop:
-    shop = Shop.objects.filter(code=code).first() if code else Shop.objects.filter(is_default=True).first()
+def _shop(request: HttpRequest, code: str) -> Shop:
+    """The shop `code` (the default shop without one), among those the caller may see."""
+    shop = visible_shop(actor_of(request), code)
     if shop is None:
         raise NotFound(_("No shop %(code)s.") % {"code": code}, details={"shop": code})
     return shop
@@ -114,7 +116,7 @@ def _template_out(shop: Shop, kind: str, channel: str, language: str) -> dict[st
 def list_templates(request: HttpRequest, query: Query[TemplateShopQuery]) -> Any:
     """Every kind × channel × language with the template in force for the shop."""
     require(actor_of(request), "orders.view")
-    shop = _shop(query.shop)
+    shop = _shop(request, query.shop)
     return [
         _template_out(shop, kind, channel, language)
         for kind in MessageKind.values
@@ -128,7 +130,7 @@ def get_template(
     request: HttpRequest, kind: Path[str], channel: Path[str], language: Path[str], query: Query[TemplateShopQuery]
 ) -> Any:
     require(actor_of(request), "orders.view")
-    return _template_out(_shop(query.shop), kind, channel, _key(kind, channel, language))
+    return _template_out(_shop(request, query.shop), kind, channel, _key(kind, channel, language))
 
 
 @router.put(_TEMPLATE, response={200: TemplateOut, **ERROR_RESPONSES})
@@ -137,7 +139,7 @@ def save_template(
 ) -> Any:
     """Save the shop's own template (owner, supervisor): 422 naming the field and the
     placeholder when one is unknown or malformed, nothing written."""
-    shop = _shop(data.shop)
+    shop = _shop(request, data.shop)
     language = _key(kind, channel, language)
     templates.save_template(
         shop=shop, kind=kind, channel=channel, language=language, body=data.body, subject=data.subject,
@@ -151,7 +153,7 @@ def reset_template(
     request: HttpRequest, kind: Path[str], channel: Path[str], language: Path[str], query: Query[TemplateShopQuery]
 ) -> Any:
     """Back to the shipped default (owner, supervisor); answers the template now in force."""
-    shop = _shop(query.shop)
+    shop = _shop(request, query.shop)
     language = _key(kind, channel, language)
     templates.reset_template(shop=shop, kind=kind, channel=channel, language=language, actor=actor_of(request))
     return _template_out(shop, kind, channel, language)
@@ -164,7 +166,7 @@ def preview_template(
     """The text given rendered on a real order (the one named, else the shop's latest);
     what the order cannot fill takes the example values. 422 for a bad placeholder."""
     require(actor_of(request), "orders.view")
-    shop = _shop(data.shop)
+    shop = _shop(request, data.shop)
     language = _key(kind, channel, language)
     templates.check_template(kind, channel, data.body, data.subject)
     orders = Order.objects.filter(shop=shop)
@@ -208,14 +210,14 @@ def _rules_out(shop: Shop, current: NotificationSettings) -> dict[str, Any]:
 def get_sending_rules(request: HttpRequest, query: Query[TemplateShopQuery]) -> Any:
     """The shop's sending rules (the defaults when it saved none)."""
     require(actor_of(request), "orders.view")
-    shop = _shop(query.shop)
+    shop = _shop(request, query.shop)
     return _rules_out(shop, rules.settings_for(shop))
 
 
 @router.patch("/notifications/settings", response={200: SendingRulesOut, **ERROR_RESPONSES})
 def update_sending_rules(request: HttpRequest, data: SendingRulesIn) -> Any:
     """Change the fields given (owner, supervisor): 422 naming each bad field, nothing written."""
-    shop = _shop(data.shop)
+    shop = _shop(request, data.shop)
     fields = data.model_dump(exclude_unset=True, exclude={"shop"})
     row = rules.update_settings(shop=shop, fields=fields, actor=actor_of(request))
     return _rules_out(shop, row)

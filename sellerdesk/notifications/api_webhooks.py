@@ -16,6 +16,7 @@ from sellerdesk.core.errors import NotFound
 from sellerdesk.core.idempotency import idempotent
 from sellerdesk.notifications import webhooks
 from sellerdesk.notifications.models import OutgoingMessage, WebhookEndpoint
+from sellerdesk.shops.access import visible_shop
 from sellerdesk.shops.models import Shop
 
 router = Router(tags=["webhooks"])
@@ -79,10 +80,11 @@ def webhook_out(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict
     }
 
 
-def _shop(code: str | None) -> Shop | None:
+def _shop(request: HttpRequest, code: str | None) -> Shop | None:
+    """The shop `code` among those the caller may see; None without a code (every shop)."""
     if not code:
         return None
-    shop = Shop.objects.filter(code=code).first()
+    shop = visible_shop(actor_of(request), code)
     if shop is None:
         raise NotFound(_("No shop %(code)s.") % {"code": code})
     return shop
@@ -95,7 +97,7 @@ def webhook_events(request: HttpRequest) -> Any:
 
 @router.get("/webhooks", response={200: list[WebhookOut], **ERROR_RESPONSES})
 def list_webhooks(request: HttpRequest, shop: str = "") -> Any:
-    endpoints = webhooks.list_endpoints(actor=actor_of(request), shop=_shop(shop))
+    endpoints = webhooks.list_endpoints(actor=actor_of(request), shop=_shop(request, shop))
     return [webhook_out(endpoint) for endpoint in endpoints.select_related("shop")[:500]]
 
 
@@ -105,7 +107,7 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[Any]:
         endpoint = webhooks.add_endpoint(
             url=payload.url,
             events=payload.events,
-            shop=_shop(payload.shop),
+            shop=_shop(request, payload.shop),
             secret=payload.secret,
             description=payload.description,
             active=payload.active,

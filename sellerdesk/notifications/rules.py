@@ -41,6 +41,7 @@ from sellerdesk.notifications.models import (
     NotificationSettings,
     OutgoingMessage,
 )
+from sellerdesk.shops.access import require_visible_shop
 from sellerdesk.shops.models import Shop
 
 try:  # Chinese public holidays for the years the table below does not cover.
@@ -407,6 +408,7 @@ def update_settings(
     morning, the daily cap (0: none). Each bad field is named (ValidationFailed, nothing
     written); the change is audited with each field's before and after."""
     require(actor, "notifications.manage")
+    require_visible_shop(actor, shop)
     clean, bad = _cleaned(fields)
     if bad:
         raise ValidationFailed(bad)

@@ -36,6 +36,7 @@ from sellerdesk.core.refcache import remembered
 from sellerdesk.logistics.models import Carrier
 from sellerdesk.notifications.models import Channel, MessageKind, MessageTemplate
 from sellerdesk.orders.models import Order, OrderLine
+from sellerdesk.shops.access import require_visible_shop
 from sellerdesk.shops.models import Shop
 
 # The languages every kind ships in (Django's codes, as settings.LANGUAGES names them).
@@ -597,6 +598,7 @@ def save_template(
     refused with ValidationFailed (nothing written) when a placeholder is unknown or
     malformed. Audited."""
     require(actor, "notifications.manage")
+    require_visible_shop(actor, shop)
     language = _checked_key(kind, channel, language)
     body = body.replace("\r\n", "\n").strip()
     subject = subject.strip() if channel == Channel.EMAIL or channel == Channel.IN_SITE else ""
@@ -646,6 +648,7 @@ def reset_template(
     """Drop the shop's own template so the default is used again (notifications.manage).
     Returns whether there was one; audited when there was."""
     require(actor, "notifications.manage")
+    require_visible_shop(actor, shop)
     language = _checked_key(kind, channel, language)
     deleted, _counts = MessageTemplate.objects.filter(shop=shop, kind=kind, channel=channel, language=language).delete()
     if not deleted:

@@ -29,6 +29,7 @@ from sellerdesk.notifications.models import (
     OutgoingMessage,
 )
 from sellerdesk.orders.models import Order
+from sellerdesk.shops.access import visible_shop, visible_shops
 from sellerdesk.shops.models import Shop
 
 try:  # N2's endpoint actions, written at the same time as these screens
@@ -41,17 +42,17 @@ PAGE_SIZE = 50
 
 
 def _shop(request: HttpRequest) -> Shop:
-    """The shop the page is about: ?shop=<code> (or the form's), else the default shop."""
+    """The shop the page is about: ?shop=<code> (or the form's), else the default shop —
+    among the shops the user may see (another shop's code is not found)."""
     code = request.POST.get("shop") or request.GET.get("shop") or ""
-    found = Shop.objects.filter(code=code).first() if code else None
-    found = found or Shop.objects.filter(is_default=True).first() or Shop.objects.order_by("pk").first()
+    found = visible_shop(logged_in_actor(request), code)
     if found is None:
-        raise Http404(_("No shop yet."))
+        raise Http404(_("No shop %(code)s.") % {"code": code} if code else _("No shop yet."))
     return found
 
 
-def _shop_context(shop: Shop) -> dict[str, Any]:
-    return {"shop": shop, "shops": list(Shop.objects.order_by("name"))}
+def _shop_context(request: HttpRequest, shop: Shop) -> dict[str, Any]:
+    return {"shop": shop, "shops": visible_shops(logged_in_actor(request))[0]}
 
 
 # --- templates -----------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
             for language in templates.LANGUAGES
         ]
         rows.append({"kind": kind.value, "label": kind.label, "cells": cells})
-    return render(request, "notifications/templates.html", {**_shop_context(shop), "rows": rows})
+    return render(request, "notifications/templates.html", {**_shop_context(request, shop), "rows": rows})
 
 
 def _preview_order(shop: Shop, number: str) -> Order | None:
@@ -127,7 +128,7 @@ def _editor_context(
     _template, is_own = templates.template_for(kind=kind, channel=channel, language=language, shop=shop)
     recent = Order.objects.filter(shop=shop).order_by("-created_at", "-pk").values_list("number", "buyer_name")[:20]
     return {
-        **_shop_context(shop),
+        **_shop_context(request, shop),
         "kind": kind,
         "kind_label": MessageKind(kind).label,
         "channel": channel,
@@ -251,7 +252,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         for chosen in [set((current.channels or {}).get(kind, rules.DEFAULT_CHANNELS.get(kind, [])))]
     ]
     context = {
-        **_shop_context(shop),
+        **_shop_context(request, shop),
         "settings": current,
         "grid": grid,
         "may_manage": has_permission(logged_in_actor(request), "notifications.manage"),
@@ -379,5 +380,10 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('notifications:webhooks')}?{urlencode({'shop': shop.code})}")
     may_manage = webhooks is not None and has_permission(actor, "notifications.manage")
     endpoints = list(webhooks.list_endpoints(actor=actor, shop=shop)) if may_manage and webhooks is not None else []
-    context = {**_shop_context(shop), "endpoints": endpoints, "may_manage": may_manage, "events": _webhook_events()}
+    context = {
+        **_shop_context(request, shop),
+        "endpoints": endpoints,
+        "may_manage": may_manage,
+        "events": _webhook_events(),
+    }
     return render(request, "notifications/webhooks.html", context)

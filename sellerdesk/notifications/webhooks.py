@@ -36,6 +36,7 @@ from sellerdesk.notifications import outbox
 from sellerdesk.notifications.channels.webhook import check_webhook_url
 from sellerdesk.notifications.models import Channel, MessageKind, OutgoingMessage, WebhookEndpoint
 from sellerdesk.orders.models import Order
+from sellerdesk.shops.access import require_visible_shop, visible_shop_ids
 from sellerdesk.shops.models import Shop
 
 # The events an endpoint may hear: the order's messages by kind, and the test event.
@@ -116,6 +117,7 @@ def add_endpoint(
     resolved and checked; a secret is made when none is given. Nothing is written when
     anything is refused."""
     require(actor, "notifications.manage")
+    require_visible_shop(actor, shop)
     at = at or timezone.now()
     url = check_webhook_url(url)
     checked_events = _check_events(events)
@@ -189,18 +191,27 @@ def remove_endpoint(*, endpoint: WebhookEndpoint, actor: User | None, at: dateti
 
 
 def list_endpoints(*, actor: User | None, shop: Shop | None = None) -> QuerySet[WebhookEndpoint]:
-    """The endpoints (a shop's and those of every shop when `shop` is given), newest first."""
+    """The endpoints (a shop's and those of every shop when `shop` is given), newest first;
+    to a user limited to shops, only their shops' (an endpoint of every shop gets other
+    shops' events: it is not theirs to see or change)."""
     require(actor, "notifications.manage")
-    endpoints = WebhookEndpoint.objects.all()
+    endpoints = _visible_endpoints(actor)
     if shop is not None:
         endpoints = endpoints.filter(Q(shop=shop) | Q(shop__isnull=True))
     return endpoints.order_by("-created_at", "-pk")
 
 
+def _visible_endpoints(actor: User | None) -> QuerySet[WebhookEndpoint]:
+    limit = visible_shop_ids(actor)
+    if limit is None:
+        return WebhookEndpoint.objects.all()
+    return WebhookEndpoint.objects.filter(shop_id__in=limit)
+
+
 def get_endpoint(*, pk: int, actor: User | None) -> WebhookEndpoint:
-    """The endpoint `pk` (404 when there is none)."""
+    """The endpoint `pk` (404 when there is none, or `actor` may not see it)."""
     require(actor, "notifications.manage")
-    endpoint = WebhookEndpoint.objects.filter(pk=pk).first()
+    endpoint = _visible_endpoints(actor).filter(pk=pk).first()
     if endpoint is None:
         raise NotFound(_("No such webhook."))
     return endpoint

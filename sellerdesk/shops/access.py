@@ -7,9 +7,10 @@ with `limit_to_visible_shops`; an order of another shop is then "not found" (404
 "forbidden", so its number does not tell that it exists.
 
 Applied to the orders (and payments and ratings through them), the search box,
-after-sales, the parcel-problem desk, the outbox, reminders, the service desk, marketplace files,
-the dashboards and customers; docs/security.md ("Where the shop limit
-applies") lists them, the warehouse floor's decision, and where it is not yet.
+after-sales, the parcel-problem desk, the outbox and the notifications' templates, rules
+and webhooks, reminders, the service desk, marketplace files, the dashboards and
+customers; docs/security.md ("Where the shop limit applies") lists them, the warehouse
+floor's decision, and where it is not yet.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sellerdesk.core.audit import record, register_audit_code
+from sellerdesk.core.errors import NotFound
 from sellerdesk.core.permissions import require
 from sellerdesk.shops.models import Shop, ShopAccess
 
@@ -64,6 +66,28 @@ def visible_shops(actor: User | None) -> tuple[list[Shop], frozenset[int] | None
     if limit is None:
         return every, None
     return [shop for shop in every if shop.pk in limit], limit
+
+
+def visible_shop(actor: User | None, code: str = "") -> Shop | None:
+    """The shop a page or a request is about, among those `actor` may see: the one with
+    `code`; without a code, the default shop, else the first by name. None when there is
+    none, or `actor` may not see it (to them another shop's code is an unknown one)."""
+    shops, _limit = visible_shops(actor)
+    if code:
+        return next((shop for shop in shops if shop.code == code), None)
+    return next((shop for shop in shops if shop.is_default), None) or (shops[0] if shops else None)
+
+
+def require_visible_shop(actor: User | None, shop: Shop | None) -> None:
+    """Refuse, as not found, a change to the settings of a shop `actor` may not see; None
+    (settings of every shop) is refused to a user or token limited to shops."""
+    limit = visible_shop_ids(actor)
+    if limit is None:
+        return
+    if shop is None:
+        raise NotFound(_("Only a user who sees every shop may change what applies to every shop."))
+    if shop.pk not in limit:
+        raise NotFound(_("No shop %(code)s.") % {"code": shop.code})
 
 
 def limit_to_visible_shops(
