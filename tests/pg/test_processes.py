@@ -66,10 +66,14 @@ def _post(url: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, An
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        # As long as the test waits for anything: a web process's first request loads every
+        # view, which on a busy machine (the whole suite beside it) took over 30 s in CI.
+        with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+    except OSError as error:  # a timeout or a refused connection: shown by the assertion
+        return 0, {"error": repr(error)}
 
 
 def _wait_for(predicate: Any, what: str, processes: list[subprocess.Popen[str]]) -> None:
