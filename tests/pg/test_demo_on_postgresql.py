@@ -59,7 +59,7 @@ def test_the_demo_loads_on_postgresql(
     monkeypatch.setattr(demo_credentials, "PATH", tmp_path / "credentials.txt")
     monkeypatch.setattr(timezone, "now", Clock(NOW))  # the loaders act "now", as on SQLite
 
-    summary = load_demo_shop(config=DemoConfig(orders=120, sku_limit=30, now=NOW))
+    summary = load_demo_shop(config=DemoConfig(orders=60, sku_limit=24, now=NOW))
 
     assert set(summary.orders_by_status) == set(OrderStatus.values)
     ledger = {
@@ -70,6 +70,6 @@ def test_the_demo_loads_on_postgresql(
     }
     for level in StockLevel.objects.all():
         assert (level.on_hand, level.reserved) == ledger.get((level.sku_id, level.warehouse_id), (0, 0))
-    assert Order.objects.count() > 120
+    assert Order.objects.count() > 60
     # Nothing is overdue but the newest messages, left queued on purpose for the worker.
     assert {job: done for job, done in run_all(NOW).items() if done} == {"send_messages": LEFT_QUEUED}
