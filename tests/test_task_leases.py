@@ -36,6 +36,20 @@ def _claimed(worker_id: str = "host-1") -> DBTaskResult:
     return task
 
 
+def _worker(worker_id: str) -> LeasedWorker:
+    """The worker command's worker, as `sellerdesk worker` makes it (not started)."""
+    return LeasedWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+
+
 def _status(task: DBTaskResult) -> str:
     return str(DBTaskResult.objects.get(pk=task.pk).status)
 
@@ -113,16 +127,7 @@ def test_the_leased_worker_holds_the_lease_while_the_task_runs_and_gives_it_back
         seen.append((lease.worker_id, lease.attempts))
         return lease
 
-    worker = LeasedWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="host-9",
-        excluded_queue_names=[],
-    )
+    worker = _worker("host-9")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(leases, "take_lease", watching)
         worker.run_task(task)
@@ -139,16 +144,7 @@ def test_a_stop_signal_as_the_task_ends_still_gives_the_lease_back(db: Any) -> N
     run_periodic_job.enqueue("close_unpaid_orders")
     task = DBTaskResult.objects.get()
     task.claim("host-7")
-    worker = LeasedWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="host-7",
-        excluded_queue_names=[],
-    )
+    worker = _worker("host-7")
     original = leases.release_lease
 
     def signalled_first(**kwargs: Any) -> None:
