@@ -99,7 +99,7 @@ def test_the_duplicate_check_reads_the_reference_index_not_every_payment(order: 
     reference searches the unique (partial) index of references; before, it read every
     payment ever recorded, once per payment."""
     if connection.vendor != "sqlite":
-        pytest.skip("reads SQLite's query plan")
+        pytest.skip("reads SQLite's query plan (PostgreSQL's: tests/pg/test_payment_lookup_plan.py)")
     with CaptureQueriesContext(connection) as queries:
         record_payment(order=order, amount=Decimal("1"), method="remittance", reference="B1", actor=agent)
 
