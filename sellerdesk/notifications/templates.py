@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +32,7 @@ from sellerdesk.core.errors import ValidationFailed
 from sellerdesk.core.models import User
 from sellerdesk.core.permissions import require
 from sellerdesk.core.refcache import remembered
-from sellerdesk.logistics.models import Carrier
+from sellerdesk.logistics.shipped_elsewhere import carrier_named
 from sellerdesk.notifications.models import Channel, MessageKind, MessageTemplate
 from sellerdesk.orders.models import Order, OrderLine
 from sellerdesk.shops.access import require_visible_shop
@@ -546,9 +545,10 @@ def params_for_order(order: Order, *, language: str, **extra: Any) -> dict[str, 
     address = " ".join(part for part in (order.province, order.city, order.district, order.address_detail) if part)
     carrier = order.carrier.strip()
     if carrier and "carrier" not in extra:
-        # The order keeps the carrier as typed or as its code; the buyer reads its name.
-        known = Carrier.objects.filter(Q(code=carrier) | Q(name=carrier)).values_list("name", flat=True).first()
-        carrier = known or carrier
+        # The order keeps the carrier as typed or as its code; the buyer reads its name, as
+        # every page names it (logistics' carrier_named: code, usual short name or name).
+        known = carrier_named(carrier)
+        carrier = known.name if known is not None else carrier
     params: dict[str, Any] = {
         "buyer_name": order.buyer_name,
         "order_number": order.number,

@@ -13,8 +13,10 @@ import pytest
 from sellerdesk.catalog.models import Sku
 from sellerdesk.core.errors import PermissionDenied, ValidationFailed
 from sellerdesk.core.models import AuditEvent, User
+from sellerdesk.logistics.models import Carrier
 from sellerdesk.notifications import templates
 from sellerdesk.notifications.models import Channel, MessageKind, MessageTemplate
+from sellerdesk.orders.models import Order
 from sellerdesk.shops.models import Shop
 from tests.factories import make_sku, make_user, place
 
@@ -188,3 +190,16 @@ def test_params_for_order_name_the_goods_with_colour_and_size(tee: Sku) -> None:
     assert params["order_number"] == order.number
     assert params["buyer_name"] == "张三"
     assert params["total"] == order.total
+
+
+@pytest.mark.parametrize("named", ["SF", "顺丰", "顺丰速运"])
+def test_params_for_order_name_the_carrier_as_every_page_does(tee: Sku, named: str) -> None:
+    """The carrier an order names by its code, a usual short name or its name is read by
+    the buyer as its name (logistics' carrier_named, as the order page shows it; before,
+    "顺丰" stayed "顺丰" in the messages alone)."""
+    Carrier.objects.update_or_create(code="SF", defaults={"name": "顺丰速运"})
+    order = place((tee.code, 1))
+    Order.objects.filter(pk=order.pk).update(carrier=named, tracking_number="SF1234567890")
+    order.refresh_from_db()
+
+    assert templates.params_for_order(order, language="zh-hans")["carrier"] == "顺丰速运"
