@@ -120,7 +120,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "servestatic.middleware.ServeStaticMiddleware",  # static files, natively async under ASGI
+    "sellerdesk.core.staticfiles.StaticFilesMiddleware",  # whitenoise, read in chunks under ASGI
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "sellerdesk.core.limits.RequestLimitsMiddleware",
@@ -208,7 +208,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "sellerdesk" / "static"]
-SERVESTATIC_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a larger request body is refused (413)
 # Request bodies and JSON (core.limits.RequestLimitsMiddleware): a body of fields over

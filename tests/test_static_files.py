@@ -1,10 +1,13 @@
 """Static files under ASGI (`sellerdesk serve` runs the ASGI application): served by an
-asynchronous response, not read whole into memory behind Django's warning
-"StreamingHttpResponse must consume synchronous iterators" — which every stylesheet and
-script request printed with the sync-only whitenoise middleware."""
+asynchronous response (core.staticfiles), not read whole into memory behind Django's
+warning "StreamingHttpResponse must consume synchronous iterators" — which every
+stylesheet and script request printed with whitenoise's own response. And the page stack
+stays synchronous: the test client works in a thread running an event loop (as in the
+browser tests), which an async-only static-files middleware broke."""
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
+from django.test import Client
 
 STYLESHEET = "sellerdesk/app.css"
 
@@ -65,3 +69,14 @@ def test_a_stylesheet_is_served_under_asgi_without_the_synchronous_iterator_warn
 def test_a_missing_static_file_is_a_404_page_not_an_error() -> None:
     start, _body = _get(f"{settings.STATIC_URL}sellerdesk/no-such-file.css")
     assert start["status"] == 404
+
+
+def test_the_test_client_gets_a_stylesheet_in_a_thread_running_an_event_loop() -> None:
+    async def inside_a_loop() -> tuple[int, bytes]:
+        answer = Client().get(f"{settings.STATIC_URL}{STYLESHEET}")  # blocking, as Playwright's tests do
+        return answer.status_code, b"".join(answer.streaming_content)  # type: ignore[arg-type]
+
+    status, body = asyncio.run(inside_a_loop())
+
+    assert status == 200
+    assert body == (Path(settings.STATICFILES_DIRS[0]) / STYLESHEET).read_bytes()
