@@ -377,3 +377,20 @@ def test_the_outbox_shows_only_the_visible_shops_messages(world: dict[str, Any],
     assert _web(limited).get(f"/notifications/messages/{made['there'].pk}/").status_code == 404
     everything = _api(make_user("boss", "owner")).get("/api/v1/notifications/messages").json()["items"]
     assert made["there"].pk in {message["id"] for message in everything}
+
+
+def test_the_after_sales_shop_filters_offer_only_the_visible_shops(
+    world: dict[str, Any], limited: User, unlimited: User
+) -> None:
+    """The queue's and the figures' shop filter listed every shop (choosing another shop
+    found nothing): now only the shops the user may see."""
+    here, there = world["here"], world["there"]
+    for path in ("/aftersales/", "/aftersales/figures/"):
+        offered = _web(limited).get(path).context["form"].fields["shop"].choices
+        assert [value for value, _label in offered] == ["", str(here.pk)], path
+        everything = _web(unlimited).get(path).context["form"].fields["shop"].choices
+        assert {value for value, _label in everything} == {"", str(here.pk), str(there.pk)}, path
+    # Another shop's id typed into the address is not a choice: the queue shows the user's.
+    queue = _web(limited).get("/aftersales/", {"shop": str(there.pk)})
+    assert queue.status_code == 200
+    assert queue.context["form"].errors["shop"]

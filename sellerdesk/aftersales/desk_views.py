@@ -292,11 +292,11 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     """After-sales rate, refund amount, reasons, types and time to resolve of a period,
     beside the period before it."""
     actor = logged_in_actor(request)
-    form = forms.FiguresForm(request.GET or None)
+    form = forms.FiguresForm(request.GET or None, actor=actor)
     start, end = form.period()
     if not form.is_bound:
         # Show the dates the figures are of.
-        form = forms.FiguresForm(initial={"start": start.date(), "end": (end - timedelta(days=1)).date()})
+        form = forms.FiguresForm(actor=actor, initial={"start": start.date(), "end": (end - timedelta(days=1)).date()})
     shop_id = (
         int(form.cleaned_data["shop"]) if form.is_bound and form.is_valid() and form.cleaned_data["shop"] else None
     )

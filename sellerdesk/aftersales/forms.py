@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from sellerdesk.aftersales.models import CaseLine, CaseType, Disposition, Reason
 from sellerdesk.core.forms import BusinessDateField, MoneyField
+from sellerdesk.core.models import User
 from sellerdesk.logistics.models import Carrier
 from sellerdesk.orders.models import OrderLine
-from sellerdesk.shops.models import Shop
+from sellerdesk.shops.access import visible_shops
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.00")}
 
@@ -34,8 +35,9 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> Non
     cast(forms.ChoiceField, form.fields[name]).choices = choices
 
 
-def _shops() -> list[tuple[str, str]]:
-    return [(str(shop.pk), shop.name) for shop in Shop.objects.order_by("name")]
+def _shops(actor: User | None) -> list[tuple[str, str]]:
+    """The shops to filter by: those `actor` may see (shops.access), by name."""
+    return [(str(shop.pk), shop.name) for shop in visible_shops(actor)[0]]
 
 
 class QueueFilterForm(forms.Form):
@@ -52,10 +54,10 @@ class QueueFilterForm(forms.Form):
     shop = forms.ChoiceField(label=_("Shop"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "type", [("", _("All types")), *CaseType.choices])
-        _choices(self, "shop", [("", _("All shops")), *_shops()])
+        _choices(self, "shop", [("", _("All shops")), *_shops(actor)])
 
 
 class IdListField(forms.Field):
@@ -253,9 +255,9 @@ class FiguresForm(forms.Form):
     end = BusinessDateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     shop = forms.ChoiceField(label=_("Shop"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "shop", [("", _("All shops")), *_shops()])
+        _choices(self, "shop", [("", _("All shops")), *_shops(actor)])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

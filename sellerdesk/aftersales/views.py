@@ -100,7 +100,7 @@ def _form_refused(request: HttpRequest, form: Any) -> None:
 def queue(request: HttpRequest) -> HttpResponse:
     """The after-sales queue (售后): tabs by state, filters, overdue first, bulk decisions."""
     actor = logged_in_actor(request)
-    form = forms.QueueFilterForm(request.GET or None)
+    form = forms.QueueFilterForm(request.GET or None, actor=actor)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     tab = request.GET.get("status", "open") or "open"
     if tab not in dict(TABS):
