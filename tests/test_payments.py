@@ -94,20 +94,25 @@ def test_the_same_reference_twice_is_a_duplicate_payment(order: Order, agent: Us
     assert snapshot() == before
 
 
+def duplicate_check_statements(order: Order, agent: User) -> list[str]:
+    """The SELECTs with which recording a bank transfer "B1" looks for a payment with the
+    same reference (as run, values in place), for the query plan tests of both databases."""
+    with CaptureQueriesContext(connection) as queries:
+        record_payment(order=order, amount=Decimal("1"), method="remittance", reference="B1", actor=agent)
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and 'FROM "payments_payment"' in query["sql"] and "B1" in query["sql"]
+    ]
+
+
 def test_the_duplicate_check_reads_the_reference_index_not_every_payment(order: Order, agent: User) -> None:
     """Issue 17 D (the demo loads in under 30 s): looking for a payment with the same
     reference searches the unique (partial) index of references; before, it read every
     payment ever recorded, once per payment."""
     if connection.vendor != "sqlite":
         pytest.skip("reads SQLite's query plan (PostgreSQL's: tests/pg/test_payment_lookup_plan.py)")
-    with CaptureQueriesContext(connection) as queries:
-        record_payment(order=order, amount=Decimal("1"), method="remittance", reference="B1", actor=agent)
-
-    lookups = [
-        query["sql"]
-        for query in queries.captured_queries
-        if query["sql"].startswith("SELECT") and 'FROM "payments_payment"' in query["sql"] and "B1" in query["sql"]
-    ]
+    lookups = duplicate_check_statements(order, agent)
     assert lookups
     with connection.cursor() as cursor:
         for sql in lookups:

@@ -11,28 +11,19 @@ sequential scan of a large payments table does not."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 
-from sellerdesk.payments.actions import record_payment
 from tests.factories import make_sku, make_user, place
+from tests.test_payments import duplicate_check_statements
 
 
 def test_the_duplicate_check_can_read_the_reference_index(shop: Any) -> None:
     make_sku("PAY-IDX", price="10.00", stock=10)
     order = place(("PAY-IDX", 1))
     agent = make_user("cashier", "agent")
-    with CaptureQueriesContext(connection) as queries:
-        record_payment(order=order, amount=Decimal("1"), method="remittance", reference="B1", actor=agent)
-
-    lookups = [
-        query["sql"]
-        for query in queries.captured_queries
-        if query["sql"].startswith("SELECT") and 'FROM "payments_payment"' in query["sql"] and "B1" in query["sql"]
-    ]
+    lookups = duplicate_check_statements(order, agent)
     assert lookups
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
